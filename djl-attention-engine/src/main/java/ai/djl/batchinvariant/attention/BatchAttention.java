@@ -1,0 +1,250 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.attention;
+
+import ai.djl.batchinvariant.backend.AttentionBackend;
+import ai.djl.batchinvariant.backend.cpu.CpuAttention;
+import ai.djl.batchinvariant.backend.cpu.HostData;
+import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Batch-invariant fused attention over a paged KV cache or ragged contiguous KV: plan once per
+ * batch, run per layer.
+ *
+ * <pre>{@code
+ * BatchAttention attn = new BatchAttention(spec);
+ * BatchPlan plan = attn.planPrefill(qoIndptr, kvIndptr, kvIndices, kvLastPageLen, pageSize);
+ * for (layer ...) {
+ *     try (AttentionOutput out = attn.run(plan, q, cache[layer])) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>For one spec, a request's output and lse bits depend on that request alone: not on batch
+ * size, order, the other requests' lengths, where its pages sit or the page size, nor on whether
+ * its rows come from prefill, chunked prefill or decode (with {@link SplitPolicy#fixed} or {@link
+ * SplitPolicy#disabled}). Every argument is validated before any computation; an invalid one
+ * raises an {@link IllegalArgumentException} that names it.
+ */
+public final class BatchAttention {
+
+    private final AttentionSpec spec;
+
+    /**
+     * Creates batch attention for one layer configuration.
+     *
+     * @param spec the configuration
+     */
+    public BatchAttention(AttentionSpec spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException("spec must not be null");
+        }
+        this.spec = spec;
+    }
+
+    /**
+     * Returns the configuration.
+     *
+     * @return the spec
+     */
+    public AttentionSpec getSpec() {
+        return spec;
+    }
+
+    /**
+     * Plans batch prefill over a paged cache (FlashInfer's argument conventions).
+     *
+     * @param qoIndptr query rows per request: request r owns rows [qo_indptr[r], qo_indptr[r+1])
+     * @param kvIndptr pages per request: request r owns kv_indices[kv_indptr[r] .. kv_indptr[r+1])
+     * @param kvIndices page indices into the pool
+     * @param kvLastPageLen tokens in each request's last page, in [1, page_size]
+     * @param pageSize tokens per page
+     * @return the plan
+     */
+    public BatchPlan planPrefill(int[] qoIndptr, int[] kvIndptr, int[] kvIndices, int[] kvLastPageLen, int pageSize) {
+        return BatchPlan.paged(spec, qoIndptr, kvIndptr, kvIndices, kvLastPageLen, pageSize);
+    }
+
+    /**
+     * Plans batch decode (one query row per request) over a paged cache.
+     *
+     * @param kvIndptr pages per request
+     * @param kvIndices page indices into the pool
+     * @param kvLastPageLen tokens in each request's last page
+     * @param pageSize tokens per page
+     * @return the plan
+     */
+    public BatchPlan planDecode(int[] kvIndptr, int[] kvIndices, int[] kvLastPageLen, int pageSize) {
+        if (kvIndptr == null || kvIndptr.length < 2) {
+            throw new IllegalArgumentException("kv_indptr must hold batch_size + 1 >= 2 entries");
+        }
+        int[] qo = new int[kvIndptr.length];
+        for (int i = 0; i < qo.length; i++) {
+            qo[i] = i;
+        }
+        return BatchPlan.paged(spec, qo, kvIndptr, kvIndices, kvLastPageLen, pageSize);
+    }
+
+    /**
+     * Plans attention over ragged contiguous KV: request r's keys are rows [kv_indptr[r],
+     * kv_indptr[r] + kv_len[r]) of the key array.
+     *
+     * @param qoIndptr query rows per request
+     * @param kvIndptr KV rows per request
+     * @param kvLens KV length per request (at most its segment), or null for the whole segment
+     * @return the plan
+     */
+    public BatchPlan planRagged(int[] qoIndptr, int[] kvIndptr, int[] kvLens) {
+        return BatchPlan.ragged(spec, qoIndptr, kvIndptr, kvLens);
+    }
+
+    /**
+     * Runs a paged plan.
+     *
+     * @param plan a paged plan of this spec
+     * @param q queries (total_qo, num_qo_heads, head_dim), the cache's data type
+     * @param cache the layer's KV cache
+     * @return output (total_qo, num_qo_heads, head_dim) in q's type and lse (total_qo,
+     *     num_qo_heads) float32, attached to q's manager
+     */
+    public AttentionOutput run(BatchPlan plan, NDArray q, PagedKvCache cache) {
+        checkPlan(plan, true);
+        if (cache == null) {
+            throw new IllegalArgumentException("kv_cache must not be null");
+        }
+        if (cache.getNumKvHeads() != spec.getNumKvHeads() || cache.getHeadDim() != spec.getHeadDim()) {
+            throw new IllegalArgumentException("kv_cache has num_kv_heads=" + cache.getNumKvHeads() + ", head_dim="
+                    + cache.getHeadDim() + "; the spec needs " + spec.getNumKvHeads() + ", " + spec.getHeadDim());
+        }
+        cache.checkPages(plan);
+        DataType type = cache.getDataType();
+        BiNDArray qb = checkArray("q", q, new Shape(plan.getTotalQo(), spec.getNumQoHeads(), spec.getHeadDim()), type);
+        BiNDArray kb = checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(), type);
+        BiNDArray vb = checkArray("kv_cache values", cache.getValues(), cache.getValues().getShape(), type);
+        return execute(plan, qb, kb, vb, cache.getLayout(), cache.getNumPages());
+    }
+
+    /**
+     * Runs a ragged plan.
+     *
+     * @param plan a ragged plan of this spec
+     * @param q queries (total_qo, num_qo_heads, head_dim)
+     * @param k keys (total_kv, num_kv_heads, head_dim), q's data type
+     * @param v values, shaped as k
+     * @return output and lse, attached to q's manager
+     */
+    public AttentionOutput runRagged(BatchPlan plan, NDArray q, NDArray k, NDArray v) {
+        checkPlan(plan, false);
+        if (q == null) {
+            throw new IllegalArgumentException("q must not be null");
+        }
+        DataType type = q.getDataType();
+        checkFloatType("q dtype", type);
+        BiNDArray qb = checkArray("q", q, new Shape(plan.getTotalQo(), spec.getNumQoHeads(), spec.getHeadDim()), type);
+        if (k == null) {
+            throw new IllegalArgumentException("k must not be null");
+        }
+        long rows = k.getShape().dimension() == 3 ? k.getShape().get(0) : -1;
+        int need = 0;
+        for (int r = 0; r < plan.getBatchSize(); r++) {
+            need = Math.max(need, plan.kvStart(r) + plan.kvLen(r));
+        }
+        if (rows < need) {
+            throw new IllegalArgumentException("k has shape " + k.getShape() + "; the plan reads " + need + " rows");
+        }
+        Shape kvShape = new Shape(rows, spec.getNumKvHeads(), spec.getHeadDim());
+        BiNDArray kb = checkArray("k", k, kvShape, type);
+        BiNDArray vb = checkArray("v", v, kvShape, type);
+        return execute(plan, qb, kb, vb, KvLayout.NHD, (int) rows);
+    }
+
+    private AttentionOutput execute(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout, int n) {
+        int total = plan.getTotalQo();
+        int hq = spec.getNumQoHeads();
+        int d = spec.getHeadDim();
+        float[] out = new float[total * hq * d];
+        float[] lse = new float[total * hq];
+        backendFor(q).run(plan, q.data(), k.data(), v.data(), q.getDataType(), layout, n, out, lse);
+        NDManager m = q.getManager();
+        NDArray o = m.create(out, new Shape(total, hq, d));
+        if (q.getDataType() != DataType.FLOAT32) {
+            NDArray cast = o.toType(q.getDataType(), false);
+            o.close();
+            o = cast;
+        }
+        return new AttentionOutput(o, m.create(lse, new Shape(total, hq)));
+    }
+
+    private static AttentionBackend backendFor(NDArray q) {
+        return CpuAttention.INSTANCE;
+    }
+
+    private void checkPlan(BatchPlan plan, boolean paged) {
+        if (plan == null) {
+            throw new IllegalArgumentException("plan must not be null");
+        }
+        if (plan.getSpec() != spec) {
+            throw new IllegalArgumentException("plan was made by another BatchAttention (spec " + plan.getSpec() + ")");
+        }
+        if (plan.isPaged() != paged) {
+            throw new IllegalArgumentException("plan is " + (plan.isPaged() ? "paged" : "ragged")
+                    + "; use " + (plan.isPaged() ? "run" : "runRagged"));
+        }
+    }
+
+    static void checkManager(NDManager manager, String what) {
+        if (manager == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+        if (!manager.isOpen()) {
+            throw new IllegalArgumentException(what + " (NDManager " + manager.getName() + ") is closed");
+        }
+        if (!(manager instanceof ai.djl.batchinvariant.engine.BiNDManager)) {
+            throw new IllegalArgumentException(what + " belongs to engine " + manager.getEngine().getEngineName()
+                    + ", not BatchInvariant");
+        }
+    }
+
+    static void checkFloatType(String what, DataType type) {
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT16 && type != DataType.BFLOAT16) {
+            throw new IllegalArgumentException(what + "=" + type + " is unsupported: expected float32, float16 or bfloat16");
+        }
+    }
+
+    /**
+     * Checks that an array is an open array of this engine with the given shape and type.
+     *
+     * @param name the argument's name for messages
+     * @param a the array
+     * @param shape the expected shape
+     * @param type the expected data type
+     * @return the array
+     */
+    static BiNDArray checkArray(String name, NDArray a, Shape shape, DataType type) {
+        if (a == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        if (!(a instanceof BiNDArray)) {
+            throw new IllegalArgumentException(name + " is an array of engine "
+                    + a.getManager().getEngine().getEngineName() + ", not BatchInvariant");
+        }
+        if (a.isReleased()) {
+            throw new IllegalArgumentException(name + " has been closed");
+        }
+        checkManager(a.getManager(), name + "'s manager");
+        if (a.getDataType() != type) {
+            throw new IllegalArgumentException(name + " dtype " + a.getDataType() + " does not match " + type);
+        }
+        if (!a.getShape().equals(shape)) {
+            throw new IllegalArgumentException(name + " shape " + a.getShape() + " does not match expected " + shape);
+        }
+        if (!HostData.isFloating(type)) {
+            throw new IllegalArgumentException(name + " must be a float array");
+        }
+        return (BiNDArray) a;
+    }
+}

@@ -1,0 +1,281 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.attention;
+
+import java.util.Arrays;
+
+/**
+ * A validated batch layout: which query rows and which KV positions belong to which request, and
+ * how each request's KV axis is split. Made once per batch by {@link BatchAttention}'s {@code
+ * plan*} methods and reused by every layer's {@code run}. Immutable.
+ */
+public final class BatchPlan {
+
+    private final AttentionSpec spec;
+    private final boolean paged;
+    private final int[] qoIndptr;
+    private final int[] kvIndptr;
+    private final int[] kvIndices;
+    private final int[] kvLastPageLen;
+    private final int pageSize;
+    private final int[] kvLens;
+    private final int splitSize;
+    private final int[] splitIndptr;
+
+    private BatchPlan(AttentionSpec spec, boolean paged, int[] qoIndptr, int[] kvIndptr, int[] kvIndices,
+            int[] kvLastPageLen, int pageSize, int[] kvLens) {
+        this.spec = spec;
+        this.paged = paged;
+        this.qoIndptr = qoIndptr;
+        this.kvIndptr = kvIndptr;
+        this.kvIndices = kvIndices;
+        this.kvLastPageLen = kvLastPageLen;
+        this.pageSize = pageSize;
+        this.kvLens = kvLens;
+        this.splitSize = spec.getSplitPolicy().splitSizeFor(kvLens, spec.getNumKvHeads());
+        this.splitIndptr = new int[kvLens.length + 1];
+        for (int r = 0; r < kvLens.length; r++) {
+            int n = Math.max(1, (int) ((kvLens[r] + (long) splitSize - 1) / splitSize));
+            splitIndptr[r + 1] = splitIndptr[r] + n;
+        }
+    }
+
+    static BatchPlan paged(AttentionSpec spec, int[] qoIndptr, int[] kvIndptr, int[] kvIndices,
+            int[] kvLastPageLen, int pageSize) {
+        if (spec == null) {
+            throw new IllegalArgumentException("spec must not be null");
+        }
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("page_size=" + pageSize + " must be positive");
+        }
+        int b = checkIndptr("kv_indptr", kvIndptr, -1);
+        checkIndptr("qo_indptr", qoIndptr, b);
+        if (kvIndices == null || kvIndices.length < kvIndptr[b]) {
+            throw new IllegalArgumentException("kv_indices has " + (kvIndices == null ? "null" : kvIndices.length)
+                    + " entries, kv_indptr[" + b + "]=" + kvIndptr[b] + " needed");
+        }
+        if (kvLastPageLen == null || kvLastPageLen.length != b) {
+            throw new IllegalArgumentException("kv_last_page_len has " + (kvLastPageLen == null ? "null" : kvLastPageLen.length)
+                    + " entries, batch size is " + b);
+        }
+        int[] lens = new int[b];
+        for (int r = 0; r < b; r++) {
+            int pages = kvIndptr[r + 1] - kvIndptr[r];
+            if (pages < 1) {
+                throw new IllegalArgumentException("request " + r + " has no KV page (kv_indptr[" + r + "]="
+                        + kvIndptr[r] + ", kv_indptr[" + (r + 1) + "]=" + kvIndptr[r + 1] + ")");
+            }
+            int last = kvLastPageLen[r];
+            if (last < 1 || last > pageSize) {
+                throw new IllegalArgumentException("kv_last_page_len[" + r + "]=" + last
+                        + " is outside [1, page_size=" + pageSize + "]");
+            }
+            for (int p = kvIndptr[r]; p < kvIndptr[r + 1]; p++) {
+                if (kvIndices[p] < 0) {
+                    throw new IllegalArgumentException("kv_indices[" + p + "]=" + kvIndices[p] + " is negative");
+                }
+            }
+            lens[r] = Math.toIntExact((long) (pages - 1) * pageSize + last);
+        }
+        checkQoAgainstKv(spec, qoIndptr, lens);
+        return new BatchPlan(spec, true, qoIndptr.clone(), kvIndptr.clone(),
+                Arrays.copyOf(kvIndices, kvIndptr[b]), kvLastPageLen.clone(), pageSize, lens);
+    }
+
+    static BatchPlan ragged(AttentionSpec spec, int[] qoIndptr, int[] kvIndptr, int[] kvLens) {
+        if (spec == null) {
+            throw new IllegalArgumentException("spec must not be null");
+        }
+        int b = checkIndptr("kv_indptr", kvIndptr, -1);
+        checkIndptr("qo_indptr", qoIndptr, b);
+        int[] lens = new int[b];
+        for (int r = 0; r < b; r++) {
+            int seg = kvIndptr[r + 1] - kvIndptr[r];
+            lens[r] = kvLens == null ? seg : kvLens[r];
+            if (kvLens != null && kvLens.length != b) {
+                throw new IllegalArgumentException("kv_lens has " + kvLens.length + " entries, batch size is " + b);
+            }
+            if (lens[r] < 1 || lens[r] > seg) {
+                throw new IllegalArgumentException("kv length of request " + r + " is " + lens[r]
+                        + ", expected 1 to its kv_indptr segment of " + seg);
+            }
+        }
+        checkQoAgainstKv(spec, qoIndptr, lens);
+        return new BatchPlan(spec, false, qoIndptr.clone(), kvIndptr.clone(), null, null, 1, lens);
+    }
+
+    private static int checkIndptr(String name, int[] indptr, int expectedBatch) {
+        if (indptr == null || indptr.length < 2) {
+            throw new IllegalArgumentException(name + " must hold batch_size + 1 >= 2 entries, got "
+                    + (indptr == null ? "null" : Arrays.toString(indptr)));
+        }
+        int b = indptr.length - 1;
+        if (expectedBatch >= 0 && b != expectedBatch) {
+            throw new IllegalArgumentException(name + " describes " + b + " requests, kv_indptr " + expectedBatch);
+        }
+        if (indptr[0] != 0) {
+            throw new IllegalArgumentException(name + "[0]=" + indptr[0] + " must be 0");
+        }
+        for (int i = 0; i < b; i++) {
+            if (indptr[i + 1] < indptr[i]) {
+                throw new IllegalArgumentException(name + " is not monotone: " + name + "[" + i + "]=" + indptr[i]
+                        + " > " + name + "[" + (i + 1) + "]=" + indptr[i + 1]);
+            }
+        }
+        return b;
+    }
+
+    private static void checkQoAgainstKv(AttentionSpec spec, int[] qoIndptr, int[] lens) {
+        for (int r = 0; r < lens.length; r++) {
+            int q = qoIndptr[r + 1] - qoIndptr[r];
+            if (spec.isCausal() && q > lens[r]) {
+                throw new IllegalArgumentException("request " + r + " has qo_len " + q + " > kv_len " + lens[r]
+                        + ": a causal query row would see no key");
+            }
+        }
+    }
+
+    /**
+     * Returns the attention configuration.
+     *
+     * @return the spec
+     */
+    public AttentionSpec getSpec() {
+        return spec;
+    }
+
+    /**
+     * Tells whether KV is read from a paged cache (else from ragged contiguous arrays).
+     *
+     * @return true for paged
+     */
+    public boolean isPaged() {
+        return paged;
+    }
+
+    /**
+     * Returns the number of requests.
+     *
+     * @return batch size
+     */
+    public int getBatchSize() {
+        return kvLens.length;
+    }
+
+    /**
+     * Returns the total number of query rows.
+     *
+     * @return qo_indptr[batch]
+     */
+    public int getTotalQo() {
+        return qoIndptr[qoIndptr.length - 1];
+    }
+
+    /**
+     * Returns the first query row of request r.
+     *
+     * @param r the request
+     * @return qo_indptr[r]
+     */
+    public int qoStart(int r) {
+        return qoIndptr[r];
+    }
+
+    /**
+     * Returns the query rows of request r.
+     *
+     * @param r the request
+     * @return qo_len
+     */
+    public int qoLen(int r) {
+        return qoIndptr[r + 1] - qoIndptr[r];
+    }
+
+    /**
+     * Returns the KV length of request r.
+     *
+     * @param r the request
+     * @return kv_len
+     */
+    public int kvLen(int r) {
+        return kvLens[r];
+    }
+
+    /**
+     * Returns the first KV row of request r in ragged layout (its kv_indptr entry).
+     *
+     * @param r the request
+     * @return kv_indptr[r]
+     */
+    public int kvStart(int r) {
+        return kvIndptr[r];
+    }
+
+    /**
+     * Returns the pool page holding KV position {@code pos} of request r (paged plans).
+     *
+     * @param r the request
+     * @param pos the KV position
+     * @return the page index
+     */
+    public int page(int r, int pos) {
+        return kvIndices[kvIndptr[r] + pos / pageSize];
+    }
+
+    /**
+     * Returns the page indices of every request, concatenated.
+     *
+     * @return a copy of kv_indices (null for ragged plans)
+     */
+    public int[] getKvIndices() {
+        return kvIndices == null ? null : kvIndices.clone();
+    }
+
+    /**
+     * Returns the page size (1 for ragged plans).
+     *
+     * @return tokens per page
+     */
+    public int getPageSize() {
+        return pageSize;
+    }
+
+    /**
+     * Returns the split size in tokens (Integer.MAX_VALUE when splitting is off).
+     *
+     * @return tokens per chunk
+     */
+    public int getSplitSize() {
+        return splitSize;
+    }
+
+    /**
+     * Returns the number of KV chunks of request r.
+     *
+     * @param r the request
+     * @return chunks
+     */
+    public int numSplits(int r) {
+        return splitIndptr[r + 1] - splitIndptr[r];
+    }
+
+    /**
+     * Returns the index of request r's first chunk in the batch-wide chunk numbering.
+     *
+     * @param r the request
+     * @return the first chunk's index
+     */
+    public int splitStart(int r) {
+        return splitIndptr[r];
+    }
+
+    /**
+     * Returns the total number of chunks in the batch.
+     *
+     * @return chunks
+     */
+    public int getTotalSplits() {
+        return splitIndptr[splitIndptr.length - 1];
+    }
+}

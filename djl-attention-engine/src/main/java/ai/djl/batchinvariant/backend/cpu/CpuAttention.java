@@ -1,0 +1,274 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import ai.djl.batchinvariant.attention.AttentionSpec;
+import ai.djl.batchinvariant.attention.BatchPlan;
+import ai.djl.batchinvariant.attention.KvLayout;
+import ai.djl.batchinvariant.attention.PosEncoding;
+import ai.djl.batchinvariant.attention.RopeTable;
+import ai.djl.batchinvariant.attention.SplitPolicy;
+import ai.djl.batchinvariant.backend.AttentionBackend;
+import ai.djl.ndarray.types.DataType;
+
+import java.util.Arrays;
+
+/**
+ * Batch attention in plain Java. Work items are (request, KV head, chunk): each computes the
+ * online-softmax state of all its query rows over one chunk, walking KV tiles of {@link
+ * SplitPolicy#KV_TILE} positions aligned to absolute positions; a second pass merges each row's
+ * chunk states left to right. Positions a row may not see are skipped, never added as zeros, and a
+ * chunk a row sees nothing of is skipped in the merge, so a decode step at position t and causal
+ * prefill row t run the same operations on the same values.
+ */
+public final class CpuAttention implements AttentionBackend {
+
+    /** The shared instance. */
+    public static final CpuAttention INSTANCE = new CpuAttention();
+
+    private static final int T = SplitPolicy.KV_TILE;
+
+    private CpuAttention() {}
+
+    /** {@inheritDoc} */
+    @Override
+    public void run(BatchPlan plan, Object q, Object kv, Object vv, DataType type, KvLayout layout,
+            int numPagesOrRows, float[] out, float[] lse) {
+        AttentionSpec spec = plan.getSpec();
+        int hq = spec.getNumQoHeads();
+        int hkv = spec.getNumKvHeads();
+        int d = spec.getHeadDim();
+        int b = plan.getBatchSize();
+        int totalSplits = plan.getTotalSplits();
+        // partial states, per request laid out [chunk][row][qo head]
+        long[] partBase = new long[b + 1];
+        for (int r = 0; r < b; r++) {
+            partBase[r + 1] = partBase[r] + (long) plan.numSplits(r) * plan.qoLen(r) * hq;
+        }
+        int states = Math.toIntExact(partBase[b]);
+        float[] partO = new float[Math.multiplyExact(states, d)];
+        float[] partLse = new float[states];
+        int[] itemReq = new int[totalSplits];
+        for (int r = 0; r < b; r++) {
+            for (int s = 0; s < plan.numSplits(r); s++) {
+                itemReq[plan.splitStart(r) + s] = r;
+            }
+        }
+        int items = totalSplits * hkv;
+        float[][] rope = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA ? spec.getRope().upTo(maxKv(plan)) : null;
+        Parallel.forEach(items, (long) T * d * 4, item -> {
+            int split = item / hkv;
+            int h = item % hkv;
+            int r = itemReq[split];
+            int s = split - plan.splitStart(r);
+            chunk(plan, r, h, s, q, kv, vv, type, layout, numPagesOrRows, rope, partO, partLse,
+                    (int) partBase[r]);
+        });
+        int totalQo = plan.getTotalQo();
+        int[] rowReq = new int[totalQo];
+        for (int r = 0; r < b; r++) {
+            Arrays.fill(rowReq, plan.qoStart(r), plan.qoStart(r) + plan.qoLen(r), r);
+        }
+        Parallel.forEach(totalQo, (long) hq * d * 4, row -> {
+            int r = rowReq[row];
+            int i = row - plan.qoStart(r);
+            int n = plan.numSplits(r);
+            int per = plan.qoLen(r) * hq;
+            for (int g = 0; g < hq; g++) {
+                int first = (int) partBase[r] + i * hq + g;
+                int o = (row * hq + g) * d;
+                lse[row * hq + g] = StateMerge.fold(partO, partLse, first, per, n, d, out, o);
+            }
+        });
+    }
+
+    private static int maxKv(BatchPlan plan) {
+        int m = 1;
+        for (int r = 0; r < plan.getBatchSize(); r++) {
+            m = Math.max(m, plan.kvLen(r));
+        }
+        return m;
+    }
+
+    /** Scratch for one work item. */
+    private static final class Scratch {
+        final float[] k;
+        final float[] v;
+        final float[] scores;
+
+        Scratch(int d) {
+            k = new float[T * d];
+            v = new float[T * d];
+            scores = new float[T];
+        }
+    }
+
+    private static final ThreadLocal<Scratch[]> SCRATCH = ThreadLocal.withInitial(() -> new Scratch[3]);
+
+    private static Scratch scratch(int d) {
+        Scratch[] s = SCRATCH.get();
+        int slot = d == 64 ? 0 : d == 128 ? 1 : 2;
+        if (s[slot] == null || s[slot].k.length != T * d) {
+            s[slot] = new Scratch(d);
+        }
+        return s[slot];
+    }
+
+    private static void chunk(BatchPlan plan, int r, int h, int s, Object q, Object kv, Object vv,
+            DataType type, KvLayout layout, int numPagesOrRows, float[][] rope, float[] partO,
+            float[] partLse, int base) {
+        AttentionSpec spec = plan.getSpec();
+        int hq = spec.getNumQoHeads();
+        int hkv = spec.getNumKvHeads();
+        int group = hq / hkv;
+        int d = spec.getHeadDim();
+        int qoLen = plan.qoLen(r);
+        int kvLen = plan.kvLen(r);
+        long splitSize = plan.getSplitSize();
+        int cStart = (int) Math.min(kvLen, s * splitSize);
+        int cEnd = (int) Math.min(kvLen, cStart + splitSize);
+        int rows = qoLen * group;
+        // per (row, head in group): running max, sum, accumulator
+        float[] m = new float[rows];
+        float[] l = new float[rows];
+        float[] acc = new float[rows * d];
+        float[] qv = new float[rows * d];
+        int[] lo = new int[qoLen];
+        int[] hi = new int[qoLen];
+        int[] pos = new int[qoLen];
+        Arrays.fill(m, Float.NEGATIVE_INFINITY);
+        int window = spec.getWindowLeft();
+        int minLo = Integer.MAX_VALUE;
+        int maxHi = 0;
+        for (int i = 0; i < qoLen; i++) {
+            int p = kvLen - qoLen + i;
+            pos[i] = p;
+            hi[i] = spec.isCausal() ? p + 1 : kvLen;
+            lo[i] = window >= 0 ? Math.max(0, p - window) : 0;
+            hi[i] = Math.min(hi[i], cEnd);
+            lo[i] = Math.max(lo[i], cStart);
+            minLo = Math.min(minLo, lo[i]);
+            maxHi = Math.max(maxHi, hi[i]);
+            int qRow = plan.qoStart(r) + i;
+            for (int g = 0; g < group; g++) {
+                int src = (qRow * hq + h * group + g) * d;
+                int dst = (i * group + g) * d;
+                for (int x = 0; x < d; x++) {
+                    qv[dst + x] = HostData.getFloat(q, type, src + x);
+                }
+                if (rope != null) {
+                    spec.getRope().rotate(qv, dst, Math.max(p, 0), rope);
+                }
+            }
+        }
+        Scratch sc = scratch(d);
+        float smScale = spec.getSmScale();
+        float cap = spec.getLogitsSoftCap();
+        boolean alibi = spec.getPosEncoding() == PosEncoding.ALIBI;
+        RopeTable table = spec.getRope();
+        if (minLo < maxHi) {
+            int firstTile = minLo - Math.floorMod(minLo, T);
+            for (int t0 = firstTile; t0 < maxHi; t0 += T) {
+                int t1 = Math.min(t0 + T, maxHi);
+                int a0 = Math.max(t0, minLo);
+                for (int j = a0; j < t1; j++) {
+                    int off = kvOffset(plan, r, j, h, hkv, d, layout);
+                    int dst = (j - t0) * d;
+                    load(kv, type, off, sc.k, dst, d);
+                    load(vv, type, off, sc.v, dst, d);
+                    if (rope != null) {
+                        table.rotate(sc.k, dst, j, rope);
+                    }
+                }
+                for (int i = 0; i < qoLen; i++) {
+                    int a = Math.max(lo[i], t0);
+                    int e = Math.min(hi[i], t0 + T);
+                    if (a >= e) {
+                        continue;
+                    }
+                    for (int g = 0; g < group; g++) {
+                        int row = i * group + g;
+                        float slope = alibi ? spec.alibiSlope(h * group + g) : 0f;
+                        float tileMax = Float.NEGATIVE_INFINITY;
+                        for (int j = a; j < e; j++) {
+                            float sc0 = CpuMath.dot(qv, row * d, sc.k, (j - t0) * d, d) * smScale;
+                            if (alibi) {
+                                sc0 += slope * (j - pos[i]);
+                            }
+                            if (cap > 0f) {
+                                sc0 = cap * FastMath.tanh(sc0 / cap);
+                            }
+                            sc.scores[j - t0] = sc0;
+                            tileMax = Math.max(tileMax, sc0);
+                        }
+                        float mNew = Math.max(m[row], tileMax);
+                        float scale = FastMath.exp(m[row] - mNew);
+                        m[row] = mNew;
+                        float sum = l[row] * scale;
+                        int ao = row * d;
+                        for (int x = 0; x < d; x++) {
+                            acc[ao + x] *= scale;
+                        }
+                        for (int j = a; j < e; j++) {
+                            float p = FastMath.exp(sc.scores[j - t0] - mNew);
+                            sum += p;
+                            int vo = (j - t0) * d;
+                            for (int x = 0; x < d; x++) {
+                                acc[ao + x] += p * sc.v[vo + x];
+                            }
+                        }
+                        l[row] = sum;
+                    }
+                }
+            }
+        }
+        int per = qoLen * hq;
+        for (int i = 0; i < qoLen; i++) {
+            for (int g = 0; g < group; g++) {
+                int row = i * group + g;
+                int state = base + s * per + i * hq + h * group + g;
+                int o = state * d;
+                if (l[row] == 0f) {
+                    partLse[state] = Float.NEGATIVE_INFINITY;
+                    Arrays.fill(partO, o, o + d, 0f);
+                } else {
+                    float inv = 1f / l[row];
+                    for (int x = 0; x < d; x++) {
+                        partO[o + x] = acc[row * d + x] * inv;
+                    }
+                    partLse[state] = m[row] + FastMath.log(l[row]);
+                }
+            }
+        }
+    }
+
+    private static int kvOffset(BatchPlan plan, int r, int pos, int h, int hkv, int d, KvLayout layout) {
+        if (!plan.isPaged()) {
+            return ((plan.kvStart(r) + pos) * hkv + h) * d;
+        }
+        int ps = plan.getPageSize();
+        int page = plan.page(r, pos);
+        int slot = pos % ps;
+        return layout == KvLayout.NHD ? ((page * ps + slot) * hkv + h) * d : ((page * hkv + h) * ps + slot) * d;
+    }
+
+    private static void load(Object src, DataType type, int off, float[] dst, int dstOff, int d) {
+        switch (type) {
+            case FLOAT32:
+                System.arraycopy(src, off, dst, dstOff, d);
+                break;
+            case FLOAT16:
+                short[] h = (short[]) src;
+                for (int x = 0; x < d; x++) {
+                    dst[dstOff + x] = Half.fromFloat16(h[off + x]);
+                }
+                break;
+            default:
+                short[] bf = (short[]) src;
+                for (int x = 0; x < d; x++) {
+                    dst[dstOff + x] = Half.fromBFloat16(bf[off + x]);
+                }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+/**
+ * Transcendental functions in plain float arithmetic. Java's float arithmetic is exactly
+ * specified, so these give the same bits in the interpreter, in every JIT tier and on every
+ * machine, which {@link Math}'s intrinsics do not promise; and they are several times faster than
+ * {@link StrictMath}.
+ */
+public final class FastMath {
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+
+    private static final double[] ERFC_COEFFS = {
+        -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
+        0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277
+    };
+
+    private FastMath() {}
+
+    /**
+     * e^x with a relative error below 2 ulp over the float range; exactly 0 for x = -infinity and
+     * for x below about -103.
+     *
+     * @param x the exponent
+     * @return e^x
+     */
+    public static float exp(float x) {
+        if (x != x) {
+            return x;
+        }
+        if (x > 88.72283f) {
+            return Float.POSITIVE_INFINITY;
+        }
+        if (x < -103.97208f) {
+            return 0f;
+        }
+        float k = (float) Math.floor(x * LOG2E + 0.5f);
+        float r = x - k * LN2_HI;
+        r = r - k * LN2_LO;
+        // Cephes expf polynomial on [-ln2/2, ln2/2]
+        float p = 1.9875691500e-4f;
+        p = p * r + 1.3981999507e-3f;
+        p = p * r + 8.3334519073e-3f;
+        p = p * r + 4.1665795894e-2f;
+        p = p * r + 1.6666665459e-1f;
+        p = p * r + 5.0000001201e-1f;
+        float y = p * r * r + r + 1f;
+        int ki = (int) k;
+        if (ki < -126) {
+            // two steps keep the subnormal result rounded once
+            return y * Float.intBitsToFloat((ki + 126 + 127) << 23) * 0x1p-126f;
+        }
+        if (ki > 127) {
+            return y * 2f * Float.intBitsToFloat((ki - 1 + 127) << 23);
+        }
+        return y * Float.intBitsToFloat((ki + 127) << 23);
+    }
+
+    /**
+     * Natural logarithm with a relative error below 2 ulp.
+     *
+     * @param x the argument
+     * @return ln(x); -infinity for 0, NaN for negative x
+     */
+    public static float log(float x) {
+        if (x != x || x < 0f) {
+            return Float.NaN;
+        }
+        if (x == 0f) {
+            return Float.NEGATIVE_INFINITY;
+        }
+        if (x == Float.POSITIVE_INFINITY) {
+            return x;
+        }
+        int bits = Float.floatToRawIntBits(x);
+        int e = 0;
+        if (bits < 0x00800000) { // subnormal
+            x *= 0x1p25f;
+            bits = Float.floatToRawIntBits(x);
+            e = -25;
+        }
+        e += ((bits >>> 23) & 0xff) - 127;
+        float m = Float.intBitsToFloat((bits & 0x007fffff) | 0x3f800000);
+        if (m > 1.41421356f) {
+            m *= 0.5f;
+            e++;
+        }
+        float f = m - 1f;
+        // Cephes logf polynomial for log(1+f), f in [sqrt(1/2)-1, sqrt(2)-1]
+        float z = f * f;
+        float p = 7.0376836292e-2f;
+        p = p * f - 1.1514610310e-1f;
+        p = p * f + 1.1676998740e-1f;
+        p = p * f - 1.2420140846e-1f;
+        p = p * f + 1.4249322787e-1f;
+        p = p * f - 1.6668057665e-1f;
+        p = p * f + 2.0000714765e-1f;
+        p = p * f - 2.4999993993e-1f;
+        p = p * f + 3.3333331174e-1f;
+        float y = p * f * z;
+        float fe = e;
+        y += fe * LN2_LO;
+        y -= 0.5f * z;
+        return f + y + fe * LN2_HI;
+    }
+
+    /**
+     * Hyperbolic tangent, from {@link #exp}.
+     *
+     * @param x the argument
+     * @return tanh(x)
+     */
+    public static float tanh(float x) {
+        float a = Math.abs(x);
+        if (a > 9f) {
+            return Math.copySign(1f, x);
+        }
+        if (a < 0.0625f) {
+            float z = x * x;
+            return x + x * z * (-0.333333333f + z * (0.133333333f + z * -0.053968254f));
+        }
+        float e = exp(2f * a);
+        float t = 1f - 2f / (e + 1f);
+        return Math.copySign(t, x);
+    }
+
+    /**
+     * Logistic sigmoid 1 / (1 + e^-x).
+     *
+     * @param x the argument
+     * @return sigmoid(x)
+     */
+    public static float sigmoid(float x) {
+        return 1f / (1f + exp(-x));
+    }
+
+    /**
+     * Error function (absolute error below 1.2e-7), computed in double from {@link StrictMath} so
+     * that it is reproducible.
+     *
+     * @param x the argument
+     * @return erf(x)
+     */
+    public static float erf(float x) {
+        double z = Math.abs((double) x);
+        // Numerical Recipes erfc: Chebyshev fit, fractional error below 1.2e-7
+        double t = 1.0 / (1.0 + 0.5 * z);
+        double poly = 0;
+        for (int i = ERFC_COEFFS.length - 1; i >= 0; i--) {
+            poly = poly * t + ERFC_COEFFS[i];
+        }
+        double erf = 1.0 - t * StrictMath.exp(-z * z + poly);
+        return (float) (x >= 0 ? erf : -erf);
+    }
+}

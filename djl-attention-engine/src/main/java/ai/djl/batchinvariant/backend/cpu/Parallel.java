@@ -1,0 +1,68 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
+
+/**
+ * Runs independent work items on the common fork-join pool. Each item owns a disjoint set of
+ * outputs and computes them start to finish, so the number of threads and the way items are
+ * scheduled never change any result: a reduction is never split across items.
+ */
+public final class Parallel {
+
+    private Parallel() {}
+
+    /**
+     * Calls {@code body} for every index in [0, n), in parallel when the total cost is large.
+     *
+     * @param n the number of items
+     * @param costPerItem a rough count of floating-point operations per item
+     * @param body the work for one item
+     */
+    public static void forEach(int n, long costPerItem, IntConsumer body) {
+        if (n <= 0) {
+            return;
+        }
+        int threads = ForkJoinPool.getCommonPoolParallelism();
+        if (n == 1 || threads <= 1 || costPerItem * n < 200_000L) {
+            for (int i = 0; i < n; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        int grain = (int) Math.max(1, Math.min(n / (4L * threads), 1_000_000L / Math.max(1, costPerItem)));
+        ForkJoinPool.commonPool().invoke(new Range(0, n, Math.max(1, grain), body));
+    }
+
+    private static final class Range extends RecursiveAction {
+
+        private static final long serialVersionUID = 1L;
+        private final int from;
+        private final int to;
+        private final int grain;
+        private final transient IntConsumer body;
+
+        Range(int from, int to, int grain, IntConsumer body) {
+            this.from = from;
+            this.to = to;
+            this.grain = grain;
+            this.body = body;
+        }
+
+        @Override
+        protected void compute() {
+            if (to - from <= grain) {
+                for (int i = from; i < to; i++) {
+                    body.accept(i);
+                }
+                return;
+            }
+            int mid = (from + to) >>> 1;
+            invokeAll(new Range(from, mid, grain, body), new Range(mid, to, grain, body));
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.engine;
+
+import ai.djl.BaseModel;
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.types.DataType;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A model of the {@code BatchInvariant} engine: a DJL {@code Block} (given with {@code
+ * Criteria.optBlock} or {@link #setBlock}) whose parameters load from DJL's {@code .params}
+ * format. The model's options ({@link EngineOptions}) are validated at load and apply to every
+ * predictor of the model.
+ */
+public class BiModel extends BaseModel {
+
+    BiModel(String name, Device device) {
+        super(name);
+        BiNDManager.checkDevice(device);
+        manager = BiNDManager.getSystemManager().newSubManager(device);
+        manager.setName("model");
+        dataType = DataType.FLOAT32;
+    }
+
+    /**
+     * Returns the options in force for this model.
+     *
+     * @return the options
+     */
+    public EngineOptions getOptions() {
+        return ((BiNDManager) manager).getOptions();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void load(Path modelPath, String prefix, Map<String, ?> options)
+            throws IOException, MalformedModelException {
+        EngineOptions parsed = EngineOptions.parse(options);
+        ((BiNDManager) manager).setOptions(parsed);
+        setModelDir(modelPath);
+        wasLoaded = true;
+        if (prefix == null) {
+            prefix = modelName;
+        }
+        if (block == null) {
+            throw new MalformedModelException(
+                    "the BatchInvariant engine loads DJL .params into a Block: pass the block with"
+                            + " Criteria.optBlock(...) (model folder: " + modelDir + ")");
+        }
+        loadBlock(prefix, options);
+        for (Map.Entry<String, ?> e : options == null ? Map.<String, Object>of().entrySet() : options.entrySet()) {
+            setProperty(e.getKey(), String.valueOf(e.getValue()));
+        }
+    }
+}

@@ -1,0 +1,1364 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.engine;
+
+import ai.djl.Device;
+import ai.djl.batchinvariant.backend.cpu.CpuMath;
+import ai.djl.batchinvariant.backend.cpu.Elementwise;
+import ai.djl.batchinvariant.backend.cpu.Elementwise.Binary;
+import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
+import ai.djl.batchinvariant.backend.cpu.HostData;
+import ai.djl.batchinvariant.backend.cpu.Strided;
+import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.internal.NDArrayEx;
+import ai.djl.ndarray.internal.NDFormat;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The engine's {@link NDArray}: a dense array in host memory. Operations run on the CPU backend;
+ * every reduction is done in a fixed order that depends only on the reduced length (see {@link
+ * CpuMath}), so a row's result never depends on how many other rows share the call.
+ *
+ * <p>{@link #reshape}, {@link #expandDims}, {@link #squeeze} and {@link #flatten} share storage
+ * with their source, like PyTorch views; every other operation returns new storage.
+ */
+public class BiNDArray extends UnsupportedNDArray {
+
+    private BiNDManager manager;
+    private Shape shape;
+    private DataType dataType;
+    private Object data;
+    private String name;
+    private final String uid;
+    private volatile boolean closed;
+    private int version;
+
+    BiNDArray(BiNDManager manager, Shape shape, DataType dataType, Object data) {
+        this.manager = manager;
+        this.shape = shape;
+        this.dataType = dataType;
+        this.data = data;
+        this.uid = UUID.randomUUID().toString();
+        manager.attachInternal(uid, this);
+    }
+
+    // ---------------------------------------------------------------- storage and bookkeeping
+
+    /**
+     * Returns the storage (a primitive array whose type follows {@link #getDataType()}).
+     *
+     * @return the storage
+     * @throws IllegalStateException if the array was closed
+     */
+    public Object data() {
+        if (closed) {
+            throw new IllegalStateException("NDArray " + uid + " has been closed");
+        }
+        return data;
+    }
+
+    /**
+     * Returns the values as float32; for a float32 array this is the storage itself, which callers
+     * must treat as read-only.
+     *
+     * @return the values
+     */
+    public float[] floats() {
+        return HostData.toFloats(data(), dataType, size32());
+    }
+
+    /**
+     * A counter bumped by every in-place write, so caches derived from this array can tell when
+     * they went stale.
+     *
+     * @return the version
+     */
+    public int version() {
+        return version;
+    }
+
+    /** Records an in-place write made through the storage. */
+    void touch() {
+        version++;
+    }
+
+    int size32() {
+        return Math.toIntExact(shape.size());
+    }
+
+    private BiNDArray make(Shape s, DataType t, Object d) {
+        return new BiNDArray(manager, s, t, d);
+    }
+
+    private BiNDArray fromFloats(Shape s, float[] values, DataType type) {
+        return make(s, type, HostData.fromFloats(values, type));
+    }
+
+    private BiNDArray ours(NDArray other) {
+        if (other instanceof BiNDArray) {
+            BiNDArray o = (BiNDArray) other;
+            o.data();
+            return o;
+        }
+        return (BiNDArray) manager.from(other);
+    }
+
+    private void overwrite(DataType t, Object d) {
+        if (t != dataType) {
+            d = HostData.fromFloats(HostData.toFloats(d, t, size32()), dataType);
+        }
+        Object own = data();
+        System.arraycopy(d, 0, own, 0, size32());
+        version++;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDManager getManager() {
+        return manager;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String getName() {
+        return name;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String getUid() {
+        return uid;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public DataType getDataType() {
+        data();
+        return dataType;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Device getDevice() {
+        return manager.getDevice();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape getShape() {
+        data();
+        return shape;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public SparseFormat getSparseFormat() {
+        return SparseFormat.DENSE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void attach(NDManager target) {
+        detach();
+        this.manager = (BiNDManager) target;
+        target.attachInternal(uid, this);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void tempAttach(NDManager target) {
+        NDManager original = this.manager;
+        detach();
+        this.manager = (BiNDManager) target;
+        target.tempAttachInternal(original, uid, this);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void detach() {
+        manager.detachInternal(uid);
+        manager = BiNDManager.getSystemManager();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean isReleased() {
+        return closed;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            manager.detachInternal(uid);
+            data = null;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void intern(NDArray replaced) {
+        BiNDArray o = ours(replaced);
+        this.shape = o.shape;
+        this.dataType = o.dataType;
+        this.data = o.data();
+        version++;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean hasGradient() {
+        return false;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray stopGradient() {
+        return this;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void setRequiresGradient(boolean requiresGrad) {
+        if (requiresGrad) {
+            throw unsupported("setRequiresGradient (the engine is inference-only)");
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArrayEx getNDArrayInternal() {
+        return new BiNDArrayEx(this);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ByteBuffer toByteBuffer(boolean tryDirect) {
+        return HostData.toByteBuffer(data(), dataType, size32());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void set(Buffer buffer) {
+        int n = size32();
+        BiNDArray src = manager.create(buffer, shape, dataType);
+        if (src.size32() != n) {
+            throw new IllegalArgumentException("buffer holds " + src.size32() + " elements, array " + n);
+        }
+        overwrite(dataType, src.data());
+        src.close();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray toDevice(Device device, boolean copy) {
+        if (device.equals(getDevice())) {
+            return copy ? duplicate() : this;
+        }
+        BiNDManager target = manager.managerFor(device);
+        BiNDArray out = target.copyOf(this);
+        out.setName(name);
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray duplicate() {
+        Object copy = HostData.allocate(dataType, size32());
+        System.arraycopy(data(), 0, copy, 0, size32());
+        BiNDArray out = make(shape, dataType, copy);
+        out.setName(name);
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray toType(DataType type, boolean copy) {
+        if (type == dataType) {
+            return copy ? duplicate() : this;
+        }
+        int n = size32();
+        Object out = HostData.allocate(type, n);
+        Object src = data();
+        boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType);
+        for (int i = 0; i < n; i++) {
+            if (exactLong) {
+                HostData.setLong(out, type, i, HostData.getLong(src, dataType, i));
+            } else if (type == DataType.FLOAT64 || !HostData.isFloating(type)) {
+                HostData.setDouble(out, type, i, HostData.getDouble(src, dataType, i));
+            } else {
+                HostData.setFloat(out, type, i, HostData.getFloat(src, dataType, i));
+            }
+        }
+        return make(shape, type, out);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean contentEquals(Number number) {
+        double v = number.doubleValue();
+        int n = size32();
+        for (int i = 0; i < n; i++) {
+            if (HostData.getDouble(data(), dataType, i) != v) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean contentEquals(NDArray other) {
+        if (other == null || !shape.equals(other.getShape()) || dataType != other.getDataType()) {
+            return false;
+        }
+        return toByteBuffer().equals(other.toByteBuffer());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        if (closed) {
+            return "This array is already closed";
+        }
+        return NDFormat.format(this, 100, 10, 10, 20);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean equals(Object obj) {
+        return obj instanceof NDArray && contentEquals((NDArray) obj);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int hashCode() {
+        return uid.hashCode();
+    }
+
+    // ---------------------------------------------------------------- element-wise
+
+    private BiNDArray scalar(Number n) {
+        DataType t = dataType;
+        boolean integral =
+                n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
+                        || (n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue()));
+        if (!HostData.isFloating(t) && !integral) {
+            t = DataType.FLOAT32;
+        }
+        if (t == DataType.BOOLEAN) {
+            t = DataType.INT64;
+        }
+        Object d = HostData.allocate(t, 1);
+        if (HostData.isFloating(t)) {
+            HostData.setDouble(d, t, 0, n.doubleValue());
+        } else {
+            HostData.setLong(d, t, 0, n.longValue());
+        }
+        return new BiNDArray(manager, new Shape(), t, d);
+    }
+
+    private BiNDArray binary(NDArray other, Binary op) {
+        BiNDArray o = ours(other);
+        Shape out = Strided.broadcast(getShape(), o.getShape());
+        DataType compute = Elementwise.promote(dataType, o.dataType);
+        if (op.isBoolean() && op.ordinal() >= Binary.AND.ordinal()) {
+            compute = DataType.FLOAT64;
+        }
+        Object d = Elementwise.binary(data(), dataType, shape, o.data(), o.dataType, o.shape, op, compute, out);
+        return make(out, op.isBoolean() ? DataType.BOOLEAN : compute, d);
+    }
+
+    private BiNDArray binary(Number n, Binary op) {
+        BiNDArray s = scalar(n);
+        try {
+            return binary(s, op);
+        } finally {
+            s.close();
+        }
+    }
+
+    private BiNDArray inPlace(BiNDArray result) {
+        if (!result.getShape().equals(shape)) {
+            throw new IllegalArgumentException(
+                    "in-place result shape " + result.getShape() + " does not match " + shape);
+        }
+        overwrite(result.dataType, result.data());
+        result.close();
+        return this;
+    }
+
+    BiNDArray unary(Unary op) {
+        Elementwise.Result r = Elementwise.unary(data(), dataType, size32(), op);
+        return make(shape, r.type(), r.data());
+    }
+
+    @Override public NDArray add(Number n) { return binary(n, Binary.ADD); }
+    @Override public NDArray add(NDArray other) { return binary(other, Binary.ADD); }
+    @Override public NDArray sub(Number n) { return binary(n, Binary.SUB); }
+    @Override public NDArray sub(NDArray other) { return binary(other, Binary.SUB); }
+    @Override public NDArray mul(Number n) { return binary(n, Binary.MUL); }
+    @Override public NDArray mul(NDArray other) { return binary(other, Binary.MUL); }
+    @Override public NDArray div(Number n) { return binary(n, Binary.DIV); }
+    @Override public NDArray div(NDArray other) { return binary(other, Binary.DIV); }
+    @Override public NDArray mod(Number n) { return binary(n, Binary.MOD); }
+    @Override public NDArray mod(NDArray other) { return binary(other, Binary.MOD); }
+    @Override public NDArray pow(Number n) { return binary(n, Binary.POW); }
+    @Override public NDArray pow(NDArray other) { return binary(other, Binary.POW); }
+    @Override public NDArray addi(Number n) { return inPlace(binary(n, Binary.ADD)); }
+    @Override public NDArray addi(NDArray other) { return inPlace(binary(other, Binary.ADD)); }
+    @Override public NDArray subi(Number n) { return inPlace(binary(n, Binary.SUB)); }
+    @Override public NDArray subi(NDArray other) { return inPlace(binary(other, Binary.SUB)); }
+    @Override public NDArray muli(Number n) { return inPlace(binary(n, Binary.MUL)); }
+    @Override public NDArray muli(NDArray other) { return inPlace(binary(other, Binary.MUL)); }
+    @Override public NDArray divi(Number n) { return inPlace(binary(n, Binary.DIV)); }
+    @Override public NDArray divi(NDArray other) { return inPlace(binary(other, Binary.DIV)); }
+    @Override public NDArray modi(Number n) { return inPlace(binary(n, Binary.MOD)); }
+    @Override public NDArray modi(NDArray other) { return inPlace(binary(other, Binary.MOD)); }
+    @Override public NDArray powi(Number n) { return inPlace(binary(n, Binary.POW)); }
+    @Override public NDArray powi(NDArray other) { return inPlace(binary(other, Binary.POW)); }
+    @Override public NDArray maximum(Number n) { return binary(n, Binary.MAX); }
+    @Override public NDArray maximum(NDArray other) { return binary(other, Binary.MAX); }
+    @Override public NDArray minimum(Number n) { return binary(n, Binary.MIN); }
+    @Override public NDArray minimum(NDArray other) { return binary(other, Binary.MIN); }
+    @Override public NDArray eq(Number n) { return binary(n, Binary.EQ); }
+    @Override public NDArray eq(NDArray other) { return binary(other, Binary.EQ); }
+    @Override public NDArray neq(Number n) { return binary(n, Binary.NEQ); }
+    @Override public NDArray neq(NDArray other) { return binary(other, Binary.NEQ); }
+    @Override public NDArray gt(Number n) { return binary(n, Binary.GT); }
+    @Override public NDArray gt(NDArray other) { return binary(other, Binary.GT); }
+    @Override public NDArray gte(Number n) { return binary(n, Binary.GTE); }
+    @Override public NDArray gte(NDArray other) { return binary(other, Binary.GTE); }
+    @Override public NDArray lt(Number n) { return binary(n, Binary.LT); }
+    @Override public NDArray lt(NDArray other) { return binary(other, Binary.LT); }
+    @Override public NDArray lte(Number n) { return binary(n, Binary.LTE); }
+    @Override public NDArray lte(NDArray other) { return binary(other, Binary.LTE); }
+    @Override public NDArray logicalAnd(NDArray other) { return binary(other, Binary.AND); }
+    @Override public NDArray logicalOr(NDArray other) { return binary(other, Binary.OR); }
+    @Override public NDArray logicalXor(NDArray other) { return binary(other, Binary.XOR); }
+    @Override public NDArray logicalNot() { return unary(Unary.NOT); }
+    @Override public NDArray neg() { return unary(Unary.NEG); }
+    @Override public NDArray negi() { return inPlace(unary(Unary.NEG)); }
+    @Override public NDArray abs() { return unary(Unary.ABS); }
+    @Override public NDArray square() { return unary(Unary.SQUARE); }
+    @Override public NDArray sqrt() { return unary(Unary.SQRT); }
+    @Override public NDArray cbrt() { return unary(Unary.CBRT); }
+    @Override public NDArray exp() { return unary(Unary.EXP); }
+    @Override public NDArray log() { return unary(Unary.LOG); }
+    @Override public NDArray log2() { return unary(Unary.LOG2); }
+    @Override public NDArray log10() { return unary(Unary.LOG10); }
+    @Override public NDArray sin() { return unary(Unary.SIN); }
+    @Override public NDArray cos() { return unary(Unary.COS); }
+    @Override public NDArray tan() { return unary(Unary.TAN); }
+    @Override public NDArray tanh() { return unary(Unary.TANH); }
+    @Override public NDArray floor() { return unary(Unary.FLOOR); }
+    @Override public NDArray ceil() { return unary(Unary.CEIL); }
+    @Override public NDArray round() { return unary(Unary.ROUND); }
+    @Override public NDArray trunc() { return unary(Unary.TRUNC); }
+    @Override public NDArray sign() { return unary(Unary.SIGN); }
+    @Override public NDArray signi() { return inPlace(unary(Unary.SIGN)); }
+    @Override public NDArray erf() { return unary(Unary.ERF); }
+    @Override public NDArray isNaN() { return unary(Unary.ISNAN); }
+    @Override public NDArray isInfinite() { return unary(Unary.ISINF); }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray clip(Number min, Number max) {
+        BiNDArray lo = binary(min, Binary.MAX);
+        try {
+            return lo.binary(max, Binary.MIN);
+        } finally {
+            lo.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    /**
+     * Moves the given axes to the end (in the given order) and returns the permuted copy's float
+     * values, so each output element reduces one contiguous segment, in index order.
+     */
+    private int[] reduceLayout(int[] axes, long[] keptDims, boolean[] reduced) {
+        int rank = shape.dimension();
+        List<Integer> order = new ArrayList<>();
+        int k = 0;
+        for (int i = 0; i < rank; i++) {
+            if (!reduced[i]) {
+                order.add(i);
+                keptDims[k++] = shape.get(i);
+            }
+        }
+        for (int a : axes) {
+            order.add(a);
+        }
+        int[] perm = order.stream().mapToInt(Integer::intValue).toArray();
+        return Strided.permutation(shape, perm);
+    }
+
+    private enum Reduce { SUM, MEAN, MAX, MIN, PROD }
+
+    private BiNDArray reduce(int[] axesIn, boolean keepDims, Reduce kind) {
+        int rank = shape.dimension();
+        int[] axes = axesIn == null ? allAxes(rank) : normaliseAxes(axesIn, rank);
+        boolean[] reduced = new boolean[rank];
+        for (int a : axes) {
+            reduced[a] = true;
+        }
+        long[] kept = new long[rank - axes.length];
+        int[] offs = reduceLayout(axes, kept, reduced);
+        int outN = (int) new Shape(kept).size();
+        int seg = outN == 0 ? 0 : offs.length / Math.max(outN, 1);
+        DataType outType = dataType;
+        if (kind == Reduce.MEAN && !HostData.isFloating(outType)) {
+            outType = DataType.FLOAT32;
+        } else if ((kind == Reduce.SUM || kind == Reduce.PROD)
+                && (outType == DataType.BOOLEAN || outType == DataType.INT8 || outType == DataType.UINT8 || outType == DataType.INT32)) {
+            outType = DataType.INT64;
+        }
+        Object out = HostData.allocate(outType, outN);
+        Object src = data();
+        boolean floating = HostData.isFloating(dataType);
+        for (int o = 0; o < outN; o++) {
+            int base = o * seg;
+            if (floating && dataType != DataType.FLOAT64) {
+                float acc = kind == Reduce.MAX ? Float.NEGATIVE_INFINITY
+                        : kind == Reduce.MIN ? Float.POSITIVE_INFINITY : kind == Reduce.PROD ? 1f : 0f;
+                for (int i = 0; i < seg; i++) {
+                    float v = HostData.getFloat(src, dataType, offs[base + i]);
+                    switch (kind) {
+                        case MAX: acc = Float.isNaN(v) ? v : Math.max(acc, v); break;
+                        case MIN: acc = Float.isNaN(v) ? v : Math.min(acc, v); break;
+                        case PROD: acc *= v; break;
+                        default: acc += v;
+                    }
+                }
+                if (kind == Reduce.MEAN) {
+                    acc /= seg;
+                }
+                HostData.setFloat(out, outType, o, acc);
+            } else if (floating || kind == Reduce.MEAN) {
+                double acc = kind == Reduce.MAX ? Double.NEGATIVE_INFINITY
+                        : kind == Reduce.MIN ? Double.POSITIVE_INFINITY : kind == Reduce.PROD ? 1 : 0;
+                for (int i = 0; i < seg; i++) {
+                    double v = HostData.getDouble(src, dataType, offs[base + i]);
+                    switch (kind) {
+                        case MAX: acc = Math.max(acc, v); break;
+                        case MIN: acc = Math.min(acc, v); break;
+                        case PROD: acc *= v; break;
+                        default: acc += v;
+                    }
+                }
+                if (kind == Reduce.MEAN) {
+                    acc /= seg;
+                }
+                HostData.setDouble(out, outType, o, acc);
+            } else {
+                long acc = kind == Reduce.MAX ? Long.MIN_VALUE
+                        : kind == Reduce.MIN ? Long.MAX_VALUE : kind == Reduce.PROD ? 1 : 0;
+                for (int i = 0; i < seg; i++) {
+                    long v = HostData.getLong(src, dataType, offs[base + i]);
+                    switch (kind) {
+                        case MAX: acc = Math.max(acc, v); break;
+                        case MIN: acc = Math.min(acc, v); break;
+                        case PROD: acc *= v; break;
+                        default: acc += v;
+                    }
+                }
+                HostData.setLong(out, outType, o, acc);
+            }
+        }
+        if ((kind == Reduce.MAX || kind == Reduce.MIN) && seg == 0) {
+            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape);
+        }
+        return make(keepDims ? keptShape(reduced) : new Shape(kept), outType, out);
+    }
+
+    private Shape keptShape(boolean[] reduced) {
+        long[] dims = shape.getShape().clone();
+        for (int i = 0; i < dims.length; i++) {
+            if (reduced[i]) {
+                dims[i] = 1;
+            }
+        }
+        return new Shape(dims);
+    }
+
+    private static int[] allAxes(int rank) {
+        int[] a = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    private static int[] normaliseAxes(int[] axes, int rank) {
+        int[] out = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            out[i] = Strided.axis(axes[i], rank);
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    @Override public NDArray sum() { return reduce(null, false, Reduce.SUM); }
+    @Override public NDArray sum(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.SUM); }
+    @Override public NDArray mean() { return reduce(null, false, Reduce.MEAN); }
+    @Override public NDArray mean(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.MEAN); }
+    @Override public NDArray max() { return reduce(null, false, Reduce.MAX); }
+    @Override public NDArray max(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.MAX); }
+    @Override public NDArray min() { return reduce(null, false, Reduce.MIN); }
+    @Override public NDArray min(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.MIN); }
+    @Override public NDArray prod() { return reduce(null, false, Reduce.PROD); }
+    @Override public NDArray prod(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.PROD); }
+
+    private BiNDArray argExtreme(Integer axisIn, boolean max) {
+        BiNDArray src = axisIn == null ? (BiNDArray) flatten() : this;
+        int rank = src.shape.dimension();
+        int axis = axisIn == null ? 0 : Strided.axis(axisIn, rank);
+        if (src.shape.get(axis) == 0) {
+            throw new IllegalArgumentException("cannot take argMax/argMin over an empty axis of " + shape);
+        }
+        boolean[] reduced = new boolean[rank];
+        reduced[axis] = true;
+        long[] kept = new long[rank - 1];
+        int[] offs = src.reduceLayout(new int[] {axis}, kept, reduced);
+        int seg = (int) src.shape.get(axis);
+        int outN = seg == 0 ? 0 : offs.length / seg;
+        long[] out = new long[outN];
+        Object d = src.data();
+        for (int o = 0; o < outN; o++) {
+            int best = 0;
+            double bv = HostData.getDouble(d, dataType, offs[o * seg]);
+            for (int i = 1; i < seg; i++) {
+                double v = HostData.getDouble(d, dataType, offs[o * seg + i]);
+                if (max ? v > bv : v < bv) {
+                    bv = v;
+                    best = i;
+                }
+            }
+            out[o] = best;
+        }
+        return make(new Shape(kept), DataType.INT64, out);
+    }
+
+    @Override public NDArray argMax() { return argExtreme(null, true); }
+    @Override public NDArray argMax(int axis) { return argExtreme(axis, true); }
+    @Override public NDArray argMin() { return argExtreme(null, false); }
+    @Override public NDArray argMin(int axis) { return argExtreme(axis, false); }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList topK(int k, int axisIn, boolean largest, boolean sorted) {
+        int rank = shape.dimension();
+        int axis = Strided.axis(axisIn, rank);
+        int seg = (int) shape.get(axis);
+        if (k < 0 || k > seg) {
+            throw new IllegalArgumentException("k " + k + " is outside [0, " + seg + "] for axis " + axisIn);
+        }
+        int[] perm = moveLast(rank, axis);
+        int[] offs = Strided.permutation(shape, perm);
+        int outer = seg == 0 ? 0 : offs.length / seg;
+        Object d = data();
+        Object vals = HostData.allocate(dataType, outer * k);
+        long[] idx = new long[outer * k];
+        Integer[] order = new Integer[seg];
+        for (int o = 0; o < outer; o++) {
+            int base = o * seg;
+            for (int i = 0; i < seg; i++) {
+                order[i] = i;
+            }
+            double[] v = new double[seg];
+            for (int i = 0; i < seg; i++) {
+                v[i] = HostData.getDouble(d, dataType, offs[base + i]);
+            }
+            // ties keep the lower index first, so the result is a function of the row alone
+            Arrays.sort(order, (x, y) -> {
+                int c = largest ? Double.compare(v[y], v[x]) : Double.compare(v[x], v[y]);
+                return c != 0 ? c : Integer.compare(x, y);
+            });
+            for (int j = 0; j < k; j++) {
+                idx[o * k + j] = order[j];
+                HostData.setDouble(vals, dataType, o * k + j, v[order[j]]);
+            }
+        }
+        long[] permDims = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            permDims[i] = shape.get(perm[i]);
+        }
+        permDims[rank - 1] = k;
+        int[] back = inverse(perm);
+        BiNDArray v = make(new Shape(permDims), dataType, vals);
+        BiNDArray ix = make(new Shape(permDims), DataType.INT64, idx);
+        BiNDArray vOut = (BiNDArray) v.transpose(back);
+        BiNDArray iOut = (BiNDArray) ix.transpose(back);
+        v.close();
+        ix.close();
+        return new NDList(vOut, iOut);
+    }
+
+    private static int[] moveLast(int rank, int axis) {
+        int[] perm = new int[rank];
+        int k = 0;
+        for (int i = 0; i < rank; i++) {
+            if (i != axis) {
+                perm[k++] = i;
+            }
+        }
+        perm[rank - 1] = axis;
+        return perm;
+    }
+
+    private static int[] inverse(int[] perm) {
+        int[] inv = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inv[perm[i]] = i;
+        }
+        return inv;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray softmax(int axis) {
+        return softmaxImpl(axis, false);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray logSoftmax(int axis) {
+        return softmaxImpl(axis, true);
+    }
+
+    private NDArray softmaxImpl(int axisIn, boolean log) {
+        int rank = shape.dimension();
+        int axis = Strided.axis(axisIn, rank);
+        int n = (int) shape.get(axis);
+        DataType outType = HostData.isFloating(dataType) ? dataType : DataType.FLOAT32;
+        if (axis == rank - 1) {
+            float[] x = floats().clone();
+            CpuMath.softmaxRows(x, n == 0 ? 0 : x.length / n, n, log);
+            return fromFloats(shape, x, outType);
+        }
+        int[] perm = moveLast(rank, axis);
+        BiNDArray moved = (BiNDArray) transpose(perm);
+        BiNDArray sm = (BiNDArray) moved.softmaxImpl(rank - 1, log);
+        NDArray out = sm.transpose(inverse(perm));
+        moved.close();
+        sm.close();
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray cumSum(int axisIn) {
+        int rank = shape.dimension();
+        int axis = Strided.axis(axisIn, rank);
+        int[] perm = moveLast(rank, axis);
+        BiNDArray moved = (BiNDArray) transpose(perm);
+        int n = (int) shape.get(axis);
+        Object d = moved.data();
+        DataType t = dataType;
+        Object out = HostData.allocate(t, moved.size32());
+        for (int r = 0; n > 0 && r < moved.size32() / n; r++) {
+            double acc = 0;
+            float facc = 0;
+            for (int i = 0; i < n; i++) {
+                int p = r * n + i;
+                if (HostData.isFloating(t) && t != DataType.FLOAT64) {
+                    facc += HostData.getFloat(d, t, p);
+                    HostData.setFloat(out, t, p, facc);
+                } else {
+                    acc += HostData.getDouble(d, t, p);
+                    HostData.setDouble(out, t, p, acc);
+                }
+            }
+        }
+        BiNDArray res = make(moved.shape, t, out);
+        NDArray back = res.transpose(inverse(perm));
+        moved.close();
+        res.close();
+        return back;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray cumSum() {
+        NDArray flat = flatten();
+        return flat.cumSum(0);
+    }
+
+    // ---------------------------------------------------------------- shapes
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray reshape(Shape target) {
+        long[] dims = target.getShape().clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] == -1) {
+                if (infer >= 0) {
+                    throw new IllegalArgumentException("reshape to " + target + ": more than one -1");
+                }
+                infer = i;
+            } else {
+                known *= dims[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || shape.size() % known != 0) {
+                throw new IllegalArgumentException("cannot reshape " + shape + " to " + target);
+            }
+            dims[infer] = shape.size() / known;
+        }
+        Shape s = new Shape(dims);
+        if (s.size() != shape.size()) {
+            throw new IllegalArgumentException("cannot reshape " + shape + " to " + target);
+        }
+        return make(s, dataType, data());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray expandDims(int axisIn) {
+        int rank = shape.dimension();
+        int axis = axisIn < 0 ? axisIn + rank + 1 : axisIn;
+        if (axis < 0 || axis > rank) {
+            throw new IllegalArgumentException("axis " + axisIn + " is out of range for expandDims of rank " + rank);
+        }
+        long[] dims = new long[rank + 1];
+        for (int i = 0, j = 0; i <= rank; i++) {
+            dims[i] = i == axis ? 1 : shape.get(j++);
+        }
+        return make(new Shape(dims), dataType, data());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray squeeze(int[] axesIn) {
+        int rank = shape.dimension();
+        boolean[] drop = new boolean[rank];
+        for (int a : axesIn) {
+            int ax = Strided.axis(a, rank);
+            if (shape.get(ax) != 1) {
+                throw new IllegalArgumentException("cannot squeeze axis " + a + " of size " + shape.get(ax));
+            }
+            drop[ax] = true;
+        }
+        List<Long> dims = new ArrayList<>();
+        for (int i = 0; i < rank; i++) {
+            if (!drop[i]) {
+                dims.add(shape.get(i));
+            }
+        }
+        return make(new Shape(dims), dataType, data());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray squeeze() {
+        List<Integer> ones = new ArrayList<>();
+        for (int i = 0; i < shape.dimension(); i++) {
+            if (shape.get(i) == 1) {
+                ones.add(i);
+            }
+        }
+        return squeeze(ones.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray flatten() {
+        return reshape(new Shape(shape.size()));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray flatten(int startDim, int endDim) {
+        int rank = shape.dimension();
+        int s = Strided.axis(startDim, rank);
+        int e = Strided.axis(endDim, rank);
+        List<Long> dims = new ArrayList<>();
+        for (int i = 0; i < s; i++) {
+            dims.add(shape.get(i));
+        }
+        long m = 1;
+        for (int i = s; i <= e; i++) {
+            m *= shape.get(i);
+        }
+        dims.add(m);
+        for (int i = e + 1; i < rank; i++) {
+            dims.add(shape.get(i));
+        }
+        return reshape(new Shape(dims));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray transpose() {
+        int rank = shape.dimension();
+        int[] axes = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            axes[i] = rank - 1 - i;
+        }
+        return transpose(axes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray transpose(int... axesIn) {
+        int rank = shape.dimension();
+        int[] axes = Strided.permutationAxes(axesIn, rank);
+        long[] dims = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            dims[i] = shape.get(axes[i]);
+        }
+        return gatherOffsets(new Shape(dims), Strided.permutation(shape, axes));
+    }
+
+    BiNDArray gatherOffsets(Shape outShape, int[] offs) {
+        Object src = data();
+        Object out = HostData.allocate(dataType, offs.length);
+        if (dataType == DataType.FLOAT32) {
+            float[] s = (float[]) src;
+            float[] o = (float[]) out;
+            for (int i = 0; i < offs.length; i++) {
+                o[i] = s[offs[i]];
+            }
+        } else {
+            for (int i = 0; i < offs.length; i++) {
+                copyElement(src, offs[i], out, i);
+            }
+        }
+        return make(outShape, dataType, out);
+    }
+
+    private void copyElement(Object src, int from, Object dst, int to) {
+        switch (dataType) {
+            case FLOAT32: ((float[]) dst)[to] = ((float[]) src)[from]; break;
+            case FLOAT64: ((double[]) dst)[to] = ((double[]) src)[from]; break;
+            case FLOAT16:
+            case BFLOAT16: ((short[]) dst)[to] = ((short[]) src)[from]; break;
+            case INT32: ((int[]) dst)[to] = ((int[]) src)[from]; break;
+            case INT64: ((long[]) dst)[to] = ((long[]) src)[from]; break;
+            default: ((byte[]) dst)[to] = ((byte[]) src)[from];
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray broadcast(Shape target) {
+        Shape b = Strided.broadcast(shape, target);
+        if (!b.equals(target)) {
+            throw new IllegalArgumentException("cannot broadcast " + shape + " to " + target);
+        }
+        return gatherOffsets(target, Strided.offsets(target, Strided.broadcastStrides(shape, target), 0));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray repeat(int axisIn, long repeats) {
+        int rank = shape.dimension();
+        int axis = Strided.axis(axisIn, rank);
+        long[] dims = shape.getShape().clone();
+        dims[axis] *= repeats;
+        Shape out = new Shape(dims);
+        int[] st = Strided.strides(shape.getShape());
+        int[] offs = new int[(int) out.size()];
+        int[] idx = new int[rank];
+        for (int i = 0; i < offs.length; i++) {
+            int off = 0;
+            for (int d = 0; d < rank; d++) {
+                int v = d == axis ? (int) (idx[d] / repeats) : idx[d];
+                off += v * st[d];
+            }
+            offs[i] = off;
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++idx[d] < dims[d]) {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        return gatherOffsets(out, offs);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray repeat(long repeats) {
+        NDArray cur = this;
+        for (int a = 0; a < shape.dimension(); a++) {
+            NDArray next = cur.repeat(a, repeats);
+            if (cur != this) {
+                cur.close();
+            }
+            cur = next;
+        }
+        return cur == this ? duplicate() : cur;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray repeat(long[] repeats) {
+        NDArray cur = this;
+        for (int a = 0; a < repeats.length; a++) {
+            NDArray next = cur.repeat(a, repeats[a]);
+            if (cur != this) {
+                cur.close();
+            }
+            cur = next;
+        }
+        return cur == this ? duplicate() : cur;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray repeat(Shape desired) {
+        long[] r = new long[shape.dimension()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = desired.get(i) / shape.get(i);
+        }
+        return repeat(r);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray tile(long[] repeats) {
+        int rank = Math.max(repeats.length, shape.dimension());
+        long[] src = new long[rank];
+        long[] dims = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            int j = i - (rank - shape.dimension());
+            src[i] = j < 0 ? 1 : shape.get(j);
+            int k = i - (rank - repeats.length);
+            dims[i] = src[i] * (k < 0 ? 1 : repeats[k]);
+        }
+        Shape out = new Shape(dims);
+        int[] st = Strided.strides(src);
+        int[] offs = new int[(int) out.size()];
+        int[] idx = new int[rank];
+        for (int i = 0; i < offs.length; i++) {
+            int off = 0;
+            for (int d = 0; d < rank; d++) {
+                off += (int) (idx[d] % src[d]) * st[d];
+            }
+            offs[i] = off;
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++idx[d] < dims[d]) {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        return gatherOffsets(out, offs);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray tile(long repeats) {
+        long[] r = new long[Math.max(1, shape.dimension())];
+        Arrays.fill(r, repeats);
+        return tile(r);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray tile(int axis, long repeats) {
+        long[] r = new long[shape.dimension()];
+        Arrays.fill(r, 1);
+        r[Strided.axis(axis, shape.dimension())] = repeats;
+        return tile(r);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray tile(Shape desired) {
+        long[] r = new long[desired.dimension()];
+        for (int i = 0; i < r.length; i++) {
+            int j = i - (r.length - shape.dimension());
+            r[i] = desired.get(i) / (j < 0 ? 1 : shape.get(j));
+        }
+        return tile(r);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList split(long[] indices, int axisIn) {
+        int axis = Strided.axis(axisIn, shape.dimension());
+        long len = shape.get(axis);
+        NDList out = new NDList();
+        long start = 0;
+        for (int i = 0; i <= indices.length; i++) {
+            long end = i < indices.length ? indices[i] : len;
+            out.add(sliceAxis(axis, start, end));
+            start = end;
+        }
+        return out;
+    }
+
+    BiNDArray sliceAxis(int axis, long start, long end) {
+        long[] dims = shape.getShape().clone();
+        dims[axis] = Math.max(0, end - start);
+        Shape out = new Shape(dims);
+        int[] st = Strided.strides(shape.getShape());
+        return gatherOffsets(out, Strided.offsets(out, st, (int) start * st[axis]));
+    }
+
+    // ---------------------------------------------------------------- products and gathers
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray matMul(NDArray other) {
+        BiNDArray b = ours(other);
+        Shape as = shape;
+        Shape bs = b.shape;
+        if (as.dimension() == 0 || bs.dimension() == 0) {
+            throw new IllegalArgumentException("matMul needs arrays of rank >= 1, got " + as + " and " + bs);
+        }
+        boolean aVec = as.dimension() == 1;
+        boolean bVec = bs.dimension() == 1;
+        Shape a2 = aVec ? new Shape(1, as.get(0)) : as;
+        Shape b2 = bVec ? new Shape(bs.get(0), 1) : bs;
+        int m = (int) a2.get(a2.dimension() - 2);
+        int k = (int) a2.get(a2.dimension() - 1);
+        int k2 = (int) b2.get(b2.dimension() - 2);
+        int n = (int) b2.get(b2.dimension() - 1);
+        if (k != k2) {
+            throw new IllegalArgumentException("matMul shapes " + as + " and " + bs + " do not agree on the inner dimension");
+        }
+        Shape batchA = a2.slice(0, a2.dimension() - 2);
+        Shape batchB = b2.slice(0, b2.dimension() - 2);
+        Shape batch = Strided.broadcast(batchA, batchB);
+        int nb = (int) batch.size();
+        int[] oa = Strided.offsets(batch, Strided.broadcastStrides(batchA, batch), 0);
+        int[] ob = Strided.offsets(batch, Strided.broadcastStrides(batchB, batch), 0);
+        float[] x = floats();
+        float[] y = b.floats();
+        float[] c = new float[nb * m * n];
+        for (int i = 0; i < nb; i++) {
+            CpuMath.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
+        }
+        List<Long> dims = new ArrayList<>();
+        for (long d : batch.getShape()) {
+            dims.add(d);
+        }
+        if (!aVec) {
+            dims.add((long) m);
+        }
+        if (!bVec) {
+            dims.add((long) n);
+        }
+        DataType t = Elementwise.promote(dataType, b.dataType);
+        if (!HostData.isFloating(t)) {
+            t = DataType.FLOAT32;
+        }
+        return fromFloats(new Shape(dims), c, t);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray batchMatMul(NDArray other) {
+        return matMul(other);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray dot(NDArray other) {
+        return matMul(other);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray gather(NDArray index, int axisIn) {
+        BiNDArray idx = ours(index);
+        int rank = shape.dimension();
+        int axis = Strided.axis(axisIn, rank);
+        Shape out = idx.shape;
+        int[] st = Strided.strides(shape.getShape());
+        int[] ost = Strided.strides(out.getShape());
+        int n = (int) out.size();
+        int[] offs = new int[n];
+        for (int i = 0; i < n; i++) {
+            int rem = i;
+            int off = 0;
+            for (int d = 0; d < rank; d++) {
+                int c = rem / ost[d];
+                rem %= ost[d];
+                if (d == axis) {
+                    c = checkIndex(idx.getIndex(i), shape.get(axis), "index");
+                }
+                off += c * st[d];
+            }
+            offs[i] = off;
+        }
+        return gatherOffsets(out, offs);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray gatherNd(NDArray index) {
+        BiNDArray idx = ours(index);
+        int m = (int) idx.shape.get(0);
+        if (m > shape.dimension()) {
+            throw new IllegalArgumentException(
+                    "gatherNd index shape " + idx.shape + " indexes more axes than " + shape + " has");
+        }
+        Shape y = idx.shape.slice(1);
+        Shape rest = shape.slice(m);
+        int ny = (int) y.size();
+        int inner = (int) rest.size();
+        int[] st = Strided.strides(shape.getShape());
+        int[] offs = new int[ny * inner];
+        for (int j = 0; j < ny; j++) {
+            int base = 0;
+            for (int d = 0; d < m; d++) {
+                base += checkIndex(idx.getIndex(d * ny + j), shape.get(d), "index") * st[d];
+            }
+            for (int r = 0; r < inner; r++) {
+                offs[j * inner + r] = base + r;
+            }
+        }
+        return gatherOffsets(y.addAll(rest), offs);
+    }
+
+    long getIndex(int i) {
+        return HostData.getLong(data(), dataType, i);
+    }
+
+    static int checkIndex(long v, long size, String what) {
+        long i = v < 0 ? v + size : v;
+        if (i < 0 || i >= size) {
+            throw new IllegalArgumentException(what + " " + v + " is out of range [0, " + size + ")");
+        }
+        return (int) i;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray take(NDManager target, NDArray index) {
+        BiNDArray idx = ours(index);
+        int n = size32();
+        int[] offs = new int[idx.size32()];
+        for (int i = 0; i < offs.length; i++) {
+            offs[i] = checkIndex(idx.getIndex(i), n, "index");
+        }
+        return gatherOffsets(idx.shape, offs);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray booleanMask(NDArray index, int axisIn) {
+        BiNDArray mask = ours(index);
+        int axis = Strided.axis(axisIn, shape.dimension());
+        if (axis != 0 || mask.shape.dimension() != 1 || mask.shape.get(0) != shape.get(0)) {
+            throw new IllegalArgumentException(
+                    "booleanMask supports a 1-D mask over axis 0; got mask " + mask.shape + " for " + shape);
+        }
+        int inner = (int) shape.slice(1).size();
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < mask.size32(); i++) {
+            if (mask.getIndex(i) != 0) {
+                rows.add(i);
+            }
+        }
+        int[] offs = new int[rows.size() * inner];
+        for (int r = 0; r < rows.size(); r++) {
+            for (int j = 0; j < inner; j++) {
+                offs[r * inner + j] = rows.get(r) * inner + j;
+            }
+        }
+        return gatherOffsets(new Shape(rows.size()).addAll(shape.slice(1)), offs);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray oneHot(int depth, float onValue, float offValue, DataType type) {
+        int n = size32();
+        Object out = HostData.allocate(type, n * depth);
+        for (int i = 0; i < n; i++) {
+            long c = getIndex(i);
+            for (int j = 0; j < depth; j++) {
+                HostData.setDouble(out, type, i * depth + j, j == c ? onValue : offValue);
+            }
+        }
+        return make(shape.add(depth), type, out);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray sequenceMask(NDArray sequenceLength, float value) {
+        BiNDArray len = ours(sequenceLength);
+        if (shape.dimension() < 2) {
+            throw new IllegalArgumentException("sequenceMask needs rank >= 2, got " + shape);
+        }
+        int b = (int) shape.get(0);
+        int t = (int) shape.get(1);
+        int inner = (int) shape.slice(2).size();
+        BiNDArray out = (BiNDArray) duplicate();
+        for (int i = 0; i < b; i++) {
+            long l = len.getIndex(i);
+            for (int j = (int) Math.max(0, l); j < t; j++) {
+                for (int r = 0; r < inner; r++) {
+                    HostData.setDouble(out.data, dataType, (i * t + j) * inner + r, value);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray sequenceMask(NDArray sequenceLength) {
+        return sequenceMask(sequenceLength, 0f);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray norm(boolean keepDims) {
+        NDArray sq = square();
+        NDArray s = sq.sum(allAxes(shape.dimension()), keepDims);
+        NDArray r = s.sqrt();
+        sq.close();
+        s.close();
+        return r;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray flip(int... axes) {
+        int rank = shape.dimension();
+        boolean[] f = new boolean[rank];
+        for (int a : axes) {
+            f[Strided.axis(a, rank)] = true;
+        }
+        int[] st = Strided.strides(shape.getShape());
+        int[] fst = new int[rank];
+        int base = 0;
+        for (int d = 0; d < rank; d++) {
+            fst[d] = f[d] ? -st[d] : st[d];
+            if (f[d]) {
+                base += (int) (shape.get(d) - 1) * st[d];
+            }
+        }
+        return gatherOffsets(shape, Strided.offsets(shape, fst, base));
+    }
+}

@@ -1,0 +1,353 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.engine;
+
+import ai.djl.batchinvariant.backend.cpu.CpuMath;
+import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
+import ai.djl.batchinvariant.backend.cpu.HostData;
+import ai.djl.batchinvariant.backend.cpu.Strided;
+import ai.djl.batchinvariant.engine.internal.UnsupportedNDArrayEx;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDArrayIndexer;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/** The engine's {@code NDArrayEx}: neural-network operators on the CPU backend. */
+public class BiNDArrayEx extends UnsupportedNDArrayEx {
+
+    /** Transposed weights of {@code linear}, reused while the weight array is unchanged. */
+    private static final Map<BiNDArray, float[]> TRANSPOSED = new WeakHashMap<>();
+    private static final Map<BiNDArray, Integer> TRANSPOSED_VERSION = new WeakHashMap<>();
+
+    private final BiNDArray array;
+
+    BiNDArrayEx(BiNDArray array) {
+        this.array = array;
+    }
+
+    private static BiNDArray bi(NDArray a, NDManager m) {
+        return a instanceof BiNDArray ? (BiNDArray) a : (BiNDArray) m.from(a);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray getArray() {
+        return array;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArrayIndexer getIndexer(NDManager manager) {
+        return new BiNDArrayIndexer();
+    }
+
+    @Override public NDArray relu() { return array.unary(Unary.RELU); }
+    @Override public NDArray sigmoid() { return array.unary(Unary.SIGMOID); }
+    @Override public NDArray tanh() { return array.unary(Unary.TANH); }
+    @Override public NDArray softPlus() { return array.unary(Unary.SOFTPLUS); }
+    @Override public NDArray gelu() { return array.unary(Unary.GELU); }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray softSign() {
+        NDArray a = array.abs();
+        NDArray d = a.add(1f);
+        NDArray r = array.div(d);
+        a.close();
+        d.close();
+        return r;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray leakyRelu(float alpha) {
+        float[] x = array.floats();
+        float[] o = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            o[i] = x[i] > 0 ? x[i] : alpha * x[i];
+        }
+        return array.getManager().create(o, array.getShape()).toType(floatType(), false);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray elu(float alpha) {
+        float[] x = array.floats();
+        float[] o = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            o[i] = x[i] > 0 ? x[i] : alpha * (ai.djl.batchinvariant.backend.cpu.FastMath.exp(x[i]) - 1f);
+        }
+        return array.getManager().create(o, array.getShape()).toType(floatType(), false);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray selu() {
+        NDArray e = elu(1.6732632423543772f);
+        NDArray r = e.mul(1.0507009873554805f);
+        e.close();
+        return r;
+    }
+
+    private DataType floatType() {
+        DataType t = array.getDataType();
+        return HostData.isFloating(t) ? t : DataType.FLOAT32;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray rdivi(NDArray b) {
+        NDArray r = b.div(array);
+        array.intern(r);
+        return array;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray rmodi(NDArray b) {
+        NDArray r = b.mod(array);
+        array.intern(r);
+        return array;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray rpowi(Number n) {
+        NDArray base = array.getManager().full(array.getShape(), n.floatValue(), array.getDataType());
+        NDArray r = base.pow(array);
+        array.intern(r);
+        base.close();
+        return array;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray where(NDArray condition, NDArray other) {
+        NDManager m = array.getManager();
+        BiNDArray c = bi(condition, m);
+        BiNDArray o = bi(other, m);
+        Shape out = Strided.broadcast(Strided.broadcast(c.getShape(), array.getShape()), o.getShape());
+        int n = (int) out.size();
+        int[] ic = Strided.offsets(out, Strided.broadcastStrides(c.getShape(), out), 0);
+        int[] ia = Strided.offsets(out, Strided.broadcastStrides(array.getShape(), out), 0);
+        int[] io = Strided.offsets(out, Strided.broadcastStrides(o.getShape(), out), 0);
+        DataType t = ai.djl.batchinvariant.backend.cpu.Elementwise.promote(array.getDataType(), o.getDataType());
+        Object d = HostData.allocate(t, n);
+        for (int i = 0; i < n; i++) {
+            boolean pick = HostData.getDouble(c.data(), c.getDataType(), ic[i]) != 0;
+            double v = pick
+                    ? HostData.getDouble(array.data(), array.getDataType(), ia[i])
+                    : HostData.getDouble(o.data(), o.getDataType(), io[i]);
+            HostData.setDouble(d, t, i, v);
+        }
+        return ((BiNDManager) m).wrap(out, t, d);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray stack(NDList arrays, int axis) {
+        NDList expanded = new NDList();
+        int rank = array.getShape().dimension();
+        int ax = axis < 0 ? axis + rank + 1 : axis;
+        expanded.add(array.expandDims(ax));
+        for (NDArray a : arrays) {
+            expanded.add(a.expandDims(ax));
+        }
+        return concatAll(expanded, ax);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray concat(NDList arrays, int axis) {
+        NDList all = new NDList();
+        all.add(array);
+        all.addAll(arrays);
+        return concatAll(all, Strided.axis(axis, array.getShape().dimension()));
+    }
+
+    private NDArray concatAll(NDList all, int axis) {
+        BiNDManager m = (BiNDManager) array.getManager();
+        BiNDArray first = bi(all.get(0), m);
+        DataType t = first.getDataType();
+        Shape s0 = first.getShape();
+        long total = 0;
+        for (NDArray a : all) {
+            Shape s = a.getShape();
+            if (s.dimension() != s0.dimension() || a.getDataType() != t) {
+                throw new IllegalArgumentException(
+                        "concat: array " + s + " " + a.getDataType() + " does not match " + s0 + " " + t);
+            }
+            for (int d = 0; d < s.dimension(); d++) {
+                if (d != axis && s.get(d) != s0.get(d)) {
+                    throw new IllegalArgumentException("concat: shape " + s + " does not match " + s0 + " off axis " + axis);
+                }
+            }
+            total += s.get(axis);
+        }
+        long[] dims = s0.getShape().clone();
+        dims[axis] = total;
+        Shape out = new Shape(dims);
+        long outer = s0.slice(0, axis).size();
+        Object dst = HostData.allocate(t, (int) out.size());
+        int pos = 0;
+        for (long o = 0; o < outer; o++) {
+            for (NDArray a : all) {
+                BiNDArray b = bi(a, m);
+                int chunk = (int) (b.getShape().slice(axis).size());
+                System.arraycopy(b.data(), (int) o * chunk, dst, pos, chunk);
+                pos += chunk;
+            }
+        }
+        return m.wrap(out, t, dst);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList dropout(NDArray input, float rate, boolean training) {
+        if (training && rate > 0) {
+            throw new UnsupportedOperationException(
+                    "BatchInvariant engine does not support NDArrayEx.dropout() in training mode");
+        }
+        return new NDList(input);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList linear(NDArray input, NDArray weight, NDArray bias) {
+        NDManager m = input.getManager();
+        BiNDArray x = bi(input, m);
+        BiNDArray w = bi(weight, m);
+        Shape xs = x.getShape();
+        Shape ws = w.getShape();
+        if (ws.dimension() != 2 || xs.dimension() < 1 || xs.get(xs.dimension() - 1) != ws.get(1)) {
+            throw new IllegalArgumentException(
+                    "linear: input " + xs + " and weight " + ws + " do not agree (weight must be (out, in))");
+        }
+        int k = (int) ws.get(1);
+        int n = (int) ws.get(0);
+        int rows = (int) (xs.size() / Math.max(1, k));
+        float[] wt = transposed(w, n, k);
+        float[] out = new float[rows * n];
+        CpuMath.gemm(x.floats(), 0, wt, 0, out, 0, rows, n, k);
+        if (bias != null) {
+            float[] b = bi(bias, m).floats();
+            if (b.length != n) {
+                throw new IllegalArgumentException("linear: bias " + bias.getShape() + " does not match " + n + " outputs");
+            }
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < n; j++) {
+                    out[r * n + j] += b[j];
+                }
+            }
+        }
+        long[] od = xs.getShape().clone();
+        od[od.length - 1] = n;
+        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        return new NDList(((BiNDManager) x.getManager()).wrap(new Shape(od), t, HostData.fromFloats(out, t)));
+    }
+
+    private static float[] transposed(BiNDArray w, int n, int k) {
+        synchronized (TRANSPOSED) {
+            float[] cached = TRANSPOSED.get(w);
+            Integer v = TRANSPOSED_VERSION.get(w);
+            if (cached != null && v != null && v == w.version()) {
+                return cached;
+            }
+        }
+        float[] src = w.floats();
+        float[] t = new float[n * k];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                t[j * n + i] = src[i * k + j];
+            }
+        }
+        synchronized (TRANSPOSED) {
+            TRANSPOSED.put(w, t);
+            TRANSPOSED_VERSION.put(w, w.version());
+        }
+        return t;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList embedding(NDArray input, NDArray weight, SparseFormat sparse) {
+        NDManager m = input.getManager();
+        BiNDArray idx = bi(input, m);
+        BiNDArray w = bi(weight, m);
+        if (w.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("embedding: weight must be (vocab, dim), got " + w.getShape());
+        }
+        int vocab = (int) w.getShape().get(0);
+        int dim = (int) w.getShape().get(1);
+        int n = (int) idx.getShape().size();
+        int[] offs = new int[n * dim];
+        for (int i = 0; i < n; i++) {
+            int row = BiNDArray.checkIndex(idx.getIndex(i), vocab, "embedding index");
+            for (int j = 0; j < dim; j++) {
+                offs[i * dim + j] = row * dim + j;
+            }
+        }
+        return new NDList(w.gatherOffsets(idx.getShape().add(dim), offs));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList layerNorm(NDArray input, Shape normalizedShape, NDArray gamma, NDArray beta, float eps) {
+        NDManager m = input.getManager();
+        BiNDArray x = bi(input, m);
+        int n = (int) normalizedShape.size();
+        Shape xs = x.getShape();
+        if (n == 0 || xs.size() % n != 0 || !xs.slice(xs.dimension() - normalizedShape.dimension()).equals(normalizedShape)) {
+            throw new IllegalArgumentException("layerNorm: normalizedShape " + normalizedShape + " is not the tail of " + xs);
+        }
+        int rows = (int) (xs.size() / n);
+        float[] out = new float[rows * n];
+        CpuMath.layerNormRows(x.floats(), out, rows, n,
+                gamma == null ? null : bi(gamma, m).floats(), beta == null ? null : bi(beta, m).floats(), eps);
+        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        return new NDList(((BiNDManager) x.getManager()).wrap(xs, t, HostData.fromFloats(out, t)));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList batchNorm(NDArray input, NDArray runningMean, NDArray runningVar, NDArray gamma,
+            NDArray beta, int axis, float momentum, float eps, boolean training) {
+        if (training) {
+            throw new UnsupportedOperationException(
+                    "BatchInvariant engine does not support NDArrayEx.batchNorm() in training mode:"
+                            + " batch statistics would make every row depend on its batch");
+        }
+        NDManager m = input.getManager();
+        BiNDArray x = bi(input, m);
+        Shape xs = x.getShape();
+        int ax = Strided.axis(axis, xs.dimension());
+        int c = (int) xs.get(ax);
+        int inner = (int) xs.slice(ax + 1).size();
+        float[] mean = bi(runningMean, m).floats();
+        float[] var = bi(runningVar, m).floats();
+        float[] g = gamma == null ? null : bi(gamma, m).floats();
+        float[] b = beta == null ? null : bi(beta, m).floats();
+        float[] v = x.floats();
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            int ch = (i / inner) % c;
+            float y = (v[i] - mean[ch]) / (float) Math.sqrt(var[ch] + eps);
+            if (g != null) {
+                y *= g[ch];
+            }
+            if (b != null) {
+                y += b[ch];
+            }
+            out[i] = y;
+        }
+        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        return new NDList(((BiNDManager) x.getManager()).wrap(xs, t, HostData.fromFloats(out, t)));
+    }
+}
