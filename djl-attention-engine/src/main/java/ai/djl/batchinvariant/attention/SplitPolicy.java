@@ -23,8 +23,11 @@ public final class SplitPolicy {
      */
     public static final int KV_TILE = 64;
 
-    /** Work items (chunks times KV heads) the AUTO policy aims for. */
-    static final int AUTO_TARGET_ITEMS = 256;
+    /**
+     * Work items (chunks times KV heads) the AUTO policy aims for: about two per core of a
+     * 16-core host, the way GPU libraries aim for a few blocks per multiprocessor.
+     */
+    static final int AUTO_TARGET_ITEMS = 32;
 
     /** The policy kinds. */
     public enum Kind {

@@ -1,0 +1,137 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+/** The engine's SPI surface, options and memory lifecycle. */
+class EngineTest {
+
+    @Test
+    void providerRegistersTheEngine() {
+        Engine e = Engine.getEngine("BatchInvariant");
+        assertEquals("BatchInvariant", e.getEngineName());
+        assertEquals(10, e.getRank());
+        assertTrue(e.getVersion().matches("\\d+\\.\\d+\\.\\d+.*"), e.getVersion());
+        assertFalse(e.hasCapability(StandardCapabilities.CUDA));
+        assertFalse(e.hasCapability(StandardCapabilities.MKL));
+        assertEquals(Device.cpu(), e.defaultDevice());
+        assertEquals(0, e.getGpuCount());
+        try (Model m = e.newModel("m", null)) {
+            assertEquals(Device.cpu(), m.getNDManager().getDevice());
+        }
+    }
+
+    @Test
+    void defaultEnginePropertySelectsIt() {
+        String old = System.getProperty("ai.djl.default_engine");
+        System.setProperty("ai.djl.default_engine", "BatchInvariant");
+        try {
+            assertEquals("BatchInvariant", Engine.getInstance().getEngineName());
+        } finally {
+            if (old == null) {
+                System.clearProperty("ai.djl.default_engine");
+            } else {
+                System.setProperty("ai.djl.default_engine", old);
+            }
+        }
+    }
+
+    @Test
+    void gpuDeviceIsRefusedClearly() {
+        Engine e = Engine.getEngine("BatchInvariant");
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> e.newBaseManager(Device.gpu()));
+        assertTrue(ex.getMessage().contains("gpu(0)"), ex.getMessage());
+    }
+
+    @Test
+    void arraysAreReleasedWithTheirManager() {
+        NDManager m = Engine.getEngine("BatchInvariant").newBaseManager();
+        NDArray a = m.create(new float[] {1, 2, 3});
+        NDManager sub = m.newSubManager();
+        NDArray b = sub.ones(new Shape(4));
+        sub.close();
+        assertTrue(b.isReleased());
+        assertFalse(a.isReleased());
+        m.close();
+        assertTrue(a.isReleased());
+        assertThrows(IllegalStateException.class, a::toFloatArray);
+    }
+
+    @Test
+    void allDataTypesRoundTrip() {
+        try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager()) {
+            NDArray f = m.create(new float[] {1.5f, -2.25f, 3f, 0.1f});
+            for (DataType t : new DataType[] {DataType.FLOAT16, DataType.BFLOAT16, DataType.INT32, DataType.INT64,
+                    DataType.INT8, DataType.BOOLEAN, DataType.FLOAT32}) {
+                NDArray c = f.toType(t, false);
+                assertEquals(t, c.getDataType());
+                NDArray back = m.create(c.toByteBuffer(), c.getShape(), t).toType(DataType.FLOAT32, false);
+                float[] v = back.toFloatArray();
+                assertEquals(4, v.length);
+                if (t == DataType.FLOAT16 || t == DataType.BFLOAT16) {
+                    assertEquals(1.5f, v[0]);
+                    assertEquals(-2.25f, v[1]);
+                }
+            }
+            assertArrayEquals(new long[] {1, 0, 1}, m.create(new boolean[] {true, false, true}).toType(DataType.INT64, false).toLongArray());
+        }
+    }
+
+    @Test
+    void missingOpsNameThemselves() {
+        try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager()) {
+            NDArray a = m.create(new float[] {1, 2});
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> a.fft(2));
+            assertTrue(e.getMessage().contains("fft"), e.getMessage());
+            e = assertThrows(UnsupportedOperationException.class, () -> a.getNDArrayInternal().maxPool(new Shape(1), new Shape(1), new Shape(0), false));
+            assertTrue(e.getMessage().contains("maxPool"), e.getMessage());
+        }
+    }
+
+    @Test
+    void optionsAreValidatedWithKeyValueAndAllowed() {
+        EngineOptions o = EngineOptions.parse(Map.of("fixed_split_size", "256", "disable_split_kv", "false",
+                "page_size", "8", "dtype", "bf16"));
+        assertEquals(256, o.getFixedSplitSize());
+        assertEquals(8, o.getPageSize());
+        assertEquals(DataType.BFLOAT16, o.getDataType());
+        assertEquals("FIXED(256)", o.splitPolicy().toString());
+        assertEquals("DISABLED", EngineOptions.parse(Map.of("disable_split_kv", "true")).splitPolicy().toString());
+        String[][] bad = {{"fixed_split_size", "100", "multiple of the KV tile"}, {"fixed_split_size", "x", "positive"},
+            {"disable_split_kv", "yes", "true or false"}, {"page_size", "0", "1 to 1024"}, {"dtype", "int8", "bfloat16"}};
+        for (String[] b : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineOptions.parse(Map.of(b[0], b[1])));
+            assertTrue(e.getMessage().contains(b[0] + "=" + b[1]) && e.getMessage().contains(b[2]), e.getMessage());
+        }
+    }
+
+    @Test
+    void systemPropertyIsTheProcessDefault() {
+        System.setProperty("ai.djl.batchinvariant.fixed_split_size", "128");
+        try {
+            assertEquals(128, EngineOptions.fromSystemProperties().getFixedSplitSize());
+            assertEquals(512, EngineOptions.parse(Map.of("fixed_split_size", 512)).getFixedSplitSize());
+        } finally {
+            System.clearProperty("ai.djl.batchinvariant.fixed_split_size");
+        }
+    }
+}
