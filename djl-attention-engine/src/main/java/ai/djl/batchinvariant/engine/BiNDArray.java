@@ -237,13 +237,14 @@ public class BiNDArray extends UnsupportedNDArray {
         return this;
     }
 
-    /** {@inheritDoc} */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Accepted and ignored: DJL marks every parameter trainable when a block initializes, but
+     * this engine is inference-only and {@link #getGradient()} is unsupported.
+     */
     @Override
-    public void setRequiresGradient(boolean requiresGrad) {
-        if (requiresGrad) {
-            throw unsupported("setRequiresGradient (the engine is inference-only)");
-        }
-    }
+    public void setRequiresGradient(boolean requiresGrad) {}
 
     /** {@inheritDoc} */
     @Override
