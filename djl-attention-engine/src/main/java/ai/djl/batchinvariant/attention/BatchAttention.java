@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.attention;
 import ai.djl.batchinvariant.backend.AttentionBackend;
 import ai.djl.batchinvariant.backend.cpu.CpuAttention;
 import ai.djl.batchinvariant.backend.cpu.HostData;
+import ai.djl.batchinvariant.backend.cuda.CudaAttention;
 import ai.djl.batchinvariant.engine.BiNDArray;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -163,24 +164,39 @@ public final class BatchAttention {
     }
 
     private AttentionOutput execute(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout, int n) {
-        int total = plan.getTotalQo();
-        int hq = spec.getNumQoHeads();
-        int d = spec.getHeadDim();
-        float[] out = new float[total * hq * d];
-        float[] lse = new float[total * hq];
-        backendFor(q).run(plan, q.data(), k.data(), v.data(), q.getDataType(), layout, n, out, lse);
-        NDManager m = q.getManager();
-        NDArray o = m.create(out, new Shape(total, hq, d));
-        if (q.getDataType() != DataType.FLOAT32) {
-            NDArray cast = o.toType(q.getDataType(), false);
-            o.close();
-            o = cast;
-        }
-        return new AttentionOutput(o, m.create(lse, new Shape(total, hq)));
+        return backendFor(q, k, v).run(plan, q, k, v, layout, n);
     }
 
-    private static AttentionBackend backendFor(NDArray q) {
-        return CpuAttention.INSTANCE;
+    /**
+     * The backend for the arrays' device, after the checks that device adds.
+     *
+     * @param q queries
+     * @param k keys
+     * @param v values
+     * @return the backend
+     */
+    AttentionBackend backendFor(BiNDArray q, BiNDArray k, BiNDArray v) {
+        checkSameDevice(q, k, v);
+        if (!q.isOnGpu()) {
+            return CpuAttention.INSTANCE;
+        }
+        if (q.getDataType() == DataType.FLOAT32) {
+            throw new IllegalArgumentException("q dtype float32 is not supported on " + q.getDevice()
+                    + ": the CUDA kernels take float16 or bfloat16 (tensor cores, float32 accumulation)");
+        }
+        int group = spec.getNumQoHeads() / spec.getNumKvHeads();
+        if (CudaAttention.Q_TILE % group != 0) {
+            throw new IllegalArgumentException("num_qo_heads / num_kv_heads = " + group + " must divide "
+                    + CudaAttention.Q_TILE + " on " + q.getDevice() + " (GQA heads are packed into query tiles)");
+        }
+        return CudaAttention.INSTANCE;
+    }
+
+    static void checkSameDevice(NDArray q, NDArray k, NDArray v) {
+        if (!q.getDevice().equals(k.getDevice()) || !q.getDevice().equals(v.getDevice())) {
+            throw new IllegalArgumentException("q is on " + q.getDevice() + ", keys on " + k.getDevice()
+                    + ", values on " + v.getDevice() + ": all must be on one device");
+        }
     }
 
     private void checkPlan(BatchPlan plan, boolean paged) {

@@ -4,7 +4,9 @@
 package ai.djl.batchinvariant.attention;
 
 import ai.djl.batchinvariant.backend.cpu.HostData;
+import ai.djl.batchinvariant.backend.cuda.CudaKvAppend;
 import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -195,6 +197,22 @@ public final class PagedKvCache implements AutoCloseable {
                         + " tokens but its pages hold only " + plan.kvLen(r));
             }
         }
+        BatchAttention.checkSameDevice(kp, kb, vb);
+        if (kp.isOnGpu()) {
+            long[] offsets = new long[nnz * numKvHeads];
+            for (int r = 0; r < plan.getBatchSize(); r++) {
+                int first = plan.kvLen(r) - plan.qoLen(r);
+                for (int i = 0; i < plan.qoLen(r); i++) {
+                    int pos = first + i;
+                    int row = plan.qoStart(r) + i;
+                    for (int h = 0; h < numKvHeads; h++) {
+                        offsets[row * numKvHeads + h] = offset(plan.page(r, pos), pos % pageSize, h);
+                    }
+                }
+            }
+            CudaKvAppend.run(kb, vb, kp, vp, offsets, headDim);
+            return;
+        }
         Object ks = kb.data();
         Object vs = vb.data();
         Object kd = kp.data();
@@ -237,6 +255,18 @@ public final class PagedKvCache implements AutoCloseable {
     }
 
     /**
+     * Returns a copy of this cache on another device (same layout, contents and page numbers).
+     *
+     * @param device the target device, e.g. {@code Device.gpu(0)}
+     * @return the copy; closing it frees only the copy
+     */
+    public PagedKvCache toDevice(Device device) {
+        NDArray k = keys.toDevice(device, true);
+        NDArray v = values.toDevice(device, true);
+        return new PagedKvCache(k, v, numPages, pageSize, numKvHeads, headDim, layout);
+    }
+
+    /**
      * Reads one stored element as float (for tests and debugging).
      *
      * @param values true for the value pool
@@ -247,8 +277,15 @@ public final class PagedKvCache implements AutoCloseable {
      * @return the value
      */
     public float get(boolean values, int page, int slot, int head, int d) {
-        BiNDArray a = (BiNDArray) (values ? this.values : this.keys);
-        return HostData.getFloat(a.data(), a.getDataType(), offset(page, slot, head) + d);
+        NDArray a = values ? this.values : this.keys;
+        BiNDArray host = (BiNDArray) a.toDevice(Device.cpu(), false);
+        try {
+            return HostData.getFloat(host.data(), host.getDataType(), offset(page, slot, head) + d);
+        } finally {
+            if (host != a) {
+                host.close();
+            }
+        }
     }
 
     /** {@inheritDoc} */

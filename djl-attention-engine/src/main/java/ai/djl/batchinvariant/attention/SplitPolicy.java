@@ -108,6 +108,19 @@ public final class SplitPolicy {
      * @return tokens per chunk (Integer.MAX_VALUE for one chunk)
      */
     int splitSizeFor(int[] kvLens, int numKvHeads) {
+        return splitSizeFor(kvLens, numKvHeads, AUTO_TARGET_ITEMS);
+    }
+
+    /**
+     * The chunk size used for a batch, AUTO aiming at a given number of work items (a backend
+     * sizes it for its hardware).
+     *
+     * @param kvLens the KV length of every request in the batch
+     * @param numKvHeads KV heads
+     * @param autoTargetItems work items (chunks times KV heads) AUTO aims for
+     * @return tokens per chunk (Integer.MAX_VALUE for one chunk)
+     */
+    public int splitSizeFor(int[] kvLens, int numKvHeads, int autoTargetItems) {
         switch (kind) {
             case FIXED:
                 return splitSize;
@@ -118,7 +131,7 @@ public final class SplitPolicy {
                 for (int l : kvLens) {
                     total += l;
                 }
-                long perItem = (total * numKvHeads + AUTO_TARGET_ITEMS - 1) / AUTO_TARGET_ITEMS;
+                long perItem = (total * numKvHeads + autoTargetItems - 1) / autoTargetItems;
                 long tiles = Math.max(1, (perItem + KV_TILE - 1) / KV_TILE);
                 return (int) Math.min(Integer.MAX_VALUE / 2, tiles * KV_TILE);
         }

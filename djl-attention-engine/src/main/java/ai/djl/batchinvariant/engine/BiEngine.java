@@ -5,7 +5,9 @@ package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
 import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDManager;
 
 import java.io.IOException;
@@ -15,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@code BatchInvariant} engine: a DJL engine whose outputs for a request are bitwise
- * independent of what else is in the batch. This build runs on its CPU backend only and claims no
- * CUDA capability.
+ * independent of what else is in the batch. It runs on its CPU backend everywhere and on its CUDA
+ * backend where a CUDA device, the driver and the kernels of this build are present.
  */
 public final class BiEngine extends Engine {
 
@@ -75,14 +77,20 @@ public final class BiEngine extends Engine {
     /**
      * {@inheritDoc}
      *
-     * <p>No capability is claimed: this build has no CUDA backend, no MKL and no training.
+     * <p>{@code CUDA} is claimed only where a device is usable ({@link CudaRuntime}); MKL and
+     * training are never claimed.
      */
     @Override
     public boolean hasCapability(String capability) {
-        return false;
+        return StandardCapabilities.CUDA.equals(capability) && CudaRuntime.deviceCount() > 0;
     }
 
-    /** {@inheritDoc} */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The CPU: the CUDA backend runs the fused-attention API on arrays placed on a GPU
+     * explicitly, while most NDArray operations are CPU-only in this build.
+     */
     @Override
     public Device defaultDevice() {
         return Device.cpu();
@@ -91,19 +99,27 @@ public final class BiEngine extends Engine {
     /** {@inheritDoc} */
     @Override
     public Device[] getDevices() {
-        return new Device[] {Device.cpu()};
+        return getDevices(Integer.MAX_VALUE);
     }
 
     /** {@inheritDoc} */
     @Override
     public Device[] getDevices(int maxGpus) {
-        return getDevices();
+        int n = Math.min(maxGpus, getGpuCount());
+        if (n <= 0) {
+            return new Device[] {Device.cpu()};
+        }
+        Device[] d = new Device[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = Device.gpu(i);
+        }
+        return d;
     }
 
     /** {@inheritDoc} */
     @Override
     public int getGpuCount() {
-        return 0;
+        return CudaRuntime.deviceCount();
     }
 
     /** {@inheritDoc} */
@@ -127,6 +143,7 @@ public final class BiEngine extends Engine {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return ENGINE_NAME + " " + version + " (CPU backend)";
+        int gpus = CudaRuntime.deviceCount();
+        return ENGINE_NAME + " " + version + " (CPU backend" + (gpus > 0 ? ", CUDA backend on " + gpus + " GPU(s))" : ")");
     }
 }

@@ -10,6 +10,7 @@ import ai.djl.batchinvariant.backend.cpu.Elementwise.Binary;
 import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
 import ai.djl.batchinvariant.backend.cpu.HostData;
 import ai.djl.batchinvariant.backend.cpu.Strided;
+import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -27,6 +28,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
+import jcuda.Pointer;
+
 /**
  * The engine's {@link NDArray}: a dense array in host memory. Operations run on the CPU backend;
  * every reduction is done in a fixed order that depends only on the reduced length (see {@link
@@ -34,6 +37,11 @@ import java.util.UUID;
  *
  * <p>{@link #reshape}, {@link #expandDims}, {@link #squeeze} and {@link #flatten} share storage
  * with their source, like PyTorch views; every other operation returns new storage.
+ *
+ * <p>An array on {@code Device.gpu(i)} holds device memory from that device's caching allocator.
+ * It can be created, copied ({@link #toDevice}, {@link #duplicate}, {@link #toByteBuffer}, {@link
+ * #set}), viewed (reshape and friends) and fed to the fused-attention API; other operations refuse
+ * it by name rather than copying behind the caller's back.
  */
 public class BiNDArray extends UnsupportedNDArray {
 
@@ -64,10 +72,68 @@ public class BiNDArray extends UnsupportedNDArray {
      * @throws IllegalStateException if the array was closed
      */
     public Object data() {
+        checkOpen();
+        if (data instanceof DeviceMemory) {
+            throw new UnsupportedOperationException("BatchInvariant engine does not support NDArray."
+                    + publicOperation() + "() on " + getDevice() + ": this build runs it on the CPU only;"
+                    + " move the array with toDevice(Device.cpu(), false)");
+        }
+        return data;
+    }
+
+    private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("NDArray " + uid + " has been closed");
         }
-        return data;
+    }
+
+    /** The outermost engine method on the stack: the operation the caller asked for. */
+    private static String publicOperation() {
+        return StackWalker.getInstance().walk(frames -> {
+            String op = "?";
+            for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
+                String c = f.getClassName();
+                if (c.startsWith("ai.djl.batchinvariant.engine.")) {
+                    op = f.getMethodName();
+                } else if (!"?".equals(op)) {
+                    break;
+                }
+            }
+            return op;
+        });
+    }
+
+    /**
+     * Tells whether the array lives in device memory.
+     *
+     * @return true on a GPU
+     */
+    public boolean isOnGpu() {
+        return data instanceof DeviceMemory;
+    }
+
+    /**
+     * Returns the device memory of an array on a GPU.
+     *
+     * @return the memory
+     * @throws IllegalStateException if the array is on the CPU or closed
+     */
+    public DeviceMemory deviceMemory() {
+        checkOpen();
+        if (!(data instanceof DeviceMemory)) {
+            throw new IllegalStateException("NDArray " + uid + " is on " + getDevice() + ", not a GPU");
+        }
+        return (DeviceMemory) data;
+    }
+
+    /** Storage for a view: the same host array, or another reference to the device memory. */
+    private Object shareData() {
+        checkOpen();
+        return data instanceof DeviceMemory ? ((DeviceMemory) data).retain() : data;
+    }
+
+    long byteSize() {
+        return shape.size() * dataType.getNumOfBytes();
     }
 
     /**
@@ -103,6 +169,19 @@ public class BiNDArray extends UnsupportedNDArray {
         return new BiNDArray(manager, s, t, d);
     }
 
+    /**
+     * Wraps existing storage; the array takes ownership of one reference to device memory.
+     *
+     * @param manager the manager
+     * @param shape the shape
+     * @param type the data type
+     * @param data a primitive array or device memory
+     * @return the array
+     */
+    static BiNDArray of(BiNDManager manager, Shape shape, DataType type, Object data) {
+        return new BiNDArray(manager, shape, type, data);
+    }
+
     private BiNDArray fromFloats(Shape s, float[] values, DataType type) {
         return make(s, type, HostData.fromFloats(values, type));
     }
@@ -110,7 +189,7 @@ public class BiNDArray extends UnsupportedNDArray {
     private BiNDArray ours(NDArray other) {
         if (other instanceof BiNDArray) {
             BiNDArray o = (BiNDArray) other;
-            o.data();
+            o.checkOpen();
             return o;
         }
         return (BiNDArray) manager.from(other);
@@ -152,7 +231,7 @@ public class BiNDArray extends UnsupportedNDArray {
     /** {@inheritDoc} */
     @Override
     public DataType getDataType() {
-        data();
+        checkOpen();
         return dataType;
     }
 
@@ -165,7 +244,7 @@ public class BiNDArray extends UnsupportedNDArray {
     /** {@inheritDoc} */
     @Override
     public Shape getShape() {
-        data();
+        checkOpen();
         return shape;
     }
 
@@ -211,6 +290,9 @@ public class BiNDArray extends UnsupportedNDArray {
         if (!closed) {
             closed = true;
             manager.detachInternal(uid);
+            if (data instanceof DeviceMemory) {
+                ((DeviceMemory) data).release();
+            }
             data = null;
         }
     }
@@ -219,9 +301,13 @@ public class BiNDArray extends UnsupportedNDArray {
     @Override
     public void intern(NDArray replaced) {
         BiNDArray o = ours(replaced);
+        Object shared = o.shareData();
+        if (data instanceof DeviceMemory) {
+            ((DeviceMemory) data).release();
+        }
         this.shape = o.shape;
         this.dataType = o.dataType;
-        this.data = o.data();
+        this.data = shared;
         version++;
     }
 
@@ -255,12 +341,29 @@ public class BiNDArray extends UnsupportedNDArray {
     /** {@inheritDoc} */
     @Override
     public ByteBuffer toByteBuffer(boolean tryDirect) {
+        checkOpen();
+        if (data instanceof DeviceMemory) {
+            ByteBuffer bb = manager.allocateDirect(Math.toIntExact(byteSize()));
+            DeviceMemory mem = (DeviceMemory) data;
+            mem.getDevice().download(Pointer.to(bb), mem.getPointer(), byteSize());
+            return bb;
+        }
         return HostData.toByteBuffer(data(), dataType, size32());
     }
 
     /** {@inheritDoc} */
     @Override
     public void set(Buffer buffer) {
+        checkOpen();
+        if (data instanceof DeviceMemory) {
+            BiNDArray host = BiNDManager.getSystemManager().create(buffer, shape, dataType);
+            ByteBuffer bb = host.toByteBuffer();
+            DeviceMemory mem = (DeviceMemory) data;
+            mem.getDevice().upload(mem.getPointer(), Pointer.to(bb), byteSize());
+            host.close();
+            version++;
+            return;
+        }
         int n = size32();
         BiNDArray src = manager.create(buffer, shape, dataType);
         if (src.size32() != n) {
@@ -285,6 +388,12 @@ public class BiNDArray extends UnsupportedNDArray {
     /** {@inheritDoc} */
     @Override
     public NDArray duplicate() {
+        checkOpen();
+        if (data instanceof DeviceMemory) {
+            BiNDArray out = manager.copyOf(this);
+            out.setName(name);
+            return out;
+        }
         Object copy = HostData.allocate(dataType, size32());
         System.arraycopy(data(), 0, copy, 0, size32());
         BiNDArray out = make(shape, dataType, copy);
@@ -835,7 +944,7 @@ public class BiNDArray extends UnsupportedNDArray {
         if (s.size() != shape.size()) {
             throw new IllegalArgumentException("cannot reshape " + shape + " to " + target);
         }
-        return make(s, dataType, data());
+        return make(s, dataType, shareData());
     }
 
     /** {@inheritDoc} */
@@ -850,7 +959,7 @@ public class BiNDArray extends UnsupportedNDArray {
         for (int i = 0, j = 0; i <= rank; i++) {
             dims[i] = i == axis ? 1 : shape.get(j++);
         }
-        return make(new Shape(dims), dataType, data());
+        return make(new Shape(dims), dataType, shareData());
     }
 
     /** {@inheritDoc} */
@@ -871,7 +980,7 @@ public class BiNDArray extends UnsupportedNDArray {
                 dims.add(shape.get(i));
             }
         }
-        return make(new Shape(dims), dataType, data());
+        return make(new Shape(dims), dataType, shareData());
     }
 
     /** {@inheritDoc} */

@@ -5,6 +5,9 @@ package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.cpu.HostData;
+import ai.djl.batchinvariant.backend.cuda.CudaDevice;
+import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
+import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
@@ -22,9 +25,11 @@ import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
 import java.util.SplittableRandom;
 
+import jcuda.Pointer;
+
 /**
- * The engine's {@link NDManager}. Arrays live in host memory and are released when their manager
- * closes. Each manager carries the {@link EngineOptions} that attention blocks running under it
+ * The engine's {@link NDManager}. Arrays live in host memory ({@code Device.cpu()}) or in device
+ * memory ({@code Device.gpu(i)}) and are released when their manager closes. Each manager carries the {@link EngineOptions} that attention blocks running under it
  * use; a sub-manager inherits its parent's options.
  */
 public class BiNDManager extends BaseNDManager {
@@ -93,11 +98,28 @@ public class BiNDManager extends BaseNDManager {
     }
 
     static void checkDevice(Device dev) {
-        if (!Device.Type.CPU.equals(dev.getDeviceType())) {
-            throw new IllegalArgumentException(
-                    "device " + dev + " is not available: the BatchInvariant engine has no CUDA backend"
-                            + " in this build; use Device.cpu()");
+        if (Device.Type.GPU.equals(dev.getDeviceType())) {
+            CudaRuntime.device(dev.getDeviceId());
+        } else if (!Device.Type.CPU.equals(dev.getDeviceType())) {
+            throw new IllegalArgumentException("device " + dev + " is not supported: use Device.cpu() or Device.gpu(i)");
         }
+    }
+
+    /**
+     * Returns the CUDA device of this manager.
+     *
+     * @return the device
+     * @throws IllegalStateException if the manager is on the CPU
+     */
+    public CudaDevice cudaDevice() {
+        if (!Device.Type.GPU.equals(device.getDeviceType())) {
+            throw new IllegalStateException("NDManager " + uid + " is on " + device);
+        }
+        return CudaRuntime.device(device.getDeviceId());
+    }
+
+    private boolean onGpu() {
+        return Device.Type.GPU.equals(device.getDeviceType());
     }
 
     BiNDManager managerFor(Device dev) {
@@ -105,11 +127,49 @@ public class BiNDManager extends BaseNDManager {
         return dev.equals(device) ? this : newSubManager(dev);
     }
 
+    /**
+     * Wraps host storage in an array of this manager, uploading it when the manager is on a GPU.
+     *
+     * @param shape the shape
+     * @param type the data type
+     * @param data a primitive array typed as {@link HostData} describes
+     * @return the array
+     */
     BiNDArray wrap(Shape shape, DataType type, Object data) {
-        return new BiNDArray(this, shape, type, data);
+        if (!onGpu()) {
+            return BiNDArray.of(this, shape, type, data);
+        }
+        long bytes = shape.size() * type.getNumOfBytes();
+        DeviceMemory mem = cudaDevice().allocate(bytes);
+        ByteBuffer bb = HostData.toByteBuffer(data, type, Math.toIntExact(shape.size()));
+        mem.getDevice().upload(mem.getPointer(), Pointer.to(bb), bytes);
+        return BiNDArray.of(this, shape, type, mem);
+    }
+
+    /**
+     * Wraps device memory (one reference, owned by the new array) in an array of this manager.
+     *
+     * @param shape the shape
+     * @param type the data type
+     * @param mem device memory of this manager's device
+     * @return the array
+     */
+    public BiNDArray wrapDevice(Shape shape, DataType type, DeviceMemory mem) {
+        checkOpen();
+        return BiNDArray.of(this, shape, type, mem);
     }
 
     BiNDArray copyOf(BiNDArray src) {
+        checkOpen();
+        if (src.isOnGpu() && onGpu() && src.deviceMemory().getDevice() == cudaDevice()) {
+            DeviceMemory mem = cudaDevice().allocate(src.byteSize());
+            mem.copyFrom(src.deviceMemory(), 0, 0, src.byteSize());
+            return BiNDArray.of(this, src.getShape(), src.getDataType(), mem);
+        }
+        if (src.isOnGpu()) {
+            ByteBuffer bb = src.toByteBuffer();
+            return create(bb, src.getShape(), src.getDataType());
+        }
         Object d = HostData.allocate(src.getDataType(), src.size32());
         System.arraycopy(src.data(), 0, d, 0, src.size32());
         return wrap(src.getShape(), src.getDataType(), d);
@@ -177,6 +237,13 @@ public class BiNDManager extends BaseNDManager {
     @Override
     public NDArray create(Shape shape, DataType dataType) {
         checkOpen();
+        if (onGpu()) {
+            HostData.allocate(dataType, 0);
+            long bytes = shape.size() * dataType.getNumOfBytes();
+            DeviceMemory mem = cudaDevice().allocate(bytes);
+            mem.fill32(0, (bytes + 3) / 4);
+            return BiNDArray.of(this, shape, dataType, mem);
+        }
         return wrap(shape, dataType, HostData.allocate(dataType, Math.toIntExact(shape.size())));
     }
 

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.attention.AttentionOutput;
 import ai.djl.batchinvariant.attention.AttentionSpec;
 import ai.djl.batchinvariant.attention.BatchPlan;
 import ai.djl.batchinvariant.attention.KvLayout;
@@ -10,7 +11,11 @@ import ai.djl.batchinvariant.attention.PosEncoding;
 import ai.djl.batchinvariant.attention.RopeTable;
 import ai.djl.batchinvariant.attention.SplitPolicy;
 import ai.djl.batchinvariant.backend.AttentionBackend;
+import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import java.util.Arrays;
 
@@ -33,7 +38,26 @@ public final class CpuAttention implements AttentionBackend {
 
     /** {@inheritDoc} */
     @Override
-    public void run(BatchPlan plan, Object q, Object kv, Object vv, DataType type, KvLayout layout,
+    public AttentionOutput run(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout,
+            int numPagesOrRows) {
+        AttentionSpec spec = plan.getSpec();
+        int total = plan.getTotalQo();
+        int hq = spec.getNumQoHeads();
+        int d = spec.getHeadDim();
+        float[] out = new float[total * hq * d];
+        float[] lse = new float[total * hq];
+        compute(plan, q.data(), k.data(), v.data(), q.getDataType(), layout, numPagesOrRows, out, lse);
+        NDManager m = q.getManager();
+        NDArray o = m.create(out, new Shape(total, hq, d));
+        if (q.getDataType() != DataType.FLOAT32) {
+            NDArray cast = o.toType(q.getDataType(), false);
+            o.close();
+            o = cast;
+        }
+        return new AttentionOutput(o, m.create(lse, new Shape(total, hq)));
+    }
+
+    private void compute(BatchPlan plan, Object q, Object kv, Object vv, DataType type, KvLayout layout,
             int numPagesOrRows, float[] out, float[] lse) {
         AttentionSpec spec = plan.getSpec();
         int hq = spec.getNumQoHeads();

@@ -1,0 +1,378 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
+
+import ai.djl.batchinvariant.attention.AttentionOutput;
+import ai.djl.batchinvariant.attention.AttentionSpec;
+import ai.djl.batchinvariant.attention.BatchPlan;
+import ai.djl.batchinvariant.attention.KvLayout;
+import ai.djl.batchinvariant.attention.PosEncoding;
+import ai.djl.batchinvariant.attention.RopeTable;
+import ai.djl.batchinvariant.attention.SplitPolicy;
+import ai.djl.batchinvariant.backend.AttentionBackend;
+import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.batchinvariant.engine.BiNDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * Batch attention on a CUDA device: the host turns a plan into work items (request, KV head, tile
+ * of 64 packed query rows, KV chunk) and launches {@code bi_attention_*} over them, then {@code
+ * bi_merge_*} for rows whose keys span several chunks. Only the work list depends on the batch;
+ * what each row computes does not (see kernels/src/attention.cu).
+ */
+public final class CudaAttention implements AttentionBackend {
+
+    /** The shared instance. */
+    public static final CudaAttention INSTANCE = new CudaAttention();
+
+    /** Packed query rows per thread block. */
+    public static final int Q_TILE = 64;
+
+    /** System property that fills outputs with NaN before each launch (tests). */
+    public static final String POISON_PROPERTY = "ai.djl.batchinvariant.cuda.poison";
+
+    private static final int THREADS = 128;
+    private static final int MERGE_THREADS = 64;
+    private static final int DISABLED_SPLIT = 1 << 30;
+
+    private static final Map<RopeTable, Map<Integer, DeviceMemory[]>> ROPE = new WeakHashMap<>();
+
+    private CudaAttention() {}
+
+    /**
+     * The chunk size the CUDA backend uses for a plan: the fixed size, one chunk, or (AUTO) a size
+     * that gives about two work items per multiprocessor for this batch.
+     *
+     * @param plan the plan
+     * @param device the device
+     * @return tokens per chunk
+     */
+    public static int splitSize(BatchPlan plan, CudaDevice device) {
+        SplitPolicy policy = plan.getSpec().getSplitPolicy();
+        switch (policy.getKind()) {
+            case FIXED:
+                return policy.getSplitSize();
+            case DISABLED:
+                return DISABLED_SPLIT;
+            default:
+                int[] lens = new int[plan.getBatchSize()];
+                for (int r = 0; r < lens.length; r++) {
+                    lens[r] = plan.kvLen(r);
+                }
+                return Math.min(DISABLED_SPLIT, policy.splitSizeFor(lens, plan.getSpec().getNumKvHeads(),
+                        2 * device.getSmCount()));
+        }
+    }
+
+    static String suffix(DataType type, int headDim) {
+        return (type == DataType.BFLOAT16 ? "bf16" : "f16") + "_d" + headDim;
+    }
+
+    static int smemBytes(int headDim) {
+        return 5 * 64 * (headDim + 8) * 2;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public AttentionOutput run(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout,
+            int numPagesOrRows) {
+        try (Launch launch = prepare(plan, q, k, v, layout)) {
+            launch.launch(null);
+            return launch.takeOutput();
+        }
+    }
+
+    /**
+     * Uploads a plan's work list and allocates its outputs, ready to launch (possibly several
+     * times, e.g. for timing).
+     *
+     * @param plan the plan
+     * @param q queries on the device
+     * @param k keys (pool or ragged rows) on the device
+     * @param v values on the device
+     * @param layout the pool layout
+     * @return the launch
+     */
+    public Launch prepare(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout) {
+        return new Launch(plan, q, k, v, layout);
+    }
+
+    /**
+     * Device tables of the rotary embedding for positions [0, n).
+     *
+     * @param table the table
+     * @param device the device
+     * @param n positions
+     * @return {cos, sin}
+     */
+    static DeviceMemory[] rope(RopeTable table, CudaDevice device, int n) {
+        synchronized (ROPE) {
+            Map<Integer, DeviceMemory[]> perDevice = ROPE.computeIfAbsent(table, t -> new java.util.HashMap<>());
+            DeviceMemory[] have = perDevice.get(device.getIndex());
+            float[][] host = table.upTo(n);
+            long bytes = (long) host[0].length * 4;
+            if (have != null && have[0].getBytes() >= bytes) {
+                return have;
+            }
+            DeviceMemory c = device.allocate(bytes);
+            DeviceMemory s = device.allocate(bytes);
+            device.upload(c.getPointer(), Pointer.to(host[0]), bytes);
+            device.upload(s.getPointer(), Pointer.to(host[1]), bytes);
+            DeviceMemory[] mem = {c, s};
+            perDevice.put(device.getIndex(), mem);
+            return mem;
+        }
+    }
+
+    /** A prepared batch: work list and metadata on the device, outputs allocated. */
+    public static final class Launch implements AutoCloseable {
+
+        private final BatchPlan plan;
+        private final BiNDArray q;
+        private final CudaDevice device;
+        private final CUfunction attention;
+        private final CUfunction merge;
+        private final int numItems;
+        private final int mergeBlocks;
+        private final int smem;
+        private final DeviceMemory meta;
+        private final DeviceMemory o;
+        private final DeviceMemory lse;
+        private final DeviceMemory partO;
+        private final DeviceMemory partLse;
+        private final long outWords;
+        private final long lseWords;
+        private final Pointer args;
+        private boolean taken;
+
+        Launch(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout) {
+            this.plan = plan;
+            this.q = q;
+            AttentionSpec spec = plan.getSpec();
+            int hq = spec.getNumQoHeads();
+            int hkv = spec.getNumKvHeads();
+            int d = spec.getHeadDim();
+            int group = hq / hkv;
+            int b = plan.getBatchSize();
+            device = q.deviceMemory().getDevice();
+            int split = splitSize(plan, device);
+            String sfx = suffix(q.getDataType(), d);
+            smem = smemBytes(d);
+            attention = device.function("attention", "bi_attention_" + sfx, smem);
+            merge = device.function("merge", "bi_merge_" + sfx, 0);
+
+            // work list and per-request tables, in one int buffer
+            List<int[]> items = new ArrayList<>();
+            int[] partIndptr = new int[b + 1];
+            boolean anyMulti = false;
+            int tokens = Q_TILE / group;
+            int maxKv = 1;
+            for (int r = 0; r < b; r++) {
+                int qoLen = plan.qoLen(r);
+                int kvLen = plan.kvLen(r);
+                maxKv = Math.max(maxKv, kvLen);
+                int nsplits = (int) ((kvLen + (long) split - 1) / split);
+                partIndptr[r + 1] = partIndptr[r] + (nsplits > 1 ? qoLen * hq * nsplits : 0);
+                anyMulti |= nsplits > 1;
+                for (int t0 = 0; t0 < qoLen; t0 += tokens) {
+                    int uLo = Integer.MAX_VALUE;
+                    int uHi = 0;
+                    for (int t = t0; t < Math.min(qoLen, t0 + tokens); t++) {
+                        int[] range = visible(spec, qoLen, kvLen, t);
+                        uLo = Math.min(uLo, range[0]);
+                        uHi = Math.max(uHi, range[1]);
+                    }
+                    int s0 = uLo < uHi ? uLo / split : 0;
+                    int s1 = uLo < uHi ? (uHi - 1) / split : 0;
+                    for (int s = s0; s <= s1; s++) {
+                        for (int h = 0; h < hkv; h++) {
+                            items.add(new int[] {r, h, t0, s});
+                        }
+                    }
+                }
+            }
+            numItems = items.size();
+            int[] indices = plan.isPaged() ? plan.getKvIndices() : new int[0];
+            int itemsAt = 4;
+            int qoAt = itemsAt + 4 * numItems;
+            int kvAt = qoAt + b + 1;
+            int idxAt = kvAt + b + 1;
+            int lensAt = idxAt + indices.length;
+            int partAt = lensAt + b;
+            int alibiAt = partAt + b + 1;
+            int[] m = new int[alibiAt + hq];
+            m[0] = numItems;
+            m[1] = plan.getTotalQo();
+            for (int i = 0; i < numItems; i++) {
+                System.arraycopy(items.get(i), 0, m, itemsAt + 4 * i, 4);
+            }
+            for (int r = 0; r <= b; r++) {
+                m[qoAt + r] = plan.qoStart(r < b ? r : b - 1) + (r < b ? 0 : plan.qoLen(b - 1));
+                m[kvAt + r] = r < b ? plan.kvStart(r) : 0;
+                m[partAt + r] = partIndptr[r];
+            }
+            System.arraycopy(indices, 0, m, idxAt, indices.length);
+            for (int r = 0; r < b; r++) {
+                m[lensAt + r] = plan.kvLen(r);
+            }
+            for (int h = 0; h < hq; h++) {
+                m[alibiAt + h] = Float.floatToRawIntBits(spec.alibiSlope(h));
+            }
+            meta = device.allocate((long) m.length * 4);
+            device.upload(meta.getPointer(), Pointer.to(m), (long) m.length * 4);
+
+            int total = plan.getTotalQo();
+            outWords = (long) total * hq * d / 2;
+            lseWords = (long) total * hq;
+            o = device.allocate(Math.max(4, outWords * 4));
+            lse = device.allocate(Math.max(4, lseWords * 4));
+            long states = partIndptr[b];
+            partO = anyMulti ? device.allocate(states * d * 4) : null;
+            partLse = anyMulti ? device.allocate(states * 4) : null;
+            mergeBlocks = anyMulti ? total * hq : 0;
+            if (Boolean.getBoolean(POISON_PROPERTY)) {
+                o.fill32(0xffffffff, outWords);
+                lse.fill32(0xffffffff, lseWords);
+                if (anyMulti) {
+                    partO.fill32(0xffffffff, states * d);
+                    partLse.fill32(0xffffffff, states);
+                }
+            }
+
+            DeviceMemory[] rope = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA
+                    ? rope(spec.getRope(), device, maxKv)
+                    : new DeviceMemory[] {meta, meta};
+            int strideSlot;
+            int stridePage;
+            int strideHead;
+            int ps = plan.getPageSize();
+            if (!plan.isPaged()) {
+                stridePage = 0;
+                strideSlot = hkv * d;
+                strideHead = d;
+            } else if (layout == KvLayout.NHD) {
+                stridePage = ps * hkv * d;
+                strideSlot = hkv * d;
+                strideHead = d;
+            } else {
+                stridePage = hkv * ps * d;
+                strideSlot = d;
+                strideHead = ps * d;
+            }
+            int posMode = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA ? 1
+                    : spec.getPosEncoding() == PosEncoding.ALIBI ? 2 : 0;
+            CUdeviceptr none = meta.getPointer();
+            args = Pointer.to(
+                    Pointer.to(q.deviceMemory().getPointer()),
+                    Pointer.to(k.deviceMemory().getPointer()),
+                    Pointer.to(v.deviceMemory().getPointer()),
+                    Pointer.to(o.getPointer()),
+                    Pointer.to(lse.getPointer()),
+                    Pointer.to(anyMulti ? partO.getPointer() : none),
+                    Pointer.to(anyMulti ? partLse.getPointer() : none),
+                    Pointer.to(meta.at(itemsAt * 4L)),
+                    Pointer.to(meta.at(0)),
+                    Pointer.to(meta.at(qoAt * 4L)),
+                    Pointer.to(meta.at(kvAt * 4L)),
+                    Pointer.to(meta.at(idxAt * 4L)),
+                    Pointer.to(meta.at(lensAt * 4L)),
+                    Pointer.to(meta.at(partAt * 4L)),
+                    Pointer.to(rope[0].getPointer()),
+                    Pointer.to(rope[1].getPointer()),
+                    Pointer.to(meta.at(alibiAt * 4L)),
+                    Pointer.to(meta.at(4)),
+                    Pointer.to(new int[] {plan.isPaged() ? 1 : 0}),
+                    Pointer.to(new int[] {ps}),
+                    Pointer.to(new int[] {stridePage}),
+                    Pointer.to(new int[] {strideSlot}),
+                    Pointer.to(new int[] {strideHead}),
+                    Pointer.to(new int[] {hq}),
+                    Pointer.to(new int[] {hkv}),
+                    Pointer.to(new int[] {split}),
+                    Pointer.to(new int[] {spec.isCausal() ? 1 : 0}),
+                    Pointer.to(new int[] {spec.getWindowLeft()}),
+                    Pointer.to(new int[] {posMode}),
+                    Pointer.to(new float[] {spec.getSmScale()}),
+                    Pointer.to(new float[] {spec.getLogitsSoftCap()}),
+                    Pointer.to(new int[] {b}));
+        }
+
+        /**
+         * Returns the number of thread blocks of the attention kernel.
+         *
+         * @return work items
+         */
+        public int getNumItems() {
+            return numItems;
+        }
+
+        /**
+         * Launches the kernels (asynchronously) on a stream.
+         *
+         * @param stream the stream, or null for the default stream
+         */
+        public void launch(CUstream stream) {
+            device.makeCurrent();
+            if (numItems > 0) {
+                check(JCudaDriver.cuLaunchKernel(attention, numItems, 1, 1, THREADS, 1, 1, smem, stream, args, null),
+                        "cuLaunchKernel(attention, " + numItems + " blocks)");
+            }
+            if (mergeBlocks > 0) {
+                check(JCudaDriver.cuLaunchKernel(merge, mergeBlocks, 1, 1, MERGE_THREADS, 1, 1, 0, stream, args, null),
+                        "cuLaunchKernel(merge, " + mergeBlocks + " blocks)");
+            }
+        }
+
+        /**
+         * Hands the outputs over to arrays of q's manager (once).
+         *
+         * @return output and lse
+         */
+        public AttentionOutput takeOutput() {
+            taken = true;
+            AttentionSpec spec = plan.getSpec();
+            int total = plan.getTotalQo();
+            BiNDManager m = (BiNDManager) q.getManager();
+            return new AttentionOutput(
+                    m.wrapDevice(new Shape(total, spec.getNumQoHeads(), spec.getHeadDim()), q.getDataType(), o),
+                    m.wrapDevice(new Shape(total, spec.getNumQoHeads()), DataType.FLOAT32, lse));
+        }
+
+        /** Frees the work list and workspace (and the outputs unless they were taken). */
+        @Override
+        public void close() {
+            meta.release();
+            if (partO != null) {
+                partO.release();
+                partLse.release();
+            }
+            if (!taken) {
+                o.release();
+                lse.release();
+            }
+        }
+    }
+
+    /** [lo, hi): the KV positions row {@code token} may see (as the kernels compute it). */
+    static int[] visible(AttentionSpec spec, int qoLen, int kvLen, int token) {
+        int pos = kvLen - qoLen + token;
+        int hi = spec.isCausal() ? Math.min(pos + 1, kvLen) : kvLen;
+        int lo = spec.getWindowLeft() >= 0 ? Math.max(0, pos - spec.getWindowLeft()) : 0;
+        return new int[] {lo, Math.max(hi, lo)};
+    }
+}

@@ -1,0 +1,242 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
+
+import ai.djl.engine.EngineException;
+
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One CUDA device: its primary context, the kernel modules loaded from the jar, a caching device
+ * allocator, and a stream for graph capture. Every method makes the context current on the calling
+ * thread first, so any thread may use any device.
+ */
+public final class CudaDevice {
+
+    static final String KERNEL_DIR = "/ai/djl/batchinvariant/kernels/";
+
+    private final int index;
+    private final CUcontext context = new CUcontext();
+    private final CUstream captureStream = new CUstream();
+    private final Map<String, CUmodule> modules = new HashMap<>();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final Map<Long, Deque<CUdeviceptr>> freeBlocks = new HashMap<>();
+    private final int smCount;
+    private final int computeCapability;
+    private long cachedBytes;
+
+    CudaDevice(int index) {
+        this.index = index;
+        CUdevice dev = new CUdevice();
+        check(JCudaDriver.cuDeviceGet(dev, index), "cuDeviceGet(" + index + ")");
+        check(JCudaDriver.cuDevicePrimaryCtxRetain(context, dev), "cuDevicePrimaryCtxRetain");
+        makeCurrent();
+        int[] v = new int[1];
+        check(JCudaDriver.cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev),
+                "cuDeviceGetAttribute");
+        smCount = v[0];
+        int[] major = new int[1];
+        int[] minor = new int[1];
+        check(JCudaDriver.cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev),
+                "cuDeviceGetAttribute");
+        check(JCudaDriver.cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev),
+                "cuDeviceGetAttribute");
+        computeCapability = major[0] * 10 + minor[0];
+        check(JCudaDriver.cuStreamCreate(captureStream, 0), "cuStreamCreate");
+    }
+
+    /**
+     * Returns the device ordinal.
+     *
+     * @return the index
+     */
+    public int getIndex() {
+        return index;
+    }
+
+    /**
+     * Returns the number of multiprocessors.
+     *
+     * @return SMs
+     */
+    public int getSmCount() {
+        return smCount;
+    }
+
+    /**
+     * Returns the compute capability as major * 10 + minor.
+     *
+     * @return e.g. 90
+     */
+    public int getComputeCapability() {
+        return computeCapability;
+    }
+
+    /** Makes this device's context current on the calling thread. */
+    public void makeCurrent() {
+        check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    }
+
+    /**
+     * Returns the stream used for graph capture and replay.
+     *
+     * @return the stream
+     */
+    public CUstream getCaptureStream() {
+        return captureStream;
+    }
+
+    /**
+     * Returns a kernel, loading its module from the jar on first use.
+     *
+     * @param module the kernel family (file name without .fatbin)
+     * @param name the kernel's symbol
+     * @param dynamicSmem the dynamic shared memory it will be launched with
+     * @return the function
+     */
+    public synchronized CUfunction function(String module, String name, int dynamicSmem) {
+        makeCurrent();
+        CUfunction f = functions.get(name);
+        if (f != null) {
+            return f;
+        }
+        CUmodule m = modules.get(module);
+        if (m == null) {
+            byte[] image;
+            try (InputStream is = CudaDevice.class.getResourceAsStream(KERNEL_DIR + module + ".fatbin")) {
+                if (is == null) {
+                    throw new EngineException("kernel module " + module + ".fatbin is missing from the jar");
+                }
+                image = is.readAllBytes();
+            } catch (IOException e) {
+                throw new EngineException("cannot read kernel module " + module, e);
+            }
+            m = new CUmodule();
+            check(JCudaDriver.cuModuleLoadData(m, image), "cuModuleLoadData(" + module + ".fatbin) on gpu(" + index
+                    + "), compute capability " + computeCapability);
+            modules.put(module, m);
+        }
+        f = new CUfunction();
+        check(JCudaDriver.cuModuleGetFunction(f, m, name), "cuModuleGetFunction(" + name + ")");
+        if (dynamicSmem > 48 * 1024) {
+            check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    dynamicSmem), "cuFuncSetAttribute(" + name + ", " + dynamicSmem + " bytes shared)");
+        }
+        functions.put(name, f);
+        return f;
+    }
+
+    private static long bucket(long bytes) {
+        long b = Math.max(512, bytes);
+        if (b <= (1L << 20)) {
+            return Long.highestOneBit(b - 1) << 1;
+        }
+        long mb2 = 2L << 20;
+        return (b + mb2 - 1) / mb2 * mb2;
+    }
+
+    /**
+     * Allocates device memory from the cache (sizes are rounded to a bucket; freed blocks are kept
+     * for reuse and returned to the driver only when an allocation fails).
+     *
+     * @param bytes the size
+     * @return the memory
+     */
+    public synchronized DeviceMemory allocate(long bytes) {
+        makeCurrent();
+        long size = bucket(bytes);
+        Deque<CUdeviceptr> free = freeBlocks.get(size);
+        CUdeviceptr ptr = free == null ? null : free.poll();
+        if (ptr != null) {
+            cachedBytes -= size;
+            return new DeviceMemory(this, ptr, size);
+        }
+        ptr = new CUdeviceptr();
+        int rc = JCudaDriver.cuMemAlloc(ptr, size);
+        if (rc != 0) {
+            releaseCache();
+            check(JCudaDriver.cuMemAlloc(ptr, size), "cuMemAlloc(" + size + " bytes) on gpu(" + index + ")");
+        }
+        return new DeviceMemory(this, ptr, size);
+    }
+
+    synchronized void recycle(CUdeviceptr ptr, long size) {
+        freeBlocks.computeIfAbsent(size, k -> new ArrayDeque<>()).push(ptr);
+        cachedBytes += size;
+    }
+
+    /** Returns every cached block to the driver. */
+    public synchronized void releaseCache() {
+        makeCurrent();
+        check(JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
+        for (Deque<CUdeviceptr> d : freeBlocks.values()) {
+            for (CUdeviceptr p : d) {
+                check(JCudaDriver.cuMemFree(p), "cuMemFree");
+            }
+        }
+        freeBlocks.clear();
+        cachedBytes = 0;
+    }
+
+    /**
+     * Returns the bytes held in the cache (freed by arrays, not yet returned to the driver).
+     *
+     * @return bytes
+     */
+    public synchronized long getCachedBytes() {
+        return cachedBytes;
+    }
+
+    /** Waits for all work on this device. */
+    public void synchronize() {
+        makeCurrent();
+        check(JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
+    }
+
+    /**
+     * Copies host bytes to the device.
+     *
+     * @param dst the destination
+     * @param src the source
+     * @param bytes how many
+     */
+    public void upload(CUdeviceptr dst, Pointer src, long bytes) {
+        makeCurrent();
+        if (bytes > 0) {
+            check(JCudaDriver.cuMemcpyHtoD(dst, src, bytes), "cuMemcpyHtoD(" + bytes + " bytes)");
+        }
+    }
+
+    /**
+     * Copies device bytes to the host (waits for prior work).
+     *
+     * @param dst the destination
+     * @param src the source
+     * @param bytes how many
+     */
+    public void download(Pointer dst, CUdeviceptr src, long bytes) {
+        makeCurrent();
+        if (bytes > 0) {
+            check(JCudaDriver.cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH(" + bytes + " bytes)");
+        }
+    }
+}

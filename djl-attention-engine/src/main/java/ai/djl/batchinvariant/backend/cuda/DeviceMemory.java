@@ -1,0 +1,111 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
+
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A block of device memory from a {@link CudaDevice}'s caching allocator, reference counted so
+ * that views (reshape) share it; the last {@link #release()} returns it to the cache.
+ */
+public final class DeviceMemory {
+
+    private final CudaDevice device;
+    private final CUdeviceptr ptr;
+    private final long bytes;
+    private final AtomicInteger refs = new AtomicInteger(1);
+
+    DeviceMemory(CudaDevice device, CUdeviceptr ptr, long bytes) {
+        this.device = device;
+        this.ptr = ptr;
+        this.bytes = bytes;
+    }
+
+    /**
+     * Returns the device.
+     *
+     * @return the device
+     */
+    public CudaDevice getDevice() {
+        return device;
+    }
+
+    /**
+     * Returns the pointer.
+     *
+     * @return the device pointer
+     */
+    public CUdeviceptr getPointer() {
+        return ptr;
+    }
+
+    /**
+     * Returns a pointer {@code offset} bytes in.
+     *
+     * @param offset bytes
+     * @return the pointer
+     */
+    public CUdeviceptr at(long offset) {
+        return offset == 0 ? ptr : ptr.withByteOffset(offset);
+    }
+
+    /**
+     * Returns the usable size.
+     *
+     * @return bytes
+     */
+    public long getBytes() {
+        return bytes;
+    }
+
+    /**
+     * Adds a reference (a view sharing this memory).
+     *
+     * @return this
+     */
+    public DeviceMemory retain() {
+        refs.incrementAndGet();
+        return this;
+    }
+
+    /** Drops a reference; the last one returns the block to the allocator. */
+    public void release() {
+        if (refs.decrementAndGet() == 0) {
+            device.recycle(ptr, bytes);
+        }
+    }
+
+    /**
+     * Fills the first {@code count} 32-bit words with {@code value}.
+     *
+     * @param value the word
+     * @param count words
+     */
+    public void fill32(int value, long count) {
+        device.makeCurrent();
+        if (count > 0) {
+            check(JCudaDriver.cuMemsetD32(ptr, value, count), "cuMemsetD32");
+        }
+    }
+
+    /**
+     * Copies bytes from another device block (same device).
+     *
+     * @param src the source
+     * @param srcOffset its byte offset
+     * @param dstOffset this block's byte offset
+     * @param n bytes
+     */
+    public void copyFrom(DeviceMemory src, long srcOffset, long dstOffset, long n) {
+        device.makeCurrent();
+        if (n > 0) {
+            check(JCudaDriver.cuMemcpyDtoD(at(dstOffset), src.at(srcOffset), n), "cuMemcpyDtoD(" + n + " bytes)");
+        }
+    }
+}

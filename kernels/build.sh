@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Compiles every kernel family (src/*.cu) into a fatbin resource: sm_80 and sm_90 cubins plus
+# compute_90 PTX. Called by Maven (kernels/pom.xml) with the output folder as $1. Without nvcc the
+# jar carries no kernels and the engine runs on its CPU backend.
+set -euo pipefail
+cd "$(dirname "$0")"
+OUT=${1:-target/classes/ai/djl/batchinvariant/kernels}
+NVCC=${NVCC:-$(command -v nvcc || true)}
+if [ -z "$NVCC" ] && [ -x /usr/local/cuda/bin/nvcc ]; then NVCC=/usr/local/cuda/bin/nvcc; fi
+if [ -z "$NVCC" ]; then
+  echo "[kernels] nvcc not found: no CUDA kernels in this build; the CPU backend is unaffected."
+  exit 0
+fi
+mkdir -p "$OUT" target
+GENCODE="-gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
+: > target/resource-usage.txt.new
+mv target/resource-usage.txt.new target/resource-usage.txt
+for src in src/*.cu; do
+  name=$(basename "$src" .cu)
+  if [ "$OUT/$name.fatbin" -nt "$src" ] && [ -z "$(find include -newer "$OUT/$name.fatbin")" ]; then
+    echo "[kernels] $name.fatbin is up to date"
+    continue
+  fi
+  echo "[kernels] nvcc $src -> $OUT/$name.fatbin"
+  "$NVCC" -O3 -std=c++17 -Iinclude $GENCODE -fatbin --resource-usage -Werror all-warnings \
+      -o "$OUT/$name.fatbin" "$src" >> target/resource-usage.txt 2>&1 \
+      || { cat target/resource-usage.txt; exit 1; }
+done
+if grep -Eq "[1-9][0-9]* bytes spill (stores|loads)" target/resource-usage.txt; then
+  echo "[kernels] warning: register spills, see kernels/target/resource-usage.txt"
+fi
+"$NVCC" --version | tail -1 > "$OUT/nvcc.version"

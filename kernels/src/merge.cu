@@ -1,0 +1,71 @@
+// Batch-invariant attention engine for DJL: merge of chunk states.
+//
+// One thread block per (query row, query head) whose visible KV positions span several chunks:
+// the chunk states (o, lse) are folded left to right, chunks the row saw nothing of (lse = -inf)
+// skipped, exactly as the CPU backend's StateMerge does. Rows inside one chunk were written by the
+// attention kernel and are left alone.
+#include "bi/attention_params.cuh"
+#include "bi/common.cuh"
+
+namespace bi {
+
+template <typename T, int D>
+__device__ __forceinline__ void merge_body(const AttnParams& p) {
+  const int row = blockIdx.x / p.num_qo_heads;
+  const int hq = blockIdx.x % p.num_qo_heads;
+  if (row >= *p.num_rows) return;
+  // the request of this row: last r with qo_indptr[r] <= row
+  int lo = 0, hi = p.batch - 1;
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (p.qo_indptr[mid] <= row) lo = mid; else hi = mid - 1;
+  }
+  const int r = lo;
+  const int qo_len = p.qo_indptr[r + 1] - p.qo_indptr[r];
+  const int kv_len = p.kv_lens[r];
+  const int tok = row - p.qo_indptr[r];
+  int vlo, vhi;
+  visible_range(p, qo_len, kv_len, tok, &vlo, &vhi);
+  if (vhi <= vlo || vlo / p.split_size == (vhi - 1) / p.split_size) return;
+  const int nsplits = (kv_len + p.split_size - 1) / p.split_size;
+  const long long base = p.part_indptr[r] + ((long long)tok * p.num_qo_heads + hq) * nsplits;
+  const int s0 = vlo / p.split_size;
+  const int s1 = (vhi - 1) / p.split_size;
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    float acc = 0.f;
+    float sa = -INFINITY;
+    for (int s = s0; s <= s1; s++) {
+      float sb = p.part_lse[base + s];
+      if (sb == -INFINITY) continue;
+      float ob = p.part_o[(base + s) * D + d];
+      if (sa == -INFINITY) {
+        acc = ob;
+        sa = sb;
+        continue;
+      }
+      float mm = fmaxf(sa, sb);
+      float wa = expf(sa - mm);
+      float wb = expf(sb - mm);
+      acc = (acc * wa + ob * wb) * (1.f / (wa + wb));
+      sa = mm + logf(wa + wb);
+    }
+    T* og = static_cast<T*>(p.o) + ((long long)row * p.num_qo_heads + hq) * D;
+    og[d] = from_float<T>(acc);
+    if (d == 0) p.lse[(long long)row * p.num_qo_heads + hq] = sa;
+  }
+}
+
+}  // namespace bi
+
+#define BI_MERGE(NAME, T, D)                       \
+  extern "C" __global__ void NAME(BI_ATTN_PARAMS) { \
+    BI_ATTN_GATHER;                                \
+    bi::merge_body<T, D>(p);                       \
+  }
+
+BI_MERGE(bi_merge_bf16_d64, __nv_bfloat16, 64)
+BI_MERGE(bi_merge_bf16_d128, __nv_bfloat16, 128)
+BI_MERGE(bi_merge_bf16_d256, __nv_bfloat16, 256)
+BI_MERGE(bi_merge_f16_d64, __half, 64)
+BI_MERGE(bi_merge_f16_d128, __half, 128)
+BI_MERGE(bi_merge_f16_d256, __half, 256)
