@@ -23,13 +23,15 @@ struct Layout {
 template <typename T, int D>
 __device__ __forceinline__ void load_kv_tile(const AttnParams& p, int r, int h, int kv_len, int tile_start,
                                              T* sk, T* sv) {
-  constexpr int CHUNKS = D / 8;  // 16-byte chunks per row
+  constexpr int CHUNKS = D / 8;              // 16-byte chunks per row
+  constexpr int ROWS_PER_PASS = THREADS / CHUNKS;
   constexpr int STRIDE = Layout<D>::STRIDE;
   const T* kbase = static_cast<const T*>(p.k);
   const T* vbase = static_cast<const T*>(p.v);
-  for (int c = threadIdx.x; c < 64 * CHUNKS; c += THREADS) {
-    int row = c / CHUNKS;
-    int ch = c % CHUNKS;
+  const int ch = threadIdx.x % CHUNKS;
+  // each thread keeps one chunk column, so a row's page lookup is done once per thread
+#pragma unroll
+  for (int row = threadIdx.x / CHUNKS; row < 64; row += ROWS_PER_PASS) {
     int pos = tile_start + row;
     bool valid = pos < kv_len;
     long long off = 0;
@@ -89,14 +91,20 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
   const int c_hi = (int)min((long long)kv_len, split_lo + p.split_size);
   const int tok_end = min(t0 + tokens, qo_len);
 
-  // the union of the block's rows' visible ranges inside this chunk
-  int u_lo = c_hi, u_hi = c_lo;
+  // the union of the block's rows' visible ranges, overall and inside this chunk
+  int u_lo = c_hi, u_hi = c_lo, v_lo = kv_len, v_hi = 0;
   for (int t = t0; t < tok_end; t++) {
     int lo, hi;
     visible_range(p, qo_len, kv_len, t, &lo, &hi);
     u_lo = min(u_lo, max(lo, c_lo));
     u_hi = max(u_hi, min(hi, c_hi));
+    if (lo < hi) {
+      v_lo = min(v_lo, lo);
+      v_hi = max(v_hi, hi);
+    }
   }
+  // rows that see nothing at all are written by the block of the tile's first chunk only
+  const int first_split = v_lo < v_hi ? v_lo / p.split_size : 0;
 
   // load the query tile: packed row -> (token, head)
   const T* qg = static_cast<const T*>(p.q);
@@ -197,19 +205,33 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
       }
       // logits in the log2 domain, masked; row maxima over the quad
       float mx[2] = {-INFINITY, -INFINITY};
+      const bool whole = kt >= max(my_lo[0], my_lo[1]) && kt + KV_TILE <= min(my_hi[0], my_hi[1]);
+      if (whole && p.pos_mode != 2 && p.soft_cap <= 0.f) {
+        // every position visible to both rows: the same arithmetic as below, without the masks
 #pragma unroll
-      for (int nb = 0; nb < 8; nb++) {
+        for (int nb = 0; nb < 8; nb++) {
 #pragma unroll
-        for (int e = 0; e < 4; e++) {
-          int i = e >> 1;
-          int j = kt + nb * 8 + tq * 2 + (e & 1);
-          float x = sc[nb][e] * p.sm_scale;
-          if (p.pos_mode == 2) x += slope[i] * (float)(j - my_pos[i]);
-          if (p.soft_cap > 0.f) x = p.soft_cap * tanhf(x / p.soft_cap);
-          x *= LOG2E;
-          bool vis = j >= my_lo[i] && j < my_hi[i];
-          sc[nb][e] = vis ? x : -INFINITY;
-          mx[i] = fmaxf(mx[i], sc[nb][e]);
+          for (int e = 0; e < 4; e++) {
+            float x = (sc[nb][e] * p.sm_scale) * LOG2E;
+            sc[nb][e] = x;
+            mx[e >> 1] = fmaxf(mx[e >> 1], x);
+          }
+        }
+      } else {
+#pragma unroll
+        for (int nb = 0; nb < 8; nb++) {
+#pragma unroll
+          for (int e = 0; e < 4; e++) {
+            int i = e >> 1;
+            int j = kt + nb * 8 + tq * 2 + (e & 1);
+            float x = sc[nb][e] * p.sm_scale;
+            if (p.pos_mode == 2) x += slope[i] * (float)(j - my_pos[i]);
+            if (p.soft_cap > 0.f) x = p.soft_cap * tanhf(x / p.soft_cap);
+            x *= LOG2E;
+            bool vis = j >= my_lo[i] && j < my_hi[i];
+            sc[nb][e] = vis ? x : -INFINITY;
+            mx[i] = fmaxf(mx[i], sc[nb][e]);
+          }
         }
       }
       float scale[2];
@@ -279,6 +301,9 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
     int lo, hi;
     visible_range(p, qo_len, kv_len, tok, &lo, &hi);
     bool single = hi <= lo || (lo / p.split_size) == ((hi - 1) / p.split_size);
+    // a row inside one chunk is finished by that chunk's block alone; the tile's other chunks'
+    // blocks computed nothing for it (and must not overwrite it)
+    if (single && s != (hi <= lo ? first_split : lo / p.split_size)) continue;
     float inv = l[i] > 0.f ? 1.f / l[i] : 0.f;
     float lse = l[i] > 0.f ? (m[i] + log2f(l[i])) * LN2 : -INFINITY;
     if (single) {

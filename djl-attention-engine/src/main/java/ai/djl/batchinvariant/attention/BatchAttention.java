@@ -7,6 +7,7 @@ import ai.djl.batchinvariant.backend.AttentionBackend;
 import ai.djl.batchinvariant.backend.cpu.CpuAttention;
 import ai.djl.batchinvariant.backend.cpu.HostData;
 import ai.djl.batchinvariant.backend.cuda.CudaAttention;
+import ai.djl.batchinvariant.backend.cuda.CudaDecodeGraph;
 import ai.djl.batchinvariant.engine.BiNDArray;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -127,6 +128,32 @@ public final class BatchAttention {
         BiNDArray kb = checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(), type);
         BiNDArray vb = checkArray("kv_cache values", cache.getValues(), cache.getValues().getShape(), type);
         return execute(plan, qb, kb, vb, cache.getLayout(), cache.getNumPages());
+    }
+
+    /**
+     * Captures a decode step over a GPU cache as a CUDA graph (FIXED or DISABLED split).
+     *
+     * @param cache the cache (on a GPU, float16 or bfloat16)
+     * @param maxBatch requests per step, at most
+     * @param maxKvLen KV positions per request, at most
+     * @return the graph; replays give bitwise the eager results
+     */
+    public DecodeGraph captureDecode(PagedKvCache cache, int maxBatch, int maxKvLen) {
+        if (cache == null) {
+            throw new IllegalArgumentException("kv_cache must not be null");
+        }
+        BiNDArray k = checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(), cache.getDataType());
+        BiNDArray v = checkArray("kv_cache values", cache.getValues(), cache.getValues().getShape(), cache.getDataType());
+        if (!k.isOnGpu()) {
+            throw new IllegalArgumentException("kv_cache is on " + k.getDevice() + ": CUDA graphs need a GPU cache");
+        }
+        backendFor(k, k, v);
+        if (cache.getNumKvHeads() != spec.getNumKvHeads() || cache.getHeadDim() != spec.getHeadDim()) {
+            throw new IllegalArgumentException("kv_cache has num_kv_heads=" + cache.getNumKvHeads() + ", head_dim="
+                    + cache.getHeadDim() + "; the spec needs " + spec.getNumKvHeads() + ", " + spec.getHeadDim());
+        }
+        return new DecodeGraph(this, cache, new CudaDecodeGraph(spec, k, v, cache.getLayout(), cache.getPageSize(),
+                maxBatch, maxKvLen));
     }
 
     /**

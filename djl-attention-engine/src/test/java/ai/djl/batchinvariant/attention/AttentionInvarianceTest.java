@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.attention;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -25,14 +26,18 @@ import java.util.Random;
  * Bitwise invariance of batch attention (raw float bits of o and lse): batch size, batch order,
  * the other requests' lengths, page placement, page size and layout; prefill = decode = chunked
  * prefill with chunk sizes 1, 7, 64 and 100; run to run. Each property has an inverse case: the
- * same comparison under the batch-sized AUTO split must find differing bits.
+ * same comparison under the batch-sized AUTO split must find differing bits. Each backend runs the
+ * whole suite through a subclass.
  */
-class AttentionInvarianceTest {
+abstract class AttentionInvarianceTest {
 
-    /** Lengths that are multiples of nothing: several chunks of 128 and tiles of 64. */
-    private static final int[] LENS = {300, 17, 1, 777, 129, 64};
+    /** Request lengths of the batch tests: multiples of nothing, several chunks and tiles. */
+    int[] LENS = {300, 17, 1, 777, 129, 64};
 
-    private static NDManager manager;
+    /** Request lengths of the chunked-prefill tests. */
+    int[] CHUNK_LENS = {300, 777, 130};
+
+    static NDManager manager;
 
     @BeforeAll
     static void setUp() {
@@ -44,21 +49,31 @@ class AttentionInvarianceTest {
         manager.close();
     }
 
-    private static AttentionSpec spec(SplitPolicy policy, PosEncoding pos) {
+    /** The device the suite runs on (null: the CPU). */
+    abstract Device device();
+
+    /** The data type of q and the cache. */
+    abstract DataType type();
+
+    /** Query heads, KV heads and head dimension. */
+    abstract int[] shape();
+
+    AttentionSpec spec(SplitPolicy policy, PosEncoding pos) {
+        int[] s = shape();
         return AttentionSpec.builder()
-                .setHeads(8, 2)
-                .setHeadDim(64)
+                .setHeads(s[0], s[1])
+                .setHeadDim(s[2])
                 .optCausal(true)
                 .optPosEncoding(pos)
                 .optSplitPolicy(policy)
                 .build();
     }
 
-    private static Workload workload(AttentionSpec spec, int[] lens, int pageSize, KvLayout layout, long placement) {
-        return new Workload(manager, spec, DataType.FLOAT32, lens, pageSize, layout, placement, 42);
+    Workload workload(AttentionSpec spec, int[] lens, int pageSize, KvLayout layout, long placement) {
+        return new Workload(manager, spec, type(), lens, pageSize, layout, placement, 42, device());
     }
 
-    private static int[] range(int n) {
+    static int[] range(int n) {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) {
             r[i] = i;
@@ -67,7 +82,7 @@ class AttentionInvarianceTest {
     }
 
     /** Requests run alone vs. in the full batch vs. in every prefix batch: differing elements. */
-    private static long batchSizeDiffs(SplitPolicy policy) {
+    long batchSizeDiffs(SplitPolicy policy) {
         AttentionSpec spec = spec(policy, PosEncoding.ROPE_LLAMA);
         try (Workload w = workload(spec, LENS, 16, KvLayout.NHD, 3)) {
             BatchAttention attn = new BatchAttention(spec);
@@ -122,7 +137,7 @@ class AttentionInvarianceTest {
         }
     }
 
-    private static Workload.Result decodeLastRows(AttentionSpec spec, int pageSize, KvLayout layout, long placement) {
+    Workload.Result decodeLastRows(AttentionSpec spec, int pageSize, KvLayout layout, long placement) {
         // the same logical data (data seed fixed), different physical placement
         try (Workload w = workload(spec, LENS, pageSize, layout, placement)) {
             BatchAttention attn = new BatchAttention(spec);
@@ -145,9 +160,9 @@ class AttentionInvarianceTest {
     }
 
     /** Prefill of everything vs. the same rows computed in chunks of {@code chunk} (1 = decode). */
-    private static long chunkedDiffs(SplitPolicy policy, int chunk) {
+    long chunkedDiffs(SplitPolicy policy, int chunk) {
         AttentionSpec spec = spec(policy, PosEncoding.ROPE_LLAMA);
-        int[] lens = {300, 777, 130};
+        int[] lens = CHUNK_LENS;
         try (Workload w = workload(spec, lens, 16, KvLayout.HND, 9)) {
             BatchAttention attn = new BatchAttention(spec);
             Workload.Result prefill = w.run(attn, Workload.fullPrefill(lens, range(lens.length)), null);

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.attention;
 
+import ai.djl.Device;
 import ai.djl.batchinvariant.backend.cpu.HostData;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -62,10 +63,17 @@ final class Workload implements AutoCloseable {
     final float[][] v;
     final NDManager manager;
     final PagedKvCache cache;
+    final Device device;
     final int[][] pages;
 
     Workload(NDManager manager, AttentionSpec spec, DataType type, int[] lens, int pageSize, KvLayout layout,
             long placementSeed, long dataSeed) {
+        this(manager, spec, type, lens, pageSize, layout, placementSeed, dataSeed, null);
+    }
+
+    /** As above, with the cache and queries on {@code device} (null: the manager's device). */
+    Workload(NDManager manager, AttentionSpec spec, DataType type, int[] lens, int pageSize, KvLayout layout,
+            long placementSeed, long dataSeed, Device device) {
         this.spec = spec;
         this.type = type;
         this.lens = lens.clone();
@@ -97,7 +105,8 @@ final class Workload implements AutoCloseable {
         for (int r = 0; r < lens.length; r++) {
             pages[r] = Arrays.copyOfRange(b[1], b[0][r], b[0][r + 1]);
         }
-        cache = PagedKvCache.create(manager, totalPages + 3, pageSize, hkv, d, layout, type);
+        this.device = device;
+        PagedKvCache host = PagedKvCache.create(manager, totalPages + 3, pageSize, hkv, d, layout, type);
         int[] appendIndptr = new int[lens.length + 1];
         for (int r = 0; r < lens.length; r++) {
             appendIndptr[r + 1] = appendIndptr[r] + lens[r];
@@ -106,7 +115,13 @@ final class Workload implements AutoCloseable {
         float[] vAll = concat(v);
         try (NDArray ka = array(kAll, new Shape(appendIndptr[lens.length], hkv, d));
                 NDArray va = array(vAll, new Shape(appendIndptr[lens.length], hkv, d))) {
-            cache.append(ka, va, appendIndptr, b[0], b[1], b[2]);
+            host.append(ka, va, appendIndptr, b[0], b[1], b[2]);
+        }
+        if (device == null) {
+            cache = host;
+        } else {
+            cache = host.toDevice(device);
+            host.close();
         }
     }
 
@@ -187,7 +202,13 @@ final class Workload implements AutoCloseable {
             System.arraycopy(q[s.request], s.from * hq * d, out, o, len);
             o += len;
         }
-        return array(out, new Shape(rows, hq, d));
+        NDArray a = array(out, new Shape(rows, hq, d));
+        if (device == null) {
+            return a;
+        }
+        NDArray g = a.toDevice(device, false);
+        a.close();
+        return g;
     }
 
     /** Runs a batch of segments and scatters the rows back to (request, position). */
@@ -198,9 +219,10 @@ final class Workload implements AutoCloseable {
         int d = spec.getHeadDim();
         try (NDArray qa = queries(segs);
                 AttentionOutput out = attention.run(plan, qa, cache)) {
-            NDArray of = out.getOutput().toType(DataType.FLOAT32, false);
+            NDArray ho = out.getOutput().toDevice(Device.cpu(), false);
+            NDArray of = ho.toType(DataType.FLOAT32, false);
             float[] o = of.toFloatArray();
-            float[] lse = out.getLse().toFloatArray();
+            float[] lse = out.getLse().toDevice(Device.cpu(), false).toFloatArray();
             int row = 0;
             for (Segment s : segs) {
                 for (int p = s.from; p < s.to; p++, row++) {

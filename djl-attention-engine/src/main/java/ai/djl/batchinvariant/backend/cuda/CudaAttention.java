@@ -167,7 +167,6 @@ public final class CudaAttention implements AttentionBackend {
             int hq = spec.getNumQoHeads();
             int hkv = spec.getNumKvHeads();
             int d = spec.getHeadDim();
-            int group = hq / hkv;
             int b = plan.getBatchSize();
             device = q.deviceMemory().getDevice();
             int split = splitSize(plan, device);
@@ -176,63 +175,12 @@ public final class CudaAttention implements AttentionBackend {
             attention = device.function("attention", "bi_attention_" + sfx, smem);
             merge = device.function("merge", "bi_merge_" + sfx, 0);
 
-            // work list and per-request tables, in one int buffer
-            List<int[]> items = new ArrayList<>();
-            int[] partIndptr = new int[b + 1];
-            boolean anyMulti = false;
-            int tokens = Q_TILE / group;
-            int maxKv = 1;
-            for (int r = 0; r < b; r++) {
-                int qoLen = plan.qoLen(r);
-                int kvLen = plan.kvLen(r);
-                maxKv = Math.max(maxKv, kvLen);
-                int nsplits = (int) ((kvLen + (long) split - 1) / split);
-                partIndptr[r + 1] = partIndptr[r] + (nsplits > 1 ? qoLen * hq * nsplits : 0);
-                anyMulti |= nsplits > 1;
-                for (int t0 = 0; t0 < qoLen; t0 += tokens) {
-                    int uLo = Integer.MAX_VALUE;
-                    int uHi = 0;
-                    for (int t = t0; t < Math.min(qoLen, t0 + tokens); t++) {
-                        int[] range = visible(spec, qoLen, kvLen, t);
-                        uLo = Math.min(uLo, range[0]);
-                        uHi = Math.max(uHi, range[1]);
-                    }
-                    int s0 = uLo < uHi ? uLo / split : 0;
-                    int s1 = uLo < uHi ? (uHi - 1) / split : 0;
-                    for (int s = s0; s <= s1; s++) {
-                        for (int h = 0; h < hkv; h++) {
-                            items.add(new int[] {r, h, t0, s});
-                        }
-                    }
-                }
-            }
-            numItems = items.size();
-            int[] indices = plan.isPaged() ? plan.getKvIndices() : new int[0];
-            int itemsAt = 4;
-            int qoAt = itemsAt + 4 * numItems;
-            int kvAt = qoAt + b + 1;
-            int idxAt = kvAt + b + 1;
-            int lensAt = idxAt + indices.length;
-            int partAt = lensAt + b;
-            int alibiAt = partAt + b + 1;
-            int[] m = new int[alibiAt + hq];
-            m[0] = numItems;
-            m[1] = plan.getTotalQo();
-            for (int i = 0; i < numItems; i++) {
-                System.arraycopy(items.get(i), 0, m, itemsAt + 4 * i, 4);
-            }
-            for (int r = 0; r <= b; r++) {
-                m[qoAt + r] = plan.qoStart(r < b ? r : b - 1) + (r < b ? 0 : plan.qoLen(b - 1));
-                m[kvAt + r] = r < b ? plan.kvStart(r) : 0;
-                m[partAt + r] = partIndptr[r];
-            }
-            System.arraycopy(indices, 0, m, idxAt, indices.length);
-            for (int r = 0; r < b; r++) {
-                m[lensAt + r] = plan.kvLen(r);
-            }
-            for (int h = 0; h < hq; h++) {
-                m[alibiAt + h] = Float.floatToRawIntBits(spec.alibiSlope(h));
-            }
+            WorkList work = new WorkList(plan, split, b);
+            numItems = work.numItems;
+            boolean anyMulti = work.anyMulti;
+            int[] m = work.meta(plan, b, b, plan.isPaged() ? plan.getKvIndices().length : 0);
+            int maxKv = work.maxKv;
+            int[] partIndptr = work.partIndptr;
             meta = device.allocate((long) m.length * 4);
             device.upload(meta.getPointer(), Pointer.to(m), (long) m.length * 4);
 
@@ -257,59 +205,8 @@ public final class CudaAttention implements AttentionBackend {
             DeviceMemory[] rope = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA
                     ? rope(spec.getRope(), device, maxKv)
                     : new DeviceMemory[] {meta, meta};
-            int strideSlot;
-            int stridePage;
-            int strideHead;
-            int ps = plan.getPageSize();
-            if (!plan.isPaged()) {
-                stridePage = 0;
-                strideSlot = hkv * d;
-                strideHead = d;
-            } else if (layout == KvLayout.NHD) {
-                stridePage = ps * hkv * d;
-                strideSlot = hkv * d;
-                strideHead = d;
-            } else {
-                stridePage = hkv * ps * d;
-                strideSlot = d;
-                strideHead = ps * d;
-            }
-            int posMode = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA ? 1
-                    : spec.getPosEncoding() == PosEncoding.ALIBI ? 2 : 0;
-            CUdeviceptr none = meta.getPointer();
-            args = Pointer.to(
-                    Pointer.to(q.deviceMemory().getPointer()),
-                    Pointer.to(k.deviceMemory().getPointer()),
-                    Pointer.to(v.deviceMemory().getPointer()),
-                    Pointer.to(o.getPointer()),
-                    Pointer.to(lse.getPointer()),
-                    Pointer.to(anyMulti ? partO.getPointer() : none),
-                    Pointer.to(anyMulti ? partLse.getPointer() : none),
-                    Pointer.to(meta.at(itemsAt * 4L)),
-                    Pointer.to(meta.at(0)),
-                    Pointer.to(meta.at(qoAt * 4L)),
-                    Pointer.to(meta.at(kvAt * 4L)),
-                    Pointer.to(meta.at(idxAt * 4L)),
-                    Pointer.to(meta.at(lensAt * 4L)),
-                    Pointer.to(meta.at(partAt * 4L)),
-                    Pointer.to(rope[0].getPointer()),
-                    Pointer.to(rope[1].getPointer()),
-                    Pointer.to(meta.at(alibiAt * 4L)),
-                    Pointer.to(meta.at(4)),
-                    Pointer.to(new int[] {plan.isPaged() ? 1 : 0}),
-                    Pointer.to(new int[] {ps}),
-                    Pointer.to(new int[] {stridePage}),
-                    Pointer.to(new int[] {strideSlot}),
-                    Pointer.to(new int[] {strideHead}),
-                    Pointer.to(new int[] {hq}),
-                    Pointer.to(new int[] {hkv}),
-                    Pointer.to(new int[] {split}),
-                    Pointer.to(new int[] {spec.isCausal() ? 1 : 0}),
-                    Pointer.to(new int[] {spec.getWindowLeft()}),
-                    Pointer.to(new int[] {posMode}),
-                    Pointer.to(new float[] {spec.getSmScale()}),
-                    Pointer.to(new float[] {spec.getLogitsSoftCap()}),
-                    Pointer.to(new int[] {b}));
+            args = kernelArgs(plan, layout, split, b, q.deviceMemory().getPointer(), k.deviceMemory().getPointer(),
+                    v.deviceMemory().getPointer(), o, lse, partO, partLse, meta, work, rope);
         }
 
         /**
@@ -366,6 +263,169 @@ public final class CudaAttention implements AttentionBackend {
                 lse.release();
             }
         }
+    }
+
+    /**
+     * The work list of a plan (items and per-request tables), laid out as the kernels read it from
+     * one int buffer: [num_items, num_rows, -, -, items (4 ints each), qo_indptr, kv_indptr,
+     * kv_indices, kv_lens, part_indptr, alibi slopes]. Capacities may exceed the plan (graphs):
+     * the tables are then padded so that the padding is never read.
+     */
+    static final class WorkList {
+        static final int ITEMS_AT = 4;
+        final List<int[]> items = new ArrayList<>();
+        final int[] partIndptr;
+        final int numItems;
+        final boolean anyMulti;
+        final int maxKv;
+        int qoAt;
+        int kvAt;
+        int idxAt;
+        int lensAt;
+        int partAt;
+        int alibiAt;
+
+        WorkList(BatchPlan plan, int split, int capacity) {
+            AttentionSpec spec = plan.getSpec();
+            int hq = spec.getNumQoHeads();
+            int hkv = spec.getNumKvHeads();
+            int b = plan.getBatchSize();
+            int tokens = Q_TILE / (hq / hkv);
+            partIndptr = new int[capacity + 1];
+            boolean multi = false;
+            int mk = 1;
+            for (int r = 0; r < b; r++) {
+                int qoLen = plan.qoLen(r);
+                int kvLen = plan.kvLen(r);
+                mk = Math.max(mk, kvLen);
+                int nsplits = (int) ((kvLen + (long) split - 1) / split);
+                partIndptr[r + 1] = partIndptr[r] + (nsplits > 1 ? qoLen * hq * nsplits : 0);
+                multi |= nsplits > 1;
+                for (int t0 = 0; t0 < qoLen; t0 += tokens) {
+                    int uLo = Integer.MAX_VALUE;
+                    int uHi = 0;
+                    for (int t = t0; t < Math.min(qoLen, t0 + tokens); t++) {
+                        int[] range = visible(spec, qoLen, kvLen, t);
+                        if (range[0] < range[1]) {
+                            uLo = Math.min(uLo, range[0]);
+                            uHi = Math.max(uHi, range[1]);
+                        }
+                    }
+                    int s0 = uLo < uHi ? uLo / split : 0;
+                    int s1 = uLo < uHi ? (uHi - 1) / split : 0;
+                    for (int s = s0; s <= s1; s++) {
+                        for (int h = 0; h < hkv; h++) {
+                            items.add(new int[] {r, h, t0, s});
+                        }
+                    }
+                }
+            }
+            for (int r = b; r < capacity; r++) {
+                partIndptr[r + 1] = partIndptr[r];
+            }
+            numItems = items.size();
+            anyMulti = multi;
+            maxKv = mk;
+        }
+
+        /** Builds the int buffer for item capacity, request capacity and page capacity. */
+        int[] meta(BatchPlan plan, int itemCapacity, int capacity, int pageCapacity) {
+            int b = plan.getBatchSize();
+            int hq = plan.getSpec().getNumQoHeads();
+            int[] indices = plan.isPaged() ? plan.getKvIndices() : new int[0];
+            int cap = Math.max(itemCapacity, numItems);
+            qoAt = ITEMS_AT + 4 * cap;
+            kvAt = qoAt + capacity + 1;
+            idxAt = kvAt + capacity + 1;
+            lensAt = idxAt + Math.max(pageCapacity, indices.length);
+            partAt = lensAt + capacity;
+            alibiAt = partAt + capacity + 1;
+            int[] m = new int[alibiAt + hq];
+            m[0] = numItems;
+            m[1] = plan.getTotalQo();
+            for (int i = 0; i < numItems; i++) {
+                System.arraycopy(items.get(i), 0, m, ITEMS_AT + 4 * i, 4);
+            }
+            int total = plan.getTotalQo();
+            for (int r = 0; r <= capacity; r++) {
+                m[qoAt + r] = r < b ? plan.qoStart(r) : total;
+                m[kvAt + r] = r < b ? plan.kvStart(r) : 0;
+                m[partAt + r] = partIndptr[r];
+            }
+            System.arraycopy(indices, 0, m, idxAt, indices.length);
+            for (int r = 0; r < capacity; r++) {
+                m[lensAt + r] = r < b ? plan.kvLen(r) : 1;
+            }
+            for (int h = 0; h < hq; h++) {
+                m[alibiAt + h] = Float.floatToRawIntBits(plan.getSpec().alibiSlope(h));
+            }
+            return m;
+        }
+    }
+
+    /**
+     * The kernels' arguments, in the order of BI_ATTN_PARAMS (kernels/include/bi/attention_params.cuh).
+     */
+    static Pointer kernelArgs(BatchPlan plan, KvLayout layout, int split, int batchArg, CUdeviceptr q,
+            CUdeviceptr k, CUdeviceptr v, DeviceMemory o, DeviceMemory lse, DeviceMemory partO,
+            DeviceMemory partLse, DeviceMemory meta, WorkList work, DeviceMemory[] rope) {
+        AttentionSpec spec = plan.getSpec();
+        int hq = spec.getNumQoHeads();
+        int hkv = spec.getNumKvHeads();
+        int d = spec.getHeadDim();
+        int ps = plan.getPageSize();
+        int strideSlot;
+        int stridePage;
+        int strideHead;
+        if (!plan.isPaged()) {
+            stridePage = 0;
+            strideSlot = hkv * d;
+            strideHead = d;
+        } else if (layout == KvLayout.NHD) {
+            stridePage = ps * hkv * d;
+            strideSlot = hkv * d;
+            strideHead = d;
+        } else {
+            stridePage = hkv * ps * d;
+            strideSlot = d;
+            strideHead = ps * d;
+        }
+        int posMode = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA ? 1
+                : spec.getPosEncoding() == PosEncoding.ALIBI ? 2 : 0;
+        CUdeviceptr none = meta.getPointer();
+        return Pointer.to(
+                Pointer.to(q),
+                Pointer.to(k),
+                Pointer.to(v),
+                Pointer.to(o.getPointer()),
+                Pointer.to(lse.getPointer()),
+                Pointer.to(partO != null ? partO.getPointer() : none),
+                Pointer.to(partLse != null ? partLse.getPointer() : none),
+                Pointer.to(meta.at(WorkList.ITEMS_AT * 4L)),
+                Pointer.to(meta.at(0)),
+                Pointer.to(meta.at(work.qoAt * 4L)),
+                Pointer.to(meta.at(work.kvAt * 4L)),
+                Pointer.to(meta.at(work.idxAt * 4L)),
+                Pointer.to(meta.at(work.lensAt * 4L)),
+                Pointer.to(meta.at(work.partAt * 4L)),
+                Pointer.to(rope[0].getPointer()),
+                Pointer.to(rope[1].getPointer()),
+                Pointer.to(meta.at(work.alibiAt * 4L)),
+                Pointer.to(meta.at(4)),
+                Pointer.to(new int[] {plan.isPaged() ? 1 : 0}),
+                Pointer.to(new int[] {ps}),
+                Pointer.to(new int[] {stridePage}),
+                Pointer.to(new int[] {strideSlot}),
+                Pointer.to(new int[] {strideHead}),
+                Pointer.to(new int[] {hq}),
+                Pointer.to(new int[] {hkv}),
+                Pointer.to(new int[] {split}),
+                Pointer.to(new int[] {spec.isCausal() ? 1 : 0}),
+                Pointer.to(new int[] {spec.getWindowLeft()}),
+                Pointer.to(new int[] {posMode}),
+                Pointer.to(new float[] {spec.getSmScale()}),
+                Pointer.to(new float[] {spec.getLogitsSoftCap()}),
+                Pointer.to(new int[] {batchArg}));
     }
 
     /** [lo, hi): the KV positions row {@code token} may see (as the kernels compute it). */
