@@ -20,16 +20,26 @@ struct Layout {
   static constexpr int SMEM_BYTES = 5 * TILE_ELEMS * 2;  // Q + double-buffered K and V
 };
 
+// Page numbers of the positions a block reads, staged in shared memory once per block so that
+// issuing a tile's copies does not wait on page-table loads.
+constexpr int STAGED_PAGES = 512;
+
+struct PageView {
+  const int* pages;  // shared (staged) or global page numbers, indexed by page ordinal - first
+  int first;         // ordinal of pages[0] in the request's page list
+  int shift;         // log2(page_size), or -1 when the page size is not a power of two
+};
+
 template <typename T, int D>
-__device__ __forceinline__ void load_kv_tile(const AttnParams& p, int r, int h, int kv_len, int tile_start,
-                                             T* sk, T* sv) {
+__device__ __forceinline__ void load_kv_tile(const AttnParams& p, const PageView& pv, int r, int h, int kv_len,
+                                             int tile_start, T* sk, T* sv) {
   constexpr int CHUNKS = D / 8;              // 16-byte chunks per row
   constexpr int ROWS_PER_PASS = THREADS / CHUNKS;
   constexpr int STRIDE = Layout<D>::STRIDE;
   const T* kbase = static_cast<const T*>(p.k);
   const T* vbase = static_cast<const T*>(p.v);
   const int ch = threadIdx.x % CHUNKS;
-  // each thread keeps one chunk column, so a row's page lookup is done once per thread
+  // each thread keeps one chunk column, so a row's address is computed once per thread
 #pragma unroll
   for (int row = threadIdx.x / CHUNKS; row < 64; row += ROWS_PER_PASS) {
     int pos = tile_start + row;
@@ -37,8 +47,10 @@ __device__ __forceinline__ void load_kv_tile(const AttnParams& p, int r, int h, 
     long long off = 0;
     if (valid) {
       if (p.paged) {
-        int page = p.kv_indices[p.kv_indptr[r] + pos / p.page_size];
-        off = (long long)page * p.stride_page + (long long)(pos % p.page_size) * p.stride_slot;
+        int ordinal = pv.shift >= 0 ? pos >> pv.shift : pos / p.page_size;
+        int slot = pv.shift >= 0 ? pos & (p.page_size - 1) : pos % p.page_size;
+        int page = pv.pages[ordinal - pv.first];
+        off = (long long)page * p.stride_page + (long long)slot * p.stride_slot;
       } else {
         off = (long long)(p.kv_indptr[r] + pos) * p.stride_slot;
       }
@@ -124,8 +136,25 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
 
   const int first_tile = u_lo < u_hi ? (u_lo / KV_TILE) * KV_TILE : 0;
   const int num_tiles = u_lo < u_hi ? (u_hi - first_tile + KV_TILE - 1) / KV_TILE : 0;
+  __shared__ int staged_pages[STAGED_PAGES];
+  PageView pv;
+  pv.shift = (p.page_size & (p.page_size - 1)) == 0 ? __ffs(p.page_size) - 1 : -1;
+  pv.first = 0;
+  pv.pages = p.paged ? p.kv_indices + p.kv_indptr[r] : nullptr;
+  if (p.paged && num_tiles > 0) {
+    int first = first_tile / p.page_size;
+    int last = (min(kv_len, first_tile + num_tiles * KV_TILE) - 1) / p.page_size;
+    if (last - first + 1 <= STAGED_PAGES) {
+      for (int i = threadIdx.x; i <= last - first; i += THREADS) {
+        staged_pages[i] = pv.pages[first + i];
+      }
+      __syncthreads();
+      pv.pages = staged_pages;
+      pv.first = first;
+    }
+  }
   if (num_tiles > 0) {
-    load_kv_tile<T, D>(p, r, h, kv_len, first_tile, sk, sv);
+    load_kv_tile<T, D>(p, pv, r, h, kv_len, first_tile, sk, sv);
   }
   cp_async_commit();
 
@@ -172,7 +201,7 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
     T* ck = sk + (it & 1) * Layout<D>::TILE_ELEMS;
     T* cv = sv + (it & 1) * Layout<D>::TILE_ELEMS;
     if (it + 1 < num_tiles) {
-      load_kv_tile<T, D>(p, r, h, kv_len, kt + KV_TILE, sk + ((it + 1) & 1) * Layout<D>::TILE_ELEMS,
+      load_kv_tile<T, D>(p, pv, r, h, kv_len, kt + KV_TILE, sk + ((it + 1) & 1) * Layout<D>::TILE_ELEMS,
                          sv + ((it + 1) & 1) * Layout<D>::TILE_ELEMS);
     }
     cp_async_commit();
