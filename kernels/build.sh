@@ -13,8 +13,6 @@ if [ -z "$NVCC" ]; then
 fi
 mkdir -p "$OUT" target
 GENCODE="-gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-: > target/resource-usage.txt.new
-mv target/resource-usage.txt.new target/resource-usage.txt
 for src in src/*.cu; do
   name=$(basename "$src" .cu)
   if [ "$OUT/$name.fatbin" -nt "$src" ] && [ -z "$(find include -newer "$OUT/$name.fatbin")" ]; then
@@ -23,10 +21,11 @@ for src in src/*.cu; do
   fi
   echo "[kernels] nvcc $src -> $OUT/$name.fatbin"
   "$NVCC" -O3 -std=c++17 -Iinclude $GENCODE -fatbin --resource-usage -Werror all-warnings \
-      -o "$OUT/$name.fatbin" "$src" >> target/resource-usage.txt 2>&1 \
-      || { cat target/resource-usage.txt; exit 1; }
+      -o "$OUT/$name.fatbin" "$src" > "target/resource-usage-$name.txt" 2>&1 \
+      || { cat "target/resource-usage-$name.txt"; exit 1; }
+  # the register/spill report of every entry point, per architecture
+  if grep -Eq "[1-9][0-9]* bytes spill (stores|loads)" "target/resource-usage-$name.txt"; then
+    echo "[kernels] warning: register spills in $name, see kernels/target/resource-usage-$name.txt"
+  fi
 done
-if grep -Eq "[1-9][0-9]* bytes spill (stores|loads)" target/resource-usage.txt; then
-  echo "[kernels] warning: register spills, see kernels/target/resource-usage.txt"
-fi
 "$NVCC" --version | tail -1 > "$OUT/nvcc.version"

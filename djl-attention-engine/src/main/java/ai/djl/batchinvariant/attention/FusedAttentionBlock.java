@@ -32,6 +32,10 @@ import ai.djl.util.PairList;
  * from the options of the manager the inputs live in ({@code fixed_split_size}, {@code
  * disable_split_kv}) unless set on the builder. Inference only: dropout on the attention
  * probabilities is applied as identity, and training mode is refused.
+ *
+ * <p>On a GPU (the model's manager on {@code Device.gpu(i)}) the projections run as float32
+ * linear kernels and attention runs on the CUDA kernels in bfloat16 (float16 when the model's
+ * {@code dtype} option says so), with float32 accumulation.
  */
 public final class FusedAttentionBlock extends AbstractBlock {
 
@@ -140,13 +144,25 @@ public final class FusedAttentionBlock extends AbstractBlock {
             kv[i] = (int) (i * f);
         }
         BatchPlan plan = attention.planRagged(qo, kv, info.kvLens);
-        NDArray q = queries.reshape(b * t, n, h);
-        NDArray k = keys.reshape(b * f, n, h);
-        NDArray v = values.reshape(b * f, n, h);
+        // on a GPU the projections are float32 and the attention kernels take 16-bit inputs
+        DataType type = attentionType(queries);
+        NDArray q = queries.reshape(b * t, n, h).toType(type, false);
+        NDArray k = keys.reshape(b * f, n, h).toType(type, false);
+        NDArray v = values.reshape(b * f, n, h).toType(type, false);
         AttentionOutput out = attention.runRagged(plan, q, k, v);
         out.getLse().close();
-        NDArray merged = out.getOutput().reshape(b, t, e);
+        NDArray merged = out.getOutput().toType(queries.getDataType(), false).reshape(b, t, e);
         return resultProjection.forward(parameterStore, new NDList(merged), training, params);
+    }
+
+    private static DataType attentionType(NDArray queries) {
+        if (!(queries instanceof ai.djl.batchinvariant.engine.BiNDArray)
+                || !((ai.djl.batchinvariant.engine.BiNDArray) queries).isOnGpu()) {
+            return queries.getDataType();
+        }
+        NDManager m = queries.getManager();
+        DataType t = m instanceof BiNDManager ? ((BiNDManager) m).getOptions().getDataType() : DataType.FLOAT32;
+        return t == DataType.FLOAT16 ? DataType.FLOAT16 : DataType.BFLOAT16;
     }
 
     private AttentionSpec spec(NDManager manager, boolean isCausal, int headDim) {

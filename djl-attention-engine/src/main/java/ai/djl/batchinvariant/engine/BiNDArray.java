@@ -10,6 +10,7 @@ import ai.djl.batchinvariant.backend.cpu.Elementwise.Binary;
 import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
 import ai.djl.batchinvariant.backend.cpu.HostData;
 import ai.djl.batchinvariant.backend.cpu.Strided;
+import ai.djl.batchinvariant.backend.cuda.CudaOps;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
 import ai.djl.ndarray.NDArray;
@@ -406,6 +407,9 @@ public class BiNDArray extends UnsupportedNDArray {
     public NDArray toType(DataType type, boolean copy) {
         if (type == dataType) {
             return copy ? duplicate() : this;
+        }
+        if (isOnGpu() && CudaOps.canCast(dataType, type)) {
+            return make(shape, type, CudaOps.cast(this, type));
         }
         int n = size32();
         Object out = HostData.allocate(type, n);

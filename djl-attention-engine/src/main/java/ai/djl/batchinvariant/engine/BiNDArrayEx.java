@@ -7,6 +7,7 @@ import ai.djl.batchinvariant.backend.cpu.CpuMath;
 import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
 import ai.djl.batchinvariant.backend.cpu.HostData;
 import ai.djl.batchinvariant.backend.cpu.Strided;
+import ai.djl.batchinvariant.backend.cuda.CudaOps;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArrayEx;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -233,6 +234,22 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
         int k = (int) ws.get(1);
         int n = (int) ws.get(0);
         int rows = (int) (xs.size() / Math.max(1, k));
+        long[] od = xs.getShape().clone();
+        od[od.length - 1] = n;
+        if (x.isOnGpu()) {
+            BiNDArray b = bias == null ? null : bi(bias, m);
+            for (BiNDArray a : new BiNDArray[] {x, w, b}) {
+                if (a != null && (!a.getDevice().equals(x.getDevice()) || a.getDataType() != DataType.FLOAT32)) {
+                    throw new IllegalArgumentException("linear on " + x.getDevice() + " needs float32 input, weight and"
+                            + " bias on that device; got " + a.getDataType() + " on " + a.getDevice());
+                }
+            }
+            if (b != null && b.getShape().size() != n) {
+                throw new IllegalArgumentException("linear: bias " + b.getShape() + " does not match " + n + " outputs");
+            }
+            return new NDList(((BiNDManager) x.getManager()).wrapDevice(new Shape(od), DataType.FLOAT32,
+                    CudaOps.linear(x, w, b, rows, n, k)));
+        }
         float[] wt = transposed(w, n, k);
         float[] out = new float[rows * n];
         CpuMath.gemm(x.floats(), 0, wt, 0, out, 0, rows, n, k);
@@ -247,8 +264,6 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
                 }
             }
         }
-        long[] od = xs.getShape().clone();
-        od[od.length - 1] = n;
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return new NDList(((BiNDManager) x.getManager()).wrap(new Shape(od), t, HostData.fromFloats(out, t)));
     }

@@ -1,0 +1,99 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
+
+import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.ndarray.types.DataType;
+
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.JCudaDriver;
+
+/** The NDArray operations the CUDA backend runs besides attention: linear layers and casts. */
+public final class CudaOps {
+
+    private CudaOps() {}
+
+    /**
+     * y = x Wᵀ + b in float32, each output summed over k in increasing order by one thread.
+     *
+     * @param x input (rows, k), float32, on a GPU
+     * @param w weight (n, k), float32, same GPU
+     * @param b bias (n) or null
+     * @param rows rows of x
+     * @param n outputs
+     * @param k inputs
+     * @return the output's device memory (rows × n floats)
+     */
+    public static DeviceMemory linear(BiNDArray x, BiNDArray w, BiNDArray b, int rows, int n, int k) {
+        CudaDevice device = x.deviceMemory().getDevice();
+        DeviceMemory y = device.allocate(Math.max(4, (long) rows * n * 4));
+        if (rows == 0 || n == 0) {
+            return y;
+        }
+        CUfunction f = device.function("linear", "bi_linear_f32", 0);
+        CUdeviceptr bias = b == null ? new CUdeviceptr() : b.deviceMemory().getPointer();
+        Pointer args = Pointer.to(
+                Pointer.to(x.deviceMemory().getPointer()),
+                Pointer.to(w.deviceMemory().getPointer()),
+                Pointer.to(bias),
+                Pointer.to(y.getPointer()),
+                Pointer.to(new int[] {rows}),
+                Pointer.to(new int[] {n}),
+                Pointer.to(new int[] {k}));
+        check(JCudaDriver.cuLaunchKernel(f, (n + 63) / 64, (rows + 63) / 64, 1, 256, 1, 1, 0, null, args, null),
+                "cuLaunchKernel(linear " + rows + "x" + n + "x" + k + ")");
+        return y;
+    }
+
+    /**
+     * Tells whether {@link #cast} converts between two types.
+     *
+     * @param from the source type
+     * @param to the target type
+     * @return true for float32 to and from float16 or bfloat16
+     */
+    public static boolean canCast(DataType from, DataType to) {
+        boolean half = to == DataType.FLOAT16 || to == DataType.BFLOAT16;
+        boolean halfFrom = from == DataType.FLOAT16 || from == DataType.BFLOAT16;
+        return from == DataType.FLOAT32 && half || halfFrom && to == DataType.FLOAT32;
+    }
+
+    /**
+     * Converts float32 to or from float16/bfloat16 (round to nearest even).
+     *
+     * @param in the source, on a GPU
+     * @param to the target type
+     * @return the converted data's device memory
+     */
+    public static DeviceMemory cast(BiNDArray in, DataType to) {
+        CudaDevice device = in.deviceMemory().getDevice();
+        long n = in.getShape().size();
+        DeviceMemory out = device.allocate(Math.max(4, n * to.getNumOfBytes()));
+        if (n == 0) {
+            return out;
+        }
+        String name = "bi_cast_" + tag(in.getDataType()) + "_" + tag(to);
+        CUfunction f = device.function("cast", name, 0);
+        Pointer args = Pointer.to(Pointer.to(in.deviceMemory().getPointer()), Pointer.to(out.getPointer()),
+                Pointer.to(new long[] {n}));
+        int blocks = (int) Math.min(65535, (n + 255) / 256);
+        check(JCudaDriver.cuLaunchKernel(f, blocks, 1, 1, 256, 1, 1, 0, null, args, null), "cuLaunchKernel(" + name + ")");
+        return out;
+    }
+
+    private static String tag(DataType t) {
+        switch (t) {
+            case FLOAT32:
+                return "f32";
+            case FLOAT16:
+                return "f16";
+            default:
+                return "bf16";
+        }
+    }
+}
