@@ -356,15 +356,10 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
 
 }  // namespace bi
 
-#define BI_ATTENTION(NAME, T, D)                                                 \
-  extern "C" __global__ void __launch_bounds__(bi::THREADS) NAME(BI_ATTN_PARAMS) { \
-    BI_ATTN_GATHER;                                                              \
-    bi::attention_kernel<T, D>(p);                                               \
+#define BI_ATTENTION(TAG, T, D)                                                              \
+  extern "C" __global__ void __launch_bounds__(bi::THREADS) bi_attention_##TAG##_d##D(BI_ATTN_PARAMS) { \
+    BI_ATTN_GATHER;                                                                          \
+    bi::attention_kernel<T, D>(p);                                                           \
   }
 
-BI_ATTENTION(bi_attention_bf16_d64, __nv_bfloat16, 64)
-BI_ATTENTION(bi_attention_bf16_d128, __nv_bfloat16, 128)
-BI_ATTENTION(bi_attention_bf16_d256, __nv_bfloat16, 256)
-BI_ATTENTION(bi_attention_f16_d64, __half, 64)
-BI_ATTENTION(bi_attention_f16_d128, __half, 128)
-BI_ATTENTION(bi_attention_f16_d256, __half, 256)
+BI_ATTN_VARIANTS(BI_ATTENTION)

@@ -57,15 +57,10 @@ __device__ __forceinline__ void merge_body(const AttnParams& p) {
 
 }  // namespace bi
 
-#define BI_MERGE(NAME, T, D)                       \
-  extern "C" __global__ void NAME(BI_ATTN_PARAMS) { \
-    BI_ATTN_GATHER;                                \
-    bi::merge_body<T, D>(p);                       \
+#define BI_MERGE(TAG, T, D)                                     \
+  extern "C" __global__ void bi_merge_##TAG##_d##D(BI_ATTN_PARAMS) { \
+    BI_ATTN_GATHER;                                               \
+    bi::merge_body<T, D>(p);                                      \
   }
 
-BI_MERGE(bi_merge_bf16_d64, __nv_bfloat16, 64)
-BI_MERGE(bi_merge_bf16_d128, __nv_bfloat16, 128)
-BI_MERGE(bi_merge_bf16_d256, __nv_bfloat16, 256)
-BI_MERGE(bi_merge_f16_d64, __half, 64)
-BI_MERGE(bi_merge_f16_d128, __half, 128)
-BI_MERGE(bi_merge_f16_d256, __half, 256)
+BI_ATTN_VARIANTS(BI_MERGE)

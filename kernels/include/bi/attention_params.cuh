@@ -70,3 +70,12 @@ __device__ __forceinline__ void visible_range(const AttnParams& p, int qo_len, i
                    paged,     page_size, stride_page, stride_slot, stride_head, num_qo_heads,    \
                    num_kv_heads, split_size, causal, window_left, pos_mode,   sm_scale,          \
                    soft_cap,  batch}
+
+// Every (dtype, head dim) variant of the attention kernel families: X(tag, type, head_dim).
+#define BI_ATTN_VARIANTS(X)          \
+  X(bf16, __nv_bfloat16, 64)         \
+  X(bf16, __nv_bfloat16, 128)        \
+  X(bf16, __nv_bfloat16, 256)        \
+  X(f16, __half, 64)                 \
+  X(f16, __half, 128)                \
+  X(f16, __half, 256)

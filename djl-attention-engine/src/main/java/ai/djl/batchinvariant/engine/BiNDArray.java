@@ -1096,14 +1096,26 @@ public class BiNDArray extends UnsupportedNDArray {
         long[] dims = shape.getShape().clone();
         dims[axis] *= repeats;
         Shape out = new Shape(dims);
-        int[] st = Strided.strides(shape.getShape());
-        int[] offs = new int[(int) out.size()];
+        return gatherOffsets(out, mappedOffsets(dims, Strided.strides(shape.getShape()),
+                (d, i) -> d == axis ? (int) (i / repeats) : i));
+    }
+
+    /**
+     * Source offsets of every element of an output of shape {@code dims}, where output coordinate
+     * i along dimension d reads source coordinate {@code coord(d, i)}.
+     */
+    private static int[] mappedOffsets(long[] dims, int[] srcStrides, java.util.function.IntBinaryOperator coord) {
+        int rank = dims.length;
+        int size = 1;
+        for (long v : dims) {
+            size = Math.multiplyExact(size, (int) v);
+        }
+        int[] offs = new int[size];
         int[] idx = new int[rank];
-        for (int i = 0; i < offs.length; i++) {
+        for (int i = 0; i < size; i++) {
             int off = 0;
             for (int d = 0; d < rank; d++) {
-                int v = d == axis ? (int) (idx[d] / repeats) : idx[d];
-                off += v * st[d];
+                off += coord.applyAsInt(d, idx[d]) * srcStrides[d];
             }
             offs[i] = off;
             for (int d = rank - 1; d >= 0; d--) {
@@ -1113,7 +1125,7 @@ public class BiNDArray extends UnsupportedNDArray {
                 idx[d] = 0;
             }
         }
-        return gatherOffsets(out, offs);
+        return offs;
     }
 
     /** {@inheritDoc} */
@@ -1166,24 +1178,7 @@ public class BiNDArray extends UnsupportedNDArray {
             int k = i - (rank - repeats.length);
             dims[i] = src[i] * (k < 0 ? 1 : repeats[k]);
         }
-        Shape out = new Shape(dims);
-        int[] st = Strided.strides(src);
-        int[] offs = new int[(int) out.size()];
-        int[] idx = new int[rank];
-        for (int i = 0; i < offs.length; i++) {
-            int off = 0;
-            for (int d = 0; d < rank; d++) {
-                off += (int) (idx[d] % src[d]) * st[d];
-            }
-            offs[i] = off;
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++idx[d] < dims[d]) {
-                    break;
-                }
-                idx[d] = 0;
-            }
-        }
-        return gatherOffsets(out, offs);
+        return gatherOffsets(new Shape(dims), mappedOffsets(dims, Strided.strides(src), (d, i) -> (int) (i % src[d])));
     }
 
     /** {@inheritDoc} */
