@@ -3,11 +3,8 @@
  */
 package ai.djl.batchinvariant.attention;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
-import ai.djl.batchinvariant.backend.cuda.CudaAttention;
-import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
 import ai.djl.ndarray.types.DataType;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -28,8 +25,7 @@ class GpuAttentionInvarianceTest extends AttentionInvarianceTest {
 
     @BeforeAll
     static void requireGpu() {
-        assumeTrue(CudaRuntime.deviceCount() > 0, "no CUDA device: " + CudaRuntime.unavailableReason());
-        System.setProperty(CudaAttention.POISON_PROPERTY, "true");
+        GpuSupport.requireGpu();
     }
 
     @Override

@@ -6,10 +6,8 @@ package ai.djl.batchinvariant.attention;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
-import ai.djl.batchinvariant.backend.cuda.CudaAttention;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
@@ -43,8 +41,7 @@ class GpuAttentionTest {
 
     @BeforeAll
     static void setUp() {
-        assumeTrue(CudaRuntime.deviceCount() > 0, "no CUDA device: " + CudaRuntime.unavailableReason());
-        System.setProperty(CudaAttention.POISON_PROPERTY, "true");
+        GpuSupport.requireGpu();
         manager = Engine.getEngine("BatchInvariant").newBaseManager();
     }
 

@@ -5,11 +5,8 @@ package ai.djl.batchinvariant.attention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
-import ai.djl.batchinvariant.backend.cuda.CudaAttention;
-import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -59,8 +56,7 @@ class GpuFusedAttentionBlockTest {
 
     @Test
     void runsOnTheGpuAndIsBatchInvariant() throws Exception {
-        assumeTrue(CudaRuntime.deviceCount() > 0, "no CUDA device: " + CudaRuntime.unavailableReason());
-        System.setProperty(CudaAttention.POISON_PROPERTY, "true");
+        GpuSupport.requireGpu();
         try (NDManager cpu = Engine.getEngine("BatchInvariant").newBaseManager();
                 NDManager gpu = Engine.getEngine("BatchInvariant").newBaseManager(Device.gpu(0))) {
             Block ref = FusedAttentionBlock.builder().setEmbeddingSize(E).setHeadCount(2).build();
