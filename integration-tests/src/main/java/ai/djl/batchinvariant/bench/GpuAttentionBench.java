@@ -48,7 +48,7 @@ public final class GpuAttentionBench {
     /**
      * Entry point.
      *
-     * @param args optional: "quick" for a reduced sweep
+     * @param args optional: "quick" for a reduced sweep, "prefill" for the prefill cases only
      */
     public static void main(String[] args) {
         if (CudaRuntime.deviceCount() == 0) {
@@ -56,6 +56,7 @@ public final class GpuAttentionBench {
             return;
         }
         boolean quick = args.length > 0 && "quick".equals(args[0]);
+        boolean prefillOnly = args.length > 0 && "prefill".equals(args[0]);
         int split = Integer.getInteger("split", 1024);
         CudaDevice dev = CudaRuntime.device(0);
         System.out.printf(Locale.ROOT, "device gpu(0): %d SMs, sm_%d; fixed split %d%n", dev.getSmCount(),
@@ -64,7 +65,7 @@ public final class GpuAttentionBench {
         int[] batches = quick ? new int[] {1, 64} : new int[] {1, 16, 64, 256};
         int[] lens = quick ? new int[] {4096} : new int[] {512, 4096, 32768};
         try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager(Device.gpu(0))) {
-            for (int l : lens) {
+            for (int l : prefillOnly ? new int[0] : lens) {
                 for (int b : batches) {
                     if ((long) b * l > 2_200_000L) {
                         continue; // KV over ~17 GB: beyond what the benchmark allocates
