@@ -16,8 +16,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,22 +33,7 @@ import java.util.stream.Stream;
  * kernels forget to write fails the comparison.
  */
 @Tag("gpu")
-class GpuAttentionTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        GpuSupport.requireGpu();
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (manager != null) {
-            manager.close();
-        }
-    }
+class GpuAttentionTest extends GpuSupport {
 
     static Stream<AttentionCorrectnessTest.Case> cases() {
         List<AttentionCorrectnessTest.Case> c = new ArrayList<>();

@@ -8,13 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -29,22 +25,7 @@ import java.util.Random;
  * prefill rows: fixed split works under graph replay.
  */
 @Tag("gpu")
-class GpuDecodeGraphTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        GpuSupport.requireGpu();
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (manager != null) {
-            manager.close();
-        }
-    }
+class GpuDecodeGraphTest extends GpuSupport {
 
     @Test
     void replayEqualsEagerAndPrefill() {

@@ -7,11 +7,33 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.batchinvariant.backend.cuda.CudaAttention;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 
-/** Shared set-up of the GPU suites: skip without a device, poison kernel outputs with NaN. */
-final class GpuSupport {
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 
-    private GpuSupport() {}
+/**
+ * Shared set-up of the GPU suites: skip without a device, poison kernel outputs with NaN; suites
+ * that extend it get a host manager for the duration of the class.
+ */
+abstract class GpuSupport {
+
+    static NDManager manager;
+
+    @BeforeAll
+    static void setUpGpuSuite() {
+        requireGpu();
+        manager = Engine.getEngine("BatchInvariant").newBaseManager();
+    }
+
+    @AfterAll
+    static void tearDownGpuSuite() {
+        if (manager != null) {
+            manager.close();
+            manager = null;
+        }
+    }
 
     /** Skips the calling test class unless a CUDA device is usable; turns output poisoning on. */
     static void requireGpu() {
