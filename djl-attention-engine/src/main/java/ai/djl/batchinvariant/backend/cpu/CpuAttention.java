@@ -120,11 +120,69 @@ public final class CpuAttention implements AttentionBackend {
         final float[] k;
         final float[] v;
         final float[] scores;
+        float[] qk = new float[0];
 
         Scratch(int d) {
             k = new float[T * d];
             v = new float[T * d];
             scores = new float[T];
+        }
+    }
+
+    /**
+     * q·k of four query heads against the key rows [a, e) of a tile. Each score is exactly {@link
+     * CpuMath#dot}'s sum (four interleaved partial sums, one fixed tree); doing four heads per
+     * pass only shares the key loads.
+     */
+    private static void dot4(float[] q, int qOff, float[] k, int t0, int a, int e, int d, float[] out, int outOff) {
+        int q1 = qOff + d;
+        int q2 = q1 + d;
+        int q3 = q2 + d;
+        for (int j = a; j < e; j++) {
+            int ko = (j - t0) * d;
+            float a0 = 0f;
+            float a1 = 0f;
+            float a2 = 0f;
+            float a3 = 0f;
+            float b0 = 0f;
+            float b1 = 0f;
+            float b2 = 0f;
+            float b3 = 0f;
+            float c0 = 0f;
+            float c1 = 0f;
+            float c2 = 0f;
+            float c3 = 0f;
+            float d0 = 0f;
+            float d1 = 0f;
+            float d2 = 0f;
+            float d3 = 0f;
+            for (int x = 0; x < d; x += 4) {
+                float k0 = k[ko + x];
+                float k1 = k[ko + x + 1];
+                float k2 = k[ko + x + 2];
+                float k3 = k[ko + x + 3];
+                a0 += q[qOff + x] * k0;
+                a1 += q[qOff + x + 1] * k1;
+                a2 += q[qOff + x + 2] * k2;
+                a3 += q[qOff + x + 3] * k3;
+                b0 += q[q1 + x] * k0;
+                b1 += q[q1 + x + 1] * k1;
+                b2 += q[q1 + x + 2] * k2;
+                b3 += q[q1 + x + 3] * k3;
+                c0 += q[q2 + x] * k0;
+                c1 += q[q2 + x + 1] * k1;
+                c2 += q[q2 + x + 2] * k2;
+                c3 += q[q2 + x + 3] * k3;
+                d0 += q[q3 + x] * k0;
+                d1 += q[q3 + x + 1] * k1;
+                d2 += q[q3 + x + 2] * k2;
+                d3 += q[q3 + x + 3] * k3;
+            }
+            int o = j - t0;
+            out[outOff + o] = (a0 + a1) + (a2 + a3);
+            out[outOff + T + o] = (b0 + b1) + (b2 + b3);
+            out[outOff + 2 * T + o] = (c0 + c1) + (c2 + c3);
+            out[outOff + 3 * T + o] = (d0 + d1) + (d2 + d3);
         }
     }
 
@@ -187,6 +245,9 @@ public final class CpuAttention implements AttentionBackend {
             }
         }
         Scratch sc = scratch(d);
+        if (sc.qk.length < group * T) {
+            sc.qk = new float[group * T];
+        }
         float smScale = spec.getSmScale();
         float cap = spec.getLogitsSoftCap();
         boolean alibi = spec.getPosEncoding() == PosEncoding.ALIBI;
@@ -211,12 +272,23 @@ public final class CpuAttention implements AttentionBackend {
                     if (a >= e) {
                         continue;
                     }
+                    // q.k for this position's heads, four heads per pass over each key row
+                    int g0 = 0;
+                    for (; g0 + 4 <= group; g0 += 4) {
+                        dot4(qv, (i * group + g0) * d, sc.k, t0, a, e, d, sc.qk, g0 * T);
+                    }
+                    for (; g0 < group; g0++) {
+                        int qo = (i * group + g0) * d;
+                        for (int j = a; j < e; j++) {
+                            sc.qk[g0 * T + j - t0] = CpuMath.dot(qv, qo, sc.k, (j - t0) * d, d);
+                        }
+                    }
                     for (int g = 0; g < group; g++) {
                         int row = i * group + g;
                         float slope = alibi ? spec.alibiSlope(h * group + g) : 0f;
                         float tileMax = Float.NEGATIVE_INFINITY;
                         for (int j = a; j < e; j++) {
-                            float sc0 = CpuMath.dot(qv, row * d, sc.k, (j - t0) * d, d) * smScale;
+                            float sc0 = sc.qk[g * T + j - t0] * smScale;
                             if (alibi) {
                                 sc0 += slope * (j - pos[i]);
                             }
