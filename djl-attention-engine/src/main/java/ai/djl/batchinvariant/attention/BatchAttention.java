@@ -147,7 +147,7 @@ public final class BatchAttention {
         if (!k.isOnGpu()) {
             throw new IllegalArgumentException("kv_cache is on " + k.getDevice() + ": CUDA graphs need a GPU cache");
         }
-        backendFor(k, k, v);
+        checkCudaSupport("kv_cache", k);
         if (cache.getNumKvHeads() != spec.getNumKvHeads() || cache.getHeadDim() != spec.getHeadDim()) {
             throw new IllegalArgumentException("kv_cache has num_kv_heads=" + cache.getNumKvHeads() + ", head_dim="
                     + cache.getHeadDim() + "; the spec needs " + spec.getNumKvHeads() + ", " + spec.getHeadDim());
@@ -207,16 +207,21 @@ public final class BatchAttention {
         if (!q.isOnGpu()) {
             return CpuAttention.INSTANCE;
         }
-        if (q.getDataType() == DataType.FLOAT32) {
-            throw new IllegalArgumentException("q dtype float32 is not supported on " + q.getDevice()
+        checkCudaSupport("q", q);
+        return CudaAttention.INSTANCE;
+    }
+
+    /** What the CUDA kernels add to the checks: 16-bit inputs and a GQA group that divides the tile. */
+    private void checkCudaSupport(String what, NDArray a) {
+        if (a.getDataType() == DataType.FLOAT32) {
+            throw new IllegalArgumentException(what + " dtype float32 is not supported on " + a.getDevice()
                     + ": the CUDA kernels take float16 or bfloat16 (tensor cores, float32 accumulation)");
         }
         int group = spec.getNumQoHeads() / spec.getNumKvHeads();
         if (CudaAttention.Q_TILE % group != 0) {
             throw new IllegalArgumentException("num_qo_heads / num_kv_heads = " + group + " must divide "
-                    + CudaAttention.Q_TILE + " on " + q.getDevice() + " (GQA heads are packed into query tiles)");
+                    + CudaAttention.Q_TILE + " on " + a.getDevice() + " (GQA heads are packed into query tiles)");
         }
-        return CudaAttention.INSTANCE;
     }
 
     static void checkSameDevice(NDArray q, NDArray k, NDArray v) {
