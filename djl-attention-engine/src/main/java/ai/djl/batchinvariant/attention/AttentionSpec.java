@@ -3,6 +3,9 @@
  */
 package ai.djl.batchinvariant.attention;
 
+import ai.djl.batchinvariant.backend.AttentionConfig;
+import ai.djl.batchinvariant.backend.RopeTable;
+
 /**
  * The static configuration of one attention layer: heads, head dimension, masking, positional
  * encoding, logit transforms and split policy. Everything here may shape the arithmetic; nothing
@@ -21,6 +24,7 @@ public final class AttentionSpec {
     private final SplitPolicy splitPolicy;
     private final RopeTable rope;
     private final float[] alibiSlopes;
+    private final AttentionConfig config;
 
     private AttentionSpec(Builder b) {
         this.numQoHeads = b.numQoHeads;
@@ -38,6 +42,19 @@ public final class AttentionSpec {
                                 b.llama3LowFreqFactor, b.llama3HighFreqFactor, b.llama3OriginalMaxPosition)
                         : null;
         this.alibiSlopes = b.posEncoding == PosEncoding.ALIBI ? alibiSlopes(b.numQoHeads) : null;
+        int posMode = posEncoding == PosEncoding.ROPE_LLAMA ? AttentionConfig.POS_ROPE
+                : posEncoding == PosEncoding.ALIBI ? AttentionConfig.POS_ALIBI : AttentionConfig.POS_NONE;
+        this.config = new AttentionConfig(numQoHeads, numKvHeads, headDim, causal, windowLeft, smScale, logitsSoftCap,
+                posMode, rope, alibiSlopes);
+    }
+
+    /**
+     * Returns the configuration as the backends see it.
+     *
+     * @return the flattened configuration
+     */
+    AttentionConfig config() {
+        return config;
     }
 
     /**

@@ -3,12 +3,14 @@
  */
 package ai.djl.batchinvariant.attention;
 
-import ai.djl.batchinvariant.backend.AttentionBackend;
-import ai.djl.batchinvariant.backend.cpu.CpuAttention;
-import ai.djl.batchinvariant.backend.cpu.HostData;
-import ai.djl.batchinvariant.backend.cuda.CudaAttention;
-import ai.djl.batchinvariant.backend.cuda.CudaDecodeGraph;
-import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.batchinvariant.backend.AttentionOps;
+import ai.djl.batchinvariant.backend.AttentionWork;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.batchinvariant.tensor.TensorArray;
+import ai.djl.batchinvariant.tensor.TensorFactory;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -124,10 +126,10 @@ public final class BatchAttention {
         }
         cache.checkPages(plan);
         DataType type = cache.getDataType();
-        BiNDArray qb = checkArray("q", q, new Shape(plan.getTotalQo(), spec.getNumQoHeads(), spec.getHeadDim()), type);
-        BiNDArray kb = checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(), type);
-        BiNDArray vb = checkArray("kv_cache values", cache.getValues(), cache.getValues().getShape(), type);
-        return execute(plan, qb, kb, vb, cache.getLayout(), cache.getNumPages());
+        Tensor qb = checkArray("q", q, new Shape(plan.getTotalQo(), spec.getNumQoHeads(), spec.getHeadDim()), type);
+        Tensor kb = checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(), type);
+        Tensor vb = checkArray("kv_cache values", cache.getValues(), cache.getValues().getShape(), type);
+        return execute(plan, q, qb, kb, vb, cache.getLayout() == KvLayout.HND);
     }
 
     /**
@@ -142,9 +144,9 @@ public final class BatchAttention {
         if (cache == null) {
             throw new IllegalArgumentException("kv_cache must not be null");
         }
-        BiNDArray k = checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(), cache.getDataType());
-        BiNDArray v = checkArray("kv_cache values", cache.getValues(), cache.getValues().getShape(), cache.getDataType());
-        if (!k.isOnGpu()) {
+        Tensor k = checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(), cache.getDataType());
+        Tensor v = checkArray("kv_cache values", cache.getValues(), cache.getValues().getShape(), cache.getDataType());
+        if (!k.isOnDevice()) {
             throw new IllegalArgumentException("kv_cache is on " + k.getDevice() + ": CUDA graphs need a GPU cache");
         }
         checkCudaSupport("kv_cache", k);
@@ -152,8 +154,15 @@ public final class BatchAttention {
             throw new IllegalArgumentException("kv_cache has num_kv_heads=" + cache.getNumKvHeads() + ", head_dim="
                     + cache.getHeadDim() + "; the spec needs " + spec.getNumKvHeads() + ", " + spec.getHeadDim());
         }
-        return new DecodeGraph(this, cache, new CudaDecodeGraph(spec, k, v, cache.getLayout(), cache.getPageSize(),
-                maxBatch, maxKvLen));
+        SplitPolicy policy = spec.getSplitPolicy();
+        if (policy.getKind() == SplitPolicy.Kind.AUTO) {
+            throw new IllegalArgumentException("split_policy=AUTO cannot be captured in a CUDA graph: it sizes chunks"
+                    + " per batch; use SplitPolicy.fixed(size) or SplitPolicy.disabled()");
+        }
+        int split = policy.splitSizeFor(new int[] {1}, spec.getNumKvHeads());
+        AttentionOps ops = Backends.of(k.getDevice()).attention();
+        return new DecodeGraph(this, cache, ops.captureDecode(spec.config(), k, v, cache.getLayout() == KvLayout.HND,
+                split, cache.getPageSize(), maxBatch, maxKvLen));
     }
 
     /**
@@ -172,7 +181,7 @@ public final class BatchAttention {
         }
         DataType type = q.getDataType();
         checkFloatType("q dtype", type);
-        BiNDArray qb = checkArray("q", q, new Shape(plan.getTotalQo(), spec.getNumQoHeads(), spec.getHeadDim()), type);
+        Tensor qb = checkArray("q", q, new Shape(plan.getTotalQo(), spec.getNumQoHeads(), spec.getHeadDim()), type);
         if (k == null) {
             throw new IllegalArgumentException("k must not be null");
         }
@@ -185,46 +194,43 @@ public final class BatchAttention {
             throw new IllegalArgumentException("k has shape " + k.getShape() + "; the plan reads " + need + " rows");
         }
         Shape kvShape = new Shape(rows, spec.getNumKvHeads(), spec.getHeadDim());
-        BiNDArray kb = checkArray("k", k, kvShape, type);
-        BiNDArray vb = checkArray("v", v, kvShape, type);
-        return execute(plan, qb, kb, vb, KvLayout.NHD, (int) rows);
+        Tensor kb = checkArray("k", k, kvShape, type);
+        Tensor vb = checkArray("v", v, kvShape, type);
+        return execute(plan, q, qb, kb, vb, false);
     }
 
-    private AttentionOutput execute(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout, int n) {
-        return backendFor(q, k, v).run(plan, q, k, v, layout, n);
+    private AttentionOutput execute(BatchPlan plan, NDArray q, Tensor qb, Tensor kb, Tensor vb, boolean hnd) {
+        AttentionOps ops = backendFor(qb, kb, vb);
+        Tensor[] out = ops.attention(plan.work(), qb, kb, vb, hnd);
+        return wrap(q.getManager(), out);
     }
 
-    /**
-     * The backend for the arrays' device, after the checks that device adds.
-     *
-     * @param q queries
-     * @param k keys
-     * @param v values
-     * @return the backend
-     */
-    AttentionBackend backendFor(BiNDArray q, BiNDArray k, BiNDArray v) {
+    static AttentionOutput wrap(NDManager manager, Tensor[] out) {
+        TensorFactory f = (TensorFactory) manager;
+        return new AttentionOutput(f.wrap(out[0]), f.wrap(out[1]));
+    }
+
+    AttentionOps backendFor(Tensor q, Tensor k, Tensor v) {
         checkSameDevice(q, k, v);
-        if (!q.isOnGpu()) {
-            return CpuAttention.INSTANCE;
+        if (q.isOnDevice()) {
+            checkCudaSupport("q", q);
         }
-        checkCudaSupport("q", q);
-        return CudaAttention.INSTANCE;
+        return Backends.of(q.getDevice()).attention();
     }
 
-    /** What the CUDA kernels add to the checks: 16-bit inputs and a GQA group that divides the tile. */
-    private void checkCudaSupport(String what, NDArray a) {
+    private void checkCudaSupport(String what, Tensor a) {
         if (a.getDataType() == DataType.FLOAT32) {
             throw new IllegalArgumentException(what + " dtype float32 is not supported on " + a.getDevice()
                     + ": the CUDA kernels take float16 or bfloat16 (tensor cores, float32 accumulation)");
         }
         int group = spec.getNumQoHeads() / spec.getNumKvHeads();
-        if (CudaAttention.Q_TILE % group != 0) {
+        if (AttentionWork.Q_TILE_ROWS % group != 0) {
             throw new IllegalArgumentException("num_qo_heads / num_kv_heads = " + group + " must divide "
-                    + CudaAttention.Q_TILE + " on " + a.getDevice() + " (GQA heads are packed into query tiles)");
+                    + AttentionWork.Q_TILE_ROWS + " on " + a.getDevice() + " (GQA heads are packed into query tiles)");
         }
     }
 
-    static void checkSameDevice(NDArray q, NDArray k, NDArray v) {
+    static void checkSameDevice(Tensor q, Tensor k, Tensor v) {
         if (!q.getDevice().equals(k.getDevice()) || !q.getDevice().equals(v.getDevice())) {
             throw new IllegalArgumentException("q is on " + q.getDevice() + ", keys on " + k.getDevice()
                     + ", values on " + v.getDevice() + ": all must be on one device");
@@ -251,7 +257,7 @@ public final class BatchAttention {
         if (!manager.isOpen()) {
             throw new IllegalArgumentException(what + " (NDManager " + manager.getName() + ") is closed");
         }
-        if (!(manager instanceof ai.djl.batchinvariant.engine.BiNDManager)) {
+        if (!(manager instanceof TensorFactory)) {
             throw new IllegalArgumentException(what + " belongs to engine " + manager.getEngine().getEngineName()
                     + ", not BatchInvariant");
         }
@@ -272,11 +278,11 @@ public final class BatchAttention {
      * @param type the expected data type
      * @return the array
      */
-    static BiNDArray checkArray(String name, NDArray a, Shape shape, DataType type) {
+    static Tensor checkArray(String name, NDArray a, Shape shape, DataType type) {
         if (a == null) {
             throw new IllegalArgumentException(name + " must not be null");
         }
-        if (!(a instanceof BiNDArray)) {
+        if (!(a instanceof TensorArray)) {
             throw new IllegalArgumentException(name + " is an array of engine "
                     + a.getManager().getEngine().getEngineName() + ", not BatchInvariant");
         }
@@ -293,6 +299,6 @@ public final class BatchAttention {
         if (!HostData.isFloating(type)) {
             throw new IllegalArgumentException(name + " must be a float array");
         }
-        return (BiNDArray) a;
+        return ((TensorArray) a).tensor();
     }
 }

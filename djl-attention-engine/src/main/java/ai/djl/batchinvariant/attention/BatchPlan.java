@@ -3,6 +3,8 @@
  */
 package ai.djl.batchinvariant.attention;
 
+import ai.djl.batchinvariant.backend.AttentionWork;
+
 import java.util.Arrays;
 
 /**
@@ -14,31 +16,16 @@ public final class BatchPlan {
 
     private final AttentionSpec spec;
     private final boolean paged;
-    private final int[] qoIndptr;
-    private final int[] kvIndptr;
-    private final int[] kvIndices;
-    private final int[] kvLastPageLen;
-    private final int pageSize;
-    private final int[] kvLens;
-    private final int splitSize;
-    private final int[] splitIndptr;
+    private final AttentionWork work;
 
     private BatchPlan(AttentionSpec spec, boolean paged, int[] qoIndptr, int[] kvIndptr, int[] kvIndices,
             int[] kvLastPageLen, int pageSize, int[] kvLens) {
         this.spec = spec;
         this.paged = paged;
-        this.qoIndptr = qoIndptr;
-        this.kvIndptr = kvIndptr;
-        this.kvIndices = kvIndices;
-        this.kvLastPageLen = kvLastPageLen;
-        this.pageSize = pageSize;
-        this.kvLens = kvLens;
-        this.splitSize = spec.getSplitPolicy().splitSizeFor(kvLens, spec.getNumKvHeads());
-        this.splitIndptr = new int[kvLens.length + 1];
-        for (int r = 0; r < kvLens.length; r++) {
-            int n = Math.max(1, (int) ((kvLens[r] + (long) splitSize - 1) / splitSize));
-            splitIndptr[r + 1] = splitIndptr[r] + n;
-        }
+
+        int splitSize = spec.getSplitPolicy().splitSizeFor(kvLens, spec.getNumKvHeads());
+        this.work = new AttentionWork(spec.config(), paged, pageSize, qoIndptr, kvIndptr, kvIndices, kvLens,
+                splitSize);
     }
 
     static BatchPlan paged(AttentionSpec spec, int[] qoIndptr, int[] kvIndptr, int[] kvIndices,
@@ -76,7 +63,12 @@ public final class BatchPlan {
                     throw new IllegalArgumentException("kv_indices[" + p + "]=" + kvIndices[p] + " is negative");
                 }
             }
-            lens[r] = Math.toIntExact((long) (pages - 1) * pageSize + last);
+            long len = (long) (pages - 1) * pageSize + last;
+            if (len >= AttentionWork.NO_SPLIT) {
+                throw new IllegalArgumentException("request " + r + " has kv_len " + len + " (" + pages
+                        + " pages of page_size=" + pageSize + "); at most " + (AttentionWork.NO_SPLIT - 1) + " is supported");
+            }
+            lens[r] = (int) len;
         }
         checkQoAgainstKv(spec, qoIndptr, lens);
         return new BatchPlan(spec, true, qoIndptr.clone(), kvIndptr.clone(),
@@ -89,13 +81,13 @@ public final class BatchPlan {
         }
         int b = checkIndptr("kv_indptr", kvIndptr, -1);
         checkIndptr("qo_indptr", qoIndptr, b);
+        if (kvLens != null && kvLens.length != b) {
+            throw new IllegalArgumentException("kv_lens has " + kvLens.length + " entries, batch size is " + b);
+        }
         int[] lens = new int[b];
         for (int r = 0; r < b; r++) {
             int seg = kvIndptr[r + 1] - kvIndptr[r];
             lens[r] = kvLens == null ? seg : kvLens[r];
-            if (kvLens != null && kvLens.length != b) {
-                throw new IllegalArgumentException("kv_lens has " + kvLens.length + " entries, batch size is " + b);
-            }
             if (lens[r] < 1 || lens[r] > seg) {
                 throw new IllegalArgumentException("kv length of request " + r + " is " + lens[r]
                         + ", expected 1 to its kv_indptr segment of " + seg);
@@ -160,7 +152,7 @@ public final class BatchPlan {
      * @return batch size
      */
     public int getBatchSize() {
-        return kvLens.length;
+        return work.getBatchSize();
     }
 
     /**
@@ -169,7 +161,7 @@ public final class BatchPlan {
      * @return qo_indptr[batch]
      */
     public int getTotalQo() {
-        return qoIndptr[qoIndptr.length - 1];
+        return work.getTotalQo();
     }
 
     /**
@@ -179,7 +171,7 @@ public final class BatchPlan {
      * @return qo_indptr[r]
      */
     public int qoStart(int r) {
-        return qoIndptr[r];
+        return work.qoStart(r);
     }
 
     /**
@@ -189,7 +181,7 @@ public final class BatchPlan {
      * @return qo_len
      */
     public int qoLen(int r) {
-        return qoIndptr[r + 1] - qoIndptr[r];
+        return work.qoLen(r);
     }
 
     /**
@@ -199,7 +191,7 @@ public final class BatchPlan {
      * @return kv_len
      */
     public int kvLen(int r) {
-        return kvLens[r];
+        return work.kvLen(r);
     }
 
     /**
@@ -209,7 +201,7 @@ public final class BatchPlan {
      * @return kv_indptr[r]
      */
     public int kvStart(int r) {
-        return kvIndptr[r];
+        return work.kvStart(r);
     }
 
     /**
@@ -220,7 +212,7 @@ public final class BatchPlan {
      * @return the page index
      */
     public int page(int r, int pos) {
-        return kvIndices[kvIndptr[r] + pos / pageSize];
+        return work.page(r, pos);
     }
 
     /**
@@ -229,7 +221,7 @@ public final class BatchPlan {
      * @return a copy of kv_indices (null for ragged plans)
      */
     public int[] getKvIndices() {
-        return kvIndices == null ? null : kvIndices.clone();
+        return paged ? work.kvIndices().clone() : null;
     }
 
     /**
@@ -238,16 +230,16 @@ public final class BatchPlan {
      * @return tokens per page
      */
     public int getPageSize() {
-        return pageSize;
+        return work.getPageSize();
     }
 
     /**
-     * Returns the split size in tokens (Integer.MAX_VALUE when splitting is off).
+     * Returns the split size in tokens ({@link AttentionWork#NO_SPLIT} when splitting is off).
      *
      * @return tokens per chunk
      */
     public int getSplitSize() {
-        return splitSize;
+        return work.getSplitSize();
     }
 
     /**
@@ -257,7 +249,7 @@ public final class BatchPlan {
      * @return chunks
      */
     public int numSplits(int r) {
-        return splitIndptr[r + 1] - splitIndptr[r];
+        return work.numSplits(r);
     }
 
     /**
@@ -267,7 +259,7 @@ public final class BatchPlan {
      * @return the first chunk's index
      */
     public int splitStart(int r) {
-        return splitIndptr[r];
+        return work.splitStart(r);
     }
 
     /**
@@ -276,6 +268,16 @@ public final class BatchPlan {
      * @return chunks
      */
     public int getTotalSplits() {
-        return splitIndptr[splitIndptr.length - 1];
+        return work.getTotalSplits();
+    }
+
+    /**
+     * Returns what the backends run: the plan's layout, split and device work list, decided here
+     * once (backends and benchmarks read it; applications need not).
+     *
+     * @return the work
+     */
+    public AttentionWork work() {
+        return work;
     }
 }

@@ -3,8 +3,8 @@
  */
 package ai.djl.batchinvariant.attention;
 
-import ai.djl.batchinvariant.backend.cuda.CudaDecodeGraph;
-import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.batchinvariant.backend.AttentionOps;
+import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
@@ -18,9 +18,9 @@ public final class DecodeGraph implements AutoCloseable {
 
     private final BatchAttention attention;
     private final PagedKvCache cache;
-    private final CudaDecodeGraph graph;
+    private final AttentionOps.DecodeStep graph;
 
-    DecodeGraph(BatchAttention attention, PagedKvCache cache, CudaDecodeGraph graph) {
+    DecodeGraph(BatchAttention attention, PagedKvCache cache, AttentionOps.DecodeStep graph) {
         this.attention = attention;
         this.cache = cache;
         this.graph = graph;
@@ -39,10 +39,12 @@ public final class DecodeGraph implements AutoCloseable {
         }
         cache.checkPages(plan);
         AttentionSpec spec = attention.getSpec();
-        BiNDArray qb = BatchAttention.checkArray("q", q,
+        Tensor qb = BatchAttention.checkArray("q", q,
                 new Shape(plan.getTotalQo(), spec.getNumQoHeads(), spec.getHeadDim()), cache.getDataType());
-        BatchAttention.checkSameDevice(qb, cache.getKeys(), cache.getValues());
-        return graph.run(plan, qb);
+        Tensor kb = BatchAttention.checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(),
+                cache.getDataType());
+        BatchAttention.checkSameDevice(qb, kb, kb);
+        return BatchAttention.wrap(q.getManager(), graph.run(plan.work(), qb));
     }
 
     /** Frees the graph. */

@@ -3,10 +3,9 @@
  */
 package ai.djl.batchinvariant.attention;
 
-import ai.djl.batchinvariant.backend.cpu.StateMerge;
-import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
+import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -59,18 +58,9 @@ public final class MergeStates {
         int n = (int) vs.get(1);
         int h = (int) vs.get(2);
         int d = (int) vs.get(3);
-        BiNDArray vb = BatchAttention.checkArray("v", v, vs, DataType.FLOAT32);
-        BiNDArray sbb = BatchAttention.checkArray("s", s, new Shape(rows, n, h), DataType.FLOAT32);
-        float[] vo = vb.floats();
-        float[] so = sbb.floats();
-        float[] out = new float[rows * h * d];
-        float[] lse = new float[rows * h];
-        for (int r = 0; r < rows; r++) {
-            for (int g = 0; g < h; g++) {
-                lse[r * h + g] = StateMerge.fold(vo, so, r * n * h + g, h, n, d, out, (r * h + g) * d);
-            }
-        }
-        NDManager m = v.getManager();
-        return new AttentionOutput(m.create(out, new Shape(rows, h, d)), m.create(lse, new Shape(rows, h)));
+        Tensor vb = BatchAttention.checkArray("v", v, vs, DataType.FLOAT32);
+        Tensor sb = BatchAttention.checkArray("s", s, new Shape(rows, n, h), DataType.FLOAT32);
+        BatchAttention.checkSameDevice(vb, sb, sb);
+        return BatchAttention.wrap(v.getManager(), Backends.of(vb.getDevice()).attention().mergeStates(vb, sb));
     }
 }

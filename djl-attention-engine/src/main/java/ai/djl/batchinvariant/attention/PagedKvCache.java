@@ -3,9 +3,10 @@
  */
 package ai.djl.batchinvariant.attention;
 
-import ai.djl.batchinvariant.backend.cpu.HostData;
-import ai.djl.batchinvariant.backend.cuda.CudaKvAppend;
-import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -187,10 +188,10 @@ public final class PagedKvCache implements AutoCloseable {
         checkPages(plan);
         int nnz = plan.getTotalQo();
         Shape want = new Shape(nnz, numKvHeads, headDim);
-        BiNDArray kb = BatchAttention.checkArray("append_key", k, want, getDataType());
-        BiNDArray vb = BatchAttention.checkArray("append_value", v, want, getDataType());
-        BiNDArray kp = BatchAttention.checkArray("kv_cache keys", keys, keys.getShape(), getDataType());
-        BiNDArray vp = BatchAttention.checkArray("kv_cache values", values, values.getShape(), getDataType());
+        Tensor kb = BatchAttention.checkArray("append_key", k, want, getDataType());
+        Tensor vb = BatchAttention.checkArray("append_value", v, want, getDataType());
+        Tensor kp = BatchAttention.checkArray("kv_cache keys", keys, keys.getShape(), getDataType());
+        Tensor vp = BatchAttention.checkArray("kv_cache values", values, values.getShape(), getDataType());
         for (int r = 0; r < plan.getBatchSize(); r++) {
             if (plan.qoLen(r) > plan.kvLen(r)) {
                 throw new IllegalArgumentException("request " + r + " appends " + plan.qoLen(r)
@@ -198,39 +199,18 @@ public final class PagedKvCache implements AutoCloseable {
             }
         }
         BatchAttention.checkSameDevice(kp, kb, vb);
-        if (kp.isOnGpu()) {
-            long[] offsets = new long[nnz * numKvHeads];
-            for (int r = 0; r < plan.getBatchSize(); r++) {
-                int first = plan.kvLen(r) - plan.qoLen(r);
-                for (int i = 0; i < plan.qoLen(r); i++) {
-                    int pos = first + i;
-                    int row = plan.qoStart(r) + i;
-                    for (int h = 0; h < numKvHeads; h++) {
-                        offsets[row * numKvHeads + h] = offset(plan.page(r, pos), pos % pageSize, h);
-                    }
-                }
-            }
-            CudaKvAppend.run(kb, vb, kp, vp, offsets, headDim);
-            return;
-        }
-        Object ks = kb.data();
-        Object vs = vb.data();
-        Object kd = kp.data();
-        Object vd = vp.data();
+        long[] offsets = new long[nnz * numKvHeads];
         for (int r = 0; r < plan.getBatchSize(); r++) {
             int first = plan.kvLen(r) - plan.qoLen(r);
             for (int i = 0; i < plan.qoLen(r); i++) {
                 int pos = first + i;
-                int page = plan.page(r, pos);
                 int row = plan.qoStart(r) + i;
                 for (int h = 0; h < numKvHeads; h++) {
-                    int dst = offset(page, pos % pageSize, h);
-                    int src = (row * numKvHeads + h) * headDim;
-                    System.arraycopy(ks, src, kd, dst, headDim);
-                    System.arraycopy(vs, src, vd, dst, headDim);
+                    offsets[row * numKvHeads + h] = offset(plan.page(r, pos), pos % pageSize, h);
                 }
             }
         }
+        Backends.of(kp.getDevice()).attention().appendKv(kb, vb, kp, vp, offsets, headDim);
     }
 
     /**
@@ -278,9 +258,10 @@ public final class PagedKvCache implements AutoCloseable {
      */
     public float get(boolean values, int page, int slot, int head, int d) {
         NDArray a = values ? this.values : this.keys;
-        BiNDArray host = (BiNDArray) a.toDevice(Device.cpu(), false);
+        NDArray host = a.toDevice(Device.cpu(), false);
         try {
-            return HostData.getFloat(host.data(), host.getDataType(), offset(page, slot, head) + d);
+            Tensor t = ((TensorArray) host).tensor();
+            return HostData.getFloat(t.hostData(), t.getDataType(), offset(page, slot, head) + d);
         } finally {
             if (host != a) {
                 host.close();

@@ -3,6 +3,8 @@
  */
 package ai.djl.batchinvariant.attention;
 
+import ai.djl.batchinvariant.backend.AttentionWork;
+
 /**
  * How the KV axis of each request is cut into chunks that are reduced independently and merged.
  *
@@ -21,7 +23,7 @@ public final class SplitPolicy {
      * KV positions per tile: the online softmax rescales once per tile, and tiles start at
      * multiples of this absolute position in every backend.
      */
-    public static final int KV_TILE = 64;
+    public static final int KV_TILE = AttentionWork.KV_TILE;
 
     /**
      * Work items (chunks times KV heads) the AUTO policy aims for: about two per core of a
@@ -105,7 +107,7 @@ public final class SplitPolicy {
      *
      * @param kvLens the KV length of every request in the batch
      * @param numKvHeads KV heads
-     * @return tokens per chunk (Integer.MAX_VALUE for one chunk)
+     * @return tokens per chunk ({@link AttentionWork#NO_SPLIT} for one chunk)
      */
     int splitSizeFor(int[] kvLens, int numKvHeads) {
         return splitSizeFor(kvLens, numKvHeads, AUTO_TARGET_ITEMS);
@@ -118,14 +120,14 @@ public final class SplitPolicy {
      * @param kvLens the KV length of every request in the batch
      * @param numKvHeads KV heads
      * @param autoTargetItems work items (chunks times KV heads) AUTO aims for
-     * @return tokens per chunk (Integer.MAX_VALUE for one chunk)
+     * @return tokens per chunk ({@link AttentionWork#NO_SPLIT} for one chunk)
      */
     public int splitSizeFor(int[] kvLens, int numKvHeads, int autoTargetItems) {
         switch (kind) {
             case FIXED:
                 return splitSize;
             case DISABLED:
-                return Integer.MAX_VALUE;
+                return AttentionWork.NO_SPLIT;
             default:
                 long total = 0;
                 for (int l : kvLens) {
@@ -133,7 +135,7 @@ public final class SplitPolicy {
                 }
                 long perItem = (total * numKvHeads + autoTargetItems - 1) / autoTargetItems;
                 long tiles = Math.max(1, (perItem + KV_TILE - 1) / KV_TILE);
-                return (int) Math.min(Integer.MAX_VALUE / 2, tiles * KV_TILE);
+                return (int) Math.min(AttentionWork.NO_SPLIT, tiles * KV_TILE);
         }
     }
 

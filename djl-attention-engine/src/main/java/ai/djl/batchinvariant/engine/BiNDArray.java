@@ -8,11 +8,13 @@ import ai.djl.batchinvariant.backend.cpu.CpuMath;
 import ai.djl.batchinvariant.backend.cpu.Elementwise;
 import ai.djl.batchinvariant.backend.cpu.Elementwise.Binary;
 import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
-import ai.djl.batchinvariant.backend.cpu.HostData;
-import ai.djl.batchinvariant.backend.cpu.Strided;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.backend.cuda.CudaOps;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -44,7 +46,7 @@ import jcuda.Pointer;
  * #set}), viewed (reshape and friends) and fed to the fused-attention API; other operations refuse
  * it by name rather than copying behind the caller's back.
  */
-public class BiNDArray extends UnsupportedNDArray {
+public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     private BiNDManager manager;
     private Shape shape;
@@ -80,6 +82,15 @@ public class BiNDArray extends UnsupportedNDArray {
                     + " move the array with toDevice(Device.cpu(), false)");
         }
         return data;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor tensor() {
+        checkOpen();
+        return data instanceof DeviceMemory
+                ? Tensor.device(shape, dataType, (DeviceMemory) data)
+                : Tensor.host(shape, dataType, data);
     }
 
     private void checkOpen() {
@@ -409,7 +420,7 @@ public class BiNDArray extends UnsupportedNDArray {
             return copy ? duplicate() : this;
         }
         if (isOnGpu() && CudaOps.canCast(dataType, type)) {
-            return make(shape, type, CudaOps.cast(this, type));
+            return manager.wrapTensor(CudaOps.cast(tensor(), type));
         }
         int n = size32();
         Object out = HostData.allocate(type, n);

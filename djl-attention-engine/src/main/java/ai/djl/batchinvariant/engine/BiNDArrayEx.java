@@ -5,8 +5,8 @@ package ai.djl.batchinvariant.engine;
 
 import ai.djl.batchinvariant.backend.cpu.CpuMath;
 import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
-import ai.djl.batchinvariant.backend.cpu.HostData;
-import ai.djl.batchinvariant.backend.cpu.Strided;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.backend.cuda.CudaOps;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArrayEx;
 import ai.djl.ndarray.NDArray;
@@ -247,8 +247,10 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
             if (b != null && b.getShape().size() != n) {
                 throw new IllegalArgumentException("linear: bias " + b.getShape() + " does not match " + n + " outputs");
             }
-            return new NDList(((BiNDManager) x.getManager()).wrapDevice(new Shape(od), DataType.FLOAT32,
-                    CudaOps.linear(x, w, b, rows, n, k)));
+            ai.djl.batchinvariant.tensor.Tensor y = CudaOps.linear(x.tensor(), w.tensor(), b == null ? null : b.tensor());
+            ai.djl.batchinvariant.tensor.Tensor shaped = y.view(new Shape(od));
+            y.close();
+            return new NDList(((BiNDManager) x.getManager()).wrapTensor(shaped));
         }
         float[] wt = transposed(w, n, k);
         float[] out = new float[rows * n];

@@ -3,8 +3,8 @@
  */
 package ai.djl.batchinvariant.engine;
 
-import ai.djl.batchinvariant.backend.cpu.HostData;
-import ai.djl.batchinvariant.backend.cpu.Strided;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDArrayIndexer;
 import ai.djl.ndarray.index.full.NDIndexFullPick;

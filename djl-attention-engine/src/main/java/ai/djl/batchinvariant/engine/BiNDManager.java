@@ -4,7 +4,9 @@
 package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
-import ai.djl.batchinvariant.backend.cpu.HostData;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.batchinvariant.tensor.TensorFactory;
 import ai.djl.batchinvariant.backend.cuda.CudaDevice;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
@@ -32,7 +34,7 @@ import jcuda.Pointer;
  * memory ({@code Device.gpu(i)}) and are released when their manager closes. Each manager carries the {@link EngineOptions} that attention blocks running under it
  * use; a sub-manager inherits its parent's options.
  */
-public class BiNDManager extends BaseNDManager {
+public class BiNDManager extends BaseNDManager implements TensorFactory {
 
     private static final BiNDManager SYSTEM_MANAGER = new SystemManager();
 
@@ -154,6 +156,17 @@ public class BiNDManager extends BaseNDManager {
      * @param mem device memory of this manager's device
      * @return the array
      */
+    /** {@inheritDoc} */
+    @Override
+    public NDArray wrap(Tensor tensor) {
+        return wrapTensor(tensor);
+    }
+
+    BiNDArray wrapTensor(Tensor t) {
+        checkOpen();
+        return BiNDArray.of(this, t.getShape(), t.getDataType(), t.isOnDevice() ? t.deviceBuffer() : t.hostData());
+    }
+
     public BiNDArray wrapDevice(Shape shape, DataType type, DeviceMemory mem) {
         checkOpen();
         return BiNDArray.of(this, shape, type, mem);

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.attention;
 
+import ai.djl.batchinvariant.nn.FusedAttentionBlock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

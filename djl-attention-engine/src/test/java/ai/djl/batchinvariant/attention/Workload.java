@@ -4,7 +4,8 @@
 package ai.djl.batchinvariant.attention;
 
 import ai.djl.Device;
-import ai.djl.batchinvariant.backend.cpu.HostData;
+import ai.djl.batchinvariant.backend.RopeTable;
+import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -14,7 +14,8 @@ import ai.djl.batchinvariant.backend.cuda.CudaAttention;
 import ai.djl.batchinvariant.backend.cuda.CudaDevice;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
-import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -117,12 +118,12 @@ public final class GpuAttentionBench {
         int numPages = idx.size();
         try (NDManager s = m.newSubManager()) {
             PagedKvCache cache = PagedKvCache.create(s, numPages, PAGE, HKV, D, KvLayout.NHD, DataType.BFLOAT16);
-            fillRandom(s, (BiNDArray) cache.getKeys());
-            fillRandom(s, (BiNDArray) cache.getValues());
+            fillRandom(s, cache.getKeys());
+            fillRandom(s, cache.getValues());
             NDArray q = s.randomNormal(0, 1, new Shape(qo[b], HQ, D), DataType.BFLOAT16);
             BatchPlan plan = attn.planPrefill(qo, kvIndptr, idx.stream().mapToInt(Integer::intValue).toArray(), last, PAGE);
-            try (CudaAttention.Launch launch = CudaAttention.INSTANCE.prepare(plan, (BiNDArray) q,
-                    (BiNDArray) cache.getKeys(), (BiNDArray) cache.getValues(), KvLayout.NHD)) {
+            try (CudaAttention.Launch launch = CudaAttention.INSTANCE.prepare(plan.work(), tensor(q),
+                    tensor(cache.getKeys()), tensor(cache.getValues()), false)) {
                 double us = time(launch);
                 long kvBytes = 0;
                 for (int l : kvLens) {
@@ -136,12 +137,16 @@ public final class GpuAttentionBench {
     }
 
     /** Fills device memory with random bfloat16 values by repeating a random 1 MiB block. */
-    private static void fillRandom(NDManager m, BiNDArray pool) {
+    private static Tensor tensor(NDArray a) {
+        return ((TensorArray) a).tensor();
+    }
+
+    private static void fillRandom(NDManager m, NDArray pool) {
         long bytes = pool.getShape().size() * 2;
         int block = (int) Math.min(bytes, 1 << 20);
         NDArray r = m.randomNormal(0, 1, new Shape(block / 2), DataType.BFLOAT16);
-        DeviceMemory src = ((BiNDArray) r).deviceMemory();
-        DeviceMemory dst = pool.deviceMemory();
+        DeviceMemory src = (DeviceMemory) tensor(r).deviceBuffer();
+        DeviceMemory dst = (DeviceMemory) tensor(pool).deviceBuffer();
         for (long off = 0; off < bytes; off += block) {
             dst.copyFrom(src, 0, off, Math.min(block, bytes - off));
         }

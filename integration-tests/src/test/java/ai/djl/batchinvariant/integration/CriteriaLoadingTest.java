@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.batchinvariant.attention.FusedAttentionBlock;
+import ai.djl.batchinvariant.nn.FusedAttentionBlock;
 import ai.djl.batchinvariant.engine.BiModel;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;

@@ -6,7 +6,7 @@ package ai.djl.batchinvariant.integration;
 import static ai.djl.batchinvariant.integration.CrossEngine.assertCloseNorm;
 import static ai.djl.batchinvariant.integration.CrossEngine.data;
 
-import ai.djl.batchinvariant.attention.FusedAttentionBlock;
+import ai.djl.batchinvariant.nn.FusedAttentionBlock;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -6,7 +6,7 @@ package ai.djl.batchinvariant.integration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.batchinvariant.attention.FusedAttentionBlock;
+import ai.djl.batchinvariant.nn.FusedAttentionBlock;
 import ai.djl.batchinvariant.attention.SplitPolicy;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

@@ -3,17 +3,13 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
-import ai.djl.batchinvariant.attention.AttentionOutput;
-import ai.djl.batchinvariant.attention.AttentionSpec;
-import ai.djl.batchinvariant.attention.BatchPlan;
-import ai.djl.batchinvariant.attention.KvLayout;
-import ai.djl.batchinvariant.attention.PosEncoding;
-import ai.djl.batchinvariant.attention.RopeTable;
-import ai.djl.batchinvariant.attention.SplitPolicy;
-import ai.djl.batchinvariant.backend.AttentionBackend;
-import ai.djl.batchinvariant.engine.BiNDArray;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Half;
+import ai.djl.batchinvariant.backend.RopeTable;
+import ai.djl.batchinvariant.backend.AttentionConfig;
+import ai.djl.batchinvariant.backend.AttentionOps;
+import ai.djl.batchinvariant.backend.AttentionWork;
+import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -22,44 +18,77 @@ import java.util.Arrays;
 /**
  * Batch attention in plain Java. Work items are (request, KV head, chunk): each computes the
  * online-softmax state of all its query rows over one chunk, walking KV tiles of {@link
- * SplitPolicy#KV_TILE} positions aligned to absolute positions; a second pass merges each row's
+ * AttentionWork#KV_TILE} positions aligned to absolute positions; a second pass merges each row's
  * chunk states left to right. Positions a row may not see are skipped, never added as zeros, and a
  * chunk a row sees nothing of is skipped in the merge, so a decode step at position t and causal
  * prefill row t run the same operations on the same values.
  */
-public final class CpuAttention implements AttentionBackend {
+public final class CpuAttention implements AttentionOps {
 
     /** The shared instance. */
     public static final CpuAttention INSTANCE = new CpuAttention();
 
-    private static final int T = SplitPolicy.KV_TILE;
+    private static final int T = AttentionWork.KV_TILE;
 
     private CpuAttention() {}
 
     /** {@inheritDoc} */
     @Override
-    public AttentionOutput run(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout,
-            int numPagesOrRows) {
-        AttentionSpec spec = plan.getSpec();
-        int total = plan.getTotalQo();
+    public Tensor[] attention(AttentionWork work, Tensor q, Tensor k, Tensor v, boolean hnd) {
+        AttentionConfig spec = work.getConfig();
+        int total = work.getTotalQo();
         int hq = spec.getNumQoHeads();
         int d = spec.getHeadDim();
         float[] out = new float[total * hq * d];
         float[] lse = new float[total * hq];
-        compute(plan, q.data(), k.data(), v.data(), q.getDataType(), layout, numPagesOrRows, out, lse);
-        NDManager m = q.getManager();
-        NDArray o = m.create(out, new Shape(total, hq, d));
-        if (q.getDataType() != DataType.FLOAT32) {
-            NDArray cast = o.toType(q.getDataType(), false);
-            o.close();
-            o = cast;
-        }
-        return new AttentionOutput(o, m.create(lse, new Shape(total, hq)));
+        compute(work, q.hostData(), k.hostData(), v.hostData(), q.getDataType(), hnd, out, lse);
+        // one rounding to the query's type, after the merge
+        Object typed = HostData.fromFloats(out, q.getDataType());
+        return new Tensor[] {
+            Tensor.host(new Shape(total, hq, d), q.getDataType(), typed), Tensor.host(new Shape(total, hq), DataType.FLOAT32, lse)
+        };
     }
 
-    private void compute(BatchPlan plan, Object q, Object kv, Object vv, DataType type, KvLayout layout,
-            int numPagesOrRows, float[] out, float[] lse) {
-        AttentionSpec spec = plan.getSpec();
+    /** {@inheritDoc} */
+    @Override
+    public void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool, long[] offsets, int headDim) {
+        Object ks = k.hostData();
+        Object vs = v.hostData();
+        Object kp = keyPool.hostData();
+        Object vp = valuePool.hostData();
+        for (int i = 0; i < offsets.length; i++) {
+            System.arraycopy(ks, i * headDim, kp, (int) offsets[i], headDim);
+            System.arraycopy(vs, i * headDim, vp, (int) offsets[i], headDim);
+        }
+        keyPool.touch();
+        valuePool.touch();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor[] mergeStates(Tensor v, Tensor s) {
+        long[] dims = v.getShape().getShape();
+        int rows = (int) dims[0];
+        int n = (int) dims[1];
+        int h = (int) dims[2];
+        int d = (int) dims[3];
+        float[] vo = (float[]) v.hostData();
+        float[] so = (float[]) s.hostData();
+        float[] out = new float[rows * h * d];
+        float[] lse = new float[rows * h];
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < h; g++) {
+                lse[r * h + g] = StateMerge.fold(vo, so, r * n * h + g, h, n, d, out, (r * h + g) * d);
+            }
+        }
+        return new Tensor[] {
+            Tensor.host(new Shape(rows, h, d), DataType.FLOAT32, out), Tensor.host(new Shape(rows, h), DataType.FLOAT32, lse)
+        };
+    }
+
+    private void compute(AttentionWork plan, Object q, Object kv, Object vv, DataType type, boolean hnd,
+            float[] out, float[] lse) {
+        AttentionConfig spec = plan.getConfig();
         int hq = spec.getNumQoHeads();
         int hkv = spec.getNumKvHeads();
         int d = spec.getHeadDim();
@@ -80,13 +109,13 @@ public final class CpuAttention implements AttentionBackend {
             }
         }
         int items = totalSplits * hkv;
-        float[][] rope = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA ? spec.getRope().upTo(maxKv(plan)) : null;
+        float[][] rope = spec.getPosMode() == AttentionConfig.POS_ROPE ? spec.getRope().upTo(maxKv(plan)) : null;
         Parallel.forEach(items, (long) T * d * 4, item -> {
             int split = item / hkv;
             int h = item % hkv;
             int r = itemReq[split];
             int s = split - plan.splitStart(r);
-            chunk(plan, r, h, s, q, kv, vv, type, layout, numPagesOrRows, rope, partO, partLse,
+            chunk(plan, r, h, s, q, kv, vv, type, hnd, rope, partO, partLse,
                     (int) partBase[r]);
         });
         int totalQo = plan.getTotalQo();
@@ -107,7 +136,7 @@ public final class CpuAttention implements AttentionBackend {
         });
     }
 
-    private static int maxKv(BatchPlan plan) {
+    private static int maxKv(AttentionWork plan) {
         int m = 1;
         for (int r = 0; r < plan.getBatchSize(); r++) {
             m = Math.max(m, plan.kvLen(r));
@@ -197,10 +226,10 @@ public final class CpuAttention implements AttentionBackend {
         return s[slot];
     }
 
-    private static void chunk(BatchPlan plan, int r, int h, int s, Object q, Object kv, Object vv,
-            DataType type, KvLayout layout, int numPagesOrRows, float[][] rope, float[] partO,
+    private static void chunk(AttentionWork plan, int r, int h, int s, Object q, Object kv, Object vv,
+            DataType type, boolean hnd, float[][] rope, float[] partO,
             float[] partLse, int base) {
-        AttentionSpec spec = plan.getSpec();
+        AttentionConfig spec = plan.getConfig();
         int hq = spec.getNumQoHeads();
         int hkv = spec.getNumKvHeads();
         int group = hq / hkv;
@@ -250,7 +279,7 @@ public final class CpuAttention implements AttentionBackend {
         }
         float smScale = spec.getSmScale();
         float cap = spec.getLogitsSoftCap();
-        boolean alibi = spec.getPosEncoding() == PosEncoding.ALIBI;
+        boolean alibi = spec.getPosMode() == AttentionConfig.POS_ALIBI;
         RopeTable table = spec.getRope();
         if (minLo < maxHi) {
             int firstTile = minLo - Math.floorMod(minLo, T);
@@ -258,7 +287,7 @@ public final class CpuAttention implements AttentionBackend {
                 int t1 = Math.min(t0 + T, maxHi);
                 int a0 = Math.max(t0, minLo);
                 for (int j = a0; j < t1; j++) {
-                    int off = kvOffset(plan, r, j, h, hkv, d, layout);
+                    int off = kvOffset(plan, r, j, h, hkv, d, hnd);
                     int dst = (j - t0) * d;
                     load(kv, type, off, sc.k, dst, d);
                     load(vv, type, off, sc.v, dst, d);
@@ -339,14 +368,14 @@ public final class CpuAttention implements AttentionBackend {
         }
     }
 
-    private static int kvOffset(BatchPlan plan, int r, int pos, int h, int hkv, int d, KvLayout layout) {
+    private static int kvOffset(AttentionWork plan, int r, int pos, int h, int hkv, int d, boolean hnd) {
         if (!plan.isPaged()) {
             return ((plan.kvStart(r) + pos) * hkv + h) * d;
         }
         int ps = plan.getPageSize();
         int page = plan.page(r, pos);
         int slot = pos % ps;
-        return layout == KvLayout.NHD ? ((page * ps + slot) * hkv + h) * d : ((page * hkv + h) * ps + slot) * d;
+        return !hnd ? ((page * ps + slot) * hkv + h) * d : ((page * hkv + h) * ps + slot) * d;
     }
 
     private static void load(Object src, DataType type, int off, float[] dst, int dstOff, int d) {

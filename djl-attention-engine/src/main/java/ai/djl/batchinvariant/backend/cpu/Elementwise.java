@@ -3,6 +3,8 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.tensor.Strided;
+import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 

@@ -5,18 +5,19 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
-import ai.djl.batchinvariant.attention.AttentionOutput;
-import ai.djl.batchinvariant.attention.AttentionSpec;
-import ai.djl.batchinvariant.attention.BatchPlan;
-import ai.djl.batchinvariant.attention.KvLayout;
-import ai.djl.batchinvariant.attention.PosEncoding;
-import ai.djl.batchinvariant.attention.RopeTable;
-import ai.djl.batchinvariant.attention.SplitPolicy;
-import ai.djl.batchinvariant.backend.AttentionBackend;
-import ai.djl.batchinvariant.engine.BiNDArray;
-import ai.djl.batchinvariant.engine.BiNDManager;
+import ai.djl.batchinvariant.backend.AttentionConfig;
+import ai.djl.batchinvariant.backend.AttentionOps;
+import ai.djl.batchinvariant.backend.AttentionWork;
+import ai.djl.batchinvariant.backend.RopeTable;
+import ai.djl.batchinvariant.backend.Unsupported;
+import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+
+import java.lang.ref.Cleaner;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -24,60 +25,27 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
-
 /**
  * Batch attention on a CUDA device: the host turns a plan into work items (request, KV head, tile
  * of 64 packed query rows, KV chunk) and launches {@code bi_attention_*} over them, then {@code
  * bi_merge_*} for rows whose keys span several chunks. Only the work list depends on the batch;
  * what each row computes does not (see kernels/src/attention.cu).
  */
-public final class CudaAttention implements AttentionBackend {
+public final class CudaAttention implements AttentionOps {
 
     /** The shared instance. */
     public static final CudaAttention INSTANCE = new CudaAttention();
 
-    /** Packed query rows per thread block. */
-    public static final int Q_TILE = 64;
-
-    /** System property that fills outputs with NaN before each launch (tests). */
+    /** Set to "true" to fill outputs with NaN bits before every launch (tests). */
     public static final String POISON_PROPERTY = "ai.djl.batchinvariant.cuda.poison";
 
-    private static final int THREADS = 128;
-    private static final int MERGE_THREADS = 64;
-    private static final int DISABLED_SPLIT = 1 << 30;
+    static final int THREADS = 128;
+    static final int MERGE_THREADS = 64;
 
     private static final Map<RopeTable, Map<Integer, DeviceMemory[]>> ROPE = new WeakHashMap<>();
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private CudaAttention() {}
-
-    /**
-     * The chunk size the CUDA backend uses for a plan: the fixed size, one chunk, or (AUTO) a size
-     * that gives about two work items per multiprocessor for this batch.
-     *
-     * @param plan the plan
-     * @param device the device
-     * @return tokens per chunk
-     */
-    public static int splitSize(BatchPlan plan, CudaDevice device) {
-        SplitPolicy policy = plan.getSpec().getSplitPolicy();
-        switch (policy.getKind()) {
-            case FIXED:
-                return policy.getSplitSize();
-            case DISABLED:
-                return DISABLED_SPLIT;
-            default:
-                int[] lens = new int[plan.getBatchSize()];
-                for (int r = 0; r < lens.length; r++) {
-                    lens[r] = plan.kvLen(r);
-                }
-                return Math.min(DISABLED_SPLIT, policy.splitSizeFor(lens, plan.getSpec().getNumKvHeads(),
-                        2 * device.getSmCount()));
-        }
-    }
 
     static String suffix(DataType type, int headDim) {
         return (type == DataType.BFLOAT16 ? "bf16" : "f16") + "_d" + headDim;
@@ -89,40 +57,49 @@ public final class CudaAttention implements AttentionBackend {
 
     /** {@inheritDoc} */
     @Override
-    public AttentionOutput run(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout,
-            int numPagesOrRows) {
-        try (Launch launch = prepare(plan, q, k, v, layout)) {
-            launch.launch(null);
+    public Tensor[] attention(AttentionWork work, Tensor q, Tensor k, Tensor v, boolean hnd) {
+        try (Launch launch = prepare(work, q, k, v, hnd)) {
+            launch.launch(launch.device.getStream());
             return launch.takeOutput();
         }
     }
 
     /**
-     * Uploads a plan's work list and allocates its outputs, ready to launch (possibly several
-     * times, e.g. for timing).
+     * Prepares a launch without running it (benchmarks time {@link Launch#launch} alone).
      *
-     * @param plan the plan
-     * @param q queries on the device
-     * @param k keys (pool or ragged rows) on the device
-     * @param v values on the device
-     * @param layout the pool layout
-     * @return the launch
+     * @param work the plan's work
+     * @param q queries on a GPU
+     * @param k the key pool or rows, same GPU
+     * @param v the value pool or rows, same GPU
+     * @param hnd the pool layout
+     * @return the launch, to close after use
      */
-    public Launch prepare(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout) {
-        return new Launch(plan, q, k, v, layout);
+    public Launch prepare(AttentionWork work, Tensor q, Tensor k, Tensor v, boolean hnd) {
+        return new Launch(work, q, k, v, hnd);
     }
 
-    /**
-     * Device tables of the rotary embedding for positions [0, n).
-     *
-     * @param table the table
-     * @param device the device
-     * @param n positions
-     * @return {cos, sin}
-     */
+    /** {@inheritDoc} */
+    @Override
+    public void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool, long[] offsets, int headDim) {
+        CudaKvAppend.run(k, v, keyPool, valuePool, offsets, headDim);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor[] mergeStates(Tensor v, Tensor s) {
+        throw Unsupported.op("MergeStates.merge", v.getDevice());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public DecodeStep captureDecode(AttentionConfig config, Tensor keyPool, Tensor valuePool, boolean hnd,
+            int splitSize, int pageSize, int maxBatch, int maxKvLen) {
+        return new CudaDecodeGraph(config, keyPool, valuePool, hnd, splitSize, pageSize, maxBatch, maxKvLen);
+    }
+
     static DeviceMemory[] rope(RopeTable table, CudaDevice device, int n) {
         synchronized (ROPE) {
-            Map<Integer, DeviceMemory[]> perDevice = ROPE.computeIfAbsent(table, t -> new java.util.HashMap<>());
+            Map<Integer, DeviceMemory[]> perDevice = ROPE.computeIfAbsent(table, t -> new HashMap<>());
             DeviceMemory[] have = perDevice.get(device.getIndex());
             float[][] host = table.upTo(n);
             long bytes = (long) host[0].length * 4;
@@ -139,57 +116,69 @@ public final class CudaAttention implements AttentionBackend {
         }
     }
 
-    /** A prepared batch: work list and metadata on the device, outputs allocated. */
+    /**
+     * A plan's work list on one device, uploaded once and reused by every run of the plan (every
+     * layer); freed when the plan is garbage.
+     */
+    static final class Uploaded {
+        final WorkTable table;
+        final DeviceMemory meta;
+
+        Uploaded(WorkTable table, DeviceMemory meta) {
+            this.table = table;
+            this.meta = meta;
+        }
+    }
+
+    static Uploaded upload(AttentionWork work, CudaDevice device) {
+        return work.derived(device, key -> {
+            WorkTable table = new WorkTable(work, work.getNumItems(), work.getBatchSize(), work.kvIndices().length);
+            int[] m = table.encode(work);
+            DeviceMemory meta = device.allocate((long) m.length * 4);
+            device.upload(meta.getPointer(), Pointer.to(m), (long) m.length * 4);
+            CLEANER.register(work, meta::release);
+            return new Uploaded(table, meta);
+        });
+    }
+
+    /** One prepared attention launch: outputs allocated, arguments bound. */
     public static final class Launch implements AutoCloseable {
 
-        private final BatchPlan plan;
-        private final BiNDArray q;
-        private final CudaDevice device;
+        private final AttentionWork work;
+        private final Tensor q;
+        final CudaDevice device;
         private final CUfunction attention;
         private final CUfunction merge;
         private final int numItems;
         private final int mergeBlocks;
         private final int smem;
-        private final DeviceMemory meta;
         private final DeviceMemory o;
         private final DeviceMemory lse;
         private final DeviceMemory partO;
         private final DeviceMemory partLse;
-        private final long outWords;
-        private final long lseWords;
         private final Pointer args;
         private boolean taken;
 
-        Launch(BatchPlan plan, BiNDArray q, BiNDArray k, BiNDArray v, KvLayout layout) {
-            this.plan = plan;
+        Launch(AttentionWork work, Tensor q, Tensor k, Tensor v, boolean hnd) {
+            this.work = work;
             this.q = q;
-            AttentionSpec spec = plan.getSpec();
+            AttentionConfig spec = work.getConfig();
             int hq = spec.getNumQoHeads();
-            int hkv = spec.getNumKvHeads();
             int d = spec.getHeadDim();
-            int b = plan.getBatchSize();
-            device = q.deviceMemory().getDevice();
-            int split = splitSize(plan, device);
+            device = CudaBackend.device(q);
             String sfx = suffix(q.getDataType(), d);
             smem = smemBytes(d);
             attention = device.function("attention", "bi_attention_" + sfx, smem);
             merge = device.function("merge", "bi_merge_" + sfx, 0);
-
-            WorkList work = new WorkList(plan, split, b);
-            numItems = work.numItems;
-            boolean anyMulti = work.anyMulti;
-            int[] m = work.meta(plan, b, b, plan.isPaged() ? plan.getKvIndices().length : 0);
-            int maxKv = work.maxKv;
-            int[] partIndptr = work.partIndptr;
-            meta = device.allocate((long) m.length * 4);
-            device.upload(meta.getPointer(), Pointer.to(m), (long) m.length * 4);
-
-            int total = plan.getTotalQo();
-            outWords = (long) total * hq * d / 2;
-            lseWords = (long) total * hq;
+            Uploaded up = upload(work, device);
+            numItems = work.getNumItems();
+            boolean anyMulti = work.hasMultiChunk();
+            int total = work.getTotalQo();
+            long outWords = (long) total * hq * d / 2;
+            long lseWords = (long) total * hq;
             o = device.allocate(Math.max(4, outWords * 4));
             lse = device.allocate(Math.max(4, lseWords * 4));
-            long states = partIndptr[b];
+            long states = work.partIndptr()[work.getBatchSize()];
             partO = anyMulti ? device.allocate(states * d * 4) : null;
             partLse = anyMulti ? device.allocate(states * 4) : null;
             mergeBlocks = anyMulti ? total * hq : 0;
@@ -201,16 +190,16 @@ public final class CudaAttention implements AttentionBackend {
                     partLse.fill32(0xffffffff, states);
                 }
             }
-
-            DeviceMemory[] rope = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA
-                    ? rope(spec.getRope(), device, maxKv)
-                    : new DeviceMemory[] {meta, meta};
-            args = kernelArgs(plan, layout, split, b, q.deviceMemory().getPointer(), k.deviceMemory().getPointer(),
-                    v.deviceMemory().getPointer(), o, lse, partO, partLse, meta, work, rope);
+            DeviceMemory[] rope = spec.getPosMode() == AttentionConfig.POS_ROPE
+                    ? rope(spec.getRope(), device, work.getMaxKvLen())
+                    : new DeviceMemory[] {up.meta, up.meta};
+            args = kernelArgs(work, hnd, work.getBatchSize(), CudaBackend.memory(q).getPointer(),
+                    CudaBackend.memory(k).getPointer(), CudaBackend.memory(v).getPointer(), o, lse, partO, partLse,
+                    up.meta, up.table, rope);
         }
 
         /**
-         * Returns the number of thread blocks of the attention kernel.
+         * Returns the number of attention blocks.
          *
          * @return work items
          */
@@ -219,9 +208,9 @@ public final class CudaAttention implements AttentionBackend {
         }
 
         /**
-         * Launches the kernels (asynchronously) on a stream.
+         * Launches the attention and merge kernels.
          *
-         * @param stream the stream, or null for the default stream
+         * @param stream the stream
          */
         public void launch(CUstream stream) {
             device.makeCurrent();
@@ -236,24 +225,23 @@ public final class CudaAttention implements AttentionBackend {
         }
 
         /**
-         * Hands the outputs over to arrays of q's manager (once).
+         * Hands over the outputs.
          *
-         * @return output and lse
+         * @return {output, lse}
          */
-        public AttentionOutput takeOutput() {
+        public Tensor[] takeOutput() {
             taken = true;
-            AttentionSpec spec = plan.getSpec();
-            int total = plan.getTotalQo();
-            BiNDManager m = (BiNDManager) q.getManager();
-            return new AttentionOutput(
-                    m.wrapDevice(new Shape(total, spec.getNumQoHeads(), spec.getHeadDim()), q.getDataType(), o),
-                    m.wrapDevice(new Shape(total, spec.getNumQoHeads()), DataType.FLOAT32, lse));
+            AttentionConfig spec = work.getConfig();
+            int total = work.getTotalQo();
+            return new Tensor[] {
+                Tensor.device(new Shape(total, spec.getNumQoHeads(), spec.getHeadDim()), q.getDataType(), o),
+                Tensor.device(new Shape(total, spec.getNumQoHeads()), DataType.FLOAT32, lse)
+            };
         }
 
-        /** Frees the work list and workspace (and the outputs unless they were taken). */
+        /** {@inheritDoc} */
         @Override
         public void close() {
-            meta.release();
             if (partO != null) {
                 partO.release();
                 partLse.release();
@@ -266,110 +254,64 @@ public final class CudaAttention implements AttentionBackend {
     }
 
     /**
-     * The work list of a plan (items and per-request tables), laid out as the kernels read it from
-     * one int buffer: [num_items, num_rows, -, -, items (4 ints each), qo_indptr, kv_indptr,
-     * kv_indices, kv_lens, part_indptr, alibi slopes]. Capacities may exceed the plan (graphs):
-     * the tables are then padded so that the padding is never read.
+     * The device layout of a work list: items, then the per-request tables, at offsets fixed by
+     * capacities (a graph captures the offsets once and replays with other plans).
      */
-    static final class WorkList {
+    static final class WorkTable {
         static final int ITEMS_AT = 4;
-        final List<int[]> items = new ArrayList<>();
-        final int[] partIndptr;
-        final int numItems;
-        final boolean anyMulti;
-        final int maxKv;
-        int qoAt;
-        int kvAt;
-        int idxAt;
-        int lensAt;
-        int partAt;
-        int alibiAt;
+        final int itemCapacity;
+        final int capacity;
+        final int qoAt;
+        final int kvAt;
+        final int idxAt;
+        final int lensAt;
+        final int partAt;
+        final int alibiAt;
+        final int ints;
 
-        WorkList(BatchPlan plan, int split, int capacity) {
-            AttentionSpec spec = plan.getSpec();
-            int hq = spec.getNumQoHeads();
-            int hkv = spec.getNumKvHeads();
-            int b = plan.getBatchSize();
-            int tokens = Q_TILE / (hq / hkv);
-            partIndptr = new int[capacity + 1];
-            boolean multi = false;
-            int mk = 1;
-            for (int r = 0; r < b; r++) {
-                int qoLen = plan.qoLen(r);
-                int kvLen = plan.kvLen(r);
-                mk = Math.max(mk, kvLen);
-                int nsplits = (int) ((kvLen + (long) split - 1) / split);
-                partIndptr[r + 1] = partIndptr[r] + (nsplits > 1 ? qoLen * hq * nsplits : 0);
-                multi |= nsplits > 1;
-                for (int t0 = 0; t0 < qoLen; t0 += tokens) {
-                    int uLo = Integer.MAX_VALUE;
-                    int uHi = 0;
-                    for (int t = t0; t < Math.min(qoLen, t0 + tokens); t++) {
-                        int[] range = visible(spec, qoLen, kvLen, t);
-                        if (range[0] < range[1]) {
-                            uLo = Math.min(uLo, range[0]);
-                            uHi = Math.max(uHi, range[1]);
-                        }
-                    }
-                    int s0 = uLo < uHi ? uLo / split : 0;
-                    int s1 = uLo < uHi ? (uHi - 1) / split : 0;
-                    for (int s = s0; s <= s1; s++) {
-                        for (int h = 0; h < hkv; h++) {
-                            items.add(new int[] {r, h, t0, s});
-                        }
-                    }
-                }
-            }
-            for (int r = b; r < capacity; r++) {
-                partIndptr[r + 1] = partIndptr[r];
-            }
-            numItems = items.size();
-            anyMulti = multi;
-            maxKv = mk;
-        }
-
-        /** Builds the int buffer for item capacity, request capacity and page capacity. */
-        int[] meta(BatchPlan plan, int itemCapacity, int capacity, int pageCapacity) {
-            int b = plan.getBatchSize();
-            int hq = plan.getSpec().getNumQoHeads();
-            int[] indices = plan.isPaged() ? plan.getKvIndices() : new int[0];
-            int cap = Math.max(itemCapacity, numItems);
-            qoAt = ITEMS_AT + 4 * cap;
+        WorkTable(AttentionWork work, int itemCapacity, int capacity, int pageCapacity) {
+            this.itemCapacity = Math.max(itemCapacity, work.getNumItems());
+            this.capacity = capacity;
+            qoAt = ITEMS_AT + AttentionWork.ITEM_INTS * this.itemCapacity;
             kvAt = qoAt + capacity + 1;
             idxAt = kvAt + capacity + 1;
-            lensAt = idxAt + Math.max(pageCapacity, indices.length);
+            lensAt = idxAt + Math.max(pageCapacity, work.kvIndices().length);
             partAt = lensAt + capacity;
             alibiAt = partAt + capacity + 1;
-            int[] m = new int[alibiAt + hq];
-            m[0] = numItems;
-            m[1] = plan.getTotalQo();
-            for (int i = 0; i < numItems; i++) {
-                System.arraycopy(items.get(i), 0, m, ITEMS_AT + 4 * i, 4);
-            }
-            int total = plan.getTotalQo();
+            ints = alibiAt + work.getConfig().getNumQoHeads();
+        }
+
+        int[] encode(AttentionWork work) {
+            int b = work.getBatchSize();
+            int hq = work.getConfig().getNumQoHeads();
+            int[] indices = work.kvIndices();
+            int[] m = new int[ints];
+            m[0] = work.getNumItems();
+            m[1] = work.getTotalQo();
+            System.arraycopy(work.items(), 0, m, ITEMS_AT, work.items().length);
+            int total = work.getTotalQo();
+            int[] part = work.partIndptr();
             for (int r = 0; r <= capacity; r++) {
-                m[qoAt + r] = r < b ? plan.qoStart(r) : total;
-                m[kvAt + r] = r < b ? plan.kvStart(r) : 0;
-                m[partAt + r] = partIndptr[r];
+                m[qoAt + r] = r < b ? work.qoStart(r) : total;
+                m[kvAt + r] = r < b ? work.kvStart(r) : 0;
+                m[partAt + r] = r <= b ? part[r] : part[b];
             }
             System.arraycopy(indices, 0, m, idxAt, indices.length);
             for (int r = 0; r < capacity; r++) {
-                m[lensAt + r] = r < b ? plan.kvLen(r) : 1;
+                m[lensAt + r] = r < b ? work.kvLen(r) : 1;
             }
             for (int h = 0; h < hq; h++) {
-                m[alibiAt + h] = Float.floatToRawIntBits(plan.getSpec().alibiSlope(h));
+                m[alibiAt + h] = Float.floatToRawIntBits(work.getConfig().alibiSlope(h));
             }
             return m;
         }
     }
 
-    /**
-     * The kernels' arguments, in the order of BI_ATTN_PARAMS (kernels/include/bi/attention_params.cuh).
-     */
-    static Pointer kernelArgs(BatchPlan plan, KvLayout layout, int split, int batchArg, CUdeviceptr q,
+    static Pointer kernelArgs(AttentionWork plan, boolean hnd, int batchArg, CUdeviceptr q,
             CUdeviceptr k, CUdeviceptr v, DeviceMemory o, DeviceMemory lse, DeviceMemory partO,
-            DeviceMemory partLse, DeviceMemory meta, WorkList work, DeviceMemory[] rope) {
-        AttentionSpec spec = plan.getSpec();
+            DeviceMemory partLse, DeviceMemory meta, WorkTable work, DeviceMemory[] rope) {
+        AttentionConfig spec = plan.getConfig();
+        int split = plan.getSplitSize();
         int hq = spec.getNumQoHeads();
         int hkv = spec.getNumKvHeads();
         int d = spec.getHeadDim();
@@ -381,7 +323,7 @@ public final class CudaAttention implements AttentionBackend {
             stridePage = 0;
             strideSlot = hkv * d;
             strideHead = d;
-        } else if (layout == KvLayout.NHD) {
+        } else if (!hnd) {
             stridePage = ps * hkv * d;
             strideSlot = hkv * d;
             strideHead = d;
@@ -390,8 +332,7 @@ public final class CudaAttention implements AttentionBackend {
             strideSlot = d;
             strideHead = ps * d;
         }
-        int posMode = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA ? 1
-                : spec.getPosEncoding() == PosEncoding.ALIBI ? 2 : 0;
+        int posMode = spec.getPosMode();
         CUdeviceptr none = meta.getPointer();
         return Pointer.to(
                 Pointer.to(q),
@@ -401,7 +342,7 @@ public final class CudaAttention implements AttentionBackend {
                 Pointer.to(lse.getPointer()),
                 Pointer.to(partO != null ? partO.getPointer() : none),
                 Pointer.to(partLse != null ? partLse.getPointer() : none),
-                Pointer.to(meta.at(WorkList.ITEMS_AT * 4L)),
+                Pointer.to(meta.at(WorkTable.ITEMS_AT * 4L)),
                 Pointer.to(meta.at(0)),
                 Pointer.to(meta.at(work.qoAt * 4L)),
                 Pointer.to(meta.at(work.kvAt * 4L)),
@@ -429,10 +370,4 @@ public final class CudaAttention implements AttentionBackend {
     }
 
     /** [lo, hi): the KV positions row {@code token} may see (as the kernels compute it). */
-    static int[] visible(AttentionSpec spec, int qoLen, int kvLen, int token) {
-        int pos = kvLen - qoLen + token;
-        int hi = spec.isCausal() ? Math.min(pos + 1, kvLen) : kvLen;
-        int lo = spec.getWindowLeft() >= 0 ? Math.max(0, pos - spec.getWindowLeft()) : 0;
-        return new int[] {lo, Math.max(hi, lo)};
-    }
 }

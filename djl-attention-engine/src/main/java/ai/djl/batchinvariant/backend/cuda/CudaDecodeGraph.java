@@ -3,16 +3,13 @@
  */
 package ai.djl.batchinvariant.backend.cuda;
 
+import ai.djl.batchinvariant.backend.AttentionConfig;
+import ai.djl.batchinvariant.backend.AttentionOps;
+import ai.djl.batchinvariant.backend.AttentionWork;
+import ai.djl.batchinvariant.tensor.Tensor;
+
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
-import ai.djl.batchinvariant.attention.AttentionOutput;
-import ai.djl.batchinvariant.attention.AttentionSpec;
-import ai.djl.batchinvariant.attention.BatchPlan;
-import ai.djl.batchinvariant.attention.KvLayout;
-import ai.djl.batchinvariant.attention.PosEncoding;
-import ai.djl.batchinvariant.attention.SplitPolicy;
-import ai.djl.batchinvariant.engine.BiNDArray;
-import ai.djl.batchinvariant.engine.BiNDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -31,17 +28,17 @@ import jcuda.driver.JCudaDriver;
  * replay gives bitwise the eager results. Needs a FIXED or DISABLED split: AUTO sizes chunks per
  * batch, which a captured launch cannot follow.
  */
-public final class CudaDecodeGraph implements AutoCloseable {
+final class CudaDecodeGraph implements AttentionOps.DecodeStep {
 
-    private final AttentionSpec spec;
+    private final AttentionConfig spec;
     private final CudaDevice device;
     private final DataType type;
     private final int capBatch;
     private final int maxKvLen;
     private final int capItems;
     private final int capPages;
+        private final int pageSize;
     private final int split;
-    private final int pageSize;
     private final DeviceMemory meta;
     private final DeviceMemory qBuf;
     private final DeviceMemory oBuf;
@@ -52,6 +49,8 @@ public final class CudaDecodeGraph implements AutoCloseable {
     private final CUgraph graph = new CUgraph();
     private final CUgraphExec exec = new CUgraphExec();
     private final int metaInts;
+    private final CudaAttention.WorkTable table;
+    private AttentionWork uploaded;
 
     /**
      * Captures the graph.
@@ -64,17 +63,14 @@ public final class CudaDecodeGraph implements AutoCloseable {
      * @param maxBatch requests per step, at most
      * @param maxKvLen KV length per request, at most
      */
-    public CudaDecodeGraph(AttentionSpec spec, BiNDArray keys, BiNDArray values, KvLayout layout, int pageSize,
+    CudaDecodeGraph(AttentionConfig spec, Tensor keys, Tensor values, boolean hnd, int split, int pageSize,
             int maxBatch, int maxKvLen) {
-        if (spec.getSplitPolicy().getKind() == SplitPolicy.Kind.AUTO) {
-            throw new IllegalArgumentException("split_policy=AUTO cannot be captured in a CUDA graph: it sizes chunks"
-                    + " per batch; use SplitPolicy.fixed(size) or SplitPolicy.disabled()");
-        }
-        if (maxBatch < 1 || maxKvLen < 1) {
-            throw new IllegalArgumentException("maxBatch=" + maxBatch + " and maxKvLen=" + maxKvLen + " must be positive");
+        if (maxBatch < 1 || maxKvLen < 1 || maxKvLen >= AttentionWork.NO_SPLIT) {
+            throw new IllegalArgumentException("maxBatch=" + maxBatch + " and maxKvLen=" + maxKvLen
+                    + " must be positive (maxKvLen below " + AttentionWork.NO_SPLIT + ")");
         }
         this.spec = spec;
-        this.device = keys.deviceMemory().getDevice();
+        this.device = CudaBackend.device(keys);
         this.type = keys.getDataType();
         this.capBatch = maxBatch;
         this.maxKvLen = maxKvLen;
@@ -82,15 +78,15 @@ public final class CudaDecodeGraph implements AutoCloseable {
         int hq = spec.getNumQoHeads();
         int hkv = spec.getNumKvHeads();
         int d = spec.getHeadDim();
-        split = spec.getSplitPolicy().getKind() == SplitPolicy.Kind.FIXED ? spec.getSplitPolicy().getSplitSize() : 1 << 30;
+        this.split = split;
         int maxSplits = (int) ((maxKvLen + (long) split - 1) / split);
         capItems = maxBatch * hkv * maxSplits;
         capPages = maxBatch * ((maxKvLen + pageSize - 1) / pageSize);
         // a one-request plan fixes the table offsets, which depend on the capacities only
-        BatchPlan probe = new ai.djl.batchinvariant.attention.BatchAttention(spec)
-                .planDecode(new int[] {0, 1}, new int[] {0}, new int[] {1}, pageSize);
-        CudaAttention.WorkList work = new CudaAttention.WorkList(probe, split, capBatch);
-        int[] m = work.meta(probe, capItems, capBatch, capPages);
+        AttentionWork probe = new AttentionWork(spec, true, pageSize, new int[] {0, 1}, new int[] {0, 1},
+                new int[] {0}, new int[] {1}, split);
+        table = new CudaAttention.WorkTable(probe, capItems, capBatch, capPages);
+        int[] m = table.encode(probe);
         metaInts = m.length;
         meta = device.allocate((long) m.length * 4);
         device.upload(meta.getPointer(), Pointer.to(m), (long) m.length * 4);
@@ -100,12 +96,12 @@ public final class CudaDecodeGraph implements AutoCloseable {
         long states = (long) maxBatch * hq * maxSplits;
         partO = device.allocate(states * d * 4);
         partLse = device.allocate(states * 4);
-        DeviceMemory[] rope = spec.getPosEncoding() == PosEncoding.ROPE_LLAMA
+        DeviceMemory[] rope = spec.getPosMode() == AttentionConfig.POS_ROPE
                 ? CudaAttention.rope(spec.getRope(), device, maxKvLen)
                 : new DeviceMemory[] {meta, meta};
-        Pointer args = CudaAttention.kernelArgs(probe, layout, split, capBatch, qBuf.getPointer(),
-                keys.deviceMemory().getPointer(), values.deviceMemory().getPointer(), oBuf, lseBuf, partO, partLse,
-                meta, work, rope);
+        Pointer args = CudaAttention.kernelArgs(probe, hnd, capBatch, qBuf.getPointer(),
+                CudaBackend.memory(keys).getPointer(), CudaBackend.memory(values).getPointer(), oBuf, lseBuf, partO,
+                partLse, meta, table, rope);
         String sfx = CudaAttention.suffix(type, d);
         int smem = CudaAttention.smemBytes(d);
         CUfunction attention = device.function("attention", "bi_attention_" + sfx, smem);
@@ -129,10 +125,15 @@ public final class CudaDecodeGraph implements AutoCloseable {
      * @param q queries (batch, num_qo_heads, head_dim) on the graph's device
      * @return output and lse, new arrays of q's manager
      */
-    public AttentionOutput run(BatchPlan plan, BiNDArray q) {
+    @Override
+    public Tensor[] run(AttentionWork plan, Tensor q) {
         int b = plan.getBatchSize();
-        if (plan.getSpec() != spec) {
+        if (plan.getConfig() != spec) {
             throw new IllegalArgumentException("plan was made for another spec than the graph's");
+        }
+        if (plan.getSplitSize() != split) {
+            throw new IllegalArgumentException("plan split size " + plan.getSplitSize() + " differs from the captured "
+                    + split);
         }
         if (b > capBatch) {
             throw new IllegalArgumentException("batch size " + b + " exceeds the captured maximum " + capBatch);
@@ -152,31 +153,38 @@ public final class CudaDecodeGraph implements AutoCloseable {
         }
         int hq = spec.getNumQoHeads();
         int d = spec.getHeadDim();
-        CudaAttention.WorkList work = new CudaAttention.WorkList(plan, split, capBatch);
-        int[] m = work.meta(plan, capItems, capBatch, capPages);
-        if (m.length != metaInts) {
-            throw new IllegalStateException("work list layout changed: " + m.length + " != " + metaInts);
-        }
-        device.upload(meta.getPointer(), Pointer.to(m), (long) m.length * 4);
-        long qBytes = (long) b * hq * d * 2;
-        qBuf.copyFrom(q.deviceMemory(), 0, 0, qBytes);
-        if (Boolean.getBoolean(CudaAttention.POISON_PROPERTY)) {
-            oBuf.fill32(0xffffffff, qBytes / 4);
-            lseBuf.fill32(0xffffffff, (long) b * hq);
-        }
         device.makeCurrent();
+        if (plan != uploaded) {
+            // the same plan replayed by every layer is uploaded once
+            int[] m = table.encode(plan);
+            if (m.length != metaInts) {
+                throw new IllegalStateException("work list layout changed: " + m.length + " != " + metaInts);
+            }
+            check(JCudaDriver.cuMemcpyHtoDAsync(meta.getPointer(), Pointer.to(m), (long) m.length * 4, stream),
+                    "cuMemcpyHtoDAsync(work list)");
+            uploaded = plan;
+        }
+        long qBytes = (long) b * hq * d * 2;
+        DeviceMemory qm = CudaBackend.memory(q);
+        check(JCudaDriver.cuMemcpyDtoDAsync(qBuf.getPointer(), qm.getPointer(), qBytes, stream), "cuMemcpyDtoDAsync(q)");
+        if (Boolean.getBoolean(CudaAttention.POISON_PROPERTY)) {
+            check(JCudaDriver.cuMemsetD32Async(oBuf.getPointer(), 0xffffffff, qBytes / 4, stream), "cuMemsetD32Async");
+            check(JCudaDriver.cuMemsetD32Async(lseBuf.getPointer(), 0xffffffff, (long) b * hq, stream),
+                    "cuMemsetD32Async");
+        }
         check(JCudaDriver.cuGraphLaunch(exec, stream), "cuGraphLaunch");
-        check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
         DeviceMemory o = device.allocate(qBytes);
         DeviceMemory lse = device.allocate((long) b * hq * 4);
-        o.copyFrom(oBuf, 0, 0, qBytes);
-        lse.copyFrom(lseBuf, 0, 0, (long) b * hq * 4);
-        BiNDManager mgr = (BiNDManager) q.getManager();
-        return new AttentionOutput(mgr.wrapDevice(new Shape(b, hq, d), type, o),
-                mgr.wrapDevice(new Shape(b, hq), DataType.FLOAT32, lse));
+        check(JCudaDriver.cuMemcpyDtoDAsync(o.getPointer(), oBuf.getPointer(), qBytes, stream), "cuMemcpyDtoDAsync(o)");
+        check(JCudaDriver.cuMemcpyDtoDAsync(lse.getPointer(), lseBuf.getPointer(), (long) b * hq * 4, stream),
+                "cuMemcpyDtoDAsync(lse)");
+        // the host array m above must outlive the async copy, and the next replay reuses the buffers
+        check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+        return new Tensor[] {
+            Tensor.device(new Shape(b, hq, d), type, o), Tensor.device(new Shape(b, hq), DataType.FLOAT32, lse)
+        };
     }
 
-    /** Frees the graph and its buffers. */
     @Override
     public void close() {
         device.makeCurrent();

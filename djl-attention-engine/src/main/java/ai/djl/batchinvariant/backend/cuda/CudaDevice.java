@@ -37,6 +37,7 @@ public final class CudaDevice {
     private final int index;
     private final CUcontext context = new CUcontext();
     private final CUstream captureStream = new CUstream();
+    private final ThreadLocal<CUstream> streams = new ThreadLocal<>();
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final Map<Long, Deque<CUdeviceptr>> freeBlocks = new HashMap<>();
@@ -103,6 +104,24 @@ public final class CudaDevice {
      */
     public CUstream getCaptureStream() {
         return captureStream;
+    }
+
+    /**
+     * Returns the calling thread's stream on this device: every eager launch and copy of the
+     * backend goes there, never on the null stream. Streams are blocking (they order with the
+     * legacy stream), so a host read through {@link #download} waits for the thread's work.
+     *
+     * @return the stream
+     */
+    public CUstream getStream() {
+        CUstream s = streams.get();
+        if (s == null) {
+            makeCurrent();
+            s = new CUstream();
+            check(JCudaDriver.cuStreamCreate(s, 0), "cuStreamCreate");
+            streams.set(s);
+        }
+        return s;
     }
 
     /**

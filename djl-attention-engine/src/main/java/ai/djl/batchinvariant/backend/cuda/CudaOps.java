@@ -5,7 +5,8 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
-import ai.djl.batchinvariant.engine.BiNDArray;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
 
 import jcuda.Pointer;
@@ -24,30 +25,31 @@ public final class CudaOps {
      * @param x input (rows, k), float32, on a GPU
      * @param w weight (n, k), float32, same GPU
      * @param b bias (n) or null
-     * @param rows rows of x
-     * @param n outputs
-     * @param k inputs
-     * @return the output's device memory (rows × n floats)
+     * @return the output (rows, n) float32
      */
-    public static DeviceMemory linear(BiNDArray x, BiNDArray w, BiNDArray b, int rows, int n, int k) {
-        CudaDevice device = x.deviceMemory().getDevice();
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        CudaDevice device = CudaBackend.device(x);
+        int k = (int) w.getShape().get(1);
+        int n = (int) w.getShape().get(0);
+        int rows = (int) (x.getShape().size() / Math.max(1, k));
         DeviceMemory y = device.allocate(Math.max(4, (long) rows * n * 4));
+        Tensor out = Tensor.device(new Shape(rows, n), DataType.FLOAT32, y);
         if (rows == 0 || n == 0) {
-            return y;
+            return out;
         }
         CUfunction f = device.function("linear", "bi_linear_f32", 0);
-        CUdeviceptr bias = b == null ? new CUdeviceptr() : b.deviceMemory().getPointer();
+        CUdeviceptr bias = b == null ? new CUdeviceptr() : CudaBackend.memory(b).getPointer();
         Pointer args = Pointer.to(
-                Pointer.to(x.deviceMemory().getPointer()),
-                Pointer.to(w.deviceMemory().getPointer()),
+                Pointer.to(CudaBackend.memory(x).getPointer()),
+                Pointer.to(CudaBackend.memory(w).getPointer()),
                 Pointer.to(bias),
                 Pointer.to(y.getPointer()),
                 Pointer.to(new int[] {rows}),
                 Pointer.to(new int[] {n}),
                 Pointer.to(new int[] {k}));
-        check(JCudaDriver.cuLaunchKernel(f, (n + 63) / 64, (rows + 63) / 64, 1, 256, 1, 1, 0, null, args, null),
+        check(JCudaDriver.cuLaunchKernel(f, (n + 63) / 64, (rows + 63) / 64, 1, 256, 1, 1, 0, device.getStream(), args, null),
                 "cuLaunchKernel(linear " + rows + "x" + n + "x" + k + ")");
-        return y;
+        return out;
     }
 
     /**
@@ -68,22 +70,23 @@ public final class CudaOps {
      *
      * @param in the source, on a GPU
      * @param to the target type
-     * @return the converted data's device memory
+     * @return the converted tensor
      */
-    public static DeviceMemory cast(BiNDArray in, DataType to) {
-        CudaDevice device = in.deviceMemory().getDevice();
+    public static Tensor cast(Tensor in, DataType to) {
+        CudaDevice device = CudaBackend.device(in);
         long n = in.getShape().size();
         DeviceMemory out = device.allocate(Math.max(4, n * to.getNumOfBytes()));
+        Tensor result = Tensor.device(in.getShape(), to, out);
         if (n == 0) {
-            return out;
+            return result;
         }
         String name = "bi_cast_" + tag(in.getDataType()) + "_" + tag(to);
         CUfunction f = device.function("cast", name, 0);
-        Pointer args = Pointer.to(Pointer.to(in.deviceMemory().getPointer()), Pointer.to(out.getPointer()),
+        Pointer args = Pointer.to(Pointer.to(CudaBackend.memory(in).getPointer()), Pointer.to(out.getPointer()),
                 Pointer.to(new long[] {n}));
         int blocks = (int) Math.min(65535, (n + 255) / 256);
-        check(JCudaDriver.cuLaunchKernel(f, blocks, 1, 1, 256, 1, 1, 0, null, args, null), "cuLaunchKernel(" + name + ")");
-        return out;
+        check(JCudaDriver.cuLaunchKernel(f, blocks, 1, 1, 256, 1, 1, 0, device.getStream(), args, null), "cuLaunchKernel(" + name + ")");
+        return result;
     }
 
     private static String tag(DataType t) {

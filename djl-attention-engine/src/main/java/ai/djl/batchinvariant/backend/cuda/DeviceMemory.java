@@ -3,6 +3,8 @@
  */
 package ai.djl.batchinvariant.backend.cuda;
 
+import ai.djl.batchinvariant.tensor.DeviceBuffer;
+
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
 import jcuda.driver.CUdeviceptr;
@@ -14,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A block of device memory from a {@link CudaDevice}'s caching allocator, reference counted so
  * that views (reshape) share it; the last {@link #release()} returns it to the cache.
  */
-public final class DeviceMemory {
+public final class DeviceMemory implements DeviceBuffer {
 
     private final CudaDevice device;
     private final CUdeviceptr ptr;
@@ -34,6 +36,12 @@ public final class DeviceMemory {
      */
     public CudaDevice getDevice() {
         return device;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int getDeviceId() {
+        return device.getIndex();
     }
 
     /**
@@ -60,6 +68,7 @@ public final class DeviceMemory {
      *
      * @return bytes
      */
+    @Override
     public long getBytes() {
         return bytes;
     }
@@ -69,12 +78,14 @@ public final class DeviceMemory {
      *
      * @return this
      */
+    @Override
     public DeviceMemory retain() {
         refs.incrementAndGet();
         return this;
     }
 
     /** Drops a reference; the last one returns the block to the allocator. */
+    @Override
     public void release() {
         if (refs.decrementAndGet() == 0) {
             device.recycle(ptr, bytes);

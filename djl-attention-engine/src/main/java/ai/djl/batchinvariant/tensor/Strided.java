@@ -1,7 +1,7 @@
 /*
  * Batch-invariant attention engine for DJL.
  */
-package ai.djl.batchinvariant.backend.cpu;
+package ai.djl.batchinvariant.tensor;
 
 import ai.djl.ndarray.types.Shape;
 

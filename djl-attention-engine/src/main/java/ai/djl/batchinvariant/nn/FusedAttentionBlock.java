@@ -1,10 +1,16 @@
 /*
  * Batch-invariant attention engine for DJL.
  */
-package ai.djl.batchinvariant.attention;
+package ai.djl.batchinvariant.nn;
 
+import ai.djl.batchinvariant.attention.AttentionOutput;
+import ai.djl.batchinvariant.attention.AttentionSpec;
+import ai.djl.batchinvariant.attention.BatchAttention;
+import ai.djl.batchinvariant.attention.BatchPlan;
+import ai.djl.batchinvariant.attention.SplitPolicy;
 import ai.djl.batchinvariant.engine.BiNDManager;
 import ai.djl.batchinvariant.engine.EngineOptions;
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -156,8 +162,7 @@ public final class FusedAttentionBlock extends AbstractBlock {
     }
 
     private static DataType attentionType(NDArray queries) {
-        if (!(queries instanceof ai.djl.batchinvariant.engine.BiNDArray)
-                || !((ai.djl.batchinvariant.engine.BiNDArray) queries).isOnGpu()) {
+        if (!Device.Type.GPU.equals(queries.getDevice().getDeviceType())) {
             return queries.getDataType();
         }
         NDManager m = queries.getManager();

@@ -1,7 +1,7 @@
 /*
  * Batch-invariant attention engine for DJL.
  */
-package ai.djl.batchinvariant.backend.cpu;
+package ai.djl.batchinvariant.tensor;
 
 /**
  * Conversions between float32 and the two 16-bit float formats, rounding to nearest even, so that

@@ -1,7 +1,7 @@
 /*
  * Batch-invariant attention engine for DJL.
  */
-package ai.djl.batchinvariant.attention;
+package ai.djl.batchinvariant.backend;
 
 /**
  * cos/sin of the rotary embedding per absolute position, computed in double with {@link
@@ -10,17 +10,17 @@ package ai.djl.batchinvariant.attention;
  */
 public final class RopeTable {
 
-    final double theta;
-    final double scale;
-    final double llama3Factor;
-    final double lowFreqFactor;
-    final double highFreqFactor;
-    final int originalMaxPosition;
+    public final double theta;
+    public final double scale;
+    public final double llama3Factor;
+    public final double lowFreqFactor;
+    public final double highFreqFactor;
+    public final int originalMaxPosition;
     private final int half;
     private final double[] invFreq;
     private volatile float[][] table = {new float[0], new float[0]};
 
-    RopeTable(int headDim, double theta, double scale, double llama3Factor, double lowFreqFactor,
+    public RopeTable(int headDim, double theta, double scale, double llama3Factor, double lowFreqFactor,
             double highFreqFactor, int originalMaxPosition) {
         this.theta = theta;
         this.scale = scale;

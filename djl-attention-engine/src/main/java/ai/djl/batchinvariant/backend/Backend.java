@@ -1,0 +1,83 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend;
+
+import ai.djl.Device;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * One implementation of the engine's op set for one kind of device, grouped by family. The CPU
+ * backend implements every op; the CUDA backend implements what it has kernels for and refuses
+ * the rest by name (the family interfaces' default methods), never copying through the host
+ * behind the caller's back.
+ *
+ * <p>Every op obeys the invariance rule: the order and grouping of each output's floating-point
+ * reduction depend only on that output's own row (its lengths and the static configuration),
+ * never on how many other rows share the call.
+ */
+public interface Backend {
+
+    /**
+     * Returns the backend's name, as logs and {@code docs/ops.md} show it.
+     *
+     * @return "cpu" or "cuda"
+     */
+    String getName();
+
+    /**
+     * Tells whether this backend serves arrays on a device.
+     *
+     * @param device the device
+     * @return true if {@link Backends} would pick this backend for it
+     */
+    boolean serves(Device device);
+
+    // ------------------------------------------------------------------ storage
+
+    /**
+     * Allocates a zero-filled tensor on a device this backend serves.
+     *
+     * @param device the device
+     * @param shape the shape
+     * @param dataType the data type
+     * @return the tensor
+     */
+    Tensor zeros(Device device, Shape shape, DataType dataType);
+
+    /**
+     * Copies a host tensor to a device this backend serves (for the CPU backend, a copy).
+     *
+     * @param host the source, on the CPU
+     * @param device the target device
+     * @return the copy
+     */
+    Tensor upload(Tensor host, Device device);
+
+    /**
+     * Copies a tensor of this backend to the host; the host tensor is new storage.
+     *
+     * @param tensor the source
+     * @return the copy on the CPU
+     */
+    Tensor download(Tensor tensor);
+
+    /**
+     * Copies a tensor within its device.
+     *
+     * @param tensor the source
+     * @return new storage with the same contents
+     */
+    Tensor copy(Tensor tensor);
+
+    // ------------------------------------------------------------------ op families
+
+    /**
+     * Returns the attention and state-merge family.
+     *
+     * @return the family
+     */
+    AttentionOps attention();
+}

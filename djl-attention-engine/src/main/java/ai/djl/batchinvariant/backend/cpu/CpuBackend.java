@@ -1,0 +1,66 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import ai.djl.Device;
+import ai.djl.batchinvariant.backend.AttentionOps;
+import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/** The plain-Java backend: every op, on host arrays, in the fixed orders the contract needs. */
+public final class CpuBackend implements Backend {
+
+    /** The shared instance. */
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {}
+
+    /** {@inheritDoc} */
+    @Override
+    public String getName() {
+        return "cpu";
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean serves(Device device) {
+        return Device.Type.CPU.equals(device.getDeviceType());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor zeros(Device device, Shape shape, DataType dataType) {
+        return Tensor.host(shape, dataType, HostData.allocate(dataType, Math.toIntExact(shape.size())));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor upload(Tensor host, Device device) {
+        return copy(host);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor download(Tensor tensor) {
+        return copy(tensor);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor copy(Tensor tensor) {
+        Object src = tensor.hostData();
+        Object dst = HostData.allocate(tensor.getDataType(), tensor.size32());
+        System.arraycopy(src, 0, dst, 0, tensor.size32());
+        return Tensor.host(tensor.getShape(), tensor.getDataType(), dst);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public AttentionOps attention() {
+        return CpuAttention.INSTANCE;
+    }
+}
