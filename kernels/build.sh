@@ -28,4 +28,7 @@ for src in src/*.cu; do
     echo "[kernels] warning: register spills in $name, see kernels/target/resource-usage-$name.txt"
   fi
 done
+# the parameter structs' layout as the device compiler sees it; the Java mirror is tested against it
+"$NVCC" -std=c++17 -Iinclude -o target/abi_dump abi/abi_dump.cu
+target/abi_dump > "$OUT/abi.txt"
 "$NVCC" --version | tail -1 > "$OUT/nvcc.version"

@@ -357,8 +357,8 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
 }  // namespace bi
 
 #define BI_ATTENTION(TAG, T, D)                                                              \
-  extern "C" __global__ void __launch_bounds__(bi::THREADS) bi_attention_##TAG##_d##D(BI_ATTN_PARAMS) { \
-    BI_ATTN_GATHER;                                                                          \
+  extern "C" __global__ void __launch_bounds__(bi::THREADS)                                 \
+      bi_attention_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) {                   \
     bi::attention_kernel<T, D>(p);                                                           \
   }
 

@@ -1,6 +1,7 @@
 // Batch-invariant attention engine for DJL: float32 <-> float16/bfloat16 conversion (round to
 // nearest even), element by element.
 #include "bi/common.cuh"
+#include "bi/small_params.cuh"
 
 namespace bi {
 
@@ -21,7 +22,9 @@ __device__ __forceinline__ void cast_body(const From* in, To* out, long long n) 
 }  // namespace bi
 
 #define BI_CAST(NAME, FROM, TO) \
-  extern "C" __global__ void NAME(const FROM* in, TO* out, long long n) { bi::cast_body<FROM, TO>(in, out, n); }
+  extern "C" __global__ void NAME(const __grid_constant__ bi::CastParams p) {              \
+    bi::cast_body<FROM, TO>(static_cast<const FROM*>(p.in), static_cast<TO*>(p.out), p.n); \
+  }
 
 BI_CAST(bi_cast_f32_bf16, float, __nv_bfloat16)
 BI_CAST(bi_cast_f32_f16, float, __half)

@@ -3,7 +3,7 @@
 // 64x64 output tiles, 16-wide k steps, 4x4 outputs per thread. Each output element is one
 // thread's fused multiply-add chain over k in increasing order, the same chain whatever M is and
 // wherever the row sits in its tile: no split-K, no tile size chosen from the shapes.
-#include <stdint.h>
+#include "bi/small_params.cuh"
 
 namespace bi {
 
@@ -67,7 +67,6 @@ __device__ __forceinline__ void linear_body(const float* __restrict__ x, const f
 
 }  // namespace bi
 
-extern "C" __global__ void __launch_bounds__(256) bi_linear_f32(const float* x, const float* w, const float* bias,
-                                                                 float* y, int m, int n, int k) {
-  bi::linear_body(x, w, bias, y, m, n, k);
+extern "C" __global__ void __launch_bounds__(256) bi_linear_f32(const __grid_constant__ bi::LinearParams p) {
+  bi::linear_body(p.x, p.w, p.bias, p.y, p.m, p.n, p.k);
 }

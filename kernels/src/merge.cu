@@ -58,9 +58,8 @@ __device__ __forceinline__ void merge_body(const AttnParams& p) {
 }  // namespace bi
 
 #define BI_MERGE(TAG, T, D)                                     \
-  extern "C" __global__ void bi_merge_##TAG##_d##D(BI_ATTN_PARAMS) { \
-    BI_ATTN_GATHER;                                               \
-    bi::merge_body<T, D>(p);                                      \
+  extern "C" __global__ void bi_merge_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) { \
+    bi::merge_body<T, D>(p);                                                                   \
   }
 
 BI_ATTN_VARIANTS(BI_MERGE)

@@ -1,47 +1,53 @@
-// Batch-invariant attention engine for DJL: the parameters of the attention kernels. The entry
-// points take them one by one (BI_ATTN_PARAMS, in this order: the Java launcher passes them so)
-// and gather them into an AttnParams.
+// Batch-invariant attention engine for DJL: the parameters of the attention family (attention
+// and merge kernels). Every entry point takes one AttnParams by value (__grid_constant__); the
+// Java launcher fills the same bytes from its mirror of this layout.
 #pragma once
 
-#include <stdint.h>
+#include "bi/params.cuh"
 
 namespace bi {
 
+// One row per field: (C type, name). The struct below, the ABI dump (abi/abi_dump.cu) and, through
+// that dump's test, the Java mirror (backend/cuda/abi/Abi.java) all follow this list.
+#define BI_ATTN_FIELDS(X)                                                                        \
+  X(const void*, q)            /* [total_qo][Hq][D] */                                           \
+  X(const void*, k)            /* page pool or ragged rows */                                    \
+  X(const void*, v)                                                                              \
+  X(void*, o)                  /* [total_qo][Hq][D] */                                           \
+  X(float*, lse)               /* [total_qo][Hq], natural log */                                 \
+  X(float*, part_o)            /* partial states of rows whose visible keys span chunks */       \
+  X(float*, part_lse)                                                                            \
+  X(const int4*, items)        /* work items (request, kv head, first token of the tile, chunk) */ \
+  X(const int*, num_items)     /* device scalar: items to run (a graph's grid may be larger) */  \
+  X(const int*, qo_indptr)     /* [B+1] */                                                       \
+  X(const int*, kv_indptr)     /* [B+1]: page ranges (paged) or first KV row (ragged) */         \
+  X(const int*, kv_indices)    /* page numbers (paged) */                                        \
+  X(const int*, kv_lens)       /* [B] */                                                         \
+  X(const int*, part_indptr)   /* [B+1]: first partial state of each request */                  \
+  X(const float*, rope_cos)    /* [position][D/2] */                                             \
+  X(const float*, rope_sin)                                                                      \
+  X(const float*, alibi)       /* [Hq] */                                                        \
+  X(const int*, num_rows)      /* device scalar: total_qo (merge kernel) */                      \
+  X(int, paged)                                                                                  \
+  X(int, page_size)                                                                              \
+  X(int, stride_page)          /* elements between pages */                                      \
+  X(int, stride_slot)          /* elements between positions in a page (ragged: rows) */         \
+  X(int, stride_head)          /* elements between KV heads */                                   \
+  X(int, num_qo_heads)                                                                           \
+  X(int, num_kv_heads)                                                                           \
+  X(int, split_size)           /* tokens per chunk (2^30 when splitting is off) */               \
+  X(int, causal)                                                                                 \
+  X(int, window_left)          /* -1: off */                                                     \
+  X(int, pos_mode)             /* 0 none, 1 RoPE, 2 ALiBi */                                     \
+  X(float, sm_scale)                                                                             \
+  X(float, soft_cap)           /* 0: off */                                                      \
+  X(int, batch)
+
 struct AttnParams {
-  const void* q;            // [total_qo][Hq][D]
-  const void* k;            // page pool or ragged rows
-  const void* v;
-  void* o;                  // [total_qo][Hq][D]
-  float* lse;               // [total_qo][Hq], natural log
-  float* part_o;            // partial states of rows whose visible range spans several chunks
-  float* part_lse;
-  const int4* items;        // work items (request, kv head, first token of the q tile, chunk)
-  const int* num_items;     // device scalar: items to run (the grid may be larger, for graphs)
-  const int* qo_indptr;     // [B+1]
-  const int* kv_indptr;     // [B+1]: page ranges (paged) or first KV row (ragged)
-  const int* kv_indices;    // page numbers (paged)
-  const int* kv_lens;       // [B]
-  const int* part_indptr;   // [B+1]: first partial state of each request
-  const float* rope_cos;    // [position][D/2]
-  const float* rope_sin;
-  const float* alibi;       // [Hq]
-  const int* num_rows;      // device scalar: total_qo (merge kernel)
-  int paged;
-  int page_size;
-  int stride_page;          // elements between pages
-  int stride_slot;          // elements between positions in a page (ragged: between rows)
-  int stride_head;          // elements between KV heads
-  int num_qo_heads;
-  int num_kv_heads;
-  int split_size;           // tokens per chunk (2^30 when splitting is off)
-  int causal;
-  int window_left;          // -1: off
-  int pos_mode;             // 0 none, 1 RoPE, 2 ALiBi
-  float sm_scale;
-  float soft_cap;           // 0: off
-  int batch;
+  BI_ATTN_FIELDS(BI_DECLARE_FIELD)
 };
 
+#ifdef __CUDACC__
 // The KV positions row `token` of a request (qo_len rows, kv_len keys) may see: [lo, hi).
 __device__ __forceinline__ void visible_range(const AttnParams& p, int qo_len, int kv_len, int token,
                                               int* lo, int* hi) {
@@ -52,24 +58,9 @@ __device__ __forceinline__ void visible_range(const AttnParams& p, int qo_len, i
   *hi = max(h, l);
 }
 
+#endif
+
 }  // namespace bi
-
-#define BI_ATTN_PARAMS                                                                          \
-  const void *q, const void *k, const void *v, void *o, float *lse, float *part_o, float *part_lse, \
-      const int4 *items, const int *num_items, const int *qo_indptr, const int *kv_indptr,          \
-      const int *kv_indices, const int *kv_lens, const int *part_indptr, const float *rope_cos,     \
-      const float *rope_sin, const float *alibi, const int *num_rows, int paged, int page_size,     \
-      int stride_page, int stride_slot, int stride_head, int num_qo_heads, int num_kv_heads,        \
-      int split_size, int causal, int window_left, int pos_mode, float sm_scale, float soft_cap,    \
-      int batch
-
-#define BI_ATTN_GATHER                                                                          \
-  bi::AttnParams p{q,         k,         v,         o,           lse,          part_o,           \
-                   part_lse,  items,     num_items, qo_indptr,   kv_indptr,    kv_indices,       \
-                   kv_lens,   part_indptr, rope_cos, rope_sin,   alibi,        num_rows,         \
-                   paged,     page_size, stride_page, stride_slot, stride_head, num_qo_heads,    \
-                   num_kv_heads, split_size, causal, window_left, pos_mode,   sm_scale,          \
-                   soft_cap,  batch}
 
 // Every (dtype, head dim) variant of the attention kernel families: X(tag, type, head_dim).
 #define BI_ATTN_VARIANTS(X)          \

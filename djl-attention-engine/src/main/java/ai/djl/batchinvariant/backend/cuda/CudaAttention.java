@@ -10,6 +10,8 @@ import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.AttentionWork;
 import ai.djl.batchinvariant.backend.RopeTable;
 import ai.djl.batchinvariant.backend.Unsupported;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi.Attn;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -46,10 +48,6 @@ public final class CudaAttention implements AttentionOps {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private CudaAttention() {}
-
-    static String suffix(DataType type, int headDim) {
-        return (type == DataType.BFLOAT16 ? "bf16" : "f16") + "_d" + headDim;
-    }
 
     static int smemBytes(int headDim) {
         return 5 * 64 * (headDim + 8) * 2;
@@ -166,10 +164,9 @@ public final class CudaAttention implements AttentionOps {
             int hq = spec.getNumQoHeads();
             int d = spec.getHeadDim();
             device = CudaBackend.device(q);
-            String sfx = suffix(q.getDataType(), d);
             smem = smemBytes(d);
-            attention = device.function("attention", "bi_attention_" + sfx, smem);
-            merge = device.function("merge", "bi_merge_" + sfx, 0);
+            attention = device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(q.getDataType(), d), smem);
+            merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(q.getDataType(), d), 0);
             Uploaded up = upload(work, device);
             numItems = work.getNumItems();
             boolean anyMulti = work.hasMultiChunk();
@@ -311,8 +308,6 @@ public final class CudaAttention implements AttentionOps {
             CUdeviceptr k, CUdeviceptr v, DeviceMemory o, DeviceMemory lse, DeviceMemory partO,
             DeviceMemory partLse, DeviceMemory meta, WorkTable work, DeviceMemory[] rope) {
         AttentionConfig spec = plan.getConfig();
-        int split = plan.getSplitSize();
-        int hq = spec.getNumQoHeads();
         int hkv = spec.getNumKvHeads();
         int d = spec.getHeadDim();
         int ps = plan.getPageSize();
@@ -332,42 +327,40 @@ public final class CudaAttention implements AttentionOps {
             strideSlot = d;
             strideHead = ps * d;
         }
-        int posMode = spec.getPosMode();
         CUdeviceptr none = meta.getPointer();
-        return Pointer.to(
-                Pointer.to(q),
-                Pointer.to(k),
-                Pointer.to(v),
-                Pointer.to(o.getPointer()),
-                Pointer.to(lse.getPointer()),
-                Pointer.to(partO != null ? partO.getPointer() : none),
-                Pointer.to(partLse != null ? partLse.getPointer() : none),
-                Pointer.to(meta.at(WorkTable.ITEMS_AT * 4L)),
-                Pointer.to(meta.at(0)),
-                Pointer.to(meta.at(work.qoAt * 4L)),
-                Pointer.to(meta.at(work.kvAt * 4L)),
-                Pointer.to(meta.at(work.idxAt * 4L)),
-                Pointer.to(meta.at(work.lensAt * 4L)),
-                Pointer.to(meta.at(work.partAt * 4L)),
-                Pointer.to(rope[0].getPointer()),
-                Pointer.to(rope[1].getPointer()),
-                Pointer.to(meta.at(work.alibiAt * 4L)),
-                Pointer.to(meta.at(4)),
-                Pointer.to(new int[] {plan.isPaged() ? 1 : 0}),
-                Pointer.to(new int[] {ps}),
-                Pointer.to(new int[] {stridePage}),
-                Pointer.to(new int[] {strideSlot}),
-                Pointer.to(new int[] {strideHead}),
-                Pointer.to(new int[] {hq}),
-                Pointer.to(new int[] {hkv}),
-                Pointer.to(new int[] {split}),
-                Pointer.to(new int[] {spec.isCausal() ? 1 : 0}),
-                Pointer.to(new int[] {spec.getWindowLeft()}),
-                Pointer.to(new int[] {posMode}),
-                Pointer.to(new float[] {spec.getSmScale()}),
-                Pointer.to(new float[] {spec.getLogitsSoftCap()}),
-                Pointer.to(new int[] {batchArg}));
+        return Abi.ATTN.newParams()
+                .ptr(Attn.Q, q)
+                .ptr(Attn.K, k)
+                .ptr(Attn.V, v)
+                .ptr(Attn.O, o.getPointer())
+                .ptr(Attn.LSE, lse.getPointer())
+                .ptr(Attn.PART_O, partO != null ? partO.getPointer() : none)
+                .ptr(Attn.PART_LSE, partLse != null ? partLse.getPointer() : none)
+                .ptr(Attn.ITEMS, meta.at(WorkTable.ITEMS_AT * 4L))
+                .ptr(Attn.NUM_ITEMS, meta.at(0))
+                .ptr(Attn.QO_INDPTR, meta.at(work.qoAt * 4L))
+                .ptr(Attn.KV_INDPTR, meta.at(work.kvAt * 4L))
+                .ptr(Attn.KV_INDICES, meta.at(work.idxAt * 4L))
+                .ptr(Attn.KV_LENS, meta.at(work.lensAt * 4L))
+                .ptr(Attn.PART_INDPTR, meta.at(work.partAt * 4L))
+                .ptr(Attn.ROPE_COS, rope[0].getPointer())
+                .ptr(Attn.ROPE_SIN, rope[1].getPointer())
+                .ptr(Attn.ALIBI, meta.at(work.alibiAt * 4L))
+                .ptr(Attn.NUM_ROWS, meta.at(4))
+                .i32(Attn.PAGED, plan.isPaged() ? 1 : 0)
+                .i32(Attn.PAGE_SIZE, ps)
+                .i32(Attn.STRIDE_PAGE, stridePage)
+                .i32(Attn.STRIDE_SLOT, strideSlot)
+                .i32(Attn.STRIDE_HEAD, strideHead)
+                .i32(Attn.NUM_QO_HEADS, spec.getNumQoHeads())
+                .i32(Attn.NUM_KV_HEADS, hkv)
+                .i32(Attn.SPLIT_SIZE, plan.getSplitSize())
+                .i32(Attn.CAUSAL, spec.isCausal() ? 1 : 0)
+                .i32(Attn.WINDOW_LEFT, spec.getWindowLeft())
+                .i32(Attn.POS_MODE, spec.getPosMode())
+                .f32(Attn.SM_SCALE, spec.getSmScale())
+                .f32(Attn.SOFT_CAP, spec.getLogitsSoftCap())
+                .i32(Attn.BATCH, batchArg)
+                .toKernelParams();
     }
-
-    /** [lo, hi): the KV positions row {@code token} may see (as the kernels compute it). */
 }

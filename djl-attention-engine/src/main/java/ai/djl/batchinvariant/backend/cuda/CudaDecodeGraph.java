@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.backend.cuda;
 import ai.djl.batchinvariant.backend.AttentionConfig;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.AttentionWork;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi;
 import ai.djl.batchinvariant.tensor.Tensor;
 
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
@@ -102,17 +103,16 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
         Pointer args = CudaAttention.kernelArgs(probe, hnd, capBatch, qBuf.getPointer(),
                 CudaBackend.memory(keys).getPointer(), CudaBackend.memory(values).getPointer(), oBuf, lseBuf, partO,
                 partLse, meta, table, rope);
-        String sfx = CudaAttention.suffix(type, d);
         int smem = CudaAttention.smemBytes(d);
-        CUfunction attention = device.function("attention", "bi_attention_" + sfx, smem);
-        CUfunction merge = device.function("merge", "bi_merge_" + sfx, 0);
+        CUfunction attention = device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, d), smem);
+        CUfunction merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(type, d), 0);
         stream = device.getCaptureStream();
         device.makeCurrent();
         check(JCudaDriver.cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
                 "cuStreamBeginCapture");
-        check(JCudaDriver.cuLaunchKernel(attention, capItems, 1, 1, 128, 1, 1, smem, stream, args, null),
+        check(JCudaDriver.cuLaunchKernel(attention, capItems, 1, 1, CudaAttention.THREADS, 1, 1, smem, stream, args, null),
                 "cuLaunchKernel(attention) during capture");
-        check(JCudaDriver.cuLaunchKernel(merge, capBatch * hq, 1, 1, 64, 1, 1, 0, stream, args, null),
+        check(JCudaDriver.cuLaunchKernel(merge, capBatch * hq, 1, 1, CudaAttention.MERGE_THREADS, 1, 1, 0, stream, args, null),
                 "cuLaunchKernel(merge) during capture");
         check(JCudaDriver.cuStreamEndCapture(stream, graph), "cuStreamEndCapture");
         check(JCudaDriver.cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");

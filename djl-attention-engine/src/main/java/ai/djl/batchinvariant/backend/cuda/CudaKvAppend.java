@@ -5,6 +5,8 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
+import ai.djl.batchinvariant.backend.cuda.abi.Abi;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi.KvAppend;
 import ai.djl.batchinvariant.tensor.Tensor;
 
 import jcuda.Pointer;
@@ -43,16 +45,18 @@ public final class CudaKvAppend {
         }
         DeviceMemory offsets = device.allocate((long) count * 8);
         try {
-            device.upload(offsets.getPointer(), Pointer.to(dst), (long) count * 8);
-            CUfunction f = device.function("kv_append", "bi_kv_append", 0);
-            Pointer args = Pointer.to(
-                    Pointer.to(CudaBackend.memory(k).getPointer()),
-                    Pointer.to(CudaBackend.memory(v).getPointer()),
-                    Pointer.to(CudaBackend.memory(keyPool).getPointer()),
-                    Pointer.to(CudaBackend.memory(valuePool).getPointer()),
-                    Pointer.to(offsets.getPointer()),
-                    Pointer.to(new int[] {vectors}),
-                    Pointer.to(new int[] {count}));
+            check(JCudaDriver.cuMemcpyHtoDAsync(offsets.getPointer(), Pointer.to(dst), (long) count * 8, stream),
+                    "cuMemcpyHtoDAsync(kv_append offsets)");
+            CUfunction f = device.function(Abi.MODULE_KV_APPEND, Abi.KV_APPEND_KERNEL, 0);
+            Pointer args = Abi.KV_APPEND.newParams()
+                    .ptr(KvAppend.SRC_K, CudaBackend.memory(k).getPointer())
+                    .ptr(KvAppend.SRC_V, CudaBackend.memory(v).getPointer())
+                    .ptr(KvAppend.DST_K, CudaBackend.memory(keyPool).getPointer())
+                    .ptr(KvAppend.DST_V, CudaBackend.memory(valuePool).getPointer())
+                    .ptr(KvAppend.DST_OFFSETS, offsets.getPointer())
+                    .i32(KvAppend.VECTORS, vectors)
+                    .i32(KvAppend.COUNT, count)
+                    .toKernelParams();
             check(JCudaDriver.cuLaunchKernel(f, count, 1, 1, Math.min(vectors, 128), 1, 1, 0, stream, args, null),
                     "cuLaunchKernel(kv_append, " + count + " blocks)");
             // the offsets go back to the cache after this: wait for this thread's stream only

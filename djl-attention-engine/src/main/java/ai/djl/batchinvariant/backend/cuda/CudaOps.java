@@ -5,6 +5,9 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
+import ai.djl.batchinvariant.backend.cuda.abi.Abi;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi.Cast;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi.Linear;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
@@ -37,16 +40,16 @@ public final class CudaOps {
         if (rows == 0 || n == 0) {
             return out;
         }
-        CUfunction f = device.function("linear", "bi_linear_f32", 0);
-        CUdeviceptr bias = b == null ? new CUdeviceptr() : CudaBackend.memory(b).getPointer();
-        Pointer args = Pointer.to(
-                Pointer.to(CudaBackend.memory(x).getPointer()),
-                Pointer.to(CudaBackend.memory(w).getPointer()),
-                Pointer.to(bias),
-                Pointer.to(y.getPointer()),
-                Pointer.to(new int[] {rows}),
-                Pointer.to(new int[] {n}),
-                Pointer.to(new int[] {k}));
+        CUfunction f = device.function(Abi.MODULE_LINEAR, Abi.LINEAR_KERNEL, 0);
+        Pointer args = Abi.LINEAR.newParams()
+                .ptr(Linear.X, CudaBackend.memory(x).getPointer())
+                .ptr(Linear.W, CudaBackend.memory(w).getPointer())
+                .ptr(Linear.BIAS, b == null ? null : CudaBackend.memory(b).getPointer())
+                .ptr(Linear.Y, y.getPointer())
+                .i32(Linear.M, rows)
+                .i32(Linear.N, n)
+                .i32(Linear.K, k)
+                .toKernelParams();
         check(JCudaDriver.cuLaunchKernel(f, (n + 63) / 64, (rows + 63) / 64, 1, 256, 1, 1, 0, device.getStream(), args, null),
                 "cuLaunchKernel(linear " + rows + "x" + n + "x" + k + ")");
         return out;
@@ -80,23 +83,15 @@ public final class CudaOps {
         if (n == 0) {
             return result;
         }
-        String name = "bi_cast_" + tag(in.getDataType()) + "_" + tag(to);
-        CUfunction f = device.function("cast", name, 0);
-        Pointer args = Pointer.to(Pointer.to(CudaBackend.memory(in).getPointer()), Pointer.to(out.getPointer()),
-                Pointer.to(new long[] {n}));
+        String name = Abi.castKernel(in.getDataType(), to);
+        CUfunction f = device.function(Abi.MODULE_CAST, name, 0);
+        Pointer args = Abi.CAST.newParams()
+                .ptr(Cast.IN, CudaBackend.memory(in).getPointer())
+                .ptr(Cast.OUT, out.getPointer())
+                .i64(Cast.N, n)
+                .toKernelParams();
         int blocks = (int) Math.min(65535, (n + 255) / 256);
         check(JCudaDriver.cuLaunchKernel(f, blocks, 1, 1, 256, 1, 1, 0, device.getStream(), args, null), "cuLaunchKernel(" + name + ")");
         return result;
-    }
-
-    private static String tag(DataType t) {
-        switch (t) {
-            case FLOAT32:
-                return "f32";
-            case FLOAT16:
-                return "f16";
-            default:
-                return "bf16";
-        }
     }
 }

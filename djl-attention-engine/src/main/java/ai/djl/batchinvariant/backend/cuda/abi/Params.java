@@ -1,0 +1,94 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda.abi;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * One kernel's parameter block: the bytes of its params struct, filled field by field and passed
+ * to {@code cuLaunchKernel} as the kernel's single argument.
+ */
+public final class Params {
+
+    private final ParamsLayout layout;
+    private final byte[] bytes;
+    private final ByteBuffer buf;
+
+    Params(ParamsLayout layout) {
+        this.layout = layout;
+        bytes = new byte[layout.size()];
+        buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private int at(int field, ParamsLayout.Kind kind) {
+        if (layout.kind(field) != kind) {
+            throw new IllegalArgumentException(layout.getName() + "." + layout.getFields().get(field) + " is "
+                    + layout.kind(field) + ", not " + kind);
+        }
+        return layout.offset(field);
+    }
+
+    /**
+     * Sets a pointer field.
+     *
+     * @param field the field index
+     * @param ptr the device pointer (null for a null pointer)
+     * @return this
+     */
+    public Params ptr(int field, CUdeviceptr ptr) {
+        buf.putLong(at(field, ParamsLayout.Kind.PTR), ptr == null ? 0L : DevicePointers.address(ptr));
+        return this;
+    }
+
+    /**
+     * Sets an int field.
+     *
+     * @param field the field index
+     * @param value the value
+     * @return this
+     */
+    public Params i32(int field, int value) {
+        buf.putInt(at(field, ParamsLayout.Kind.I32), value);
+        return this;
+    }
+
+    /**
+     * Sets a float field.
+     *
+     * @param field the field index
+     * @param value the value
+     * @return this
+     */
+    public Params f32(int field, float value) {
+        buf.putFloat(at(field, ParamsLayout.Kind.F32), value);
+        return this;
+    }
+
+    /**
+     * Sets a 64-bit int field.
+     *
+     * @param field the field index
+     * @param value the value
+     * @return this
+     */
+    public Params i64(int field, long value) {
+        buf.putLong(at(field, ParamsLayout.Kind.I64), value);
+        return this;
+    }
+
+    /**
+     * Returns the block as {@code cuLaunchKernel}'s kernelParams: one argument, the struct.
+     * JCuda copies the bytes at launch (and into a graph at capture), so the block may be
+     * refilled afterwards.
+     *
+     * @return the kernel parameters
+     */
+    public Pointer toKernelParams() {
+        return Pointer.to(Pointer.to(bytes));
+    }
+}

@@ -1,0 +1,121 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda.abi;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The byte layout of one kernel parameter struct, computed from its fields in declaration order
+ * with the C rules of the device compiler (each field aligned to its size, the struct to its
+ * largest field). A test compares it with the compiler's own dump.
+ */
+public final class ParamsLayout {
+
+    /** Field kinds: a device pointer, a 32-bit int, a float, a 64-bit int. */
+    public enum Kind {
+        /** A device address (8 bytes). */
+        PTR(8),
+        /** A C int. */
+        I32(4),
+        /** A C float. */
+        F32(4),
+        /** A C long long. */
+        I64(8);
+
+        private final int size;
+
+        Kind(int size) {
+            this.size = size;
+        }
+
+        /**
+         * Returns the field's size.
+         *
+         * @return bytes
+         */
+        public int size() {
+            return size;
+        }
+    }
+
+    private final String name;
+    private final String[] fields;
+    private final Kind[] kinds;
+    private final int[] offsets;
+    private final int size;
+
+    ParamsLayout(String name, String[] fields, Kind[] kinds) {
+        this.name = name;
+        this.fields = fields.clone();
+        this.kinds = kinds.clone();
+        offsets = new int[fields.length];
+        int at = 0;
+        int align = 1;
+        for (int i = 0; i < fields.length; i++) {
+            int s = kinds[i].size();
+            at = (at + s - 1) / s * s;
+            offsets[i] = at;
+            at += s;
+            align = Math.max(align, s);
+        }
+        size = (at + align - 1) / align * align;
+    }
+
+    /**
+     * Returns the struct's C name.
+     *
+     * @return the name, e.g. "AttnParams"
+     */
+    public String getName() {
+        return name;
+    }
+
+    /**
+     * Returns the field names in declaration order.
+     *
+     * @return the names
+     */
+    public List<String> getFields() {
+        return Arrays.asList(fields);
+    }
+
+    /**
+     * Returns a field's kind.
+     *
+     * @param field the field index
+     * @return the kind
+     */
+    public Kind kind(int field) {
+        return kinds[field];
+    }
+
+    /**
+     * Returns a field's byte offset.
+     *
+     * @param field the field index
+     * @return the offset
+     */
+    public int offset(int field) {
+        return offsets[field];
+    }
+
+    /**
+     * Returns the struct's size.
+     *
+     * @return bytes
+     */
+    public int size() {
+        return size;
+    }
+
+    /**
+     * Starts an empty parameter block of this layout.
+     *
+     * @return zeroed parameters
+     */
+    public Params newParams() {
+        return new Params(this);
+    }
+}

@@ -1,0 +1,10 @@
+// Batch-invariant attention engine for DJL: how kernel parameter structs are declared. Each
+// kernel family has one struct, listed field by field in an X-macro, so the struct, the ABI dump
+// that the Java mirror is tested against, and nothing else, are generated from one list.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vector_types.h>
+
+#define BI_DECLARE_FIELD(type, name) type name;

@@ -1,0 +1,44 @@
+// Batch-invariant attention engine for DJL: the parameter structs of the small kernel families
+// (KV append, linear, cast). One struct per family; see params.cuh.
+#pragma once
+
+#include "bi/params.cuh"
+
+namespace bi {
+
+#define BI_KV_APPEND_FIELDS(X)                                                          \
+  X(const uint4*, src_k)                                                                \
+  X(const uint4*, src_v)                                                                \
+  X(uint4*, dst_k)                                                                      \
+  X(uint4*, dst_v)                                                                      \
+  X(const long long*, dst_offsets) /* per (token, KV head), in 16-byte vectors */       \
+  X(int, vectors)                  /* 16-byte vectors per head */                       \
+  X(int, count)                    /* (token, KV head) pairs */
+
+struct KvAppendParams {
+  BI_KV_APPEND_FIELDS(BI_DECLARE_FIELD)
+};
+
+#define BI_LINEAR_FIELDS(X)                                                             \
+  X(const float*, x)    /* [m][k] */                                                    \
+  X(const float*, w)    /* [n][k] */                                                    \
+  X(const float*, bias) /* [n] or null */                                               \
+  X(float*, y)          /* [m][n] */                                                    \
+  X(int, m)                                                                             \
+  X(int, n)                                                                             \
+  X(int, k)
+
+struct LinearParams {
+  BI_LINEAR_FIELDS(BI_DECLARE_FIELD)
+};
+
+#define BI_CAST_FIELDS(X)                                                               \
+  X(const void*, in)                                                                    \
+  X(void*, out)                                                                         \
+  X(long long, n)
+
+struct CastParams {
+  BI_CAST_FIELDS(BI_DECLARE_FIELD)
+};
+
+}  // namespace bi
