@@ -40,6 +40,8 @@ final class RefAttention {
     double posScale = 1;
     /** Pairs (i, i + D/2) when true (Llama/NeoX rotate-half); (2i, 2i + 1) when false (GPT-J). */
     boolean rotateHalf = true;
+    /** Query head g reads KV head g / group when false (the GQA convention), g % hkv when true. */
+    boolean interleavedGqa;
 
     RefAttention(int hq, int hkv, int d) {
         this.hq = hq;
@@ -137,7 +139,7 @@ final class RefAttention {
         double[] out = new double[hq * d + hq];
         for (int g = 0; g < hq; g++) {
             // query head g reads KV head g / group: consecutive query heads share a KV head
-            int h = g / group;
+            int h = interleavedGqa ? g % hkv : g / group;
             double[] qv = new double[d];
             for (int x = 0; x < d; x++) {
                 qv[x] = q[(p * hq + g) * d + x];
@@ -254,6 +256,7 @@ final class RefAttention {
         r.invFreq = invFreq == null ? null : invFreq.clone();
         r.posScale = posScale;
         r.rotateHalf = rotateHalf;
+        r.interleavedGqa = interleavedGqa;
         return r;
     }
 }
