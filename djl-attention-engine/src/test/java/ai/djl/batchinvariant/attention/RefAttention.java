@@ -9,7 +9,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A float64 attention reference whose every formula is written here, from the papers and the
@@ -42,6 +44,9 @@ final class RefAttention {
     boolean rotateHalf = true;
     /** Query head g reads KV head g / group when false (the GQA convention), g % hkv when true. */
     boolean interleavedGqa;
+
+    /** Rotated keys per key array (configure the fields before the first row). */
+    private final Map<float[], double[][]> keys = new IdentityHashMap<>();
 
     RefAttention(int hq, int hkv, int d) {
         this.hq = hq;
@@ -124,6 +129,20 @@ final class RefAttention {
         return y;
     }
 
+    /** Key j of KV head h, rotated to position j (cached: every query row reads it). */
+    private double[] key(float[] k, int j, int h) {
+        double[][] cache = keys.computeIfAbsent(k, a -> new double[a.length / d][]);
+        int i = j * hkv + h;
+        if (cache[i] == null) {
+            double[] kv = new double[d];
+            for (int x = 0; x < d; x++) {
+                kv[x] = k[i * d + x];
+            }
+            cache[i] = rotate(kv, j);
+        }
+        return cache[i];
+    }
+
     /**
      * One query row of one request.
      *
@@ -150,11 +169,7 @@ final class RefAttention {
             double[] s = new double[Math.max(0, hi - lo)];
             double max = Double.NEGATIVE_INFINITY;
             for (int j = lo; j < hi; j++) {
-                double[] kv = new double[d];
-                for (int x = 0; x < d; x++) {
-                    kv[x] = k[(j * hkv + h) * d + x];
-                }
-                kv = rotate(kv, j);
+                double[] kv = key(k, j, h);
                 double dot = 0;
                 for (int x = 0; x < d; x++) {
                     dot += qv[x] * kv[x];
