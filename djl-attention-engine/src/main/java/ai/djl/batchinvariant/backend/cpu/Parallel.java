@@ -4,13 +4,15 @@
 package ai.djl.batchinvariant.backend.cpu;
 
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
 
 /**
- * Runs independent work items on the common fork-join pool. Each item owns a disjoint set of
- * outputs and computes them start to finish, so the number of threads and the way items are
- * scheduled never change any result: a reduction is never split across items.
+ * Runs independent work items on the fork-join pool of the calling worker thread, or on the common
+ * pool when the caller is not a pool worker. Each item owns a disjoint set of outputs and computes
+ * them start to finish, so the number of threads and the way items are scheduled never change any
+ * result: a reduction is never split across items.
  */
 public final class Parallel {
 
@@ -27,7 +29,9 @@ public final class Parallel {
         if (n <= 0) {
             return;
         }
-        int threads = ForkJoinPool.getCommonPoolParallelism();
+        // a caller inside a pool (e.g. a server's executor) keeps its work in that pool
+        ForkJoinPool pool = ForkJoinTask.inForkJoinPool() ? ForkJoinTask.getPool() : ForkJoinPool.commonPool();
+        int threads = pool.getParallelism();
         if (n == 1 || threads <= 1 || costPerItem * n < 200_000L) {
             for (int i = 0; i < n; i++) {
                 body.accept(i);
@@ -35,7 +39,7 @@ public final class Parallel {
             return;
         }
         int grain = (int) Math.max(1, Math.min(n / (4L * threads), 1_000_000L / Math.max(1, costPerItem)));
-        ForkJoinPool.commonPool().invoke(new Range(0, n, Math.max(1, grain), body));
+        pool.invoke(new Range(0, n, Math.max(1, grain), body));
     }
 
     private static final class Range extends RecursiveAction {
