@@ -30,6 +30,23 @@ public final class BatchPlan {
 
     static BatchPlan paged(AttentionSpec spec, int[] qoIndptr, int[] kvIndptr, int[] kvIndices,
             int[] kvLastPageLen, int pageSize) {
+        return paged(spec, "qo_indptr", qoIndptr, kvIndptr, kvIndices, kvLastPageLen, pageSize);
+    }
+
+    /**
+     * Plans a paged batch whose query rows come under another name (KV append's append_indptr).
+     *
+     * @param spec the spec
+     * @param qoName the name of the row offsets in error messages
+     * @param qoIndptr row offsets per request
+     * @param kvIndptr page offsets per request
+     * @param kvIndices page numbers
+     * @param kvLastPageLen tokens in each request's last page
+     * @param pageSize tokens per page
+     * @return the plan
+     */
+    static BatchPlan paged(AttentionSpec spec, String qoName, int[] qoIndptr, int[] kvIndptr, int[] kvIndices,
+            int[] kvLastPageLen, int pageSize) {
         if (spec == null) {
             throw new IllegalArgumentException("spec must not be null");
         }
@@ -37,7 +54,7 @@ public final class BatchPlan {
             throw new IllegalArgumentException("page_size=" + pageSize + " must be positive");
         }
         int b = checkIndptr("kv_indptr", kvIndptr, -1);
-        checkIndptr("qo_indptr", qoIndptr, b);
+        checkIndptr(qoName, qoIndptr, b);
         if (kvIndices == null || kvIndices.length < kvIndptr[b]) {
             throw new IllegalArgumentException("kv_indices has " + (kvIndices == null ? "null" : kvIndices.length)
                     + " entries, kv_indptr[" + b + "]=" + kvIndptr[b] + " needed");
@@ -89,8 +106,8 @@ public final class BatchPlan {
             int seg = kvIndptr[r + 1] - kvIndptr[r];
             lens[r] = kvLens == null ? seg : kvLens[r];
             if (lens[r] < 1 || lens[r] > seg) {
-                throw new IllegalArgumentException("kv length of request " + r + " is " + lens[r]
-                        + ", expected 1 to its kv_indptr segment of " + seg);
+                throw new IllegalArgumentException((kvLens == null ? "kv_indptr segment " + r : "kv_lens[" + r + "]")
+                        + "=" + lens[r] + " is outside [1, its kv_indptr segment of " + seg + "]");
             }
         }
         checkQoAgainstKv(spec, qoIndptr, lens);

@@ -184,7 +184,7 @@ public final class PagedKvCache implements AutoCloseable {
     public void append(NDArray k, NDArray v, int[] appendIndptr, int[] kvIndptr, int[] kvIndices,
             int[] kvLastPageLen) {
         AttentionSpec any = AttentionSpec.builder().setHeads(numKvHeads, numKvHeads).setHeadDim(64).build();
-        BatchPlan plan = BatchPlan.paged(any, appendIndptr, kvIndptr, kvIndices, kvLastPageLen, pageSize);
+        BatchPlan plan = BatchPlan.paged(any, "append_indptr", appendIndptr, kvIndptr, kvIndices, kvLastPageLen, pageSize);
         checkPages(plan);
         int nnz = plan.getTotalQo();
         Shape want = new Shape(nnz, numKvHeads, headDim);
