@@ -46,6 +46,7 @@ public final class CudaAttention implements AttentionOps {
 
     private static final Map<RopeTable, Map<Integer, DeviceMemory[]>> ROPE = new WeakHashMap<>();
     private static final Cleaner CLEANER = Cleaner.create();
+    private static final java.util.concurrent.atomic.AtomicLong UPLOADS = new java.util.concurrent.atomic.AtomicLong();
 
     private CudaAttention() {}
 
@@ -57,7 +58,9 @@ public final class CudaAttention implements AttentionOps {
     @Override
     public Tensor[] attention(AttentionWork work, Tensor q, Tensor k, Tensor v, boolean hnd) {
         try (Launch launch = prepare(work, q, k, v, hnd)) {
-            launch.launch(launch.device.getStream());
+            CUstream stream = launch.device.getStream();
+            launch.device.await(stream, CudaBackend.memory(q), CudaBackend.memory(k), CudaBackend.memory(v));
+            launch.launch(stream);
             return launch.takeOutput();
         }
     }
@@ -128,6 +131,15 @@ public final class CudaAttention implements AttentionOps {
         }
     }
 
+    /**
+     * Counts work-list uploads since start (a diagnostic: a plan run by many layers counts once).
+     *
+     * @return uploads
+     */
+    public static long workListUploads() {
+        return UPLOADS.get();
+    }
+
     static Uploaded upload(AttentionWork work, CudaDevice device) {
         return work.derived(device, key -> {
             WorkTable table = new WorkTable(work, work.getNumItems(), work.getBatchSize(), work.kvIndices().length);
@@ -135,6 +147,7 @@ public final class CudaAttention implements AttentionOps {
             DeviceMemory meta = device.allocate((long) m.length * 4);
             device.upload(meta.getPointer(), Pointer.to(m), (long) m.length * 4);
             CLEANER.register(work, meta::release);
+            UPLOADS.incrementAndGet();
             return new Uploaded(table, meta);
         });
     }

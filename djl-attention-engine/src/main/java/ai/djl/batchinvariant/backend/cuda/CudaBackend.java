@@ -92,7 +92,7 @@ public final class CudaBackend implements Backend {
         DeviceMemory mem = memory(tensor);
         long bytes = tensor.byteSize();
         ByteBuffer bb = ByteBuffer.allocateDirect((int) Math.max(1, bytes)).order(java.nio.ByteOrder.nativeOrder());
-        mem.getDevice().download(Pointer.to(bb), mem.getPointer(), bytes);
+        mem.getDevice().download(Pointer.to(bb), mem, bytes);
         Object data = HostData.fromByteBuffer(bb, tensor.getDataType(), tensor.size32());
         return Tensor.host(tensor.getShape(), tensor.getDataType(), data);
     }

@@ -126,7 +126,7 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
      * @return output and lse, new arrays of q's manager
      */
     @Override
-    public Tensor[] run(AttentionWork plan, Tensor q) {
+    public synchronized Tensor[] run(AttentionWork plan, Tensor q) {
         int b = plan.getBatchSize();
         if (plan.getConfig() != spec) {
             throw new IllegalArgumentException("plan was made for another spec than the graph's");
@@ -166,6 +166,7 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
         }
         long qBytes = (long) b * hq * d * 2;
         DeviceMemory qm = CudaBackend.memory(q);
+        device.await(stream, qm);
         check(JCudaDriver.cuMemcpyDtoDAsync(qBuf.getPointer(), qm.getPointer(), qBytes, stream), "cuMemcpyDtoDAsync(q)");
         if (Boolean.getBoolean(CudaAttention.POISON_PROPERTY)) {
             check(JCudaDriver.cuMemsetD32Async(oBuf.getPointer(), 0xffffffff, qBytes / 4, stream), "cuMemsetD32Async");
@@ -186,8 +187,10 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         device.makeCurrent();
+        // a replay may still read the buffers released below
+        check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
         JCudaDriver.cuGraphExecDestroy(exec);
         JCudaDriver.cuGraphDestroy(graph);
         meta.release();

@@ -15,6 +15,8 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 
@@ -40,7 +42,8 @@ public final class CudaDevice {
     private final ThreadLocal<CUstream> streams = new ThreadLocal<>();
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
-    private final Map<Long, Deque<CUdeviceptr>> freeBlocks = new HashMap<>();
+    // free blocks by (allocation stream, size): a block is reused only on the stream that used it
+    private final Map<CUstream, Map<Long, Deque<CUdeviceptr>>> freeBlocks = new HashMap<>();
     private final int smCount;
     private final int computeCapability;
     private long cachedBytes;
@@ -180,36 +183,68 @@ public final class CudaDevice {
      * @param bytes the size
      * @return the memory
      */
-    public synchronized DeviceMemory allocate(long bytes) {
-        makeCurrent();
-        long size = bucket(bytes);
-        Deque<CUdeviceptr> free = freeBlocks.get(size);
-        CUdeviceptr ptr = free == null ? null : free.poll();
-        if (ptr != null) {
-            cachedBytes -= size;
-            return new DeviceMemory(this, ptr, size);
+    public DeviceMemory allocate(long bytes) {
+        CUstream stream = getStream();
+        synchronized (this) {
+            makeCurrent();
+            long size = bucket(bytes);
+            Map<Long, Deque<CUdeviceptr>> mine = freeBlocks.get(stream);
+            Deque<CUdeviceptr> free = mine == null ? null : mine.get(size);
+            CUdeviceptr ptr = free == null ? null : free.poll();
+            if (ptr != null) {
+                cachedBytes -= size;
+                return new DeviceMemory(this, ptr, size, stream);
+            }
+            ptr = new CUdeviceptr();
+            int rc = JCudaDriver.cuMemAlloc(ptr, size);
+            if (rc != 0) {
+                releaseCache();
+                check(JCudaDriver.cuMemAlloc(ptr, size), "cuMemAlloc(" + size + " bytes) on gpu(" + index + ")");
+            }
+            return new DeviceMemory(this, ptr, size, stream);
         }
-        ptr = new CUdeviceptr();
-        int rc = JCudaDriver.cuMemAlloc(ptr, size);
-        if (rc != 0) {
-            releaseCache();
-            check(JCudaDriver.cuMemAlloc(ptr, size), "cuMemAlloc(" + size + " bytes) on gpu(" + index + ")");
-        }
-        return new DeviceMemory(this, ptr, size);
     }
 
-    synchronized void recycle(CUdeviceptr ptr, long size) {
-        freeBlocks.computeIfAbsent(size, k -> new ArrayDeque<>()).push(ptr);
+    /**
+     * Takes a block back. Work queued on its stream may still use it; the next owner runs on the
+     * same stream, so stream order keeps the two apart without a host wait.
+     */
+    synchronized void recycle(CUdeviceptr ptr, long size, CUstream stream) {
+        freeBlocks.computeIfAbsent(stream, k -> new HashMap<>()).computeIfAbsent(size, k -> new ArrayDeque<>())
+                .push(ptr);
         cachedBytes += size;
+    }
+
+    /**
+     * Makes the calling thread's stream wait for the work queued so far on the streams that
+     * produced some memory (a no-op for memory of this stream). Only inputs made on another
+     * thread cost anything: an event recorded there and waited for here, on the device.
+     *
+     * @param target the stream that will read the memory
+     * @param inputs the memory about to be read (nulls are skipped)
+     */
+    public void await(CUstream target, DeviceMemory... inputs) {
+        for (DeviceMemory m : inputs) {
+            if (m != null && !m.getStream().equals(target)) {
+                makeCurrent();
+                CUevent ev = new CUevent();
+                check(JCudaDriver.cuEventCreate(ev, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+                check(JCudaDriver.cuEventRecord(ev, m.getStream()), "cuEventRecord");
+                check(JCudaDriver.cuStreamWaitEvent(target, ev, 0), "cuStreamWaitEvent");
+                check(JCudaDriver.cuEventDestroy(ev), "cuEventDestroy");
+            }
+        }
     }
 
     /** Returns every cached block to the driver. */
     public synchronized void releaseCache() {
         makeCurrent();
         check(JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
-        for (Deque<CUdeviceptr> d : freeBlocks.values()) {
-            for (CUdeviceptr p : d) {
-                check(JCudaDriver.cuMemFree(p), "cuMemFree");
+        for (Map<Long, Deque<CUdeviceptr>> perStream : freeBlocks.values()) {
+            for (Deque<CUdeviceptr> d : perStream.values()) {
+                for (CUdeviceptr p : d) {
+                    check(JCudaDriver.cuMemFree(p), "cuMemFree");
+                }
             }
         }
         freeBlocks.clear();
@@ -232,21 +267,46 @@ public final class CudaDevice {
     }
 
     /**
-     * Copies host bytes to the device.
+     * Copies host bytes to the device on the calling thread's stream and waits for that stream,
+     * so the data is in place for every stream (uploads are weights and plans: rare, and then
+     * read from any thread).
      *
      * @param dst the destination
      * @param src the source
      * @param bytes how many
      */
     public void upload(CUdeviceptr dst, Pointer src, long bytes) {
-        makeCurrent();
         if (bytes > 0) {
-            check(JCudaDriver.cuMemcpyHtoD(dst, src, bytes), "cuMemcpyHtoD(" + bytes + " bytes)");
+            CUstream stream = getStream();
+            makeCurrent();
+            check(JCudaDriver.cuMemcpyHtoDAsync(dst, src, bytes, stream), "cuMemcpyHtoDAsync(" + bytes + " bytes)");
+            check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize(upload)");
         }
     }
 
     /**
-     * Copies device bytes to the host (waits for prior work).
+     * Copies device bytes to the host, waiting only for the stream that produced them and the
+     * calling thread's.
+     *
+     * @param dst the destination
+     * @param src the source memory
+     * @param bytes how many, from its start
+     */
+    public void download(Pointer dst, DeviceMemory src, long bytes) {
+        if (bytes > 0) {
+            CUstream stream = getStream();
+            await(stream, src);
+            makeCurrent();
+            check(JCudaDriver.cuMemcpyDtoHAsync(dst, src.getPointer(), bytes, stream),
+                    "cuMemcpyDtoHAsync(" + bytes + " bytes)");
+            check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize(download)");
+        }
+    }
+
+    /**
+     * Copies device bytes to the host when the producing memory is not known: waits for the
+     * whole device. Kept for callers that hold only a pointer; prefer the overload taking the
+     * memory.
      *
      * @param dst the destination
      * @param src the source

@@ -37,6 +37,8 @@ public final class CudaKvAppend {
         }
         CudaDevice device = CudaBackend.device(keyPool);
         CUstream stream = device.getStream();
+        device.await(stream, CudaBackend.memory(k), CudaBackend.memory(v), CudaBackend.memory(keyPool),
+                CudaBackend.memory(valuePool));
         int bytes = k.getDataType().getNumOfBytes();
         int vectors = headDim * bytes / 16;
         long[] dst = new long[count];

@@ -41,6 +41,8 @@ public final class CudaOps {
             return out;
         }
         CUfunction f = device.function(Abi.MODULE_LINEAR, Abi.LINEAR_KERNEL, 0);
+        device.await(device.getStream(), CudaBackend.memory(x), CudaBackend.memory(w),
+                b == null ? null : CudaBackend.memory(b));
         Pointer args = Abi.LINEAR.newParams()
                 .ptr(Linear.X, CudaBackend.memory(x).getPointer())
                 .ptr(Linear.W, CudaBackend.memory(w).getPointer())
@@ -85,6 +87,7 @@ public final class CudaOps {
         }
         String name = Abi.castKernel(in.getDataType(), to);
         CUfunction f = device.function(Abi.MODULE_CAST, name, 0);
+        device.await(device.getStream(), CudaBackend.memory(in));
         Pointer args = Abi.CAST.newParams()
                 .ptr(Cast.IN, CudaBackend.memory(in).getPointer())
                 .ptr(Cast.OUT, out.getPointer())

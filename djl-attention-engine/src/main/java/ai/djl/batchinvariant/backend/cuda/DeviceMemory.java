@@ -8,6 +8,7 @@ import ai.djl.batchinvariant.tensor.DeviceBuffer;
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,12 +22,24 @@ public final class DeviceMemory implements DeviceBuffer {
     private final CudaDevice device;
     private final CUdeviceptr ptr;
     private final long bytes;
+    private final CUstream stream;
     private final AtomicInteger refs = new AtomicInteger(1);
 
-    DeviceMemory(CudaDevice device, CUdeviceptr ptr, long bytes) {
+    DeviceMemory(CudaDevice device, CUdeviceptr ptr, long bytes, CUstream stream) {
         this.device = device;
         this.ptr = ptr;
         this.bytes = bytes;
+        this.stream = stream;
+    }
+
+    /**
+     * Returns the stream the memory was allocated on: the stream that writes it first, and the
+     * one whose free list takes it back.
+     *
+     * @return the stream
+     */
+    public CUstream getStream() {
+        return stream;
     }
 
     /**
@@ -88,7 +101,7 @@ public final class DeviceMemory implements DeviceBuffer {
     @Override
     public void release() {
         if (refs.decrementAndGet() == 0) {
-            device.recycle(ptr, bytes);
+            device.recycle(ptr, bytes, stream);
         }
     }
 
@@ -99,9 +112,10 @@ public final class DeviceMemory implements DeviceBuffer {
      * @param count words
      */
     public void fill32(int value, long count) {
-        device.makeCurrent();
         if (count > 0) {
-            check(JCudaDriver.cuMemsetD32(ptr, value, count), "cuMemsetD32");
+            CUstream s = device.getStream();
+            device.makeCurrent();
+            check(JCudaDriver.cuMemsetD32Async(ptr, value, count, s), "cuMemsetD32Async");
         }
     }
 
@@ -114,9 +128,12 @@ public final class DeviceMemory implements DeviceBuffer {
      * @param n bytes
      */
     public void copyFrom(DeviceMemory src, long srcOffset, long dstOffset, long n) {
-        device.makeCurrent();
         if (n > 0) {
-            check(JCudaDriver.cuMemcpyDtoD(at(dstOffset), src.at(srcOffset), n), "cuMemcpyDtoD(" + n + " bytes)");
+            CUstream s = device.getStream();
+            device.await(s, src, this);
+            device.makeCurrent();
+            check(JCudaDriver.cuMemcpyDtoDAsync(at(dstOffset), src.at(srcOffset), n, s),
+                    "cuMemcpyDtoDAsync(" + n + " bytes)");
         }
     }
 }
