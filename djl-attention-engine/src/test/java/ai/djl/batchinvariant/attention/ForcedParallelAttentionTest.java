@@ -53,7 +53,10 @@ class ForcedParallelAttentionTest {
             double[] e = ref.errors(w, plain, segs);
             assertTrue(e[0] < RefAttention.TOL && e[2] < 1e-4, "relative L2 " + e[0] + ", lse " + e[2]);
             long steals = pool.getStealCount();
-            for (int run = 0; run < 3; run++) {
+            // stealing is up to the scheduler: repeat (bounded) until items did run on other threads
+            int runs = 0;
+            for (int run = 0; run < 3 || pool.getStealCount() <= steals + runs && run < 100; run++) {
+                runs++;
                 // bitwise equal to the value-checked run, so value-checked too
                 Workload.Result par = inPool(() -> w.run(attn, segs, null));
                 for (int r = 0; r < lens.length; r++) {
@@ -62,7 +65,8 @@ class ForcedParallelAttentionTest {
             }
             // each submission is taken by a worker and counts as one steal; the work items forked
             // inside attention must add more
-            assertTrue(pool.getStealCount() > steals + 3, "no work item ran on another pool thread");
+            assertTrue(pool.getStealCount() > steals + runs, "no work item ran on another pool thread in " + runs
+                    + " runs");
         }
     }
 
