@@ -3,8 +3,8 @@
  */
 package ai.djl.batchinvariant.attention;
 
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.engine.BiNDManager;
-import ai.djl.batchinvariant.engine.EngineOptions;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -171,7 +171,7 @@ public final class FusedAttentionBlock extends AbstractBlock {
             EngineOptions o = manager instanceof BiNDManager
                     ? ((BiNDManager) manager).getOptions()
                     : EngineOptions.fromSystemProperties();
-            policy = o.splitPolicy();
+            policy = o.isSplitKvDisabled() ? SplitPolicy.disabled() : SplitPolicy.fixed(o.getFixedSplitSize());
         }
         AttentionSpec s = cachedSpec;
         if (s != null && s.isCausal() == isCausal && s.getSplitPolicy().toString().equals(policy.toString())) {

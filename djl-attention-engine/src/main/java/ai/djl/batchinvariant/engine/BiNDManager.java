@@ -8,6 +8,7 @@ import ai.djl.batchinvariant.backend.cpu.HostData;
 import ai.djl.batchinvariant.backend.cuda.CudaDevice;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
