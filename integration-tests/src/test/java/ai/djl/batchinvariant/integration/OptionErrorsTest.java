@@ -9,13 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.batchinvariant.attention.FusedAttentionBlock;
 import ai.djl.batchinvariant.engine.BiModel;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.core.Linear;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
@@ -45,7 +45,7 @@ class OptionErrorsTest {
     }
 
     private static Block block() {
-        return FusedAttentionBlock.builder().setEmbeddingSize(64).setHeadCount(1).build();
+        return Linear.builder().setUnits(64).build();
     }
 
     /** Saves a small model with this engine, so no other engine is needed. */
