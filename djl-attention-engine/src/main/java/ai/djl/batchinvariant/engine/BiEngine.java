@@ -12,13 +12,34 @@ import ai.djl.ndarray.NDManager;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.JarURLConnection;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code BatchInvariant} engine: a DJL engine whose outputs for a request are bitwise
  * independent of what else is in the batch. It runs on its CPU backend everywhere and on its CUDA
  * backend where a CUDA device, the driver and the kernels of this build are present.
+ *
+ * <p>At start it logs exactly one INFO line: version, backends, devices, the kernels this build
+ * carries (and the nvcc that compiled them) and, where no GPU is usable, why in one line (the full
+ * cause is logged at DEBUG by the CUDA backend).
  */
 public final class BiEngine extends Engine {
 
@@ -27,6 +48,11 @@ public final class BiEngine extends Engine {
 
     /** The provider rank. */
     public static final int RANK = 10;
+
+    private static final Logger logger = LoggerFactory.getLogger(BiEngine.class);
+
+    /** Where the kernels module puts its fatbin resources and {@code nvcc.version}. */
+    private static final String KERNEL_DIR = "/ai/djl/batchinvariant/kernels/";
 
     private static final AtomicLong SEED_SALT = new AtomicLong();
 
@@ -44,6 +70,82 @@ public final class BiEngine extends Engine {
             // the version stays "unknown"
         }
         this.version = v;
+        logger.info(startLine());
+    }
+
+    /**
+     * Returns the one-line summary logged at engine start.
+     *
+     * @return version, backends, devices, kernel build and, without a usable GPU, the reason
+     */
+    String startLine() {
+        int gpus = CudaRuntime.deviceCount();
+        StringBuilder sb = new StringBuilder(ENGINE_NAME).append(' ').append(version);
+        sb.append(": backends CPU").append(gpus > 0 ? ", CUDA" : "");
+        sb.append("; devices cpu()");
+        for (int i = 0; i < gpus; i++) {
+            sb.append(", gpu(").append(i).append(')');
+        }
+        sb.append("; kernels ").append(kernelBuild());
+        if (gpus == 0) {
+            sb.append("; no GPU: ").append(CudaRuntime.unavailableReason());
+        }
+        return sb.toString();
+    }
+
+    /** The kernel families in this build's resources and the nvcc that built them. */
+    private static String kernelBuild() {
+        List<String> families = kernelFamilies();
+        if (families.isEmpty()) {
+            return "none (nvcc was absent when this build was made)";
+        }
+        String nvcc = "unknown";
+        try (InputStream is = BiEngine.class.getResourceAsStream(KERNEL_DIR + "nvcc.version")) {
+            if (is != null) {
+                nvcc = new String(is.readAllBytes(), StandardCharsets.UTF_8).trim().replaceFirst("^Build ", "");
+            }
+        } catch (IOException ignored) {
+            // the nvcc version stays "unknown"
+        }
+        return String.join(", ", families) + " (nvcc " + nvcc + ")";
+    }
+
+    private static List<String> kernelFamilies() {
+        List<String> out = new ArrayList<>();
+        URL marker = BiEngine.class.getResource(KERNEL_DIR + "attention.fatbin");
+        if (marker == null) {
+            return out;
+        }
+        try {
+            if ("file".equals(marker.getProtocol())) {
+                Path dir = Paths.get(marker.toURI()).getParent();
+                try (Stream<Path> files = Files.list(dir)) {
+                    files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".fatbin"))
+                            .forEach(n -> out.add(n.substring(0, n.length() - ".fatbin".length())));
+                }
+            } else {
+                URLConnection c = marker.openConnection();
+                if (c instanceof JarURLConnection) {
+                    c.setUseCaches(false);
+                    String prefix = KERNEL_DIR.substring(1);
+                    try (JarFile jar = ((JarURLConnection) c).getJarFile()) {
+                        for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements();) {
+                            String n = e.nextElement().getName();
+                            if (n.startsWith(prefix) && n.endsWith(".fatbin") && n.indexOf('/', prefix.length()) < 0) {
+                                out.add(n.substring(prefix.length(), n.length() - ".fatbin".length()));
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (Exception e) {
+            logger.debug("could not list the kernel resources", e);
+        }
+        if (out.isEmpty()) {
+            out.add("attention");
+        }
+        Collections.sort(out);
+        return out;
     }
 
     static long nextSeedSalt() {

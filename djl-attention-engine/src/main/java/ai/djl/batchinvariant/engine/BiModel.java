@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.engine;
 import ai.djl.BaseModel;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.ndarray.types.DataType;
 
 import java.io.IOException;

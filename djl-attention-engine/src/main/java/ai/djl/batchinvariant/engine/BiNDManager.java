@@ -10,6 +10,8 @@ import ai.djl.batchinvariant.tensor.TensorFactory;
 import ai.djl.batchinvariant.backend.cuda.CudaDevice;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
+import ai.djl.batchinvariant.config.EngineOptions;
+import ai.djl.batchinvariant.config.OptionsHolder;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
@@ -34,7 +36,7 @@ import jcuda.Pointer;
  * memory ({@code Device.gpu(i)}) and are released when their manager closes. Each manager carries the {@link EngineOptions} that attention blocks running under it
  * use; a sub-manager inherits its parent's options.
  */
-public class BiNDManager extends BaseNDManager implements TensorFactory {
+public class BiNDManager extends BaseNDManager implements TensorFactory, OptionsHolder {
 
     private static final BiNDManager SYSTEM_MANAGER = new SystemManager();
 
@@ -54,6 +56,7 @@ public class BiNDManager extends BaseNDManager implements TensorFactory {
      *
      * @return the options
      */
+    @Override
     public EngineOptions getOptions() {
         return options;
     }

@@ -3,14 +3,14 @@
  */
 package ai.djl.batchinvariant.nn;
 
+import ai.djl.Device;
 import ai.djl.batchinvariant.attention.AttentionOutput;
 import ai.djl.batchinvariant.attention.AttentionSpec;
 import ai.djl.batchinvariant.attention.BatchAttention;
 import ai.djl.batchinvariant.attention.BatchPlan;
 import ai.djl.batchinvariant.attention.SplitPolicy;
-import ai.djl.batchinvariant.engine.BiNDManager;
-import ai.djl.batchinvariant.engine.EngineOptions;
-import ai.djl.Device;
+import ai.djl.batchinvariant.config.EngineOptions;
+import ai.djl.batchinvariant.config.OptionsHolder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -166,17 +166,17 @@ public final class FusedAttentionBlock extends AbstractBlock {
             return queries.getDataType();
         }
         NDManager m = queries.getManager();
-        DataType t = m instanceof BiNDManager ? ((BiNDManager) m).getOptions().getDataType() : DataType.FLOAT32;
+        DataType t = m instanceof OptionsHolder ? ((OptionsHolder) m).getOptions().getDataType() : DataType.FLOAT32;
         return t == DataType.FLOAT16 ? DataType.FLOAT16 : DataType.BFLOAT16;
     }
 
     private AttentionSpec spec(NDManager manager, boolean isCausal, int headDim) {
         SplitPolicy policy = splitPolicy;
         if (policy == null) {
-            EngineOptions o = manager instanceof BiNDManager
-                    ? ((BiNDManager) manager).getOptions()
+            EngineOptions o = manager instanceof OptionsHolder
+                    ? ((OptionsHolder) manager).getOptions()
                     : EngineOptions.fromSystemProperties();
-            policy = o.splitPolicy();
+            policy = o.isSplitKvDisabled() ? SplitPolicy.disabled() : SplitPolicy.fixed(o.getFixedSplitSize());
         }
         AttentionSpec s = cachedSpec;
         if (s != null && s.isCausal() == isCausal && s.getSplitPolicy().toString().equals(policy.toString())) {

@@ -20,9 +20,7 @@ import ai.djl.ndarray.types.Shape;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
-
-/** The engine's SPI surface, options and memory lifecycle. */
+/** The engine's SPI surface and memory lifecycle (options: {@code config.EngineOptionsTest}). */
 class EngineTest {
 
     @Test
@@ -104,34 +102,6 @@ class EngineTest {
             assertTrue(e.getMessage().contains("fft"), e.getMessage());
             e = assertThrows(UnsupportedOperationException.class, () -> a.getNDArrayInternal().maxPool(new Shape(1), new Shape(1), new Shape(0), false));
             assertTrue(e.getMessage().contains("maxPool"), e.getMessage());
-        }
-    }
-
-    @Test
-    void optionsAreValidatedWithKeyValueAndAllowed() {
-        EngineOptions o = EngineOptions.parse(Map.of("fixed_split_size", "256", "disable_split_kv", "false",
-                "page_size", "8", "dtype", "bf16"));
-        assertEquals(256, o.getFixedSplitSize());
-        assertEquals(8, o.getPageSize());
-        assertEquals(DataType.BFLOAT16, o.getDataType());
-        assertEquals("FIXED(256)", o.splitPolicy().toString());
-        assertEquals("DISABLED", EngineOptions.parse(Map.of("disable_split_kv", "true")).splitPolicy().toString());
-        String[][] bad = {{"fixed_split_size", "100", "multiple of the KV tile"}, {"fixed_split_size", "x", "positive"},
-            {"disable_split_kv", "yes", "true or false"}, {"page_size", "0", "1 to 1024"}, {"dtype", "int8", "bfloat16"}};
-        for (String[] b : bad) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineOptions.parse(Map.of(b[0], b[1])));
-            assertTrue(e.getMessage().contains(b[0] + "=" + b[1]) && e.getMessage().contains(b[2]), e.getMessage());
-        }
-    }
-
-    @Test
-    void systemPropertyIsTheProcessDefault() {
-        System.setProperty("ai.djl.batchinvariant.fixed_split_size", "128");
-        try {
-            assertEquals(128, EngineOptions.fromSystemProperties().getFixedSplitSize());
-            assertEquals(512, EngineOptions.parse(Map.of("fixed_split_size", 512)).getFixedSplitSize());
-        } finally {
-            System.clearProperty("ai.djl.batchinvariant.fixed_split_size");
         }
     }
 }

@@ -37,6 +37,7 @@ public final class CudaRuntime {
             if (initialized) {
                 return;
             }
+            Throwable cause = null;
             try {
                 if (CudaRuntime.class.getResource(CudaDevice.KERNEL_DIR + "attention.fatbin") == null) {
                     reason = "this build carries no CUDA kernels (nvcc was absent when it was built)";
@@ -57,14 +58,37 @@ public final class CudaRuntime {
                 }
             } catch (Throwable t) {
                 // no libcuda, no JCuda natives for this platform, or a driver too old
-                reason = "the CUDA driver could not be loaded: " + t;
+                reason = "the CUDA driver could not be loaded: " + oneLine(t);
                 deviceCount = 0;
+                cause = t;
             }
-            if (reason != null) {
+            if (cause != null) {
+                logger.debug("CUDA backend unavailable: {}", reason, cause);
+            } else if (reason != null) {
                 logger.debug("CUDA backend unavailable: {}", reason);
             }
             initialized = true;
         }
+    }
+
+    /**
+     * Returns the most telling line of a driver-loading failure: JCuda's loader nests the stack
+     * traces of each attempt in its message, where the dynamic linker's line names what is missing.
+     */
+    static String oneLine(Throwable t) {
+        String msg = t.getMessage();
+        String name = t.getClass().getSimpleName();
+        if (msg == null || msg.isBlank()) {
+            return name;
+        }
+        String[] lines = msg.trim().split("\\R");
+        for (String line : lines) {
+            int at = line.indexOf("libcuda");
+            if (at >= 0) {
+                return line.substring(at).trim();
+            }
+        }
+        return name + ": " + lines[0].trim();
     }
 
     /**

@@ -1,0 +1,11 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+
+/**
+ * The CUDA backend, through JCuda's driver API: runtime and device discovery, per-device contexts,
+ * kernel modules (the fatbin resources of the kernels module) and allocation, attention launches,
+ * KV append and captured decode graphs. Where no driver, device or kernels exist it reports why
+ * and the engine runs on the CPU backend. Internal to the engine.
+ */
+package ai.djl.batchinvariant.backend.cuda;

@@ -1,0 +1,9 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+
+/**
+ * Compiled, tested usage examples; the README quotes {@link
+ * ai.djl.batchinvariant.examples.UsingIt} verbatim.
+ */
+package ai.djl.batchinvariant.examples;
