@@ -235,6 +235,7 @@ public final class AttentionSpec {
         private boolean causal;
         private PosEncoding posEncoding = PosEncoding.NONE;
         private float smScale = Float.NaN;
+        private boolean smScaleSet;
         private float logitsSoftCap;
         private int windowLeft = -1;
         private SplitPolicy splitPolicy = SplitPolicy.fixed(1024);
@@ -332,6 +333,7 @@ public final class AttentionSpec {
          */
         public Builder optSmScale(float smScale) {
             this.smScale = smScale;
+            this.smScaleSet = true;
             return this;
         }
 
@@ -388,7 +390,7 @@ public final class AttentionSpec {
             if (posEncoding == null) {
                 throw new IllegalArgumentException("pos_encoding must not be null");
             }
-            if (!(smScale > 0) && !Float.isNaN(smScale) || Float.isInfinite(smScale)) {
+            if (smScaleSet && (!(smScale > 0) || Float.isInfinite(smScale))) {
                 throw new IllegalArgumentException("sm_scale=" + smScale + " must be positive and finite");
             }
             if (!(logitsSoftCap >= 0) || Float.isInfinite(logitsSoftCap)) {
@@ -400,14 +402,18 @@ public final class AttentionSpec {
             if (splitPolicy == null) {
                 throw new IllegalArgumentException("split_policy must not be null");
             }
-            if (!(ropeTheta > 0) || !(ropeScale > 0)) {
+            if (!(ropeTheta > 0) || !(ropeScale > 0) || Double.isInfinite(ropeTheta) || Double.isInfinite(ropeScale)) {
                 throw new IllegalArgumentException(
-                        "rope_theta=" + ropeTheta + ", rope_scale=" + ropeScale + " must be positive");
+                        "rope_theta=" + ropeTheta + ", rope_scale=" + ropeScale + " must be positive and finite");
             }
-            if (llama3Factor < 0 || llama3Factor > 0 && !(llama3HighFreqFactor > llama3LowFreqFactor)) {
+            if (!(llama3Factor >= 0) || Double.isInfinite(llama3Factor)
+                    || llama3Factor > 0 && (!(llama3HighFreqFactor > llama3LowFreqFactor) || !(llama3LowFreqFactor > 0)
+                            || Double.isInfinite(llama3HighFreqFactor) || llama3OriginalMaxPosition < 1)) {
                 throw new IllegalArgumentException("llama3 rope scaling factor=" + llama3Factor
                         + ", low_freq_factor=" + llama3LowFreqFactor + ", high_freq_factor=" + llama3HighFreqFactor
-                        + " is invalid: factor >= 0 and high_freq_factor > low_freq_factor");
+                        + ", original_max_position=" + llama3OriginalMaxPosition
+                        + " is invalid: factor >= 0 and finite; with a factor, 0 < low_freq_factor < high_freq_factor"
+                        + " (finite) and original_max_position >= 1");
             }
             return new AttentionSpec(this);
         }

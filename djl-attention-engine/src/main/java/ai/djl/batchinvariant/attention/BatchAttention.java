@@ -120,6 +120,7 @@ public final class BatchAttention {
         if (cache == null) {
             throw new IllegalArgumentException("kv_cache must not be null");
         }
+        cache.checkOpen();
         if (cache.getNumKvHeads() != spec.getNumKvHeads() || cache.getHeadDim() != spec.getHeadDim()) {
             throw new IllegalArgumentException("kv_cache has num_kv_heads=" + cache.getNumKvHeads() + ", head_dim="
                     + cache.getHeadDim() + "; the spec needs " + spec.getNumKvHeads() + ", " + spec.getHeadDim());
@@ -144,6 +145,7 @@ public final class BatchAttention {
         if (cache == null) {
             throw new IllegalArgumentException("kv_cache must not be null");
         }
+        cache.checkOpen();
         Tensor k = checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(), cache.getDataType());
         Tensor v = checkArray("kv_cache values", cache.getValues(), cache.getValues().getShape(), cache.getDataType());
         if (!k.isOnDevice()) {

@@ -37,6 +37,7 @@ public final class DecodeGraph implements AutoCloseable {
         if (plan == null || plan.getSpec() != attention.getSpec()) {
             throw new IllegalArgumentException("plan must come from the BatchAttention that captured the graph");
         }
+        cache.checkOpen();
         cache.checkPages(plan);
         AttentionSpec spec = attention.getSpec();
         Tensor qb = BatchAttention.checkArray("q", q,

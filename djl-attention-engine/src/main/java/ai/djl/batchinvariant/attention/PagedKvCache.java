@@ -76,8 +76,26 @@ public final class PagedKvCache implements AutoCloseable {
         Shape s = layout == KvLayout.NHD
                 ? new Shape(numPages, pageSize, numKvHeads, headDim)
                 : new Shape(numPages, numKvHeads, pageSize, headDim);
+        long perPage = (long) pageSize * numKvHeads * headDim;
+        if (perPage > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a page of page_size=" + pageSize + " x num_kv_heads=" + numKvHeads
+                    + " x head_dim=" + headDim + " = " + perPage + " elements exceeds " + Integer.MAX_VALUE);
+        }
+        long elements = perPage * numPages;
+        if (elements > Integer.MAX_VALUE && !Device.Type.GPU.equals(manager.getDevice().getDeviceType())) {
+            throw new IllegalArgumentException("kv_cache of num_pages=" + numPages + " x page_size=" + pageSize
+                    + " x num_kv_heads=" + numKvHeads + " x head_dim=" + headDim + " = " + elements
+                    + " elements exceeds a host array's " + Integer.MAX_VALUE);
+        }
         NDArray k = manager.zeros(s, dataType);
-        NDArray v = manager.zeros(s, dataType);
+        NDArray v;
+        try {
+            v = manager.zeros(s, dataType);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // no half-made cache: the keys pool goes back before the error does
+            k.close();
+            throw e;
+        }
         return new PagedKvCache(k, v, numPages, pageSize, numKvHeads, headDim, layout);
     }
 
@@ -161,10 +179,10 @@ public final class PagedKvCache implements AutoCloseable {
      * @param head the KV head
      * @return the offset of the head vector
      */
-    public int offset(int page, int slot, int head) {
+    public long offset(int page, int slot, int head) {
         return layout == KvLayout.NHD
-                ? ((page * pageSize + slot) * numKvHeads + head) * headDim
-                : ((page * numKvHeads + head) * pageSize + slot) * headDim;
+                ? (((long) page * pageSize + slot) * numKvHeads + head) * headDim
+                : (((long) page * numKvHeads + head) * pageSize + slot) * headDim;
     }
 
     /**
@@ -183,6 +201,7 @@ public final class PagedKvCache implements AutoCloseable {
      */
     public void append(NDArray k, NDArray v, int[] appendIndptr, int[] kvIndptr, int[] kvIndices,
             int[] kvLastPageLen) {
+        checkOpen();
         AttentionSpec any = AttentionSpec.builder().setHeads(numKvHeads, numKvHeads).setHeadDim(64).build();
         BatchPlan plan = BatchPlan.paged(any, "append_indptr", appendIndptr, kvIndptr, kvIndices, kvLastPageLen, pageSize);
         checkPages(plan);
@@ -261,11 +280,23 @@ public final class PagedKvCache implements AutoCloseable {
         NDArray host = a.toDevice(Device.cpu(), false);
         try {
             Tensor t = ((TensorArray) host).tensor();
-            return HostData.getFloat(t.hostData(), t.getDataType(), offset(page, slot, head) + d);
+            return HostData.getFloat(t.hostData(), t.getDataType(), (int) offset(page, slot, head) + d);
         } finally {
             if (host != a) {
                 host.close();
             }
+        }
+    }
+
+    /**
+     * Checks that the cache and its pools are still open (closing the cache or its manager closes
+     * the pools).
+     *
+     * @throws IllegalArgumentException naming kv_cache otherwise
+     */
+    void checkOpen() {
+        if (keys.isReleased() || values.isReleased()) {
+            throw new IllegalArgumentException("kv_cache has been closed (by close() or by closing its NDManager)");
         }
     }
 
