@@ -13,6 +13,7 @@ import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.backend.cuda.CudaOps;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
+import ai.djl.batchinvariant.tensor.DeviceBuffer;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.ndarray.NDArray;
@@ -49,19 +50,14 @@ import jcuda.Pointer;
 public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     private BiNDManager manager;
-    private Shape shape;
-    private DataType dataType;
-    private Object data;
+    private Tensor tensor;
     private String name;
     private final String uid;
     private volatile boolean closed;
-    private int version;
 
-    BiNDArray(BiNDManager manager, Shape shape, DataType dataType, Object data) {
+    BiNDArray(BiNDManager manager, Tensor tensor) {
         this.manager = manager;
-        this.shape = shape;
-        this.dataType = dataType;
-        this.data = data;
+        this.tensor = tensor;
         this.uid = UUID.randomUUID().toString();
         manager.attachInternal(uid, this);
     }
@@ -76,21 +72,27 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
      */
     public Object data() {
         checkOpen();
-        if (data instanceof DeviceMemory) {
+        if (tensor.isOnDevice()) {
             throw new UnsupportedOperationException("BatchInvariant engine does not support NDArray."
                     + publicOperation() + "() on " + getDevice() + ": this build runs it on the CPU only;"
                     + " move the array with toDevice(Device.cpu(), false)");
         }
-        return data;
+        return tensor.hostData();
     }
 
     /** {@inheritDoc} */
     @Override
     public Tensor tensor() {
         checkOpen();
-        return data instanceof DeviceMemory
-                ? Tensor.device(shape, dataType, (DeviceMemory) data)
-                : Tensor.host(shape, dataType, data);
+        return tensor;
+    }
+
+    private Shape shape() {
+        return tensor.getShape();
+    }
+
+    private DataType dataType() {
+        return tensor.getDataType();
     }
 
     private void checkOpen() {
@@ -121,7 +123,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
      * @return true on a GPU
      */
     public boolean isOnGpu() {
-        return data instanceof DeviceMemory;
+        return tensor.isOnDevice();
     }
 
     /**
@@ -132,20 +134,20 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
      */
     public DeviceMemory deviceMemory() {
         checkOpen();
-        if (!(data instanceof DeviceMemory)) {
+        if (!tensor.isOnDevice()) {
             throw new IllegalStateException("NDArray " + uid + " is on " + getDevice() + ", not a GPU");
         }
-        return (DeviceMemory) data;
+        return (DeviceMemory) tensor.deviceBuffer();
     }
 
-    /** Storage for a view: the same host array, or another reference to the device memory. */
-    private Object shareData() {
+    /** A view of the storage with another shape() (same host array, or another device reference). */
+    private BiNDArray view(Shape s) {
         checkOpen();
-        return data instanceof DeviceMemory ? ((DeviceMemory) data).retain() : data;
+        return new BiNDArray(manager, tensor.view(s));
     }
 
     long byteSize() {
-        return shape.size() * dataType.getNumOfBytes();
+        return tensor.byteSize();
     }
 
     /**
@@ -155,7 +157,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
      * @return the values
      */
     public float[] floats() {
-        return HostData.toFloats(data(), dataType, size32());
+        return HostData.toFloats(data(), dataType(), size32());
     }
 
     /**
@@ -165,20 +167,20 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
      * @return the version
      */
     public int version() {
-        return version;
+        return tensor.version();
     }
 
     /** Records an in-place write made through the storage. */
     void touch() {
-        version++;
+        tensor.touch();
     }
 
     int size32() {
-        return Math.toIntExact(shape.size());
+        return tensor.size32();
     }
 
     private BiNDArray make(Shape s, DataType t, Object d) {
-        return new BiNDArray(manager, s, t, d);
+        return new BiNDArray(manager, Tensor.host(s, t, d));
     }
 
     /**
@@ -191,7 +193,21 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
      * @return the array
      */
     static BiNDArray of(BiNDManager manager, Shape shape, DataType type, Object data) {
-        return new BiNDArray(manager, shape, type, data);
+        Tensor t = data instanceof DeviceBuffer
+                ? Tensor.device(shape, type, (DeviceBuffer) data)
+                : Tensor.host(shape, type, data);
+        return new BiNDArray(manager, t);
+    }
+
+    /**
+     * Wraps a tensor; the array takes it over.
+     *
+     * @param manager the manager
+     * @param tensor the storage
+     * @return the array
+     */
+    static BiNDArray of(BiNDManager manager, Tensor tensor) {
+        return new BiNDArray(manager, tensor);
     }
 
     private BiNDArray fromFloats(Shape s, float[] values, DataType type) {
@@ -208,12 +224,12 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     }
 
     private void overwrite(DataType t, Object d) {
-        if (t != dataType) {
-            d = HostData.fromFloats(HostData.toFloats(d, t, size32()), dataType);
+        if (t != dataType()) {
+            d = HostData.fromFloats(HostData.toFloats(d, t, size32()), dataType());
         }
         Object own = data();
         System.arraycopy(d, 0, own, 0, size32());
-        version++;
+        tensor.touch();
     }
 
     /** {@inheritDoc} */
@@ -244,7 +260,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public DataType getDataType() {
         checkOpen();
-        return dataType;
+        return dataType();
     }
 
     /** {@inheritDoc} */
@@ -257,7 +273,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public Shape getShape() {
         checkOpen();
-        return shape;
+        return shape();
     }
 
     /** {@inheritDoc} */
@@ -302,10 +318,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         if (!closed) {
             closed = true;
             manager.detachInternal(uid);
-            if (data instanceof DeviceMemory) {
-                ((DeviceMemory) data).release();
-            }
-            data = null;
+            tensor.close();
         }
     }
 
@@ -313,14 +326,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public void intern(NDArray replaced) {
         BiNDArray o = ours(replaced);
-        Object shared = o.shareData();
-        if (data instanceof DeviceMemory) {
-            ((DeviceMemory) data).release();
-        }
-        this.shape = o.shape;
-        this.dataType = o.dataType;
-        this.data = shared;
-        version++;
+        Tensor shared = o.tensor().view(o.tensor.getShape());
+        tensor.close();
+        tensor = shared;
     }
 
     /** {@inheritDoc} */
@@ -354,34 +362,34 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public ByteBuffer toByteBuffer(boolean tryDirect) {
         checkOpen();
-        if (data instanceof DeviceMemory) {
+        if (tensor.isOnDevice()) {
             ByteBuffer bb = manager.allocateDirect(Math.toIntExact(byteSize()));
-            DeviceMemory mem = (DeviceMemory) data;
+            DeviceMemory mem = deviceMemory();
             mem.getDevice().download(Pointer.to(bb), mem.getPointer(), byteSize());
             return bb;
         }
-        return HostData.toByteBuffer(data(), dataType, size32());
+        return HostData.toByteBuffer(data(), dataType(), size32());
     }
 
     /** {@inheritDoc} */
     @Override
     public void set(Buffer buffer) {
         checkOpen();
-        if (data instanceof DeviceMemory) {
-            BiNDArray host = BiNDManager.getSystemManager().create(buffer, shape, dataType);
+        if (tensor.isOnDevice()) {
+            BiNDArray host = BiNDManager.getSystemManager().create(buffer, shape(), dataType());
             ByteBuffer bb = host.toByteBuffer();
-            DeviceMemory mem = (DeviceMemory) data;
+            DeviceMemory mem = deviceMemory();
             mem.getDevice().upload(mem.getPointer(), Pointer.to(bb), byteSize());
             host.close();
-            version++;
+            tensor.touch();
             return;
         }
         int n = size32();
-        BiNDArray src = manager.create(buffer, shape, dataType);
+        BiNDArray src = manager.create(buffer, shape(), dataType());
         if (src.size32() != n) {
             throw new IllegalArgumentException("buffer holds " + src.size32() + " elements, array " + n);
         }
-        overwrite(dataType, src.data());
+        overwrite(dataType(), src.data());
         src.close();
     }
 
@@ -401,14 +409,14 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray duplicate() {
         checkOpen();
-        if (data instanceof DeviceMemory) {
+        if (tensor.isOnDevice()) {
             BiNDArray out = manager.copyOf(this);
             out.setName(name);
             return out;
         }
-        Object copy = HostData.allocate(dataType, size32());
+        Object copy = HostData.allocate(dataType(), size32());
         System.arraycopy(data(), 0, copy, 0, size32());
-        BiNDArray out = make(shape, dataType, copy);
+        BiNDArray out = make(shape(), dataType(), copy);
         out.setName(name);
         return out;
     }
@@ -416,26 +424,26 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray toType(DataType type, boolean copy) {
-        if (type == dataType) {
+        if (type == dataType()) {
             return copy ? duplicate() : this;
         }
-        if (isOnGpu() && CudaOps.canCast(dataType, type)) {
+        if (isOnGpu() && CudaOps.canCast(dataType(), type)) {
             return manager.wrapTensor(CudaOps.cast(tensor(), type));
         }
         int n = size32();
         Object out = HostData.allocate(type, n);
         Object src = data();
-        boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType);
+        boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType());
         for (int i = 0; i < n; i++) {
             if (exactLong) {
-                HostData.setLong(out, type, i, HostData.getLong(src, dataType, i));
+                HostData.setLong(out, type, i, HostData.getLong(src, dataType(), i));
             } else if (type == DataType.FLOAT64 || !HostData.isFloating(type)) {
-                HostData.setDouble(out, type, i, HostData.getDouble(src, dataType, i));
+                HostData.setDouble(out, type, i, HostData.getDouble(src, dataType(), i));
             } else {
-                HostData.setFloat(out, type, i, HostData.getFloat(src, dataType, i));
+                HostData.setFloat(out, type, i, HostData.getFloat(src, dataType(), i));
             }
         }
-        return make(shape, type, out);
+        return make(shape(), type, out);
     }
 
     /** {@inheritDoc} */
@@ -444,7 +452,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         double v = number.doubleValue();
         int n = size32();
         for (int i = 0; i < n; i++) {
-            if (HostData.getDouble(data(), dataType, i) != v) {
+            if (HostData.getDouble(data(), dataType(), i) != v) {
                 return false;
             }
         }
@@ -454,7 +462,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public boolean contentEquals(NDArray other) {
-        if (other == null || !shape.equals(other.getShape()) || dataType != other.getDataType()) {
+        if (other == null || !shape().equals(other.getShape()) || dataType() != other.getDataType()) {
             return false;
         }
         return toByteBuffer().equals(other.toByteBuffer());
@@ -484,7 +492,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     // ---------------------------------------------------------------- element-wise
 
     private BiNDArray scalar(Number n) {
-        DataType t = dataType;
+        DataType t = dataType();
         boolean integral =
                 n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
                         || (n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue()));
@@ -500,17 +508,17 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         } else {
             HostData.setLong(d, t, 0, n.longValue());
         }
-        return new BiNDArray(manager, new Shape(), t, d);
+        return make(new Shape(), t, d);
     }
 
     private BiNDArray binary(NDArray other, Binary op) {
         BiNDArray o = ours(other);
         Shape out = Strided.broadcast(getShape(), o.getShape());
-        DataType compute = Elementwise.promote(dataType, o.dataType);
+        DataType compute = Elementwise.promote(dataType(), o.dataType());
         if (op.isBoolean() && op.ordinal() >= Binary.AND.ordinal()) {
             compute = DataType.FLOAT64;
         }
-        Object d = Elementwise.binary(data(), dataType, shape, o.data(), o.dataType, o.shape, op, compute, out);
+        Object d = Elementwise.binary(data(), dataType(), shape(), o.data(), o.dataType(), o.shape(), op, compute, out);
         return make(out, op.isBoolean() ? DataType.BOOLEAN : compute, d);
     }
 
@@ -524,18 +532,18 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     }
 
     private BiNDArray inPlace(BiNDArray result) {
-        if (!result.getShape().equals(shape)) {
+        if (!result.getShape().equals(shape())) {
             throw new IllegalArgumentException(
-                    "in-place result shape " + result.getShape() + " does not match " + shape);
+                    "in-place result shape() " + result.getShape() + " does not match " + shape());
         }
-        overwrite(result.dataType, result.data());
+        overwrite(result.dataType(), result.data());
         result.close();
         return this;
     }
 
     BiNDArray unary(Unary op) {
-        Elementwise.Result r = Elementwise.unary(data(), dataType, size32(), op);
-        return make(shape, r.type(), r.data());
+        Elementwise.Result r = Elementwise.unary(data(), dataType(), size32(), op);
+        return make(shape(), r.type(), r.data());
     }
 
     @Override public NDArray add(Number n) { return binary(n, Binary.ADD); }
@@ -624,26 +632,26 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
      * values, so each output element reduces one contiguous segment, in index order.
      */
     private int[] reduceLayout(int[] axes, long[] keptDims, boolean[] reduced) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         List<Integer> order = new ArrayList<>();
         int k = 0;
         for (int i = 0; i < rank; i++) {
             if (!reduced[i]) {
                 order.add(i);
-                keptDims[k++] = shape.get(i);
+                keptDims[k++] = shape().get(i);
             }
         }
         for (int a : axes) {
             order.add(a);
         }
         int[] perm = order.stream().mapToInt(Integer::intValue).toArray();
-        return Strided.permutation(shape, perm);
+        return Strided.permutation(shape(), perm);
     }
 
     private enum Reduce { SUM, MEAN, MAX, MIN, PROD }
 
     private BiNDArray reduce(int[] axesIn, boolean keepDims, Reduce kind) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int[] axes = axesIn == null ? allAxes(rank) : normaliseAxes(axesIn, rank);
         boolean[] reduced = new boolean[rank];
         for (int a : axes) {
@@ -653,7 +661,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         int[] offs = reduceLayout(axes, kept, reduced);
         int outN = (int) new Shape(kept).size();
         int seg = outN == 0 ? 0 : offs.length / Math.max(outN, 1);
-        DataType outType = dataType;
+        DataType outType = dataType();
         if (kind == Reduce.MEAN && !HostData.isFloating(outType)) {
             outType = DataType.FLOAT32;
         } else if ((kind == Reduce.SUM || kind == Reduce.PROD)
@@ -662,14 +670,14 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         }
         Object out = HostData.allocate(outType, outN);
         Object src = data();
-        boolean floating = HostData.isFloating(dataType);
+        boolean floating = HostData.isFloating(dataType());
         for (int o = 0; o < outN; o++) {
             int base = o * seg;
-            if (floating && dataType != DataType.FLOAT64) {
+            if (floating && dataType() != DataType.FLOAT64) {
                 float acc = kind == Reduce.MAX ? Float.NEGATIVE_INFINITY
                         : kind == Reduce.MIN ? Float.POSITIVE_INFINITY : kind == Reduce.PROD ? 1f : 0f;
                 for (int i = 0; i < seg; i++) {
-                    float v = HostData.getFloat(src, dataType, offs[base + i]);
+                    float v = HostData.getFloat(src, dataType(), offs[base + i]);
                     switch (kind) {
                         case MAX: acc = Float.isNaN(v) ? v : Math.max(acc, v); break;
                         case MIN: acc = Float.isNaN(v) ? v : Math.min(acc, v); break;
@@ -685,7 +693,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
                 double acc = kind == Reduce.MAX ? Double.NEGATIVE_INFINITY
                         : kind == Reduce.MIN ? Double.POSITIVE_INFINITY : kind == Reduce.PROD ? 1 : 0;
                 for (int i = 0; i < seg; i++) {
-                    double v = HostData.getDouble(src, dataType, offs[base + i]);
+                    double v = HostData.getDouble(src, dataType(), offs[base + i]);
                     switch (kind) {
                         case MAX: acc = Math.max(acc, v); break;
                         case MIN: acc = Math.min(acc, v); break;
@@ -701,7 +709,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
                 long acc = kind == Reduce.MAX ? Long.MIN_VALUE
                         : kind == Reduce.MIN ? Long.MAX_VALUE : kind == Reduce.PROD ? 1 : 0;
                 for (int i = 0; i < seg; i++) {
-                    long v = HostData.getLong(src, dataType, offs[base + i]);
+                    long v = HostData.getLong(src, dataType(), offs[base + i]);
                     switch (kind) {
                         case MAX: acc = Math.max(acc, v); break;
                         case MIN: acc = Math.min(acc, v); break;
@@ -713,13 +721,13 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
             }
         }
         if ((kind == Reduce.MAX || kind == Reduce.MIN) && seg == 0) {
-            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape);
+            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape());
         }
         return make(keepDims ? keptShape(reduced) : new Shape(kept), outType, out);
     }
 
     private Shape keptShape(boolean[] reduced) {
-        long[] dims = shape.getShape().clone();
+        long[] dims = shape().getShape().clone();
         for (int i = 0; i < dims.length; i++) {
             if (reduced[i]) {
                 dims[i] = 1;
@@ -758,24 +766,24 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     private BiNDArray argExtreme(Integer axisIn, boolean max) {
         BiNDArray src = axisIn == null ? (BiNDArray) flatten() : this;
-        int rank = src.shape.dimension();
+        int rank = src.shape().dimension();
         int axis = axisIn == null ? 0 : Strided.axis(axisIn, rank);
-        if (src.shape.get(axis) == 0) {
-            throw new IllegalArgumentException("cannot take argMax/argMin over an empty axis of " + shape);
+        if (src.shape().get(axis) == 0) {
+            throw new IllegalArgumentException("cannot take argMax/argMin over an empty axis of " + shape());
         }
         boolean[] reduced = new boolean[rank];
         reduced[axis] = true;
         long[] kept = new long[rank - 1];
         int[] offs = src.reduceLayout(new int[] {axis}, kept, reduced);
-        int seg = (int) src.shape.get(axis);
+        int seg = (int) src.shape().get(axis);
         int outN = seg == 0 ? 0 : offs.length / seg;
         long[] out = new long[outN];
         Object d = src.data();
         for (int o = 0; o < outN; o++) {
             int best = 0;
-            double bv = HostData.getDouble(d, dataType, offs[o * seg]);
+            double bv = HostData.getDouble(d, dataType(), offs[o * seg]);
             for (int i = 1; i < seg; i++) {
-                double v = HostData.getDouble(d, dataType, offs[o * seg + i]);
+                double v = HostData.getDouble(d, dataType(), offs[o * seg + i]);
                 if (max ? v > bv : v < bv) {
                     bv = v;
                     best = i;
@@ -794,17 +802,17 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDList topK(int k, int axisIn, boolean largest, boolean sorted) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int axis = Strided.axis(axisIn, rank);
-        int seg = (int) shape.get(axis);
+        int seg = (int) shape().get(axis);
         if (k < 0 || k > seg) {
             throw new IllegalArgumentException("k " + k + " is outside [0, " + seg + "] for axis " + axisIn);
         }
         int[] perm = moveLast(rank, axis);
-        int[] offs = Strided.permutation(shape, perm);
+        int[] offs = Strided.permutation(shape(), perm);
         int outer = seg == 0 ? 0 : offs.length / seg;
         Object d = data();
-        Object vals = HostData.allocate(dataType, outer * k);
+        Object vals = HostData.allocate(dataType(), outer * k);
         long[] idx = new long[outer * k];
         Integer[] order = new Integer[seg];
         for (int o = 0; o < outer; o++) {
@@ -814,7 +822,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
             }
             double[] v = new double[seg];
             for (int i = 0; i < seg; i++) {
-                v[i] = HostData.getDouble(d, dataType, offs[base + i]);
+                v[i] = HostData.getDouble(d, dataType(), offs[base + i]);
             }
             // ties keep the lower index first, so the result is a function of the row alone
             Arrays.sort(order, (x, y) -> {
@@ -823,16 +831,16 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
             });
             for (int j = 0; j < k; j++) {
                 idx[o * k + j] = order[j];
-                HostData.setDouble(vals, dataType, o * k + j, v[order[j]]);
+                HostData.setDouble(vals, dataType(), o * k + j, v[order[j]]);
             }
         }
         long[] permDims = new long[rank];
         for (int i = 0; i < rank; i++) {
-            permDims[i] = shape.get(perm[i]);
+            permDims[i] = shape().get(perm[i]);
         }
         permDims[rank - 1] = k;
         int[] back = inverse(perm);
-        BiNDArray v = make(new Shape(permDims), dataType, vals);
+        BiNDArray v = make(new Shape(permDims), dataType(), vals);
         BiNDArray ix = make(new Shape(permDims), DataType.INT64, idx);
         BiNDArray vOut = (BiNDArray) v.transpose(back);
         BiNDArray iOut = (BiNDArray) ix.transpose(back);
@@ -874,14 +882,14 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     }
 
     private NDArray softmaxImpl(int axisIn, boolean log) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int axis = Strided.axis(axisIn, rank);
-        int n = (int) shape.get(axis);
-        DataType outType = HostData.isFloating(dataType) ? dataType : DataType.FLOAT32;
+        int n = (int) shape().get(axis);
+        DataType outType = HostData.isFloating(dataType()) ? dataType() : DataType.FLOAT32;
         if (axis == rank - 1) {
             float[] x = floats().clone();
             CpuMath.softmaxRows(x, n == 0 ? 0 : x.length / n, n, log);
-            return fromFloats(shape, x, outType);
+            return fromFloats(shape(), x, outType);
         }
         int[] perm = moveLast(rank, axis);
         BiNDArray moved = (BiNDArray) transpose(perm);
@@ -895,13 +903,13 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray cumSum(int axisIn) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int axis = Strided.axis(axisIn, rank);
         int[] perm = moveLast(rank, axis);
         BiNDArray moved = (BiNDArray) transpose(perm);
-        int n = (int) shape.get(axis);
+        int n = (int) shape().get(axis);
         Object d = moved.data();
-        DataType t = dataType;
+        DataType t = dataType();
         Object out = HostData.allocate(t, moved.size32());
         for (int r = 0; n > 0 && r < moved.size32() / n; r++) {
             double acc = 0;
@@ -917,7 +925,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
                 }
             }
         }
-        BiNDArray res = make(moved.shape, t, out);
+        BiNDArray res = make(moved.shape(), t, out);
         NDArray back = res.transpose(inverse(perm));
         moved.close();
         res.close();
@@ -950,60 +958,60 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
             }
         }
         if (infer >= 0) {
-            if (known == 0 || shape.size() % known != 0) {
-                throw new IllegalArgumentException("cannot reshape " + shape + " to " + target);
+            if (known == 0 || shape().size() % known != 0) {
+                throw new IllegalArgumentException("cannot reshape " + shape() + " to " + target);
             }
-            dims[infer] = shape.size() / known;
+            dims[infer] = shape().size() / known;
         }
         Shape s = new Shape(dims);
-        if (s.size() != shape.size()) {
-            throw new IllegalArgumentException("cannot reshape " + shape + " to " + target);
+        if (s.size() != shape().size()) {
+            throw new IllegalArgumentException("cannot reshape " + shape() + " to " + target);
         }
-        return make(s, dataType, shareData());
+        return view(s);
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray expandDims(int axisIn) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int axis = axisIn < 0 ? axisIn + rank + 1 : axisIn;
         if (axis < 0 || axis > rank) {
             throw new IllegalArgumentException("axis " + axisIn + " is out of range for expandDims of rank " + rank);
         }
         long[] dims = new long[rank + 1];
         for (int i = 0, j = 0; i <= rank; i++) {
-            dims[i] = i == axis ? 1 : shape.get(j++);
+            dims[i] = i == axis ? 1 : shape().get(j++);
         }
-        return make(new Shape(dims), dataType, shareData());
+        return view(new Shape(dims));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray squeeze(int[] axesIn) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         boolean[] drop = new boolean[rank];
         for (int a : axesIn) {
             int ax = Strided.axis(a, rank);
-            if (shape.get(ax) != 1) {
-                throw new IllegalArgumentException("cannot squeeze axis " + a + " of size " + shape.get(ax));
+            if (shape().get(ax) != 1) {
+                throw new IllegalArgumentException("cannot squeeze axis " + a + " of size " + shape().get(ax));
             }
             drop[ax] = true;
         }
         List<Long> dims = new ArrayList<>();
         for (int i = 0; i < rank; i++) {
             if (!drop[i]) {
-                dims.add(shape.get(i));
+                dims.add(shape().get(i));
             }
         }
-        return make(new Shape(dims), dataType, shareData());
+        return view(new Shape(dims));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray squeeze() {
         List<Integer> ones = new ArrayList<>();
-        for (int i = 0; i < shape.dimension(); i++) {
-            if (shape.get(i) == 1) {
+        for (int i = 0; i < shape().dimension(); i++) {
+            if (shape().get(i) == 1) {
                 ones.add(i);
             }
         }
@@ -1013,26 +1021,26 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray flatten() {
-        return reshape(new Shape(shape.size()));
+        return reshape(new Shape(shape().size()));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray flatten(int startDim, int endDim) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int s = Strided.axis(startDim, rank);
         int e = Strided.axis(endDim, rank);
         List<Long> dims = new ArrayList<>();
         for (int i = 0; i < s; i++) {
-            dims.add(shape.get(i));
+            dims.add(shape().get(i));
         }
         long m = 1;
         for (int i = s; i <= e; i++) {
-            m *= shape.get(i);
+            m *= shape().get(i);
         }
         dims.add(m);
         for (int i = e + 1; i < rank; i++) {
-            dims.add(shape.get(i));
+            dims.add(shape().get(i));
         }
         return reshape(new Shape(dims));
     }
@@ -1040,7 +1048,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray transpose() {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int[] axes = new int[rank];
         for (int i = 0; i < rank; i++) {
             axes[i] = rank - 1 - i;
@@ -1051,19 +1059,19 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray transpose(int... axesIn) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int[] axes = Strided.permutationAxes(axesIn, rank);
         long[] dims = new long[rank];
         for (int i = 0; i < rank; i++) {
-            dims[i] = shape.get(axes[i]);
+            dims[i] = shape().get(axes[i]);
         }
-        return gatherOffsets(new Shape(dims), Strided.permutation(shape, axes));
+        return gatherOffsets(new Shape(dims), Strided.permutation(shape(), axes));
     }
 
     BiNDArray gatherOffsets(Shape outShape, int[] offs) {
         Object src = data();
-        Object out = HostData.allocate(dataType, offs.length);
-        if (dataType == DataType.FLOAT32) {
+        Object out = HostData.allocate(dataType(), offs.length);
+        if (dataType() == DataType.FLOAT32) {
             float[] s = (float[]) src;
             float[] o = (float[]) out;
             for (int i = 0; i < offs.length; i++) {
@@ -1074,11 +1082,11 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
                 copyElement(src, offs[i], out, i);
             }
         }
-        return make(outShape, dataType, out);
+        return make(outShape, dataType(), out);
     }
 
     private void copyElement(Object src, int from, Object dst, int to) {
-        switch (dataType) {
+        switch (dataType()) {
             case FLOAT32: ((float[]) dst)[to] = ((float[]) src)[from]; break;
             case FLOAT64: ((double[]) dst)[to] = ((double[]) src)[from]; break;
             case FLOAT16:
@@ -1092,22 +1100,22 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray broadcast(Shape target) {
-        Shape b = Strided.broadcast(shape, target);
+        Shape b = Strided.broadcast(shape(), target);
         if (!b.equals(target)) {
-            throw new IllegalArgumentException("cannot broadcast " + shape + " to " + target);
+            throw new IllegalArgumentException("cannot broadcast " + shape() + " to " + target);
         }
-        return gatherOffsets(target, Strided.offsets(target, Strided.broadcastStrides(shape, target), 0));
+        return gatherOffsets(target, Strided.offsets(target, Strided.broadcastStrides(shape(), target), 0));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray repeat(int axisIn, long repeats) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int axis = Strided.axis(axisIn, rank);
-        long[] dims = shape.getShape().clone();
+        long[] dims = shape().getShape().clone();
         dims[axis] *= repeats;
         Shape out = new Shape(dims);
-        return gatherOffsets(out, mappedOffsets(dims, Strided.strides(shape.getShape()),
+        return gatherOffsets(out, mappedOffsets(dims, Strided.strides(shape().getShape()),
                 (d, i) -> d == axis ? (int) (i / repeats) : i));
     }
 
@@ -1143,7 +1151,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray repeat(long repeats) {
         NDArray cur = this;
-        for (int a = 0; a < shape.dimension(); a++) {
+        for (int a = 0; a < shape().dimension(); a++) {
             NDArray next = cur.repeat(a, repeats);
             if (cur != this) {
                 cur.close();
@@ -1170,9 +1178,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray repeat(Shape desired) {
-        long[] r = new long[shape.dimension()];
+        long[] r = new long[shape().dimension()];
         for (int i = 0; i < r.length; i++) {
-            r[i] = desired.get(i) / shape.get(i);
+            r[i] = desired.get(i) / shape().get(i);
         }
         return repeat(r);
     }
@@ -1180,12 +1188,12 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray tile(long[] repeats) {
-        int rank = Math.max(repeats.length, shape.dimension());
+        int rank = Math.max(repeats.length, shape().dimension());
         long[] src = new long[rank];
         long[] dims = new long[rank];
         for (int i = 0; i < rank; i++) {
-            int j = i - (rank - shape.dimension());
-            src[i] = j < 0 ? 1 : shape.get(j);
+            int j = i - (rank - shape().dimension());
+            src[i] = j < 0 ? 1 : shape().get(j);
             int k = i - (rank - repeats.length);
             dims[i] = src[i] * (k < 0 ? 1 : repeats[k]);
         }
@@ -1195,7 +1203,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray tile(long repeats) {
-        long[] r = new long[Math.max(1, shape.dimension())];
+        long[] r = new long[Math.max(1, shape().dimension())];
         Arrays.fill(r, repeats);
         return tile(r);
     }
@@ -1203,9 +1211,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray tile(int axis, long repeats) {
-        long[] r = new long[shape.dimension()];
+        long[] r = new long[shape().dimension()];
         Arrays.fill(r, 1);
-        r[Strided.axis(axis, shape.dimension())] = repeats;
+        r[Strided.axis(axis, shape().dimension())] = repeats;
         return tile(r);
     }
 
@@ -1214,8 +1222,8 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     public NDArray tile(Shape desired) {
         long[] r = new long[desired.dimension()];
         for (int i = 0; i < r.length; i++) {
-            int j = i - (r.length - shape.dimension());
-            r[i] = desired.get(i) / (j < 0 ? 1 : shape.get(j));
+            int j = i - (r.length - shape().dimension());
+            r[i] = desired.get(i) / (j < 0 ? 1 : shape().get(j));
         }
         return tile(r);
     }
@@ -1223,8 +1231,8 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDList split(long[] indices, int axisIn) {
-        int axis = Strided.axis(axisIn, shape.dimension());
-        long len = shape.get(axis);
+        int axis = Strided.axis(axisIn, shape().dimension());
+        long len = shape().get(axis);
         NDList out = new NDList();
         long start = 0;
         for (int i = 0; i <= indices.length; i++) {
@@ -1236,10 +1244,10 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     }
 
     BiNDArray sliceAxis(int axis, long start, long end) {
-        long[] dims = shape.getShape().clone();
+        long[] dims = shape().getShape().clone();
         dims[axis] = Math.max(0, end - start);
         Shape out = new Shape(dims);
-        int[] st = Strided.strides(shape.getShape());
+        int[] st = Strided.strides(shape().getShape());
         return gatherOffsets(out, Strided.offsets(out, st, (int) start * st[axis]));
     }
 
@@ -1249,8 +1257,8 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray matMul(NDArray other) {
         BiNDArray b = ours(other);
-        Shape as = shape;
-        Shape bs = b.shape;
+        Shape as = shape();
+        Shape bs = b.shape();
         if (as.dimension() == 0 || bs.dimension() == 0) {
             throw new IllegalArgumentException("matMul needs arrays of rank >= 1, got " + as + " and " + bs);
         }
@@ -1287,7 +1295,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         if (!bVec) {
             dims.add((long) n);
         }
-        DataType t = Elementwise.promote(dataType, b.dataType);
+        DataType t = Elementwise.promote(dataType(), b.dataType());
         if (!HostData.isFloating(t)) {
             t = DataType.FLOAT32;
         }
@@ -1310,10 +1318,10 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray gather(NDArray index, int axisIn) {
         BiNDArray idx = ours(index);
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int axis = Strided.axis(axisIn, rank);
-        Shape out = idx.shape;
-        int[] st = Strided.strides(shape.getShape());
+        Shape out = idx.shape();
+        int[] st = Strided.strides(shape().getShape());
         int[] ost = Strided.strides(out.getShape());
         int n = (int) out.size();
         int[] offs = new int[n];
@@ -1324,7 +1332,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
                 int c = rem / ost[d];
                 rem %= ost[d];
                 if (d == axis) {
-                    c = checkIndex(idx.getIndex(i), shape.get(axis), "index");
+                    c = checkIndex(idx.getIndex(i), shape().get(axis), "index");
                 }
                 off += c * st[d];
             }
@@ -1337,21 +1345,21 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray gatherNd(NDArray index) {
         BiNDArray idx = ours(index);
-        int m = (int) idx.shape.get(0);
-        if (m > shape.dimension()) {
+        int m = (int) idx.shape().get(0);
+        if (m > shape().dimension()) {
             throw new IllegalArgumentException(
-                    "gatherNd index shape " + idx.shape + " indexes more axes than " + shape + " has");
+                    "gatherNd index shape() " + idx.shape() + " indexes more axes than " + shape() + " has");
         }
-        Shape y = idx.shape.slice(1);
-        Shape rest = shape.slice(m);
+        Shape y = idx.shape().slice(1);
+        Shape rest = shape().slice(m);
         int ny = (int) y.size();
         int inner = (int) rest.size();
-        int[] st = Strided.strides(shape.getShape());
+        int[] st = Strided.strides(shape().getShape());
         int[] offs = new int[ny * inner];
         for (int j = 0; j < ny; j++) {
             int base = 0;
             for (int d = 0; d < m; d++) {
-                base += checkIndex(idx.getIndex(d * ny + j), shape.get(d), "index") * st[d];
+                base += checkIndex(idx.getIndex(d * ny + j), shape().get(d), "index") * st[d];
             }
             for (int r = 0; r < inner; r++) {
                 offs[j * inner + r] = base + r;
@@ -1361,7 +1369,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     }
 
     long getIndex(int i) {
-        return HostData.getLong(data(), dataType, i);
+        return HostData.getLong(data(), dataType(), i);
     }
 
     static int checkIndex(long v, long size, String what) {
@@ -1381,19 +1389,19 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         for (int i = 0; i < offs.length; i++) {
             offs[i] = checkIndex(idx.getIndex(i), n, "index");
         }
-        return gatherOffsets(idx.shape, offs);
+        return gatherOffsets(idx.shape(), offs);
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray booleanMask(NDArray index, int axisIn) {
         BiNDArray mask = ours(index);
-        int axis = Strided.axis(axisIn, shape.dimension());
-        if (axis != 0 || mask.shape.dimension() != 1 || mask.shape.get(0) != shape.get(0)) {
+        int axis = Strided.axis(axisIn, shape().dimension());
+        if (axis != 0 || mask.shape().dimension() != 1 || mask.shape().get(0) != shape().get(0)) {
             throw new IllegalArgumentException(
-                    "booleanMask supports a 1-D mask over axis 0; got mask " + mask.shape + " for " + shape);
+                    "booleanMask supports a 1-D mask over axis 0; got mask " + mask.shape() + " for " + shape());
         }
-        int inner = (int) shape.slice(1).size();
+        int inner = (int) shape().slice(1).size();
         List<Integer> rows = new ArrayList<>();
         for (int i = 0; i < mask.size32(); i++) {
             if (mask.getIndex(i) != 0) {
@@ -1406,7 +1414,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
                 offs[r * inner + j] = rows.get(r) * inner + j;
             }
         }
-        return gatherOffsets(new Shape(rows.size()).addAll(shape.slice(1)), offs);
+        return gatherOffsets(new Shape(rows.size()).addAll(shape().slice(1)), offs);
     }
 
     /** {@inheritDoc} */
@@ -1420,25 +1428,25 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
                 HostData.setDouble(out, type, i * depth + j, j == c ? onValue : offValue);
             }
         }
-        return make(shape.add(depth), type, out);
+        return make(shape().add(depth), type, out);
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray sequenceMask(NDArray sequenceLength, float value) {
         BiNDArray len = ours(sequenceLength);
-        if (shape.dimension() < 2) {
-            throw new IllegalArgumentException("sequenceMask needs rank >= 2, got " + shape);
+        if (shape().dimension() < 2) {
+            throw new IllegalArgumentException("sequenceMask needs rank >= 2, got " + shape());
         }
-        int b = (int) shape.get(0);
-        int t = (int) shape.get(1);
-        int inner = (int) shape.slice(2).size();
+        int b = (int) shape().get(0);
+        int t = (int) shape().get(1);
+        int inner = (int) shape().slice(2).size();
         BiNDArray out = (BiNDArray) duplicate();
         for (int i = 0; i < b; i++) {
             long l = len.getIndex(i);
             for (int j = (int) Math.max(0, l); j < t; j++) {
                 for (int r = 0; r < inner; r++) {
-                    HostData.setDouble(out.data, dataType, (i * t + j) * inner + r, value);
+                    HostData.setDouble(out.data(), dataType(), (i * t + j) * inner + r, value);
                 }
             }
         }
@@ -1455,7 +1463,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray norm(boolean keepDims) {
         NDArray sq = square();
-        NDArray s = sq.sum(allAxes(shape.dimension()), keepDims);
+        NDArray s = sq.sum(allAxes(shape().dimension()), keepDims);
         NDArray r = s.sqrt();
         sq.close();
         s.close();
@@ -1465,20 +1473,20 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray flip(int... axes) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         boolean[] f = new boolean[rank];
         for (int a : axes) {
             f[Strided.axis(a, rank)] = true;
         }
-        int[] st = Strided.strides(shape.getShape());
+        int[] st = Strided.strides(shape().getShape());
         int[] fst = new int[rank];
         int base = 0;
         for (int d = 0; d < rank; d++) {
             fst[d] = f[d] ? -st[d] : st[d];
             if (f[d]) {
-                base += (int) (shape.get(d) - 1) * st[d];
+                base += (int) (shape().get(d) - 1) * st[d];
             }
         }
-        return gatherOffsets(shape, Strided.offsets(shape, fst, base));
+        return gatherOffsets(shape(), Strided.offsets(shape(), fst, base));
     }
 }

@@ -24,8 +24,8 @@ import java.util.WeakHashMap;
 public class BiNDArrayEx extends UnsupportedNDArrayEx {
 
     /** Transposed weights of {@code linear}, reused while the weight array is unchanged. */
-    private static final Map<BiNDArray, float[]> TRANSPOSED = new WeakHashMap<>();
-    private static final Map<BiNDArray, Integer> TRANSPOSED_VERSION = new WeakHashMap<>();
+    private static final Map<ai.djl.batchinvariant.tensor.Tensor, float[]> TRANSPOSED = new WeakHashMap<>();
+    private static final Map<ai.djl.batchinvariant.tensor.Tensor, Integer> TRANSPOSED_VERSION = new WeakHashMap<>();
 
     private final BiNDArray array;
 
@@ -272,8 +272,8 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
 
     private static float[] transposed(BiNDArray w, int n, int k) {
         synchronized (TRANSPOSED) {
-            float[] cached = TRANSPOSED.get(w);
-            Integer v = TRANSPOSED_VERSION.get(w);
+            float[] cached = TRANSPOSED.get(w.tensor());
+            Integer v = TRANSPOSED_VERSION.get(w.tensor());
             if (cached != null && v != null && v == w.version()) {
                 return cached;
             }
@@ -286,8 +286,8 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
             }
         }
         synchronized (TRANSPOSED) {
-            TRANSPOSED.put(w, t);
-            TRANSPOSED_VERSION.put(w, w.version());
+            TRANSPOSED.put(w.tensor(), t);
+            TRANSPOSED_VERSION.put(w.tensor(), w.version());
         }
         return t;
     }

@@ -164,7 +164,7 @@ public class BiNDManager extends BaseNDManager implements TensorFactory {
 
     BiNDArray wrapTensor(Tensor t) {
         checkOpen();
-        return BiNDArray.of(this, t.getShape(), t.getDataType(), t.isOnDevice() ? t.deviceBuffer() : t.hostData());
+        return BiNDArray.of(this, t);
     }
 
     public BiNDArray wrapDevice(Shape shape, DataType type, DeviceMemory mem) {
