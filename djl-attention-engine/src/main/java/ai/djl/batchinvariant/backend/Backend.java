@@ -80,4 +80,11 @@ public interface Backend {
      * @return the family
      */
     AttentionOps attention();
+
+    /**
+     * Returns the element-wise family.
+     *
+     * @return the family
+     */
+    ElementwiseOps elementwise();
 }

@@ -5,9 +5,10 @@ package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.cpu.CpuMath;
-import ai.djl.batchinvariant.backend.cpu.Elementwise;
-import ai.djl.batchinvariant.backend.cpu.Elementwise.Binary;
-import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
+import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.UnaryOp;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.backend.cuda.CudaOps;
@@ -212,6 +213,21 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     private BiNDArray fromFloats(Shape s, float[] values, DataType type) {
         return make(s, type, HostData.fromFloats(values, type));
+    }
+
+    /** The backend serving this array's device: the one place the engine asks for compute. */
+    Backend backend() {
+        return Backends.of(getDevice());
+    }
+
+    /** Wraps a result of this array's backend as an array of this manager. */
+    BiNDArray wrap(Tensor t) {
+        return new BiNDArray(manager, t);
+    }
+
+    /** Another operand's storage, converted to this engine's array if needed. */
+    Tensor other(NDArray other) {
+        return ours(other).tensor();
     }
 
     private BiNDArray ours(NDArray other) {
@@ -511,18 +527,11 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         return make(new Shape(), t, d);
     }
 
-    private BiNDArray binary(NDArray other, Binary op) {
-        BiNDArray o = ours(other);
-        Shape out = Strided.broadcast(getShape(), o.getShape());
-        DataType compute = Elementwise.promote(dataType(), o.dataType());
-        if (op.isBoolean() && op.ordinal() >= Binary.AND.ordinal()) {
-            compute = DataType.FLOAT64;
-        }
-        Object d = Elementwise.binary(data(), dataType(), shape(), o.data(), o.dataType(), o.shape(), op, compute, out);
-        return make(out, op.isBoolean() ? DataType.BOOLEAN : compute, d);
+    private BiNDArray binary(NDArray other, BinaryOp op) {
+        return wrap(backend().elementwise().binary(op, tensor(), other(other)));
     }
 
-    private BiNDArray binary(Number n, Binary op) {
+    private BiNDArray binary(Number n, BinaryOp op) {
         BiNDArray s = scalar(n);
         try {
             return binary(s, op);
@@ -541,85 +550,84 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         return this;
     }
 
-    BiNDArray unary(Unary op) {
-        Elementwise.Result r = Elementwise.unary(data(), dataType(), size32(), op);
-        return make(shape(), r.type(), r.data());
+    BiNDArray unary(UnaryOp op) {
+        return wrap(backend().elementwise().unary(op, tensor()));
     }
 
-    @Override public NDArray add(Number n) { return binary(n, Binary.ADD); }
-    @Override public NDArray add(NDArray other) { return binary(other, Binary.ADD); }
-    @Override public NDArray sub(Number n) { return binary(n, Binary.SUB); }
-    @Override public NDArray sub(NDArray other) { return binary(other, Binary.SUB); }
-    @Override public NDArray mul(Number n) { return binary(n, Binary.MUL); }
-    @Override public NDArray mul(NDArray other) { return binary(other, Binary.MUL); }
-    @Override public NDArray div(Number n) { return binary(n, Binary.DIV); }
-    @Override public NDArray div(NDArray other) { return binary(other, Binary.DIV); }
-    @Override public NDArray mod(Number n) { return binary(n, Binary.MOD); }
-    @Override public NDArray mod(NDArray other) { return binary(other, Binary.MOD); }
-    @Override public NDArray pow(Number n) { return binary(n, Binary.POW); }
-    @Override public NDArray pow(NDArray other) { return binary(other, Binary.POW); }
-    @Override public NDArray addi(Number n) { return inPlace(binary(n, Binary.ADD)); }
-    @Override public NDArray addi(NDArray other) { return inPlace(binary(other, Binary.ADD)); }
-    @Override public NDArray subi(Number n) { return inPlace(binary(n, Binary.SUB)); }
-    @Override public NDArray subi(NDArray other) { return inPlace(binary(other, Binary.SUB)); }
-    @Override public NDArray muli(Number n) { return inPlace(binary(n, Binary.MUL)); }
-    @Override public NDArray muli(NDArray other) { return inPlace(binary(other, Binary.MUL)); }
-    @Override public NDArray divi(Number n) { return inPlace(binary(n, Binary.DIV)); }
-    @Override public NDArray divi(NDArray other) { return inPlace(binary(other, Binary.DIV)); }
-    @Override public NDArray modi(Number n) { return inPlace(binary(n, Binary.MOD)); }
-    @Override public NDArray modi(NDArray other) { return inPlace(binary(other, Binary.MOD)); }
-    @Override public NDArray powi(Number n) { return inPlace(binary(n, Binary.POW)); }
-    @Override public NDArray powi(NDArray other) { return inPlace(binary(other, Binary.POW)); }
-    @Override public NDArray maximum(Number n) { return binary(n, Binary.MAX); }
-    @Override public NDArray maximum(NDArray other) { return binary(other, Binary.MAX); }
-    @Override public NDArray minimum(Number n) { return binary(n, Binary.MIN); }
-    @Override public NDArray minimum(NDArray other) { return binary(other, Binary.MIN); }
-    @Override public NDArray eq(Number n) { return binary(n, Binary.EQ); }
-    @Override public NDArray eq(NDArray other) { return binary(other, Binary.EQ); }
-    @Override public NDArray neq(Number n) { return binary(n, Binary.NEQ); }
-    @Override public NDArray neq(NDArray other) { return binary(other, Binary.NEQ); }
-    @Override public NDArray gt(Number n) { return binary(n, Binary.GT); }
-    @Override public NDArray gt(NDArray other) { return binary(other, Binary.GT); }
-    @Override public NDArray gte(Number n) { return binary(n, Binary.GTE); }
-    @Override public NDArray gte(NDArray other) { return binary(other, Binary.GTE); }
-    @Override public NDArray lt(Number n) { return binary(n, Binary.LT); }
-    @Override public NDArray lt(NDArray other) { return binary(other, Binary.LT); }
-    @Override public NDArray lte(Number n) { return binary(n, Binary.LTE); }
-    @Override public NDArray lte(NDArray other) { return binary(other, Binary.LTE); }
-    @Override public NDArray logicalAnd(NDArray other) { return binary(other, Binary.AND); }
-    @Override public NDArray logicalOr(NDArray other) { return binary(other, Binary.OR); }
-    @Override public NDArray logicalXor(NDArray other) { return binary(other, Binary.XOR); }
-    @Override public NDArray logicalNot() { return unary(Unary.NOT); }
-    @Override public NDArray neg() { return unary(Unary.NEG); }
-    @Override public NDArray negi() { return inPlace(unary(Unary.NEG)); }
-    @Override public NDArray abs() { return unary(Unary.ABS); }
-    @Override public NDArray square() { return unary(Unary.SQUARE); }
-    @Override public NDArray sqrt() { return unary(Unary.SQRT); }
-    @Override public NDArray cbrt() { return unary(Unary.CBRT); }
-    @Override public NDArray exp() { return unary(Unary.EXP); }
-    @Override public NDArray log() { return unary(Unary.LOG); }
-    @Override public NDArray log2() { return unary(Unary.LOG2); }
-    @Override public NDArray log10() { return unary(Unary.LOG10); }
-    @Override public NDArray sin() { return unary(Unary.SIN); }
-    @Override public NDArray cos() { return unary(Unary.COS); }
-    @Override public NDArray tan() { return unary(Unary.TAN); }
-    @Override public NDArray tanh() { return unary(Unary.TANH); }
-    @Override public NDArray floor() { return unary(Unary.FLOOR); }
-    @Override public NDArray ceil() { return unary(Unary.CEIL); }
-    @Override public NDArray round() { return unary(Unary.ROUND); }
-    @Override public NDArray trunc() { return unary(Unary.TRUNC); }
-    @Override public NDArray sign() { return unary(Unary.SIGN); }
-    @Override public NDArray signi() { return inPlace(unary(Unary.SIGN)); }
-    @Override public NDArray erf() { return unary(Unary.ERF); }
-    @Override public NDArray isNaN() { return unary(Unary.ISNAN); }
-    @Override public NDArray isInfinite() { return unary(Unary.ISINF); }
+    @Override public NDArray add(Number n) { return binary(n, BinaryOp.ADD); }
+    @Override public NDArray add(NDArray other) { return binary(other, BinaryOp.ADD); }
+    @Override public NDArray sub(Number n) { return binary(n, BinaryOp.SUB); }
+    @Override public NDArray sub(NDArray other) { return binary(other, BinaryOp.SUB); }
+    @Override public NDArray mul(Number n) { return binary(n, BinaryOp.MUL); }
+    @Override public NDArray mul(NDArray other) { return binary(other, BinaryOp.MUL); }
+    @Override public NDArray div(Number n) { return binary(n, BinaryOp.DIV); }
+    @Override public NDArray div(NDArray other) { return binary(other, BinaryOp.DIV); }
+    @Override public NDArray mod(Number n) { return binary(n, BinaryOp.MOD); }
+    @Override public NDArray mod(NDArray other) { return binary(other, BinaryOp.MOD); }
+    @Override public NDArray pow(Number n) { return binary(n, BinaryOp.POW); }
+    @Override public NDArray pow(NDArray other) { return binary(other, BinaryOp.POW); }
+    @Override public NDArray addi(Number n) { return inPlace(binary(n, BinaryOp.ADD)); }
+    @Override public NDArray addi(NDArray other) { return inPlace(binary(other, BinaryOp.ADD)); }
+    @Override public NDArray subi(Number n) { return inPlace(binary(n, BinaryOp.SUB)); }
+    @Override public NDArray subi(NDArray other) { return inPlace(binary(other, BinaryOp.SUB)); }
+    @Override public NDArray muli(Number n) { return inPlace(binary(n, BinaryOp.MUL)); }
+    @Override public NDArray muli(NDArray other) { return inPlace(binary(other, BinaryOp.MUL)); }
+    @Override public NDArray divi(Number n) { return inPlace(binary(n, BinaryOp.DIV)); }
+    @Override public NDArray divi(NDArray other) { return inPlace(binary(other, BinaryOp.DIV)); }
+    @Override public NDArray modi(Number n) { return inPlace(binary(n, BinaryOp.MOD)); }
+    @Override public NDArray modi(NDArray other) { return inPlace(binary(other, BinaryOp.MOD)); }
+    @Override public NDArray powi(Number n) { return inPlace(binary(n, BinaryOp.POW)); }
+    @Override public NDArray powi(NDArray other) { return inPlace(binary(other, BinaryOp.POW)); }
+    @Override public NDArray maximum(Number n) { return binary(n, BinaryOp.MAX); }
+    @Override public NDArray maximum(NDArray other) { return binary(other, BinaryOp.MAX); }
+    @Override public NDArray minimum(Number n) { return binary(n, BinaryOp.MIN); }
+    @Override public NDArray minimum(NDArray other) { return binary(other, BinaryOp.MIN); }
+    @Override public NDArray eq(Number n) { return binary(n, BinaryOp.EQ); }
+    @Override public NDArray eq(NDArray other) { return binary(other, BinaryOp.EQ); }
+    @Override public NDArray neq(Number n) { return binary(n, BinaryOp.NEQ); }
+    @Override public NDArray neq(NDArray other) { return binary(other, BinaryOp.NEQ); }
+    @Override public NDArray gt(Number n) { return binary(n, BinaryOp.GT); }
+    @Override public NDArray gt(NDArray other) { return binary(other, BinaryOp.GT); }
+    @Override public NDArray gte(Number n) { return binary(n, BinaryOp.GTE); }
+    @Override public NDArray gte(NDArray other) { return binary(other, BinaryOp.GTE); }
+    @Override public NDArray lt(Number n) { return binary(n, BinaryOp.LT); }
+    @Override public NDArray lt(NDArray other) { return binary(other, BinaryOp.LT); }
+    @Override public NDArray lte(Number n) { return binary(n, BinaryOp.LTE); }
+    @Override public NDArray lte(NDArray other) { return binary(other, BinaryOp.LTE); }
+    @Override public NDArray logicalAnd(NDArray other) { return binary(other, BinaryOp.AND); }
+    @Override public NDArray logicalOr(NDArray other) { return binary(other, BinaryOp.OR); }
+    @Override public NDArray logicalXor(NDArray other) { return binary(other, BinaryOp.XOR); }
+    @Override public NDArray logicalNot() { return unary(UnaryOp.NOT); }
+    @Override public NDArray neg() { return unary(UnaryOp.NEG); }
+    @Override public NDArray negi() { return inPlace(unary(UnaryOp.NEG)); }
+    @Override public NDArray abs() { return unary(UnaryOp.ABS); }
+    @Override public NDArray square() { return unary(UnaryOp.SQUARE); }
+    @Override public NDArray sqrt() { return unary(UnaryOp.SQRT); }
+    @Override public NDArray cbrt() { return unary(UnaryOp.CBRT); }
+    @Override public NDArray exp() { return unary(UnaryOp.EXP); }
+    @Override public NDArray log() { return unary(UnaryOp.LOG); }
+    @Override public NDArray log2() { return unary(UnaryOp.LOG2); }
+    @Override public NDArray log10() { return unary(UnaryOp.LOG10); }
+    @Override public NDArray sin() { return unary(UnaryOp.SIN); }
+    @Override public NDArray cos() { return unary(UnaryOp.COS); }
+    @Override public NDArray tan() { return unary(UnaryOp.TAN); }
+    @Override public NDArray tanh() { return unary(UnaryOp.TANH); }
+    @Override public NDArray floor() { return unary(UnaryOp.FLOOR); }
+    @Override public NDArray ceil() { return unary(UnaryOp.CEIL); }
+    @Override public NDArray round() { return unary(UnaryOp.ROUND); }
+    @Override public NDArray trunc() { return unary(UnaryOp.TRUNC); }
+    @Override public NDArray sign() { return unary(UnaryOp.SIGN); }
+    @Override public NDArray signi() { return inPlace(unary(UnaryOp.SIGN)); }
+    @Override public NDArray erf() { return unary(UnaryOp.ERF); }
+    @Override public NDArray isNaN() { return unary(UnaryOp.ISNAN); }
+    @Override public NDArray isInfinite() { return unary(UnaryOp.ISINF); }
 
     /** {@inheritDoc} */
     @Override
     public NDArray clip(Number min, Number max) {
-        BiNDArray lo = binary(min, Binary.MAX);
+        BiNDArray lo = binary(min, BinaryOp.MAX);
         try {
-            return lo.binary(max, Binary.MIN);
+            return lo.binary(max, BinaryOp.MIN);
         } finally {
             lo.close();
         }
@@ -1295,7 +1303,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         if (!bVec) {
             dims.add((long) n);
         }
-        DataType t = Elementwise.promote(dataType(), b.dataType());
+        DataType t = ai.djl.batchinvariant.backend.cpu.Elementwise.promote(dataType(), b.dataType());
         if (!HostData.isFloating(t)) {
             t = DataType.FLOAT32;
         }

@@ -4,7 +4,7 @@
 package ai.djl.batchinvariant.engine;
 
 import ai.djl.batchinvariant.backend.cpu.CpuMath;
-import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
+import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.backend.cuda.CudaOps;
@@ -49,11 +49,11 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
         return new BiNDArrayIndexer();
     }
 
-    @Override public NDArray relu() { return array.unary(Unary.RELU); }
-    @Override public NDArray sigmoid() { return array.unary(Unary.SIGMOID); }
-    @Override public NDArray tanh() { return array.unary(Unary.TANH); }
-    @Override public NDArray softPlus() { return array.unary(Unary.SOFTPLUS); }
-    @Override public NDArray gelu() { return array.unary(Unary.GELU); }
+    @Override public NDArray relu() { return array.unary(UnaryOp.RELU); }
+    @Override public NDArray sigmoid() { return array.unary(UnaryOp.SIGMOID); }
+    @Override public NDArray tanh() { return array.unary(UnaryOp.TANH); }
+    @Override public NDArray softPlus() { return array.unary(UnaryOp.SOFTPLUS); }
+    @Override public NDArray gelu() { return array.unary(UnaryOp.GELU); }
 
     /** {@inheritDoc} */
     @Override
@@ -69,23 +69,24 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
     /** {@inheritDoc} */
     @Override
     public NDArray leakyRelu(float alpha) {
-        float[] x = array.floats();
-        float[] o = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            o[i] = x[i] > 0 ? x[i] : alpha * x[i];
-        }
-        return array.getManager().create(o, array.getShape()).toType(floatType(), false);
+        BiNDArray r = array.wrap(array.backend().elementwise().leakyRelu(array.tensor(), alpha));
+        return floatResult(r);
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray elu(float alpha) {
-        float[] x = array.floats();
-        float[] o = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            o[i] = x[i] > 0 ? x[i] : alpha * (ai.djl.batchinvariant.backend.cpu.FastMath.exp(x[i]) - 1f);
+        BiNDArray r = array.wrap(array.backend().elementwise().elu(array.tensor(), alpha));
+        return floatResult(r);
+    }
+
+    /** A float32 result in the input's floating type (the float32 array itself when that is float32). */
+    private NDArray floatResult(BiNDArray r) {
+        NDArray out = r.toType(floatType(), false);
+        if (out != r) {
+            r.close();
         }
-        return array.getManager().create(o, array.getShape()).toType(floatType(), false);
+        return out;
     }
 
     /** {@inheritDoc} */
@@ -131,24 +132,7 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
     /** {@inheritDoc} */
     @Override
     public NDArray where(NDArray condition, NDArray other) {
-        NDManager m = array.getManager();
-        BiNDArray c = bi(condition, m);
-        BiNDArray o = bi(other, m);
-        Shape out = Strided.broadcast(Strided.broadcast(c.getShape(), array.getShape()), o.getShape());
-        int n = (int) out.size();
-        int[] ic = Strided.offsets(out, Strided.broadcastStrides(c.getShape(), out), 0);
-        int[] ia = Strided.offsets(out, Strided.broadcastStrides(array.getShape(), out), 0);
-        int[] io = Strided.offsets(out, Strided.broadcastStrides(o.getShape(), out), 0);
-        DataType t = ai.djl.batchinvariant.backend.cpu.Elementwise.promote(array.getDataType(), o.getDataType());
-        Object d = HostData.allocate(t, n);
-        for (int i = 0; i < n; i++) {
-            boolean pick = HostData.getDouble(c.data(), c.getDataType(), ic[i]) != 0;
-            double v = pick
-                    ? HostData.getDouble(array.data(), array.getDataType(), ia[i])
-                    : HostData.getDouble(o.data(), o.getDataType(), io[i]);
-            HostData.setDouble(d, t, i, v);
-        }
-        return ((BiNDManager) m).wrap(out, t, d);
+        return array.wrap(array.backend().elementwise().where(array.other(condition), array.tensor(), array.other(other)));
     }
 
     /** {@inheritDoc} */

@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.backend.cpu;
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.backend.ElementwiseOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -62,5 +63,11 @@ public final class CpuBackend implements Backend {
     @Override
     public AttentionOps attention() {
         return CpuAttention.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ElementwiseOps elementwise() {
+        return CpuElementwise.INSTANCE;
     }
 }

@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.backend.cuda;
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.backend.ElementwiseOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -23,6 +24,9 @@ public final class CudaBackend implements Backend {
 
     /** The shared instance. */
     public static final CudaBackend INSTANCE = new CudaBackend();
+
+    /** No element-wise kernels yet: every op refuses by name. */
+    private static final ElementwiseOps ELEMENTWISE = new ElementwiseOps() {};
 
     private CudaBackend() {}
 
@@ -110,5 +114,11 @@ public final class CudaBackend implements Backend {
     @Override
     public AttentionOps attention() {
         return CudaAttention.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ElementwiseOps elementwise() {
+        return ELEMENTWISE;
     }
 }
