@@ -87,4 +87,11 @@ public interface Backend {
      * @return the family
      */
     ElementwiseOps elementwise();
+
+    /**
+     * Returns the reduction family (including softmax and the normalisations).
+     *
+     * @return the family
+     */
+    ReductionOps reductions();
 }

@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.batchinvariant.backend.cpu.CpuMath;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.ReduceOp;
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
@@ -635,171 +636,23 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     // ---------------------------------------------------------------- reductions
 
-    /**
-     * Moves the given axes to the end (in the given order) and returns the permuted copy's float
-     * values, so each output element reduces one contiguous segment, in index order.
-     */
-    private int[] reduceLayout(int[] axes, long[] keptDims, boolean[] reduced) {
-        int rank = shape().dimension();
-        List<Integer> order = new ArrayList<>();
-        int k = 0;
-        for (int i = 0; i < rank; i++) {
-            if (!reduced[i]) {
-                order.add(i);
-                keptDims[k++] = shape().get(i);
-            }
-        }
-        for (int a : axes) {
-            order.add(a);
-        }
-        int[] perm = order.stream().mapToInt(Integer::intValue).toArray();
-        return Strided.permutation(shape(), perm);
+    private BiNDArray reduce(int[] axes, boolean keepDims, ReduceOp op) {
+        return wrap(backend().reductions().reduce(op, tensor(), axes, keepDims));
     }
 
-    private enum Reduce { SUM, MEAN, MAX, MIN, PROD }
+    @Override public NDArray sum() { return reduce(null, false, ReduceOp.SUM); }
+    @Override public NDArray sum(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.SUM); }
+    @Override public NDArray mean() { return reduce(null, false, ReduceOp.MEAN); }
+    @Override public NDArray mean(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.MEAN); }
+    @Override public NDArray max() { return reduce(null, false, ReduceOp.MAX); }
+    @Override public NDArray max(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.MAX); }
+    @Override public NDArray min() { return reduce(null, false, ReduceOp.MIN); }
+    @Override public NDArray min(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.MIN); }
+    @Override public NDArray prod() { return reduce(null, false, ReduceOp.PROD); }
+    @Override public NDArray prod(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.PROD); }
 
-    private BiNDArray reduce(int[] axesIn, boolean keepDims, Reduce kind) {
-        int rank = shape().dimension();
-        int[] axes = axesIn == null ? allAxes(rank) : normaliseAxes(axesIn, rank);
-        boolean[] reduced = new boolean[rank];
-        for (int a : axes) {
-            reduced[a] = true;
-        }
-        long[] kept = new long[rank - axes.length];
-        int[] offs = reduceLayout(axes, kept, reduced);
-        int outN = (int) new Shape(kept).size();
-        int seg = outN == 0 ? 0 : offs.length / Math.max(outN, 1);
-        DataType outType = dataType();
-        if (kind == Reduce.MEAN && !HostData.isFloating(outType)) {
-            outType = DataType.FLOAT32;
-        } else if ((kind == Reduce.SUM || kind == Reduce.PROD)
-                && (outType == DataType.BOOLEAN || outType == DataType.INT8 || outType == DataType.UINT8 || outType == DataType.INT32)) {
-            outType = DataType.INT64;
-        }
-        Object out = HostData.allocate(outType, outN);
-        Object src = data();
-        boolean floating = HostData.isFloating(dataType());
-        for (int o = 0; o < outN; o++) {
-            int base = o * seg;
-            if (floating && dataType() != DataType.FLOAT64) {
-                float acc = kind == Reduce.MAX ? Float.NEGATIVE_INFINITY
-                        : kind == Reduce.MIN ? Float.POSITIVE_INFINITY : kind == Reduce.PROD ? 1f : 0f;
-                for (int i = 0; i < seg; i++) {
-                    float v = HostData.getFloat(src, dataType(), offs[base + i]);
-                    switch (kind) {
-                        case MAX: acc = Float.isNaN(v) ? v : Math.max(acc, v); break;
-                        case MIN: acc = Float.isNaN(v) ? v : Math.min(acc, v); break;
-                        case PROD: acc *= v; break;
-                        default: acc += v;
-                    }
-                }
-                if (kind == Reduce.MEAN) {
-                    acc /= seg;
-                }
-                HostData.setFloat(out, outType, o, acc);
-            } else if (floating || kind == Reduce.MEAN) {
-                double acc = kind == Reduce.MAX ? Double.NEGATIVE_INFINITY
-                        : kind == Reduce.MIN ? Double.POSITIVE_INFINITY : kind == Reduce.PROD ? 1 : 0;
-                for (int i = 0; i < seg; i++) {
-                    double v = HostData.getDouble(src, dataType(), offs[base + i]);
-                    switch (kind) {
-                        case MAX: acc = Math.max(acc, v); break;
-                        case MIN: acc = Math.min(acc, v); break;
-                        case PROD: acc *= v; break;
-                        default: acc += v;
-                    }
-                }
-                if (kind == Reduce.MEAN) {
-                    acc /= seg;
-                }
-                HostData.setDouble(out, outType, o, acc);
-            } else {
-                long acc = kind == Reduce.MAX ? Long.MIN_VALUE
-                        : kind == Reduce.MIN ? Long.MAX_VALUE : kind == Reduce.PROD ? 1 : 0;
-                for (int i = 0; i < seg; i++) {
-                    long v = HostData.getLong(src, dataType(), offs[base + i]);
-                    switch (kind) {
-                        case MAX: acc = Math.max(acc, v); break;
-                        case MIN: acc = Math.min(acc, v); break;
-                        case PROD: acc *= v; break;
-                        default: acc += v;
-                    }
-                }
-                HostData.setLong(out, outType, o, acc);
-            }
-        }
-        if ((kind == Reduce.MAX || kind == Reduce.MIN) && seg == 0) {
-            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape());
-        }
-        return make(keepDims ? keptShape(reduced) : new Shape(kept), outType, out);
-    }
-
-    private Shape keptShape(boolean[] reduced) {
-        long[] dims = shape().getShape().clone();
-        for (int i = 0; i < dims.length; i++) {
-            if (reduced[i]) {
-                dims[i] = 1;
-            }
-        }
-        return new Shape(dims);
-    }
-
-    private static int[] allAxes(int rank) {
-        int[] a = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            a[i] = i;
-        }
-        return a;
-    }
-
-    private static int[] normaliseAxes(int[] axes, int rank) {
-        int[] out = new int[axes.length];
-        for (int i = 0; i < axes.length; i++) {
-            out[i] = Strided.axis(axes[i], rank);
-        }
-        Arrays.sort(out);
-        return out;
-    }
-
-    @Override public NDArray sum() { return reduce(null, false, Reduce.SUM); }
-    @Override public NDArray sum(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.SUM); }
-    @Override public NDArray mean() { return reduce(null, false, Reduce.MEAN); }
-    @Override public NDArray mean(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.MEAN); }
-    @Override public NDArray max() { return reduce(null, false, Reduce.MAX); }
-    @Override public NDArray max(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.MAX); }
-    @Override public NDArray min() { return reduce(null, false, Reduce.MIN); }
-    @Override public NDArray min(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.MIN); }
-    @Override public NDArray prod() { return reduce(null, false, Reduce.PROD); }
-    @Override public NDArray prod(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.PROD); }
-
-    private BiNDArray argExtreme(Integer axisIn, boolean max) {
-        BiNDArray src = axisIn == null ? (BiNDArray) flatten() : this;
-        int rank = src.shape().dimension();
-        int axis = axisIn == null ? 0 : Strided.axis(axisIn, rank);
-        if (src.shape().get(axis) == 0) {
-            throw new IllegalArgumentException("cannot take argMax/argMin over an empty axis of " + shape());
-        }
-        boolean[] reduced = new boolean[rank];
-        reduced[axis] = true;
-        long[] kept = new long[rank - 1];
-        int[] offs = src.reduceLayout(new int[] {axis}, kept, reduced);
-        int seg = (int) src.shape().get(axis);
-        int outN = seg == 0 ? 0 : offs.length / seg;
-        long[] out = new long[outN];
-        Object d = src.data();
-        for (int o = 0; o < outN; o++) {
-            int best = 0;
-            double bv = HostData.getDouble(d, dataType(), offs[o * seg]);
-            for (int i = 1; i < seg; i++) {
-                double v = HostData.getDouble(d, dataType(), offs[o * seg + i]);
-                if (max ? v > bv : v < bv) {
-                    bv = v;
-                    best = i;
-                }
-            }
-            out[o] = best;
-        }
-        return make(new Shape(kept), DataType.INT64, out);
+    private BiNDArray argExtreme(Integer axis, boolean max) {
+        return wrap(backend().reductions().argExtreme(tensor(), axis, max));
     }
 
     @Override public NDArray argMax() { return argExtreme(null, true); }
@@ -809,135 +662,27 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     /** {@inheritDoc} */
     @Override
-    public NDList topK(int k, int axisIn, boolean largest, boolean sorted) {
-        int rank = shape().dimension();
-        int axis = Strided.axis(axisIn, rank);
-        int seg = (int) shape().get(axis);
-        if (k < 0 || k > seg) {
-            throw new IllegalArgumentException("k " + k + " is outside [0, " + seg + "] for axis " + axisIn);
-        }
-        int[] perm = moveLast(rank, axis);
-        int[] offs = Strided.permutation(shape(), perm);
-        int outer = seg == 0 ? 0 : offs.length / seg;
-        Object d = data();
-        Object vals = HostData.allocate(dataType(), outer * k);
-        long[] idx = new long[outer * k];
-        Integer[] order = new Integer[seg];
-        for (int o = 0; o < outer; o++) {
-            int base = o * seg;
-            for (int i = 0; i < seg; i++) {
-                order[i] = i;
-            }
-            double[] v = new double[seg];
-            for (int i = 0; i < seg; i++) {
-                v[i] = HostData.getDouble(d, dataType(), offs[base + i]);
-            }
-            // ties keep the lower index first, so the result is a function of the row alone
-            Arrays.sort(order, (x, y) -> {
-                int c = largest ? Double.compare(v[y], v[x]) : Double.compare(v[x], v[y]);
-                return c != 0 ? c : Integer.compare(x, y);
-            });
-            for (int j = 0; j < k; j++) {
-                idx[o * k + j] = order[j];
-                HostData.setDouble(vals, dataType(), o * k + j, v[order[j]]);
-            }
-        }
-        long[] permDims = new long[rank];
-        for (int i = 0; i < rank; i++) {
-            permDims[i] = shape().get(perm[i]);
-        }
-        permDims[rank - 1] = k;
-        int[] back = inverse(perm);
-        BiNDArray v = make(new Shape(permDims), dataType(), vals);
-        BiNDArray ix = make(new Shape(permDims), DataType.INT64, idx);
-        BiNDArray vOut = (BiNDArray) v.transpose(back);
-        BiNDArray iOut = (BiNDArray) ix.transpose(back);
-        v.close();
-        ix.close();
-        return new NDList(vOut, iOut);
-    }
-
-    private static int[] moveLast(int rank, int axis) {
-        int[] perm = new int[rank];
-        int k = 0;
-        for (int i = 0; i < rank; i++) {
-            if (i != axis) {
-                perm[k++] = i;
-            }
-        }
-        perm[rank - 1] = axis;
-        return perm;
-    }
-
-    private static int[] inverse(int[] perm) {
-        int[] inv = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) {
-            inv[perm[i]] = i;
-        }
-        return inv;
+    public NDList topK(int k, int axis, boolean largest, boolean sorted) {
+        Tensor[] r = backend().reductions().topK(tensor(), k, axis, largest);
+        return new NDList(wrap(r[0]), wrap(r[1]));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray softmax(int axis) {
-        return softmaxImpl(axis, false);
+        return wrap(backend().reductions().softmax(tensor(), axis, false));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray logSoftmax(int axis) {
-        return softmaxImpl(axis, true);
-    }
-
-    private NDArray softmaxImpl(int axisIn, boolean log) {
-        int rank = shape().dimension();
-        int axis = Strided.axis(axisIn, rank);
-        int n = (int) shape().get(axis);
-        DataType outType = HostData.isFloating(dataType()) ? dataType() : DataType.FLOAT32;
-        if (axis == rank - 1) {
-            float[] x = floats().clone();
-            CpuMath.softmaxRows(x, n == 0 ? 0 : x.length / n, n, log);
-            return fromFloats(shape(), x, outType);
-        }
-        int[] perm = moveLast(rank, axis);
-        BiNDArray moved = (BiNDArray) transpose(perm);
-        BiNDArray sm = (BiNDArray) moved.softmaxImpl(rank - 1, log);
-        NDArray out = sm.transpose(inverse(perm));
-        moved.close();
-        sm.close();
-        return out;
+        return wrap(backend().reductions().softmax(tensor(), axis, true));
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDArray cumSum(int axisIn) {
-        int rank = shape().dimension();
-        int axis = Strided.axis(axisIn, rank);
-        int[] perm = moveLast(rank, axis);
-        BiNDArray moved = (BiNDArray) transpose(perm);
-        int n = (int) shape().get(axis);
-        Object d = moved.data();
-        DataType t = dataType();
-        Object out = HostData.allocate(t, moved.size32());
-        for (int r = 0; n > 0 && r < moved.size32() / n; r++) {
-            double acc = 0;
-            float facc = 0;
-            for (int i = 0; i < n; i++) {
-                int p = r * n + i;
-                if (HostData.isFloating(t) && t != DataType.FLOAT64) {
-                    facc += HostData.getFloat(d, t, p);
-                    HostData.setFloat(out, t, p, facc);
-                } else {
-                    acc += HostData.getDouble(d, t, p);
-                    HostData.setDouble(out, t, p, acc);
-                }
-            }
-        }
-        BiNDArray res = make(moved.shape(), t, out);
-        NDArray back = res.transpose(inverse(perm));
-        moved.close();
-        res.close();
-        return back;
+    public NDArray cumSum(int axis) {
+        return wrap(backend().reductions().cumSum(tensor(), axis));
     }
 
     /** {@inheritDoc} */
@@ -1471,7 +1216,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray norm(boolean keepDims) {
         NDArray sq = square();
-        NDArray s = sq.sum(allAxes(shape().dimension()), keepDims);
+        NDArray s = sq.sum(null, keepDims);
         NDArray r = s.sqrt();
         sq.close();
         s.close();

@@ -303,17 +303,8 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
     public NDList layerNorm(NDArray input, Shape normalizedShape, NDArray gamma, NDArray beta, float eps) {
         NDManager m = input.getManager();
         BiNDArray x = bi(input, m);
-        int n = (int) normalizedShape.size();
-        Shape xs = x.getShape();
-        if (n == 0 || xs.size() % n != 0 || !xs.slice(xs.dimension() - normalizedShape.dimension()).equals(normalizedShape)) {
-            throw new IllegalArgumentException("layerNorm: normalizedShape " + normalizedShape + " is not the tail of " + xs);
-        }
-        int rows = (int) (xs.size() / n);
-        float[] out = new float[rows * n];
-        CpuMath.layerNormRows(x.floats(), out, rows, n,
-                gamma == null ? null : bi(gamma, m).floats(), beta == null ? null : bi(beta, m).floats(), eps);
-        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        return new NDList(((BiNDManager) x.getManager()).wrap(xs, t, HostData.fromFloats(out, t)));
+        return new NDList(x.wrap(x.backend().reductions().layerNorm(x.tensor(), normalizedShape,
+                gamma == null ? null : x.other(gamma), beta == null ? null : x.other(beta), eps)));
     }
 
     /** {@inheritDoc} */
@@ -327,28 +318,8 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
         }
         NDManager m = input.getManager();
         BiNDArray x = bi(input, m);
-        Shape xs = x.getShape();
-        int ax = Strided.axis(axis, xs.dimension());
-        int c = (int) xs.get(ax);
-        int inner = (int) xs.slice(ax + 1).size();
-        float[] mean = bi(runningMean, m).floats();
-        float[] var = bi(runningVar, m).floats();
-        float[] g = gamma == null ? null : bi(gamma, m).floats();
-        float[] b = beta == null ? null : bi(beta, m).floats();
-        float[] v = x.floats();
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            int ch = (i / inner) % c;
-            float y = (v[i] - mean[ch]) / (float) Math.sqrt(var[ch] + eps);
-            if (g != null) {
-                y *= g[ch];
-            }
-            if (b != null) {
-                y += b[ch];
-            }
-            out[i] = y;
-        }
-        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        return new NDList(((BiNDManager) x.getManager()).wrap(xs, t, HostData.fromFloats(out, t)));
+        return new NDList(x.wrap(x.backend().reductions().batchNorm(x.tensor(), x.other(runningMean),
+                x.other(runningVar), gamma == null ? null : x.other(gamma), beta == null ? null : x.other(beta), axis,
+                eps)));
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -69,5 +70,11 @@ public final class CpuBackend implements Backend {
     @Override
     public ElementwiseOps elementwise() {
         return CpuElementwise.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ReductionOps reductions() {
+        return CpuReductions.INSTANCE;
     }
 }

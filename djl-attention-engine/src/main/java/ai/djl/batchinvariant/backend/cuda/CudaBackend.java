@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -27,6 +28,9 @@ public final class CudaBackend implements Backend {
 
     /** No element-wise kernels yet: every op refuses by name. */
     private static final ElementwiseOps ELEMENTWISE = new ElementwiseOps() {};
+
+    /** No reduction kernels outside attention yet. */
+    private static final ReductionOps REDUCTIONS = new ReductionOps() {};
 
     private CudaBackend() {}
 
@@ -120,5 +124,11 @@ public final class CudaBackend implements Backend {
     @Override
     public ElementwiseOps elementwise() {
         return ELEMENTWISE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ReductionOps reductions() {
+        return REDUCTIONS;
     }
 }
