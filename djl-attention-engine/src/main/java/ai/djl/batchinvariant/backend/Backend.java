@@ -94,4 +94,11 @@ public interface Backend {
      * @return the family
      */
     ReductionOps reductions();
+
+    /**
+     * Returns the matrix-product family.
+     *
+     * @return the family
+     */
+    LinalgOps linalg();
 }

@@ -9,6 +9,7 @@ import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.ReduceOp;
 import ai.djl.batchinvariant.backend.UnaryOp;
+import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
@@ -228,7 +229,11 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     /** Another operand's storage, converted to this engine's array if needed. */
     Tensor other(NDArray other) {
-        return ours(other).tensor();
+        Tensor t = ours(other).tensor();
+        if (!t.getDevice().equals(getDevice())) {
+            throw Unsupported.op("NDArray." + publicOperation(), t.isOnDevice() ? t.getDevice() : getDevice());
+        }
+        return t;
     }
 
     private BiNDArray ours(NDArray other) {
@@ -1009,50 +1014,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray matMul(NDArray other) {
-        BiNDArray b = ours(other);
-        Shape as = shape();
-        Shape bs = b.shape();
-        if (as.dimension() == 0 || bs.dimension() == 0) {
-            throw new IllegalArgumentException("matMul needs arrays of rank >= 1, got " + as + " and " + bs);
-        }
-        boolean aVec = as.dimension() == 1;
-        boolean bVec = bs.dimension() == 1;
-        Shape a2 = aVec ? new Shape(1, as.get(0)) : as;
-        Shape b2 = bVec ? new Shape(bs.get(0), 1) : bs;
-        int m = (int) a2.get(a2.dimension() - 2);
-        int k = (int) a2.get(a2.dimension() - 1);
-        int k2 = (int) b2.get(b2.dimension() - 2);
-        int n = (int) b2.get(b2.dimension() - 1);
-        if (k != k2) {
-            throw new IllegalArgumentException("matMul shapes " + as + " and " + bs + " do not agree on the inner dimension");
-        }
-        Shape batchA = a2.slice(0, a2.dimension() - 2);
-        Shape batchB = b2.slice(0, b2.dimension() - 2);
-        Shape batch = Strided.broadcast(batchA, batchB);
-        int nb = (int) batch.size();
-        int[] oa = Strided.offsets(batch, Strided.broadcastStrides(batchA, batch), 0);
-        int[] ob = Strided.offsets(batch, Strided.broadcastStrides(batchB, batch), 0);
-        float[] x = floats();
-        float[] y = b.floats();
-        float[] c = new float[nb * m * n];
-        for (int i = 0; i < nb; i++) {
-            CpuMath.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
-        }
-        List<Long> dims = new ArrayList<>();
-        for (long d : batch.getShape()) {
-            dims.add(d);
-        }
-        if (!aVec) {
-            dims.add((long) m);
-        }
-        if (!bVec) {
-            dims.add((long) n);
-        }
-        DataType t = ai.djl.batchinvariant.backend.cpu.Elementwise.promote(dataType(), b.dataType());
-        if (!HostData.isFloating(t)) {
-            t = DataType.FLOAT32;
-        }
-        return fromFloats(new Shape(dims), c, t);
+        return wrap(backend().linalg().matMul(tensor(), other(other)));
     }
 
     /** {@inheritDoc} */

@@ -3,11 +3,9 @@
  */
 package ai.djl.batchinvariant.engine;
 
-import ai.djl.batchinvariant.backend.cpu.CpuMath;
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
-import ai.djl.batchinvariant.backend.cuda.CudaOps;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArrayEx;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -17,15 +15,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /** The engine's {@code NDArrayEx}: neural-network operators on the CPU backend. */
 public class BiNDArrayEx extends UnsupportedNDArrayEx {
-
-    /** Transposed weights of {@code linear}, reused while the weight array is unchanged. */
-    private static final Map<ai.djl.batchinvariant.tensor.Tensor, float[]> TRANSPOSED = new WeakHashMap<>();
-    private static final Map<ai.djl.batchinvariant.tensor.Tensor, Integer> TRANSPOSED_VERSION = new WeakHashMap<>();
 
     private final BiNDArray array;
 
@@ -215,65 +207,8 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
             throw new IllegalArgumentException(
                     "linear: input " + xs + " and weight " + ws + " do not agree (weight must be (out, in))");
         }
-        int k = (int) ws.get(1);
-        int n = (int) ws.get(0);
-        int rows = (int) (xs.size() / Math.max(1, k));
-        long[] od = xs.getShape().clone();
-        od[od.length - 1] = n;
-        if (x.isOnGpu()) {
-            BiNDArray b = bias == null ? null : bi(bias, m);
-            for (BiNDArray a : new BiNDArray[] {x, w, b}) {
-                if (a != null && (!a.getDevice().equals(x.getDevice()) || a.getDataType() != DataType.FLOAT32)) {
-                    throw new IllegalArgumentException("linear on " + x.getDevice() + " needs float32 input, weight and"
-                            + " bias on that device; got " + a.getDataType() + " on " + a.getDevice());
-                }
-            }
-            if (b != null && b.getShape().size() != n) {
-                throw new IllegalArgumentException("linear: bias " + b.getShape() + " does not match " + n + " outputs");
-            }
-            ai.djl.batchinvariant.tensor.Tensor y = CudaOps.linear(x.tensor(), w.tensor(), b == null ? null : b.tensor());
-            ai.djl.batchinvariant.tensor.Tensor shaped = y.view(new Shape(od));
-            y.close();
-            return new NDList(((BiNDManager) x.getManager()).wrapTensor(shaped));
-        }
-        float[] wt = transposed(w, n, k);
-        float[] out = new float[rows * n];
-        CpuMath.gemm(x.floats(), 0, wt, 0, out, 0, rows, n, k);
-        if (bias != null) {
-            float[] b = bi(bias, m).floats();
-            if (b.length != n) {
-                throw new IllegalArgumentException("linear: bias " + bias.getShape() + " does not match " + n + " outputs");
-            }
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < n; j++) {
-                    out[r * n + j] += b[j];
-                }
-            }
-        }
-        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        return new NDList(((BiNDManager) x.getManager()).wrap(new Shape(od), t, HostData.fromFloats(out, t)));
-    }
-
-    private static float[] transposed(BiNDArray w, int n, int k) {
-        synchronized (TRANSPOSED) {
-            float[] cached = TRANSPOSED.get(w.tensor());
-            Integer v = TRANSPOSED_VERSION.get(w.tensor());
-            if (cached != null && v != null && v == w.version()) {
-                return cached;
-            }
-        }
-        float[] src = w.floats();
-        float[] t = new float[n * k];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < k; j++) {
-                t[j * n + i] = src[i * k + j];
-            }
-        }
-        synchronized (TRANSPOSED) {
-            TRANSPOSED.put(w.tensor(), t);
-            TRANSPOSED_VERSION.put(w.tensor(), w.version());
-        }
-        return t;
+        BiNDArray b = bias == null ? null : bi(bias, m);
+        return new NDList(x.wrap(x.backend().linalg().linear(x.tensor(), w.tensor(), b == null ? null : b.tensor())));
     }
 
     /** {@inheritDoc} */

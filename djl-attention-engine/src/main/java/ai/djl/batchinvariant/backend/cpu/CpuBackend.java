@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
@@ -76,5 +77,11 @@ public final class CpuBackend implements Backend {
     @Override
     public ReductionOps reductions() {
         return CpuReductions.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public LinalgOps linalg() {
+        return CpuLinalg.INSTANCE;
     }
 }
