@@ -101,4 +101,12 @@ public interface Backend {
      * @return the family
      */
     LinalgOps linalg();
+
+    /**
+     * Returns the data-movement family (transpose, broadcast, repeat, tile, slice, flip, concat,
+     * type conversion).
+     *
+     * @return the family
+     */
+    ShapeOps shapes();
 }

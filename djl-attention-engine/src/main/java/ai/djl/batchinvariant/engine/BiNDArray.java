@@ -4,7 +4,6 @@
 package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
-import ai.djl.batchinvariant.backend.cpu.CpuMath;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.ReduceOp;
@@ -13,7 +12,6 @@ import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
-import ai.djl.batchinvariant.backend.cuda.CudaOps;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
 import ai.djl.batchinvariant.tensor.DeviceBuffer;
@@ -38,9 +36,10 @@ import java.util.UUID;
 import jcuda.Pointer;
 
 /**
- * The engine's {@link NDArray}: a dense array in host memory. Operations run on the CPU backend;
- * every reduction is done in a fixed order that depends only on the reduced length (see {@link
- * CpuMath}), so a row's result never depends on how many other rows share the call.
+ * The engine's {@link NDArray}: DJL's bookkeeping (name, manager, uid) around one {@link Tensor},
+ * the storage. Every operation is a delegation to the backend serving the array's device ({@link
+ * Backends#of}); every reduction there is done in a fixed order that depends only on the reduced
+ * length, so a row's result never depends on how many other rows share the call.
  *
  * <p>{@link #reshape}, {@link #expandDims}, {@link #squeeze} and {@link #flatten} share storage
  * with their source, like PyTorch views; every other operation returns new storage.
@@ -430,15 +429,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray duplicate() {
-        checkOpen();
-        if (tensor.isOnDevice()) {
-            BiNDArray out = manager.copyOf(this);
-            out.setName(name);
-            return out;
-        }
-        Object copy = HostData.allocate(dataType(), size32());
-        System.arraycopy(data(), 0, copy, 0, size32());
-        BiNDArray out = make(shape(), dataType(), copy);
+        BiNDArray out = wrap(backend().copy(tensor()));
         out.setName(name);
         return out;
     }
@@ -449,23 +440,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         if (type == dataType()) {
             return copy ? duplicate() : this;
         }
-        if (isOnGpu() && CudaOps.canCast(dataType(), type)) {
-            return manager.wrapTensor(CudaOps.cast(tensor(), type));
-        }
-        int n = size32();
-        Object out = HostData.allocate(type, n);
-        Object src = data();
-        boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType());
-        for (int i = 0; i < n; i++) {
-            if (exactLong) {
-                HostData.setLong(out, type, i, HostData.getLong(src, dataType(), i));
-            } else if (type == DataType.FLOAT64 || !HostData.isFloating(type)) {
-                HostData.setDouble(out, type, i, HostData.getDouble(src, dataType(), i));
-            } else {
-                HostData.setFloat(out, type, i, HostData.getFloat(src, dataType(), i));
-            }
-        }
-        return make(shape(), type, out);
+        return wrap(backend().shapes().toType(tensor(), type));
     }
 
     /** {@inheritDoc} */
@@ -816,14 +791,8 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     /** {@inheritDoc} */
     @Override
-    public NDArray transpose(int... axesIn) {
-        int rank = shape().dimension();
-        int[] axes = Strided.permutationAxes(axesIn, rank);
-        long[] dims = new long[rank];
-        for (int i = 0; i < rank; i++) {
-            dims[i] = shape().get(axes[i]);
-        }
-        return gatherOffsets(new Shape(dims), Strided.permutation(shape(), axes));
+    public NDArray transpose(int... axes) {
+        return wrap(backend().shapes().transpose(tensor(), axes));
     }
 
     BiNDArray gatherOffsets(Shape outShape, int[] offs) {
@@ -858,51 +827,13 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray broadcast(Shape target) {
-        Shape b = Strided.broadcast(shape(), target);
-        if (!b.equals(target)) {
-            throw new IllegalArgumentException("cannot broadcast " + shape() + " to " + target);
-        }
-        return gatherOffsets(target, Strided.offsets(target, Strided.broadcastStrides(shape(), target), 0));
+        return wrap(backend().shapes().broadcast(tensor(), target));
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDArray repeat(int axisIn, long repeats) {
-        int rank = shape().dimension();
-        int axis = Strided.axis(axisIn, rank);
-        long[] dims = shape().getShape().clone();
-        dims[axis] *= repeats;
-        Shape out = new Shape(dims);
-        return gatherOffsets(out, mappedOffsets(dims, Strided.strides(shape().getShape()),
-                (d, i) -> d == axis ? (int) (i / repeats) : i));
-    }
-
-    /**
-     * Source offsets of every element of an output of shape {@code dims}, where output coordinate
-     * i along dimension d reads source coordinate {@code coord(d, i)}.
-     */
-    private static int[] mappedOffsets(long[] dims, int[] srcStrides, java.util.function.IntBinaryOperator coord) {
-        int rank = dims.length;
-        int size = 1;
-        for (long v : dims) {
-            size = Math.multiplyExact(size, (int) v);
-        }
-        int[] offs = new int[size];
-        int[] idx = new int[rank];
-        for (int i = 0; i < size; i++) {
-            int off = 0;
-            for (int d = 0; d < rank; d++) {
-                off += coord.applyAsInt(d, idx[d]) * srcStrides[d];
-            }
-            offs[i] = off;
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++idx[d] < dims[d]) {
-                    break;
-                }
-                idx[d] = 0;
-            }
-        }
-        return offs;
+    public NDArray repeat(int axis, long repeats) {
+        return wrap(backend().shapes().repeat(tensor(), axis, repeats));
     }
 
     /** {@inheritDoc} */
@@ -946,16 +877,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray tile(long[] repeats) {
-        int rank = Math.max(repeats.length, shape().dimension());
-        long[] src = new long[rank];
-        long[] dims = new long[rank];
-        for (int i = 0; i < rank; i++) {
-            int j = i - (rank - shape().dimension());
-            src[i] = j < 0 ? 1 : shape().get(j);
-            int k = i - (rank - repeats.length);
-            dims[i] = src[i] * (k < 0 ? 1 : repeats[k]);
-        }
-        return gatherOffsets(new Shape(dims), mappedOffsets(dims, Strided.strides(src), (d, i) -> (int) (i % src[d])));
+        return wrap(backend().shapes().tile(tensor(), repeats));
     }
 
     /** {@inheritDoc} */
@@ -1002,11 +924,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     }
 
     BiNDArray sliceAxis(int axis, long start, long end) {
-        long[] dims = shape().getShape().clone();
-        dims[axis] = Math.max(0, end - start);
-        Shape out = new Shape(dims);
-        int[] st = Strided.strides(shape().getShape());
-        return gatherOffsets(out, Strided.offsets(out, st, (int) start * st[axis]));
+        return wrap(backend().shapes().slice(tensor(), axis, start, end));
     }
 
     // ---------------------------------------------------------------- products and gathers
@@ -1188,20 +1106,6 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray flip(int... axes) {
-        int rank = shape().dimension();
-        boolean[] f = new boolean[rank];
-        for (int a : axes) {
-            f[Strided.axis(a, rank)] = true;
-        }
-        int[] st = Strided.strides(shape().getShape());
-        int[] fst = new int[rank];
-        int base = 0;
-        for (int d = 0; d < rank; d++) {
-            fst[d] = f[d] ? -st[d] : st[d];
-            if (f[d]) {
-                base += (int) (shape().get(d) - 1) * st[d];
-            }
-        }
-        return gatherOffsets(shape(), Strided.offsets(shape(), fst, base));
+        return wrap(backend().shapes().flip(tensor(), axes));
     }
 }

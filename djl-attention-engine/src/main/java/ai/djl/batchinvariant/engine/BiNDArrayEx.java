@@ -5,6 +5,7 @@ package ai.djl.batchinvariant.engine;
 
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArrayEx;
 import ai.djl.ndarray.NDArray;
@@ -150,39 +151,11 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
     }
 
     private NDArray concatAll(NDList all, int axis) {
-        BiNDManager m = (BiNDManager) array.getManager();
-        BiNDArray first = bi(all.get(0), m);
-        DataType t = first.getDataType();
-        Shape s0 = first.getShape();
-        long total = 0;
-        for (NDArray a : all) {
-            Shape s = a.getShape();
-            if (s.dimension() != s0.dimension() || a.getDataType() != t) {
-                throw new IllegalArgumentException(
-                        "concat: array " + s + " " + a.getDataType() + " does not match " + s0 + " " + t);
-            }
-            for (int d = 0; d < s.dimension(); d++) {
-                if (d != axis && s.get(d) != s0.get(d)) {
-                    throw new IllegalArgumentException("concat: shape " + s + " does not match " + s0 + " off axis " + axis);
-                }
-            }
-            total += s.get(axis);
+        Tensor[] parts = new Tensor[all.size()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = array.other(all.get(i));
         }
-        long[] dims = s0.getShape().clone();
-        dims[axis] = total;
-        Shape out = new Shape(dims);
-        long outer = s0.slice(0, axis).size();
-        Object dst = HostData.allocate(t, (int) out.size());
-        int pos = 0;
-        for (long o = 0; o < outer; o++) {
-            for (NDArray a : all) {
-                BiNDArray b = bi(a, m);
-                int chunk = (int) (b.getShape().slice(axis).size());
-                System.arraycopy(b.data(), (int) o * chunk, dst, pos, chunk);
-                pos += chunk;
-            }
-        }
-        return m.wrap(out, t, dst);
+        return array.wrap(array.backend().shapes().concat(parts, axis));
     }
 
     /** {@inheritDoc} */

@@ -9,6 +9,7 @@ import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
+import ai.djl.batchinvariant.backend.ShapeOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -83,5 +84,11 @@ public final class CpuBackend implements Backend {
     @Override
     public LinalgOps linalg() {
         return CpuLinalg.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ShapeOps shapes() {
+        return CpuShapeOps.INSTANCE;
     }
 }

@@ -9,6 +9,7 @@ import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
+import ai.djl.batchinvariant.backend.ShapeOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -137,5 +138,11 @@ public final class CudaBackend implements Backend {
     @Override
     public LinalgOps linalg() {
         return CudaLinalg.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ShapeOps shapes() {
+        return CudaShapeOps.INSTANCE;
     }
 }
