@@ -109,4 +109,11 @@ public interface Backend {
      * @return the family
      */
     ShapeOps shapes();
+
+    /**
+     * Returns the indexing family (gathers, slices, slice assignment).
+     *
+     * @return the family
+     */
+    IndexingOps indexing();
 }

@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.engine;
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.ReduceOp;
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.backend.Unsupported;
@@ -795,35 +796,6 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         return wrap(backend().shapes().transpose(tensor(), axes));
     }
 
-    BiNDArray gatherOffsets(Shape outShape, int[] offs) {
-        Object src = data();
-        Object out = HostData.allocate(dataType(), offs.length);
-        if (dataType() == DataType.FLOAT32) {
-            float[] s = (float[]) src;
-            float[] o = (float[]) out;
-            for (int i = 0; i < offs.length; i++) {
-                o[i] = s[offs[i]];
-            }
-        } else {
-            for (int i = 0; i < offs.length; i++) {
-                copyElement(src, offs[i], out, i);
-            }
-        }
-        return make(outShape, dataType(), out);
-    }
-
-    private void copyElement(Object src, int from, Object dst, int to) {
-        switch (dataType()) {
-            case FLOAT32: ((float[]) dst)[to] = ((float[]) src)[from]; break;
-            case FLOAT64: ((double[]) dst)[to] = ((double[]) src)[from]; break;
-            case FLOAT16:
-            case BFLOAT16: ((short[]) dst)[to] = ((short[]) src)[from]; break;
-            case INT32: ((int[]) dst)[to] = ((int[]) src)[from]; break;
-            case INT64: ((long[]) dst)[to] = ((long[]) src)[from]; break;
-            default: ((byte[]) dst)[to] = ((byte[]) src)[from];
-        }
-    }
-
     /** {@inheritDoc} */
     @Override
     public NDArray broadcast(Shape target) {
@@ -949,141 +921,42 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     /** {@inheritDoc} */
     @Override
-    public NDArray gather(NDArray index, int axisIn) {
-        BiNDArray idx = ours(index);
-        int rank = shape().dimension();
-        int axis = Strided.axis(axisIn, rank);
-        Shape out = idx.shape();
-        int[] st = Strided.strides(shape().getShape());
-        int[] ost = Strided.strides(out.getShape());
-        int n = (int) out.size();
-        int[] offs = new int[n];
-        for (int i = 0; i < n; i++) {
-            int rem = i;
-            int off = 0;
-            for (int d = 0; d < rank; d++) {
-                int c = rem / ost[d];
-                rem %= ost[d];
-                if (d == axis) {
-                    c = checkIndex(idx.getIndex(i), shape().get(axis), "index");
-                }
-                off += c * st[d];
-            }
-            offs[i] = off;
-        }
-        return gatherOffsets(out, offs);
+    public NDArray gather(NDArray index, int axis) {
+        return wrap(indexing().gather(tensor(), other(index), axis));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray gatherNd(NDArray index) {
-        BiNDArray idx = ours(index);
-        int m = (int) idx.shape().get(0);
-        if (m > shape().dimension()) {
-            throw new IllegalArgumentException(
-                    "gatherNd index shape() " + idx.shape() + " indexes more axes than " + shape() + " has");
-        }
-        Shape y = idx.shape().slice(1);
-        Shape rest = shape().slice(m);
-        int ny = (int) y.size();
-        int inner = (int) rest.size();
-        int[] st = Strided.strides(shape().getShape());
-        int[] offs = new int[ny * inner];
-        for (int j = 0; j < ny; j++) {
-            int base = 0;
-            for (int d = 0; d < m; d++) {
-                base += checkIndex(idx.getIndex(d * ny + j), shape().get(d), "index") * st[d];
-            }
-            for (int r = 0; r < inner; r++) {
-                offs[j * inner + r] = base + r;
-            }
-        }
-        return gatherOffsets(y.addAll(rest), offs);
-    }
-
-    long getIndex(int i) {
-        return HostData.getLong(data(), dataType(), i);
-    }
-
-    static int checkIndex(long v, long size, String what) {
-        long i = v < 0 ? v + size : v;
-        if (i < 0 || i >= size) {
-            throw new IllegalArgumentException(what + " " + v + " is out of range [0, " + size + ")");
-        }
-        return (int) i;
+        return wrap(indexing().gatherNd(tensor(), other(index)));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray take(NDManager target, NDArray index) {
-        BiNDArray idx = ours(index);
-        int n = size32();
-        int[] offs = new int[idx.size32()];
-        for (int i = 0; i < offs.length; i++) {
-            offs[i] = checkIndex(idx.getIndex(i), n, "index");
-        }
-        return gatherOffsets(idx.shape(), offs);
+        return wrap(indexing().take(tensor(), other(index)));
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDArray booleanMask(NDArray index, int axisIn) {
-        BiNDArray mask = ours(index);
-        int axis = Strided.axis(axisIn, shape().dimension());
-        if (axis != 0 || mask.shape().dimension() != 1 || mask.shape().get(0) != shape().get(0)) {
-            throw new IllegalArgumentException(
-                    "booleanMask supports a 1-D mask over axis 0; got mask " + mask.shape() + " for " + shape());
-        }
-        int inner = (int) shape().slice(1).size();
-        List<Integer> rows = new ArrayList<>();
-        for (int i = 0; i < mask.size32(); i++) {
-            if (mask.getIndex(i) != 0) {
-                rows.add(i);
-            }
-        }
-        int[] offs = new int[rows.size() * inner];
-        for (int r = 0; r < rows.size(); r++) {
-            for (int j = 0; j < inner; j++) {
-                offs[r * inner + j] = rows.get(r) * inner + j;
-            }
-        }
-        return gatherOffsets(new Shape(rows.size()).addAll(shape().slice(1)), offs);
+    public NDArray booleanMask(NDArray index, int axis) {
+        return wrap(indexing().booleanMask(tensor(), other(index), axis));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray oneHot(int depth, float onValue, float offValue, DataType type) {
-        int n = size32();
-        Object out = HostData.allocate(type, n * depth);
-        for (int i = 0; i < n; i++) {
-            long c = getIndex(i);
-            for (int j = 0; j < depth; j++) {
-                HostData.setDouble(out, type, i * depth + j, j == c ? onValue : offValue);
-            }
-        }
-        return make(shape().add(depth), type, out);
+        return wrap(indexing().oneHot(tensor(), depth, onValue, offValue, type));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray sequenceMask(NDArray sequenceLength, float value) {
-        BiNDArray len = ours(sequenceLength);
-        if (shape().dimension() < 2) {
-            throw new IllegalArgumentException("sequenceMask needs rank >= 2, got " + shape());
-        }
-        int b = (int) shape().get(0);
-        int t = (int) shape().get(1);
-        int inner = (int) shape().slice(2).size();
-        BiNDArray out = (BiNDArray) duplicate();
-        for (int i = 0; i < b; i++) {
-            long l = len.getIndex(i);
-            for (int j = (int) Math.max(0, l); j < t; j++) {
-                for (int r = 0; r < inner; r++) {
-                    HostData.setDouble(out.data(), dataType(), (i * t + j) * inner + r, value);
-                }
-            }
-        }
-        return out;
+        return wrap(indexing().sequenceMask(tensor(), other(sequenceLength), value));
+    }
+
+    private IndexingOps indexing() {
+        return backend().indexing();
     }
 
     /** {@inheritDoc} */

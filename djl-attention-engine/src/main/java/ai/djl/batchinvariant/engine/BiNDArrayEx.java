@@ -190,20 +190,7 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
         NDManager m = input.getManager();
         BiNDArray idx = bi(input, m);
         BiNDArray w = bi(weight, m);
-        if (w.getShape().dimension() != 2) {
-            throw new IllegalArgumentException("embedding: weight must be (vocab, dim), got " + w.getShape());
-        }
-        int vocab = (int) w.getShape().get(0);
-        int dim = (int) w.getShape().get(1);
-        int n = (int) idx.getShape().size();
-        int[] offs = new int[n * dim];
-        for (int i = 0; i < n; i++) {
-            int row = BiNDArray.checkIndex(idx.getIndex(i), vocab, "embedding index");
-            for (int j = 0; j < dim; j++) {
-                offs[i * dim + j] = row * dim + j;
-            }
-        }
-        return new NDList(w.gatherOffsets(idx.getShape().add(dim), offs));
+        return new NDList(w.wrap(w.backend().indexing().embedding(w.tensor(), idx.tensor())));
     }
 
     /** {@inheritDoc} */

@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.backend.ShapeOps;
@@ -90,5 +91,11 @@ public final class CpuBackend implements Backend {
     @Override
     public ShapeOps shapes() {
         return CpuShapeOps.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public IndexingOps indexing() {
+        return CpuIndexing.INSTANCE;
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.backend.ShapeOps;
@@ -33,6 +34,9 @@ public final class CudaBackend implements Backend {
 
     /** No reduction kernels outside attention yet. */
     private static final ReductionOps REDUCTIONS = new ReductionOps() {};
+
+    /** No gather or slice kernels yet. */
+    private static final IndexingOps INDEXING = new IndexingOps() {};
 
     private CudaBackend() {}
 
@@ -144,5 +148,11 @@ public final class CudaBackend implements Backend {
     @Override
     public ShapeOps shapes() {
         return CudaShapeOps.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public IndexingOps indexing() {
+        return INDEXING;
     }
 }
