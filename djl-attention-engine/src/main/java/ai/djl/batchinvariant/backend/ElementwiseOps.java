@@ -69,4 +69,15 @@ public interface ElementwiseOps {
     default Tensor elu(Tensor a, float alpha) {
         throw Unsupported.op("NDArrayEx.elu", a.getDevice());
     }
+
+    /**
+     * Tells whether every element equals a value (compared as doubles; NaN equals nothing).
+     *
+     * @param a the operand
+     * @param value the value
+     * @return true if all equal (true for an empty array)
+     */
+    default boolean allEqual(Tensor a, double value) {
+        throw Unsupported.op("NDArray.contentEquals", a.getDevice());
+    }
 }

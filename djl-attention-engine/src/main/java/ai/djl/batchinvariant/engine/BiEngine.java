@@ -5,7 +5,7 @@ package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDManager;
@@ -77,12 +77,12 @@ public final class BiEngine extends Engine {
     /**
      * {@inheritDoc}
      *
-     * <p>{@code CUDA} is claimed only where a device is usable ({@link CudaRuntime}); MKL and
+     * <p>{@code CUDA} is claimed only where a device is usable ({@link Backends#gpuCount}); MKL and
      * training are never claimed.
      */
     @Override
     public boolean hasCapability(String capability) {
-        return StandardCapabilities.CUDA.equals(capability) && CudaRuntime.deviceCount() > 0;
+        return StandardCapabilities.CUDA.equals(capability) && Backends.gpuCount() > 0;
     }
 
     /**
@@ -119,7 +119,7 @@ public final class BiEngine extends Engine {
     /** {@inheritDoc} */
     @Override
     public int getGpuCount() {
-        return CudaRuntime.deviceCount();
+        return Backends.gpuCount();
     }
 
     /** {@inheritDoc} */
@@ -143,7 +143,7 @@ public final class BiEngine extends Engine {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        int gpus = CudaRuntime.deviceCount();
+        int gpus = Backends.gpuCount();
         return ENGINE_NAME + " " + version + " (CPU backend" + (gpus > 0 ? ", CUDA backend on " + gpus + " GPU(s))" : ")");
     }
 }

@@ -13,7 +13,6 @@ import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
-import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
 import ai.djl.batchinvariant.tensor.DeviceBuffer;
 import ai.djl.batchinvariant.tensor.Tensor;
@@ -33,8 +32,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-
-import jcuda.Pointer;
 
 /**
  * The engine's {@link NDArray}: DJL's bookkeeping (name, manager, uid) around one {@link Tensor},
@@ -120,29 +117,6 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         });
     }
 
-    /**
-     * Tells whether the array lives in device memory.
-     *
-     * @return true on a GPU
-     */
-    public boolean isOnGpu() {
-        return tensor.isOnDevice();
-    }
-
-    /**
-     * Returns the device memory of an array on a GPU.
-     *
-     * @return the memory
-     * @throws IllegalStateException if the array is on the CPU or closed
-     */
-    public DeviceMemory deviceMemory() {
-        checkOpen();
-        if (!tensor.isOnDevice()) {
-            throw new IllegalStateException("NDArray " + uid + " is on " + getDevice() + ", not a GPU");
-        }
-        return (DeviceMemory) tensor.deviceBuffer();
-    }
-
     /** A view of the storage with another shape() (same host array, or another device reference). */
     private BiNDArray view(Shape s) {
         checkOpen();
@@ -213,10 +187,6 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         return new BiNDArray(manager, tensor);
     }
 
-    private BiNDArray fromFloats(Shape s, float[] values, DataType type) {
-        return make(s, type, HostData.fromFloats(values, type));
-    }
-
     /** The backend serving this array's device: the one place the engine asks for compute. */
     Backend backend() {
         return Backends.of(getDevice());
@@ -243,15 +213,6 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
             return o;
         }
         return (BiNDArray) manager.from(other);
-    }
-
-    private void overwrite(DataType t, Object d) {
-        if (t != dataType()) {
-            d = HostData.fromFloats(HostData.toFloats(d, t, size32()), dataType());
-        }
-        Object own = data();
-        System.arraycopy(d, 0, own, 0, size32());
-        tensor.touch();
     }
 
     /** {@inheritDoc} */
@@ -384,35 +345,24 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public ByteBuffer toByteBuffer(boolean tryDirect) {
         checkOpen();
-        if (tensor.isOnDevice()) {
-            ByteBuffer bb = manager.allocateDirect(Math.toIntExact(byteSize()));
-            DeviceMemory mem = deviceMemory();
-            mem.getDevice().download(Pointer.to(bb), mem.getPointer(), byteSize());
-            return bb;
+        Tensor host = backend().toHost(tensor);
+        ByteBuffer bb = HostData.toByteBuffer(host.hostData(), host.getDataType(), host.size32());
+        if (host != tensor) {
+            host.close();
         }
-        return HostData.toByteBuffer(data(), dataType(), size32());
+        return bb;
     }
 
     /** {@inheritDoc} */
     @Override
     public void set(Buffer buffer) {
         checkOpen();
-        if (tensor.isOnDevice()) {
-            BiNDArray host = BiNDManager.getSystemManager().create(buffer, shape(), dataType());
-            ByteBuffer bb = host.toByteBuffer();
-            DeviceMemory mem = deviceMemory();
-            mem.getDevice().upload(mem.getPointer(), Pointer.to(bb), byteSize());
-            host.close();
-            tensor.touch();
-            return;
+        BiNDArray src = BiNDManager.getSystemManager().create(buffer, shape(), dataType());
+        try {
+            backend().write(tensor, src.tensor());
+        } finally {
+            src.close();
         }
-        int n = size32();
-        BiNDArray src = manager.create(buffer, shape(), dataType());
-        if (src.size32() != n) {
-            throw new IllegalArgumentException("buffer holds " + src.size32() + " elements, array " + n);
-        }
-        overwrite(dataType(), src.data());
-        src.close();
     }
 
     /** {@inheritDoc} */
@@ -447,14 +397,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public boolean contentEquals(Number number) {
-        double v = number.doubleValue();
-        int n = size32();
-        for (int i = 0; i < n; i++) {
-            if (HostData.getDouble(data(), dataType(), i) != v) {
-                return false;
-            }
-        }
-        return true;
+        return backend().elementwise().allEqual(tensor(), number.doubleValue());
     }
 
     /** {@inheritDoc} */
@@ -525,9 +468,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     private BiNDArray inPlace(BiNDArray result) {
         if (!result.getShape().equals(shape())) {
             throw new IllegalArgumentException(
-                    "in-place result shape() " + result.getShape() + " does not match " + shape());
+                    "in-place result shape " + result.getShape() + " does not match " + shape());
         }
-        overwrite(result.dataType(), result.data());
+        backend().write(tensor, result.tensor());
         result.close();
         return this;
     }

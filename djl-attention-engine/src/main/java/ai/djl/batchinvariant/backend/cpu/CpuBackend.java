@@ -65,6 +65,33 @@ public final class CpuBackend implements Backend {
 
     /** {@inheritDoc} */
     @Override
+    public Tensor adopt(Tensor host, Device device) {
+        return host;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor toHost(Tensor tensor) {
+        return tensor;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void write(Tensor dst, Tensor src) {
+        int n = dst.size32();
+        if (src.size32() != n) {
+            throw new IllegalArgumentException("source holds " + src.size32() + " elements, target " + n);
+        }
+        Object d = src.hostData();
+        if (src.getDataType() != dst.getDataType()) {
+            d = HostData.fromFloats(HostData.toFloats(d, src.getDataType(), n), dst.getDataType());
+        }
+        System.arraycopy(d, 0, dst.hostData(), 0, n);
+        dst.touch();
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public AttentionOps attention() {
         return CpuAttention.INSTANCE;
     }

@@ -84,4 +84,17 @@ public final class CpuElementwise implements ElementwiseOps {
         }
         return Tensor.host(a.getShape(), DataType.FLOAT32, o);
     }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean allEqual(Tensor a, double v) {
+        Object d = a.hostData();
+        int n = a.size32();
+        for (int i = 0; i < n; i++) {
+            if (HostData.getDouble(d, a.getDataType(), i) != v) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -11,6 +11,7 @@ import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.backend.ShapeOps;
+import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -118,6 +119,26 @@ public final class CudaBackend implements Backend {
         DeviceMemory mem = src.getDevice().allocate(tensor.byteSize());
         mem.copyFrom(src, 0, 0, tensor.byteSize());
         return Tensor.device(tensor.getShape(), tensor.getDataType(), mem);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void write(Tensor dst, Tensor src) {
+        if (src.getDataType() != dst.getDataType() || src.getShape().size() != dst.getShape().size()) {
+            throw Unsupported.op("NDArray.set (" + src.getDataType() + " " + src.getShape() + " into "
+                    + dst.getDataType() + " " + dst.getShape() + ")", dst.getDevice());
+        }
+        DeviceMemory mem = memory(dst);
+        if (src.isOnDevice()) {
+            if (!src.getDevice().equals(dst.getDevice())) {
+                throw new IllegalArgumentException("cannot write " + src.getDevice() + " memory into " + dst.getDevice());
+            }
+            mem.copyFrom(memory(src), 0, 0, dst.byteSize());
+        } else {
+            ByteBuffer bb = HostData.toByteBuffer(src.hostData(), src.getDataType(), src.size32());
+            mem.getDevice().upload(mem.getPointer(), Pointer.to(bb), dst.byteSize());
+        }
+        dst.touch();
     }
 
     /** {@inheritDoc} */
