@@ -14,7 +14,6 @@ import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
-import ai.djl.batchinvariant.tensor.DeviceBuffer;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.ndarray.NDArray;
@@ -64,22 +63,6 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     // ---------------------------------------------------------------- storage and bookkeeping
 
-    /**
-     * Returns the storage (a primitive array whose type follows {@link #getDataType()}).
-     *
-     * @return the storage
-     * @throws IllegalStateException if the array was closed
-     */
-    public Object data() {
-        checkOpen();
-        if (tensor.isOnDevice()) {
-            throw new UnsupportedOperationException("BatchInvariant engine does not support NDArray."
-                    + publicOperation() + "() on " + getDevice() + ": this build runs it on the CPU only;"
-                    + " move the array with toDevice(Device.cpu(), false)");
-        }
-        return tensor.hostData();
-    }
-
     /** {@inheritDoc} */
     @Override
     public Tensor tensor() {
@@ -117,63 +100,20 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         });
     }
 
-    /** A view of the storage with another shape() (same host array, or another device reference). */
+    /** A view of the storage with another shape (same host array, or another device reference). */
     private BiNDArray view(Shape s) {
         checkOpen();
         return new BiNDArray(manager, tensor.view(s));
     }
 
-    long byteSize() {
-        return tensor.byteSize();
-    }
-
     /**
-     * Returns the values as float32; for a float32 array this is the storage itself, which callers
-     * must treat as read-only.
-     *
-     * @return the values
-     */
-    public float[] floats() {
-        return HostData.toFloats(data(), dataType(), size32());
-    }
-
-    /**
-     * A counter bumped by every in-place write, so caches derived from this array can tell when
-     * they went stale.
+     * The storage's write counter ({@link Tensor#version}): bumped by every in-place write, so
+     * caches derived from the storage can tell when they went stale.
      *
      * @return the version
      */
     public int version() {
         return tensor.version();
-    }
-
-    /** Records an in-place write made through the storage. */
-    void touch() {
-        tensor.touch();
-    }
-
-    int size32() {
-        return tensor.size32();
-    }
-
-    private BiNDArray make(Shape s, DataType t, Object d) {
-        return new BiNDArray(manager, Tensor.host(s, t, d));
-    }
-
-    /**
-     * Wraps existing storage; the array takes ownership of one reference to device memory.
-     *
-     * @param manager the manager
-     * @param shape the shape
-     * @param type the data type
-     * @param data a primitive array or device memory
-     * @return the array
-     */
-    static BiNDArray of(BiNDManager manager, Shape shape, DataType type, Object data) {
-        Tensor t = data instanceof DeviceBuffer
-                ? Tensor.device(shape, type, (DeviceBuffer) data)
-                : Tensor.host(shape, type, data);
-        return new BiNDArray(manager, t);
     }
 
     /**
@@ -449,7 +389,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         } else {
             HostData.setLong(d, t, 0, n.longValue());
         }
-        return make(new Shape(), t, d);
+        return wrap(Tensor.host(new Shape(), t, d));
     }
 
     private BiNDArray binary(NDArray other, BinaryOp op) {

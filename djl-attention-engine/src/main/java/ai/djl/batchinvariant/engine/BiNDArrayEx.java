@@ -17,7 +17,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
 
-/** The engine's {@code NDArrayEx}: neural-network operators on the CPU backend. */
+/** The engine's {@code NDArrayEx}: neural-network operators, delegated to the array's backend. */
 public class BiNDArrayEx extends UnsupportedNDArrayEx {
 
     private final BiNDArray array;
