@@ -72,6 +72,38 @@ public interface Backend {
      */
     Tensor copy(Tensor tensor);
 
+    /**
+     * Takes over a host tensor for a device this backend serves: the CPU backend keeps the same
+     * storage; a device backend uploads it (the host tensor stays the caller's).
+     *
+     * @param host the source, on the CPU
+     * @param device the target device
+     * @return a tensor on the device
+     */
+    default Tensor adopt(Tensor host, Device device) {
+        return upload(host, device);
+    }
+
+    /**
+     * Returns a tensor's contents on the host: the CPU backend returns the tensor itself (callers
+     * must not write to it); a device backend downloads a copy.
+     *
+     * @param tensor a tensor of this backend
+     * @return host storage with the same contents
+     */
+    default Tensor toHost(Tensor tensor) {
+        return download(tensor);
+    }
+
+    /**
+     * Overwrites a tensor in place with another's values (same element count), and records the
+     * write ({@link Tensor#touch}). Values of another type are converted through float32.
+     *
+     * @param dst the target, of this backend
+     * @param src the values, on the host or on {@code dst}'s device
+     */
+    void write(Tensor dst, Tensor src);
+
     // ------------------------------------------------------------------ op families
 
     /**
@@ -80,4 +112,40 @@ public interface Backend {
      * @return the family
      */
     AttentionOps attention();
+
+    /**
+     * Returns the element-wise family.
+     *
+     * @return the family
+     */
+    ElementwiseOps elementwise();
+
+    /**
+     * Returns the reduction family (including softmax and the normalisations).
+     *
+     * @return the family
+     */
+    ReductionOps reductions();
+
+    /**
+     * Returns the matrix-product family.
+     *
+     * @return the family
+     */
+    LinalgOps linalg();
+
+    /**
+     * Returns the data-movement family (transpose, broadcast, repeat, tile, slice, flip, concat,
+     * type conversion).
+     *
+     * @return the family
+     */
+    ShapeOps shapes();
+
+    /**
+     * Returns the indexing family (gathers, slices, slice assignment).
+     *
+     * @return the family
+     */
+    IndexingOps indexing();
 }

@@ -5,7 +5,7 @@ package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDManager;
@@ -79,7 +79,7 @@ public final class BiEngine extends Engine {
      * @return version, backends, devices, kernel build and, without a usable GPU, the reason
      */
     String startLine() {
-        int gpus = CudaRuntime.deviceCount();
+        int gpus = Backends.gpuCount();
         StringBuilder sb = new StringBuilder(ENGINE_NAME).append(' ').append(version);
         sb.append(": backends CPU").append(gpus > 0 ? ", CUDA" : "");
         sb.append("; devices cpu()");
@@ -88,7 +88,7 @@ public final class BiEngine extends Engine {
         }
         sb.append("; kernels ").append(kernelBuild());
         if (gpus == 0) {
-            sb.append("; no GPU: ").append(CudaRuntime.unavailableReason());
+            sb.append("; no GPU: ").append(Backends.gpuUnavailableReason());
         }
         return sb.toString();
     }
@@ -179,12 +179,12 @@ public final class BiEngine extends Engine {
     /**
      * {@inheritDoc}
      *
-     * <p>{@code CUDA} is claimed only where a device is usable ({@link CudaRuntime}); MKL and
+     * <p>{@code CUDA} is claimed only where a device is usable ({@link Backends#gpuCount}); MKL and
      * training are never claimed.
      */
     @Override
     public boolean hasCapability(String capability) {
-        return StandardCapabilities.CUDA.equals(capability) && CudaRuntime.deviceCount() > 0;
+        return StandardCapabilities.CUDA.equals(capability) && Backends.gpuCount() > 0;
     }
 
     /**
@@ -221,7 +221,7 @@ public final class BiEngine extends Engine {
     /** {@inheritDoc} */
     @Override
     public int getGpuCount() {
-        return CudaRuntime.deviceCount();
+        return Backends.gpuCount();
     }
 
     /** {@inheritDoc} */
@@ -245,7 +245,7 @@ public final class BiEngine extends Engine {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        int gpus = CudaRuntime.deviceCount();
+        int gpus = Backends.gpuCount();
         return ENGINE_NAME + " " + version + " (CPU backend" + (gpus > 0 ? ", CUDA backend on " + gpus + " GPU(s))" : ")");
     }
 }

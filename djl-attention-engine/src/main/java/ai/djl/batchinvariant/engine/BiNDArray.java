@@ -4,14 +4,15 @@
 package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
-import ai.djl.batchinvariant.backend.cpu.CpuMath;
-import ai.djl.batchinvariant.backend.cpu.Elementwise;
-import ai.djl.batchinvariant.backend.cpu.Elementwise.Binary;
-import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
+import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.IndexingOps;
+import ai.djl.batchinvariant.backend.ReduceOp;
+import ai.djl.batchinvariant.backend.UnaryOp;
+import ai.djl.batchinvariant.backend.Unsupported;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
-import ai.djl.batchinvariant.backend.cuda.CudaOps;
-import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
@@ -31,12 +32,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
-import jcuda.Pointer;
-
 /**
- * The engine's {@link NDArray}: a dense array in host memory. Operations run on the CPU backend;
- * every reduction is done in a fixed order that depends only on the reduced length (see {@link
- * CpuMath}), so a row's result never depends on how many other rows share the call.
+ * The engine's {@link NDArray}: DJL's bookkeeping (name, manager, uid) around one {@link Tensor},
+ * the storage. Every operation is a delegation to the backend serving the array's device ({@link
+ * Backends#of}); every reduction there is done in a fixed order that depends only on the reduced
+ * length, so a row's result never depends on how many other rows share the call.
  *
  * <p>{@link #reshape}, {@link #expandDims}, {@link #squeeze} and {@link #flatten} share storage
  * with their source, like PyTorch views; every other operation returns new storage.
@@ -49,48 +49,33 @@ import jcuda.Pointer;
 public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     private BiNDManager manager;
-    private Shape shape;
-    private DataType dataType;
-    private Object data;
+    private Tensor tensor;
     private String name;
     private final String uid;
     private volatile boolean closed;
-    private int version;
 
-    BiNDArray(BiNDManager manager, Shape shape, DataType dataType, Object data) {
+    BiNDArray(BiNDManager manager, Tensor tensor) {
         this.manager = manager;
-        this.shape = shape;
-        this.dataType = dataType;
-        this.data = data;
+        this.tensor = tensor;
         this.uid = UUID.randomUUID().toString();
         manager.attachInternal(uid, this);
     }
 
     // ---------------------------------------------------------------- storage and bookkeeping
 
-    /**
-     * Returns the storage (a primitive array whose type follows {@link #getDataType()}).
-     *
-     * @return the storage
-     * @throws IllegalStateException if the array was closed
-     */
-    public Object data() {
-        checkOpen();
-        if (data instanceof DeviceMemory) {
-            throw new UnsupportedOperationException("BatchInvariant engine does not support NDArray."
-                    + publicOperation() + "() on " + getDevice() + ": this build runs it on the CPU only;"
-                    + " move the array with toDevice(Device.cpu(), false)");
-        }
-        return data;
-    }
-
     /** {@inheritDoc} */
     @Override
     public Tensor tensor() {
         checkOpen();
-        return data instanceof DeviceMemory
-                ? Tensor.device(shape, dataType, (DeviceMemory) data)
-                : Tensor.host(shape, dataType, data);
+        return tensor;
+    }
+
+    private Shape shape() {
+        return tensor.getShape();
+    }
+
+    private DataType dataType() {
+        return tensor.getDataType();
     }
 
     private void checkOpen() {
@@ -115,87 +100,50 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         });
     }
 
-    /**
-     * Tells whether the array lives in device memory.
-     *
-     * @return true on a GPU
-     */
-    public boolean isOnGpu() {
-        return data instanceof DeviceMemory;
-    }
-
-    /**
-     * Returns the device memory of an array on a GPU.
-     *
-     * @return the memory
-     * @throws IllegalStateException if the array is on the CPU or closed
-     */
-    public DeviceMemory deviceMemory() {
+    /** A view of the storage with another shape (same host array, or another device reference). */
+    private BiNDArray view(Shape s) {
         checkOpen();
-        if (!(data instanceof DeviceMemory)) {
-            throw new IllegalStateException("NDArray " + uid + " is on " + getDevice() + ", not a GPU");
-        }
-        return (DeviceMemory) data;
-    }
-
-    /** Storage for a view: the same host array, or another reference to the device memory. */
-    private Object shareData() {
-        checkOpen();
-        return data instanceof DeviceMemory ? ((DeviceMemory) data).retain() : data;
-    }
-
-    long byteSize() {
-        return shape.size() * dataType.getNumOfBytes();
+        return new BiNDArray(manager, tensor.view(s));
     }
 
     /**
-     * Returns the values as float32; for a float32 array this is the storage itself, which callers
-     * must treat as read-only.
-     *
-     * @return the values
-     */
-    public float[] floats() {
-        return HostData.toFloats(data(), dataType, size32());
-    }
-
-    /**
-     * A counter bumped by every in-place write, so caches derived from this array can tell when
-     * they went stale.
+     * The storage's write counter ({@link Tensor#version}): bumped by every in-place write, so
+     * caches derived from the storage can tell when they went stale.
      *
      * @return the version
      */
     public int version() {
-        return version;
-    }
-
-    /** Records an in-place write made through the storage. */
-    void touch() {
-        version++;
-    }
-
-    int size32() {
-        return Math.toIntExact(shape.size());
-    }
-
-    private BiNDArray make(Shape s, DataType t, Object d) {
-        return new BiNDArray(manager, s, t, d);
+        return tensor.version();
     }
 
     /**
-     * Wraps existing storage; the array takes ownership of one reference to device memory.
+     * Wraps a tensor; the array takes it over.
      *
      * @param manager the manager
-     * @param shape the shape
-     * @param type the data type
-     * @param data a primitive array or device memory
+     * @param tensor the storage
      * @return the array
      */
-    static BiNDArray of(BiNDManager manager, Shape shape, DataType type, Object data) {
-        return new BiNDArray(manager, shape, type, data);
+    static BiNDArray of(BiNDManager manager, Tensor tensor) {
+        return new BiNDArray(manager, tensor);
     }
 
-    private BiNDArray fromFloats(Shape s, float[] values, DataType type) {
-        return make(s, type, HostData.fromFloats(values, type));
+    /** The backend serving this array's device: the one place the engine asks for compute. */
+    Backend backend() {
+        return Backends.of(getDevice());
+    }
+
+    /** Wraps a result of this array's backend as an array of this manager. */
+    BiNDArray wrap(Tensor t) {
+        return new BiNDArray(manager, t);
+    }
+
+    /** Another operand's storage, converted to this engine's array if needed. */
+    Tensor other(NDArray other) {
+        Tensor t = ours(other).tensor();
+        if (!t.getDevice().equals(getDevice())) {
+            throw Unsupported.op("NDArray." + publicOperation(), t.isOnDevice() ? t.getDevice() : getDevice());
+        }
+        return t;
     }
 
     private BiNDArray ours(NDArray other) {
@@ -205,15 +153,6 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
             return o;
         }
         return (BiNDArray) manager.from(other);
-    }
-
-    private void overwrite(DataType t, Object d) {
-        if (t != dataType) {
-            d = HostData.fromFloats(HostData.toFloats(d, t, size32()), dataType);
-        }
-        Object own = data();
-        System.arraycopy(d, 0, own, 0, size32());
-        version++;
     }
 
     /** {@inheritDoc} */
@@ -244,7 +183,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public DataType getDataType() {
         checkOpen();
-        return dataType;
+        return dataType();
     }
 
     /** {@inheritDoc} */
@@ -257,7 +196,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public Shape getShape() {
         checkOpen();
-        return shape;
+        return shape();
     }
 
     /** {@inheritDoc} */
@@ -302,10 +241,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         if (!closed) {
             closed = true;
             manager.detachInternal(uid);
-            if (data instanceof DeviceMemory) {
-                ((DeviceMemory) data).release();
-            }
-            data = null;
+            tensor.close();
         }
     }
 
@@ -313,14 +249,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public void intern(NDArray replaced) {
         BiNDArray o = ours(replaced);
-        Object shared = o.shareData();
-        if (data instanceof DeviceMemory) {
-            ((DeviceMemory) data).release();
-        }
-        this.shape = o.shape;
-        this.dataType = o.dataType;
-        this.data = shared;
-        version++;
+        Tensor shared = o.tensor().view(o.tensor.getShape());
+        tensor.close();
+        tensor = shared;
     }
 
     /** {@inheritDoc} */
@@ -354,35 +285,24 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public ByteBuffer toByteBuffer(boolean tryDirect) {
         checkOpen();
-        if (data instanceof DeviceMemory) {
-            ByteBuffer bb = manager.allocateDirect(Math.toIntExact(byteSize()));
-            DeviceMemory mem = (DeviceMemory) data;
-            mem.getDevice().download(Pointer.to(bb), mem.getPointer(), byteSize());
-            return bb;
+        Tensor host = backend().toHost(tensor);
+        ByteBuffer bb = HostData.toByteBuffer(host.hostData(), host.getDataType(), host.size32());
+        if (host != tensor) {
+            host.close();
         }
-        return HostData.toByteBuffer(data(), dataType, size32());
+        return bb;
     }
 
     /** {@inheritDoc} */
     @Override
     public void set(Buffer buffer) {
         checkOpen();
-        if (data instanceof DeviceMemory) {
-            BiNDArray host = BiNDManager.getSystemManager().create(buffer, shape, dataType);
-            ByteBuffer bb = host.toByteBuffer();
-            DeviceMemory mem = (DeviceMemory) data;
-            mem.getDevice().upload(mem.getPointer(), Pointer.to(bb), byteSize());
-            host.close();
-            version++;
-            return;
+        BiNDArray src = BiNDManager.getSystemManager().create(buffer, shape(), dataType());
+        try {
+            backend().write(tensor, src.tensor());
+        } finally {
+            src.close();
         }
-        int n = size32();
-        BiNDArray src = manager.create(buffer, shape, dataType);
-        if (src.size32() != n) {
-            throw new IllegalArgumentException("buffer holds " + src.size32() + " elements, array " + n);
-        }
-        overwrite(dataType, src.data());
-        src.close();
     }
 
     /** {@inheritDoc} */
@@ -400,15 +320,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray duplicate() {
-        checkOpen();
-        if (data instanceof DeviceMemory) {
-            BiNDArray out = manager.copyOf(this);
-            out.setName(name);
-            return out;
-        }
-        Object copy = HostData.allocate(dataType, size32());
-        System.arraycopy(data(), 0, copy, 0, size32());
-        BiNDArray out = make(shape, dataType, copy);
+        BiNDArray out = wrap(backend().copy(tensor()));
         out.setName(name);
         return out;
     }
@@ -416,45 +328,22 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray toType(DataType type, boolean copy) {
-        if (type == dataType) {
+        if (type == dataType()) {
             return copy ? duplicate() : this;
         }
-        if (isOnGpu() && CudaOps.canCast(dataType, type)) {
-            return manager.wrapTensor(CudaOps.cast(tensor(), type));
-        }
-        int n = size32();
-        Object out = HostData.allocate(type, n);
-        Object src = data();
-        boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType);
-        for (int i = 0; i < n; i++) {
-            if (exactLong) {
-                HostData.setLong(out, type, i, HostData.getLong(src, dataType, i));
-            } else if (type == DataType.FLOAT64 || !HostData.isFloating(type)) {
-                HostData.setDouble(out, type, i, HostData.getDouble(src, dataType, i));
-            } else {
-                HostData.setFloat(out, type, i, HostData.getFloat(src, dataType, i));
-            }
-        }
-        return make(shape, type, out);
+        return wrap(backend().shapes().toType(tensor(), type));
     }
 
     /** {@inheritDoc} */
     @Override
     public boolean contentEquals(Number number) {
-        double v = number.doubleValue();
-        int n = size32();
-        for (int i = 0; i < n; i++) {
-            if (HostData.getDouble(data(), dataType, i) != v) {
-                return false;
-            }
-        }
-        return true;
+        return backend().elementwise().allEqual(tensor(), number.doubleValue());
     }
 
     /** {@inheritDoc} */
     @Override
     public boolean contentEquals(NDArray other) {
-        if (other == null || !shape.equals(other.getShape()) || dataType != other.getDataType()) {
+        if (other == null || !shape().equals(other.getShape()) || dataType() != other.getDataType()) {
             return false;
         }
         return toByteBuffer().equals(other.toByteBuffer());
@@ -484,7 +373,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     // ---------------------------------------------------------------- element-wise
 
     private BiNDArray scalar(Number n) {
-        DataType t = dataType;
+        DataType t = dataType();
         boolean integral =
                 n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
                         || (n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue()));
@@ -500,21 +389,14 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         } else {
             HostData.setLong(d, t, 0, n.longValue());
         }
-        return new BiNDArray(manager, new Shape(), t, d);
+        return wrap(Tensor.host(new Shape(), t, d));
     }
 
-    private BiNDArray binary(NDArray other, Binary op) {
-        BiNDArray o = ours(other);
-        Shape out = Strided.broadcast(getShape(), o.getShape());
-        DataType compute = Elementwise.promote(dataType, o.dataType);
-        if (op.isBoolean() && op.ordinal() >= Binary.AND.ordinal()) {
-            compute = DataType.FLOAT64;
-        }
-        Object d = Elementwise.binary(data(), dataType, shape, o.data(), o.dataType, o.shape, op, compute, out);
-        return make(out, op.isBoolean() ? DataType.BOOLEAN : compute, d);
+    private BiNDArray binary(NDArray other, BinaryOp op) {
+        return wrap(backend().elementwise().binary(op, tensor(), other(other)));
     }
 
-    private BiNDArray binary(Number n, Binary op) {
+    private BiNDArray binary(Number n, BinaryOp op) {
         BiNDArray s = scalar(n);
         try {
             return binary(s, op);
@@ -524,94 +406,93 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     }
 
     private BiNDArray inPlace(BiNDArray result) {
-        if (!result.getShape().equals(shape)) {
+        if (!result.getShape().equals(shape())) {
             throw new IllegalArgumentException(
-                    "in-place result shape " + result.getShape() + " does not match " + shape);
+                    "in-place result shape " + result.getShape() + " does not match " + shape());
         }
-        overwrite(result.dataType, result.data());
+        backend().write(tensor, result.tensor());
         result.close();
         return this;
     }
 
-    BiNDArray unary(Unary op) {
-        Elementwise.Result r = Elementwise.unary(data(), dataType, size32(), op);
-        return make(shape, r.type(), r.data());
+    BiNDArray unary(UnaryOp op) {
+        return wrap(backend().elementwise().unary(op, tensor()));
     }
 
-    @Override public NDArray add(Number n) { return binary(n, Binary.ADD); }
-    @Override public NDArray add(NDArray other) { return binary(other, Binary.ADD); }
-    @Override public NDArray sub(Number n) { return binary(n, Binary.SUB); }
-    @Override public NDArray sub(NDArray other) { return binary(other, Binary.SUB); }
-    @Override public NDArray mul(Number n) { return binary(n, Binary.MUL); }
-    @Override public NDArray mul(NDArray other) { return binary(other, Binary.MUL); }
-    @Override public NDArray div(Number n) { return binary(n, Binary.DIV); }
-    @Override public NDArray div(NDArray other) { return binary(other, Binary.DIV); }
-    @Override public NDArray mod(Number n) { return binary(n, Binary.MOD); }
-    @Override public NDArray mod(NDArray other) { return binary(other, Binary.MOD); }
-    @Override public NDArray pow(Number n) { return binary(n, Binary.POW); }
-    @Override public NDArray pow(NDArray other) { return binary(other, Binary.POW); }
-    @Override public NDArray addi(Number n) { return inPlace(binary(n, Binary.ADD)); }
-    @Override public NDArray addi(NDArray other) { return inPlace(binary(other, Binary.ADD)); }
-    @Override public NDArray subi(Number n) { return inPlace(binary(n, Binary.SUB)); }
-    @Override public NDArray subi(NDArray other) { return inPlace(binary(other, Binary.SUB)); }
-    @Override public NDArray muli(Number n) { return inPlace(binary(n, Binary.MUL)); }
-    @Override public NDArray muli(NDArray other) { return inPlace(binary(other, Binary.MUL)); }
-    @Override public NDArray divi(Number n) { return inPlace(binary(n, Binary.DIV)); }
-    @Override public NDArray divi(NDArray other) { return inPlace(binary(other, Binary.DIV)); }
-    @Override public NDArray modi(Number n) { return inPlace(binary(n, Binary.MOD)); }
-    @Override public NDArray modi(NDArray other) { return inPlace(binary(other, Binary.MOD)); }
-    @Override public NDArray powi(Number n) { return inPlace(binary(n, Binary.POW)); }
-    @Override public NDArray powi(NDArray other) { return inPlace(binary(other, Binary.POW)); }
-    @Override public NDArray maximum(Number n) { return binary(n, Binary.MAX); }
-    @Override public NDArray maximum(NDArray other) { return binary(other, Binary.MAX); }
-    @Override public NDArray minimum(Number n) { return binary(n, Binary.MIN); }
-    @Override public NDArray minimum(NDArray other) { return binary(other, Binary.MIN); }
-    @Override public NDArray eq(Number n) { return binary(n, Binary.EQ); }
-    @Override public NDArray eq(NDArray other) { return binary(other, Binary.EQ); }
-    @Override public NDArray neq(Number n) { return binary(n, Binary.NEQ); }
-    @Override public NDArray neq(NDArray other) { return binary(other, Binary.NEQ); }
-    @Override public NDArray gt(Number n) { return binary(n, Binary.GT); }
-    @Override public NDArray gt(NDArray other) { return binary(other, Binary.GT); }
-    @Override public NDArray gte(Number n) { return binary(n, Binary.GTE); }
-    @Override public NDArray gte(NDArray other) { return binary(other, Binary.GTE); }
-    @Override public NDArray lt(Number n) { return binary(n, Binary.LT); }
-    @Override public NDArray lt(NDArray other) { return binary(other, Binary.LT); }
-    @Override public NDArray lte(Number n) { return binary(n, Binary.LTE); }
-    @Override public NDArray lte(NDArray other) { return binary(other, Binary.LTE); }
-    @Override public NDArray logicalAnd(NDArray other) { return binary(other, Binary.AND); }
-    @Override public NDArray logicalOr(NDArray other) { return binary(other, Binary.OR); }
-    @Override public NDArray logicalXor(NDArray other) { return binary(other, Binary.XOR); }
-    @Override public NDArray logicalNot() { return unary(Unary.NOT); }
-    @Override public NDArray neg() { return unary(Unary.NEG); }
-    @Override public NDArray negi() { return inPlace(unary(Unary.NEG)); }
-    @Override public NDArray abs() { return unary(Unary.ABS); }
-    @Override public NDArray square() { return unary(Unary.SQUARE); }
-    @Override public NDArray sqrt() { return unary(Unary.SQRT); }
-    @Override public NDArray cbrt() { return unary(Unary.CBRT); }
-    @Override public NDArray exp() { return unary(Unary.EXP); }
-    @Override public NDArray log() { return unary(Unary.LOG); }
-    @Override public NDArray log2() { return unary(Unary.LOG2); }
-    @Override public NDArray log10() { return unary(Unary.LOG10); }
-    @Override public NDArray sin() { return unary(Unary.SIN); }
-    @Override public NDArray cos() { return unary(Unary.COS); }
-    @Override public NDArray tan() { return unary(Unary.TAN); }
-    @Override public NDArray tanh() { return unary(Unary.TANH); }
-    @Override public NDArray floor() { return unary(Unary.FLOOR); }
-    @Override public NDArray ceil() { return unary(Unary.CEIL); }
-    @Override public NDArray round() { return unary(Unary.ROUND); }
-    @Override public NDArray trunc() { return unary(Unary.TRUNC); }
-    @Override public NDArray sign() { return unary(Unary.SIGN); }
-    @Override public NDArray signi() { return inPlace(unary(Unary.SIGN)); }
-    @Override public NDArray erf() { return unary(Unary.ERF); }
-    @Override public NDArray isNaN() { return unary(Unary.ISNAN); }
-    @Override public NDArray isInfinite() { return unary(Unary.ISINF); }
+    @Override public NDArray add(Number n) { return binary(n, BinaryOp.ADD); }
+    @Override public NDArray add(NDArray other) { return binary(other, BinaryOp.ADD); }
+    @Override public NDArray sub(Number n) { return binary(n, BinaryOp.SUB); }
+    @Override public NDArray sub(NDArray other) { return binary(other, BinaryOp.SUB); }
+    @Override public NDArray mul(Number n) { return binary(n, BinaryOp.MUL); }
+    @Override public NDArray mul(NDArray other) { return binary(other, BinaryOp.MUL); }
+    @Override public NDArray div(Number n) { return binary(n, BinaryOp.DIV); }
+    @Override public NDArray div(NDArray other) { return binary(other, BinaryOp.DIV); }
+    @Override public NDArray mod(Number n) { return binary(n, BinaryOp.MOD); }
+    @Override public NDArray mod(NDArray other) { return binary(other, BinaryOp.MOD); }
+    @Override public NDArray pow(Number n) { return binary(n, BinaryOp.POW); }
+    @Override public NDArray pow(NDArray other) { return binary(other, BinaryOp.POW); }
+    @Override public NDArray addi(Number n) { return inPlace(binary(n, BinaryOp.ADD)); }
+    @Override public NDArray addi(NDArray other) { return inPlace(binary(other, BinaryOp.ADD)); }
+    @Override public NDArray subi(Number n) { return inPlace(binary(n, BinaryOp.SUB)); }
+    @Override public NDArray subi(NDArray other) { return inPlace(binary(other, BinaryOp.SUB)); }
+    @Override public NDArray muli(Number n) { return inPlace(binary(n, BinaryOp.MUL)); }
+    @Override public NDArray muli(NDArray other) { return inPlace(binary(other, BinaryOp.MUL)); }
+    @Override public NDArray divi(Number n) { return inPlace(binary(n, BinaryOp.DIV)); }
+    @Override public NDArray divi(NDArray other) { return inPlace(binary(other, BinaryOp.DIV)); }
+    @Override public NDArray modi(Number n) { return inPlace(binary(n, BinaryOp.MOD)); }
+    @Override public NDArray modi(NDArray other) { return inPlace(binary(other, BinaryOp.MOD)); }
+    @Override public NDArray powi(Number n) { return inPlace(binary(n, BinaryOp.POW)); }
+    @Override public NDArray powi(NDArray other) { return inPlace(binary(other, BinaryOp.POW)); }
+    @Override public NDArray maximum(Number n) { return binary(n, BinaryOp.MAX); }
+    @Override public NDArray maximum(NDArray other) { return binary(other, BinaryOp.MAX); }
+    @Override public NDArray minimum(Number n) { return binary(n, BinaryOp.MIN); }
+    @Override public NDArray minimum(NDArray other) { return binary(other, BinaryOp.MIN); }
+    @Override public NDArray eq(Number n) { return binary(n, BinaryOp.EQ); }
+    @Override public NDArray eq(NDArray other) { return binary(other, BinaryOp.EQ); }
+    @Override public NDArray neq(Number n) { return binary(n, BinaryOp.NEQ); }
+    @Override public NDArray neq(NDArray other) { return binary(other, BinaryOp.NEQ); }
+    @Override public NDArray gt(Number n) { return binary(n, BinaryOp.GT); }
+    @Override public NDArray gt(NDArray other) { return binary(other, BinaryOp.GT); }
+    @Override public NDArray gte(Number n) { return binary(n, BinaryOp.GTE); }
+    @Override public NDArray gte(NDArray other) { return binary(other, BinaryOp.GTE); }
+    @Override public NDArray lt(Number n) { return binary(n, BinaryOp.LT); }
+    @Override public NDArray lt(NDArray other) { return binary(other, BinaryOp.LT); }
+    @Override public NDArray lte(Number n) { return binary(n, BinaryOp.LTE); }
+    @Override public NDArray lte(NDArray other) { return binary(other, BinaryOp.LTE); }
+    @Override public NDArray logicalAnd(NDArray other) { return binary(other, BinaryOp.AND); }
+    @Override public NDArray logicalOr(NDArray other) { return binary(other, BinaryOp.OR); }
+    @Override public NDArray logicalXor(NDArray other) { return binary(other, BinaryOp.XOR); }
+    @Override public NDArray logicalNot() { return unary(UnaryOp.NOT); }
+    @Override public NDArray neg() { return unary(UnaryOp.NEG); }
+    @Override public NDArray negi() { return inPlace(unary(UnaryOp.NEG)); }
+    @Override public NDArray abs() { return unary(UnaryOp.ABS); }
+    @Override public NDArray square() { return unary(UnaryOp.SQUARE); }
+    @Override public NDArray sqrt() { return unary(UnaryOp.SQRT); }
+    @Override public NDArray cbrt() { return unary(UnaryOp.CBRT); }
+    @Override public NDArray exp() { return unary(UnaryOp.EXP); }
+    @Override public NDArray log() { return unary(UnaryOp.LOG); }
+    @Override public NDArray log2() { return unary(UnaryOp.LOG2); }
+    @Override public NDArray log10() { return unary(UnaryOp.LOG10); }
+    @Override public NDArray sin() { return unary(UnaryOp.SIN); }
+    @Override public NDArray cos() { return unary(UnaryOp.COS); }
+    @Override public NDArray tan() { return unary(UnaryOp.TAN); }
+    @Override public NDArray tanh() { return unary(UnaryOp.TANH); }
+    @Override public NDArray floor() { return unary(UnaryOp.FLOOR); }
+    @Override public NDArray ceil() { return unary(UnaryOp.CEIL); }
+    @Override public NDArray round() { return unary(UnaryOp.ROUND); }
+    @Override public NDArray trunc() { return unary(UnaryOp.TRUNC); }
+    @Override public NDArray sign() { return unary(UnaryOp.SIGN); }
+    @Override public NDArray signi() { return inPlace(unary(UnaryOp.SIGN)); }
+    @Override public NDArray erf() { return unary(UnaryOp.ERF); }
+    @Override public NDArray isNaN() { return unary(UnaryOp.ISNAN); }
+    @Override public NDArray isInfinite() { return unary(UnaryOp.ISINF); }
 
     /** {@inheritDoc} */
     @Override
     public NDArray clip(Number min, Number max) {
-        BiNDArray lo = binary(min, Binary.MAX);
+        BiNDArray lo = binary(min, BinaryOp.MAX);
         try {
-            return lo.binary(max, Binary.MIN);
+            return lo.binary(max, BinaryOp.MIN);
         } finally {
             lo.close();
         }
@@ -619,171 +500,23 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     // ---------------------------------------------------------------- reductions
 
-    /**
-     * Moves the given axes to the end (in the given order) and returns the permuted copy's float
-     * values, so each output element reduces one contiguous segment, in index order.
-     */
-    private int[] reduceLayout(int[] axes, long[] keptDims, boolean[] reduced) {
-        int rank = shape.dimension();
-        List<Integer> order = new ArrayList<>();
-        int k = 0;
-        for (int i = 0; i < rank; i++) {
-            if (!reduced[i]) {
-                order.add(i);
-                keptDims[k++] = shape.get(i);
-            }
-        }
-        for (int a : axes) {
-            order.add(a);
-        }
-        int[] perm = order.stream().mapToInt(Integer::intValue).toArray();
-        return Strided.permutation(shape, perm);
+    private BiNDArray reduce(int[] axes, boolean keepDims, ReduceOp op) {
+        return wrap(backend().reductions().reduce(op, tensor(), axes, keepDims));
     }
 
-    private enum Reduce { SUM, MEAN, MAX, MIN, PROD }
+    @Override public NDArray sum() { return reduce(null, false, ReduceOp.SUM); }
+    @Override public NDArray sum(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.SUM); }
+    @Override public NDArray mean() { return reduce(null, false, ReduceOp.MEAN); }
+    @Override public NDArray mean(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.MEAN); }
+    @Override public NDArray max() { return reduce(null, false, ReduceOp.MAX); }
+    @Override public NDArray max(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.MAX); }
+    @Override public NDArray min() { return reduce(null, false, ReduceOp.MIN); }
+    @Override public NDArray min(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.MIN); }
+    @Override public NDArray prod() { return reduce(null, false, ReduceOp.PROD); }
+    @Override public NDArray prod(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.PROD); }
 
-    private BiNDArray reduce(int[] axesIn, boolean keepDims, Reduce kind) {
-        int rank = shape.dimension();
-        int[] axes = axesIn == null ? allAxes(rank) : normaliseAxes(axesIn, rank);
-        boolean[] reduced = new boolean[rank];
-        for (int a : axes) {
-            reduced[a] = true;
-        }
-        long[] kept = new long[rank - axes.length];
-        int[] offs = reduceLayout(axes, kept, reduced);
-        int outN = (int) new Shape(kept).size();
-        int seg = outN == 0 ? 0 : offs.length / Math.max(outN, 1);
-        DataType outType = dataType;
-        if (kind == Reduce.MEAN && !HostData.isFloating(outType)) {
-            outType = DataType.FLOAT32;
-        } else if ((kind == Reduce.SUM || kind == Reduce.PROD)
-                && (outType == DataType.BOOLEAN || outType == DataType.INT8 || outType == DataType.UINT8 || outType == DataType.INT32)) {
-            outType = DataType.INT64;
-        }
-        Object out = HostData.allocate(outType, outN);
-        Object src = data();
-        boolean floating = HostData.isFloating(dataType);
-        for (int o = 0; o < outN; o++) {
-            int base = o * seg;
-            if (floating && dataType != DataType.FLOAT64) {
-                float acc = kind == Reduce.MAX ? Float.NEGATIVE_INFINITY
-                        : kind == Reduce.MIN ? Float.POSITIVE_INFINITY : kind == Reduce.PROD ? 1f : 0f;
-                for (int i = 0; i < seg; i++) {
-                    float v = HostData.getFloat(src, dataType, offs[base + i]);
-                    switch (kind) {
-                        case MAX: acc = Float.isNaN(v) ? v : Math.max(acc, v); break;
-                        case MIN: acc = Float.isNaN(v) ? v : Math.min(acc, v); break;
-                        case PROD: acc *= v; break;
-                        default: acc += v;
-                    }
-                }
-                if (kind == Reduce.MEAN) {
-                    acc /= seg;
-                }
-                HostData.setFloat(out, outType, o, acc);
-            } else if (floating || kind == Reduce.MEAN) {
-                double acc = kind == Reduce.MAX ? Double.NEGATIVE_INFINITY
-                        : kind == Reduce.MIN ? Double.POSITIVE_INFINITY : kind == Reduce.PROD ? 1 : 0;
-                for (int i = 0; i < seg; i++) {
-                    double v = HostData.getDouble(src, dataType, offs[base + i]);
-                    switch (kind) {
-                        case MAX: acc = Math.max(acc, v); break;
-                        case MIN: acc = Math.min(acc, v); break;
-                        case PROD: acc *= v; break;
-                        default: acc += v;
-                    }
-                }
-                if (kind == Reduce.MEAN) {
-                    acc /= seg;
-                }
-                HostData.setDouble(out, outType, o, acc);
-            } else {
-                long acc = kind == Reduce.MAX ? Long.MIN_VALUE
-                        : kind == Reduce.MIN ? Long.MAX_VALUE : kind == Reduce.PROD ? 1 : 0;
-                for (int i = 0; i < seg; i++) {
-                    long v = HostData.getLong(src, dataType, offs[base + i]);
-                    switch (kind) {
-                        case MAX: acc = Math.max(acc, v); break;
-                        case MIN: acc = Math.min(acc, v); break;
-                        case PROD: acc *= v; break;
-                        default: acc += v;
-                    }
-                }
-                HostData.setLong(out, outType, o, acc);
-            }
-        }
-        if ((kind == Reduce.MAX || kind == Reduce.MIN) && seg == 0) {
-            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape);
-        }
-        return make(keepDims ? keptShape(reduced) : new Shape(kept), outType, out);
-    }
-
-    private Shape keptShape(boolean[] reduced) {
-        long[] dims = shape.getShape().clone();
-        for (int i = 0; i < dims.length; i++) {
-            if (reduced[i]) {
-                dims[i] = 1;
-            }
-        }
-        return new Shape(dims);
-    }
-
-    private static int[] allAxes(int rank) {
-        int[] a = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            a[i] = i;
-        }
-        return a;
-    }
-
-    private static int[] normaliseAxes(int[] axes, int rank) {
-        int[] out = new int[axes.length];
-        for (int i = 0; i < axes.length; i++) {
-            out[i] = Strided.axis(axes[i], rank);
-        }
-        Arrays.sort(out);
-        return out;
-    }
-
-    @Override public NDArray sum() { return reduce(null, false, Reduce.SUM); }
-    @Override public NDArray sum(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.SUM); }
-    @Override public NDArray mean() { return reduce(null, false, Reduce.MEAN); }
-    @Override public NDArray mean(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.MEAN); }
-    @Override public NDArray max() { return reduce(null, false, Reduce.MAX); }
-    @Override public NDArray max(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.MAX); }
-    @Override public NDArray min() { return reduce(null, false, Reduce.MIN); }
-    @Override public NDArray min(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.MIN); }
-    @Override public NDArray prod() { return reduce(null, false, Reduce.PROD); }
-    @Override public NDArray prod(int[] axes, boolean keepDims) { return reduce(axes, keepDims, Reduce.PROD); }
-
-    private BiNDArray argExtreme(Integer axisIn, boolean max) {
-        BiNDArray src = axisIn == null ? (BiNDArray) flatten() : this;
-        int rank = src.shape.dimension();
-        int axis = axisIn == null ? 0 : Strided.axis(axisIn, rank);
-        if (src.shape.get(axis) == 0) {
-            throw new IllegalArgumentException("cannot take argMax/argMin over an empty axis of " + shape);
-        }
-        boolean[] reduced = new boolean[rank];
-        reduced[axis] = true;
-        long[] kept = new long[rank - 1];
-        int[] offs = src.reduceLayout(new int[] {axis}, kept, reduced);
-        int seg = (int) src.shape.get(axis);
-        int outN = seg == 0 ? 0 : offs.length / seg;
-        long[] out = new long[outN];
-        Object d = src.data();
-        for (int o = 0; o < outN; o++) {
-            int best = 0;
-            double bv = HostData.getDouble(d, dataType, offs[o * seg]);
-            for (int i = 1; i < seg; i++) {
-                double v = HostData.getDouble(d, dataType, offs[o * seg + i]);
-                if (max ? v > bv : v < bv) {
-                    bv = v;
-                    best = i;
-                }
-            }
-            out[o] = best;
-        }
-        return make(new Shape(kept), DataType.INT64, out);
+    private BiNDArray argExtreme(Integer axis, boolean max) {
+        return wrap(backend().reductions().argExtreme(tensor(), axis, max));
     }
 
     @Override public NDArray argMax() { return argExtreme(null, true); }
@@ -793,135 +526,27 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     /** {@inheritDoc} */
     @Override
-    public NDList topK(int k, int axisIn, boolean largest, boolean sorted) {
-        int rank = shape.dimension();
-        int axis = Strided.axis(axisIn, rank);
-        int seg = (int) shape.get(axis);
-        if (k < 0 || k > seg) {
-            throw new IllegalArgumentException("k " + k + " is outside [0, " + seg + "] for axis " + axisIn);
-        }
-        int[] perm = moveLast(rank, axis);
-        int[] offs = Strided.permutation(shape, perm);
-        int outer = seg == 0 ? 0 : offs.length / seg;
-        Object d = data();
-        Object vals = HostData.allocate(dataType, outer * k);
-        long[] idx = new long[outer * k];
-        Integer[] order = new Integer[seg];
-        for (int o = 0; o < outer; o++) {
-            int base = o * seg;
-            for (int i = 0; i < seg; i++) {
-                order[i] = i;
-            }
-            double[] v = new double[seg];
-            for (int i = 0; i < seg; i++) {
-                v[i] = HostData.getDouble(d, dataType, offs[base + i]);
-            }
-            // ties keep the lower index first, so the result is a function of the row alone
-            Arrays.sort(order, (x, y) -> {
-                int c = largest ? Double.compare(v[y], v[x]) : Double.compare(v[x], v[y]);
-                return c != 0 ? c : Integer.compare(x, y);
-            });
-            for (int j = 0; j < k; j++) {
-                idx[o * k + j] = order[j];
-                HostData.setDouble(vals, dataType, o * k + j, v[order[j]]);
-            }
-        }
-        long[] permDims = new long[rank];
-        for (int i = 0; i < rank; i++) {
-            permDims[i] = shape.get(perm[i]);
-        }
-        permDims[rank - 1] = k;
-        int[] back = inverse(perm);
-        BiNDArray v = make(new Shape(permDims), dataType, vals);
-        BiNDArray ix = make(new Shape(permDims), DataType.INT64, idx);
-        BiNDArray vOut = (BiNDArray) v.transpose(back);
-        BiNDArray iOut = (BiNDArray) ix.transpose(back);
-        v.close();
-        ix.close();
-        return new NDList(vOut, iOut);
-    }
-
-    private static int[] moveLast(int rank, int axis) {
-        int[] perm = new int[rank];
-        int k = 0;
-        for (int i = 0; i < rank; i++) {
-            if (i != axis) {
-                perm[k++] = i;
-            }
-        }
-        perm[rank - 1] = axis;
-        return perm;
-    }
-
-    private static int[] inverse(int[] perm) {
-        int[] inv = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) {
-            inv[perm[i]] = i;
-        }
-        return inv;
+    public NDList topK(int k, int axis, boolean largest, boolean sorted) {
+        Tensor[] r = backend().reductions().topK(tensor(), k, axis, largest);
+        return new NDList(wrap(r[0]), wrap(r[1]));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray softmax(int axis) {
-        return softmaxImpl(axis, false);
+        return wrap(backend().reductions().softmax(tensor(), axis, false));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray logSoftmax(int axis) {
-        return softmaxImpl(axis, true);
-    }
-
-    private NDArray softmaxImpl(int axisIn, boolean log) {
-        int rank = shape.dimension();
-        int axis = Strided.axis(axisIn, rank);
-        int n = (int) shape.get(axis);
-        DataType outType = HostData.isFloating(dataType) ? dataType : DataType.FLOAT32;
-        if (axis == rank - 1) {
-            float[] x = floats().clone();
-            CpuMath.softmaxRows(x, n == 0 ? 0 : x.length / n, n, log);
-            return fromFloats(shape, x, outType);
-        }
-        int[] perm = moveLast(rank, axis);
-        BiNDArray moved = (BiNDArray) transpose(perm);
-        BiNDArray sm = (BiNDArray) moved.softmaxImpl(rank - 1, log);
-        NDArray out = sm.transpose(inverse(perm));
-        moved.close();
-        sm.close();
-        return out;
+        return wrap(backend().reductions().softmax(tensor(), axis, true));
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDArray cumSum(int axisIn) {
-        int rank = shape.dimension();
-        int axis = Strided.axis(axisIn, rank);
-        int[] perm = moveLast(rank, axis);
-        BiNDArray moved = (BiNDArray) transpose(perm);
-        int n = (int) shape.get(axis);
-        Object d = moved.data();
-        DataType t = dataType;
-        Object out = HostData.allocate(t, moved.size32());
-        for (int r = 0; n > 0 && r < moved.size32() / n; r++) {
-            double acc = 0;
-            float facc = 0;
-            for (int i = 0; i < n; i++) {
-                int p = r * n + i;
-                if (HostData.isFloating(t) && t != DataType.FLOAT64) {
-                    facc += HostData.getFloat(d, t, p);
-                    HostData.setFloat(out, t, p, facc);
-                } else {
-                    acc += HostData.getDouble(d, t, p);
-                    HostData.setDouble(out, t, p, acc);
-                }
-            }
-        }
-        BiNDArray res = make(moved.shape, t, out);
-        NDArray back = res.transpose(inverse(perm));
-        moved.close();
-        res.close();
-        return back;
+    public NDArray cumSum(int axis) {
+        return wrap(backend().reductions().cumSum(tensor(), axis));
     }
 
     /** {@inheritDoc} */
@@ -950,60 +575,60 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
             }
         }
         if (infer >= 0) {
-            if (known == 0 || shape.size() % known != 0) {
-                throw new IllegalArgumentException("cannot reshape " + shape + " to " + target);
+            if (known == 0 || shape().size() % known != 0) {
+                throw new IllegalArgumentException("cannot reshape " + shape() + " to " + target);
             }
-            dims[infer] = shape.size() / known;
+            dims[infer] = shape().size() / known;
         }
         Shape s = new Shape(dims);
-        if (s.size() != shape.size()) {
-            throw new IllegalArgumentException("cannot reshape " + shape + " to " + target);
+        if (s.size() != shape().size()) {
+            throw new IllegalArgumentException("cannot reshape " + shape() + " to " + target);
         }
-        return make(s, dataType, shareData());
+        return view(s);
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray expandDims(int axisIn) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int axis = axisIn < 0 ? axisIn + rank + 1 : axisIn;
         if (axis < 0 || axis > rank) {
             throw new IllegalArgumentException("axis " + axisIn + " is out of range for expandDims of rank " + rank);
         }
         long[] dims = new long[rank + 1];
         for (int i = 0, j = 0; i <= rank; i++) {
-            dims[i] = i == axis ? 1 : shape.get(j++);
+            dims[i] = i == axis ? 1 : shape().get(j++);
         }
-        return make(new Shape(dims), dataType, shareData());
+        return view(new Shape(dims));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray squeeze(int[] axesIn) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         boolean[] drop = new boolean[rank];
         for (int a : axesIn) {
             int ax = Strided.axis(a, rank);
-            if (shape.get(ax) != 1) {
-                throw new IllegalArgumentException("cannot squeeze axis " + a + " of size " + shape.get(ax));
+            if (shape().get(ax) != 1) {
+                throw new IllegalArgumentException("cannot squeeze axis " + a + " of size " + shape().get(ax));
             }
             drop[ax] = true;
         }
         List<Long> dims = new ArrayList<>();
         for (int i = 0; i < rank; i++) {
             if (!drop[i]) {
-                dims.add(shape.get(i));
+                dims.add(shape().get(i));
             }
         }
-        return make(new Shape(dims), dataType, shareData());
+        return view(new Shape(dims));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray squeeze() {
         List<Integer> ones = new ArrayList<>();
-        for (int i = 0; i < shape.dimension(); i++) {
-            if (shape.get(i) == 1) {
+        for (int i = 0; i < shape().dimension(); i++) {
+            if (shape().get(i) == 1) {
                 ones.add(i);
             }
         }
@@ -1013,26 +638,26 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray flatten() {
-        return reshape(new Shape(shape.size()));
+        return reshape(new Shape(shape().size()));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray flatten(int startDim, int endDim) {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int s = Strided.axis(startDim, rank);
         int e = Strided.axis(endDim, rank);
         List<Long> dims = new ArrayList<>();
         for (int i = 0; i < s; i++) {
-            dims.add(shape.get(i));
+            dims.add(shape().get(i));
         }
         long m = 1;
         for (int i = s; i <= e; i++) {
-            m *= shape.get(i);
+            m *= shape().get(i);
         }
         dims.add(m);
         for (int i = e + 1; i < rank; i++) {
-            dims.add(shape.get(i));
+            dims.add(shape().get(i));
         }
         return reshape(new Shape(dims));
     }
@@ -1040,7 +665,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray transpose() {
-        int rank = shape.dimension();
+        int rank = shape().dimension();
         int[] axes = new int[rank];
         for (int i = 0; i < rank; i++) {
             axes[i] = rank - 1 - i;
@@ -1050,100 +675,27 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     /** {@inheritDoc} */
     @Override
-    public NDArray transpose(int... axesIn) {
-        int rank = shape.dimension();
-        int[] axes = Strided.permutationAxes(axesIn, rank);
-        long[] dims = new long[rank];
-        for (int i = 0; i < rank; i++) {
-            dims[i] = shape.get(axes[i]);
-        }
-        return gatherOffsets(new Shape(dims), Strided.permutation(shape, axes));
-    }
-
-    BiNDArray gatherOffsets(Shape outShape, int[] offs) {
-        Object src = data();
-        Object out = HostData.allocate(dataType, offs.length);
-        if (dataType == DataType.FLOAT32) {
-            float[] s = (float[]) src;
-            float[] o = (float[]) out;
-            for (int i = 0; i < offs.length; i++) {
-                o[i] = s[offs[i]];
-            }
-        } else {
-            for (int i = 0; i < offs.length; i++) {
-                copyElement(src, offs[i], out, i);
-            }
-        }
-        return make(outShape, dataType, out);
-    }
-
-    private void copyElement(Object src, int from, Object dst, int to) {
-        switch (dataType) {
-            case FLOAT32: ((float[]) dst)[to] = ((float[]) src)[from]; break;
-            case FLOAT64: ((double[]) dst)[to] = ((double[]) src)[from]; break;
-            case FLOAT16:
-            case BFLOAT16: ((short[]) dst)[to] = ((short[]) src)[from]; break;
-            case INT32: ((int[]) dst)[to] = ((int[]) src)[from]; break;
-            case INT64: ((long[]) dst)[to] = ((long[]) src)[from]; break;
-            default: ((byte[]) dst)[to] = ((byte[]) src)[from];
-        }
+    public NDArray transpose(int... axes) {
+        return wrap(backend().shapes().transpose(tensor(), axes));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray broadcast(Shape target) {
-        Shape b = Strided.broadcast(shape, target);
-        if (!b.equals(target)) {
-            throw new IllegalArgumentException("cannot broadcast " + shape + " to " + target);
-        }
-        return gatherOffsets(target, Strided.offsets(target, Strided.broadcastStrides(shape, target), 0));
+        return wrap(backend().shapes().broadcast(tensor(), target));
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDArray repeat(int axisIn, long repeats) {
-        int rank = shape.dimension();
-        int axis = Strided.axis(axisIn, rank);
-        long[] dims = shape.getShape().clone();
-        dims[axis] *= repeats;
-        Shape out = new Shape(dims);
-        return gatherOffsets(out, mappedOffsets(dims, Strided.strides(shape.getShape()),
-                (d, i) -> d == axis ? (int) (i / repeats) : i));
-    }
-
-    /**
-     * Source offsets of every element of an output of shape {@code dims}, where output coordinate
-     * i along dimension d reads source coordinate {@code coord(d, i)}.
-     */
-    private static int[] mappedOffsets(long[] dims, int[] srcStrides, java.util.function.IntBinaryOperator coord) {
-        int rank = dims.length;
-        int size = 1;
-        for (long v : dims) {
-            size = Math.multiplyExact(size, (int) v);
-        }
-        int[] offs = new int[size];
-        int[] idx = new int[rank];
-        for (int i = 0; i < size; i++) {
-            int off = 0;
-            for (int d = 0; d < rank; d++) {
-                off += coord.applyAsInt(d, idx[d]) * srcStrides[d];
-            }
-            offs[i] = off;
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++idx[d] < dims[d]) {
-                    break;
-                }
-                idx[d] = 0;
-            }
-        }
-        return offs;
+    public NDArray repeat(int axis, long repeats) {
+        return wrap(backend().shapes().repeat(tensor(), axis, repeats));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray repeat(long repeats) {
         NDArray cur = this;
-        for (int a = 0; a < shape.dimension(); a++) {
+        for (int a = 0; a < shape().dimension(); a++) {
             NDArray next = cur.repeat(a, repeats);
             if (cur != this) {
                 cur.close();
@@ -1170,9 +722,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray repeat(Shape desired) {
-        long[] r = new long[shape.dimension()];
+        long[] r = new long[shape().dimension()];
         for (int i = 0; i < r.length; i++) {
-            r[i] = desired.get(i) / shape.get(i);
+            r[i] = desired.get(i) / shape().get(i);
         }
         return repeat(r);
     }
@@ -1180,22 +732,13 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray tile(long[] repeats) {
-        int rank = Math.max(repeats.length, shape.dimension());
-        long[] src = new long[rank];
-        long[] dims = new long[rank];
-        for (int i = 0; i < rank; i++) {
-            int j = i - (rank - shape.dimension());
-            src[i] = j < 0 ? 1 : shape.get(j);
-            int k = i - (rank - repeats.length);
-            dims[i] = src[i] * (k < 0 ? 1 : repeats[k]);
-        }
-        return gatherOffsets(new Shape(dims), mappedOffsets(dims, Strided.strides(src), (d, i) -> (int) (i % src[d])));
+        return wrap(backend().shapes().tile(tensor(), repeats));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray tile(long repeats) {
-        long[] r = new long[Math.max(1, shape.dimension())];
+        long[] r = new long[Math.max(1, shape().dimension())];
         Arrays.fill(r, repeats);
         return tile(r);
     }
@@ -1203,9 +746,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray tile(int axis, long repeats) {
-        long[] r = new long[shape.dimension()];
+        long[] r = new long[shape().dimension()];
         Arrays.fill(r, 1);
-        r[Strided.axis(axis, shape.dimension())] = repeats;
+        r[Strided.axis(axis, shape().dimension())] = repeats;
         return tile(r);
     }
 
@@ -1214,8 +757,8 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     public NDArray tile(Shape desired) {
         long[] r = new long[desired.dimension()];
         for (int i = 0; i < r.length; i++) {
-            int j = i - (r.length - shape.dimension());
-            r[i] = desired.get(i) / (j < 0 ? 1 : shape.get(j));
+            int j = i - (r.length - shape().dimension());
+            r[i] = desired.get(i) / (j < 0 ? 1 : shape().get(j));
         }
         return tile(r);
     }
@@ -1223,8 +766,8 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDList split(long[] indices, int axisIn) {
-        int axis = Strided.axis(axisIn, shape.dimension());
-        long len = shape.get(axis);
+        int axis = Strided.axis(axisIn, shape().dimension());
+        long len = shape().get(axis);
         NDList out = new NDList();
         long start = 0;
         for (int i = 0; i <= indices.length; i++) {
@@ -1236,11 +779,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     }
 
     BiNDArray sliceAxis(int axis, long start, long end) {
-        long[] dims = shape.getShape().clone();
-        dims[axis] = Math.max(0, end - start);
-        Shape out = new Shape(dims);
-        int[] st = Strided.strides(shape.getShape());
-        return gatherOffsets(out, Strided.offsets(out, st, (int) start * st[axis]));
+        return wrap(backend().shapes().slice(tensor(), axis, start, end));
     }
 
     // ---------------------------------------------------------------- products and gathers
@@ -1248,50 +787,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray matMul(NDArray other) {
-        BiNDArray b = ours(other);
-        Shape as = shape;
-        Shape bs = b.shape;
-        if (as.dimension() == 0 || bs.dimension() == 0) {
-            throw new IllegalArgumentException("matMul needs arrays of rank >= 1, got " + as + " and " + bs);
-        }
-        boolean aVec = as.dimension() == 1;
-        boolean bVec = bs.dimension() == 1;
-        Shape a2 = aVec ? new Shape(1, as.get(0)) : as;
-        Shape b2 = bVec ? new Shape(bs.get(0), 1) : bs;
-        int m = (int) a2.get(a2.dimension() - 2);
-        int k = (int) a2.get(a2.dimension() - 1);
-        int k2 = (int) b2.get(b2.dimension() - 2);
-        int n = (int) b2.get(b2.dimension() - 1);
-        if (k != k2) {
-            throw new IllegalArgumentException("matMul shapes " + as + " and " + bs + " do not agree on the inner dimension");
-        }
-        Shape batchA = a2.slice(0, a2.dimension() - 2);
-        Shape batchB = b2.slice(0, b2.dimension() - 2);
-        Shape batch = Strided.broadcast(batchA, batchB);
-        int nb = (int) batch.size();
-        int[] oa = Strided.offsets(batch, Strided.broadcastStrides(batchA, batch), 0);
-        int[] ob = Strided.offsets(batch, Strided.broadcastStrides(batchB, batch), 0);
-        float[] x = floats();
-        float[] y = b.floats();
-        float[] c = new float[nb * m * n];
-        for (int i = 0; i < nb; i++) {
-            CpuMath.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
-        }
-        List<Long> dims = new ArrayList<>();
-        for (long d : batch.getShape()) {
-            dims.add(d);
-        }
-        if (!aVec) {
-            dims.add((long) m);
-        }
-        if (!bVec) {
-            dims.add((long) n);
-        }
-        DataType t = Elementwise.promote(dataType, b.dataType);
-        if (!HostData.isFloating(t)) {
-            t = DataType.FLOAT32;
-        }
-        return fromFloats(new Shape(dims), c, t);
+        return wrap(backend().linalg().matMul(tensor(), other(other)));
     }
 
     /** {@inheritDoc} */
@@ -1308,141 +804,42 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     /** {@inheritDoc} */
     @Override
-    public NDArray gather(NDArray index, int axisIn) {
-        BiNDArray idx = ours(index);
-        int rank = shape.dimension();
-        int axis = Strided.axis(axisIn, rank);
-        Shape out = idx.shape;
-        int[] st = Strided.strides(shape.getShape());
-        int[] ost = Strided.strides(out.getShape());
-        int n = (int) out.size();
-        int[] offs = new int[n];
-        for (int i = 0; i < n; i++) {
-            int rem = i;
-            int off = 0;
-            for (int d = 0; d < rank; d++) {
-                int c = rem / ost[d];
-                rem %= ost[d];
-                if (d == axis) {
-                    c = checkIndex(idx.getIndex(i), shape.get(axis), "index");
-                }
-                off += c * st[d];
-            }
-            offs[i] = off;
-        }
-        return gatherOffsets(out, offs);
+    public NDArray gather(NDArray index, int axis) {
+        return wrap(indexing().gather(tensor(), other(index), axis));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray gatherNd(NDArray index) {
-        BiNDArray idx = ours(index);
-        int m = (int) idx.shape.get(0);
-        if (m > shape.dimension()) {
-            throw new IllegalArgumentException(
-                    "gatherNd index shape " + idx.shape + " indexes more axes than " + shape + " has");
-        }
-        Shape y = idx.shape.slice(1);
-        Shape rest = shape.slice(m);
-        int ny = (int) y.size();
-        int inner = (int) rest.size();
-        int[] st = Strided.strides(shape.getShape());
-        int[] offs = new int[ny * inner];
-        for (int j = 0; j < ny; j++) {
-            int base = 0;
-            for (int d = 0; d < m; d++) {
-                base += checkIndex(idx.getIndex(d * ny + j), shape.get(d), "index") * st[d];
-            }
-            for (int r = 0; r < inner; r++) {
-                offs[j * inner + r] = base + r;
-            }
-        }
-        return gatherOffsets(y.addAll(rest), offs);
-    }
-
-    long getIndex(int i) {
-        return HostData.getLong(data(), dataType, i);
-    }
-
-    static int checkIndex(long v, long size, String what) {
-        long i = v < 0 ? v + size : v;
-        if (i < 0 || i >= size) {
-            throw new IllegalArgumentException(what + " " + v + " is out of range [0, " + size + ")");
-        }
-        return (int) i;
+        return wrap(indexing().gatherNd(tensor(), other(index)));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray take(NDManager target, NDArray index) {
-        BiNDArray idx = ours(index);
-        int n = size32();
-        int[] offs = new int[idx.size32()];
-        for (int i = 0; i < offs.length; i++) {
-            offs[i] = checkIndex(idx.getIndex(i), n, "index");
-        }
-        return gatherOffsets(idx.shape, offs);
+        return wrap(indexing().take(tensor(), other(index)));
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDArray booleanMask(NDArray index, int axisIn) {
-        BiNDArray mask = ours(index);
-        int axis = Strided.axis(axisIn, shape.dimension());
-        if (axis != 0 || mask.shape.dimension() != 1 || mask.shape.get(0) != shape.get(0)) {
-            throw new IllegalArgumentException(
-                    "booleanMask supports a 1-D mask over axis 0; got mask " + mask.shape + " for " + shape);
-        }
-        int inner = (int) shape.slice(1).size();
-        List<Integer> rows = new ArrayList<>();
-        for (int i = 0; i < mask.size32(); i++) {
-            if (mask.getIndex(i) != 0) {
-                rows.add(i);
-            }
-        }
-        int[] offs = new int[rows.size() * inner];
-        for (int r = 0; r < rows.size(); r++) {
-            for (int j = 0; j < inner; j++) {
-                offs[r * inner + j] = rows.get(r) * inner + j;
-            }
-        }
-        return gatherOffsets(new Shape(rows.size()).addAll(shape.slice(1)), offs);
+    public NDArray booleanMask(NDArray index, int axis) {
+        return wrap(indexing().booleanMask(tensor(), other(index), axis));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray oneHot(int depth, float onValue, float offValue, DataType type) {
-        int n = size32();
-        Object out = HostData.allocate(type, n * depth);
-        for (int i = 0; i < n; i++) {
-            long c = getIndex(i);
-            for (int j = 0; j < depth; j++) {
-                HostData.setDouble(out, type, i * depth + j, j == c ? onValue : offValue);
-            }
-        }
-        return make(shape.add(depth), type, out);
+        return wrap(indexing().oneHot(tensor(), depth, onValue, offValue, type));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray sequenceMask(NDArray sequenceLength, float value) {
-        BiNDArray len = ours(sequenceLength);
-        if (shape.dimension() < 2) {
-            throw new IllegalArgumentException("sequenceMask needs rank >= 2, got " + shape);
-        }
-        int b = (int) shape.get(0);
-        int t = (int) shape.get(1);
-        int inner = (int) shape.slice(2).size();
-        BiNDArray out = (BiNDArray) duplicate();
-        for (int i = 0; i < b; i++) {
-            long l = len.getIndex(i);
-            for (int j = (int) Math.max(0, l); j < t; j++) {
-                for (int r = 0; r < inner; r++) {
-                    HostData.setDouble(out.data, dataType, (i * t + j) * inner + r, value);
-                }
-            }
-        }
-        return out;
+        return wrap(indexing().sequenceMask(tensor(), other(sequenceLength), value));
+    }
+
+    private IndexingOps indexing() {
+        return backend().indexing();
     }
 
     /** {@inheritDoc} */
@@ -1455,7 +852,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray norm(boolean keepDims) {
         NDArray sq = square();
-        NDArray s = sq.sum(allAxes(shape.dimension()), keepDims);
+        NDArray s = sq.sum(null, keepDims);
         NDArray r = s.sqrt();
         sq.close();
         s.close();
@@ -1465,20 +862,6 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray flip(int... axes) {
-        int rank = shape.dimension();
-        boolean[] f = new boolean[rank];
-        for (int a : axes) {
-            f[Strided.axis(a, rank)] = true;
-        }
-        int[] st = Strided.strides(shape.getShape());
-        int[] fst = new int[rank];
-        int base = 0;
-        for (int d = 0; d < rank; d++) {
-            fst[d] = f[d] ? -st[d] : st[d];
-            if (f[d]) {
-                base += (int) (shape.get(d) - 1) * st[d];
-            }
-        }
-        return gatherOffsets(shape, Strided.offsets(shape, fst, base));
+        return wrap(backend().shapes().flip(tensor(), axes));
     }
 }

@@ -3,11 +3,10 @@
  */
 package ai.djl.batchinvariant.engine;
 
-import ai.djl.batchinvariant.backend.cpu.CpuMath;
-import ai.djl.batchinvariant.backend.cpu.Elementwise.Unary;
+import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.Strided;
-import ai.djl.batchinvariant.backend.cuda.CudaOps;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArrayEx;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -17,15 +16,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
-import java.util.Map;
-import java.util.WeakHashMap;
 
-/** The engine's {@code NDArrayEx}: neural-network operators on the CPU backend. */
+/** The engine's {@code NDArrayEx}: neural-network operators, delegated to the array's backend. */
 public class BiNDArrayEx extends UnsupportedNDArrayEx {
-
-    /** Transposed weights of {@code linear}, reused while the weight array is unchanged. */
-    private static final Map<BiNDArray, float[]> TRANSPOSED = new WeakHashMap<>();
-    private static final Map<BiNDArray, Integer> TRANSPOSED_VERSION = new WeakHashMap<>();
 
     private final BiNDArray array;
 
@@ -49,11 +42,11 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
         return new BiNDArrayIndexer();
     }
 
-    @Override public NDArray relu() { return array.unary(Unary.RELU); }
-    @Override public NDArray sigmoid() { return array.unary(Unary.SIGMOID); }
-    @Override public NDArray tanh() { return array.unary(Unary.TANH); }
-    @Override public NDArray softPlus() { return array.unary(Unary.SOFTPLUS); }
-    @Override public NDArray gelu() { return array.unary(Unary.GELU); }
+    @Override public NDArray relu() { return array.unary(UnaryOp.RELU); }
+    @Override public NDArray sigmoid() { return array.unary(UnaryOp.SIGMOID); }
+    @Override public NDArray tanh() { return array.unary(UnaryOp.TANH); }
+    @Override public NDArray softPlus() { return array.unary(UnaryOp.SOFTPLUS); }
+    @Override public NDArray gelu() { return array.unary(UnaryOp.GELU); }
 
     /** {@inheritDoc} */
     @Override
@@ -69,23 +62,24 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
     /** {@inheritDoc} */
     @Override
     public NDArray leakyRelu(float alpha) {
-        float[] x = array.floats();
-        float[] o = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            o[i] = x[i] > 0 ? x[i] : alpha * x[i];
-        }
-        return array.getManager().create(o, array.getShape()).toType(floatType(), false);
+        BiNDArray r = array.wrap(array.backend().elementwise().leakyRelu(array.tensor(), alpha));
+        return floatResult(r);
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray elu(float alpha) {
-        float[] x = array.floats();
-        float[] o = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            o[i] = x[i] > 0 ? x[i] : alpha * (ai.djl.batchinvariant.backend.cpu.FastMath.exp(x[i]) - 1f);
+        BiNDArray r = array.wrap(array.backend().elementwise().elu(array.tensor(), alpha));
+        return floatResult(r);
+    }
+
+    /** A float32 result in the input's floating type (the float32 array itself when that is float32). */
+    private NDArray floatResult(BiNDArray r) {
+        NDArray out = r.toType(floatType(), false);
+        if (out != r) {
+            r.close();
         }
-        return array.getManager().create(o, array.getShape()).toType(floatType(), false);
+        return out;
     }
 
     /** {@inheritDoc} */
@@ -131,24 +125,7 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
     /** {@inheritDoc} */
     @Override
     public NDArray where(NDArray condition, NDArray other) {
-        NDManager m = array.getManager();
-        BiNDArray c = bi(condition, m);
-        BiNDArray o = bi(other, m);
-        Shape out = Strided.broadcast(Strided.broadcast(c.getShape(), array.getShape()), o.getShape());
-        int n = (int) out.size();
-        int[] ic = Strided.offsets(out, Strided.broadcastStrides(c.getShape(), out), 0);
-        int[] ia = Strided.offsets(out, Strided.broadcastStrides(array.getShape(), out), 0);
-        int[] io = Strided.offsets(out, Strided.broadcastStrides(o.getShape(), out), 0);
-        DataType t = ai.djl.batchinvariant.backend.cpu.Elementwise.promote(array.getDataType(), o.getDataType());
-        Object d = HostData.allocate(t, n);
-        for (int i = 0; i < n; i++) {
-            boolean pick = HostData.getDouble(c.data(), c.getDataType(), ic[i]) != 0;
-            double v = pick
-                    ? HostData.getDouble(array.data(), array.getDataType(), ia[i])
-                    : HostData.getDouble(o.data(), o.getDataType(), io[i]);
-            HostData.setDouble(d, t, i, v);
-        }
-        return ((BiNDManager) m).wrap(out, t, d);
+        return array.wrap(array.backend().elementwise().where(array.other(condition), array.tensor(), array.other(other)));
     }
 
     /** {@inheritDoc} */
@@ -174,39 +151,11 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
     }
 
     private NDArray concatAll(NDList all, int axis) {
-        BiNDManager m = (BiNDManager) array.getManager();
-        BiNDArray first = bi(all.get(0), m);
-        DataType t = first.getDataType();
-        Shape s0 = first.getShape();
-        long total = 0;
-        for (NDArray a : all) {
-            Shape s = a.getShape();
-            if (s.dimension() != s0.dimension() || a.getDataType() != t) {
-                throw new IllegalArgumentException(
-                        "concat: array " + s + " " + a.getDataType() + " does not match " + s0 + " " + t);
-            }
-            for (int d = 0; d < s.dimension(); d++) {
-                if (d != axis && s.get(d) != s0.get(d)) {
-                    throw new IllegalArgumentException("concat: shape " + s + " does not match " + s0 + " off axis " + axis);
-                }
-            }
-            total += s.get(axis);
+        Tensor[] parts = new Tensor[all.size()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = array.other(all.get(i));
         }
-        long[] dims = s0.getShape().clone();
-        dims[axis] = total;
-        Shape out = new Shape(dims);
-        long outer = s0.slice(0, axis).size();
-        Object dst = HostData.allocate(t, (int) out.size());
-        int pos = 0;
-        for (long o = 0; o < outer; o++) {
-            for (NDArray a : all) {
-                BiNDArray b = bi(a, m);
-                int chunk = (int) (b.getShape().slice(axis).size());
-                System.arraycopy(b.data(), (int) o * chunk, dst, pos, chunk);
-                pos += chunk;
-            }
-        }
-        return m.wrap(out, t, dst);
+        return array.wrap(array.backend().shapes().concat(parts, axis));
     }
 
     /** {@inheritDoc} */
@@ -231,65 +180,8 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
             throw new IllegalArgumentException(
                     "linear: input " + xs + " and weight " + ws + " do not agree (weight must be (out, in))");
         }
-        int k = (int) ws.get(1);
-        int n = (int) ws.get(0);
-        int rows = (int) (xs.size() / Math.max(1, k));
-        long[] od = xs.getShape().clone();
-        od[od.length - 1] = n;
-        if (x.isOnGpu()) {
-            BiNDArray b = bias == null ? null : bi(bias, m);
-            for (BiNDArray a : new BiNDArray[] {x, w, b}) {
-                if (a != null && (!a.getDevice().equals(x.getDevice()) || a.getDataType() != DataType.FLOAT32)) {
-                    throw new IllegalArgumentException("linear on " + x.getDevice() + " needs float32 input, weight and"
-                            + " bias on that device; got " + a.getDataType() + " on " + a.getDevice());
-                }
-            }
-            if (b != null && b.getShape().size() != n) {
-                throw new IllegalArgumentException("linear: bias " + b.getShape() + " does not match " + n + " outputs");
-            }
-            ai.djl.batchinvariant.tensor.Tensor y = CudaOps.linear(x.tensor(), w.tensor(), b == null ? null : b.tensor());
-            ai.djl.batchinvariant.tensor.Tensor shaped = y.view(new Shape(od));
-            y.close();
-            return new NDList(((BiNDManager) x.getManager()).wrapTensor(shaped));
-        }
-        float[] wt = transposed(w, n, k);
-        float[] out = new float[rows * n];
-        CpuMath.gemm(x.floats(), 0, wt, 0, out, 0, rows, n, k);
-        if (bias != null) {
-            float[] b = bi(bias, m).floats();
-            if (b.length != n) {
-                throw new IllegalArgumentException("linear: bias " + bias.getShape() + " does not match " + n + " outputs");
-            }
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < n; j++) {
-                    out[r * n + j] += b[j];
-                }
-            }
-        }
-        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        return new NDList(((BiNDManager) x.getManager()).wrap(new Shape(od), t, HostData.fromFloats(out, t)));
-    }
-
-    private static float[] transposed(BiNDArray w, int n, int k) {
-        synchronized (TRANSPOSED) {
-            float[] cached = TRANSPOSED.get(w);
-            Integer v = TRANSPOSED_VERSION.get(w);
-            if (cached != null && v != null && v == w.version()) {
-                return cached;
-            }
-        }
-        float[] src = w.floats();
-        float[] t = new float[n * k];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < k; j++) {
-                t[j * n + i] = src[i * k + j];
-            }
-        }
-        synchronized (TRANSPOSED) {
-            TRANSPOSED.put(w, t);
-            TRANSPOSED_VERSION.put(w, w.version());
-        }
-        return t;
+        BiNDArray b = bias == null ? null : bi(bias, m);
+        return new NDList(x.wrap(x.backend().linalg().linear(x.tensor(), w.tensor(), b == null ? null : b.tensor())));
     }
 
     /** {@inheritDoc} */
@@ -298,20 +190,7 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
         NDManager m = input.getManager();
         BiNDArray idx = bi(input, m);
         BiNDArray w = bi(weight, m);
-        if (w.getShape().dimension() != 2) {
-            throw new IllegalArgumentException("embedding: weight must be (vocab, dim), got " + w.getShape());
-        }
-        int vocab = (int) w.getShape().get(0);
-        int dim = (int) w.getShape().get(1);
-        int n = (int) idx.getShape().size();
-        int[] offs = new int[n * dim];
-        for (int i = 0; i < n; i++) {
-            int row = BiNDArray.checkIndex(idx.getIndex(i), vocab, "embedding index");
-            for (int j = 0; j < dim; j++) {
-                offs[i * dim + j] = row * dim + j;
-            }
-        }
-        return new NDList(w.gatherOffsets(idx.getShape().add(dim), offs));
+        return new NDList(w.wrap(w.backend().indexing().embedding(w.tensor(), idx.tensor())));
     }
 
     /** {@inheritDoc} */
@@ -319,17 +198,8 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
     public NDList layerNorm(NDArray input, Shape normalizedShape, NDArray gamma, NDArray beta, float eps) {
         NDManager m = input.getManager();
         BiNDArray x = bi(input, m);
-        int n = (int) normalizedShape.size();
-        Shape xs = x.getShape();
-        if (n == 0 || xs.size() % n != 0 || !xs.slice(xs.dimension() - normalizedShape.dimension()).equals(normalizedShape)) {
-            throw new IllegalArgumentException("layerNorm: normalizedShape " + normalizedShape + " is not the tail of " + xs);
-        }
-        int rows = (int) (xs.size() / n);
-        float[] out = new float[rows * n];
-        CpuMath.layerNormRows(x.floats(), out, rows, n,
-                gamma == null ? null : bi(gamma, m).floats(), beta == null ? null : bi(beta, m).floats(), eps);
-        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        return new NDList(((BiNDManager) x.getManager()).wrap(xs, t, HostData.fromFloats(out, t)));
+        return new NDList(x.wrap(x.backend().reductions().layerNorm(x.tensor(), normalizedShape,
+                gamma == null ? null : x.other(gamma), beta == null ? null : x.other(beta), eps)));
     }
 
     /** {@inheritDoc} */
@@ -343,28 +213,8 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
         }
         NDManager m = input.getManager();
         BiNDArray x = bi(input, m);
-        Shape xs = x.getShape();
-        int ax = Strided.axis(axis, xs.dimension());
-        int c = (int) xs.get(ax);
-        int inner = (int) xs.slice(ax + 1).size();
-        float[] mean = bi(runningMean, m).floats();
-        float[] var = bi(runningVar, m).floats();
-        float[] g = gamma == null ? null : bi(gamma, m).floats();
-        float[] b = beta == null ? null : bi(beta, m).floats();
-        float[] v = x.floats();
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            int ch = (i / inner) % c;
-            float y = (v[i] - mean[ch]) / (float) Math.sqrt(var[ch] + eps);
-            if (g != null) {
-                y *= g[ch];
-            }
-            if (b != null) {
-                y += b[ch];
-            }
-            out[i] = y;
-        }
-        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        return new NDList(((BiNDManager) x.getManager()).wrap(xs, t, HostData.fromFloats(out, t)));
+        return new NDList(x.wrap(x.backend().reductions().batchNorm(x.tensor(), x.other(runningMean),
+                x.other(runningVar), gamma == null ? null : x.other(gamma), beta == null ? null : x.other(beta), axis,
+                eps)));
     }
 }

@@ -4,12 +4,11 @@
 package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
+import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorFactory;
-import ai.djl.batchinvariant.backend.cuda.CudaDevice;
-import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
-import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.config.OptionsHolder;
 import ai.djl.engine.Engine;
@@ -28,8 +27,6 @@ import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
 import java.util.SplittableRandom;
-
-import jcuda.Pointer;
 
 /**
  * The engine's {@link NDManager}. Arrays live in host memory ({@code Device.cpu()}) or in device
@@ -103,28 +100,7 @@ public class BiNDManager extends BaseNDManager implements TensorFactory, Options
     }
 
     static void checkDevice(Device dev) {
-        if (Device.Type.GPU.equals(dev.getDeviceType())) {
-            CudaRuntime.device(dev.getDeviceId());
-        } else if (!Device.Type.CPU.equals(dev.getDeviceType())) {
-            throw new IllegalArgumentException("device " + dev + " is not supported: use Device.cpu() or Device.gpu(i)");
-        }
-    }
-
-    /**
-     * Returns the CUDA device of this manager.
-     *
-     * @return the device
-     * @throws IllegalStateException if the manager is on the CPU
-     */
-    public CudaDevice cudaDevice() {
-        if (!Device.Type.GPU.equals(device.getDeviceType())) {
-            throw new IllegalStateException("NDManager " + uid + " is on " + device);
-        }
-        return CudaRuntime.device(device.getDeviceId());
-    }
-
-    private boolean onGpu() {
-        return Device.Type.GPU.equals(device.getDeviceType());
+        Backends.of(dev);
     }
 
     BiNDManager managerFor(Device dev) {
@@ -141,24 +117,10 @@ public class BiNDManager extends BaseNDManager implements TensorFactory, Options
      * @return the array
      */
     BiNDArray wrap(Shape shape, DataType type, Object data) {
-        if (!onGpu()) {
-            return BiNDArray.of(this, shape, type, data);
-        }
-        long bytes = shape.size() * type.getNumOfBytes();
-        DeviceMemory mem = cudaDevice().allocate(bytes);
-        ByteBuffer bb = HostData.toByteBuffer(data, type, Math.toIntExact(shape.size()));
-        mem.getDevice().upload(mem.getPointer(), Pointer.to(bb), bytes);
-        return BiNDArray.of(this, shape, type, mem);
+        Tensor host = Tensor.host(shape, type, data);
+        return BiNDArray.of(this, Backends.of(device).adopt(host, device));
     }
 
-    /**
-     * Wraps device memory (one reference, owned by the new array) in an array of this manager.
-     *
-     * @param shape the shape
-     * @param type the data type
-     * @param mem device memory of this manager's device
-     * @return the array
-     */
     /** {@inheritDoc} */
     @Override
     public NDArray wrap(Tensor tensor) {
@@ -167,28 +129,22 @@ public class BiNDManager extends BaseNDManager implements TensorFactory, Options
 
     BiNDArray wrapTensor(Tensor t) {
         checkOpen();
-        return BiNDArray.of(this, t.getShape(), t.getDataType(), t.isOnDevice() ? t.deviceBuffer() : t.hostData());
-    }
-
-    public BiNDArray wrapDevice(Shape shape, DataType type, DeviceMemory mem) {
-        checkOpen();
-        return BiNDArray.of(this, shape, type, mem);
+        return BiNDArray.of(this, t);
     }
 
     BiNDArray copyOf(BiNDArray src) {
         checkOpen();
-        if (src.isOnGpu() && onGpu() && src.deviceMemory().getDevice() == cudaDevice()) {
-            DeviceMemory mem = cudaDevice().allocate(src.byteSize());
-            mem.copyFrom(src.deviceMemory(), 0, 0, src.byteSize());
-            return BiNDArray.of(this, src.getShape(), src.getDataType(), mem);
+        Tensor t = src.tensor();
+        Backend target = Backends.of(device);
+        if (t.getDevice().equals(device)) {
+            return BiNDArray.of(this, target.copy(t));
         }
-        if (src.isOnGpu()) {
-            ByteBuffer bb = src.toByteBuffer();
-            return create(bb, src.getShape(), src.getDataType());
+        Tensor host = Backends.of(t.getDevice()).toHost(t);
+        Tensor out = target.upload(host, device);
+        if (host != t) {
+            host.close();
         }
-        Object d = HostData.allocate(src.getDataType(), src.size32());
-        System.arraycopy(src.data(), 0, d, 0, src.size32());
-        return wrap(src.getShape(), src.getDataType(), d);
+        return BiNDArray.of(this, out);
     }
 
     private void checkOpen() {
@@ -253,14 +209,8 @@ public class BiNDManager extends BaseNDManager implements TensorFactory, Options
     @Override
     public NDArray create(Shape shape, DataType dataType) {
         checkOpen();
-        if (onGpu()) {
-            HostData.allocate(dataType, 0);
-            long bytes = shape.size() * dataType.getNumOfBytes();
-            DeviceMemory mem = cudaDevice().allocate(bytes);
-            mem.fill32(0, (bytes + 3) / 4);
-            return BiNDArray.of(this, shape, dataType, mem);
-        }
-        return wrap(shape, dataType, HostData.allocate(dataType, Math.toIntExact(shape.size())));
+        HostData.allocate(dataType, 0);
+        return BiNDArray.of(this, Backends.of(device).zeros(device, shape, dataType));
     }
 
     /** {@inheritDoc} */

@@ -6,6 +6,11 @@ package ai.djl.batchinvariant.backend.cpu;
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.IndexingOps;
+import ai.djl.batchinvariant.backend.LinalgOps;
+import ai.djl.batchinvariant.backend.ReductionOps;
+import ai.djl.batchinvariant.backend.ShapeOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -60,7 +65,64 @@ public final class CpuBackend implements Backend {
 
     /** {@inheritDoc} */
     @Override
+    public Tensor adopt(Tensor host, Device device) {
+        return host;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor toHost(Tensor tensor) {
+        return tensor;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void write(Tensor dst, Tensor src) {
+        int n = dst.size32();
+        if (src.size32() != n) {
+            throw new IllegalArgumentException("source holds " + src.size32() + " elements, target " + n);
+        }
+        Object d = src.hostData();
+        if (src.getDataType() != dst.getDataType()) {
+            d = HostData.fromFloats(HostData.toFloats(d, src.getDataType(), n), dst.getDataType());
+        }
+        System.arraycopy(d, 0, dst.hostData(), 0, n);
+        dst.touch();
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public AttentionOps attention() {
         return CpuAttention.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ElementwiseOps elementwise() {
+        return CpuElementwise.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ReductionOps reductions() {
+        return CpuReductions.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public LinalgOps linalg() {
+        return CpuLinalg.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ShapeOps shapes() {
+        return CpuShapeOps.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public IndexingOps indexing() {
+        return CpuIndexing.INSTANCE;
     }
 }

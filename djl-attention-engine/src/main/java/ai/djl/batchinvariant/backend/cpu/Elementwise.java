@@ -3,6 +3,8 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.ndarray.types.DataType;
@@ -17,211 +19,172 @@ public final class Elementwise {
 
     private Elementwise() {}
 
-    /** Binary operations. */
-    public enum Binary {
-        ADD, SUB, MUL, DIV, MOD, POW, MAX, MIN, EQ, NEQ, GT, GTE, LT, LTE, AND, OR, XOR;
+    // ---------------------------------------------------------------- per-element arithmetic
 
-        /**
-         * Tells whether the result is boolean.
-         *
-         * @return true for comparisons and logical operations
-         */
-        public boolean isBoolean() {
-            return ordinal() >= EQ.ordinal();
-        }
-
-        float apply(float a, float b) {
-            switch (this) {
-                case ADD:
-                    return a + b;
-                case SUB:
-                    return a - b;
-                case MUL:
-                    return a * b;
-                case DIV:
-                    return a / b;
-                case MOD:
-                    float r = a % b;
-                    return r != 0 && (r < 0) != (b < 0) ? r + b : r;
-                case POW:
-                    return (float) StrictMath.pow(a, b);
-                case MAX:
-                    return Math.max(a, b);
-                case MIN:
-                    return Math.min(a, b);
-                default:
-                    return (float) apply((double) a, b);
-            }
-        }
-
-        double apply(double a, double b) {
-            switch (this) {
-                case ADD:
-                    return a + b;
-                case SUB:
-                    return a - b;
-                case MUL:
-                    return a * b;
-                case DIV:
-                    return a / b;
-                case MOD:
-                    double r = a % b;
-                    return r != 0 && (r < 0) != (b < 0) ? r + b : r;
-                case POW:
-                    return StrictMath.pow(a, b);
-                case MAX:
-                    return Math.max(a, b);
-                case MIN:
-                    return Math.min(a, b);
-                case EQ:
-                    return a == b ? 1 : 0;
-                case NEQ:
-                    return a != b ? 1 : 0;
-                case GT:
-                    return a > b ? 1 : 0;
-                case GTE:
-                    return a >= b ? 1 : 0;
-                case LT:
-                    return a < b ? 1 : 0;
-                case LTE:
-                    return a <= b ? 1 : 0;
-                case AND:
-                    return a != 0 && b != 0 ? 1 : 0;
-                case OR:
-                    return a != 0 || b != 0 ? 1 : 0;
-                default:
-                    return (a != 0) != (b != 0) ? 1 : 0;
-            }
-        }
-
-        long apply(long a, long b) {
-            switch (this) {
-                case ADD:
-                    return a + b;
-                case SUB:
-                    return a - b;
-                case MUL:
-                    return a * b;
-                case DIV:
-                    if (b == 0) {
-                        throw new ArithmeticException("integer division by zero");
-                    }
-                    return Math.floorDiv(a, b);
-                case MOD:
-                    if (b == 0) {
-                        throw new ArithmeticException("integer modulo by zero");
-                    }
-                    return Math.floorMod(a, b);
-                case POW:
-                    return (long) StrictMath.pow(a, b);
-                case MAX:
-                    return Math.max(a, b);
-                case MIN:
-                    return Math.min(a, b);
-                default:
-                    return (long) apply((double) a, (double) b);
-            }
+    static float apply(BinaryOp op, float a, float b) {
+        switch (op) {
+            case ADD:
+                return a + b;
+            case SUB:
+                return a - b;
+            case MUL:
+                return a * b;
+            case DIV:
+                return a / b;
+            case MOD:
+                float r = a % b;
+                return r != 0 && (r < 0) != (b < 0) ? r + b : r;
+            case POW:
+                return (float) StrictMath.pow(a, b);
+            case MAX:
+                return Math.max(a, b);
+            case MIN:
+                return Math.min(a, b);
+            default:
+                return (float) apply(op, (double) a, b);
         }
     }
 
-    /** Unary operations. */
-    public enum Unary {
-        NEG, ABS, EXP, LOG, LOG2, LOG10, SQRT, SQUARE, TANH, SIGMOID, RELU, GELU, SIN, COS, TAN,
-        FLOOR, CEIL, ROUND, TRUNC, SIGN, ERF, NOT, ISNAN, ISINF, SOFTPLUS, CBRT;
-
-        boolean isBoolean() {
-            return this == NOT || this == ISNAN || this == ISINF;
+    static double apply(BinaryOp op, double a, double b) {
+        switch (op) {
+            case ADD:
+                return a + b;
+            case SUB:
+                return a - b;
+            case MUL:
+                return a * b;
+            case DIV:
+                return a / b;
+            case MOD:
+                double r = a % b;
+                return r != 0 && (r < 0) != (b < 0) ? r + b : r;
+            case POW:
+                return StrictMath.pow(a, b);
+            case MAX:
+                return Math.max(a, b);
+            case MIN:
+                return Math.min(a, b);
+            case EQ:
+                return a == b ? 1 : 0;
+            case NEQ:
+                return a != b ? 1 : 0;
+            case GT:
+                return a > b ? 1 : 0;
+            case GTE:
+                return a >= b ? 1 : 0;
+            case LT:
+                return a < b ? 1 : 0;
+            case LTE:
+                return a <= b ? 1 : 0;
+            case AND:
+                return a != 0 && b != 0 ? 1 : 0;
+            case OR:
+                return a != 0 || b != 0 ? 1 : 0;
+            default:
+                return (a != 0) != (b != 0) ? 1 : 0;
         }
+    }
 
-        boolean keepsIntegers() {
-            switch (this) {
-                case NEG:
-                case ABS:
-                case SQUARE:
-                case RELU:
-                case FLOOR:
-                case CEIL:
-                case ROUND:
-                case TRUNC:
-                case SIGN:
-                    return true;
-                default:
-                    return false;
-            }
+    static long apply(BinaryOp op, long a, long b) {
+        switch (op) {
+            case ADD:
+                return a + b;
+            case SUB:
+                return a - b;
+            case MUL:
+                return a * b;
+            case DIV:
+                if (b == 0) {
+                    throw new ArithmeticException("integer division by zero");
+                }
+                return Math.floorDiv(a, b);
+            case MOD:
+                if (b == 0) {
+                    throw new ArithmeticException("integer modulo by zero");
+                }
+                return Math.floorMod(a, b);
+            case POW:
+                return (long) StrictMath.pow(a, b);
+            case MAX:
+                return Math.max(a, b);
+            case MIN:
+                return Math.min(a, b);
+            default:
+                return (long) apply(op, (double) a, (double) b);
         }
+    }
 
-        float apply(float x) {
-            switch (this) {
-                case NEG:
-                    return -x;
-                case ABS:
-                    return Math.abs(x);
-                case EXP:
-                    return FastMath.exp(x);
-                case LOG:
-                    return FastMath.log(x);
-                case LOG2:
-                    return (float) (StrictMath.log(x) / StrictMath.log(2));
-                case LOG10:
-                    return (float) StrictMath.log10(x);
-                case SQRT:
-                    return (float) Math.sqrt(x);
-                case SQUARE:
-                    return x * x;
-                case TANH:
-                    return FastMath.tanh(x);
-                case SIGMOID:
-                    return FastMath.sigmoid(x);
-                case RELU:
-                    return x > 0 ? x : 0f;
-                case GELU:
-                    return 0.5f * x * (1f + FastMath.erf(x * 0.70710678118654752f));
-                case SIN:
-                    return (float) StrictMath.sin(x);
-                case COS:
-                    return (float) StrictMath.cos(x);
-                case TAN:
-                    return (float) StrictMath.tan(x);
-                case FLOOR:
-                    return (float) Math.floor(x);
-                case CEIL:
-                    return (float) Math.ceil(x);
-                case ROUND:
-                    return (float) Math.rint(x);
-                case TRUNC:
-                    return x < 0 ? (float) Math.ceil(x) : (float) Math.floor(x);
-                case SIGN:
-                    return Math.signum(x);
-                case ERF:
-                    return FastMath.erf(x);
-                case SOFTPLUS:
-                    return x > 20f ? x : FastMath.log(1f + FastMath.exp(x));
-                case CBRT:
-                    return (float) StrictMath.cbrt(x);
-                case NOT:
-                    return x == 0 ? 1 : 0;
-                case ISNAN:
-                    return Float.isNaN(x) ? 1 : 0;
-                default:
-                    return Float.isInfinite(x) ? 1 : 0;
-            }
+    static float apply(UnaryOp op, float x) {
+        switch (op) {
+            case NEG:
+                return -x;
+            case ABS:
+                return Math.abs(x);
+            case EXP:
+                return FastMath.exp(x);
+            case LOG:
+                return FastMath.log(x);
+            case LOG2:
+                return (float) (StrictMath.log(x) / StrictMath.log(2));
+            case LOG10:
+                return (float) StrictMath.log10(x);
+            case SQRT:
+                return (float) Math.sqrt(x);
+            case SQUARE:
+                return x * x;
+            case TANH:
+                return FastMath.tanh(x);
+            case SIGMOID:
+                return FastMath.sigmoid(x);
+            case RELU:
+                return x > 0 ? x : 0f;
+            case GELU:
+                return 0.5f * x * (1f + FastMath.erf(x * 0.70710678118654752f));
+            case SIN:
+                return (float) StrictMath.sin(x);
+            case COS:
+                return (float) StrictMath.cos(x);
+            case TAN:
+                return (float) StrictMath.tan(x);
+            case FLOOR:
+                return (float) Math.floor(x);
+            case CEIL:
+                return (float) Math.ceil(x);
+            case ROUND:
+                return (float) Math.rint(x);
+            case TRUNC:
+                return x < 0 ? (float) Math.ceil(x) : (float) Math.floor(x);
+            case SIGN:
+                return Math.signum(x);
+            case ERF:
+                return FastMath.erf(x);
+            case SOFTPLUS:
+                return x > 20f ? x : FastMath.log(1f + FastMath.exp(x));
+            case CBRT:
+                return (float) StrictMath.cbrt(x);
+            case NOT:
+                return x == 0 ? 1 : 0;
+            case ISNAN:
+                return Float.isNaN(x) ? 1 : 0;
+            default:
+                return Float.isInfinite(x) ? 1 : 0;
         }
+    }
 
-        long apply(long x) {
-            switch (this) {
-                case NEG:
-                    return -x;
-                case ABS:
-                    return Math.abs(x);
-                case SQUARE:
-                    return x * x;
-                case RELU:
-                    return Math.max(x, 0);
-                case SIGN:
-                    return Long.signum(x);
-                default:
-                    return x;
-            }
+    static long apply(UnaryOp op, long x) {
+        switch (op) {
+            case NEG:
+                return -x;
+            case ABS:
+                return Math.abs(x);
+            case SQUARE:
+                return x * x;
+            case RELU:
+                return Math.max(x, 0);
+            case SIGN:
+                return Long.signum(x);
+            default:
+                return x;
         }
     }
 
@@ -272,7 +235,7 @@ public final class Elementwise {
      */
     public static Object binary(
             Object a, DataType at, Shape as, Object b, DataType bt, Shape bs,
-            Binary op, DataType compute, Shape outShape) {
+            BinaryOp op, DataType compute, Shape outShape) {
         int n = (int) outShape.size();
         DataType outType = op.isBoolean() ? DataType.BOOLEAN : compute;
         Object out = HostData.allocate(outType, n);
@@ -284,11 +247,11 @@ public final class Elementwise {
             float[] o = (float[]) out;
             if (ia == null && ib == null) {
                 for (int i = 0; i < n; i++) {
-                    o[i] = op.apply(x[i], y[i]);
+                    o[i] = apply(op, x[i], y[i]);
                 }
             } else {
                 for (int i = 0; i < n; i++) {
-                    o[i] = op.apply(x[ia == null ? i : ia[i]], y[ib == null ? i : ib[i]]);
+                    o[i] = apply(op, x[ia == null ? i : ia[i]], y[ib == null ? i : ib[i]]);
                 }
             }
             return out;
@@ -298,13 +261,13 @@ public final class Elementwise {
             int pa = ia == null ? i : ia[i];
             int pb = ib == null ? i : ib[i];
             if (!floating) {
-                long r = op.apply(HostData.getLong(a, at, pa), HostData.getLong(b, bt, pb));
+                long r = apply(op, HostData.getLong(a, at, pa), HostData.getLong(b, bt, pb));
                 HostData.setLong(out, outType, i, r);
             } else if (compute == DataType.FLOAT64 || op.isBoolean()) {
-                double r = op.apply(HostData.getDouble(a, at, pa), HostData.getDouble(b, bt, pb));
+                double r = apply(op, HostData.getDouble(a, at, pa), HostData.getDouble(b, bt, pb));
                 HostData.setDouble(out, outType, i, r);
             } else {
-                float r = op.apply(HostData.getFloat(a, at, pa), HostData.getFloat(b, bt, pb));
+                float r = apply(op, HostData.getFloat(a, at, pa), HostData.getFloat(b, bt, pb));
                 HostData.setFloat(out, outType, i, r);
             }
         }
@@ -320,18 +283,18 @@ public final class Elementwise {
      * @param op the operation
      * @return the output type and storage
      */
-    public static Result unary(Object a, DataType type, int n, Unary op) {
+    public static Result unary(Object a, DataType type, int n, UnaryOp op) {
         if (op.isBoolean()) {
             Object out = HostData.allocate(DataType.BOOLEAN, n);
             for (int i = 0; i < n; i++) {
-                HostData.setFloat(out, DataType.BOOLEAN, i, op.apply(HostData.getFloat(a, type, i)));
+                HostData.setFloat(out, DataType.BOOLEAN, i, apply(op, HostData.getFloat(a, type, i)));
             }
             return new Result(DataType.BOOLEAN, out);
         }
         if (!HostData.isFloating(type) && op.keepsIntegers()) {
             Object out = HostData.allocate(type, n);
             for (int i = 0; i < n; i++) {
-                HostData.setLong(out, type, i, op.apply(HostData.getLong(a, type, i)));
+                HostData.setLong(out, type, i, apply(op, HostData.getLong(a, type, i)));
             }
             return new Result(type, out);
         }
@@ -340,13 +303,13 @@ public final class Elementwise {
             float[] x = HostData.toFloats(a, type, n);
             float[] o = new float[n];
             for (int i = 0; i < n; i++) {
-                o[i] = op.apply(x[i]);
+                o[i] = apply(op, x[i]);
             }
             return new Result(outType, o);
         }
         Object out = HostData.allocate(outType, n);
         for (int i = 0; i < n; i++) {
-            HostData.setFloat(out, outType, i, op.apply(HostData.getFloat(a, type, i)));
+            HostData.setFloat(out, outType, i, apply(op, HostData.getFloat(a, type, i)));
         }
         return new Result(outType, out);
     }

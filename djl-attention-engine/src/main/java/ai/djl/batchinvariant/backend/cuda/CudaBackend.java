@@ -6,6 +6,12 @@ package ai.djl.batchinvariant.backend.cuda;
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.IndexingOps;
+import ai.djl.batchinvariant.backend.LinalgOps;
+import ai.djl.batchinvariant.backend.ReductionOps;
+import ai.djl.batchinvariant.backend.ShapeOps;
+import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -23,6 +29,15 @@ public final class CudaBackend implements Backend {
 
     /** The shared instance. */
     public static final CudaBackend INSTANCE = new CudaBackend();
+
+    /** No element-wise kernels yet: every op refuses by name. */
+    private static final ElementwiseOps ELEMENTWISE = new ElementwiseOps() {};
+
+    /** No reduction kernels outside attention yet. */
+    private static final ReductionOps REDUCTIONS = new ReductionOps() {};
+
+    /** No gather or slice kernels yet. */
+    private static final IndexingOps INDEXING = new IndexingOps() {};
 
     private CudaBackend() {}
 
@@ -55,6 +70,15 @@ public final class CudaBackend implements Backend {
      */
     public int deviceCount() {
         return CudaRuntime.deviceCount();
+    }
+
+    /**
+     * Tells in one line why no GPU is usable.
+     *
+     * @return the reason, or null when one is
+     */
+    public String unavailableReason() {
+        return CudaRuntime.unavailableReason();
     }
 
     static CudaDevice device(Tensor t) {
@@ -108,7 +132,57 @@ public final class CudaBackend implements Backend {
 
     /** {@inheritDoc} */
     @Override
+    public void write(Tensor dst, Tensor src) {
+        if (src.getDataType() != dst.getDataType() || src.getShape().size() != dst.getShape().size()) {
+            throw Unsupported.op("NDArray.set (" + src.getDataType() + " " + src.getShape() + " into "
+                    + dst.getDataType() + " " + dst.getShape() + ")", dst.getDevice());
+        }
+        DeviceMemory mem = memory(dst);
+        if (src.isOnDevice()) {
+            if (!src.getDevice().equals(dst.getDevice())) {
+                throw new IllegalArgumentException("cannot write " + src.getDevice() + " memory into " + dst.getDevice());
+            }
+            mem.copyFrom(memory(src), 0, 0, dst.byteSize());
+        } else {
+            ByteBuffer bb = HostData.toByteBuffer(src.hostData(), src.getDataType(), src.size32());
+            mem.getDevice().upload(mem.getPointer(), Pointer.to(bb), dst.byteSize());
+        }
+        dst.touch();
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public AttentionOps attention() {
         return CudaAttention.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ElementwiseOps elementwise() {
+        return ELEMENTWISE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ReductionOps reductions() {
+        return REDUCTIONS;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public LinalgOps linalg() {
+        return CudaLinalg.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ShapeOps shapes() {
+        return CudaShapeOps.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public IndexingOps indexing() {
+        return INDEXING;
     }
 }

@@ -69,4 +69,13 @@ public final class Backends {
     public static int gpuCount() {
         return CudaBackend.INSTANCE.deviceCount();
     }
+
+    /**
+     * Tells in one line why no GPU is usable.
+     *
+     * @return the reason, or null when a GPU is usable
+     */
+    public static String gpuUnavailableReason() {
+        return CudaBackend.INSTANCE.unavailableReason();
+    }
 }

@@ -1,0 +1,83 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend;
+
+import ai.djl.batchinvariant.tensor.Tensor;
+
+/**
+ * Element-wise operations with numpy broadcasting. Each output element depends on its own inputs
+ * only. A backend without a kernel inherits the default, which refuses the op by name.
+ */
+public interface ElementwiseOps {
+
+    /**
+     * Applies a binary operation with broadcasting; the result type is the promoted type of the
+     * operands, or boolean for comparisons and logical operations.
+     *
+     * @param op the operation
+     * @param a the left operand
+     * @param b the right operand
+     * @return new storage of the broadcast shape
+     */
+    default Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        throw Unsupported.op("NDArray." + op.opName(), a.getDevice());
+    }
+
+    /**
+     * Applies a unary operation.
+     *
+     * @param op the operation
+     * @param a the operand
+     * @return new storage of the same shape
+     */
+    default Tensor unary(UnaryOp op, Tensor a) {
+        throw Unsupported.op("NDArray." + op.opName(), a.getDevice());
+    }
+
+    /**
+     * Picks {@code a} where {@code condition} is non-zero and {@code b} elsewhere, broadcasting all
+     * three.
+     *
+     * @param condition the condition
+     * @param a the values where it holds
+     * @param b the values elsewhere
+     * @return new storage of the promoted type of {@code a} and {@code b}
+     */
+    default Tensor where(Tensor condition, Tensor a, Tensor b) {
+        throw Unsupported.op("NDArray.where", a.getDevice());
+    }
+
+    /**
+     * Leaky ReLU, computed in float32.
+     *
+     * @param a the operand
+     * @param alpha the slope below zero
+     * @return new float32 storage
+     */
+    default Tensor leakyRelu(Tensor a, float alpha) {
+        throw Unsupported.op("NDArrayEx.leakyRelu", a.getDevice());
+    }
+
+    /**
+     * ELU, computed in float32.
+     *
+     * @param a the operand
+     * @param alpha the scale below zero
+     * @return new float32 storage
+     */
+    default Tensor elu(Tensor a, float alpha) {
+        throw Unsupported.op("NDArrayEx.elu", a.getDevice());
+    }
+
+    /**
+     * Tells whether every element equals a value (compared as doubles; NaN equals nothing).
+     *
+     * @param a the operand
+     * @param value the value
+     * @return true if all equal (true for an empty array)
+     */
+    default boolean allEqual(Tensor a, double value) {
+        throw Unsupported.op("NDArray.contentEquals", a.getDevice());
+    }
+}

@@ -1,0 +1,37 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend;
+
+import ai.djl.batchinvariant.tensor.Tensor;
+
+/**
+ * Matrix products. Every output element sums over the inner dimension in increasing order, one
+ * accumulator, whatever the number of rows. A backend without a kernel refuses by name.
+ */
+public interface LinalgOps {
+
+    /**
+     * Matrix product with numpy semantics (vectors promoted, batch dimensions broadcast).
+     *
+     * @param a the left operand
+     * @param b the right operand
+     * @return new storage
+     */
+    default Tensor matMul(Tensor a, Tensor b) {
+        throw Unsupported.op("NDArray.matMul", a.getDevice());
+    }
+
+    /**
+     * {@code y = x Wᵀ + b} over the last dimension of {@code x}; the caller has checked that the
+     * shapes agree.
+     *
+     * @param x input (..., k)
+     * @param w weight (n, k)
+     * @param b bias (n) or null
+     * @return output (..., n)
+     */
+    default Tensor linear(Tensor x, Tensor w, Tensor b) {
+        throw Unsupported.op("NDArrayEx.linear", x.getDevice());
+    }
+}

@@ -1,0 +1,100 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.UnaryOp;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Strided;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/** Element-wise operations on host arrays (the loops live in {@link Elementwise}). */
+public final class CpuElementwise implements ElementwiseOps {
+
+    /** The shared instance. */
+    public static final CpuElementwise INSTANCE = new CpuElementwise();
+
+    private CpuElementwise() {}
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        Shape out = Strided.broadcast(a.getShape(), b.getShape());
+        DataType compute = Elementwise.promote(a.getDataType(), b.getDataType());
+        if (op.isLogical()) {
+            compute = DataType.FLOAT64;
+        }
+        Object d = Elementwise.binary(a.hostData(), a.getDataType(), a.getShape(), b.hostData(), b.getDataType(),
+                b.getShape(), op, compute, out);
+        return Tensor.host(out, op.isBoolean() ? DataType.BOOLEAN : compute, d);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor unary(UnaryOp op, Tensor a) {
+        Elementwise.Result r = Elementwise.unary(a.hostData(), a.getDataType(), a.size32(), op);
+        return Tensor.host(a.getShape(), r.type(), r.data());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor where(Tensor c, Tensor a, Tensor b) {
+        Shape out = Strided.broadcast(Strided.broadcast(c.getShape(), a.getShape()), b.getShape());
+        int n = (int) out.size();
+        int[] ic = Strided.offsets(out, Strided.broadcastStrides(c.getShape(), out), 0);
+        int[] ia = Strided.offsets(out, Strided.broadcastStrides(a.getShape(), out), 0);
+        int[] io = Strided.offsets(out, Strided.broadcastStrides(b.getShape(), out), 0);
+        DataType t = Elementwise.promote(a.getDataType(), b.getDataType());
+        Object d = HostData.allocate(t, n);
+        Object cd = c.hostData();
+        Object ad = a.hostData();
+        Object bd = b.hostData();
+        for (int i = 0; i < n; i++) {
+            boolean pick = HostData.getDouble(cd, c.getDataType(), ic[i]) != 0;
+            double v = pick
+                    ? HostData.getDouble(ad, a.getDataType(), ia[i])
+                    : HostData.getDouble(bd, b.getDataType(), io[i]);
+            HostData.setDouble(d, t, i, v);
+        }
+        return Tensor.host(out, t, d);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor leakyRelu(Tensor a, float alpha) {
+        float[] x = HostData.toFloats(a.hostData(), a.getDataType(), a.size32());
+        float[] o = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            o[i] = x[i] > 0 ? x[i] : alpha * x[i];
+        }
+        return Tensor.host(a.getShape(), DataType.FLOAT32, o);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor elu(Tensor a, float alpha) {
+        float[] x = HostData.toFloats(a.hostData(), a.getDataType(), a.size32());
+        float[] o = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            o[i] = x[i] > 0 ? x[i] : alpha * (FastMath.exp(x[i]) - 1f);
+        }
+        return Tensor.host(a.getShape(), DataType.FLOAT32, o);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean allEqual(Tensor a, double v) {
+        Object d = a.hostData();
+        int n = a.size32();
+        for (int i = 0; i < n; i++) {
+            if (HostData.getDouble(d, a.getDataType(), i) != v) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,336 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import ai.djl.batchinvariant.backend.ReduceOp;
+import ai.djl.batchinvariant.backend.ReductionOps;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Strided;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reductions on host arrays. Each output element reduces one contiguous segment of a permuted
+ * copy, in index order, so its result depends on that segment alone.
+ */
+public final class CpuReductions implements ReductionOps {
+
+    /** The shared instance. */
+    public static final CpuReductions INSTANCE = new CpuReductions();
+
+    private CpuReductions() {}
+
+    /**
+     * Moves the given axes to the end (in the given order) and returns the source offsets of the
+     * permuted layout, so each output element reduces one contiguous segment, in index order.
+     */
+    private static int[] reduceLayout(Shape shape, int[] axes, long[] keptDims, boolean[] reduced) {
+        int rank = shape.dimension();
+        List<Integer> order = new ArrayList<>();
+        int k = 0;
+        for (int i = 0; i < rank; i++) {
+            if (!reduced[i]) {
+                order.add(i);
+                keptDims[k++] = shape.get(i);
+            }
+        }
+        for (int a : axes) {
+            order.add(a);
+        }
+        int[] perm = order.stream().mapToInt(Integer::intValue).toArray();
+        return Strided.permutation(shape, perm);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor reduce(ReduceOp kind, Tensor t, int[] axesIn, boolean keepDims) {
+        Shape shape = t.getShape();
+        DataType dataType = t.getDataType();
+        int rank = shape.dimension();
+        int[] axes = axesIn == null ? allAxes(rank) : normaliseAxes(axesIn, rank);
+        boolean[] reduced = new boolean[rank];
+        for (int a : axes) {
+            reduced[a] = true;
+        }
+        long[] kept = new long[rank - axes.length];
+        int[] offs = reduceLayout(shape, axes, kept, reduced);
+        int outN = (int) new Shape(kept).size();
+        int seg = outN == 0 ? 0 : offs.length / Math.max(outN, 1);
+        DataType outType = dataType;
+        if (kind == ReduceOp.MEAN && !HostData.isFloating(outType)) {
+            outType = DataType.FLOAT32;
+        } else if ((kind == ReduceOp.SUM || kind == ReduceOp.PROD)
+                && (outType == DataType.BOOLEAN || outType == DataType.INT8 || outType == DataType.UINT8 || outType == DataType.INT32)) {
+            outType = DataType.INT64;
+        }
+        Object out = HostData.allocate(outType, outN);
+        Object src = t.hostData();
+        boolean floating = HostData.isFloating(dataType);
+        for (int o = 0; o < outN; o++) {
+            int base = o * seg;
+            if (floating && dataType != DataType.FLOAT64) {
+                float acc = kind == ReduceOp.MAX ? Float.NEGATIVE_INFINITY
+                        : kind == ReduceOp.MIN ? Float.POSITIVE_INFINITY : kind == ReduceOp.PROD ? 1f : 0f;
+                for (int i = 0; i < seg; i++) {
+                    float v = HostData.getFloat(src, dataType, offs[base + i]);
+                    switch (kind) {
+                        case MAX: acc = Float.isNaN(v) ? v : Math.max(acc, v); break;
+                        case MIN: acc = Float.isNaN(v) ? v : Math.min(acc, v); break;
+                        case PROD: acc *= v; break;
+                        default: acc += v;
+                    }
+                }
+                if (kind == ReduceOp.MEAN) {
+                    acc /= seg;
+                }
+                HostData.setFloat(out, outType, o, acc);
+            } else if (floating || kind == ReduceOp.MEAN) {
+                double acc = kind == ReduceOp.MAX ? Double.NEGATIVE_INFINITY
+                        : kind == ReduceOp.MIN ? Double.POSITIVE_INFINITY : kind == ReduceOp.PROD ? 1 : 0;
+                for (int i = 0; i < seg; i++) {
+                    double v = HostData.getDouble(src, dataType, offs[base + i]);
+                    switch (kind) {
+                        case MAX: acc = Math.max(acc, v); break;
+                        case MIN: acc = Math.min(acc, v); break;
+                        case PROD: acc *= v; break;
+                        default: acc += v;
+                    }
+                }
+                if (kind == ReduceOp.MEAN) {
+                    acc /= seg;
+                }
+                HostData.setDouble(out, outType, o, acc);
+            } else {
+                long acc = kind == ReduceOp.MAX ? Long.MIN_VALUE
+                        : kind == ReduceOp.MIN ? Long.MAX_VALUE : kind == ReduceOp.PROD ? 1 : 0;
+                for (int i = 0; i < seg; i++) {
+                    long v = HostData.getLong(src, dataType, offs[base + i]);
+                    switch (kind) {
+                        case MAX: acc = Math.max(acc, v); break;
+                        case MIN: acc = Math.min(acc, v); break;
+                        case PROD: acc *= v; break;
+                        default: acc += v;
+                    }
+                }
+                HostData.setLong(out, outType, o, acc);
+            }
+        }
+        if ((kind == ReduceOp.MAX || kind == ReduceOp.MIN) && seg == 0) {
+            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape);
+        }
+        return Tensor.host(keepDims ? keptShape(shape, reduced) : new Shape(kept), outType, out);
+    }
+
+    private static Shape keptShape(Shape shape, boolean[] reduced) {
+        long[] dims = shape.getShape().clone();
+        for (int i = 0; i < dims.length; i++) {
+            if (reduced[i]) {
+                dims[i] = 1;
+            }
+        }
+        return new Shape(dims);
+    }
+
+    private static int[] allAxes(int rank) {
+        int[] a = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    private static int[] normaliseAxes(int[] axes, int rank) {
+        int[] out = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            out[i] = Strided.axis(axes[i], rank);
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor argExtreme(Tensor t, Integer axisIn, boolean max) {
+        Shape shape = t.getShape();
+        DataType dataType = t.getDataType();
+        Shape srcShape = axisIn == null ? new Shape(shape.size()) : shape;
+        int rank = srcShape.dimension();
+        int axis = axisIn == null ? 0 : Strided.axis(axisIn, rank);
+        if (srcShape.get(axis) == 0) {
+            throw new IllegalArgumentException("cannot take argMax/argMin over an empty axis of " + shape);
+        }
+        boolean[] reduced = new boolean[rank];
+        reduced[axis] = true;
+        long[] kept = new long[rank - 1];
+        int[] offs = reduceLayout(srcShape, new int[] {axis}, kept, reduced);
+        int seg = (int) srcShape.get(axis);
+        int outN = seg == 0 ? 0 : offs.length / seg;
+        long[] out = new long[outN];
+        Object d = t.hostData();
+        for (int o = 0; o < outN; o++) {
+            int best = 0;
+            double bv = HostData.getDouble(d, dataType, offs[o * seg]);
+            for (int i = 1; i < seg; i++) {
+                double v = HostData.getDouble(d, dataType, offs[o * seg + i]);
+                if (max ? v > bv : v < bv) {
+                    bv = v;
+                    best = i;
+                }
+            }
+            out[o] = best;
+        }
+        return Tensor.host(new Shape(kept), DataType.INT64, out);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor[] topK(Tensor t, int k, int axisIn, boolean largest) {
+        Shape shape = t.getShape();
+        DataType dataType = t.getDataType();
+        int rank = shape.dimension();
+        int axis = Strided.axis(axisIn, rank);
+        int seg = (int) shape.get(axis);
+        if (k < 0 || k > seg) {
+            throw new IllegalArgumentException("k " + k + " is outside [0, " + seg + "] for axis " + axisIn);
+        }
+        int[] perm = CpuShapes.moveLast(rank, axis);
+        int[] offs = Strided.permutation(shape, perm);
+        int outer = seg == 0 ? 0 : offs.length / seg;
+        Object d = t.hostData();
+        Object vals = HostData.allocate(dataType, outer * k);
+        long[] idx = new long[outer * k];
+        Integer[] order = new Integer[seg];
+        for (int o = 0; o < outer; o++) {
+            int base = o * seg;
+            for (int i = 0; i < seg; i++) {
+                order[i] = i;
+            }
+            double[] v = new double[seg];
+            for (int i = 0; i < seg; i++) {
+                v[i] = HostData.getDouble(d, dataType, offs[base + i]);
+            }
+            // ties keep the lower index first, so the result is a function of the row alone
+            Arrays.sort(order, (x, y) -> {
+                int c = largest ? Double.compare(v[y], v[x]) : Double.compare(v[x], v[y]);
+                return c != 0 ? c : Integer.compare(x, y);
+            });
+            for (int j = 0; j < k; j++) {
+                idx[o * k + j] = order[j];
+                HostData.setDouble(vals, dataType, o * k + j, v[order[j]]);
+            }
+        }
+        long[] permDims = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            permDims[i] = shape.get(perm[i]);
+        }
+        permDims[rank - 1] = k;
+        int[] back = CpuShapes.inverse(perm);
+        Tensor v = Tensor.host(new Shape(permDims), dataType, vals);
+        Tensor ix = Tensor.host(new Shape(permDims), DataType.INT64, idx);
+        return new Tensor[] {CpuShapes.transpose(v, back), CpuShapes.transpose(ix, back)};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor softmax(Tensor t, int axisIn, boolean log) {
+        Shape shape = t.getShape();
+        DataType dataType = t.getDataType();
+        int rank = shape.dimension();
+        int axis = Strided.axis(axisIn, rank);
+        int n = (int) shape.get(axis);
+        DataType outType = HostData.isFloating(dataType) ? dataType : DataType.FLOAT32;
+        if (axis == rank - 1) {
+            float[] x = HostData.toFloats(t.hostData(), dataType, t.size32()).clone();
+            CpuMath.softmaxRows(x, n == 0 ? 0 : x.length / n, n, log);
+            return Tensor.host(shape, outType, HostData.fromFloats(x, outType));
+        }
+        int[] perm = CpuShapes.moveLast(rank, axis);
+        Tensor moved = CpuShapes.transpose(t, perm);
+        Tensor sm = softmax(moved, rank - 1, log);
+        return CpuShapes.transpose(sm, CpuShapes.inverse(perm));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor cumSum(Tensor a, int axisIn) {
+        Shape shape = a.getShape();
+        int rank = shape.dimension();
+        int axis = Strided.axis(axisIn, rank);
+        int[] perm = CpuShapes.moveLast(rank, axis);
+        Tensor moved = CpuShapes.transpose(a, perm);
+        int n = (int) shape.get(axis);
+        Object d = moved.hostData();
+        DataType t = a.getDataType();
+        Object out = HostData.allocate(t, moved.size32());
+        for (int r = 0; n > 0 && r < moved.size32() / n; r++) {
+            double acc = 0;
+            float facc = 0;
+            for (int i = 0; i < n; i++) {
+                int p = r * n + i;
+                if (HostData.isFloating(t) && t != DataType.FLOAT64) {
+                    facc += HostData.getFloat(d, t, p);
+                    HostData.setFloat(out, t, p, facc);
+                } else {
+                    acc += HostData.getDouble(d, t, p);
+                    HostData.setDouble(out, t, p, acc);
+                }
+            }
+        }
+        Tensor res = Tensor.host(moved.getShape(), t, out);
+        return CpuShapes.transpose(res, CpuShapes.inverse(perm));
+    }
+
+    private static float[] floats(Tensor t) {
+        return t == null ? null : HostData.toFloats(t.hostData(), t.getDataType(), t.size32());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor layerNorm(Tensor x, Shape normalizedShape, Tensor gamma, Tensor beta, float eps) {
+        int n = (int) normalizedShape.size();
+        Shape xs = x.getShape();
+        if (n == 0 || xs.size() % n != 0 || !xs.slice(xs.dimension() - normalizedShape.dimension()).equals(normalizedShape)) {
+            throw new IllegalArgumentException("layerNorm: normalizedShape " + normalizedShape + " is not the tail of " + xs);
+        }
+        int rows = (int) (xs.size() / n);
+        float[] out = new float[rows * n];
+        CpuMath.layerNormRows(floats(x), out, rows, n, floats(gamma), floats(beta), eps);
+        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        return Tensor.host(xs, t, HostData.fromFloats(out, t));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta, int axis,
+            float eps) {
+        Shape xs = x.getShape();
+        int ax = Strided.axis(axis, xs.dimension());
+        int c = (int) xs.get(ax);
+        int inner = (int) xs.slice(ax + 1).size();
+        float[] mean = floats(runningMean);
+        float[] var = floats(runningVar);
+        float[] g = floats(gamma);
+        float[] b = floats(beta);
+        float[] v = floats(x);
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            int ch = (i / inner) % c;
+            float y = (v[i] - mean[ch]) / (float) Math.sqrt(var[ch] + eps);
+            if (g != null) {
+                y *= g[ch];
+            }
+            if (b != null) {
+                y += b[ch];
+            }
+            out[i] = y;
+        }
+        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        return Tensor.host(xs, t, HostData.fromFloats(out, t));
+    }
+}

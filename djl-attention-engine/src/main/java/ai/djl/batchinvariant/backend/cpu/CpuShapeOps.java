@@ -1,0 +1,184 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import ai.djl.batchinvariant.backend.ShapeOps;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Strided;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.function.IntBinaryOperator;
+
+/** Data movement on host arrays: every op computes source offsets, then gathers. */
+public final class CpuShapeOps implements ShapeOps {
+
+    /** The shared instance. */
+    public static final CpuShapeOps INSTANCE = new CpuShapeOps();
+
+    private CpuShapeOps() {}
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor transpose(Tensor a, int[] axes) {
+        return CpuShapes.transpose(a, axes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor broadcast(Tensor a, Shape target) {
+        Shape shape = a.getShape();
+        Shape b = Strided.broadcast(shape, target);
+        if (!b.equals(target)) {
+            throw new IllegalArgumentException("cannot broadcast " + shape + " to " + target);
+        }
+        return CpuShapes.gather(a, target, Strided.offsets(target, Strided.broadcastStrides(shape, target), 0));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor repeat(Tensor a, int axisIn, long repeats) {
+        Shape shape = a.getShape();
+        int rank = shape.dimension();
+        int axis = Strided.axis(axisIn, rank);
+        long[] dims = shape.getShape().clone();
+        dims[axis] *= repeats;
+        Shape out = new Shape(dims);
+        return CpuShapes.gather(a, out, mappedOffsets(dims, Strided.strides(shape.getShape()),
+                (d, i) -> d == axis ? (int) (i / repeats) : i));
+    }
+
+    /**
+     * Source offsets of every element of an output of shape {@code dims}, where output coordinate
+     * i along dimension d reads source coordinate {@code coord(d, i)}.
+     */
+    private static int[] mappedOffsets(long[] dims, int[] srcStrides, IntBinaryOperator coord) {
+        int rank = dims.length;
+        int size = 1;
+        for (long v : dims) {
+            size = Math.multiplyExact(size, (int) v);
+        }
+        int[] offs = new int[size];
+        int[] idx = new int[rank];
+        for (int i = 0; i < size; i++) {
+            int off = 0;
+            for (int d = 0; d < rank; d++) {
+                off += coord.applyAsInt(d, idx[d]) * srcStrides[d];
+            }
+            offs[i] = off;
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++idx[d] < dims[d]) {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        return offs;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor tile(Tensor a, long[] repeats) {
+        Shape shape = a.getShape();
+        int rank = Math.max(repeats.length, shape.dimension());
+        long[] src = new long[rank];
+        long[] dims = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            int j = i - (rank - shape.dimension());
+            src[i] = j < 0 ? 1 : shape.get(j);
+            int k = i - (rank - repeats.length);
+            dims[i] = src[i] * (k < 0 ? 1 : repeats[k]);
+        }
+        return CpuShapes.gather(a, new Shape(dims),
+                mappedOffsets(dims, Strided.strides(src), (d, i) -> (int) (i % src[d])));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor slice(Tensor a, int axis, long start, long end) {
+        Shape shape = a.getShape();
+        long[] dims = shape.getShape().clone();
+        dims[axis] = Math.max(0, end - start);
+        Shape out = new Shape(dims);
+        int[] st = Strided.strides(shape.getShape());
+        return CpuShapes.gather(a, out, Strided.offsets(out, st, (int) start * st[axis]));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor flip(Tensor a, int[] axes) {
+        Shape shape = a.getShape();
+        int rank = shape.dimension();
+        boolean[] f = new boolean[rank];
+        for (int ax : axes) {
+            f[Strided.axis(ax, rank)] = true;
+        }
+        int[] st = Strided.strides(shape.getShape());
+        int[] fst = new int[rank];
+        int base = 0;
+        for (int d = 0; d < rank; d++) {
+            fst[d] = f[d] ? -st[d] : st[d];
+            if (f[d]) {
+                base += (int) (shape.get(d) - 1) * st[d];
+            }
+        }
+        return CpuShapes.gather(a, shape, Strided.offsets(shape, fst, base));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor concat(Tensor[] all, int axis) {
+        DataType t = all[0].getDataType();
+        Shape s0 = all[0].getShape();
+        long total = 0;
+        for (Tensor a : all) {
+            Shape s = a.getShape();
+            if (s.dimension() != s0.dimension() || a.getDataType() != t) {
+                throw new IllegalArgumentException(
+                        "concat: array " + s + " " + a.getDataType() + " does not match " + s0 + " " + t);
+            }
+            for (int d = 0; d < s.dimension(); d++) {
+                if (d != axis && s.get(d) != s0.get(d)) {
+                    throw new IllegalArgumentException("concat: shape " + s + " does not match " + s0 + " off axis " + axis);
+                }
+            }
+            total += s.get(axis);
+        }
+        long[] dims = s0.getShape().clone();
+        dims[axis] = total;
+        Shape out = new Shape(dims);
+        long outer = s0.slice(0, axis).size();
+        Object dst = HostData.allocate(t, (int) out.size());
+        int pos = 0;
+        for (long o = 0; o < outer; o++) {
+            for (Tensor b : all) {
+                int chunk = (int) (b.getShape().slice(axis).size());
+                System.arraycopy(b.hostData(), (int) o * chunk, dst, pos, chunk);
+                pos += chunk;
+            }
+        }
+        return Tensor.host(out, t, dst);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor toType(Tensor a, DataType type) {
+        DataType dataType = a.getDataType();
+        int n = a.size32();
+        Object out = HostData.allocate(type, n);
+        Object src = a.hostData();
+        boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType);
+        for (int i = 0; i < n; i++) {
+            if (exactLong) {
+                HostData.setLong(out, type, i, HostData.getLong(src, dataType, i));
+            } else if (type == DataType.FLOAT64 || !HostData.isFloating(type)) {
+                HostData.setDouble(out, type, i, HostData.getDouble(src, dataType, i));
+            } else {
+                HostData.setFloat(out, type, i, HostData.getFloat(src, dataType, i));
+            }
+        }
+        return Tensor.host(a.getShape(), type, out);
+    }
+}

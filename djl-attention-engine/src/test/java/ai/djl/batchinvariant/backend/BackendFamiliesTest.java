@@ -1,0 +1,151 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.batchinvariant.backend.cpu.CpuBackend;
+import ai.djl.batchinvariant.backend.cuda.CudaBackend;
+import ai.djl.batchinvariant.tensor.DeviceBuffer;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.batchinvariant.tensor.TensorArray;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** The op-family SPI: who computes, who refuses, and that the engine layer names no backend. */
+class BackendFamiliesTest {
+
+    /** Device memory that is never touched: enough for a backend to see a GPU tensor and refuse it. */
+    private static final class FakeBuffer implements DeviceBuffer {
+        @Override
+        public DeviceBuffer retain() {
+            return this;
+        }
+
+        @Override
+        public void release() {}
+
+        @Override
+        public long getBytes() {
+            return 64;
+        }
+
+        @Override
+        public int getDeviceId() {
+            return 0;
+        }
+    }
+
+    private static Tensor gpu(DataType type) {
+        return Tensor.device(new Shape(2, 2), type, new FakeBuffer());
+    }
+
+    private static void refuses(String op, Executable call) {
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, call, op);
+        assertTrue(e.getMessage().contains(op) && e.getMessage().contains("gpu(0)"), e.getMessage());
+    }
+
+    @Test
+    void cudaFamiliesRefuseWhatTheyHaveNoKernelForByName() {
+        Backend cuda = CudaBackend.INSTANCE;
+        Tensor t = gpu(DataType.FLOAT32);
+        refuses("NDArray.add", () -> cuda.elementwise().binary(BinaryOp.ADD, t, t));
+        refuses("NDArray.maximum", () -> cuda.elementwise().binary(BinaryOp.MAX, t, t));
+        refuses("NDArray.exp", () -> cuda.elementwise().unary(UnaryOp.EXP, t));
+        refuses("NDArray.where", () -> cuda.elementwise().where(t, t, t));
+        refuses("NDArray.sum", () -> cuda.reductions().reduce(ReduceOp.SUM, t, null, false));
+        refuses("NDArray.softmax", () -> cuda.reductions().softmax(t, -1, false));
+        refuses("NDArrayEx.layerNorm", () -> cuda.reductions().layerNorm(t, new Shape(2), null, null, 1e-5f));
+        refuses("NDArray.matMul", () -> cuda.linalg().matMul(t, t));
+        refuses("NDArray.transpose", () -> cuda.shapes().transpose(t, new int[] {1, 0}));
+        refuses("NDArray.concat", () -> cuda.shapes().concat(new Tensor[] {t, t}, 0));
+        refuses("NDArray.toType", () -> cuda.shapes().toType(t, DataType.INT32));
+        refuses("NDArray.gather", () -> cuda.indexing().gather(t, t, 0));
+        refuses("NDArrayEx.embedding", () -> cuda.indexing().embedding(t, t));
+    }
+
+    @Test
+    void cudaLinearChecksItsOperandsBeforeLaunching() {
+        Tensor x = gpu(DataType.FLOAT32);
+        Tensor w16 = gpu(DataType.FLOAT16);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CudaBackend.INSTANCE.linalg().linear(x, w16, null));
+        assertTrue(e.getMessage().contains("float32"), e.getMessage());
+    }
+
+    @Test
+    void cpuStorageMovesKeepOrConvert() {
+        Backend cpu = CpuBackend.INSTANCE;
+        Tensor h = Tensor.host(new Shape(3), DataType.FLOAT32, new float[] {1.5f, -2f, 3f});
+        assertSame(h, cpu.toHost(h));
+        assertSame(h, cpu.adopt(h, Device.cpu()));
+        Tensor ints = Tensor.host(new Shape(3), DataType.INT32, new int[] {0, 0, 0});
+        int v = ints.version();
+        cpu.write(ints, h);
+        assertArrayEquals(new int[] {1, -2, 3}, (int[]) ints.hostData());
+        assertEquals(v + 1, ints.version());
+        assertThrows(IllegalArgumentException.class,
+                () -> cpu.write(ints, Tensor.host(new Shape(2), DataType.INT32, new int[2])));
+    }
+
+    @Test
+    void arrayStorageIsOneTensorThatInPlaceWritesTouch() {
+        try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager()) {
+            NDArray a = m.create(new float[] {1, 2, 3, 4}, new Shape(2, 2));
+            Tensor t = ((TensorArray) a).tensor();
+            assertSame(t, ((TensorArray) a).tensor());
+            int v = t.version();
+            a.addi(1f);
+            assertEquals(v + 1, t.version());
+            assertArrayEquals(new float[] {2, 3, 4, 5}, a.toFloatArray());
+            NDArray view = a.reshape(4);
+            assertSame(t.hostData(), ((TensorArray) view).tensor().hostData());
+            view.close();
+            assertTrue(!t.isClosed(), "closing a view must not close its source");
+            a.close();
+            assertTrue(t.isClosed());
+        }
+    }
+
+    @Test
+    void engineLayerNamesNoBackendImplementation() throws IOException {
+        Path engine = Paths.get("src/main/java/ai/djl/batchinvariant/engine");
+        List<Path> sources;
+        try (Stream<Path> s = Files.walk(engine)) {
+            sources = s.filter(p -> p.toString().endsWith(".java")).collect(Collectors.toList());
+        }
+        assertTrue(sources.size() > 5, "engine sources not found under " + engine.toAbsolutePath());
+        Map<Path, List<String>> bad = new java.util.TreeMap<>();
+        for (Path p : sources) {
+            List<String> hits = Files.readAllLines(p).stream()
+                    .filter(l -> l.contains("batchinvariant.backend.cpu") || l.contains("batchinvariant.backend.cuda")
+                            || l.startsWith("import jcuda"))
+                    .collect(Collectors.toList());
+            if (!hits.isEmpty()) {
+                bad.put(p, hits);
+            }
+        }
+        assertTrue(bad.isEmpty(), "engine/ names a backend implementation: " + bad);
+    }
+}
