@@ -35,13 +35,19 @@ final class DiffOp {
             this.m = m;
             this.in = in;
             this.bf16StandIn = bf16StandIn;
-            this.type = dt(type);
+            this.type = type;
             this.shape = shape;
         }
 
+        /** An array created inside the call, from the same bytes on both engines. */
+        NDArray array(DataType t, Shape s, DiffData.Fill fill, long seed) {
+            return new DiffData.Operand(t, s, fill).create(m, seed, bf16StandIn);
+        }
+
         /**
-         * A data type named by the call: itself, or the stand-in for bfloat16 when the reference
-         * runs a bfloat16 case (see {@link DiffSuiteTest#reference}).
+         * A data type passed to the call: itself, or the stand-in for bfloat16 when the reference
+         * runs a bfloat16 case (see {@link DiffSuiteTest#reference}). {@link #type} is always the
+         * case's own type.
          */
         DataType dt(DataType t) {
             return t == DataType.BFLOAT16 && bf16StandIn != null ? bf16StandIn : t;

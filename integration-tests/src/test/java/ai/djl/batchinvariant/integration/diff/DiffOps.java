@@ -182,13 +182,9 @@ final class DiffOps {
         Operand[] of(DataType t);
     }
 
-    /** An array created inside a call, identically on both engines. */
-    static NDArray arr(NDManager m, DataType t, Shape s, Fill fill, long seed) {
-        return m.create(DiffData.bytes(t, s, fill, seed), s, t);
-    }
-
     static NDArray mask(NDManager m, long... dims) {
-        return arr(m, DataType.BOOLEAN, sh(dims), Fill.RANDOM, 77 + dims.length);
+        return m.create(DiffData.bytes(DataType.BOOLEAN, sh(dims), Fill.RANDOM, 77 + dims.length), sh(dims),
+                DataType.BOOLEAN);
     }
 
     static NDArray longs(NDManager m, Shape s, long... v) {
@@ -376,8 +372,12 @@ final class DiffOps {
         axis("NDArray.softmax", "softmax(-1)", ACCUMULATE, a -> a.softmax(-1));
         axis("NDArray.softmax", "softmax(0)", ACCUMULATE, a -> a.softmax(0));
         axis("NDArray.logSoftmax", "logSoftmax(-1)", ACCUMULATE, a -> a.logSoftmax(-1));
-        axis("NDArray.topK", "topK(2,-1)", EXACT, a -> a.topK(2, -1));
-        axis("NDArray.topK", "topK(1,0,smallest)", EXACT, a -> a.topK(1, 0, false, true));
+        // values for every type; indices only for float32/float64, whose random inputs have no ties
+        // (PyTorch leaves the order of tied elements unspecified)
+        axis("NDArray.topK", "topK(2,-1).values", EXACT, a -> a.topK(2, -1).get(0));
+        axis("NDArray.topK", "topK(1,0,smallest).values", EXACT, a -> a.topK(1, 0, false, true).get(0));
+        over(new DiffOp("NDArray.topK", "topK(2,-1)", EXACT, c -> c.a().topK(2, -1)),
+                List.of(DataType.FLOAT32, DataType.FLOAT64), AXIS, false);
         axis("NDArray.norm", "norm()", ACCUMULATE, NDArray::norm);
         axis("NDArray.norm", "norm([-1])", ACCUMULATE, a -> a.norm(new int[] {-1}));
         axis("NDArray.norm", "norm(keep)", ACCUMULATE, a -> a.norm(true));
@@ -388,8 +388,10 @@ final class DiffOps {
         axis("NDArray.none", "none()", EXACT, NDArray::none);
         axis("NDArray.sort", "sort()", EXACT, NDArray::sort);
         axis("NDArray.sort", "sort(0)", EXACT, a -> a.sort(0));
-        axis("NDArray.argSort", "argSort(-1)", EXACT, a -> a.argSort(-1));
-        axis("NDArray.argSort", "argSort(0,desc)", EXACT, a -> a.argSort(0, false));
+        over(new DiffOp("NDArray.argSort", "argSort(-1)", EXACT, c -> c.a().argSort(-1)),
+                List.of(DataType.FLOAT32, DataType.FLOAT64), AXIS, false);
+        over(new DiffOp("NDArray.argSort", "argSort(0,desc)", EXACT, c -> c.a().argSort(0, false)),
+                List.of(DataType.FLOAT32, DataType.FLOAT64), AXIS, false);
         axis("NDArray.median", "median()", EXACT, NDArray::median);
         axis("NDArray.percentile", "percentile(50)", EXACT, a -> a.percentile(50));
         axis("NDArray.nonzero", "nonzero()", EXACT, NDArray::nonzero);
@@ -479,17 +481,17 @@ final class DiffOps {
         index("get(mask(4,5,3))", c -> c.a().get(mask(c.m, 4, 5, 3)));
         index("get(mask(5))", c -> c.a().get(mask(c.m, 5)));
         index("get(pick(:,{idx(4,2,3)}))", c -> c.a().get(new NDIndex().addAllDim()
-                .addPickDim(arr(c.m, DataType.INT64, sh(4, 2, 3), Fill.INDEX, 5))));
+                .addPickDim(c.array(DataType.INT64, sh(4, 2, 3), Fill.INDEX, 5))));
         index("get(pick({idx(2,5,3)}))", c -> c.a().get(new NDIndex()
-                .addPickDim(arr(c.m, DataType.INT64, sh(2, 5, 3), Fill.INDEX, 6))));
+                .addPickDim(c.array(DataType.INT64, sh(2, 5, 3), Fill.INDEX, 6))));
         index("get(pick(out of range))", c -> c.a().get(new NDIndex().addAllDim()
                 .addPickDim(longs(c.m, sh(4, 1, 3), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11))));
         index("get(take({[[0,3],[-1,2]]}))", c -> c.a().get(new NDIndex("{}", longs(c.m, sh(2, 2), 0, 3, -1, 2))));
         index("get(take(:,{[4,0]}))", c -> c.a().get(new NDIndex(":, {}", longs(c.m, sh(2), 4, 0))));
         index("take([[0,59],[7,-1]])", c -> c.a().take(longs(c.m, sh(2, 2), 0, 59, 7, -1)));
         index("take([60])", c -> c.a().take(longs(c.m, sh(1), 60)));
-        index("gather(idx(4,2,3),1)", c -> c.a().gather(arr(c.m, DataType.INT64, sh(4, 2, 3), Fill.INDEX, 7), 1));
-        index("gather(idx(4,5,2),-1)", c -> c.a().gather(arr(c.m, DataType.INT64, sh(4, 5, 2), Fill.INDEX, 8), -1));
+        index("gather(idx(4,2,3),1)", c -> c.a().gather(c.array(DataType.INT64, sh(4, 2, 3), Fill.INDEX, 7), 1));
+        index("gather(idx(4,5,2),-1)", c -> c.a().gather(c.array(DataType.INT64, sh(4, 5, 2), Fill.INDEX, 8), -1));
         index("gather([5],0)", c -> c.a().gather(longs(c.m, sh(1, 1, 1), 5), 0));
         index("gatherNd([[0,3,1],[2,4,0]])", c -> c.a().gatherNd(longs(c.m, sh(2, 3), 0, 3, 1, 2, 4, 0)));
         index("booleanMask(mask(4,5),0)", c -> c.a().booleanMask(mask(c.m, 4, 5), 0));
@@ -510,7 +512,7 @@ final class DiffOps {
         index("set(mask(4),0)", c -> setMask(c.a(), mask(c.m, 4), 0));
         index("set(mask(3),0)", c -> setMask(c.a(), mask(c.m, 3), 0));
         index("set(mask(4,5,3),array(4,5,3))", c -> {
-            c.a().set(new NDIndex("{}", mask(c.m, 4, 5, 3)), arr(c.m, c.type, BASE, Fill.RANDOM, 9));
+            c.a().set(new NDIndex("{}", mask(c.m, 4, 5, 3)), c.array(c.type, BASE, Fill.RANDOM, 9));
             return c.a();
         });
         index("set(\"1:3\",x->x*2)", c -> {
@@ -525,11 +527,11 @@ final class DiffOps {
             c.a().setScalar(new NDIndex("1"), 5);
             return c.a();
         });
-        index("put([0,7],[1,2])", c -> c.a().put(longs(c.m, sh(2), 0, 7), arr(c.m, c.type, sh(2), Fill.RANDOM, 10)));
-        index("scatter(idx,vals,1)", c -> c.a().scatter(arr(c.m, DataType.INT64, sh(4, 2, 3), Fill.INDEX, 11),
-                arr(c.m, c.type, sh(4, 2, 3), Fill.RANDOM, 12), 1));
+        index("put([0,7],[1,2])", c -> c.a().put(longs(c.m, sh(2), 0, 7), c.array(c.type, sh(2), Fill.RANDOM, 10)));
+        index("scatter(idx,vals,1)", c -> c.a().scatter(c.array(DataType.INT64, sh(4, 2, 3), Fill.INDEX, 11),
+                c.array(c.type, sh(4, 2, 3), Fill.RANDOM, 12), 1));
         index("copyTo(zeros)", c -> {
-            NDArray z = c.m.zeros(BASE, c.type);
+            NDArray z = c.m.zeros(BASE, c.dt(c.type));
             c.a().copyTo(z);
             return z;
         });
@@ -562,7 +564,7 @@ final class DiffOps {
     }
 
     private static NDArray setArr(DiffOp.Ctx c, String ix, Shape vs, DataType vt) {
-        c.a().set(new NDIndex(ix), arr(c.m, vt, vs, Fill.RANDOM, 13));
+        c.a().set(new NDIndex(ix), c.array(vt, vs, Fill.RANDOM, 13));
         return c.a();
     }
 
@@ -654,7 +656,7 @@ final class DiffOps {
             }
         }
         DiffOp oneHotT = new DiffOp("NDArray.oneHot", "oneHot(3,2,-1,t)", EXACT,
-                c -> c.m.create(new long[] {0, 2, 1, 1}).oneHot(3, 2f, -1f, c.type));
+                c -> c.m.create(new long[] {0, 2, 1, 1}).oneHot(3, 2f, -1f, c.dt(c.type)));
         custom(oneHotT, ALL, "(4)", t -> new Operand[0]);
         DiffOp stackList = new DiffOp("NDArrayEx.stack", "NDArrays.stack(a,b,c,1)", EXACT,
                 c -> NDArrays.stack(new NDList(c.in), 1));
@@ -667,24 +669,24 @@ final class DiffOps {
 
     private void creation() {
         List<Shape> shapes = List.of(sh(), sh(0, 3), sh(2, 3));
-        creator("NDManager.zeros", "zeros(s,t)", EXACT, shapes, c -> c.m.zeros(c.shape, c.type));
-        creator("NDManager.ones", "ones(s,t)", EXACT, shapes, c -> c.m.ones(c.shape, c.type));
-        creator("NDManager.full", "full(s,2.5,t)", EXACT, shapes, c -> c.m.full(c.shape, 2.5f, c.type));
-        creator("NDManager.full", "full(s,-3,t)", EXACT, shapes, c -> c.m.full(c.shape, -3f, c.type));
-        creator("NDManager.create", "create(s,t)", SHAPE_ONLY, shapes, c -> c.m.create(c.shape, c.type));
+        creator("NDManager.zeros", "zeros(s,t)", EXACT, shapes, c -> c.m.zeros(c.shape, c.dt(c.type)));
+        creator("NDManager.ones", "ones(s,t)", EXACT, shapes, c -> c.m.ones(c.shape, c.dt(c.type)));
+        creator("NDManager.full", "full(s,2.5,t)", EXACT, shapes, c -> c.m.full(c.shape, 2.5f, c.dt(c.type)));
+        creator("NDManager.full", "full(s,-3,t)", EXACT, shapes, c -> c.m.full(c.shape, -3f, c.dt(c.type)));
+        creator("NDManager.create", "create(s,t)", SHAPE_ONLY, shapes, c -> c.m.create(c.shape, c.dt(c.type)));
         creator("NDManager.randomUniform", "randomUniform(0,1,s,t)", SHAPE_ONLY, shapes,
-                c -> c.m.randomUniform(0, 1, c.shape, c.type));
+                c -> c.m.randomUniform(0, 1, c.shape, c.dt(c.type)));
         creator("NDManager.randomNormal", "randomNormal(0,1,s,t)", SHAPE_ONLY, shapes,
-                c -> c.m.randomNormal(0, 1, c.shape, c.type));
+                c -> c.m.randomNormal(0, 1, c.shape, c.dt(c.type)));
         creator("NDManager.randomInteger", "randomInteger(0,5,s,t)", SHAPE_ONLY, shapes,
-                c -> c.m.randomInteger(0, 5, c.shape, c.type));
+                c -> c.m.randomInteger(0, 5, c.shape, c.dt(c.type)));
         List<Shape> none = List.of(sh());
-        creator("NDManager.arange", "arange(0,5,1,t)", EXACT, none, c -> c.m.arange(0f, 5f, 1f, c.type));
-        creator("NDManager.arange", "arange(-1.5,2,0.5,t)", EXACT, none, c -> c.m.arange(-1.5f, 2f, 0.5f, c.type));
-        creator("NDManager.arange", "arange(3,0,-1,t)", EXACT, none, c -> c.m.arange(3f, 0f, -1f, c.type));
-        creator("NDManager.arange", "arange(2,2,1,t)", EXACT, none, c -> c.m.arange(2f, 2f, 1f, c.type));
-        creator("NDManager.eye", "eye(3,4,1,t)", EXACT, none, c -> c.m.eye(3, 4, 1, c.type));
-        creator("NDManager.eye", "eye(3,2,-1,t)", EXACT, none, c -> c.m.eye(3, 2, -1, c.type));
+        creator("NDManager.arange", "arange(0,5,1,t)", EXACT, none, c -> c.m.arange(0f, 5f, 1f, c.dt(c.type)));
+        creator("NDManager.arange", "arange(-1.5,2,0.5,t)", EXACT, none, c -> c.m.arange(-1.5f, 2f, 0.5f, c.dt(c.type)));
+        creator("NDManager.arange", "arange(3,0,-1,t)", EXACT, none, c -> c.m.arange(3f, 0f, -1f, c.dt(c.type)));
+        creator("NDManager.arange", "arange(2,2,1,t)", EXACT, none, c -> c.m.arange(2f, 2f, 1f, c.dt(c.type)));
+        creator("NDManager.eye", "eye(3,4,1,t)", EXACT, none, c -> c.m.eye(3, 4, 1, c.dt(c.type)));
+        creator("NDManager.eye", "eye(3,2,-1,t)", EXACT, none, c -> c.m.eye(3, 2, -1, c.dt(c.type)));
         DiffOp plain = new DiffOp("NDManager.create", "create(values)", EXACT, c -> new NDList(
                 c.m.create(new float[] {1.5f, -2f}), c.m.create(new double[] {0.1}), c.m.create(new int[] {3, -4}),
                 c.m.create(new long[] {5L}), c.m.create(new boolean[] {true, false}), c.m.create(new byte[] {-3, 7}),

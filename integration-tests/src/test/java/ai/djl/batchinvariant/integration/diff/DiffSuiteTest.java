@@ -76,6 +76,17 @@ class DiffSuiteTest {
     static Verdict verdict(DiffCase c, NDManager ours, NDManager torch) {
         DiffOutcome ref = reference(c, torch);
         DiffOutcome mine = c.run(ours);
+        if (c.involvesBfloat16()) {
+            if (ref.error == null && ref.arrays == null) {
+                return new Verdict(Kind.SKIPPED, "bfloat16 reference is emulated in float32: only array results compare");
+            }
+            if (mine.error != null && String.valueOf(mine.error.getMessage()).contains("bfloat16")
+                    && mine.error.getStackTrace().length > 0
+                    && mine.error.getStackTrace()[0].getClassName().startsWith("ai.djl.ndarray.")) {
+                return new Verdict(Kind.SKIPPED, "DJL's own code rejects bfloat16 on any engine: "
+                        + DiffOutcome.describe(mine.error));
+            }
+        }
         return DiffOutcome.compare(c.op, mine, ref);
     }
 

@@ -34,7 +34,7 @@ enum DiffTolerance {
      */
     ACCUMULATE(1e-5, 1e-5, 1e-12, 1e-12, 1e-2, 1e-2),
 
-    /** Random generators: only shape, data type and value range are compared. */
+    /** Random generators and uninitialized arrays: only shape and data type are compared. */
     SHAPE_ONLY(0, 0, 0, 0, 0, 0);
 
     private final double rtol32;
@@ -71,7 +71,7 @@ enum DiffTolerance {
             case EXACT:
                 return "bit-identical (NaN matches any NaN; -0.0 differs from 0.0)";
             case SHAPE_ONLY:
-                return "shape, data type and value range only";
+                return "shape and data type only (random generators, uninitialized arrays)";
             default:
                 return String.format(java.util.Locale.ROOT,
                         "float32 %.0e rel + %.0e abs; float64 %.0e rel + %.0e abs; float16/bfloat16 %.0e rel + %.0e abs",
