@@ -24,8 +24,6 @@ final class DiffData {
     static final List<DataType> ALL = List.of(DataType.FLOAT32, DataType.FLOAT64, DataType.FLOAT16,
             DataType.BFLOAT16, DataType.INT32, DataType.INT64, DataType.INT8, DataType.UINT8, DataType.BOOLEAN);
     static final List<DataType> FLOATS = List.of(DataType.FLOAT32, DataType.FLOAT64, DataType.FLOAT16, DataType.BFLOAT16);
-    static final List<DataType> NUMERIC = List.of(DataType.FLOAT32, DataType.FLOAT64, DataType.FLOAT16,
-            DataType.BFLOAT16, DataType.INT32, DataType.INT64, DataType.INT8, DataType.UINT8);
     static final List<DataType> INTS = List.of(DataType.INT32, DataType.INT64, DataType.INT8, DataType.UINT8);
 
     /** How an operand's values are drawn. */
@@ -38,9 +36,13 @@ final class DiffData {
         INDEX
     }
 
-    /** Floating-point values of {@link Fill#SPECIAL}, in order; their count fixes the shape (8). */
+    /**
+     * Floating-point values of {@link Fill#SPECIAL}, in order: signed zeros, infinities, NaN, an
+     * overflow for exp, and the Numbers the cases subtract from (2 and 1.5, so reverse subtraction
+     * meets zero).
+     */
     static final double[] SPECIAL = {0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN,
-            1.0, -2.5, 100.0};
+            1.0, -2.5, 100.0, 2.0, 1.5};
 
     private DiffData() {}
 

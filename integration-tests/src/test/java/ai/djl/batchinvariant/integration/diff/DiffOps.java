@@ -49,8 +49,9 @@ final class DiffOps {
     static final List<Shape> SCALAR = List.of(sh(), sh(2, 3), sh(0, 3));
     /** Shapes of reductions and shape operations: rank 0, 1, 3 and zero-size. */
     static final List<Shape> AXIS = List.of(sh(), sh(5), sh(2, 3, 4), sh(0, 3), sh(2, 0, 4));
-    /** Shape of the special-values operand. */
-    static final Shape SPECIAL = sh(8);
+    /** Shape of the special-values operand, and its text in case names. */
+    static final Shape SPECIAL = sh(DiffData.SPECIAL.length);
+    static final String SPECIAL_NAME = DiffData.name(SPECIAL) + "special";
     /** Shape indexed by the NDIndex cases. */
     static final Shape BASE = sh(4, 5, 3);
     /** Operand shape pairs of binary cases: equal, broadcast both ways, rank 0, zero-size, mismatch. */
@@ -132,7 +133,7 @@ final class DiffOps {
                 add(op, DiffData.name(t), DiffData.name(s), t, s, rnd(t, s));
             }
             if (special && DiffData.isFloating(t)) {
-                add(op, DiffData.name(t), "(8)special", t, SPECIAL, new Operand(t, SPECIAL, Fill.SPECIAL));
+                add(op, DiffData.name(t), SPECIAL_NAME, t, SPECIAL, new Operand(t, SPECIAL, Fill.SPECIAL));
             }
         }
     }
@@ -157,7 +158,7 @@ final class DiffOps {
                         rnd(t, p[0]), rnd(t, p[1]));
             }
             if (DiffData.isFloating(t)) {
-                add(op, DiffData.name(t), "(8)special+(8)", t, SPECIAL, new Operand(t, SPECIAL, Fill.SPECIAL),
+                add(op, DiffData.name(t), SPECIAL_NAME + "+" + DiffData.name(SPECIAL), t, SPECIAL, new Operand(t, SPECIAL, Fill.SPECIAL),
                         rnd(t, SPECIAL));
             }
         }
@@ -458,7 +459,7 @@ final class DiffOps {
                 }
                 // special values only between floating types: casting NaN or inf to an integer is undefined in C++
                 if (DiffData.isFloating(t) && DiffData.isFloating(to)) {
-                    add(op, DiffData.name(t), "(8)special", t, SPECIAL, new Operand(t, SPECIAL, Fill.SPECIAL));
+                    add(op, DiffData.name(t), SPECIAL_NAME, t, SPECIAL, new Operand(t, SPECIAL, Fill.SPECIAL));
                 }
             }
         }

@@ -3,7 +3,6 @@
  */
 package ai.djl.batchinvariant.integration.diff;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.opentest4j.TestAbortedException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,14 +131,10 @@ class DiffSuiteTest {
             knownStillFailing++;
             return;
         }
-        switch (v.kind) {
-            case FAIL:
-                fail(c.name + ": " + v.detail);
-                break;
-            case SKIPPED:
-                throw new TestAbortedException(v.detail);
-            default:
-                assertEquals(v.kind, v.kind);
+        if (v.kind == Kind.FAIL) {
+            fail(c.name + ": " + v.detail);
+        } else if (v.kind == Kind.SKIPPED) {
+            throw new TestAbortedException(v.detail);
         }
     }
 }
