@@ -32,8 +32,9 @@ import java.util.stream.Stream;
  * arrays on {@code Device.gpu(0)}. The reference is DJL's PyTorch engine on the CPU where its
  * native library loads; elsewhere (a GPU host without libtorch) it is this engine's CPU backend,
  * which {@link DiffSuiteTest} holds to PyTorch for every case not listed as a known divergence.
- * Every case must match or be refused by name; known CPU divergences are skipped here. Skips
- * without a CUDA device.
+ * Every case must match or be refused by name, except the GPU divergences listed with the prefix
+ * {@code gpu:} in known-divergences.txt, which must still diverge; known CPU divergences are
+ * skipped here. Skips without a CUDA device.
  */
 @Tag("gpu")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -69,7 +70,8 @@ class DiffGpuTest {
 
     @TestFactory
     Stream<DynamicTest> differentialOnGpu() {
-        Map<String, String> known = DiffKnown.load();
+        Map<String, String> known = DiffKnown.cpu();
+        Map<String, String> knownGpu = DiffKnown.gpu();
         List<DiffCase> cases = DiffOps.cases().stream()
                 .filter(c -> DiffOpsDoc.GPU.containsKey(c.op.method()))
                 .collect(Collectors.toList());
@@ -82,6 +84,13 @@ class DiffGpuTest {
             Verdict v = referenceIsTorch ? DiffSuiteTest.verdict(c, ours, reference)
                     : DiffOutcome.compare(c.op, c.run(ours), c.run(reference));
             counts.merge(v.kind, 1, Integer::sum);
+            if (knownGpu.containsKey(c.name)) {
+                if (v.kind != Kind.FAIL) {
+                    fail(c.name + " is listed as gpu: in known-divergences.txt (" + knownGpu.get(c.name) + ") but now ends "
+                            + v.kind + " on " + Device.gpu(0) + ": remove it from the list");
+                }
+                return;
+            }
             if (v.kind == Kind.FAIL) {
                 fail(c.name + " on " + Device.gpu(0) + ": " + v.detail);
             } else if (v.kind == Kind.SKIPPED) {

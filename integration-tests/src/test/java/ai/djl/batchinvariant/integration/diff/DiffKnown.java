@@ -17,14 +17,38 @@ import java.util.Map;
  * ({@code src/test/resources/diff/known-divergences.txt}): one case name per line, optionally
  * followed by {@code # reason}; blank lines and lines starting with {@code #} are comments. The suite
  * asserts that every listed case still diverges, so the list can only shrink as bugs are fixed.
+ * Names prefixed {@code gpu:} are divergences of the GPU variant alone ({@code DiffGpuTest}).
  */
 final class DiffKnown {
 
     static final String RESOURCE = "/diff/known-divergences.txt";
+    static final String GPU_PREFIX = "gpu:";
 
     private DiffKnown() {}
 
-    /** Case name → reason (possibly empty), in file order. */
+    /** Known divergences of the CPU suite: case name → reason. */
+    static Map<String, String> cpu() {
+        Map<String, String> out = new LinkedHashMap<>();
+        load().forEach((k, v) -> {
+            if (!k.startsWith(GPU_PREFIX)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Known divergences of the GPU variant alone: case name (prefix removed) → reason. */
+    static Map<String, String> gpu() {
+        Map<String, String> out = new LinkedHashMap<>();
+        load().forEach((k, v) -> {
+            if (k.startsWith(GPU_PREFIX)) {
+                out.put(k.substring(GPU_PREFIX.length()), v);
+            }
+        });
+        return out;
+    }
+
+    /** Every entry, as written (GPU entries keep their prefix): name → reason, in file order. */
     static Map<String, String> load() {
         Map<String, String> known = new LinkedHashMap<>();
         try (InputStream in = DiffKnown.class.getResourceAsStream(RESOURCE)) {

@@ -130,7 +130,7 @@ public final class DiffOpsDoc {
             ex = probe(m, NDArrayEx.class, NDArray::getNDArrayInternal);
         }
         List<DiffCase> cases = DiffOps.cases();
-        Map<String, String> known = DiffKnown.load();
+        Map<String, String> known = DiffKnown.cpu();
         for (DiffCase c : cases) {
             Map<String, Row> t = "NDArrayEx".equals(c.op.iface()) ? ex : "NDArray".equals(c.op.iface()) ? nd : null;
             Row r = t == null ? null : t.get(c.op.method());
