@@ -154,6 +154,10 @@ public final class DiffOpsDoc {
         b.append("- **Cases**: generated differential cases against DJL's PyTorch engine (`DiffSuiteTest`);"
                 + " **Divergent**: of those, cases listed in `integration-tests/src/test/resources/diff/"
                 + "known-divergences.txt`.\n\n");
+        b.append("Run the differential suite with `mvn -B -q -pl integration-tests -am test -Dtest='Diff*'"
+                + " -Dsurefire.failIfNoSpecifiedTests=false` (every non-passing verdict, with details, lands in"
+                + " `integration-tests/target/diff-report.txt`); the GPU variant with `-Dtest=DiffGpuTest -Dgroups=gpu"
+                + " -DexcludedTags=none` on a CUDA host.\n\n");
         summary(b, cases, known, nd, ex);
         table(b, "NDArray", nd);
         table(b, "NDArrayEx", ex);
