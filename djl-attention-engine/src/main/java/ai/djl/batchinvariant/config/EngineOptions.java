@@ -40,7 +40,7 @@ import java.util.Map;
  * </table>
  *
  * <p>System properties only: {@code disable_cuda} and {@code cuda.poison} (true or false), read
- * by the CUDA backend.
+ * by the CUDA backend, and {@code gpu_cache_limit_mb} (the cap on each GPU allocator's cache).
  */
 public final class EngineOptions {
 
@@ -59,6 +59,11 @@ public final class EngineOptions {
     public static final String DISABLE_CUDA = "disable_cuda";
     /** System-property key that fills attention outputs with NaN before each GPU launch. */
     public static final String CUDA_POISON = "cuda.poison";
+    /** System-property key of the most freed device memory each GPU's allocator keeps, in MiB. */
+    public static final String GPU_CACHE_LIMIT_MB = "gpu_cache_limit_mb";
+
+    /** Default cap of each GPU's cache of freed blocks, in MiB. */
+    public static final long DEFAULT_GPU_CACHE_LIMIT_MB = 4096;
 
     /** Default fixed split size in tokens. */
     public static final int DEFAULT_SPLIT_SIZE = 1024;
@@ -74,7 +79,7 @@ public final class EngineOptions {
             Collections.unmodifiableList(List.of(FIXED_SPLIT_SIZE, DISABLE_SPLIT_KV, PAGE_SIZE, DTYPE));
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
-            Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON));
+            Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB));
 
     private static final String SPLIT_ALLOWED = "a positive multiple of the KV tile (" + KV_TILE + ") in tokens";
     private static final String BOOLEAN_ALLOWED = "true or false";
@@ -163,7 +168,9 @@ public final class EngineOptions {
             }
             String key = name.substring(PROPERTY_PREFIX.length());
             String value = System.getProperty(name);
-            if (SYSTEM_ONLY_KEYS.contains(key)) {
+            if (GPU_CACHE_LIMIT_MB.equals(key)) {
+                gpuCacheLimitBytes();
+            } else if (SYSTEM_ONLY_KEYS.contains(key)) {
                 if (value != null) {
                     parseBoolean(new Raw(key, value.trim(), true));
                 }
@@ -175,6 +182,33 @@ public final class EngineOptions {
                         + PROPERTY_PREFIX + ": " + String.join(", ", all) + ")");
             }
         }
+    }
+
+    /**
+     * Returns the cap on each GPU allocator's cache of freed blocks (system property {@code
+     * ai.djl.batchinvariant.gpu_cache_limit_mb}, default {@value #DEFAULT_GPU_CACHE_LIMIT_MB} MiB;
+     * 0 returns every freed block to the driver at once).
+     *
+     * @return bytes
+     * @throws IllegalArgumentException if the property is not a non-negative integer
+     */
+    public static long gpuCacheLimitBytes() {
+        String v = System.getProperty(PROPERTY_PREFIX + GPU_CACHE_LIMIT_MB);
+        if (v == null) {
+            return DEFAULT_GPU_CACHE_LIMIT_MB << 20;
+        }
+        Raw r = new Raw(GPU_CACHE_LIMIT_MB, v.trim(), true);
+        String allowed = "a non-negative integer (MiB) below 2^43";
+        long mb;
+        try {
+            mb = Long.parseLong(r.value);
+        } catch (NumberFormatException e) {
+            throw r.invalid(allowed);
+        }
+        if (mb < 0 || mb >= 1L << 43) {
+            throw r.invalid(allowed);
+        }
+        return mb << 20;
     }
 
     /**

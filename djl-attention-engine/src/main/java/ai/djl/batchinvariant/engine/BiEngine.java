@@ -248,4 +248,19 @@ public final class BiEngine extends Engine {
         int gpus = Backends.gpuCount();
         return ENGINE_NAME + " " + version + " (CPU backend" + (gpus > 0 ? ", CUDA backend on " + gpus + " GPU(s))" : ")");
     }
+
+    /**
+     * Returns the figures of a GPU's caching allocator (held by arrays, peak, cached, cap).
+     *
+     * @param device a GPU
+     * @return the figures
+     * @throws IllegalArgumentException if the device is not a usable GPU
+     */
+    public GpuMemory getGpuMemory(Device device) {
+        if (device == null || !Device.Type.GPU.equals(device.getDeviceType())) {
+            throw new IllegalArgumentException("device " + device + " is not a GPU");
+        }
+        Backends.of(device);
+        return new GpuMemory(Backends.gpuMemoryStats(device.getDeviceId()));
+    }
 }

@@ -53,6 +53,25 @@ class EngineOptionsTest {
     }
 
     @Test
+    void gpuCacheLimitIsParsedAndCheckedByName() {
+        String key = EngineOptions.PROPERTY_PREFIX + EngineOptions.GPU_CACHE_LIMIT_MB;
+        assertEquals(EngineOptions.DEFAULT_GPU_CACHE_LIMIT_MB << 20, EngineOptions.gpuCacheLimitBytes());
+        try {
+            System.setProperty(key, "256");
+            assertEquals(256L << 20, EngineOptions.gpuCacheLimitBytes());
+            EngineOptions.checkSystemProperties();
+            for (String bad : new String[] {"abc", "-1", "9999999999999"}) {
+                System.setProperty(key, bad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        EngineOptions::checkSystemProperties);
+                assertTrue(e.getMessage().contains(key + "=" + bad), e.getMessage());
+            }
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
+    @Test
     void defaults() {
         EngineOptions o = EngineOptions.parse(Map.of());
         assertEquals(1024, o.getFixedSplitSize());

@@ -73,6 +73,16 @@ public final class CudaBackend implements Backend {
     }
 
     /**
+     * Returns a GPU allocator's figures.
+     *
+     * @param deviceId the GPU
+     * @return {bytes in use, peak in use, bytes cached, cache cap}
+     */
+    public long[] memoryStats(int deviceId) {
+        return CudaRuntime.device(deviceId).memoryStats();
+    }
+
+    /**
      * Tells in one line why no GPU is usable.
      *
      * @return the reason, or null when one is

@@ -5,6 +5,8 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
+import ai.djl.batchinvariant.config.EngineOptions;
+
 import ai.djl.engine.EngineException;
 
 import jcuda.Pointer;
@@ -17,6 +19,7 @@ import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
+import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 
@@ -34,6 +37,9 @@ import java.util.Map;
  */
 public final class CudaDevice {
 
+    private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(CudaDevice.class);
+
+
     static final String KERNEL_DIR = "/ai/djl/batchinvariant/kernels/";
 
     private final int index;
@@ -47,6 +53,8 @@ public final class CudaDevice {
     private final int smCount;
     private final int computeCapability;
     private long cachedBytes;
+    private long inUseBytes;
+    private long peakInUseBytes;
 
     CudaDevice(int index) {
         this.index = index;
@@ -193,15 +201,23 @@ public final class CudaDevice {
             CUdeviceptr ptr = free == null ? null : free.poll();
             if (ptr != null) {
                 cachedBytes -= size;
-                return new DeviceMemory(this, ptr, size, stream);
+                return inUse(new DeviceMemory(this, ptr, size, stream));
             }
             ptr = new CUdeviceptr();
             int rc = JCudaDriver.cuMemAlloc(ptr, size);
             if (rc != 0) {
+                long cached = cachedBytes;
                 releaseCache();
-                check(JCudaDriver.cuMemAlloc(ptr, size), "cuMemAlloc(" + size + " bytes) on gpu(" + index + ")");
+                rc = JCudaDriver.cuMemAlloc(ptr, size);
+                if (rc != 0) {
+                    // nothing was taken: the allocator and every array stay as they were
+                    throw new EngineException("out of memory on gpu(" + index + "): asked for " + bytes + " bytes ("
+                            + size + " rounded), " + inUseBytes + " bytes in use by arrays, " + cached
+                            + " bytes were cached and have been returned to the driver (" + CUresult.stringFor(rc)
+                            + ")");
+                }
             }
-            return new DeviceMemory(this, ptr, size, stream);
+            return inUse(new DeviceMemory(this, ptr, size, stream));
         }
     }
 
@@ -210,9 +226,38 @@ public final class CudaDevice {
      * same stream, so stream order keeps the two apart without a host wait.
      */
     synchronized void recycle(CUdeviceptr ptr, long size, CUstream stream) {
+        inUseBytes -= size;
+        if (cachedBytes + size > EngineOptions.gpuCacheLimitBytes()) {
+            // over the cap: the block goes back to the driver once its stream is done with it
+            makeCurrent();
+            check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+            check(JCudaDriver.cuMemFree(ptr), "cuMemFree");
+            logger.debug("gpu({}) cache at its cap: freed {} bytes; {}", index, size, statsLine());
+            return;
+        }
         freeBlocks.computeIfAbsent(stream, k -> new HashMap<>()).computeIfAbsent(size, k -> new ArrayDeque<>())
                 .push(ptr);
         cachedBytes += size;
+    }
+
+    private DeviceMemory inUse(DeviceMemory m) {
+        inUseBytes += m.getBytes();
+        peakInUseBytes = Math.max(peakInUseBytes, inUseBytes);
+        return m;
+    }
+
+    private String statsLine() {
+        return "in use " + inUseBytes + " bytes, peak " + peakInUseBytes + ", cached " + cachedBytes + ", cap "
+                + EngineOptions.gpuCacheLimitBytes();
+    }
+
+    /**
+     * Returns the allocator's figures.
+     *
+     * @return {bytes held by live arrays, their peak, bytes cached for reuse, the cache's cap}
+     */
+    public synchronized long[] memoryStats() {
+        return new long[] {inUseBytes, peakInUseBytes, cachedBytes, EngineOptions.gpuCacheLimitBytes()};
     }
 
     /**
@@ -238,6 +283,7 @@ public final class CudaDevice {
 
     /** Returns every cached block to the driver. */
     public synchronized void releaseCache() {
+        logger.debug("gpu({}) returning its cache to the driver; {}", index, statsLine());
         makeCurrent();
         check(JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
         for (Map<Long, Deque<CUdeviceptr>> perStream : freeBlocks.values()) {

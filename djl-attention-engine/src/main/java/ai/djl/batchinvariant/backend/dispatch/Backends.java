@@ -71,6 +71,16 @@ public final class Backends {
     }
 
     /**
+     * Returns a GPU allocator's figures.
+     *
+     * @param deviceId the GPU
+     * @return {bytes in use, peak in use, bytes cached, cache cap}
+     */
+    public static long[] gpuMemoryStats(int deviceId) {
+        return CudaBackend.INSTANCE.memoryStats(deviceId);
+    }
+
+    /**
      * Tells in one line why no GPU is usable.
      *
      * @return the reason, or null when a GPU is usable
