@@ -339,6 +339,13 @@ public class BiNDManager extends BaseNDManager implements TensorFactory, Options
         @Override
         public void attachInternal(String resourceId, AutoCloseable... resources) {}
 
+        /**
+         * Keeps nothing: the root never closes, so holding its children (every base manager and
+         * model) would only keep them alive after they are closed.
+         */
+        @Override
+        public void attachUncappedInternal(String resourceId, AutoCloseable resource) {}
+
         /** {@inheritDoc} */
         @Override
         public void detachInternal(String resourceId) {}
