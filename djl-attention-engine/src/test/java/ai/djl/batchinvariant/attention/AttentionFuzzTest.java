@@ -9,12 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.Device;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -31,7 +34,8 @@ import java.util.function.Supplier;
  * Thousands of corrupted calls (plans, appends, runs, caches) interleaved with valid batches, with
  * fixed seeds: every bad call is refused with IllegalArgumentException or IllegalStateException,
  * the cache's bytes never change under a refused call, and every valid answer is bitwise its
- * request's solo answer. {@code -Dfuzz.calls=N} runs a larger sweep.
+ * request's solo answer. {@code -Dfuzz.calls=N} runs a larger sweep; the {@code gpu} variant runs a
+ * third of the calls on gpu(0) with a bfloat16 cache (under compute-sanitizer in the GPU runs).
  */
 class AttentionFuzzTest {
 
@@ -45,12 +49,23 @@ class AttentionFuzzTest {
 
     @Test
     void corruptedCallsAreRefusedAndNeverCorruptAnything() {
+        fuzz(Device.cpu(), DataType.FLOAT32, CALLS);
+    }
+
+    @Test
+    @Tag("gpu")
+    void corruptedCallsOnTheGpu() {
+        Assumptions.assumeTrue(Backends.gpuCount() > 0, "needs a CUDA device");
+        fuzz(Device.gpu(0), DataType.BFLOAT16, CALLS / 3);
+    }
+
+    private static void fuzz(Device device, DataType type, int calls) {
         AttentionSpec spec = AttentionSpec.builder().setHeads(HQ, HKV).setHeadDim(D).optCausal(true)
                 .optPosEncoding(PosEncoding.ROPE_LLAMA).optSplitPolicy(SplitPolicy.fixed(64)).build();
         BatchAttention attn = new BatchAttention(spec);
         Random rnd = new Random(20261125);
-        try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager(Device.cpu());
-                PagedKvCache cache = PagedKvCache.create(m, PAGES, PAGE, HKV, D, KvLayout.NHD, DataType.FLOAT32)) {
+        try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager(device);
+                PagedKvCache cache = PagedKvCache.create(m, PAGES, PAGE, HKV, D, KvLayout.NHD, type)) {
             // pages of each request, scattered over the pool
             List<Integer> free = new ArrayList<>();
             for (int p = 0; p < PAGES; p++) {
@@ -65,8 +80,8 @@ class AttentionFuzzTest {
                     pages[r][i] = free.get(at++);
                 }
                 float[] kv = random(rnd, LENS[r] * HKV * D);
-                NDArray k = m.create(kv, new Shape(LENS[r], HKV, D));
-                NDArray v = m.create(random(rnd, LENS[r] * HKV * D), new Shape(LENS[r], HKV, D));
+                NDArray k = m.create(kv, new Shape(LENS[r], HKV, D)).toType(type, false);
+                NDArray v = m.create(random(rnd, LENS[r] * HKV * D), new Shape(LENS[r], HKV, D)).toType(type, false);
                 cache.append(k, v, new int[] {0, LENS[r]}, new int[] {0, pages[r].length}, pages[r],
                         new int[] {(LENS[r] - 1) % PAGE + 1});
             }
@@ -79,7 +94,7 @@ class AttentionFuzzTest {
             byte[] checksum = bytes(cache);
             Map<String, Integer> refusals = new TreeMap<>();
             int valid = 0;
-            for (int call = 0; call < CALLS; call++) {
+            for (int call = 0; call < calls; call++) {
                 if (rnd.nextInt(3) == 0) {
                     // a valid decode batch: random subset, random order
                     List<Integer> order = new ArrayList<>();
@@ -100,7 +115,7 @@ class AttentionFuzzTest {
                 refusals.merge(kind, 1, Integer::sum);
                 assertArrayEquals(checksum, bytes(cache), "a refused " + kind + " changed the cache");
             }
-            System.out.println("[fuzz] " + CALLS + " calls: " + valid + " valid batches bitwise equal to solo; refused "
+            System.out.println("[fuzz] " + device + ": " + calls + " calls: " + valid + " valid batches bitwise equal to solo; refused "
                     + refusals);
             assertTrue(valid > 0 && refusals.size() > 1);
         }
@@ -120,7 +135,7 @@ class AttentionFuzzTest {
             case 0:
                 idx[rnd.nextInt(idx.length)] = PAGES + rnd.nextInt(1000);
                 kind = "page outside the pool";
-                call = () -> attn.run(attn.planDecode(indptr, idx, last, PAGE), qArray(m, q, r), cache);
+                call = () -> attn.run(attn.planDecode(indptr, idx, last, PAGE), qArray(m, cache, q, r), cache);
                 break;
             case 1:
                 idx[rnd.nextInt(idx.length)] = -1 - rnd.nextInt(5);
@@ -138,31 +153,34 @@ class AttentionFuzzTest {
                 break;
             case 4:
                 kind = "page size";
-                call = () -> attn.run(attn.planDecode(indptr, idx, last, PAGE * 2), qArray(m, q, r), cache);
+                call = () -> attn.run(attn.planDecode(indptr, idx, last, PAGE * 2), qArray(m, cache, q, r), cache);
                 break;
             case 5:
                 kind = "q shape";
-                call = () -> attn.run(attn.planDecode(indptr, idx, last, PAGE), m.zeros(new Shape(2, HQ, D)), cache);
+                call = () -> attn.run(attn.planDecode(indptr, idx, last, PAGE),
+                        m.zeros(new Shape(2, HQ, D), cache.getDataType()), cache);
                 break;
             case 6:
                 kind = "q dtype";
                 call = () -> attn.run(attn.planDecode(indptr, idx, last, PAGE),
-                        qArray(m, q, r).toType(DataType.FLOAT16, false), cache);
+                        m.create(q[r], new Shape(1, HQ, D)).toType(
+                                cache.getDataType() == DataType.FLOAT16 ? DataType.BFLOAT16 : DataType.FLOAT16, false),
+                        cache);
                 break;
             case 7:
                 kind = "append past the pages";
                 int n = LENS[r] + 1 + rnd.nextInt(PAGE);
                 call = () -> {
-                    cache.append(m.ones(new Shape(n, HKV, D)), m.ones(new Shape(n, HKV, D)), new int[] {0, n}, indptr,
-                            idx, last);
+                    cache.append(m.ones(new Shape(n, HKV, D), cache.getDataType()),
+                            m.ones(new Shape(n, HKV, D), cache.getDataType()), new int[] {0, n}, indptr, idx, last);
                     return null;
                 };
                 break;
             case 8:
                 kind = "append shape";
                 call = () -> {
-                    cache.append(m.ones(new Shape(1, HKV + 1, D)), m.ones(new Shape(1, HKV, D)), new int[] {0, 1},
-                            indptr, idx, last);
+                    cache.append(m.ones(new Shape(1, HKV + 1, D), cache.getDataType()),
+                            m.ones(new Shape(1, HKV, D), cache.getDataType()), new int[] {0, 1}, indptr, idx, last);
                     return null;
                 };
                 break;
@@ -173,7 +191,7 @@ class AttentionFuzzTest {
             case 10:
                 kind = "cache size";
                 call = () -> PagedKvCache.create(m, rnd.nextBoolean() ? 0 : -rnd.nextInt(9), PAGE, HKV, D,
-                        KvLayout.NHD, DataType.FLOAT32);
+                        KvLayout.NHD, cache.getDataType());
                 break;
             default:
                 kind = "causal qo past kv";
@@ -209,13 +227,14 @@ class AttentionFuzzTest {
         }
         BatchPlan plan = attn.planDecode(indptr, idx.stream().mapToInt(Integer::intValue).toArray(), last, PAGE);
         try (NDManager s = m.newSubManager();
-                AttentionOutput out = attn.run(plan, s.create(qs, new Shape(b, HQ, D)), cache)) {
-            return out.getOutput().toFloatArray();
+                AttentionOutput out = attn.run(plan, s.create(qs, new Shape(b, HQ, D)).toType(cache.getDataType(), false),
+                        cache)) {
+            return out.getOutput().toDevice(Device.cpu(), false).toType(DataType.FLOAT32, false).toFloatArray();
         }
     }
 
-    private static NDArray qArray(NDManager m, float[][] q, int r) {
-        return m.create(q[r], new Shape(1, HQ, D));
+    private static NDArray qArray(NDManager m, PagedKvCache cache, float[][] q, int r) {
+        return m.create(q[r], new Shape(1, HQ, D)).toType(cache.getDataType(), false);
     }
 
     private static float[] random(Random rnd, int n) {
@@ -240,7 +259,8 @@ class AttentionFuzzTest {
         byte[] out = new byte[k.remaining() + v.remaining()];
         k.get(out, 0, k.remaining());
         v.get(out, out.length - v.remaining(), v.remaining());
-        assertEquals(out.length, (int) (cache.getKeys().size() + cache.getValues().size()) * 4);
+        assertEquals(out.length,
+                (int) (cache.getKeys().size() + cache.getValues().size()) * cache.getDataType().getNumOfBytes());
         return out;
     }
 }
