@@ -148,4 +148,13 @@ public interface Backend {
      * @return the family
      */
     IndexingOps indexing();
+
+    /**
+     * Returns the convolution, pooling and resize family; by default one that refuses every op.
+     *
+     * @return the family
+     */
+    default ConvPoolOps convPool() {
+        return new ConvPoolOps() {};
+    }
 }

@@ -9,6 +9,7 @@ import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -228,6 +229,16 @@ public final class BiEngine extends Engine {
     @Override
     public Model newModel(String name, Device device) {
         return new BiModel(name, device == null ? defaultDevice() : device);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Refused: the engine is inference-only; the message names training.
+     */
+    @Override
+    public GradientCollector newGradientCollector() {
+        throw Training.refused("Engine.newGradientCollector()");
     }
 
     /** {@inheritDoc} */

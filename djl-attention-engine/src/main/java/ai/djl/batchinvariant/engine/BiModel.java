@@ -8,10 +8,16 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.Trainer;
+import ai.djl.training.TrainingConfig;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.Pair;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * A model of the {@code BatchInvariant} engine: a DJL {@code Block} (given with {@code
@@ -58,5 +64,25 @@ public class BiModel extends BaseModel {
         for (Map.Entry<String, ?> e : options == null ? Map.<String, Object>of().entrySet() : options.entrySet()) {
             setProperty(e.getKey(), String.valueOf(e.getValue()));
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The trainer initialises the block (with the configuration's initializers), runs forward
+     * passes and evaluates ({@code trainer.evaluate}, {@code EasyTrain.validateBatch}); gradients,
+     * backward and {@code step()} are refused with a message naming training.
+     */
+    @Override
+    public Trainer newTrainer(TrainingConfig trainingConfig) {
+        if (block == null) {
+            throw new IllegalStateException("You must set a block for the model before creating a new trainer");
+        }
+        for (Pair<Initializer, Predicate<Parameter>> pair : trainingConfig.getInitializers()) {
+            if (pair.getKey() != null && pair.getValue() != null) {
+                block.setInitializer(pair.getKey(), pair.getValue());
+            }
+        }
+        return new Trainer(this, trainingConfig);
     }
 }

@@ -260,6 +260,16 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         return false;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Refused, naming training: {@code Trainer.step()} asks for gradients first.
+     */
+    @Override
+    public NDArray getGradient() {
+        throw Training.refused("NDArray.getGradient()");
+    }
+
     /** {@inheritDoc} */
     @Override
     public NDArray stopGradient() {

@@ -217,4 +217,81 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
                 x.other(runningVar), gamma == null ? null : x.other(gamma), beta == null ? null : x.other(beta), axis,
                 eps)));
     }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList convolution(NDArray input, NDArray weight, NDArray bias, Shape stride, Shape padding,
+            Shape dilation, int groups) {
+        BiNDArray x = bi(input, input.getManager());
+        return new NDList(x.wrap(x.backend().convPool().convolution(x.tensor(), x.other(weight),
+                bias == null ? null : x.other(bias), stride, padding, dilation, groups)));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList deconvolution(NDArray input, NDArray weight, NDArray bias, Shape stride, Shape padding,
+            Shape outPadding, Shape dilation, int groups) {
+        BiNDArray x = bi(input, input.getManager());
+        return new NDList(x.wrap(x.backend().convPool().deconvolution(x.tensor(), x.other(weight),
+                bias == null ? null : x.other(bias), stride, padding, outPadding, dilation, groups)));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray maxPool(Shape kernelShape, Shape stride, Shape padding, boolean ceilMode) {
+        return array.wrap(array.backend().convPool().maxPool(array.tensor(), kernelShape, stride, padding, ceilMode));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray avgPool(Shape kernelShape, Shape stride, Shape padding, boolean ceilMode, boolean countIncludePad) {
+        return array.wrap(array.backend().convPool().avgPool(array.tensor(), kernelShape, stride, padding, ceilMode,
+                countIncludePad));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray lpPool(float normType, Shape kernelShape, Shape stride, Shape padding, boolean ceilMode) {
+        for (long p : padding.getShape()) {
+            if (p != 0) {
+                throw new IllegalArgumentException("lpPool: padding " + padding + " is not supported (as in PyTorch)");
+            }
+        }
+        return array.wrap(array.backend().convPool().lpPool(array.tensor(), normType, kernelShape, stride, ceilMode));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray globalMaxPool() {
+        return array.wrap(array.backend().convPool().globalPool(array.tensor(), true));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray globalAvgPool() {
+        return array.wrap(array.backend().convPool().globalPool(array.tensor(), false));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray globalLpPool(float normType) {
+        Shape s = array.getShape();
+        if (s.dimension() < 3) {
+            throw new IllegalArgumentException("globalLpPool needs an input (N, C, *spatial), got " + s);
+        }
+        long[] ones = new long[s.dimension() - 2];
+        java.util.Arrays.fill(ones, 1);
+        NDArray pooled = lpPool(normType, s.slice(2), new Shape(ones), new Shape(), false);
+        NDArray r = pooled.reshape(s.slice(0, 2));
+        if (r != pooled) {
+            pooled.close();
+        }
+        return r;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray resize(int width, int height, int interpolation) {
+        return array.wrap(array.backend().convPool().resize(array.tensor(), width, height, interpolation));
+    }
 }

@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.backend.cpu;
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.backend.ConvPoolOps;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
 import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
@@ -124,5 +125,11 @@ public final class CpuBackend implements Backend {
     @Override
     public IndexingOps indexing() {
         return CpuIndexing.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ConvPoolOps convPool() {
+        return CpuConvPool.INSTANCE;
     }
 }

@@ -106,6 +106,7 @@ final class DiffOps {
             t.indexing();
             t.products();
             t.nn();
+            DiffNnOps.generate(t::custom);
             t.creation();
             cases = Collections.unmodifiableList(t.out);
         }
