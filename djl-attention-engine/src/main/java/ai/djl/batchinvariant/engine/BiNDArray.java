@@ -19,6 +19,7 @@ import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.internal.NDFormat;
 import ai.djl.ndarray.types.DataType;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The engine's {@link NDArray}: DJL's bookkeeping (name, manager, uid) around one {@link Tensor},
@@ -310,6 +312,25 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
             backend().write(tensor, src.tensor());
         } finally {
             src.close();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>DJL's default reads the selection with {@code get} first; a refusal names {@code set},
+     * the method called.
+     */
+    @Override
+    public void set(NDIndex index, Function<NDArray, NDArray> function) {
+        try {
+            super.set(index, function);
+        } catch (UnsupportedOperationException e) {
+            if (String.valueOf(e.getMessage()).contains("NDArray.set")) {
+                throw e;
+            }
+            throw new UnsupportedOperationException(
+                    "BatchInvariant engine does not support NDArray.set() here: " + e.getMessage(), e);
         }
     }
 

@@ -31,39 +31,53 @@ import java.util.List;
  */
 public class BiNDArrayIndexer extends NDArrayIndexer {
 
-    /** {@inheritDoc} */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A refusal from any step names {@code NDArray.get()}, the method called.
+     */
     @Override
     public NDArray get(NDArray array, NDIndex index) {
-        BiNDArray a = (BiNDArray) array;
-        NDArray taken = takeNd(a, index);
-        if (taken != null) {
-            return taken;
-        }
-        Basic b = Basic.of(index, a.getShape());
-        if (b != null && b.empty != null) {
-            return a.getManager().zeros(b.empty, a.getDataType());
-        }
         try {
+            BiNDArray a = (BiNDArray) array;
+            NDArray taken = takeNd(a, index);
+            if (taken != null) {
+                return taken;
+            }
+            Basic b = Basic.of(index, a.getShape());
+            if (b != null && b.empty != null) {
+                return a.getManager().zeros(b.empty, a.getDataType());
+            }
             return super.get(array, b == null ? index : b.index);
         } catch (UnsupportedOperationException e) {
-            throw new UnsupportedOperationException(
-                    "BatchInvariant engine does not support NDArray.get() with this index: " + e.getMessage(), e);
+            throw refusal("NDArray.get()", e);
         }
     }
 
-    /** {@inheritDoc} */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A refusal from any step names {@code NDArray.set()}, the method called.
+     */
     @Override
     public void set(NDArray array, NDIndex index, Object value) {
-        Basic b = Basic.of(index, array.getShape());
-        if (b != null && b.empty != null) {
-            return; // nothing selected, nothing written
-        }
         try {
+            Basic b = Basic.of(index, array.getShape());
+            if (b != null && b.empty != null) {
+                return; // nothing selected, nothing written
+            }
             super.set(array, b == null ? index : b.index, value);
         } catch (UnsupportedOperationException e) {
-            throw new UnsupportedOperationException(
-                    "BatchInvariant engine does not support NDArray.set() with this index: " + e.getMessage(), e);
+            throw refusal("NDArray.set()", e);
         }
+    }
+
+    private static UnsupportedOperationException refusal(String op, UnsupportedOperationException e) {
+        String msg = String.valueOf(e.getMessage());
+        if (msg.contains(op.substring(0, op.length() - 2))) {
+            return e;
+        }
+        return new UnsupportedOperationException("BatchInvariant engine does not support " + op + " here: " + msg, e);
     }
 
     /** {@inheritDoc} */
