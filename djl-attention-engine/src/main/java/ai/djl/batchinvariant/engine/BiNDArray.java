@@ -19,6 +19,7 @@ import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.internal.NDFormat;
 import ai.djl.ndarray.types.DataType;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The engine's {@link NDArray}: DJL's bookkeeping (name, manager, uid) around one {@link Tensor},
@@ -252,6 +254,13 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
         Tensor shared = o.tensor().view(o.tensor.getShape());
         tensor.close();
         tensor = shared;
+        // DJL: the array used for the replacement is killed; this one owns its storage now
+        if (o != this) {
+            o.close();
+        }
+        if (replaced != o && replaced != this) {
+            replaced.close();
+        }
     }
 
     /** {@inheritDoc} */
@@ -307,11 +316,31 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public void set(Buffer buffer) {
         checkOpen();
+        ValueArgs.checkBuffer(buffer, dataType(), tensor.size32());
         BiNDArray src = BiNDManager.getSystemManager().create(buffer, shape(), dataType());
         try {
             backend().write(tensor, src.tensor());
         } finally {
             src.close();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>DJL's default reads the selection with {@code get} first; a refusal names {@code set},
+     * the method called.
+     */
+    @Override
+    public void set(NDIndex index, Function<NDArray, NDArray> function) {
+        try {
+            super.set(index, function);
+        } catch (UnsupportedOperationException e) {
+            if (String.valueOf(e.getMessage()).contains("NDArray.set")) {
+                throw e;
+            }
+            throw new UnsupportedOperationException(
+                    "BatchInvariant engine does not support NDArray.set() here: " + e.getMessage(), e);
         }
     }
 
@@ -347,6 +376,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public boolean contentEquals(Number number) {
+        if (shape().size() == 0) {
+            return false; // PyTorch: an empty array equals no number
+        }
         return backend().elementwise().allEqual(tensor(), number.doubleValue());
     }
 
@@ -511,7 +543,8 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     // ---------------------------------------------------------------- reductions
 
     private BiNDArray reduce(int[] axes, boolean keepDims, ReduceOp op) {
-        return wrap(backend().reductions().reduce(op, tensor(), axes, keepDims));
+        return wrap(backend().reductions().reduce(op, tensor(), ShapeArgs.reduceAxes(axes, shape().dimension()),
+                keepDims && shape().dimension() > 0));
     }
 
     @Override public NDArray sum() { return reduce(null, false, ReduceOp.SUM); }
@@ -526,7 +559,12 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override public NDArray prod(int[] axes, boolean keepDims) { return reduce(axes, keepDims, ReduceOp.PROD); }
 
     private BiNDArray argExtreme(Integer axis, boolean max) {
-        return wrap(backend().reductions().argExtreme(tensor(), axis, max));
+        Integer ax = axis;
+        if (axis != null && shape().dimension() == 0) {
+            ShapeArgs.axis(axis, 0); // a scalar's one axis is the whole array
+            ax = null;
+        }
+        return wrap(backend().reductions().argExtreme(tensor(), ax, max));
     }
 
     @Override public NDArray argMax() { return argExtreme(null, true); }
@@ -537,26 +575,29 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDList topK(int k, int axis, boolean largest, boolean sorted) {
-        Tensor[] r = backend().reductions().topK(tensor(), k, axis, largest);
-        return new NDList(wrap(r[0]), wrap(r[1]));
+        boolean scalar = shape().dimension() == 0 && ShapeArgs.axis(axis, 0) == 0;
+        Tensor t = scalar ? tensor().view(new Shape(1)) : tensor();
+        Tensor[] r = backend().reductions().topK(t, k, axis, largest);
+        return scalar ? new NDList(wrap(ShapeArgs.scalar(r[0])), wrap(ShapeArgs.scalar(r[1])))
+                : new NDList(wrap(r[0]), wrap(r[1]));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray softmax(int axis) {
-        return wrap(backend().reductions().softmax(tensor(), axis, false));
+        return ShapeArgs.onAxis(this, axis, t -> backend().reductions().softmax(t, axis, false));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray logSoftmax(int axis) {
-        return wrap(backend().reductions().softmax(tensor(), axis, true));
+        return ShapeArgs.onAxis(this, axis, t -> backend().reductions().softmax(t, axis, true));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray cumSum(int axis) {
-        return wrap(backend().reductions().cumSum(tensor(), axis));
+        return ShapeArgs.onAxis(this, axis, t -> backend().reductions().cumSum(t, axis));
     }
 
     /** {@inheritDoc} */
@@ -615,22 +656,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray squeeze(int[] axesIn) {
-        int rank = shape().dimension();
-        boolean[] drop = new boolean[rank];
-        for (int a : axesIn) {
-            int ax = Strided.axis(a, rank);
-            if (shape().get(ax) != 1) {
-                throw new IllegalArgumentException("cannot squeeze axis " + a + " of size " + shape().get(ax));
-            }
-            drop[ax] = true;
-        }
-        List<Long> dims = new ArrayList<>();
-        for (int i = 0; i < rank; i++) {
-            if (!drop[i]) {
-                dims.add(shape().get(i));
-            }
-        }
-        return view(new Shape(dims));
+        return view(ShapeArgs.squeeze(shape(), axesIn));
     }
 
     /** {@inheritDoc} */
@@ -655,6 +681,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray flatten(int startDim, int endDim) {
         int rank = shape().dimension();
+        if (rank == 0 && ShapeArgs.axis(startDim, 0) <= ShapeArgs.axis(endDim, 0)) {
+            return view(new Shape(1));
+        }
         int s = Strided.axis(startDim, rank);
         int e = Strided.axis(endDim, rank);
         List<Long> dims = new ArrayList<>();
@@ -698,12 +727,14 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray repeat(int axis, long repeats) {
+        ShapeArgs.checkRepeat(shape());
         return wrap(backend().shapes().repeat(tensor(), axis, repeats));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray repeat(long repeats) {
+        ShapeArgs.checkRepeat(shape());
         NDArray cur = this;
         for (int a = 0; a < shape().dimension(); a++) {
             NDArray next = cur.repeat(a, repeats);
@@ -742,6 +773,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray tile(long[] repeats) {
+        ShapeArgs.checkTile(shape(), repeats);
         return wrap(backend().shapes().tile(tensor(), repeats));
     }
 
@@ -776,16 +808,20 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDList split(long[] indices, int axisIn) {
-        int axis = Strided.axis(axisIn, shape().dimension());
-        long len = shape().get(axis);
-        NDList out = new NDList();
-        long start = 0;
-        for (int i = 0; i <= indices.length; i++) {
-            long end = i < indices.length ? indices[i] : len;
-            out.add(sliceAxis(axis, start, end));
-            start = end;
-        }
-        return out;
+        return ShapeArgs.split(this, indices, axisIn);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList split(long sections, int axis) {
+        return ShapeArgs.split(this, sections, axis);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray swapAxes(int axis1, int axis2) {
+        int[] perm = ShapeArgs.swap(shape().dimension(), axis1, axis2);
+        return perm == null ? duplicate() : transpose(perm);
     }
 
     BiNDArray sliceAxis(int axis, long start, long end) {
@@ -872,6 +908,12 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray flip(int... axes) {
+        if (shape().dimension() == 0) {
+            for (int a : axes) {
+                ShapeArgs.axis(a, 0);
+            }
+            return duplicate();
+        }
         return wrap(backend().shapes().flip(tensor(), axes));
     }
 }

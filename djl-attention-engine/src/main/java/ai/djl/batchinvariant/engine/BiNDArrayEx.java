@@ -147,6 +147,12 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
         NDList all = new NDList();
         all.add(array);
         all.addAll(arrays);
+        for (NDArray a : all) {
+            if (a.getShape().dimension() == 0) {
+                // PyTorch: zero-dimensional tensors cannot be concatenated
+                throw new IllegalArgumentException("scalar (zero-dimensional) arrays cannot be concatenated");
+            }
+        }
         return concatAll(all, Strided.axis(axis, array.getShape().dimension()));
     }
 

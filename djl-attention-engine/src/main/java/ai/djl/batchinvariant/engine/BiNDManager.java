@@ -229,6 +229,7 @@ public class BiNDManager extends BaseNDManager implements TensorFactory, Options
     @Override
     public NDArray full(Shape shape, float value, DataType dataType) {
         checkOpen();
+        ValueArgs.checkFill(value, dataType);
         int n = Math.toIntExact(shape.size());
         Object d = HostData.allocate(dataType, n);
         for (int i = 0; i < n; i++) {
@@ -244,6 +245,7 @@ public class BiNDManager extends BaseNDManager implements TensorFactory, Options
         if (step == 0 || Float.isNaN(step)) {
             throw new IllegalArgumentException("arange step " + step + " must be non-zero");
         }
+        ValueArgs.checkArangeStep(step, dataType);
         int n = (int) Math.max(0, Math.ceil((stop - start) / step));
         Object d = HostData.allocate(dataType, n);
         for (int i = 0; i < n; i++) {
@@ -319,6 +321,7 @@ public class BiNDManager extends BaseNDManager implements TensorFactory, Options
     @Override
     public NDArray randomInteger(long low, long high, Shape shape, DataType dataType) {
         checkOpen();
+        ValueArgs.checkRandomRange(low, high, dataType);
         SplittableRandom r = random();
         int n = Math.toIntExact(shape.size());
         Object d = HostData.allocate(dataType, n);

@@ -104,4 +104,29 @@ class EngineTest {
             assertTrue(e.getMessage().contains("randomFlipLeftRight"), e.getMessage());
         }
     }
+
+    @Test
+    void internTakesTheStorageAndClosesTheReplacedArray() {
+        try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager()) {
+            NDArray a = m.create(new float[] {1, 2, 3});
+            NDArray b = m.create(new float[] {4, 5, 6});
+            a.intern(b);
+            assertTrue(b.isReleased(), "DJL: the array used for the replacement is killed");
+            assertFalse(a.isReleased());
+            assertArrayEquals(new float[] {4, 5, 6}, a.toFloatArray());
+        }
+    }
+
+    @Test
+    void refusedIndexingNamesTheMethodCalled() {
+        try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager()) {
+            NDArray a = m.create(new float[] {1, 2, 3, 4}, new Shape(2, 2));
+            // a boolean mask with one value per selected element would need a scatter
+            NDArray mask = m.create(new boolean[] {true, true});
+            NDArray rows = m.create(new float[] {9, 9, 8, 8}, new Shape(2, 2));
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> a.set(new ai.djl.ndarray.index.NDIndex("{}", mask), rows));
+            assertTrue(e.getMessage().contains("NDArray.set"), e.getMessage());
+        }
+    }
 }

@@ -119,11 +119,14 @@ public final class CpuIndexing implements IndexingOps {
     public Tensor booleanMask(Tensor a, Tensor mask, int axisIn) {
         Shape shape = a.getShape();
         int axis = Strided.axis(axisIn, shape.dimension());
-        if (axis != 0 || mask.getShape().dimension() != 1 || mask.getShape().get(0) != shape.get(0)) {
+        // like PyTorch's a[mask]: the mask covers the leading axes, whatever its rank
+        int mr = mask.getShape().dimension();
+        if (axis != 0 || mr > shape.dimension() || !shape.slice(0, mr).equals(mask.getShape())) {
             throw new IllegalArgumentException(
-                    "booleanMask supports a 1-D mask over axis 0; got mask " + mask.getShape() + " for " + shape);
+                    "booleanMask needs a mask matching the leading axes; got mask " + mask.getShape() + " for "
+                            + shape);
         }
-        int inner = (int) shape.slice(1).size();
+        int inner = (int) shape.slice(mr).size();
         List<Integer> rows = new ArrayList<>();
         for (int i = 0; i < mask.size32(); i++) {
             if (index(mask, i) != 0) {
@@ -136,7 +139,7 @@ public final class CpuIndexing implements IndexingOps {
                 offs[r * inner + j] = rows.get(r) * inner + j;
             }
         }
-        return CpuShapes.gather(a, new Shape(rows.size()).addAll(shape.slice(1)), offs);
+        return CpuShapes.gather(a, new Shape(rows.size()).addAll(shape.slice(mr)), offs);
     }
 
     /** {@inheritDoc} */
@@ -220,6 +223,10 @@ public final class CpuIndexing implements IndexingOps {
         Shape vs = v.getShape();
         if (vs.size() == target.size()) {
             vs = target;
+        }
+        if (!Strided.broadcast(vs, target).equals(target)) {
+            throw new IllegalArgumentException("The expanded size of the value " + v.getShape()
+                    + " must match the existing size of the slice " + target);
         }
         int[] vo = Strided.offsets(target, Strided.broadcastStrides(vs, target), 0);
         Object dst = a.hostData();
