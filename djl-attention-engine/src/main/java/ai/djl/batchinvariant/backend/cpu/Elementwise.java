@@ -335,7 +335,10 @@ public final class Elementwise {
         if (op.isBoolean()) {
             Object out = HostData.allocate(DataType.BOOLEAN, n);
             for (int i = 0; i < n; i++) {
-                HostData.setFloat(out, DataType.BOOLEAN, i, apply(op, HostData.getFloat(a, type, i)));
+                // tested in double: a float64 1e300 is finite, and an int64 near 2^63 is not zero
+                double v = HostData.getDouble(a, type, i);
+                boolean r = op == UnaryOp.NOT ? v == 0 : op == UnaryOp.ISNAN ? Double.isNaN(v) : Double.isInfinite(v);
+                HostData.setLong(out, DataType.BOOLEAN, i, r ? 1 : 0);
             }
             return new Result(DataType.BOOLEAN, out);
         }
