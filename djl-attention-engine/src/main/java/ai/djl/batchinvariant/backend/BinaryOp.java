@@ -13,6 +13,10 @@ public enum BinaryOp {
     POW("pow"),
     MAX("maximum"),
     MIN("minimum"),
+    /** clip's lower bound: x &lt; lo ? lo : x, so -0.0 and NaN pass through as in PyTorch's clamp. */
+    CLIP_LO("clip"),
+    /** clip's upper bound: x &gt; hi ? hi : x. */
+    CLIP_HI("clip"),
     EQ("eq"),
     NEQ("neq"),
     GT("gt"),

@@ -49,22 +49,22 @@ public interface ElementwiseOps {
     }
 
     /**
-     * Leaky ReLU, computed in float32.
+     * Leaky ReLU, computed in float32 (double for float64).
      *
      * @param a the operand
      * @param alpha the slope below zero
-     * @return new float32 storage
+     * @return new float32 storage (float64 for a float64 operand, computed in double)
      */
     default Tensor leakyRelu(Tensor a, float alpha) {
         throw Unsupported.op("NDArrayEx.leakyRelu", a.getDevice());
     }
 
     /**
-     * ELU, computed in float32.
+     * ELU, computed in float32 (double for float64).
      *
      * @param a the operand
      * @param alpha the scale below zero
-     * @return new float32 storage
+     * @return new float32 storage (float64 for a float64 operand, computed in double)
      */
     default Tensor elu(Tensor a, float alpha) {
         throw Unsupported.op("NDArrayEx.elu", a.getDevice());

@@ -23,6 +23,18 @@ public interface LinalgOps {
     }
 
     /**
+     * Batched matrix product of two 3-D arrays with equal batch size (no broadcasting, no vectors),
+     * as PyTorch's bmm.
+     *
+     * @param a the left operand (b, m, k)
+     * @param b the right operand (b, k, n)
+     * @return new storage (b, m, n)
+     */
+    default Tensor batchMatMul(Tensor a, Tensor b) {
+        throw Unsupported.op("NDArray.batchMatMul", a.getDevice());
+    }
+
+    /**
      * {@code y = x Wᵀ + b} over the last dimension of {@code x}; the caller has checked that the
      * shapes agree.
      *

@@ -30,7 +30,9 @@ public enum UnaryOp {
     ISNAN("isNaN"),
     ISINF("isInfinite"),
     SOFTPLUS("softPlus"),
-    CBRT("cbrt");
+    CBRT("cbrt"),
+    /** SELU with its exact double constants (the float64 path; float32 composes elu). */
+    SELU("selu");
 
     private final String opName;
 

@@ -416,11 +416,14 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     private BiNDArray scalar(Number n) {
         DataType t = dataType();
-        boolean integral =
-                n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
-                        || (n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue()));
+        // a Float or Double is a floating scalar whatever its value (2.0d is not an integer): with an
+        // integer array it makes a float result of its own precision, as the PyTorch engine does
+        boolean floatingNumber = n instanceof Float || n instanceof Double;
+        boolean integral = !floatingNumber
+                && (n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
+                        || (n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue())));
         if (!HostData.isFloating(t) && !integral) {
-            t = DataType.FLOAT32;
+            t = n instanceof Double ? DataType.FLOAT64 : DataType.FLOAT32;
         }
         if (t == DataType.BOOLEAN) {
             t = DataType.INT64;
@@ -449,8 +452,15 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
 
     private BiNDArray inPlace(BiNDArray result) {
         if (!result.getShape().equals(shape())) {
+            Shape rs = result.getShape();
+            result.close();
+            throw new IllegalArgumentException("in-place result shape " + rs + " does not match " + shape());
+        }
+        if (!InPlaceCast.allowed(result.getDataType(), dataType())) {
+            DataType rt = result.getDataType();
+            result.close();
             throw new IllegalArgumentException(
-                    "in-place result shape " + result.getShape() + " does not match " + shape());
+                    "in-place result type " + rt + " can't be cast to the array's type " + dataType());
         }
         backend().write(tensor, result.tensor());
         result.close();
@@ -532,9 +542,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray clip(Number min, Number max) {
-        BiNDArray lo = binary(min, BinaryOp.MAX);
+        BiNDArray lo = binary(min, BinaryOp.CLIP_LO);
         try {
-            return lo.binary(max, BinaryOp.MIN);
+            return lo.binary(max, BinaryOp.CLIP_HI);
         } finally {
             lo.close();
         }
@@ -604,6 +614,15 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray cumSum() {
         NDArray flat = flatten();
+        if (shape().dimension() == 0 || shape().size() == 0) {
+            // the PyTorch engine returns a scalar or empty array as it is, keeping its type
+            NDArray r = flat.cumSum(0);
+            NDArray typed = r.toType(dataType(), false);
+            if (typed != r) {
+                r.close();
+            }
+            return typed;
+        }
         return flat.cumSum(0);
     }
 
@@ -839,7 +858,7 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray batchMatMul(NDArray other) {
-        return matMul(other);
+        return wrap(backend().linalg().batchMatMul(tensor(), other(other)));
     }
 
     /** {@inheritDoc} */
@@ -897,6 +916,9 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public NDArray norm(boolean keepDims) {
+        if (!HostData.isFloating(dataType())) {
+            throw new IllegalArgumentException("norm needs a floating-point array, got " + dataType());
+        }
         NDArray sq = square();
         NDArray s = sq.sum(null, keepDims);
         NDArray r = s.sqrt();

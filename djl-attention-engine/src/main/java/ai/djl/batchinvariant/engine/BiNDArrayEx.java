@@ -85,6 +85,10 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
     /** {@inheritDoc} */
     @Override
     public NDArray selu() {
+        if (array.getDataType() == DataType.FLOAT64) {
+            // float64 keeps the exact double constants (the float32 composite rounds them to float)
+            return array.unary(UnaryOp.SELU);
+        }
         NDArray e = elu(1.6732632423543772f);
         NDArray r = e.mul(1.0507009873554805f);
         e.close();

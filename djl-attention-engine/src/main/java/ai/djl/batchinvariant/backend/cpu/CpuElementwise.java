@@ -25,6 +25,14 @@ public final class CpuElementwise implements ElementwiseOps {
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         Shape out = Strided.broadcast(a.getShape(), b.getShape());
         DataType compute = Elementwise.promote(a.getDataType(), b.getDataType());
+        if (op == BinaryOp.SUB && (a.getDataType() == DataType.BOOLEAN || b.getDataType() == DataType.BOOLEAN)) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with a bool tensor is not supported;"
+                    + " use logicalXor or logicalNot");
+        }
+        if (op == BinaryOp.DIV && !HostData.isFloating(compute)) {
+            // true division, as in PyTorch: integers and booleans divide in float32
+            compute = DataType.FLOAT32;
+        }
         if (op.isLogical()) {
             compute = DataType.FLOAT64;
         }
@@ -36,6 +44,10 @@ public final class CpuElementwise implements ElementwiseOps {
     /** {@inheritDoc} */
     @Override
     public Tensor unary(UnaryOp op, Tensor a) {
+        if (a.getDataType() == DataType.BOOLEAN && (op == UnaryOp.NEG || op == UnaryOp.RELU)) {
+            throw new IllegalArgumentException(op.opName() + " of a boolean array is not supported (PyTorch refuses"
+                    + " arithmetic negation of booleans); use logicalNot");
+        }
         Elementwise.Result r = Elementwise.unary(a.hostData(), a.getDataType(), a.size32(), op);
         return Tensor.host(a.getShape(), r.type(), r.data());
     }
@@ -66,6 +78,14 @@ public final class CpuElementwise implements ElementwiseOps {
     /** {@inheritDoc} */
     @Override
     public Tensor leakyRelu(Tensor a, float alpha) {
+        if (a.getDataType() == DataType.FLOAT64) {
+            double[] x = (double[]) a.hostData();
+            double[] o = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                o[i] = x[i] > 0 ? x[i] : x[i] * (double) alpha;
+            }
+            return Tensor.host(a.getShape(), DataType.FLOAT64, o);
+        }
         float[] x = HostData.toFloats(a.hostData(), a.getDataType(), a.size32());
         float[] o = new float[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -77,6 +97,14 @@ public final class CpuElementwise implements ElementwiseOps {
     /** {@inheritDoc} */
     @Override
     public Tensor elu(Tensor a, float alpha) {
+        if (a.getDataType() == DataType.FLOAT64) {
+            double[] x = (double[]) a.hostData();
+            double[] o = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                o[i] = x[i] > 0 ? x[i] : (double) alpha * StrictMath.expm1(x[i]);
+            }
+            return Tensor.host(a.getShape(), DataType.FLOAT64, o);
+        }
         float[] x = HostData.toFloats(a.hostData(), a.getDataType(), a.size32());
         float[] o = new float[x.length];
         for (int i = 0; i < x.length; i++) {

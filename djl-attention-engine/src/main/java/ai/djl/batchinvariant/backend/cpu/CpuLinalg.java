@@ -56,11 +56,35 @@ public final class CpuLinalg implements LinalgOps {
         int nb = (int) batch.size();
         int[] oa = Strided.offsets(batch, Strided.broadcastStrides(batchA, batch), 0);
         int[] ob = Strided.offsets(batch, Strided.broadcastStrides(batchB, batch), 0);
-        float[] x = floats(a);
-        float[] y = floats(b);
-        float[] c = new float[nb * m * n];
-        for (int i = 0; i < nb; i++) {
-            CpuMath.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
+        DataType t = Elementwise.promote(a.getDataType(), b.getDataType());
+        Object out;
+        if (t == DataType.FLOAT64) {
+            double[] x = doubles(a);
+            double[] y = doubles(b);
+            double[] c = new double[nb * m * n];
+            for (int i = 0; i < nb; i++) {
+                WideKernels.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
+            }
+            out = c;
+        } else if (exactIntegers(t)) {
+            long[] x = longs(a);
+            long[] y = longs(b);
+            long[] c = new long[nb * m * n];
+            for (int i = 0; i < nb; i++) {
+                WideKernels.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
+            }
+            out = narrow(c, t);
+        } else {
+            float[] x = floats(a);
+            float[] y = floats(b);
+            float[] c = new float[nb * m * n];
+            for (int i = 0; i < nb; i++) {
+                CpuMath.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
+            }
+            if (!HostData.isFloating(t)) {
+                t = DataType.FLOAT32;
+            }
+            out = HostData.fromFloats(c, t);
         }
         List<Long> dims = new ArrayList<>();
         for (long d : batch.getShape()) {
@@ -72,11 +96,61 @@ public final class CpuLinalg implements LinalgOps {
         if (!bVec) {
             dims.add((long) n);
         }
-        DataType t = Elementwise.promote(a.getDataType(), b.getDataType());
-        if (!HostData.isFloating(t)) {
-            t = DataType.FLOAT32;
+        return Tensor.host(new Shape(dims), t, out);
+    }
+
+    /** Integer types whose products PyTorch computes exactly in the type (booleans excluded). */
+    private static boolean exactIntegers(DataType t) {
+        return t == DataType.INT8 || t == DataType.UINT8 || t == DataType.INT32 || t == DataType.INT64;
+    }
+
+    private static double[] doubles(Tensor t) {
+        if (t.getDataType() == DataType.FLOAT64) {
+            return (double[]) t.hostData();
         }
-        return Tensor.host(new Shape(dims), t, HostData.fromFloats(c, t));
+        double[] d = new double[t.size32()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = HostData.getDouble(t.hostData(), t.getDataType(), i);
+        }
+        return d;
+    }
+
+    private static long[] longs(Tensor t) {
+        if (t.getDataType() == DataType.INT64) {
+            return (long[]) t.hostData();
+        }
+        long[] d = new long[t.size32()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = HostData.getLong(t.hostData(), t.getDataType(), i);
+        }
+        return d;
+    }
+
+    /** Truncates exact 64-bit results to the storage type, which wraps like the type's own arithmetic. */
+    private static Object narrow(long[] c, DataType t) {
+        if (t == DataType.INT64) {
+            return c;
+        }
+        Object out = HostData.allocate(t, c.length);
+        for (int i = 0; i < c.length; i++) {
+            HostData.setLong(out, t, i, c[i]);
+        }
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor batchMatMul(Tensor a, Tensor b) {
+        Shape as = a.getShape();
+        Shape bs = b.getShape();
+        if (as.dimension() != 3 || bs.dimension() != 3) {
+            throw new IllegalArgumentException("batchMatMul needs two 3-D arrays, got " + as + " and " + bs);
+        }
+        if (as.get(0) != bs.get(0) || as.get(2) != bs.get(1)) {
+            throw new IllegalArgumentException("batchMatMul shapes " + as + " and " + bs
+                    + " need an equal batch and agreeing inner dimensions");
+        }
+        return matMul(a, b);
     }
 
     /** {@inheritDoc} */
@@ -89,6 +163,10 @@ public final class CpuLinalg implements LinalgOps {
         int rows = (int) (xs.size() / Math.max(1, k));
         long[] od = xs.getShape().clone();
         od[od.length - 1] = n;
+        DataType xt = x.getDataType();
+        if (xt == DataType.FLOAT64 || exactIntegers(xt)) {
+            return linearWide(x, w, bias, rows, n, k, new Shape(od));
+        }
         float[] wt = transposed(w, n, k);
         float[] out = new float[rows * n];
         CpuMath.gemm(floats(x), 0, wt, 0, out, 0, rows, n, k);
@@ -105,6 +183,37 @@ public final class CpuLinalg implements LinalgOps {
         }
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return Tensor.host(new Shape(od), t, HostData.fromFloats(out, t));
+    }
+
+    /** linear in double (float64) or exact 64-bit integers, like PyTorch, which keeps the type. */
+    private Tensor linearWide(Tensor x, Tensor w, Tensor bias, int rows, int n, int k, Shape outShape) {
+        if (bias != null && bias.getShape().size() != n) {
+            throw new IllegalArgumentException("linear: bias " + bias.getShape() + " does not match " + n + " outputs");
+        }
+        Shape wt2 = new Shape(k, n);
+        Tensor wt = Tensor.host(wt2, w.getDataType(), transposeAny(w, n, k));
+        Tensor x2 = Tensor.host(new Shape(rows, k), x.getDataType(), x.hostData());
+        Tensor y = matMul(x2, wt);
+        if (bias != null) {
+            y = CpuElementwise.INSTANCE.binary(ai.djl.batchinvariant.backend.BinaryOp.ADD, y, bias);
+        }
+        return Tensor.host(outShape, y.getDataType(), y.hostData());
+    }
+
+    private static Object transposeAny(Tensor w, int n, int k) {
+        Object src = w.hostData();
+        DataType t = w.getDataType();
+        Object out = HostData.allocate(t, n * k);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                if (HostData.isFloating(t)) {
+                    HostData.setDouble(out, t, j * n + i, HostData.getDouble(src, t, i * k + j));
+                } else {
+                    HostData.setLong(out, t, j * n + i, HostData.getLong(src, t, i * k + j));
+                }
+            }
+        }
+        return out;
     }
 
     private static float[] transposed(Tensor w, int n, int k) {

@@ -64,8 +64,18 @@ public final class CpuReductions implements ReductionOps {
         int seg = outN == 0 ? 0 : offs.length / Math.max(outN, 1);
         DataType outType = dataType;
         if (kind == ReduceOp.MEAN && !HostData.isFloating(outType)) {
-            outType = DataType.FLOAT32;
-        } else if ((kind == ReduceOp.SUM || kind == ReduceOp.PROD)
+            throw new IllegalArgumentException("mean needs a floating-point array (PyTorch cannot infer the output"
+                    + " type of the mean of " + dataType + "); convert it with toType first");
+        }
+        long reducedSize = 1;
+        for (int a : axes) {
+            reducedSize *= shape.get(a);
+        }
+        if ((kind == ReduceOp.MAX || kind == ReduceOp.MIN) && reducedSize == 0 && (outN > 0 || axesIn == null)) {
+            // an empty result over a non-empty axis is fine (PyTorch returns it); an empty axis is not
+            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape);
+        }
+        if ((kind == ReduceOp.SUM || kind == ReduceOp.PROD)
                 && (outType == DataType.BOOLEAN || outType == DataType.INT8 || outType == DataType.UINT8 || outType == DataType.INT32)) {
             outType = DataType.INT64;
         }
@@ -120,9 +130,6 @@ public final class CpuReductions implements ReductionOps {
                 }
                 HostData.setLong(out, outType, o, acc);
             }
-        }
-        if ((kind == ReduceOp.MAX || kind == ReduceOp.MIN) && seg == 0) {
-            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape);
         }
         return Tensor.host(keepDims ? keptShape(shape, reduced) : new Shape(kept), outType, out);
     }
@@ -245,6 +252,11 @@ public final class CpuReductions implements ReductionOps {
         int axis = Strided.axis(axisIn, rank);
         int n = (int) shape.get(axis);
         DataType outType = HostData.isFloating(dataType) ? dataType : DataType.FLOAT32;
+        if (axis == rank - 1 && dataType == DataType.FLOAT64) {
+            double[] x = ((double[]) t.hostData()).clone();
+            WideKernels.softmaxRows(x, n == 0 ? 0 : x.length / n, n, log);
+            return Tensor.host(shape, outType, x);
+        }
         if (axis == rank - 1) {
             float[] x = HostData.toFloats(t.hostData(), dataType, t.size32()).clone();
             CpuMath.softmaxRows(x, n == 0 ? 0 : x.length / n, n, log);
@@ -267,23 +279,40 @@ public final class CpuReductions implements ReductionOps {
         int n = (int) shape.get(axis);
         Object d = moved.hostData();
         DataType t = a.getDataType();
-        Object out = HostData.allocate(t, moved.size32());
+        // PyTorch accumulates booleans and integers in int64
+        DataType outType = HostData.isFloating(t) || t == DataType.INT64 ? t : DataType.INT64;
+        Object out = HostData.allocate(outType, moved.size32());
         for (int r = 0; n > 0 && r < moved.size32() / n; r++) {
             double acc = 0;
             float facc = 0;
+            long lacc = 0;
             for (int i = 0; i < n; i++) {
                 int p = r * n + i;
                 if (HostData.isFloating(t) && t != DataType.FLOAT64) {
                     facc += HostData.getFloat(d, t, p);
                     HostData.setFloat(out, t, p, facc);
-                } else {
+                } else if (t == DataType.FLOAT64) {
                     acc += HostData.getDouble(d, t, p);
                     HostData.setDouble(out, t, p, acc);
+                } else {
+                    lacc += HostData.getLong(d, t, p);
+                    HostData.setLong(out, outType, p, lacc);
                 }
             }
         }
-        Tensor res = Tensor.host(moved.getShape(), t, out);
+        Tensor res = Tensor.host(moved.getShape(), outType, out);
         return CpuShapes.transpose(res, CpuShapes.inverse(perm));
+    }
+
+    private static double[] doubles(Tensor t) {
+        if (t == null) {
+            return null;
+        }
+        double[] d = new double[t.size32()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = HostData.getDouble(t.hostData(), t.getDataType(), i);
+        }
+        return d;
     }
 
     private static float[] floats(Tensor t) {
@@ -299,6 +328,11 @@ public final class CpuReductions implements ReductionOps {
             throw new IllegalArgumentException("layerNorm: normalizedShape " + normalizedShape + " is not the tail of " + xs);
         }
         int rows = (int) (xs.size() / n);
+        if (x.getDataType() == DataType.FLOAT64) {
+            double[] o = new double[rows * n];
+            WideKernels.layerNormRows((double[]) x.hostData(), o, rows, n, doubles(gamma), doubles(beta), eps);
+            return Tensor.host(xs, DataType.FLOAT64, o);
+        }
         float[] out = new float[rows * n];
         CpuMath.layerNormRows(floats(x), out, rows, n, floats(gamma), floats(beta), eps);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
@@ -313,6 +347,9 @@ public final class CpuReductions implements ReductionOps {
         int ax = Strided.axis(axis, xs.dimension());
         int c = (int) xs.get(ax);
         int inner = (int) xs.slice(ax + 1).size();
+        if (x.getDataType() == DataType.FLOAT64) {
+            return batchNorm64(x, runningMean, runningVar, gamma, beta, c, inner, eps);
+        }
         float[] mean = floats(runningMean);
         float[] var = floats(runningVar);
         float[] g = floats(gamma);
@@ -332,5 +369,28 @@ public final class CpuReductions implements ReductionOps {
         }
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return Tensor.host(xs, t, HostData.fromFloats(out, t));
+    }
+
+    /** batchNorm of a float64 array, in double (eps widened from the float it is given as). */
+    private static Tensor batchNorm64(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
+            int c, int inner, float eps) {
+        double[] mean = doubles(runningMean);
+        double[] var = doubles(runningVar);
+        double[] g = doubles(gamma);
+        double[] b = doubles(beta);
+        double[] v = (double[]) x.hostData();
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            int ch = (i / inner) % c;
+            double y = (v[i] - mean[ch]) / StrictMath.sqrt(var[ch] + eps);
+            if (g != null) {
+                y *= g[ch];
+            }
+            if (b != null) {
+                y += b[ch];
+            }
+            out[i] = y;
+        }
+        return Tensor.host(x.getShape(), DataType.FLOAT64, out);
     }
 }

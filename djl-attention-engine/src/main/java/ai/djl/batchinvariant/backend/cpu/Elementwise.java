@@ -7,6 +7,7 @@ import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -40,6 +41,10 @@ public final class Elementwise {
                 return Math.max(a, b);
             case MIN:
                 return Math.min(a, b);
+            case CLIP_LO:
+                return a < b ? b : a;
+            case CLIP_HI:
+                return a > b ? b : a;
             default:
                 return (float) apply(op, (double) a, b);
         }
@@ -64,6 +69,10 @@ public final class Elementwise {
                 return Math.max(a, b);
             case MIN:
                 return Math.min(a, b);
+            case CLIP_LO:
+                return a < b ? b : a;
+            case CLIP_HI:
+                return a > b ? b : a;
             case EQ:
                 return a == b ? 1 : 0;
             case NEQ:
@@ -94,24 +103,59 @@ public final class Elementwise {
             case MUL:
                 return a * b;
             case DIV:
+                // only floor division reaches here: true division of integers is done in float
                 if (b == 0) {
-                    throw new ArithmeticException("integer division by zero");
+                    throw new EngineException("ZeroDivisionError");
                 }
                 return Math.floorDiv(a, b);
             case MOD:
                 if (b == 0) {
-                    throw new ArithmeticException("integer modulo by zero");
+                    // PyTorch's CPU kernel raises ZeroDivisionError for an integer modulo by zero
+                    throw new EngineException("ZeroDivisionError");
                 }
                 return Math.floorMod(a, b);
             case POW:
-                return (long) StrictMath.pow(a, b);
+                return intPow(a, b);
             case MAX:
                 return Math.max(a, b);
             case MIN:
+            case CLIP_HI:
                 return Math.min(a, b);
+            case CLIP_LO:
+                return Math.max(a, b);
             default:
                 return (long) apply(op, (double) a, (double) b);
         }
+    }
+
+    /**
+     * Integer power as PyTorch computes it: exact, by squaring, wrapping like the type's own
+     * multiplication (truncating the long result to the storage type wraps the same way); a
+     * negative exponent gives 1/x truncated: 1 for x = 1, +-1 for x = -1, 0 otherwise.
+     */
+    static long intPow(long base, long exp) {
+        if (exp < 0) {
+            if (base == 1) {
+                return 1;
+            }
+            if (base == -1) {
+                return (exp & 1) == 0 ? 1 : -1;
+            }
+            return 0;
+        }
+        long result = 1;
+        long b = base;
+        long e = exp;
+        while (e != 0) {
+            if ((e & 1) != 0) {
+                result *= b;
+            }
+            e >>>= 1;
+            if (e != 0) {
+                b *= b;
+            }
+        }
+        return result;
     }
 
     static float apply(UnaryOp op, float x) {
@@ -137,9 +181,11 @@ public final class Elementwise {
             case SIGMOID:
                 return FastMath.sigmoid(x);
             case RELU:
-                return x > 0 ? x : 0f;
+                // x < 0 rather than x > 0: -0.0 and NaN pass through, as in PyTorch
+                return x < 0 ? 0f : x;
             case GELU:
-                return 0.5f * x * (1f + FastMath.erf(x * 0.70710678118654752f));
+                // the exact double gelu rounded once: no cancellation for negative x
+                return (float) Float64Math.gelu(x);
             case SIN:
                 return (float) StrictMath.sin(x);
             case COS:
@@ -155,13 +201,15 @@ public final class Elementwise {
             case TRUNC:
                 return x < 0 ? (float) Math.ceil(x) : (float) Math.floor(x);
             case SIGN:
-                return Math.signum(x);
+                return (float) Float64Math.sign(x);
             case ERF:
-                return FastMath.erf(x);
+                return (float) Float64Math.erf(x);
             case SOFTPLUS:
                 return x > 20f ? x : FastMath.log(1f + FastMath.exp(x));
             case CBRT:
                 return (float) StrictMath.cbrt(x);
+            case SELU:
+                return (float) Float64Math.apply(op, x);
             case NOT:
                 return x == 0 ? 1 : 0;
             case ISNAN:
@@ -287,29 +335,46 @@ public final class Elementwise {
         if (op.isBoolean()) {
             Object out = HostData.allocate(DataType.BOOLEAN, n);
             for (int i = 0; i < n; i++) {
-                HostData.setFloat(out, DataType.BOOLEAN, i, apply(op, HostData.getFloat(a, type, i)));
+                // tested in double: a float64 1e300 is finite, and an int64 near 2^63 is not zero
+                double v = HostData.getDouble(a, type, i);
+                boolean r = op == UnaryOp.NOT ? v == 0 : op == UnaryOp.ISNAN ? Double.isNaN(v) : Double.isInfinite(v);
+                HostData.setLong(out, DataType.BOOLEAN, i, r ? 1 : 0);
             }
             return new Result(DataType.BOOLEAN, out);
         }
         if (!HostData.isFloating(type) && op.keepsIntegers()) {
-            Object out = HostData.allocate(type, n);
+            // square of a boolean is x * x with PyTorch's bool-int promotion: int64
+            DataType outType = op == UnaryOp.SQUARE && type == DataType.BOOLEAN ? DataType.INT64 : type;
+            Object out = HostData.allocate(outType, n);
             for (int i = 0; i < n; i++) {
-                HostData.setLong(out, type, i, apply(op, HostData.getLong(a, type, i)));
+                HostData.setLong(out, outType, i, apply(op, HostData.getLong(a, type, i)));
             }
-            return new Result(type, out);
+            return new Result(outType, out);
+        }
+        if (type == DataType.FLOAT64) {
+            double[] x = (double[]) a;
+            double[] o = new double[n];
+            for (int i = 0; i < n; i++) {
+                o[i] = Float64Math.apply(op, x[i]);
+            }
+            return new Result(type, o);
         }
         DataType outType = HostData.isFloating(type) ? type : DataType.FLOAT32;
+        // PyTorch hands float32 and bfloat16 gelu of more than one element to oneDNN, whose kernel
+        // gives NaN at +infinity (ATen's, used otherwise, gives +infinity)
+        boolean geluInfNaN = op == UnaryOp.GELU && n > 1 && (type == DataType.FLOAT32 || type == DataType.BFLOAT16);
         if (outType == DataType.FLOAT32) {
             float[] x = HostData.toFloats(a, type, n);
             float[] o = new float[n];
             for (int i = 0; i < n; i++) {
-                o[i] = apply(op, x[i]);
+                o[i] = geluInfNaN && x[i] == Float.POSITIVE_INFINITY ? Float.NaN : apply(op, x[i]);
             }
             return new Result(outType, o);
         }
         Object out = HostData.allocate(outType, n);
         for (int i = 0; i < n; i++) {
-            HostData.setFloat(out, outType, i, apply(op, HostData.getFloat(a, type, i)));
+            float x = HostData.getFloat(a, type, i);
+            HostData.setFloat(out, outType, i, geluInfNaN && x == Float.POSITIVE_INFINITY ? Float.NaN : apply(op, x));
         }
         return new Result(outType, out);
     }

@@ -15,11 +15,6 @@ public final class FastMath {
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
 
-    private static final double[] ERFC_COEFFS = {
-        -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
-        0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277
-    };
-
     private FastMath() {}
 
     /**
@@ -137,24 +132,5 @@ public final class FastMath {
      */
     public static float sigmoid(float x) {
         return 1f / (1f + exp(-x));
-    }
-
-    /**
-     * Error function (absolute error below 1.2e-7), computed in double from {@link StrictMath} so
-     * that it is reproducible.
-     *
-     * @param x the argument
-     * @return erf(x)
-     */
-    public static float erf(float x) {
-        double z = Math.abs((double) x);
-        // Numerical Recipes erfc: Chebyshev fit, fractional error below 1.2e-7
-        double t = 1.0 / (1.0 + 0.5 * z);
-        double poly = 0;
-        for (int i = ERFC_COEFFS.length - 1; i >= 0; i--) {
-            poly = poly * t + ERFC_COEFFS[i];
-        }
-        double erf = 1.0 - t * StrictMath.exp(-z * z + poly);
-        return (float) (x >= 0 ? erf : -erf);
     }
 }

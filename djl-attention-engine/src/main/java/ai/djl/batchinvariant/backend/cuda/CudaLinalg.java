@@ -4,6 +4,7 @@
 package ai.djl.batchinvariant.backend.cuda;
 
 import ai.djl.batchinvariant.backend.LinalgOps;
+import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -19,6 +20,11 @@ final class CudaLinalg implements LinalgOps {
     @Override
     public Tensor linear(Tensor x, Tensor w, Tensor b) {
         for (Tensor a : new Tensor[] {x, w, b}) {
+            if (a != null && a.getDevice().equals(x.getDevice()) && a.getDataType() != DataType.FLOAT32) {
+                // a type the kernel does not run is a refusal by name, not a bad argument
+                throw Unsupported.op("NDArrayEx.linear (" + a.getDataType() + "; the kernel runs float32)",
+                        x.getDevice());
+            }
             if (a != null && (!a.getDevice().equals(x.getDevice()) || a.getDataType() != DataType.FLOAT32)) {
                 throw new IllegalArgumentException("linear on " + x.getDevice() + " needs float32 input, weight and"
                         + " bias on that device; got " + a.getDataType() + " on " + a.getDevice());
