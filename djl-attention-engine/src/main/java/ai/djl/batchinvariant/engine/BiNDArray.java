@@ -13,7 +13,6 @@ import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
-import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.ndarray.NDArray;
@@ -46,7 +45,7 @@ import java.util.UUID;
  * #set}), viewed (reshape and friends) and fed to the fused-attention API; other operations refuse
  * it by name rather than copying behind the caller's back.
  */
-public class BiNDArray extends UnsupportedNDArray implements TensorArray {
+public class BiNDArray extends BiNDArrayMath implements TensorArray {
 
     private BiNDManager manager;
     private Tensor tensor;

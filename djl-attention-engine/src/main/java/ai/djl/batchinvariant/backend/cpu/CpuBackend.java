@@ -4,6 +4,7 @@
 package ai.djl.batchinvariant.backend.cpu;
 
 import ai.djl.Device;
+import ai.djl.batchinvariant.backend.ArrayMathOps;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
@@ -11,6 +12,8 @@ import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.backend.ShapeOps;
+import ai.djl.batchinvariant.backend.SortOps;
+import ai.djl.batchinvariant.backend.SpecialOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -124,5 +127,23 @@ public final class CpuBackend implements Backend {
     @Override
     public IndexingOps indexing() {
         return CpuIndexing.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public SpecialOps special() {
+        return CpuSpecialFunctions.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public SortOps sorting() {
+        return CpuSorting.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ArrayMathOps arrayMath() {
+        return CpuArrayMath.INSTANCE;
     }
 }
