@@ -7,6 +7,7 @@ import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ReduceOp;
 import ai.djl.batchinvariant.backend.SpecialFn;
 import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
+import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -212,5 +213,45 @@ abstract class BiNDArrayMath extends UnsupportedNDArray {
                     + a + " and " + b);
         }
         return wrap(backend().linalg().matMul(tensor(), other(other)));
+    }
+
+    /** {@inheritDoc} As PyTorch's rot90: flips and one swap of the two axes, no arithmetic. */
+    @Override
+    public NDArray rotate90(int times, int[] axes) {
+        int rank = getShape().dimension();
+        if (axes.length != 2) {
+            throw new IllegalArgumentException("rotate90 needs 2 axes, got " + axes.length);
+        }
+        if (rank < 2) {
+            throw new IllegalArgumentException("rotate90 needs an array of rank 2 or more, got " + getShape());
+        }
+        int a0 = Strided.axis(axes[0], rank);
+        int a1 = Strided.axis(axes[1], rank);
+        if (a0 == a1) {
+            throw new IllegalArgumentException("rotate90 axes must differ, got " + axes[0] + " and " + axes[1]);
+        }
+        int[] swap = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            swap[i] = i == a0 ? a1 : i == a1 ? a0 : i;
+        }
+        switch (Math.floorMod(times, 4)) {
+            case 1:
+                return flipThenSwap(new int[] {a1}, swap);
+            case 2:
+                return wrap(backend().shapes().flip(tensor(), new int[] {a0, a1}));
+            case 3:
+                return flipThenSwap(new int[] {a0}, swap);
+            default:
+                return wrap(backend().copy(tensor()));
+        }
+    }
+
+    private NDArray flipThenSwap(int[] flipAxes, int[] swap) {
+        Tensor flipped = backend().shapes().flip(tensor(), flipAxes);
+        try {
+            return wrap(backend().shapes().transpose(flipped, swap));
+        } finally {
+            flipped.close();
+        }
     }
 }

@@ -422,6 +422,21 @@ final class DiffOps {
         axis("NDArray.norm", "norm(3,[0,-1],keep)", ACCUMULATE, a -> a.norm(3, new int[] {0, -1}, true));
         axis("NDArray.normalize", "normalize(1,-1,1e-12)", ACCUMULATE, a -> a.normalize(1, -1, 1e-12));
         axis("NDArray.pad", "pad((1,2,0,1),1.5)", EXACT, a -> a.pad(sh(1, 2, 0, 1), 1.5));
+        // signed zeros, infinities and NaN: their order and how each op propagates them
+        for (DiffOp op : new DiffOp[] {
+            new DiffOp("NDArray.sort", "sort(-1)", EXACT, c -> c.a().sort(-1)),
+            new DiffOp("NDArray.argSort", "argSort(-1)", EXACT, c -> c.a().argSort(-1)),
+            new DiffOp("NDArray.median", "median()", EXACT, c -> c.a().median()),
+            new DiffOp("NDArray.percentile", "percentile(50)", EXACT, c -> c.a().percentile(50)),
+            new DiffOp("NDArray.unique", "unique()", EXACT, c -> c.a().unique()),
+            new DiffOp("NDArray.nonzero", "nonzero()", EXACT, c -> c.a().nonzero()),
+            new DiffOp("NDArray.cumProd", "cumProd(0)", ACCUMULATE, c -> c.a().cumProd(0)),
+            new DiffOp("NDArray.norm", "norm(1,[-1],false)", ACCUMULATE, c -> c.a().norm(1, new int[] {-1}, false)),
+            new DiffOp("NDArray.diff", "diff(1,-1)", EXACT, c -> c.a().diff(1, -1))}) {
+            over(op, DiffData.FLOATS, List.of(), true);
+        }
+        axis("NDArray.rotate90", "rotate90(2,[-1,0])", EXACT, a -> a.rotate90(2, new int[] {-1, 0}));
+        axis("NDArray.rotate90", "rotate90(-1,[1,2])", EXACT, a -> a.rotate90(-1, new int[] {1, 2}));
         // diagonally dominant matrices: well conditioned, so float32 results agree to the tolerance
         DiffOp inverse = new DiffOp("NDArray.inverse", "inverse(a+4I)", ACCUMULATE, c -> {
             Shape s = c.a().getShape();
