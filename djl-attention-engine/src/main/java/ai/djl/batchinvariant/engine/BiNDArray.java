@@ -849,17 +849,6 @@ public class BiNDArray extends BiNDArrayMath implements TensorArray {
 
     /** {@inheritDoc} */
     @Override
-    public NDArray norm(boolean keepDims) {
-        NDArray sq = square();
-        NDArray s = sq.sum(null, keepDims);
-        NDArray r = s.sqrt();
-        sq.close();
-        s.close();
-        return r;
-    }
-
-    /** {@inheritDoc} */
-    @Override
     public NDArray flip(int... axes) {
         return wrap(backend().shapes().flip(tensor(), axes));
     }

@@ -166,6 +166,12 @@ abstract class BiNDArrayMath extends UnsupportedNDArray {
         return wrap(backend().reductions().reduce(ReduceOp.SUM, d, new int[] {-1}, false));
     }
 
+    /** {@inheritDoc} The 2-norm over all elements. */
+    @Override
+    public NDArray norm(boolean keepDims) {
+        return norm(2, new int[0], keepDims);
+    }
+
     /** {@inheritDoc} */
     @Override
     public NDArray norm(int ord, int[] axes, boolean keepDims) {
