@@ -422,6 +422,12 @@ final class DiffOps {
         axis("NDArray.norm", "norm(3,[0,-1],keep)", ACCUMULATE, a -> a.norm(3, new int[] {0, -1}, true));
         axis("NDArray.normalize", "normalize(1,-1,1e-12)", ACCUMULATE, a -> a.normalize(1, -1, 1e-12));
         axis("NDArray.pad", "pad((1,2,0,1),1.5)", EXACT, a -> a.pad(sh(1, 2, 0, 1), 1.5));
+        index("put([-1,3],[1,2])", c -> c.a().put(longs(c.m, sh(2), -1, 3), c.array(c.type, sh(2), Fill.RANDOM, 14)));
+        index("put([60],[1])", c -> c.a().put(longs(c.m, sh(1), 60), c.array(c.type, sh(1), Fill.RANDOM, 15)));
+        index("scatter(idx,vals,-1)", c -> c.a().scatter(c.array(DataType.INT64, sh(4, 5, 2), Fill.INDEX, 16),
+                c.array(c.type, sh(4, 5, 2), Fill.RANDOM, 17), -1));
+        index("scatter(idx(3,2,3),vals(4,2,3),0)", c -> c.a().scatter(c.array(DataType.INT64, sh(3, 2, 3), Fill.INDEX, 18),
+                c.array(c.type, sh(4, 2, 3), Fill.RANDOM, 19), 0));
         // signed zeros, infinities and NaN: their order and how each op propagates them
         for (DiffOp op : new DiffOp[] {
             new DiffOp("NDArray.sort", "sort(-1)", EXACT, c -> c.a().sort(-1)),
