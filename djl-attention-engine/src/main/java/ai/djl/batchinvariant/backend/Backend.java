@@ -157,4 +157,34 @@ public interface Backend {
     default ConvPoolOps convPool() {
         return new ConvPoolOps() {};
     }
+
+    /**
+     * Returns the special-function family (inverse trigonometric and hyperbolic functions, erfinv,
+     * gammaln, atan2, xlogy); refuses every op unless the backend overrides it.
+     *
+     * @return the family
+     */
+    default SpecialOps special() {
+        return SpecialOps.REFUSING;
+    }
+
+    /**
+     * Returns the order-statistics family (sort, median, percentile, unique, nonzero); refuses
+     * every op unless the backend overrides it.
+     *
+     * @return the family
+     */
+    default SortOps sorting() {
+        return SortOps.REFUSING;
+    }
+
+    /**
+     * Returns the array-math family (cumProd, diff, diagonal, p-norms, pad, put, scatter,
+     * inverse); refuses every op unless the backend overrides it.
+     *
+     * @return the family
+     */
+    default ArrayMathOps arrayMath() {
+        return ArrayMathOps.REFUSING;
+    }
 }

@@ -13,7 +13,6 @@ import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
-import ai.djl.batchinvariant.engine.internal.UnsupportedNDArray;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.ndarray.NDArray;
@@ -48,7 +47,7 @@ import java.util.function.Function;
  * #set}), viewed (reshape and friends) and fed to the fused-attention API; other operations refuse
  * it by name rather than copying behind the caller's back.
  */
-public class BiNDArray extends UnsupportedNDArray implements TensorArray {
+public class BiNDArray extends BiNDArrayMath implements TensorArray {
 
     private BiNDManager manager;
     private Tensor tensor;
@@ -911,20 +910,6 @@ public class BiNDArray extends UnsupportedNDArray implements TensorArray {
     @Override
     public NDArray sequenceMask(NDArray sequenceLength) {
         return sequenceMask(sequenceLength, 0f);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray norm(boolean keepDims) {
-        if (!HostData.isFloating(dataType())) {
-            throw new IllegalArgumentException("norm needs a floating-point array, got " + dataType());
-        }
-        NDArray sq = square();
-        NDArray s = sq.sum(null, keepDims);
-        NDArray r = s.sqrt();
-        sq.close();
-        s.close();
-        return r;
     }
 
     /** {@inheritDoc} */

@@ -86,6 +86,21 @@ class BackendFamiliesTest {
     }
 
     @Test
+    void cudaRefusesTheSpecialSortAndArrayMathFamiliesByName() {
+        Backend cuda = CudaBackend.INSTANCE;
+        Tensor t = gpu(DataType.FLOAT32);
+        refuses("NDArray.asinh", () -> cuda.special().unary(SpecialFn.ASINH, t));
+        refuses("NDArray.atan2", () -> cuda.special().binary(SpecialFn.ATAN2, t, t));
+        refuses("NDArray.sort", () -> cuda.sorting().sort(t, -1, true, false));
+        refuses("NDArray.argSort", () -> cuda.sorting().sort(t, -1, true, true));
+        refuses("NDArray.median", () -> cuda.sorting().median(t, new int[] {-1}));
+        refuses("NDArray.unique", () -> cuda.sorting().unique(t, null, false, false));
+        refuses("NDArray.cumProd", () -> cuda.arrayMath().cumProd(t, 0, null));
+        refuses("NDArray.norm", () -> cuda.arrayMath().norm(t, 2, new int[0], false));
+        refuses("NDArray.inverse", () -> cuda.arrayMath().inverse(t));
+    }
+
+    @Test
     void cudaLinearChecksItsOperandsBeforeLaunching() {
         Tensor x = gpu(DataType.FLOAT32);
         Tensor w16 = gpu(DataType.FLOAT16);

@@ -4,6 +4,7 @@
 package ai.djl.batchinvariant.backend.cpu;
 
 import ai.djl.Device;
+import ai.djl.batchinvariant.backend.ArrayMathOps;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ConvPoolOps;
@@ -12,6 +13,8 @@ import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.backend.ShapeOps;
+import ai.djl.batchinvariant.backend.SortOps;
+import ai.djl.batchinvariant.backend.SpecialOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -131,5 +134,23 @@ public final class CpuBackend implements Backend {
     @Override
     public ConvPoolOps convPool() {
         return CpuConvPool.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public SpecialOps special() {
+        return CpuSpecialFunctions.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public SortOps sorting() {
+        return CpuSorting.INSTANCE;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ArrayMathOps arrayMath() {
+        return CpuArrayMath.INSTANCE;
     }
 }

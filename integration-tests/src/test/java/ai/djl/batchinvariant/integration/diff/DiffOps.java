@@ -101,6 +101,7 @@ final class DiffOps {
             t.withNumber();
             t.binary();
             t.reductions();
+            t.orderAndArrayMath();
             t.shapes();
             t.casts();
             t.indexing();
@@ -403,6 +404,59 @@ final class DiffOps {
         axis("NDArray.normalize", "normalize()", ACCUMULATE, NDArray::normalize);
         axis("NDArray.diff", "diff(1,-1)", EXACT, a -> a.diff(1, -1));
         axis("NDArray.isEmpty", "isEmpty()", EXACT, NDArray::isEmpty);
+    }
+
+    /** Order statistics, p-norms, running products, padding and the matrix inverse, with their arguments. */
+    private void orderAndArrayMath() {
+        axis("NDArray.sort", "sort(-1)", EXACT, a -> a.sort(-1));
+        axis("NDArray.median", "median([0])", EXACT, a -> a.median(new int[] {0}));
+        axis("NDArray.percentile", "percentile(25,[0])", ACCUMULATE, a -> a.percentile(25, new int[] {0}));
+        axis("NDArray.unique", "unique(inverse,counts)", EXACT, a -> a.unique(true, true, true));
+        // not rank 0: DJL's PyTorch engine divides by the rank there (ArithmeticException)
+        over(new DiffOp("NDArray.unique", "unique(0,inverse,counts)", EXACT, c -> c.a().unique(0, true, true, true)), ALL,
+                AXIS.subList(1, AXIS.size()), false);
+        axis("NDArray.cumProd", "cumProd(-1,float64)", ACCUMULATE, a -> a.cumProd(-1, DataType.FLOAT64));
+        axis("NDArray.diff", "diff(2,0)", EXACT, a -> a.diff(2, 0));
+        axis("NDArray.diagonal", "diagonal(1,0,-1)", EXACT, a -> a.diagonal(1, 0, -1));
+        axis("NDArray.diagonal", "diagonal(-1,-1,0)", EXACT, a -> a.diagonal(-1, -1, 0));
+        axis("NDArray.norm", "norm(1,[-1],false)", ACCUMULATE, a -> a.norm(1, new int[] {-1}, false));
+        axis("NDArray.norm", "norm(3,[0,-1],keep)", ACCUMULATE, a -> a.norm(3, new int[] {0, -1}, true));
+        axis("NDArray.normalize", "normalize(1,-1,1e-12)", ACCUMULATE, a -> a.normalize(1, -1, 1e-12));
+        axis("NDArray.pad", "pad((1,2,0,1),1.5)", EXACT, a -> a.pad(sh(1, 2, 0, 1), 1.5));
+        index("put([-1,3],[1,2])", c -> c.a().put(longs(c.m, sh(2), -1, 3), c.array(c.type, sh(2), Fill.RANDOM, 14)));
+        index("put([60],[1])", c -> c.a().put(longs(c.m, sh(1), 60), c.array(c.type, sh(1), Fill.RANDOM, 15)));
+        index("scatter(idx,vals,-1)", c -> c.a().scatter(c.array(DataType.INT64, sh(4, 5, 2), Fill.INDEX, 16),
+                c.array(c.type, sh(4, 5, 2), Fill.RANDOM, 17), -1));
+        index("scatter(idx(3,2,3),vals(4,2,3),0)", c -> c.a().scatter(c.array(DataType.INT64, sh(3, 2, 3), Fill.INDEX, 18),
+                c.array(c.type, sh(4, 2, 3), Fill.RANDOM, 19), 0));
+        // signed zeros, infinities and NaN: their order and how each op propagates them
+        for (DiffOp op : new DiffOp[] {
+            new DiffOp("NDArray.sort", "sort(-1)", EXACT, c -> c.a().sort(-1)),
+            new DiffOp("NDArray.argSort", "argSort(-1)", EXACT, c -> c.a().argSort(-1)),
+            new DiffOp("NDArray.median", "median()", EXACT, c -> c.a().median()),
+            new DiffOp("NDArray.percentile", "percentile(50)", EXACT, c -> c.a().percentile(50)),
+            new DiffOp("NDArray.unique", "unique()", EXACT, c -> c.a().unique()),
+            new DiffOp("NDArray.nonzero", "nonzero()", EXACT, c -> c.a().nonzero()),
+            new DiffOp("NDArray.cumProd", "cumProd(0)", ACCUMULATE, c -> c.a().cumProd(0)),
+            new DiffOp("NDArray.norm", "norm(1,[-1],false)", ACCUMULATE, c -> c.a().norm(1, new int[] {-1}, false)),
+            new DiffOp("NDArray.diff", "diff(1,-1)", EXACT, c -> c.a().diff(1, -1))}) {
+            over(op, DiffData.FLOATS, List.of(), true);
+        }
+        axis("NDArray.rotate90", "rotate90(2,[-1,0])", EXACT, a -> a.rotate90(2, new int[] {-1, 0}));
+        axis("NDArray.rotate90", "rotate90(-1,[1,2])", EXACT, a -> a.rotate90(-1, new int[] {1, 2}));
+        // diagonally dominant matrices: well conditioned, so float32 results agree to the tolerance
+        DiffOp inverse = new DiffOp("NDArray.inverse", "inverse(a+4I)", ACCUMULATE, c -> {
+            Shape s = c.a().getShape();
+            if (s.dimension() < 2) {
+                return c.a().inverse();
+            }
+            try (NDArray eye = c.m.eye((int) s.get(s.dimension() - 1)).toType(c.a().getDataType(), false).mul(4)) {
+                return c.a().add(eye).inverse();
+            }
+        });
+        // no bfloat16: its reference is emulated in float32, which skips the rounding of a+4I
+        over(inverse, List.of(DataType.FLOAT32, DataType.FLOAT64, DataType.FLOAT16, DataType.INT32, DataType.BOOLEAN),
+                List.of(sh(3, 3), sh(2, 4, 4), sh(0, 2, 2), sh(1, 1), sh(2, 3), sh()), false);
     }
 
     private void shapes() {
