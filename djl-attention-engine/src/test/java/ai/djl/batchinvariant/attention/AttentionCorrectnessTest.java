@@ -5,12 +5,10 @@ package ai.djl.batchinvariant.attention;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
+import ai.djl.batchinvariant.testing.SharedManagerTestBase;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -25,19 +23,7 @@ import java.util.stream.Stream;
  * ALiBi, soft cap, sliding window, non-causal, custom sm_scale; float32, float16, bfloat16; KV
  * lengths 1, 17, 300 and 5000. Error is the relative L2 norm over all computed outputs.
  */
-class AttentionCorrectnessTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
+class AttentionCorrectnessTest extends SharedManagerTestBase {
 
     static final class Case {
         final String name;

@@ -6,14 +6,12 @@ package ai.djl.batchinvariant.attention;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
+import ai.djl.batchinvariant.testing.EngineTestBase;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -21,19 +19,7 @@ import org.junit.jupiter.api.function.Executable;
  * Misuse that used to slip through or fail oddly: every case raises IllegalArgumentException
  * naming the field, before anything is allocated or written, and the engine keeps working.
  */
-class AttentionMisuseTest {
-
-    private NDManager manager;
-
-    @BeforeEach
-    void open() {
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
+class AttentionMisuseTest extends EngineTestBase {
 
     private static void assertNames(Executable call, String... words) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);

@@ -6,14 +6,12 @@ package ai.djl.batchinvariant.attention;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
+import ai.djl.batchinvariant.testing.SharedManagerTestBase;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,20 +28,9 @@ import java.util.Random;
  * RefAttention}; and 16-bit outputs: float16 and bfloat16 q and cache give an output of that type
  * whose raw 16-bit values, decoded here, are the float64 reference rounded to the type.
  */
-class GqaAndDtypeReferenceTest {
+class GqaAndDtypeReferenceTest extends SharedManagerTestBase {
 
     private static final int[] LENS = {1, 17, 300};
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
 
     /** Query heads g*group .. g*group+group-1 share KV head g; the interleaved map must be far. */
     @ParameterizedTest(name = "{0} query heads over {1} KV heads")

@@ -5,11 +5,9 @@ package ai.djl.batchinvariant.attention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.djl.engine.Engine;
+import ai.djl.batchinvariant.testing.SharedManagerTestBase;
 import ai.djl.ndarray.NDManager;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,20 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * head counts, under GQA), the tanh soft cap, the sliding window and non-causal attention. Every
  * case lists the mistakes it must catch and asserts the engine's output is far from each.
  */
-class LogitTransformReferenceTest {
+class LogitTransformReferenceTest extends SharedManagerTestBase {
 
     private static final int[] LENS = {1, 17, 300};
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
 
     private static AttentionSpec.Builder spec(int hq, int hkv, int d) {
         return AttentionSpec.builder().setHeads(hq, hkv).setHeadDim(d).optCausal(true);

@@ -6,12 +6,10 @@ package ai.djl.batchinvariant.attention;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
+import ai.djl.batchinvariant.testing.SharedManagerTestBase;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -25,20 +23,9 @@ import java.util.List;
  * band mis-scaled) and asserts the engine is far from each. The last test makes the rotary table
  * grow twice and checks that positions computed before the growth still give the reference.
  */
-class RopeReferenceTest {
+class RopeReferenceTest extends SharedManagerTestBase {
 
     private static final int[] LENS = {1, 17, 300};
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
 
     private static AttentionSpec.Builder rope(int hq, int hkv, int d) {
         return AttentionSpec.builder().setHeads(hq, hkv).setHeadDim(d).optCausal(true)

@@ -6,14 +6,12 @@ package ai.djl.batchinvariant.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.djl.engine.Engine;
+import ai.djl.batchinvariant.testing.EngineTestBase;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -25,19 +23,7 @@ import java.nio.ByteOrder;
  * complement integers, 0/1 booleans), extremes (Integer.MIN_VALUE, 2^53 + 1, -0.0, subnormals)
  * and the conversions between them (float to int truncates toward zero, non-zero is true).
  */
-class DataTypeValuesTest {
-
-    private NDManager manager;
-
-    @BeforeEach
-    void setUp() {
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
+class DataTypeValuesTest extends EngineTestBase {
 
     /** Bytes out, then back in as a new array of the same type and shape. */
     private NDArray roundTrip(NDArray a) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
+import ai.djl.batchinvariant.testing.EngineTestBase;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -16,8 +16,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -29,20 +27,9 @@ import java.util.Random;
  * with interpolation. Also checks that each lane-wise op gives every row the bits it gets alone
  * (sort, median, cumProd, norm, normalize, inverse), and that ties sort by index.
  */
-class MathCoverageTest {
+class MathCoverageTest extends EngineTestBase {
 
-    private NDManager manager;
     private final Random rnd = new Random(23);
-
-    @BeforeEach
-    void setUp() {
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
 
     private double[] uniform(int n, double lo, double hi) {
         double[] x = new double[n];

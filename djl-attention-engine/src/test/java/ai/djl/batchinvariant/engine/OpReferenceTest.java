@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
+import ai.djl.batchinvariant.testing.EngineTestBase;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.FloatBuffer;
@@ -27,20 +25,9 @@ import java.util.Random;
  * columns (more than one column block), odd K and row counts that leave remainders, broadcast
  * batches, and linear after its weight changes in place.
  */
-class OpReferenceTest {
+class OpReferenceTest extends EngineTestBase {
 
-    private NDManager manager;
     private final Random rnd = new Random(17);
-
-    @BeforeEach
-    void setUp() {
-        manager = Engine.getEngine("BatchInvariant").newBaseManager();
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
 
     private float[] gaussian(int n, double scale) {
         float[] x = new float[n];
