@@ -190,7 +190,8 @@ public class BiNDArray extends BiNDArrayMath implements TensorArray {
     /** {@inheritDoc} */
     @Override
     public Device getDevice() {
-        return manager.getDevice();
+        // where the storage lives, which attach/detach to a manager of another device do not move
+        return tensor.getDevice();
     }
 
     /** {@inheritDoc} */
