@@ -61,7 +61,13 @@ public class BiModel extends BaseModel {
         }
         if (block == null && Files.isRegularFile(modelDir.resolve("config.json"))) {
             // a Hugging Face decoder directory: config.json with safetensors weights
-            block = new CausalLmBlock(LlamaModel.load(modelDir, manager, options));
+            try {
+                block = new CausalLmBlock(LlamaModel.load(modelDir, manager, options));
+            } catch (IOException | RuntimeException e) {
+                // DJL's loader drops a model whose load fails: free what was read before saying why
+                close();
+                throw e;
+            }
             copyProperties(options);
             return;
         }
