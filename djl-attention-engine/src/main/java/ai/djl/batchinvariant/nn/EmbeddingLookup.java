@@ -6,13 +6,19 @@ package ai.djl.batchinvariant.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 
-/** Token embedding: row {@code id} of a (vocab, hidden) table per token, a pure copy. */
-public final class EmbeddingLookup implements AutoCloseable {
+/**
+ * Token embedding: row {@code id} of a (vocab, hidden) table per token, a pure copy. Parameter
+ * {@code weight}; as a DJL block it maps integer ids of any shape to (..., hidden).
+ */
+public final class EmbeddingLookup extends LoadedBlock {
 
-    private final NDArray table;
+    private final Parameter table;
     private final int vocab;
+    private final long hidden;
 
     /**
      * Creates the lookup.
@@ -20,8 +26,9 @@ public final class EmbeddingLookup implements AutoCloseable {
      * @param table (vocab, hidden), owned by this block from now on
      */
     public EmbeddingLookup(NDArray table) {
-        this.table = table;
         this.vocab = (int) table.getShape().get(0);
+        this.hidden = table.getShape().get(1);
+        this.table = param("weight", Parameter.Type.WEIGHT, table);
     }
 
     /**
@@ -30,7 +37,7 @@ public final class EmbeddingLookup implements AutoCloseable {
      * @return (vocab, hidden)
      */
     public NDArray getTable() {
-        return table;
+        return table.getArray();
     }
 
     /**
@@ -49,15 +56,27 @@ public final class EmbeddingLookup implements AutoCloseable {
             }
         }
         NDArray idx = manager.create(ids, new Shape(ids.length));
-        NDArray rows = table.get(new NDIndex("{}", idx));
+        NDArray rows = table.getArray().get(new NDIndex("{}", idx));
         // the result is born in the table's manager; the caller's manager owns it from here
         rows.attach(manager);
         return rows;
     }
 
+    /**
+     * Looks up integer ids of any shape.
+     *
+     * @param ids the ids
+     * @return (ids shape..., hidden), in ids' manager
+     */
+    @Override
+    public NDArray forward(NDArray ids) {
+        int[] flat = ids.toType(DataType.INT32, false).toIntArray();
+        return forward(ids.getManager(), flat).reshape(ids.getShape().add(hidden));
+    }
+
     /** {@inheritDoc} */
     @Override
-    public void close() {
-        table.close();
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(hidden)};
     }
 }

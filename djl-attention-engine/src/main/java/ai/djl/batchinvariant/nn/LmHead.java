@@ -4,12 +4,13 @@
 package ai.djl.batchinvariant.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The language-model head: logits {@code h E^T} over the vocabulary, with its own weight or tied
- * to the embedding table.
+ * to the embedding table. Child block {@code projection}.
  */
-public final class LmHead implements AutoCloseable {
+public final class LmHead extends LoadedBlock {
 
     private final Projection projection;
 
@@ -20,7 +21,7 @@ public final class LmHead implements AutoCloseable {
      *     block takes it over (and closes it once transposed)
      */
     public LmHead(NDArray weight) {
-        this.projection = new Projection(weight, null);
+        this.projection = addChildBlock("projection", new Projection(weight, null));
     }
 
     /**
@@ -29,8 +30,15 @@ public final class LmHead implements AutoCloseable {
      * @param h (rows, hidden), already normalised
      * @return (rows, vocab) float32
      */
+    @Override
     public NDArray forward(NDArray h) {
         return projection.forward(h);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return projection.getOutputShapes(inputShapes);
     }
 
     /** {@inheritDoc} */

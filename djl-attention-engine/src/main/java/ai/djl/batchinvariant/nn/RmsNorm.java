@@ -4,15 +4,17 @@
 package ai.djl.batchinvariant.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 
 /**
  * Root-mean-square layer norm as Llama computes it: {@code w * x / sqrt(mean(x^2) + eps)} over the
  * last axis, in float32. The mean is a per-row reduction of the engine, so each row's result
- * depends on that row alone.
+ * depends on that row alone. Parameter {@code weight} (hidden).
  */
-public final class RmsNorm implements AutoCloseable {
+public final class RmsNorm extends LoadedBlock {
 
-    private final NDArray weight;
+    private final Parameter weight;
     private final float eps;
 
     /**
@@ -22,7 +24,7 @@ public final class RmsNorm implements AutoCloseable {
      * @param eps the variance epsilon
      */
     public RmsNorm(NDArray weight, float eps) {
-        this.weight = weight;
+        this.weight = param("weight", Parameter.Type.GAMMA, weight);
         this.eps = eps;
     }
 
@@ -32,16 +34,17 @@ public final class RmsNorm implements AutoCloseable {
      * @param x (rows, hidden)
      * @return (rows, hidden), in x's manager
      */
+    @Override
     public NDArray forward(NDArray x) {
         int last = x.getShape().dimension() - 1;
         NDArray var = x.square().mean(new int[] {last}, true);
         NDArray inv = var.add(eps).sqrt();
-        return x.div(inv).mul(weight);
+        return x.div(inv).mul(weight.getArray());
     }
 
     /** {@inheritDoc} */
     @Override
-    public void close() {
-        weight.close();
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
     }
 }
