@@ -142,6 +142,14 @@ public final class Generator {
         if (prompt == null || prompt.length == 0) {
             throw new IllegalArgumentException("prompt must hold at least one token");
         }
+        int vocab = model.getConfig().getVocabSize();
+        for (int i = 0; i < prompt.length; i++) {
+            // checked here so that a bad id fails its own submit, not a later step of the whole batch
+            if (prompt[i] < 0 || prompt[i] >= vocab) {
+                throw new IllegalArgumentException("prompt token id " + prompt[i] + " at position " + i
+                        + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
         int need = cache.pagesFor(worstCase(prompt.length, config));
         if (need > cache.getNumPages()) {
             throw new IllegalStateException("KV cache pool of " + cache.getNumPages() + " pages (option "

@@ -63,6 +63,9 @@ class KvPoolTest {
             IllegalStateException s = assertThrows(IllegalStateException.class,
                     () -> g.submit(new int[10], SamplingConfig.greedy(5), false, null));
             assertTrue(s.getMessage().contains(LlamaModel.KV_CACHE_PAGES), s.getMessage());
+            IllegalArgumentException v = assertThrows(IllegalArgumentException.class,
+                    () -> g.submit(new int[] {1, 128}, SamplingConfig.greedy(1), false, null));
+            assertTrue(v.getMessage().contains("token id 128 at position 1"), v.getMessage());
         }
     }
 
