@@ -264,7 +264,7 @@ public final class AttentionSpec {
         /**
          * Sets the head dimension.
          *
-         * @param headDim 64, 128 or 256
+         * @param headDim 32 (CPU only), 64, 128 or 256
          * @return this builder
          */
         public Builder setHeadDim(int headDim) {
@@ -384,8 +384,10 @@ public final class AttentionSpec {
                 throw new IllegalArgumentException(
                         "num_kv_heads=" + numKvHeads + " must be positive and divide num_qo_heads=" + numQoHeads);
             }
-            if (headDim != 64 && headDim != 128 && headDim != 256) {
-                throw new IllegalArgumentException("head_dim=" + headDim + " is unsupported: expected 64, 128 or 256");
+            // 32 runs on the CPU only (small models); the CUDA kernels are built for 64, 128, 256
+            if (headDim != 32 && headDim != 64 && headDim != 128 && headDim != 256) {
+                throw new IllegalArgumentException("head_dim=" + headDim
+                        + " is unsupported: expected 32 (CPU only), 64, 128 or 256");
             }
             if (posEncoding == null) {
                 throw new IllegalArgumentException("pos_encoding must not be null");

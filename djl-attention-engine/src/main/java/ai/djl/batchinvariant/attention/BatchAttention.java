@@ -225,6 +225,10 @@ public final class BatchAttention {
             throw new IllegalArgumentException(what + " dtype float32 is not supported on " + a.getDevice()
                     + ": the CUDA kernels take float16 or bfloat16 (tensor cores, float32 accumulation)");
         }
+        if (spec.getHeadDim() < 64) {
+            throw new IllegalArgumentException("head_dim=" + spec.getHeadDim() + " is not supported on "
+                    + a.getDevice() + ": the CUDA kernels take 64, 128 or 256");
+        }
         int group = spec.getNumQoHeads() / spec.getNumKvHeads();
         if (AttentionWork.Q_TILE_ROWS % group != 0) {
             throw new IllegalArgumentException("num_qo_heads / num_kv_heads = " + group + " must divide "

@@ -35,6 +35,7 @@ class LayeringTest {
     static ArchRule layers() {
         return layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("engine").definedBy(ROOT + ".engine..")
+                .layer("model").definedBy(ROOT + ".model..")
                 .layer("nn").definedBy(ROOT + ".nn..")
                 .layer("attention").definedBy(ROOT + ".attention..")
                 .layer("dispatch").definedBy(ROOT + ".backend.dispatch..")
@@ -44,15 +45,16 @@ class LayeringTest {
                 .layer("config").definedBy(ROOT + ".config..")
                 .layer("tensor").definedBy(ROOT + ".tensor..")
                 .whereLayer("engine").mayNotBeAccessedByAnyLayer()
-                .whereLayer("nn").mayOnlyBeAccessedByLayers("engine")
-                .whereLayer("attention").mayOnlyBeAccessedByLayers("engine", "nn")
+                .whereLayer("model").mayOnlyBeAccessedByLayers("engine")
+                .whereLayer("nn").mayOnlyBeAccessedByLayers("engine", "model")
+                .whereLayer("attention").mayOnlyBeAccessedByLayers("engine", "model", "nn")
                 .whereLayer("dispatch").mayOnlyBeAccessedByLayers("engine", "nn", "attention")
                 .whereLayer("cpu").mayOnlyBeAccessedByLayers("dispatch")
                 .whereLayer("cuda").mayOnlyBeAccessedByLayers("dispatch")
                 .whereLayer("spi").mayOnlyBeAccessedByLayers("engine", "nn", "attention", "dispatch", "cpu", "cuda")
-                .whereLayer("config").mayOnlyBeAccessedByLayers("engine", "nn", "attention", "dispatch", "cpu", "cuda",
+                .whereLayer("config").mayOnlyBeAccessedByLayers("engine", "model", "nn", "attention", "dispatch", "cpu", "cuda",
                         "spi")
-                .whereLayer("tensor").mayOnlyBeAccessedByLayers("engine", "nn", "attention", "dispatch", "cpu",
+                .whereLayer("tensor").mayOnlyBeAccessedByLayers("engine", "model", "nn", "attention", "dispatch", "cpu",
                         "cuda", "spi", "config");
     }
 

@@ -1,0 +1,10 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+
+/**
+ * Hugging Face decoders on the engine: {@code config.json} and memory-mapped safetensors in,
+ * a Llama-family model built from the engine's blocks, a paged KV pool and a continuous-batching
+ * generator whose tokens and logits for a request do not depend on the rest of the batch.
+ */
+package ai.djl.batchinvariant.model;

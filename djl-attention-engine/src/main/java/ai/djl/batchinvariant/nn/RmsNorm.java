@@ -1,0 +1,50 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+
+/**
+ * Root-mean-square layer norm as Llama computes it: {@code w * x / sqrt(mean(x^2) + eps)} over the
+ * last axis, in float32. The mean is a per-row reduction of the engine, so each row's result
+ * depends on that row alone. Parameter {@code weight} (hidden).
+ */
+public final class RmsNorm extends LoadedBlock {
+
+    private final Parameter weight;
+    private final float eps;
+
+    /**
+     * Creates the norm.
+     *
+     * @param weight the scale (hidden), owned by this block from now on
+     * @param eps the variance epsilon
+     */
+    public RmsNorm(NDArray weight, float eps) {
+        this.weight = param("weight", Parameter.Type.GAMMA, weight);
+        this.eps = eps;
+    }
+
+    /**
+     * Normalises each row.
+     *
+     * @param x (rows, hidden)
+     * @return (rows, hidden), in x's manager
+     */
+    @Override
+    public NDArray forward(NDArray x) {
+        int last = x.getShape().dimension() - 1;
+        NDArray var = x.square().mean(new int[] {last}, true);
+        NDArray inv = var.add(eps).sqrt();
+        return x.div(inv).mul(weight.getArray());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+}
