@@ -107,8 +107,10 @@ class PlanLayoutEdgesTest {
         BatchPlan q = attn.planRagged(new int[] {0, 2, 5}, new int[] {0, 10, 30}, null);
         assertEquals(10, q.kvLen(0));
         assertEquals(20, q.kvLen(1));
-        // kv_lens equal to the segment is accepted, one more is not, and nor is 0
+        // kv_lens equal to the segment is accepted, one more is not, and nor is 0; 1 is
         attn.planRagged(new int[] {0, 1}, new int[] {0, 4}, new int[] {4});
+        assertEquals(1, attn.planRagged(new int[] {0, 1}, new int[] {0, 4}, new int[] {1}).kvLen(0));
+        assertEquals(1, attn.planRagged(new int[] {0, 1}, new int[] {0, 1}, null).kvLen(0));
         rejects(() -> attn.planRagged(new int[] {0, 1}, new int[] {0, 4}, new int[] {5}));
         rejects(() -> attn.planRagged(new int[] {0, 0}, new int[] {0, 4}, new int[] {0}));
         rejects(() -> attn.planRagged(new int[] {0, 0}, new int[] {0, 0}, null));
@@ -175,6 +177,20 @@ class PlanLayoutEdgesTest {
         rejects(() -> one.planPrefill(new int[] {0, 1}, new int[] {0, 2}, new int[] {0, 1}, new int[] {LIMIT / 2}, LIMIT / 2));
         assertEquals(LIMIT - 1, one.planPrefill(new int[] {0, 1}, new int[] {0, 2}, new int[] {0, 1},
                 new int[] {LIMIT / 2 - 1}, LIMIT / 2).kvLen(0));
+    }
+
+    @Test
+    void pageTableLimits() {
+        PageTable t = new PageTable(2, 4, 0);
+        assertEquals(2, t.getNumPages());
+        assertEquals(4, t.getPageSize());
+        // exactly the whole pool fits; one token more does not
+        t.extend(7, 8);
+        assertEquals(8, t.length(7));
+        assertThrows(IllegalStateException.class, () -> t.extend(8, 1));
+        new PageTable(1, 1, 0).extend(0, 1);
+        rejects(() -> new PageTable(1, 0, 0));
+        rejects(() -> new PageTable(0, 1, 0));
     }
 
     @Test

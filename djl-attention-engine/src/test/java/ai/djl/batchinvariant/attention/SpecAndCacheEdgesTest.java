@@ -259,8 +259,10 @@ class SpecAndCacheEdgesTest {
         NDArray kv = manager.zeros(new Shape(3, 2, 64));
         rejects(() -> attn.run(null, q, c));
         rejects(() -> other.run(paged, q, c));
-        rejects(() -> attn.run(ragged, q, c));
-        rejects(() -> attn.runRagged(paged, q, kv, kv));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> attn.run(ragged, q, c));
+        assertTrue(e.getMessage().contains("plan is ragged; use runRagged"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> attn.runRagged(paged, q, kv, kv));
+        assertTrue(e.getMessage().contains("plan is paged; use run"), e.getMessage());
         rejects(() -> attn.runRagged(ragged, null, kv, kv));
         rejects(() -> attn.runRagged(ragged, q, null, kv));
         rejects(() -> attn.runRagged(ragged, q, kv, null));
@@ -300,6 +302,9 @@ class SpecAndCacheEdgesTest {
         AttentionOutput m = MergeStates.merge(o, s, o, manager.full(new Shape(1, 4), Float.NEGATIVE_INFINITY));
         assertEquals(new Shape(1, 4, 64), m.getOutput().getShape());
         assertEquals(0f, m.getLse().toFloatArray()[0]);
+        m.close();
+        assertTrue(m.getOutput().isReleased());
+        assertTrue(m.getLse().isReleased());
     }
 
     @Test
