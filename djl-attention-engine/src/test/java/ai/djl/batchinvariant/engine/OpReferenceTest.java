@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.batchinvariant.testing.EngineTestBase;
+import ai.djl.batchinvariant.testing.References;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -128,23 +129,7 @@ class OpReferenceTest extends EngineTestBase {
 
     /** float64 layer norm of rows: (x - mean) / sqrt(biased var + eps) * gamma + beta. */
     static double[] layerNorm(float[] x, int n, float[] gamma, float[] beta, double eps) {
-        double[] out = new double[x.length];
-        for (int r = 0; r < x.length / n; r++) {
-            double mean = 0;
-            for (int i = 0; i < n; i++) {
-                mean += x[r * n + i];
-            }
-            mean /= n;
-            double var = 0;
-            for (int i = 0; i < n; i++) {
-                var += (x[r * n + i] - mean) * (x[r * n + i] - mean);
-            }
-            var /= n;
-            for (int i = 0; i < n; i++) {
-                out[r * n + i] = (x[r * n + i] - mean) / Math.sqrt(var + eps) * gamma[i] + beta[i];
-            }
-        }
-        return out;
+        return References.layerNorm(x, n, gamma, beta, eps);
     }
 
     @Test
