@@ -23,6 +23,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import jcuda.driver.CUevent;
+import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 
 import java.util.ArrayList;
@@ -154,22 +155,24 @@ public final class GpuAttentionBench {
     }
 
     private static double time(CudaAttention.Launch launch) {
+        // the backend's stream for this thread: the events bracket exactly the launches
+        CUstream stream = CudaRuntime.device(0).getStream();
         CUevent start = new CUevent();
         CUevent end = new CUevent();
         JCudaDriver.cuEventCreate(start, 0);
         JCudaDriver.cuEventCreate(end, 0);
         for (int i = 0; i < 5; i++) {
-            launch.launch(null);
+            launch.launch(stream);
         }
-        JCudaDriver.cuCtxSynchronize();
+        JCudaDriver.cuStreamSynchronize(stream);
         int inner = 10;
         double[] samples = new double[15];
         for (int sIdx = 0; sIdx < samples.length; sIdx++) {
-            JCudaDriver.cuEventRecord(start, null);
+            JCudaDriver.cuEventRecord(start, stream);
             for (int i = 0; i < inner; i++) {
-                launch.launch(null);
+                launch.launch(stream);
             }
-            JCudaDriver.cuEventRecord(end, null);
+            JCudaDriver.cuEventRecord(end, stream);
             JCudaDriver.cuEventSynchronize(end);
             float[] ms = new float[1];
             JCudaDriver.cuEventElapsedTime(ms, start, end);

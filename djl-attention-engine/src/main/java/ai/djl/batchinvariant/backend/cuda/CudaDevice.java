@@ -348,20 +348,4 @@ public final class CudaDevice {
             check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize(download)");
         }
     }
-
-    /**
-     * Copies device bytes to the host when the producing memory is not known: waits for the
-     * whole device. Kept for callers that hold only a pointer; prefer the overload taking the
-     * memory.
-     *
-     * @param dst the destination
-     * @param src the source
-     * @param bytes how many
-     */
-    public void download(Pointer dst, CUdeviceptr src, long bytes) {
-        makeCurrent();
-        if (bytes > 0) {
-            check(JCudaDriver.cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH(" + bytes + " bytes)");
-        }
-    }
 }
