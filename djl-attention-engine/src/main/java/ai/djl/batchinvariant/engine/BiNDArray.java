@@ -5,14 +5,11 @@ package ai.djl.batchinvariant.engine;
 
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.Backend;
-import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.ReduceOp;
-import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.HostData;
-import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.ndarray.NDArray;
@@ -27,9 +24,6 @@ import ai.djl.ndarray.types.SparseFormat;
 
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -47,7 +41,7 @@ import java.util.function.Function;
  * #set}), viewed (reshape and friends) and fed to the fused-attention API; other operations refuse
  * it by name rather than copying behind the caller's back.
  */
-public class BiNDArray extends BiNDArrayMath implements TensorArray {
+public class BiNDArray extends BiNDArrayElementwise implements TensorArray {
 
     private BiNDManager manager;
     private Tensor tensor;
@@ -71,11 +65,13 @@ public class BiNDArray extends BiNDArrayMath implements TensorArray {
         return tensor;
     }
 
-    private Shape shape() {
+    @Override
+    Shape shape() {
         return tensor.getShape();
     }
 
-    private DataType dataType() {
+    @Override
+    DataType dataType() {
         return tensor.getDataType();
     }
 
@@ -102,7 +98,8 @@ public class BiNDArray extends BiNDArrayMath implements TensorArray {
     }
 
     /** A view of the storage with another shape (same host array, or another device reference). */
-    private BiNDArray view(Shape s) {
+    @Override
+    BiNDArray view(Shape s) {
         checkOpen();
         return new BiNDArray(manager, tensor.view(s));
     }
@@ -412,144 +409,6 @@ public class BiNDArray extends BiNDArrayMath implements TensorArray {
         return uid.hashCode();
     }
 
-    // ---------------------------------------------------------------- element-wise
-
-    private BiNDArray scalar(Number n) {
-        DataType t = dataType();
-        // a Float or Double is a floating scalar whatever its value (2.0d is not an integer): with an
-        // integer array it makes a float result of its own precision, as the PyTorch engine does
-        boolean floatingNumber = n instanceof Float || n instanceof Double;
-        boolean integral = !floatingNumber
-                && (n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
-                        || (n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue())));
-        if (!HostData.isFloating(t) && !integral) {
-            t = n instanceof Double ? DataType.FLOAT64 : DataType.FLOAT32;
-        }
-        if (t == DataType.BOOLEAN) {
-            t = DataType.INT64;
-        }
-        Object d = HostData.allocate(t, 1);
-        if (HostData.isFloating(t)) {
-            HostData.setDouble(d, t, 0, n.doubleValue());
-        } else {
-            HostData.setLong(d, t, 0, n.longValue());
-        }
-        return wrap(Tensor.host(new Shape(), t, d));
-    }
-
-    private BiNDArray binary(NDArray other, BinaryOp op) {
-        return wrap(backend().elementwise().binary(op, tensor(), other(other)));
-    }
-
-    private BiNDArray binary(Number n, BinaryOp op) {
-        BiNDArray s = scalar(n);
-        try {
-            return binary(s, op);
-        } finally {
-            s.close();
-        }
-    }
-
-    private BiNDArray inPlace(BiNDArray result) {
-        if (!result.getShape().equals(shape())) {
-            Shape rs = result.getShape();
-            result.close();
-            throw new IllegalArgumentException("in-place result shape " + rs + " does not match " + shape());
-        }
-        if (!InPlaceCast.allowed(result.getDataType(), dataType())) {
-            DataType rt = result.getDataType();
-            result.close();
-            throw new IllegalArgumentException(
-                    "in-place result type " + rt + " can't be cast to the array's type " + dataType());
-        }
-        backend().write(tensor, result.tensor());
-        result.close();
-        return this;
-    }
-
-    BiNDArray unary(UnaryOp op) {
-        return wrap(backend().elementwise().unary(op, tensor()));
-    }
-
-    @Override public NDArray add(Number n) { return binary(n, BinaryOp.ADD); }
-    @Override public NDArray add(NDArray other) { return binary(other, BinaryOp.ADD); }
-    @Override public NDArray sub(Number n) { return binary(n, BinaryOp.SUB); }
-    @Override public NDArray sub(NDArray other) { return binary(other, BinaryOp.SUB); }
-    @Override public NDArray mul(Number n) { return binary(n, BinaryOp.MUL); }
-    @Override public NDArray mul(NDArray other) { return binary(other, BinaryOp.MUL); }
-    @Override public NDArray div(Number n) { return binary(n, BinaryOp.DIV); }
-    @Override public NDArray div(NDArray other) { return binary(other, BinaryOp.DIV); }
-    @Override public NDArray mod(Number n) { return binary(n, BinaryOp.MOD); }
-    @Override public NDArray mod(NDArray other) { return binary(other, BinaryOp.MOD); }
-    @Override public NDArray pow(Number n) { return binary(n, BinaryOp.POW); }
-    @Override public NDArray pow(NDArray other) { return binary(other, BinaryOp.POW); }
-    @Override public NDArray addi(Number n) { return inPlace(binary(n, BinaryOp.ADD)); }
-    @Override public NDArray addi(NDArray other) { return inPlace(binary(other, BinaryOp.ADD)); }
-    @Override public NDArray subi(Number n) { return inPlace(binary(n, BinaryOp.SUB)); }
-    @Override public NDArray subi(NDArray other) { return inPlace(binary(other, BinaryOp.SUB)); }
-    @Override public NDArray muli(Number n) { return inPlace(binary(n, BinaryOp.MUL)); }
-    @Override public NDArray muli(NDArray other) { return inPlace(binary(other, BinaryOp.MUL)); }
-    @Override public NDArray divi(Number n) { return inPlace(binary(n, BinaryOp.DIV)); }
-    @Override public NDArray divi(NDArray other) { return inPlace(binary(other, BinaryOp.DIV)); }
-    @Override public NDArray modi(Number n) { return inPlace(binary(n, BinaryOp.MOD)); }
-    @Override public NDArray modi(NDArray other) { return inPlace(binary(other, BinaryOp.MOD)); }
-    @Override public NDArray powi(Number n) { return inPlace(binary(n, BinaryOp.POW)); }
-    @Override public NDArray powi(NDArray other) { return inPlace(binary(other, BinaryOp.POW)); }
-    @Override public NDArray maximum(Number n) { return binary(n, BinaryOp.MAX); }
-    @Override public NDArray maximum(NDArray other) { return binary(other, BinaryOp.MAX); }
-    @Override public NDArray minimum(Number n) { return binary(n, BinaryOp.MIN); }
-    @Override public NDArray minimum(NDArray other) { return binary(other, BinaryOp.MIN); }
-    @Override public NDArray eq(Number n) { return binary(n, BinaryOp.EQ); }
-    @Override public NDArray eq(NDArray other) { return binary(other, BinaryOp.EQ); }
-    @Override public NDArray neq(Number n) { return binary(n, BinaryOp.NEQ); }
-    @Override public NDArray neq(NDArray other) { return binary(other, BinaryOp.NEQ); }
-    @Override public NDArray gt(Number n) { return binary(n, BinaryOp.GT); }
-    @Override public NDArray gt(NDArray other) { return binary(other, BinaryOp.GT); }
-    @Override public NDArray gte(Number n) { return binary(n, BinaryOp.GTE); }
-    @Override public NDArray gte(NDArray other) { return binary(other, BinaryOp.GTE); }
-    @Override public NDArray lt(Number n) { return binary(n, BinaryOp.LT); }
-    @Override public NDArray lt(NDArray other) { return binary(other, BinaryOp.LT); }
-    @Override public NDArray lte(Number n) { return binary(n, BinaryOp.LTE); }
-    @Override public NDArray lte(NDArray other) { return binary(other, BinaryOp.LTE); }
-    @Override public NDArray logicalAnd(NDArray other) { return binary(other, BinaryOp.AND); }
-    @Override public NDArray logicalOr(NDArray other) { return binary(other, BinaryOp.OR); }
-    @Override public NDArray logicalXor(NDArray other) { return binary(other, BinaryOp.XOR); }
-    @Override public NDArray logicalNot() { return unary(UnaryOp.NOT); }
-    @Override public NDArray neg() { return unary(UnaryOp.NEG); }
-    @Override public NDArray negi() { return inPlace(unary(UnaryOp.NEG)); }
-    @Override public NDArray abs() { return unary(UnaryOp.ABS); }
-    @Override public NDArray square() { return unary(UnaryOp.SQUARE); }
-    @Override public NDArray sqrt() { return unary(UnaryOp.SQRT); }
-    @Override public NDArray cbrt() { return unary(UnaryOp.CBRT); }
-    @Override public NDArray exp() { return unary(UnaryOp.EXP); }
-    @Override public NDArray log() { return unary(UnaryOp.LOG); }
-    @Override public NDArray log2() { return unary(UnaryOp.LOG2); }
-    @Override public NDArray log10() { return unary(UnaryOp.LOG10); }
-    @Override public NDArray sin() { return unary(UnaryOp.SIN); }
-    @Override public NDArray cos() { return unary(UnaryOp.COS); }
-    @Override public NDArray tan() { return unary(UnaryOp.TAN); }
-    @Override public NDArray tanh() { return unary(UnaryOp.TANH); }
-    @Override public NDArray floor() { return unary(UnaryOp.FLOOR); }
-    @Override public NDArray ceil() { return unary(UnaryOp.CEIL); }
-    @Override public NDArray round() { return unary(UnaryOp.ROUND); }
-    @Override public NDArray trunc() { return unary(UnaryOp.TRUNC); }
-    @Override public NDArray sign() { return unary(UnaryOp.SIGN); }
-    @Override public NDArray signi() { return inPlace(unary(UnaryOp.SIGN)); }
-    @Override public NDArray erf() { return unary(UnaryOp.ERF); }
-    @Override public NDArray isNaN() { return unary(UnaryOp.ISNAN); }
-    @Override public NDArray isInfinite() { return unary(UnaryOp.ISINF); }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray clip(Number min, Number max) {
-        BiNDArray lo = binary(min, BinaryOp.CLIP_LO);
-        try {
-            return lo.binary(max, BinaryOp.CLIP_HI);
-        } finally {
-            lo.close();
-        }
-    }
-
     // ---------------------------------------------------------------- reductions
 
     private BiNDArray reduce(int[] axes, boolean keepDims, ReduceOp op) {
@@ -624,227 +483,6 @@ public class BiNDArray extends BiNDArrayMath implements TensorArray {
             return typed;
         }
         return flat.cumSum(0);
-    }
-
-    // ---------------------------------------------------------------- shapes
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray reshape(Shape target) {
-        long[] dims = target.getShape().clone();
-        int infer = -1;
-        long known = 1;
-        for (int i = 0; i < dims.length; i++) {
-            if (dims[i] == -1) {
-                if (infer >= 0) {
-                    throw new IllegalArgumentException("reshape to " + target + ": more than one -1");
-                }
-                infer = i;
-            } else {
-                known *= dims[i];
-            }
-        }
-        if (infer >= 0) {
-            if (known == 0 || shape().size() % known != 0) {
-                throw new IllegalArgumentException("cannot reshape " + shape() + " to " + target);
-            }
-            dims[infer] = shape().size() / known;
-        }
-        Shape s = new Shape(dims);
-        if (s.size() != shape().size()) {
-            throw new IllegalArgumentException("cannot reshape " + shape() + " to " + target);
-        }
-        return view(s);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray expandDims(int axisIn) {
-        int rank = shape().dimension();
-        int axis = axisIn < 0 ? axisIn + rank + 1 : axisIn;
-        if (axis < 0 || axis > rank) {
-            throw new IllegalArgumentException("axis " + axisIn + " is out of range for expandDims of rank " + rank);
-        }
-        long[] dims = new long[rank + 1];
-        for (int i = 0, j = 0; i <= rank; i++) {
-            dims[i] = i == axis ? 1 : shape().get(j++);
-        }
-        return view(new Shape(dims));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray squeeze(int[] axesIn) {
-        return view(ShapeArgs.squeeze(shape(), axesIn));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray squeeze() {
-        List<Integer> ones = new ArrayList<>();
-        for (int i = 0; i < shape().dimension(); i++) {
-            if (shape().get(i) == 1) {
-                ones.add(i);
-            }
-        }
-        return squeeze(ones.stream().mapToInt(Integer::intValue).toArray());
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray flatten() {
-        return reshape(new Shape(shape().size()));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray flatten(int startDim, int endDim) {
-        int rank = shape().dimension();
-        if (rank == 0 && ShapeArgs.axis(startDim, 0) <= ShapeArgs.axis(endDim, 0)) {
-            return view(new Shape(1));
-        }
-        int s = Strided.axis(startDim, rank);
-        int e = Strided.axis(endDim, rank);
-        List<Long> dims = new ArrayList<>();
-        for (int i = 0; i < s; i++) {
-            dims.add(shape().get(i));
-        }
-        long m = 1;
-        for (int i = s; i <= e; i++) {
-            m *= shape().get(i);
-        }
-        dims.add(m);
-        for (int i = e + 1; i < rank; i++) {
-            dims.add(shape().get(i));
-        }
-        return reshape(new Shape(dims));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray transpose() {
-        int rank = shape().dimension();
-        int[] axes = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            axes[i] = rank - 1 - i;
-        }
-        return transpose(axes);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray transpose(int... axes) {
-        return wrap(backend().shapes().transpose(tensor(), axes));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray broadcast(Shape target) {
-        return wrap(backend().shapes().broadcast(tensor(), target));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray repeat(int axis, long repeats) {
-        ShapeArgs.checkRepeat(shape());
-        return wrap(backend().shapes().repeat(tensor(), axis, repeats));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray repeat(long repeats) {
-        ShapeArgs.checkRepeat(shape());
-        NDArray cur = this;
-        for (int a = 0; a < shape().dimension(); a++) {
-            NDArray next = cur.repeat(a, repeats);
-            if (cur != this) {
-                cur.close();
-            }
-            cur = next;
-        }
-        return cur == this ? duplicate() : cur;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray repeat(long[] repeats) {
-        NDArray cur = this;
-        for (int a = 0; a < repeats.length; a++) {
-            NDArray next = cur.repeat(a, repeats[a]);
-            if (cur != this) {
-                cur.close();
-            }
-            cur = next;
-        }
-        return cur == this ? duplicate() : cur;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray repeat(Shape desired) {
-        long[] r = new long[shape().dimension()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = desired.get(i) / shape().get(i);
-        }
-        return repeat(r);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray tile(long[] repeats) {
-        ShapeArgs.checkTile(shape(), repeats);
-        return wrap(backend().shapes().tile(tensor(), repeats));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray tile(long repeats) {
-        long[] r = new long[Math.max(1, shape().dimension())];
-        Arrays.fill(r, repeats);
-        return tile(r);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray tile(int axis, long repeats) {
-        long[] r = new long[shape().dimension()];
-        Arrays.fill(r, 1);
-        r[Strided.axis(axis, shape().dimension())] = repeats;
-        return tile(r);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray tile(Shape desired) {
-        long[] r = new long[desired.dimension()];
-        for (int i = 0; i < r.length; i++) {
-            int j = i - (r.length - shape().dimension());
-            r[i] = desired.get(i) / (j < 0 ? 1 : shape().get(j));
-        }
-        return tile(r);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDList split(long[] indices, int axisIn) {
-        return ShapeArgs.split(this, indices, axisIn);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDList split(long sections, int axis) {
-        return ShapeArgs.split(this, sections, axis);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray swapAxes(int axis1, int axis2) {
-        int[] perm = ShapeArgs.swap(shape().dimension(), axis1, axis2);
-        return perm == null ? duplicate() : transpose(perm);
-    }
-
-    BiNDArray sliceAxis(int axis, long start, long end) {
-        return wrap(backend().shapes().slice(tensor(), axis, start, end));
     }
 
     // ---------------------------------------------------------------- products and gathers

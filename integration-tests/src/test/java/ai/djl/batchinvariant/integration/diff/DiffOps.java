@@ -18,16 +18,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The operation table and the cases generated from it. Each row names the DJL method it exercises,
@@ -35,61 +31,9 @@ import java.util.Set;
  * the cross product. Nothing here states an expected value: the reference is the same call on the
  * PyTorch engine.
  */
-final class DiffOps {
+final class DiffOps extends DiffIndexingOps {
 
     private static List<DiffCase> cases;
-
-    static Shape sh(long... dims) {
-        return new Shape(dims);
-    }
-
-    /** Shapes of element-wise unary cases (floating types add {@link #SPECIAL}). */
-    static final List<Shape> ELEM = List.of(sh(), sh(7), sh(2, 3), sh(0, 3), sh(2, 0, 4));
-    /** Shapes of array-with-number cases. */
-    static final List<Shape> SCALAR = List.of(sh(), sh(2, 3), sh(0, 3));
-    /** Shapes of reductions and shape operations: rank 0, 1, 3 and zero-size. */
-    static final List<Shape> AXIS = List.of(sh(), sh(5), sh(2, 3, 4), sh(0, 3), sh(2, 0, 4));
-    /** Shape of the special-values operand, and its text in case names. */
-    static final Shape SPECIAL = sh(DiffData.SPECIAL.length);
-    static final String SPECIAL_NAME = DiffData.name(SPECIAL) + "special";
-    /** Shape indexed by the NDIndex cases. */
-    static final Shape BASE = sh(4, 5, 3);
-    /** Operand shape pairs of binary cases: equal, broadcast both ways, rank 0, zero-size, mismatch. */
-    static final List<Shape[]> PAIRS = List.of(
-            new Shape[] {sh(2, 3), sh(2, 3)},
-            new Shape[] {sh(2, 3), sh(3)},
-            new Shape[] {sh(2, 1, 4), sh(3, 1)},
-            new Shape[] {sh(), sh(2, 3)},
-            new Shape[] {sh(2, 3), sh()},
-            new Shape[] {sh(), sh()},
-            new Shape[] {sh(0, 3), sh(1, 3)},
-            new Shape[] {sh(2, 0, 4), sh(4)},
-            new Shape[] {sh(2, 3), sh(4)});
-    /** Mixed data type pairs of promoting binary cases (shapes (2,3) and (3)). */
-    static final List<DataType[]> MIXED = List.of(
-            new DataType[] {DataType.INT32, DataType.FLOAT32},
-            new DataType[] {DataType.FLOAT16, DataType.FLOAT32},
-            new DataType[] {DataType.BFLOAT16, DataType.FLOAT32},
-            new DataType[] {DataType.FLOAT32, DataType.FLOAT64},
-            new DataType[] {DataType.INT64, DataType.FLOAT64},
-            new DataType[] {DataType.FLOAT16, DataType.INT64},
-            new DataType[] {DataType.INT8, DataType.UINT8},
-            new DataType[] {DataType.INT32, DataType.INT64},
-            new DataType[] {DataType.BOOLEAN, DataType.INT32},
-            new DataType[] {DataType.UINT8, DataType.BOOLEAN});
-
-    @FunctionalInterface
-    interface F1 {
-        Object apply(NDArray a) throws Exception;
-    }
-
-    @FunctionalInterface
-    interface F2 {
-        Object apply(NDArray a, NDArray b) throws Exception;
-    }
-
-    private final List<DiffCase> out = new ArrayList<>();
-    private final Set<String> names = new HashSet<>();
 
     private DiffOps() {}
 
@@ -112,86 +56,6 @@ final class DiffOps {
             cases = Collections.unmodifiableList(t.out);
         }
         return cases;
-    }
-
-    // ------------------------------------------------------------------ generation helpers
-
-    private void add(DiffOp op, String types, String shapes, DataType t, Shape s, Operand... operands) {
-        String name = op.label + "[" + types + "," + shapes + "]";
-        if (name.contains("#") || !names.add(name)) {
-            throw new IllegalStateException("case name not unique or contains '#': " + name);
-        }
-        out.add(new DiffCase(name, op, t, s, operands));
-    }
-
-    private static Operand rnd(DataType t, Shape s) {
-        return new Operand(t, s, Fill.RANDOM);
-    }
-
-    /** One operand per shape in {@code shapes}; floating types also get the special values. */
-    private void over(DiffOp op, List<DataType> types, List<Shape> shapes, boolean special) {
-        for (DataType t : types) {
-            for (Shape s : shapes) {
-                add(op, DiffData.name(t), DiffData.name(s), t, s, rnd(t, s));
-            }
-            if (special && DiffData.isFloating(t)) {
-                add(op, DiffData.name(t), SPECIAL_NAME, t, SPECIAL, new Operand(t, SPECIAL, Fill.SPECIAL));
-            }
-        }
-    }
-
-    private void unary(String api, String label, DiffTolerance tol, List<DataType> types, F1 f) {
-        over(new DiffOp(api, label, tol, c -> f.apply(c.a())), types, ELEM, true);
-    }
-
-    private void number(String api, String label, DiffTolerance tol, F1 f) {
-        over(new DiffOp(api, label, tol, c -> f.apply(c.a())), ALL, SCALAR, true);
-    }
-
-    private void axis(String api, String label, DiffTolerance tol, F1 f) {
-        over(new DiffOp(api, label, tol, c -> f.apply(c.a())), ALL, AXIS, false);
-    }
-
-    private void binary(String api, String label, DiffTolerance tol, boolean mixed, F2 f) {
-        DiffOp op = new DiffOp(api, label, tol, c -> f.apply(c.a(), c.b()));
-        for (DataType t : ALL) {
-            for (Shape[] p : PAIRS) {
-                add(op, DiffData.name(t), DiffData.name(p[0]) + "+" + DiffData.name(p[1]), t, p[0],
-                        rnd(t, p[0]), rnd(t, p[1]));
-            }
-            if (DiffData.isFloating(t)) {
-                add(op, DiffData.name(t), SPECIAL_NAME + "+" + DiffData.name(SPECIAL), t, SPECIAL, new Operand(t, SPECIAL, Fill.SPECIAL),
-                        rnd(t, SPECIAL));
-            }
-        }
-        if (mixed) {
-            for (DataType[] p : MIXED) {
-                add(op, DiffData.name(p[0]) + "+" + DiffData.name(p[1]), "(2,3)+(3)", p[0], sh(2, 3),
-                        rnd(p[0], sh(2, 3)), rnd(p[1], sh(3)));
-            }
-        }
-    }
-
-    /** A case per data type with explicitly given operands (built from the type). */
-    private void custom(DiffOp op, List<DataType> types, String shapes, OperandsOf operands) {
-        for (DataType t : types) {
-            Operand[] o = operands.of(t);
-            add(op, DiffData.name(t), shapes, t, o.length == 0 ? sh() : o[0].shape, o);
-        }
-    }
-
-    @FunctionalInterface
-    interface OperandsOf {
-        Operand[] of(DataType t);
-    }
-
-    static NDArray mask(NDManager m, long... dims) {
-        return m.create(DiffData.bytes(DataType.BOOLEAN, sh(dims), Fill.RANDOM, 77 + dims.length), sh(dims),
-                DataType.BOOLEAN);
-    }
-
-    static NDArray longs(NDManager m, Shape s, long... v) {
-        return m.create(v, s);
     }
 
     // ------------------------------------------------------------------ the table
@@ -518,115 +382,6 @@ final class DiffOps {
                 }
             }
         }
-    }
-
-    private void index(String label, DiffOp.Fn fn) {
-        DiffOp op = new DiffOp("NDArray." + label.substring(0, label.indexOf('(')), label, EXACT, fn);
-        over(op, ALL, List.of(BASE), false);
-    }
-
-    private void indexing() {
-        for (String ix : new String[] {"1", "-1", "1:3", "::2", "1:-1:2", ":,-2", "...,1", "1:3,::2,-2:", "1,2,0",
-            ":,1:1", "2:10", "-10:2", ":,-7:", "5:", "3:1", "7", "-5", "::-1", ":,:,:,0"}) {
-            index("get(\"" + ix + "\")", c -> c.a().get(ix));
-        }
-        index("get(1,2)", c -> c.a().get(1, 2));
-        index("getScalar(1,2,0)", c -> c.a().getScalar(1, 2, 0));
-        index("get(mask(4))", c -> c.a().get(mask(c.m, 4)));
-        index("get(mask(4,5))", c -> c.a().get(mask(c.m, 4, 5)));
-        index("get(mask(4,5,3))", c -> c.a().get(mask(c.m, 4, 5, 3)));
-        index("get(mask(5))", c -> c.a().get(mask(c.m, 5)));
-        index("get(pick(:,{idx(4,2,3)}))", c -> c.a().get(new NDIndex().addAllDim()
-                .addPickDim(c.array(DataType.INT64, sh(4, 2, 3), Fill.INDEX, 5))));
-        index("get(pick({idx(2,5,3)}))", c -> c.a().get(new NDIndex()
-                .addPickDim(c.array(DataType.INT64, sh(2, 5, 3), Fill.INDEX, 6))));
-        index("get(pick(out of range))", c -> c.a().get(new NDIndex().addAllDim()
-                .addPickDim(longs(c.m, sh(4, 1, 3), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11))));
-        index("get(take({[[0,3],[-1,2]]}))", c -> c.a().get(new NDIndex("{}", longs(c.m, sh(2, 2), 0, 3, -1, 2))));
-        index("get(take(:,{[4,0]}))", c -> c.a().get(new NDIndex(":, {}", longs(c.m, sh(2), 4, 0))));
-        index("take([[0,59],[7,-1]])", c -> c.a().take(longs(c.m, sh(2, 2), 0, 59, 7, -1)));
-        index("take([60])", c -> c.a().take(longs(c.m, sh(1), 60)));
-        index("gather(idx(4,2,3),1)", c -> c.a().gather(c.array(DataType.INT64, sh(4, 2, 3), Fill.INDEX, 7), 1));
-        index("gather(idx(4,5,2),-1)", c -> c.a().gather(c.array(DataType.INT64, sh(4, 5, 2), Fill.INDEX, 8), -1));
-        index("gather([5],0)", c -> c.a().gather(longs(c.m, sh(1, 1, 1), 5), 0));
-        index("gatherNd([[0,3,1],[2,4,0]])", c -> c.a().gatherNd(longs(c.m, sh(2, 3), 0, 3, 1, 2, 4, 0)));
-        index("booleanMask(mask(4,5),0)", c -> c.a().booleanMask(mask(c.m, 4, 5), 0));
-        index("booleanMask(mask(5),1)", c -> c.a().booleanMask(mask(c.m, 5), 1));
-        index("set(\"1:3\",7)", c -> set(c.a(), "1:3", 7));
-        index("set(\":,-1\",-2)", c -> set(c.a(), ":,-1", -2));
-        index("set(\"::2,1\",1.5f)", c -> set(c.a(), "::2,1", 1.5f));
-        index("set(\"2:10\",3)", c -> set(c.a(), "2:10", 3));
-        index("set(\"-10:2\",3)", c -> set(c.a(), "-10:2", 3));
-        index("set(\"7\",1)", c -> set(c.a(), "7", 1));
-        index("set(\"1:3\",array(2,5,3))", c -> setArr(c, "1:3", sh(2, 5, 3), c.type));
-        index("set(\"1:3\",array(3))", c -> setArr(c, "1:3", sh(3), c.type));
-        index("set(\":,-1\",array(4,3))", c -> setArr(c, ":,-1", sh(4, 3), c.type));
-        index("set(\"1:3\",array(2,4,3))", c -> setArr(c, "1:3", sh(2, 4, 3), c.type));
-        index("set(\"1:3\",float32 array(3))", c -> setArr(c, "1:3", sh(3), DataType.FLOAT32));
-        index("set(mask(4,5,3),0)", c -> setMask(c.a(), mask(c.m, 4, 5, 3), 0));
-        index("set(mask(4,5),0)", c -> setMask(c.a(), mask(c.m, 4, 5), 0));
-        index("set(mask(4),0)", c -> setMask(c.a(), mask(c.m, 4), 0));
-        index("set(mask(3),0)", c -> setMask(c.a(), mask(c.m, 3), 0));
-        index("set(mask(4,5,3),array(4,5,3))", c -> {
-            c.a().set(new NDIndex("{}", mask(c.m, 4, 5, 3)), c.array(c.type, BASE, Fill.RANDOM, 9));
-            return c.a();
-        });
-        index("set(\"1:3\",x->x*2)", c -> {
-            c.a().set(new NDIndex("1:3"), x -> x.mul(2));
-            return c.a();
-        });
-        index("setScalar((1,2,0),5)", c -> {
-            c.a().setScalar(new NDIndex(1, 2, 0), 5);
-            return c.a();
-        });
-        index("setScalar(\"1\",5)", c -> {
-            c.a().setScalar(new NDIndex("1"), 5);
-            return c.a();
-        });
-        index("put([0,7],[1,2])", c -> c.a().put(longs(c.m, sh(2), 0, 7), c.array(c.type, sh(2), Fill.RANDOM, 10)));
-        index("scatter(idx,vals,1)", c -> c.a().scatter(c.array(DataType.INT64, sh(4, 2, 3), Fill.INDEX, 11),
-                c.array(c.type, sh(4, 2, 3), Fill.RANDOM, 12), 1));
-        index("copyTo(zeros)", c -> {
-            NDArray z = c.m.zeros(BASE, c.dt(c.type));
-            c.a().copyTo(z);
-            return z;
-        });
-        index("set(float[])", c -> {
-            c.a().set(new float[60]);
-            return c.a();
-        });
-        index("set(int[])", c -> {
-            c.a().set(new int[60]);
-            return c.a();
-        });
-        index("getFloat(1,2,0)", c -> c.a().getFloat(1, 2, 0));
-        index("getLong(1,2,0)", c -> c.a().getLong(1, 2, 0));
-        index("getBoolean(1,2,0)", c -> c.a().getBoolean(1, 2, 0));
-
-        // rank 0 and zero-size arrays under an index
-        DiffOp getAll = new DiffOp("NDArray.get", "get(NDIndex())", EXACT, c -> c.a().get(new NDIndex()));
-        over(getAll, ALL, List.of(sh(), sh(0, 3)), false);
-        DiffOp get0 = new DiffOp("NDArray.get", "get(\"0\")", EXACT, c -> c.a().get("0"));
-        over(get0, ALL, List.of(sh(), sh(0, 3)), false);
-        DiffOp getCol = new DiffOp("NDArray.get", "get(\":,1\")", EXACT, c -> c.a().get(":,1"));
-        over(getCol, ALL, List.of(sh(0, 3), sh(2, 0, 4)), false);
-        DiffOp setAll = new DiffOp("NDArray.set", "set(NDIndex(),3)", EXACT, c -> set(c.a(), "", 3));
-        over(setAll, ALL, List.of(sh(), sh(0, 3)), false);
-    }
-
-    private static NDArray set(NDArray a, String ix, Number v) {
-        a.set(new NDIndex(ix), v);
-        return a;
-    }
-
-    private static NDArray setArr(DiffOp.Ctx c, String ix, Shape vs, DataType vt) {
-        c.a().set(new NDIndex(ix), c.array(vt, vs, Fill.RANDOM, 13));
-        return c.a();
-    }
-
-    private static NDArray setMask(NDArray a, NDArray mask, Number v) {
-        a.set(mask, v);
-        return a;
     }
 
     private void products() {
