@@ -13,39 +13,25 @@ import ai.djl.batchinvariant.backend.RopeTable;
  */
 public final class AttentionSpec {
 
-    private final int numQoHeads;
-    private final int numKvHeads;
-    private final int headDim;
-    private final boolean causal;
     private final PosEncoding posEncoding;
-    private final float smScale;
-    private final float logitsSoftCap;
-    private final int windowLeft;
     private final SplitPolicy splitPolicy;
-    private final RopeTable rope;
-    private final float[] alibiSlopes;
+    // the values the backends read, stored once: the getters below read them back
     private final AttentionConfig config;
 
     private AttentionSpec(Builder b) {
-        this.numQoHeads = b.numQoHeads;
-        this.numKvHeads = b.numKvHeads;
-        this.headDim = b.headDim;
-        this.causal = b.causal;
         this.posEncoding = b.posEncoding;
-        this.smScale = Float.isNaN(b.smScale) ? (float) (1.0 / Math.sqrt(b.headDim)) : b.smScale;
-        this.logitsSoftCap = b.logitsSoftCap;
-        this.windowLeft = b.windowLeft;
         this.splitPolicy = b.splitPolicy;
-        this.rope =
+        float smScale = Float.isNaN(b.smScale) ? (float) (1.0 / Math.sqrt(b.headDim)) : b.smScale;
+        RopeTable rope =
                 b.posEncoding == PosEncoding.ROPE_LLAMA
                         ? new RopeTable(b.headDim, b.ropeTheta, b.ropeScale, b.llama3Factor,
                                 b.llama3LowFreqFactor, b.llama3HighFreqFactor, b.llama3OriginalMaxPosition)
                         : null;
-        this.alibiSlopes = b.posEncoding == PosEncoding.ALIBI ? alibiSlopes(b.numQoHeads) : null;
+        float[] alibiSlopes = b.posEncoding == PosEncoding.ALIBI ? alibiSlopes(b.numQoHeads) : null;
         int posMode = posEncoding == PosEncoding.ROPE_LLAMA ? AttentionConfig.POS_ROPE
                 : posEncoding == PosEncoding.ALIBI ? AttentionConfig.POS_ALIBI : AttentionConfig.POS_NONE;
-        this.config = new AttentionConfig(numQoHeads, numKvHeads, headDim, causal, windowLeft, smScale, logitsSoftCap,
-                posMode, rope, alibiSlopes);
+        this.config = new AttentionConfig(b.numQoHeads, b.numKvHeads, b.headDim, b.causal, b.windowLeft, smScale,
+                b.logitsSoftCap, posMode, rope, alibiSlopes);
     }
 
     /**
@@ -88,7 +74,7 @@ public final class AttentionSpec {
      * @return Hq
      */
     public int getNumQoHeads() {
-        return numQoHeads;
+        return config.getNumQoHeads();
     }
 
     /**
@@ -97,7 +83,7 @@ public final class AttentionSpec {
      * @return Hkv
      */
     public int getNumKvHeads() {
-        return numKvHeads;
+        return config.getNumKvHeads();
     }
 
     /**
@@ -106,7 +92,7 @@ public final class AttentionSpec {
      * @return D
      */
     public int getHeadDim() {
-        return headDim;
+        return config.getHeadDim();
     }
 
     /**
@@ -116,7 +102,7 @@ public final class AttentionSpec {
      * @return true for causal masking
      */
     public boolean isCausal() {
-        return causal;
+        return config.isCausal();
     }
 
     /**
@@ -134,7 +120,7 @@ public final class AttentionSpec {
      * @return sm_scale (default 1/sqrt(head_dim))
      */
     public float getSmScale() {
-        return smScale;
+        return config.getSmScale();
     }
 
     /**
@@ -143,7 +129,7 @@ public final class AttentionSpec {
      * @return the cap
      */
     public float getLogitsSoftCap() {
-        return logitsSoftCap;
+        return config.getLogitsSoftCap();
     }
 
     /**
@@ -153,7 +139,7 @@ public final class AttentionSpec {
      * @return w
      */
     public int getWindowLeft() {
-        return windowLeft;
+        return config.getWindowLeft();
     }
 
     /**
@@ -171,7 +157,7 @@ public final class AttentionSpec {
      * @return the table
      */
     public RopeTable getRope() {
-        return rope;
+        return config.getRope();
     }
 
     /**
@@ -181,7 +167,7 @@ public final class AttentionSpec {
      * @return the slope
      */
     public float alibiSlope(int qoHead) {
-        return alibiSlopes == null ? 0f : alibiSlopes[qoHead];
+        return config.alibiSlope(qoHead);
     }
 
     /**
@@ -198,15 +184,16 @@ public final class AttentionSpec {
 
     private Builder toBuilder() {
         Builder b = new Builder();
-        b.numQoHeads = numQoHeads;
-        b.numKvHeads = numKvHeads;
-        b.headDim = headDim;
-        b.causal = causal;
+        b.numQoHeads = getNumQoHeads();
+        b.numKvHeads = getNumKvHeads();
+        b.headDim = getHeadDim();
+        b.causal = isCausal();
         b.posEncoding = posEncoding;
-        b.smScale = smScale;
-        b.logitsSoftCap = logitsSoftCap;
-        b.windowLeft = windowLeft;
+        b.smScale = getSmScale();
+        b.logitsSoftCap = getLogitsSoftCap();
+        b.windowLeft = getWindowLeft();
         b.splitPolicy = splitPolicy;
+        RopeTable rope = getRope();
         if (rope != null) {
             b.ropeTheta = rope.theta;
             b.ropeScale = rope.scale;
@@ -221,9 +208,9 @@ public final class AttentionSpec {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return "AttentionSpec{Hq=" + numQoHeads + ", Hkv=" + numKvHeads + ", D=" + headDim + ", causal=" + causal
-                + ", pos=" + posEncoding + ", smScale=" + smScale + ", softCap=" + logitsSoftCap
-                + ", windowLeft=" + windowLeft + ", split=" + splitPolicy + "}";
+        return "AttentionSpec{Hq=" + getNumQoHeads() + ", Hkv=" + getNumKvHeads() + ", D=" + getHeadDim()
+                + ", causal=" + isCausal() + ", pos=" + posEncoding + ", smScale=" + getSmScale() + ", softCap="
+                + getLogitsSoftCap() + ", windowLeft=" + getWindowLeft() + ", split=" + splitPolicy + "}";
     }
 
     /** Builds an {@link AttentionSpec}; {@link #build()} validates every field. */
