@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "bi/attention_params.cuh"
+#include "bi/gemm_params.cuh"
+#include "bi/reduce_params.cuh"
 #include "bi/small_params.cuh"
 
 #define BI_DUMP_FIELD(S) [](const char* name, size_t off, size_t size) { std::printf(#S ".%s %zu %zu\n", name, off, size); }
@@ -22,11 +24,17 @@ int main() {
 #define BI_ONE(type, name) f(#name, offsetof(bi::KvAppendParams, name), sizeof(type));
   BI_DUMP(KvAppendParams, BI_KV_APPEND_FIELDS);
 #undef BI_ONE
-#define BI_ONE(type, name) f(#name, offsetof(bi::LinearParams, name), sizeof(type));
-  BI_DUMP(LinearParams, BI_LINEAR_FIELDS);
-#undef BI_ONE
 #define BI_ONE(type, name) f(#name, offsetof(bi::CastParams, name), sizeof(type));
   BI_DUMP(CastParams, BI_CAST_FIELDS);
+#undef BI_ONE
+#define BI_ONE(type, name) f(#name, offsetof(bi::GemmParams, name), sizeof(type));
+  BI_DUMP(GemmParams, BI_GEMM_FIELDS);
+#undef BI_ONE
+#define BI_ONE(type, name) f(#name, offsetof(bi::ReduceParams, name), sizeof(type));
+  BI_DUMP(ReduceParams, BI_REDUCE_FIELDS);
+#undef BI_ONE
+#define BI_ONE(type, name) f(#name, offsetof(bi::NormParams, name), sizeof(type));
+  BI_DUMP(NormParams, BI_NORM_FIELDS);
 #undef BI_ONE
   return 0;
 }

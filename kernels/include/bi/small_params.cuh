@@ -1,5 +1,5 @@
 // Batch-invariant attention engine for DJL: the parameter structs of the small kernel families
-// (KV append, linear, cast). One struct per family; see params.cuh.
+// (KV append, cast). One struct per family; see params.cuh.
 #pragma once
 
 #include "bi/params.cuh"
@@ -17,19 +17,6 @@ namespace bi {
 
 struct KvAppendParams {
   BI_KV_APPEND_FIELDS(BI_DECLARE_FIELD)
-};
-
-#define BI_LINEAR_FIELDS(X)                                                             \
-  X(const float*, x)    /* [m][k] */                                                    \
-  X(const float*, w)    /* [n][k] */                                                    \
-  X(const float*, bias) /* [n] or null */                                               \
-  X(float*, y)          /* [m][n] */                                                    \
-  X(int, m)                                                                             \
-  X(int, n)                                                                             \
-  X(int, k)
-
-struct LinearParams {
-  BI_LINEAR_FIELDS(BI_DECLARE_FIELD)
 };
 
 #define BI_CAST_FIELDS(X)                                                               \

@@ -88,6 +88,19 @@ public interface ReductionOps {
     }
 
     /**
+     * RMS normalisation over the last axis: {@code x / sqrt(mean(x²) + eps) * weight}, the
+     * statistics of each row reduced from that row alone.
+     *
+     * @param x the input, rank 1 or more
+     * @param weight the scale over the last axis, or null
+     * @param eps the epsilon
+     * @return new storage
+     */
+    default Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        throw Unsupported.op("rmsNorm", x.getDevice());
+    }
+
+    /**
      * Batch normalisation with running statistics (inference).
      *
      * @param x the input

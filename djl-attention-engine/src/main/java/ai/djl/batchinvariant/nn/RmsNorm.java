@@ -3,14 +3,18 @@
  */
 package ai.djl.batchinvariant.nn;
 
+import ai.djl.batchinvariant.backend.dispatch.Backends;
+import ai.djl.batchinvariant.tensor.TensorArray;
+import ai.djl.batchinvariant.tensor.TensorFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 
 /**
  * Root-mean-square layer norm as Llama computes it: {@code w * x / sqrt(mean(x^2) + eps)} over the
- * last axis, in float32. The mean is a per-row reduction of the engine, so each row's result
- * depends on that row alone. Parameter {@code weight} (hidden).
+ * last axis, in float32. On this engine's arrays it is one backend op (a fused kernel on the
+ * GPU); on other engines' arrays it is composed of NDArray ops. Either way each row's statistics
+ * are reduced from that row alone. Parameter {@code weight} (hidden).
  */
 public final class RmsNorm extends LoadedBlock {
 
@@ -36,10 +40,15 @@ public final class RmsNorm extends LoadedBlock {
      */
     @Override
     public NDArray forward(NDArray x) {
+        NDArray w = weight.getArray();
+        if (x instanceof TensorArray && w instanceof TensorArray && x.getManager() instanceof TensorFactory) {
+            return ((TensorFactory) x.getManager()).wrap(Backends.of(x.getDevice()).reductions()
+                    .rmsNorm(((TensorArray) x).tensor(), ((TensorArray) w).tensor(), eps));
+        }
         int last = x.getShape().dimension() - 1;
         NDArray var = x.square().mean(new int[] {last}, true);
         NDArray inv = var.add(eps).sqrt();
-        return x.div(inv).mul(weight.getArray());
+        return x.div(inv).mul(w);
     }
 
     /** {@inheritDoc} */

@@ -74,10 +74,11 @@ class BackendFamiliesTest {
         refuses("NDArray.maximum", () -> cuda.elementwise().binary(BinaryOp.MAX, t, t));
         refuses("NDArray.exp", () -> cuda.elementwise().unary(UnaryOp.EXP, t));
         refuses("NDArray.where", () -> cuda.elementwise().where(t, t, t));
-        refuses("NDArray.sum", () -> cuda.reductions().reduce(ReduceOp.SUM, t, null, false));
-        refuses("NDArray.softmax", () -> cuda.reductions().softmax(t, -1, false));
-        refuses("NDArrayEx.layerNorm", () -> cuda.reductions().layerNorm(t, new Shape(2), null, null, 1e-5f));
-        refuses("NDArray.matMul", () -> cuda.linalg().matMul(t, t));
+        refuses("NDArray.cumSum", () -> cuda.reductions().cumSum(t, 0));
+        refuses("NDArray.topK", () -> cuda.reductions().topK(t, 1, -1, true));
+        refuses("NDArrayEx.batchNorm", () -> cuda.reductions().batchNorm(t, t, t, null, null, 1, 1e-5f));
+        Tensor ints = gpu(DataType.INT32);
+        refuses("NDArray.matMul", () -> cuda.linalg().matMul(ints, ints));
         refuses("NDArray.transpose", () -> cuda.shapes().transpose(t, new int[] {1, 0}));
         refuses("NDArray.concat", () -> cuda.shapes().concat(new Tensor[] {t, t}, 0));
         refuses("NDArray.toType", () -> cuda.shapes().toType(t, DataType.INT32));
@@ -102,12 +103,16 @@ class BackendFamiliesTest {
 
     @Test
     void cudaLinearChecksItsOperandsBeforeLaunching() {
-        Tensor x = gpu(DataType.FLOAT32);
-        Tensor w16 = gpu(DataType.FLOAT16);
-        // a type the kernel does not run is a refusal naming the op, as for any op without a kernel
+        Tensor x = gpu(DataType.INT32);
+        // a type the GEMM family does not run is a refusal naming the op, as for any op without a kernel
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> CudaBackend.INSTANCE.linalg().linear(x, w16, null));
-        assertTrue(e.getMessage().contains("NDArrayEx.linear") && e.getMessage().contains("float32"), e.getMessage());
+                () -> CudaBackend.INSTANCE.linalg().linear(x, x, null));
+        assertTrue(e.getMessage().contains("NDArrayEx.linear") && e.getMessage().contains("int32"), e.getMessage());
+        Tensor f = gpu(DataType.FLOAT32);
+        Tensor bias = Tensor.device(new Shape(3), DataType.FLOAT32, new FakeBuffer());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> CudaBackend.INSTANCE.linalg().linear(f, f, bias));
+        assertTrue(bad.getMessage().contains("bias"), bad.getMessage());
     }
 
     @Test

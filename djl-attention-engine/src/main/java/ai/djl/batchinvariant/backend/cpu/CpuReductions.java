@@ -339,6 +339,61 @@ public final class CpuReductions implements ReductionOps {
         return Tensor.host(xs, t, HostData.fromFloats(out, t));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>In float32 (float64 for float64 input) with the rounding steps of the composed ops
+     * {@code x / sqrt(mean(x * x) + eps) * weight}: each square rounded, the row's squares summed in
+     * index order.
+     */
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        Shape xs = x.getShape();
+        if (xs.dimension() == 0) {
+            throw new IllegalArgumentException("rmsNorm needs an array of rank >= 1, got " + xs);
+        }
+        int n = (int) xs.get(xs.dimension() - 1);
+        if (weight != null && weight.getShape().size() != n) {
+            throw new IllegalArgumentException("rmsNorm: weight " + weight.getShape() + " does not match " + n
+                    + " features of " + xs);
+        }
+        int rows = n == 0 ? 0 : (int) (xs.size() / n);
+        if (x.getDataType() == DataType.FLOAT64) {
+            double[] v = doubles(x);
+            double[] w = weight == null ? null : doubles(weight);
+            double[] o = new double[v.length];
+            for (int r = 0; r < rows; r++) {
+                double sq = 0;
+                for (int i = 0; i < n; i++) {
+                    sq += v[r * n + i] * v[r * n + i];
+                }
+                double denom = Math.sqrt(sq / n + eps);
+                for (int i = 0; i < n; i++) {
+                    double y = v[r * n + i] / denom;
+                    o[r * n + i] = w == null ? y : y * w[i];
+                }
+            }
+            return Tensor.host(xs, DataType.FLOAT64, o);
+        }
+        float[] v = floats(x);
+        float[] w = weight == null ? null : floats(weight);
+        float[] o = new float[v.length];
+        Parallel.forEach(rows, 4L * n, r -> {
+            float sq = 0f;
+            for (int i = 0; i < n; i++) {
+                float e = v[r * n + i] * v[r * n + i];
+                sq += e;
+            }
+            float denom = (float) Math.sqrt(sq / n + eps);
+            for (int i = 0; i < n; i++) {
+                float y = v[r * n + i] / denom;
+                o[r * n + i] = w == null ? y : y * w[i];
+            }
+        });
+        DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        return Tensor.host(xs, t, HostData.fromFloats(o, t));
+    }
+
     /** {@inheritDoc} */
     @Override
     public Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta, int axis,

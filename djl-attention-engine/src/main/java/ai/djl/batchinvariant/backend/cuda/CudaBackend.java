@@ -33,9 +33,6 @@ public final class CudaBackend implements Backend {
     /** No element-wise kernels yet: every op refuses by name. */
     private static final ElementwiseOps ELEMENTWISE = new ElementwiseOps() {};
 
-    /** No reduction kernels outside attention yet. */
-    private static final ReductionOps REDUCTIONS = new ReductionOps() {};
-
     /** No gather or slice kernels yet. */
     private static final IndexingOps INDEXING = new IndexingOps() {};
 
@@ -175,7 +172,7 @@ public final class CudaBackend implements Backend {
     /** {@inheritDoc} */
     @Override
     public ReductionOps reductions() {
-        return REDUCTIONS;
+        return CudaReductions.INSTANCE;
     }
 
     /** {@inheritDoc} */

@@ -5,40 +5,217 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.Unsupported;
+import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-/** Matrix products on a GPU: the float32 {@code linear} kernel; {@code matMul} refuses by name. */
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Matrix products on a GPU through the invariant GEMM family ({@link CudaGemm}): float16 and
+ * bfloat16 on tensor cores with fp32 accumulation, float32 and float64 on FMA units (no TF32).
+ * Integer products refuse by name.
+ */
 final class CudaLinalg implements LinalgOps {
 
     static final CudaLinalg INSTANCE = new CudaLinalg();
 
     private CudaLinalg() {}
 
+    /** The type both operands are computed in, or a refusal by name for integers. */
+    private static DataType computeType(String op, Tensor a, Tensor b) {
+        DataType ta = a.getDataType();
+        DataType tb = b.getDataType();
+        DataType t = ta == tb ? ta : wider(ta, tb);
+        if (t != DataType.FLOAT32 && t != DataType.FLOAT16 && t != DataType.BFLOAT16 && t != DataType.FLOAT64) {
+            throw Unsupported.op(op + " (" + ta + " x " + tb + "; the GPU multiplies floating-point types)",
+                    a.getDevice());
+        }
+        return t;
+    }
+
+    /** PyTorch's promotion among floating types: the wider one; float16 with bfloat16 gives float32. */
+    private static DataType wider(DataType a, DataType b) {
+        if (a == DataType.FLOAT64 || b == DataType.FLOAT64) {
+            return DataType.FLOAT64;
+        }
+        if (a == DataType.FLOAT32 || b == DataType.FLOAT32) {
+            return DataType.FLOAT32;
+        }
+        boolean halves = (a == DataType.FLOAT16 || a == DataType.BFLOAT16) && (b == DataType.FLOAT16 || b == DataType.BFLOAT16);
+        return halves ? DataType.FLOAT32 : DataType.INT64;
+    }
+
+    /** Returns t in the given type: itself, or a converted copy the caller closes. */
+    private static Tensor as(Tensor t, DataType type) {
+        return t.getDataType() == type ? t : CudaBackend.INSTANCE.shapes().toType(t, type);
+    }
+
+    private static void closeIfCopy(Tensor copy, Tensor original) {
+        if (copy != null && copy != original) {
+            copy.close();
+        }
+    }
+
+    private static void checkDevice(Tensor x, Tensor other, String op) {
+        if (other != null && !other.getDevice().equals(x.getDevice())) {
+            throw new IllegalArgumentException(op + ": operands must share a device, got " + x.getDevice() + " and "
+                    + other.getDevice());
+        }
+    }
+
     /** {@inheritDoc} */
     @Override
     public Tensor linear(Tensor x, Tensor w, Tensor b) {
-        for (Tensor a : new Tensor[] {x, w, b}) {
-            if (a != null && a.getDevice().equals(x.getDevice()) && a.getDataType() != DataType.FLOAT32) {
-                // a type the kernel does not run is a refusal by name, not a bad argument
-                throw Unsupported.op("NDArrayEx.linear (" + a.getDataType() + "; the kernel runs float32)",
-                        x.getDevice());
-            }
-            if (a != null && (!a.getDevice().equals(x.getDevice()) || a.getDataType() != DataType.FLOAT32)) {
-                throw new IllegalArgumentException("linear on " + x.getDevice() + " needs float32 input, weight and"
-                        + " bias on that device; got " + a.getDataType() + " on " + a.getDevice());
-            }
-        }
+        checkDevice(x, w, "linear");
+        checkDevice(x, b, "linear");
+        DataType type = computeType("NDArrayEx.linear", x, w);
+        int k = (int) w.getShape().get(1);
         int n = (int) w.getShape().get(0);
         if (b != null && b.getShape().size() != n) {
             throw new IllegalArgumentException("linear: bias " + b.getShape() + " does not match " + n + " outputs");
         }
+        int rows = (int) (x.getShape().size() / Math.max(1, k));
         long[] od = x.getShape().getShape().clone();
         od[od.length - 1] = n;
-        Tensor y = CudaOps.linear(x, w, b);
-        Tensor shaped = y.view(new Shape(od));
-        y.close();
-        return shaped;
+        Tensor xc = as(x, type);
+        Tensor wc = as(w, type);
+        Tensor bc = b == null ? null : as(b, type);
+        try {
+            DeviceMemory y = CudaGemm.run(xc, wc, bc, rows, n, k, true, CudaGemm.Batch.single(), CudaGemm.Act.NONE);
+            return Tensor.device(new Shape(od), type, y);
+        } finally {
+            closeIfCopy(xc, x);
+            closeIfCopy(wc, w);
+            closeIfCopy(bc, b);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor matMul(Tensor a, Tensor b) {
+        checkDevice(a, b, "matMul");
+        Shape as = a.getShape();
+        Shape bs = b.getShape();
+        if (as.dimension() == 0 || bs.dimension() == 0) {
+            throw new IllegalArgumentException("matMul needs arrays of rank >= 1, got " + as + " and " + bs);
+        }
+        boolean aVec = as.dimension() == 1;
+        boolean bVec = bs.dimension() == 1;
+        Shape a2 = aVec ? new Shape(1, as.get(0)) : as;
+        Shape b2 = bVec ? new Shape(bs.get(0), 1) : bs;
+        int m = (int) a2.get(a2.dimension() - 2);
+        int k = (int) a2.get(a2.dimension() - 1);
+        int n = (int) b2.get(b2.dimension() - 1);
+        if (k != b2.get(b2.dimension() - 2)) {
+            throw new IllegalArgumentException("matMul shapes " + as + " and " + bs + " do not agree on the inner dimension");
+        }
+        DataType type = computeType("NDArray.matMul", a, b);
+        Shape batchA = a2.slice(0, a2.dimension() - 2);
+        Shape batchB = b2.slice(0, b2.dimension() - 2);
+        Shape batch = Strided.broadcast(batchA, batchB);
+        CudaGemm.Batch levels = levels(batch, batchA, batchB, (long) m * k, (long) k * n);
+        if (levels == null) {
+            throw Unsupported.op("NDArray.matMul (batch shapes " + batchA + " x " + batchB
+                    + " broadcast in more than two groups of axes)", a.getDevice());
+        }
+        List<Long> dims = new ArrayList<>();
+        for (long d : batch.getShape()) {
+            dims.add(d);
+        }
+        if (!aVec) {
+            dims.add((long) m);
+        }
+        if (!bVec) {
+            dims.add((long) n);
+        }
+        Tensor ac = as(a, type);
+        Tensor bc = as(b, type);
+        try {
+            DeviceMemory c = CudaGemm.run(ac, bc, null, m, n, k, false, levels, CudaGemm.Act.NONE);
+            return Tensor.device(new Shape(dims), type, c);
+        } finally {
+            closeIfCopy(ac, a);
+            closeIfCopy(bc, b);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor batchMatMul(Tensor a, Tensor b) {
+        Shape as = a.getShape();
+        Shape bs = b.getShape();
+        if (as.dimension() != 3 || bs.dimension() != 3) {
+            throw new IllegalArgumentException("batchMatMul needs two 3-D arrays, got " + as + " and " + bs);
+        }
+        if (as.get(0) != bs.get(0) || as.get(2) != bs.get(1)) {
+            throw new IllegalArgumentException("batchMatMul shapes " + as + " and " + bs
+                    + " need an equal batch and agreeing inner dimensions");
+        }
+        return matMul(a, b);
+    }
+
+    /**
+     * Folds broadcast batch axes into at most two levels of (size, a stride, b stride), merging
+     * neighbours whose strides chain; null when more than two levels remain.
+     *
+     * @param batch the broadcast batch shape
+     * @param batchA the left operand's batch shape
+     * @param batchB the right operand's batch shape
+     * @param matA elements of one left matrix
+     * @param matB elements of one right matrix
+     * @return the levels, or null
+     */
+    static CudaGemm.Batch levels(Shape batch, Shape batchA, Shape batchB, long matA, long matB) {
+        int rank = batch.dimension();
+        long[] sa = unitStrides(batchA, batch, matA);
+        long[] sb = unitStrides(batchB, batch, matB);
+        List<long[]> groups = new ArrayList<>();
+        for (int i = 0; i < rank; i++) {
+            long size = batch.get(i);
+            if (size == 1) {
+                continue;
+            }
+            if (!groups.isEmpty()) {
+                long[] last = groups.get(groups.size() - 1);
+                // (size0, sa0, sb0) followed by (size, sa, sb) is one axis when the outer strides chain
+                if (last[1] == sa[i] * size && last[2] == sb[i] * size) {
+                    last[0] *= size;
+                    last[1] = sa[i];
+                    last[2] = sb[i];
+                    continue;
+                }
+            }
+            groups.add(new long[] {size, sa[i], sb[i]});
+        }
+        if (groups.size() > 2) {
+            return null;
+        }
+        while (groups.size() < 2) {
+            groups.add(0, new long[] {1, 0, 0});
+        }
+        long[] g0 = groups.get(0);
+        long[] g1 = groups.get(1);
+        if (g0[0] * g1[0] > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("matMul batch " + batch + " is too large");
+        }
+        return new CudaGemm.Batch((int) g0[0], (int) g1[0], g0[1], g1[1], g0[2], g1[2]);
+    }
+
+    /** Element strides of an operand's batch axes within the broadcast batch (0 where broadcast). */
+    private static long[] unitStrides(Shape own, Shape batch, long mat) {
+        int rank = batch.dimension();
+        long[] s = new long[rank];
+        long stride = mat;
+        for (int i = rank - 1; i >= 0; i--) {
+            int j = i - (rank - own.dimension());
+            if (j >= 0 && own.get(j) != 1) {
+                s[i] = stride;
+                stride *= own.get(j);
+            }
+        }
+        return s;
     }
 }

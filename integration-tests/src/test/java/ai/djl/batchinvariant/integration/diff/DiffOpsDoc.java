@@ -60,7 +60,7 @@ public final class DiffOpsDoc {
     /**
      * What the CUDA backend runs on an array on {@code Device.gpu(i)} (read from BiNDArray,
      * BiNDArrayEx and backend.cuda): allocation and copies, views that share device memory, the
-     * float32/half casts and the float32 linear layer. Everything else refuses by name.
+     * float32/half casts, the invariant GEMM family, reductions, softmax and norms. Everything else refuses by name.
      */
     static final Map<String, String> GPU = new TreeMap<>();
 
@@ -74,7 +74,17 @@ public final class DiffOpsDoc {
         }
         GPU.put("set", "set(Buffer) and set(primitive[])");
         GPU.put("toType", "float32 ↔ float16/bfloat16");
-        GPU.put("linear", "float32");
+        GPU.put("linear", "floating types (tensor cores for float16/bfloat16)");
+        for (String m : new String[] {"matMul", "batchMatMul", "batchDot", "dot"}) {
+            GPU.put(m, "floating types");
+        }
+        for (String m : new String[] {"sum", "prod", "max", "min", "argMax", "argMin"}) {
+            GPU.put(m, "yes");
+        }
+        GPU.put("mean", "floating types");
+        for (String m : new String[] {"softmax", "logSoftmax", "layerNorm"}) {
+            GPU.put(m, "floating types");
+        }
         for (String m : new String[] {"toFloatArray", "toDoubleArray", "toIntArray", "toLongArray", "toByteArray",
             "toUint8Array", "toBooleanArray", "toShortArray", "toUnsignedIntArray", "toUnsignedShortArray", "toArray",
             "getAsBytes", "encode"}) {

@@ -64,19 +64,6 @@ public final class Abi {
         private KvAppend() {}
     }
 
-    /** Fields of {@code bi::LinearParams}. */
-    public static final class Linear {
-        public static final int X = 0;
-        public static final int W = 1;
-        public static final int BIAS = 2;
-        public static final int Y = 3;
-        public static final int M = 4;
-        public static final int N = 5;
-        public static final int K = 6;
-
-        private Linear() {}
-    }
-
     /** Fields of {@code bi::CastParams}. */
     public static final class Cast {
         public static final int IN = 0;
@@ -84,6 +71,57 @@ public final class Abi {
         public static final int N = 2;
 
         private Cast() {}
+    }
+
+    /** Fields of {@code bi::GemmParams}. */
+    public static final class Gemm {
+        public static final int A = 0;
+        public static final int B = 1;
+        public static final int BIAS = 2;
+        public static final int C = 3;
+        public static final int PARTIAL = 4;
+        public static final int SA0 = 5;
+        public static final int SA1 = 6;
+        public static final int SB0 = 7;
+        public static final int SB1 = 8;
+        public static final int SC = 9;
+        public static final int M = 10;
+        public static final int N = 11;
+        public static final int K = 12;
+        public static final int BATCH1 = 13;
+        public static final int BATCHES = 14;
+        public static final int B_NK = 15;
+        public static final int SPLITS = 16;
+        public static final int SPLIT_K = 17;
+        public static final int ACT = 18;
+
+        private Gemm() {}
+    }
+
+    /** Fields of {@code bi::ReduceParams}. */
+    public static final class Reduce {
+        public static final int IN = 0;
+        public static final int OUT = 1;
+        public static final int OUTER = 2;
+        public static final int N = 3;
+        public static final int INNER = 4;
+        public static final int KIND = 5;
+
+        private Reduce() {}
+    }
+
+    /** Fields of {@code bi::NormParams}. */
+    public static final class Norm {
+        public static final int X = 0;
+        public static final int GAMMA = 1;
+        public static final int BETA = 2;
+        public static final int Y = 3;
+        public static final int ROWS = 4;
+        public static final int N = 5;
+        public static final int RMS = 6;
+        public static final int EPS = 7;
+
+        private Norm() {}
     }
 
     /** Layout of {@code bi::AttnParams}. */
@@ -99,16 +137,27 @@ public final class Abi {
             new String[] {"src_k", "src_v", "dst_k", "dst_v", "dst_offsets", "vectors", "count"},
             kinds(5, Kind.PTR, 2, Kind.I32));
 
-    /** Layout of {@code bi::LinearParams}. */
-    public static final ParamsLayout LINEAR = new ParamsLayout("LinearParams",
-            new String[] {"x", "w", "bias", "y", "m", "n", "k"}, kinds(4, Kind.PTR, 3, Kind.I32));
-
     /** Layout of {@code bi::CastParams}. */
     public static final ParamsLayout CAST = new ParamsLayout("CastParams", new String[] {"in", "out", "n"},
             kinds(2, Kind.PTR, 1, Kind.I64));
 
+    /** Layout of {@code bi::GemmParams}. */
+    public static final ParamsLayout GEMM = new ParamsLayout("GemmParams",
+            new String[] {"a", "b", "bias", "c", "partial", "sa0", "sa1", "sb0", "sb1", "sc", "m", "n", "k", "batch1",
+                "batches", "b_nk", "splits", "split_k", "act"},
+            kinds(5, Kind.PTR, 5, Kind.I64, 9, Kind.I32));
+
+    /** Layout of {@code bi::ReduceParams}. */
+    public static final ParamsLayout REDUCE = new ParamsLayout("ReduceParams",
+            new String[] {"in", "out", "outer", "n", "inner", "kind"}, kinds(2, Kind.PTR, 3, Kind.I64, 1, Kind.I32));
+
+    /** Layout of {@code bi::NormParams}. */
+    public static final ParamsLayout NORM = new ParamsLayout("NormParams",
+            new String[] {"x", "gamma", "beta", "y", "rows", "n", "rms", "eps"},
+            kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32));
+
     /** Every layout, for the ABI test. */
-    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, LINEAR, CAST};
+    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, CAST, GEMM, REDUCE, NORM};
 
     /** Kernel module (fatbin) of the attention kernels. */
     public static final String MODULE_ATTENTION = "attention";
@@ -116,10 +165,14 @@ public final class Abi {
     public static final String MODULE_MERGE = "merge";
     /** Kernel module of KV append. */
     public static final String MODULE_KV_APPEND = "kv_append";
-    /** Kernel module of linear. */
-    public static final String MODULE_LINEAR = "linear";
     /** Kernel module of casts. */
     public static final String MODULE_CAST = "cast";
+    /** Kernel module of the GEMM family. */
+    public static final String MODULE_GEMM = "gemm";
+    /** Kernel module of reductions, arg-extremes and softmax. */
+    public static final String MODULE_REDUCE = "reduce";
+    /** Kernel module of layer and RMS normalisation. */
+    public static final String MODULE_NORM = "norm";
 
     private Abi() {}
 
@@ -146,6 +199,17 @@ public final class Abi {
                 return "f16";
             case BFLOAT16:
                 return "bf16";
+            case FLOAT64:
+                return "f64";
+            case INT8:
+                return "i8";
+            case UINT8:
+            case BOOLEAN:
+                return "u8";
+            case INT32:
+                return "i32";
+            case INT64:
+                return "i64";
             default:
                 throw new IllegalArgumentException("no kernel variant for dtype " + t);
         }
@@ -187,6 +251,46 @@ public final class Abi {
     /** The KV append kernel. */
     public static final String KV_APPEND_KERNEL = "bi_kv_append";
 
-    /** The float32 linear kernel. */
-    public static final String LINEAR_KERNEL = "bi_linear_f32";
+    /**
+     * Returns a GEMM kernel: tensor cores for float16/bfloat16, FMA for float32/float64.
+     *
+     * @param type the element type
+     * @param weightNk true when the right operand is stored [n][k] (a linear layer's weight)
+     * @return the symbol
+     */
+    public static String gemmKernel(DataType type, boolean weightNk) {
+        return "bi_gemm_" + tag(type) + (weightNk ? "_nk" : "_kn");
+    }
+
+    /**
+     * Returns the kernel that sums split-K partials in split order and applies the epilogue.
+     *
+     * @param type the output type (float32, float16 or bfloat16)
+     * @return the symbol
+     */
+    public static String gemmSumKernel(DataType type) {
+        return "bi_gemm_sum_" + tag(type);
+    }
+
+    /**
+     * Returns a reduction kernel.
+     *
+     * @param type the input type (booleans read as uint8)
+     * @param rows true for a reduction over the trailing axes (one warp or block per output),
+     *     false for a strided one (one thread per output)
+     * @return the symbol
+     */
+    public static String reduceKernel(DataType type, boolean rows) {
+        return "bi_reduce_" + (rows ? "rows_" : "cols_") + tag(type);
+    }
+
+    /**
+     * Returns the row-normalisation kernel of a type.
+     *
+     * @param type float32, float16, bfloat16 or float64
+     * @return the symbol
+     */
+    public static String normKernel(DataType type) {
+        return "bi_norm_" + tag(type);
+    }
 }

@@ -67,10 +67,11 @@ class AbiTest {
     @Test
     void aReorderedMirrorIsCaught() throws IOException {
         Map<String, List<String>> dump = dump();
-        ParamsLayout swapped = new ParamsLayout("LinearParams", new String[] {"x", "w", "bias", "y", "n", "m", "k"},
-                new ParamsLayout.Kind[] {ParamsLayout.Kind.PTR, ParamsLayout.Kind.PTR, ParamsLayout.Kind.PTR,
-                    ParamsLayout.Kind.PTR, ParamsLayout.Kind.I32, ParamsLayout.Kind.I32, ParamsLayout.Kind.I32});
-        assertTrue(!dump.get("LinearParams").equals(mirror(swapped)));
+        ParamsLayout swapped = new ParamsLayout("NormParams", new String[] {"x", "gamma", "beta", "y", "rows", "rms", "n",
+            "eps"}, new ParamsLayout.Kind[] {ParamsLayout.Kind.PTR, ParamsLayout.Kind.PTR, ParamsLayout.Kind.PTR,
+                ParamsLayout.Kind.PTR, ParamsLayout.Kind.I64, ParamsLayout.Kind.I32, ParamsLayout.Kind.I32,
+                ParamsLayout.Kind.F32});
+        assertTrue(!dump.get("NormParams").equals(mirror(swapped)));
         ParamsLayout narrow = new ParamsLayout("CastParams", new String[] {"in", "out", "n"},
                 new ParamsLayout.Kind[] {ParamsLayout.Kind.PTR, ParamsLayout.Kind.PTR, ParamsLayout.Kind.I32});
         assertTrue(!dump.get("CastParams").equals(mirror(narrow)));

@@ -1,0 +1,187 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
+
+import ai.djl.batchinvariant.backend.cuda.abi.Abi;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi.Gemm;
+import ai.djl.batchinvariant.backend.cuda.abi.Params;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+
+import jcuda.driver.CUfunction;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * Launches the GEMM family: {@code C[z] = A[z] B[z]} (or {@code A[z] W[z]ᵀ}) with a bias and
+ * activation epilogue. Its one policy decision, the split-K count, is a function of (n, k, dtype,
+ * the device's SM count) — never of m — so a row's bits do not depend on how many rows share the
+ * product.
+ */
+final class CudaGemm {
+
+    /** Output tile edge of every GEMM kernel (rows and columns). */
+    static final int TILE = 64;
+    /** The k tile; split ranges are multiples of it. */
+    static final int K_TILE = 32;
+    /** Splits are not made below this many k elements per split. */
+    static final int MIN_SPLIT_K = 512;
+    /** The most splits of one product. */
+    static final int MAX_SPLITS = 8;
+    /**
+     * A split count forced for every product, for tests that must show a changed split changes
+     * bits; 0 (the default) lets {@link #splits} decide.
+     */
+    static volatile int splitOverride;
+    /** Grid z limit of the driver. */
+    private static final int MAX_GRID_Z = 65535;
+
+    /** Epilogue activations, numbered as {@code bi::GemmAct}. */
+    enum Act {
+        NONE,
+        RELU,
+        GELU,
+        SILU
+    }
+
+    private CudaGemm() {}
+
+    /**
+     * Returns the split-K count for a product shape on a device: enough column-tile × split
+     * blocks to fill the device twice when m is small, at least {@link #MIN_SPLIT_K} k elements
+     * per split, and one split for float64 (its partials would lose precision in fp32).
+     *
+     * @param n the output columns
+     * @param k the reduction length
+     * @param type the element type
+     * @param sms the device's multiprocessor count
+     * @return the count, 1 or more
+     */
+    static int splits(int n, int k, DataType type, int sms) {
+        if (type == DataType.FLOAT64 || k < 2 * MIN_SPLIT_K) {
+            return 1;
+        }
+        int tilesN = (n + TILE - 1) / TILE;
+        int want = (2 * sms + tilesN - 1) / tilesN;
+        int most = Math.min(MAX_SPLITS, k / MIN_SPLIT_K);
+        return Math.max(1, Math.min(want, most));
+    }
+
+    /**
+     * Returns the k elements per split: a multiple of the k tile, so every split's tiles sit at
+     * absolute k positions.
+     *
+     * @param k the reduction length
+     * @param splits the split count
+     * @return elements per split
+     */
+    static int splitK(int k, int splits) {
+        int per = (k + splits - 1) / splits;
+        return (per + K_TILE - 1) / K_TILE * K_TILE;
+    }
+
+    /**
+     * A batched product's operands in elements: offsets of batch z = z0 * batch1 + z1 are
+     * {@code z0 * s?0 + z1 * s?1}.
+     */
+    static final class Batch {
+        final int batch0;
+        final int batch1;
+        final long sa0;
+        final long sa1;
+        final long sb0;
+        final long sb1;
+
+        Batch(int batch0, int batch1, long sa0, long sa1, long sb0, long sb1) {
+            this.batch0 = batch0;
+            this.batch1 = batch1;
+            this.sa0 = sa0;
+            this.sa1 = sa1;
+            this.sb0 = sb0;
+            this.sb1 = sb1;
+        }
+
+        static Batch single() {
+            return new Batch(1, 1, 0, 0, 0, 0);
+        }
+    }
+
+    /**
+     * Runs a product into new device memory.
+     *
+     * @param a the left operand, [batch][m][k], of the compute type
+     * @param b the right operand, [n][k] when {@code weightNk} else [k][n], same type and device
+     * @param bias [n] of the same type, or null
+     * @param m rows
+     * @param n columns
+     * @param k reduction length
+     * @param weightNk the right operand's layout
+     * @param batch the batch decomposition
+     * @param act the epilogue activation
+     * @return the output, [batch0 * batch1][m][n], of the operands' type, as raw device memory
+     */
+    static DeviceMemory run(Tensor a, Tensor b, Tensor bias, int m, int n, int k, boolean weightNk, Batch batch,
+            Act act) {
+        DataType type = a.getDataType();
+        CudaDevice device = CudaBackend.device(a);
+        int batches = batch.batch0 * batch.batch1;
+        long outElems = (long) batches * m * n;
+        DeviceMemory c = CudaLaunch.output(device, outElems * type.getNumOfBytes());
+        if (outElems == 0) {
+            return c;
+        }
+        int splits = k == 0 || type == DataType.FLOAT64 ? 1
+                : splitOverride > 0 ? splitOverride : splits(n, k, type, device.getSmCount());
+        int splitK = k == 0 ? K_TILE : splitK(k, splits);
+        splits = k == 0 ? 1 : (k + splitK - 1) / splitK;
+        if ((long) batches * splits > MAX_GRID_Z) {
+            throw new IllegalArgumentException("matrix product batch " + batches + " x " + splits
+                    + " k splits exceeds the launch limit of " + MAX_GRID_Z + "; split the batch");
+        }
+        DeviceMemory partial = splits > 1 ? device.allocate(outElems * splits * 4) : null;
+        try {
+            device.await(device.getStream(), CudaBackend.memory(a), CudaBackend.memory(b),
+                    bias == null ? null : CudaBackend.memory(bias));
+            Params p = Abi.GEMM.newParams()
+                    .ptr(Gemm.A, CudaBackend.memory(a).getPointer())
+                    .ptr(Gemm.B, CudaBackend.memory(b).getPointer())
+                    .ptr(Gemm.BIAS, bias == null ? null : CudaBackend.memory(bias).getPointer())
+                    .ptr(Gemm.C, c.getPointer())
+                    .ptr(Gemm.PARTIAL, partial == null ? null : partial.getPointer())
+                    .i64(Gemm.SA0, batch.sa0)
+                    .i64(Gemm.SA1, batch.sa1)
+                    .i64(Gemm.SB0, batch.sb0)
+                    .i64(Gemm.SB1, batch.sb1)
+                    .i64(Gemm.SC, (long) m * n)
+                    .i32(Gemm.M, m)
+                    .i32(Gemm.N, n)
+                    .i32(Gemm.K, k)
+                    .i32(Gemm.BATCH1, batch.batch1)
+                    .i32(Gemm.BATCHES, batches)
+                    .i32(Gemm.B_NK, weightNk ? 1 : 0)
+                    .i32(Gemm.SPLITS, splits)
+                    .i32(Gemm.SPLIT_K, splitK)
+                    .i32(Gemm.ACT, act.ordinal());
+            boolean tensorCores = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
+            CUfunction f = device.function(Abi.MODULE_GEMM, Abi.gemmKernel(type, weightNk), 0);
+            String what = "gemm " + type + " " + batches + "x" + m + "x" + n + "x" + k;
+            check(JCudaDriver.cuLaunchKernel(f, (m + TILE - 1) / TILE, (n + TILE - 1) / TILE, batches * splits,
+                    tensorCores ? 128 : 256, 1, 1, 0, device.getStream(), p.toKernelParams(), null),
+                    "cuLaunchKernel(" + what + ")");
+            if (splits > 1) {
+                CUfunction sum = device.function(Abi.MODULE_GEMM, Abi.gemmSumKernel(type), 0);
+                int blocks = (int) Math.min(65535, (outElems + 255) / 256);
+                check(JCudaDriver.cuLaunchKernel(sum, blocks, 1, 1, 256, 1, 1, 0, device.getStream(),
+                        p.toKernelParams(), null), "cuLaunchKernel(" + what + " split-K sum)");
+            }
+        } finally {
+            if (partial != null) {
+                // stream-ordered: the next user of this block on this stream runs after the sum
+                partial.release();
+            }
+        }
+        return c;
+    }
+}

@@ -1,0 +1,312 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
+
+import ai.djl.batchinvariant.backend.ReduceOp;
+import ai.djl.batchinvariant.backend.ReductionOps;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi.Norm;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi.Reduce;
+import ai.djl.batchinvariant.tensor.Strided;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.Arrays;
+
+import jcuda.driver.CUfunction;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * Reductions, arg-extremes, softmax and row normalisations on a GPU (reduce.cu, norm.cu). An
+ * input is seen as [outer][n][inner]: when the reduced axes are the array's last ones (inner is
+ * 1 by position, whatever the sizes) a warp or block reduces each output in a fixed tree chosen
+ * by n; otherwise one thread walks each output's elements in index order. Reduced axes that are
+ * not adjacent are reduced group by group, innermost first.
+ */
+final class CudaReductions implements ReductionOps {
+
+    static final CudaReductions INSTANCE = new CudaReductions();
+
+    /** Threads per block of every reduction kernel. */
+    private static final int THREADS = 256;
+    /** Longest row one warp reduces (reduce.cu's ROW_WARP_MAX, norm.cu's NORM_WARP_MAX). */
+    private static final int ROW_WARP_MAX = 1024;
+
+    private CudaReductions() {}
+
+    /** The kernel variant of a storage type (booleans are bytes). */
+    private static DataType variant(DataType t) {
+        return t == DataType.BOOLEAN ? DataType.UINT8 : t;
+    }
+
+    private static boolean floating(DataType t) {
+        return t == DataType.FLOAT32 || t == DataType.FLOAT16 || t == DataType.BFLOAT16 || t == DataType.FLOAT64;
+    }
+
+    /** One launch of the reduce family over [outer][n][inner]. */
+    private static void launch(Tensor in, DeviceMemory out, long outer, long n, long inner, int kind, boolean rows) {
+        if (outer * inner == 0) {
+            return;
+        }
+        CudaDevice device = CudaBackend.device(in);
+        CUfunction f = device.function(Abi.MODULE_REDUCE, Abi.reduceKernel(variant(in.getDataType()), rows), 0);
+        device.await(device.getStream(), CudaBackend.memory(in));
+        long blocks = rows ? (n <= ROW_WARP_MAX ? (outer + THREADS / 32 - 1) / (THREADS / 32) : outer)
+                : (outer * inner + THREADS - 1) / THREADS;
+        if (blocks > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("reduction of " + in.getShape() + " needs too many blocks");
+        }
+        check(JCudaDriver.cuLaunchKernel(f, (int) blocks, 1, 1, THREADS, 1, 1, 0, device.getStream(),
+                Abi.REDUCE.newParams()
+                        .ptr(Reduce.IN, CudaBackend.memory(in).getPointer())
+                        .ptr(Reduce.OUT, out.getPointer())
+                        .i64(Reduce.OUTER, outer)
+                        .i64(Reduce.N, n)
+                        .i64(Reduce.INNER, inner)
+                        .i32(Reduce.KIND, kind)
+                        .toKernelParams(), null),
+                "cuLaunchKernel(reduce kind " + kind + " of " + in.getShape() + ")");
+    }
+
+    private static long prod(Shape s, int from, int to) {
+        long p = 1;
+        for (int i = from; i < to; i++) {
+            p *= s.get(i);
+        }
+        return p;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor reduce(ReduceOp kind, Tensor t, int[] axesIn, boolean keepDims) {
+        Shape shape = t.getShape();
+        int rank = shape.dimension();
+        int[] axes = axes(axesIn, rank);
+        DataType type = t.getDataType();
+        if (kind == ReduceOp.MEAN && !floating(type)) {
+            throw new IllegalArgumentException("mean needs a floating-point array (PyTorch cannot infer the output"
+                    + " type of the mean of " + type + "); convert it with toType first");
+        }
+        long reducedSize = 1;
+        for (int a : axes) {
+            reducedSize *= shape.get(a);
+        }
+        long outN = 1;
+        for (int i = 0; i < rank; i++) {
+            if (Arrays.binarySearch(axes, i) < 0) {
+                outN *= shape.get(i);
+            }
+        }
+        if ((kind == ReduceOp.MAX || kind == ReduceOp.MIN) && reducedSize == 0 && (outN > 0 || axesIn == null)) {
+            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape);
+        }
+        if (axes.length == 0) {
+            // a rank-0 array (or no axes): one element per output
+            return single(kind, t);
+        }
+        // innermost run of adjacent reduced axes first; the rest by further passes
+        int end = axes.length - 1;
+        int start = end;
+        while (start > 0 && axes[start - 1] == axes[start] - 1) {
+            start--;
+        }
+        int[] remaining = Arrays.copyOf(axes, start);
+        int first = axes[start];
+        int last = axes[end];
+        long outer = prod(shape, 0, first);
+        long n = prod(shape, first, last + 1);
+        long inner = prod(shape, last + 1, rank);
+        DataType outType = !floating(type) && (kind == ReduceOp.SUM || kind == ReduceOp.PROD) ? DataType.INT64 : type;
+        DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), outer * inner * outType.getNumOfBytes());
+        launch(t, out, outer, n, inner, kind.ordinal(), last == rank - 1);
+        long[] keptDims = shape.getShape().clone();
+        for (int a = first; a <= last; a++) {
+            keptDims[a] = 1;
+        }
+        Tensor partial = Tensor.device(new Shape(keptDims), outType, out);
+        Tensor result = partial;
+        if (remaining.length > 0) {
+            // MEAN of means over equal-sized groups is the mean; the other kinds compose directly
+            result = reduce(kind, partial, remaining, true);
+            partial.close();
+        }
+        if (keepDims) {
+            return result;
+        }
+        Tensor squeezed = result.view(squeeze(shape, axes));
+        result.close();
+        return squeezed;
+    }
+
+    /** A reduction over no axis or of a rank-0 array: each element reduced alone. */
+    private Tensor single(ReduceOp kind, Tensor t) {
+        Shape shape = t.getShape();
+        DataType type = t.getDataType();
+        DataType outType = !floating(type) && (kind == ReduceOp.SUM || kind == ReduceOp.PROD) ? DataType.INT64 : type;
+        DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), shape.size() * outType.getNumOfBytes());
+        launch(t, out, shape.size(), 1, 1, kind.ordinal(), true);
+        return Tensor.device(shape, outType, out);
+    }
+
+    private static int[] axes(int[] axesIn, int rank) {
+        int[] axes;
+        if (axesIn == null) {
+            axes = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                axes[i] = i;
+            }
+            return axes;
+        }
+        axes = new int[axesIn.length];
+        for (int i = 0; i < axesIn.length; i++) {
+            if (rank == 0 && (axesIn[i] == 0 || axesIn[i] == -1)) {
+                return new int[0];
+            }
+            axes[i] = Strided.axis(axesIn[i], rank);
+        }
+        axes = Arrays.stream(axes).distinct().sorted().toArray();
+        if (axes.length != axesIn.length) {
+            throw new IllegalArgumentException("axes " + Arrays.toString(axesIn) + " repeat an axis");
+        }
+        return axes;
+    }
+
+    private static Shape squeeze(Shape shape, int[] axes) {
+        long[] dims = new long[shape.dimension() - axes.length];
+        int k = 0;
+        for (int i = 0; i < shape.dimension(); i++) {
+            if (Arrays.binarySearch(axes, i) < 0) {
+                dims[k++] = shape.get(i);
+            }
+        }
+        return new Shape(dims);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor argExtreme(Tensor t, Integer axisIn, boolean max) {
+        Shape shape = t.getShape();
+        int kind = max ? 5 : 6;
+        if (axisIn == null) {
+            if (shape.size() == 0) {
+                throw new IllegalArgumentException("cannot take argMax/argMin over an empty axis of " + shape);
+            }
+            DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), 8);
+            launch(t, out, 1, shape.size(), 1, kind, true);
+            return Tensor.device(new Shape(), DataType.INT64, out);
+        }
+        Shape src = shape.dimension() == 0 ? new Shape(1) : shape;
+        int axis = Strided.axis(axisIn, src.dimension());
+        long n = src.get(axis);
+        if (n == 0) {
+            throw new IllegalArgumentException("cannot take argMax/argMin over an empty axis of " + shape);
+        }
+        long outer = prod(src, 0, axis);
+        long inner = prod(src, axis + 1, src.dimension());
+        DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), outer * inner * 8);
+        launch(t, out, outer, n, inner, kind, axis == src.dimension() - 1);
+        return Tensor.device(shape.dimension() == 0 ? new Shape() : squeeze(src, new int[] {axis}), DataType.INT64, out);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor softmax(Tensor t, int axisIn, boolean log) {
+        Shape shape = t.getShape();
+        if (!floating(t.getDataType())) {
+            Tensor f = CudaBackend.INSTANCE.shapes().toType(t, DataType.FLOAT32);
+            try {
+                return softmax(f, axisIn, log);
+            } finally {
+                f.close();
+            }
+        }
+        Shape src = shape.dimension() == 0 ? new Shape(1) : shape;
+        int axis = Strided.axis(axisIn, src.dimension());
+        long outer = prod(src, 0, axis);
+        long inner = prod(src, axis + 1, src.dimension());
+        DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), shape.size() * t.getDataType().getNumOfBytes());
+        launch(t, out, outer, src.get(axis), inner, log ? 8 : 7, axis == src.dimension() - 1);
+        return Tensor.device(shape, t.getDataType(), out);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor layerNorm(Tensor x, Shape normalizedShape, Tensor gamma, Tensor beta, float eps) {
+        int n = (int) normalizedShape.size();
+        Shape xs = x.getShape();
+        if (n == 0 || xs.size() % n != 0 || !xs.slice(xs.dimension() - normalizedShape.dimension()).equals(normalizedShape)) {
+            throw new IllegalArgumentException("layerNorm: normalizedShape " + normalizedShape + " is not the tail of " + xs);
+        }
+        return norm(x, gamma, beta, eps, false, n);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        Shape xs = x.getShape();
+        if (xs.dimension() == 0) {
+            throw new IllegalArgumentException("rmsNorm needs an array of rank >= 1, got " + xs);
+        }
+        int n = (int) xs.get(xs.dimension() - 1);
+        if (weight != null && weight.getShape().size() != n) {
+            throw new IllegalArgumentException("rmsNorm: weight " + weight.getShape() + " does not match " + n
+                    + " features of " + xs);
+        }
+        return norm(x, weight, null, eps, true, n);
+    }
+
+    private Tensor norm(Tensor x, Tensor gamma, Tensor beta, float eps, boolean rms, int n) {
+        DataType type = floating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        if (!floating(x.getDataType())) {
+            Tensor f = CudaBackend.INSTANCE.shapes().toType(x, type);
+            try {
+                return norm(f, gamma, beta, eps, rms, n);
+            } finally {
+                f.close();
+            }
+        }
+        Tensor g = gamma == null || gamma.getDataType() == type ? gamma : CudaBackend.INSTANCE.shapes().toType(gamma, type);
+        Tensor b = beta == null || beta.getDataType() == type ? beta : CudaBackend.INSTANCE.shapes().toType(beta, type);
+        try {
+            CudaDevice device = CudaBackend.device(x);
+            long rows = n == 0 ? 0 : x.getShape().size() / n;
+            DeviceMemory out = CudaLaunch.output(device, x.getShape().size() * type.getNumOfBytes());
+            if (rows > 0) {
+                for (Tensor a : new Tensor[] {g, b}) {
+                    if (a != null && !a.getDevice().equals(x.getDevice())) {
+                        throw new IllegalArgumentException("norm: weights on " + a.getDevice() + ", input on "
+                                + x.getDevice());
+                    }
+                }
+                device.await(device.getStream(), CudaBackend.memory(x), g == null ? null : CudaBackend.memory(g),
+                        b == null ? null : CudaBackend.memory(b));
+                CUfunction f = device.function(Abi.MODULE_NORM, Abi.normKernel(type), 0);
+                long blocks = n <= ROW_WARP_MAX ? (rows + THREADS / 32 - 1) / (THREADS / 32) : rows;
+                check(JCudaDriver.cuLaunchKernel(f, (int) blocks, 1, 1, THREADS, 1, 1, 0, device.getStream(),
+                        Abi.NORM.newParams()
+                                .ptr(Norm.X, CudaBackend.memory(x).getPointer())
+                                .ptr(Norm.GAMMA, g == null ? null : CudaBackend.memory(g).getPointer())
+                                .ptr(Norm.BETA, b == null ? null : CudaBackend.memory(b).getPointer())
+                                .ptr(Norm.Y, out.getPointer())
+                                .i64(Norm.ROWS, rows)
+                                .i32(Norm.N, n)
+                                .i32(Norm.RMS, rms ? 1 : 0)
+                                .f32(Norm.EPS, eps)
+                                .toKernelParams(), null),
+                        "cuLaunchKernel(" + (rms ? "rmsNorm " : "layerNorm ") + x.getShape() + ")");
+            }
+            return Tensor.device(x.getShape(), type, out);
+        } finally {
+            if (g != gamma) {
+                g.close();
+            }
+            if (b != beta) {
+                b.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+// Batch-invariant attention engine for DJL: reductions (sum, mean, max, min, prod), arg-extremes
+// and softmax over one axis group, the input viewed as [outer][n][inner].
+//
+// Row kernels (the reduced axes are the array's last ones, inner == 1): an output's n elements
+// are reduced by a fixed group of threads, one warp when n <= ROW_WARP_MAX and one block
+// otherwise; thread t accumulates elements t, t + G, t + 2G, ... in order and the G partials meet
+// in a fixed shuffle tree. Both choices depend on n alone, so an output's bits do not depend on
+// how many outputs share the launch. Column kernels (inner > 1): one thread per output walks its n
+// elements in index order, the CPU backend's order.
+#include "bi/reduce_params.cuh"
+#include "bi/values.cuh"
+
+namespace bi {
+
+constexpr int RED_THREADS = 256;
+constexpr int ROW_WARP_MAX = 1024;
+
+template <typename A> struct Pair { A v; long long i; };
+
+__device__ __forceinline__ float ex(float v) { return expf(v); }
+// out of line: inlined into both softmax loops it pushes the float64 row kernel into spills
+__device__ __noinline__ double ex(double v) { return exp(v); }
+__device__ __forceinline__ float ln(float v) { return logf(v); }
+__device__ __forceinline__ double ln(double v) { return log(v); }
+
+template <typename A> __device__ __forceinline__ A identity(int kind) {
+  switch (kind) {
+    case RED_MAX: return Acc<A>::floating ? static_cast<A>(-INFINITY) : static_cast<A>(-9223372036854775807LL - 1);
+    case RED_MIN: return Acc<A>::floating ? static_cast<A>(INFINITY) : static_cast<A>(9223372036854775807LL);
+    case RED_PROD: return static_cast<A>(1);
+    default: return static_cast<A>(0);
+  }
+}
+
+template <typename A> __device__ __forceinline__ A combine(int kind, A a, A b) {
+  switch (kind) {
+    case RED_MAX: return jmax(a, b);
+    case RED_MIN: return jmin(a, b);
+    case RED_PROD: return a * b;
+    default: return a + b;
+  }
+}
+
+// Arg-extremes follow the CPU's scan: the first index of the largest (smallest) non-NaN value,
+// compared as double; index 0 wins when it holds NaN. i < 0 marks "no candidate yet".
+__device__ __forceinline__ Pair<double> better(bool max, Pair<double> a, Pair<double> b) {
+  if (b.i < 0) return a;
+  if (a.i < 0) return b;
+  if (max ? a.v > b.v : a.v < b.v) return a;
+  if (max ? b.v > a.v : b.v < a.v) return b;
+  return a.i < b.i ? a : b;
+}
+
+template <typename A> __device__ __forceinline__ A shfl_down(A v, int d) { return __shfl_down_sync(0xffffffffu, v, d); }
+
+// Reduces the partials of a group of G threads (G = 32: this warp; G = RED_THREADS: the block)
+// in a fixed tree; every thread of the group gets the result.
+template <int G, typename A> __device__ A group_reduce(int kind, A v, A* smem) {
+  const int lane = threadIdx.x & 31;
+#pragma unroll
+  for (int d = 16; d > 0; d >>= 1) v = combine(kind, v, shfl_down(v, d));
+  if (G == 32) return __shfl_sync(0xffffffffu, v, 0);
+  const int warp = threadIdx.x >> 5;
+  __syncthreads();
+  if (lane == 0) smem[warp] = v;
+  __syncthreads();
+  if (warp == 0) {
+    A w = lane < G / 32 ? smem[lane] : identity<A>(kind);
+#pragma unroll
+    for (int d = G / 64; d > 0; d >>= 1) w = combine(kind, w, shfl_down(w, d));
+    if (lane == 0) smem[G / 32] = w;
+  }
+  __syncthreads();
+  return smem[G / 32];
+}
+
+template <int G> __device__ Pair<double> group_best(bool max, Pair<double> p, Pair<double>* smem) {
+  const int lane = threadIdx.x & 31;
+#pragma unroll
+  for (int d = 16; d > 0; d >>= 1) {
+    Pair<double> o{shfl_down(p.v, d), shfl_down(p.i, d)};
+    p = better(max, p, o);
+  }
+  if (G == 32) return Pair<double>{__shfl_sync(0xffffffffu, p.v, 0), __shfl_sync(0xffffffffu, p.i, 0)};
+  const int warp = threadIdx.x >> 5;
+  __syncthreads();
+  if (lane == 0) smem[warp] = p;
+  __syncthreads();
+  if (warp == 0) {
+    Pair<double> w = lane < G / 32 ? smem[lane] : Pair<double>{0.0, -1};
+#pragma unroll
+    for (int d = G / 64; d > 0; d >>= 1) {
+      Pair<double> o{shfl_down(w.v, d), shfl_down(w.i, d)};
+      w = better(max, w, o);
+    }
+    if (lane == 0) smem[G / 32] = w;
+  }
+  __syncthreads();
+  return smem[G / 32];
+}
+
+// Stores a value reduction: integer sums and products widen to int64 (as the CPU backend does);
+// everything else keeps the input type.
+template <typename T> __device__ __forceinline__ void store_value(void* out, long long o, int kind,
+                                                                 typename Acc<T>::type v) {
+  if (!Acc<T>::floating && (kind == RED_SUM || kind == RED_PROD)) {
+    static_cast<long long*>(out)[o] = static_cast<long long>(v);
+  } else {
+    store_acc(static_cast<T*>(out), o, v);
+  }
+}
+
+// One output of a row reduction by a group of G threads, t = this thread's rank in the group.
+template <typename T, int G> __device__ void row_one(const ReduceParams& p, long long row, int t, void* smem) {
+  using A = typename Acc<T>::type;
+  const T* x = static_cast<const T*>(p.in) + row * p.n;
+  const int kind = p.kind;
+  if (kind == RED_ARGMAX || kind == RED_ARGMIN) {
+    const bool max = kind == RED_ARGMAX;
+    Pair<double> best{0.0, -1};
+    for (long long j = t; j < p.n; j += G) {
+      double v = static_cast<double>(load_acc(x, j));
+      if (!is_nan(v)) best = better(max, best, Pair<double>{v, j});
+    }
+    best = group_best<G>(max, best, static_cast<Pair<double>*>(smem));
+    if (t == 0) {
+      bool first_nan = is_nan(static_cast<double>(load_acc(x, 0)));
+      static_cast<long long*>(p.out)[row] = first_nan || best.i < 0 ? 0 : best.i;
+    }
+    return;
+  }
+  if constexpr (Acc<T>::floating) {
+  if (kind == RED_SOFTMAX || kind == RED_LOG_SOFTMAX) {
+    T* y = static_cast<T*>(p.out) + row * p.n;
+    A mx = identity<A>(RED_MAX);
+    for (long long j = t; j < p.n; j += G) mx = jmax(mx, load_acc(x, j));
+    mx = group_reduce<G>(RED_MAX, mx, static_cast<A*>(smem));
+    A sum = 0;
+    for (long long j = t; j < p.n; j += G) sum += ex(load_acc(x, j) - mx);
+    sum = group_reduce<G>(RED_SUM, sum, static_cast<A*>(smem));
+    if (kind == RED_LOG_SOFTMAX) {
+      A lse = mx + ln(sum);
+      for (long long j = t; j < p.n; j += G) store_acc(y, j, load_acc(x, j) - lse);
+    } else {
+      A inv = static_cast<A>(1) / sum;
+      for (long long j = t; j < p.n; j += G) store_acc(y, j, ex(load_acc(x, j) - mx) * inv);
+    }
+    return;
+  }
+  }
+  A acc = identity<A>(kind);
+  for (long long j = t; j < p.n; j += G) acc = combine(kind, acc, load_acc(x, j));
+  acc = group_reduce<G>(kind, acc, static_cast<A*>(smem));
+  if (t == 0) {
+    if (kind == RED_MEAN) acc = acc / static_cast<A>(p.n);
+    store_value<T>(p.out, row, kind, acc);
+  }
+}
+
+template <typename T> __device__ void reduce_rows(const ReduceParams& p) {
+  __shared__ Pair<double> smem[RED_THREADS / 32 + 1][RED_THREADS / 32 + 1];
+  if (p.n <= ROW_WARP_MAX) {
+    const int warp = threadIdx.x >> 5;
+    const long long row = static_cast<long long>(blockIdx.x) * (RED_THREADS / 32) + warp;
+    if (row < p.outer) row_one<T, 32>(p, row, threadIdx.x & 31, smem[warp]);
+  } else {
+    row_one<T, RED_THREADS>(p, blockIdx.x, threadIdx.x, smem[0]);
+  }
+}
+
+// One thread per (outer, inner) output, its n elements in index order.
+template <typename T> __device__ void reduce_columns(const ReduceParams& p) {
+  using A = typename Acc<T>::type;
+  const long long id = static_cast<long long>(blockIdx.x) * RED_THREADS + threadIdx.x;
+  if (id >= p.outer * p.inner) return;
+  const long long o = id / p.inner;
+  const long long i = id % p.inner;
+  const T* x = static_cast<const T*>(p.in) + o * p.n * p.inner + i;
+  const long long s = p.inner;
+  const int kind = p.kind;
+  if (kind == RED_ARGMAX || kind == RED_ARGMIN) {
+    const bool max = kind == RED_ARGMAX;
+    double bv = static_cast<double>(load_acc(x, 0));
+    long long bi = 0;
+    for (long long j = 1; j < p.n; j++) {
+      double v = static_cast<double>(load_acc(x, j * s));
+      if (max ? v > bv : v < bv) { bv = v; bi = j; }
+    }
+    static_cast<long long*>(p.out)[id] = bi;
+    return;
+  }
+  if constexpr (Acc<T>::floating) {
+  if (kind == RED_SOFTMAX || kind == RED_LOG_SOFTMAX) {
+    T* y = static_cast<T*>(p.out) + o * p.n * p.inner + i;
+    A mx = identity<A>(RED_MAX);
+    for (long long j = 0; j < p.n; j++) mx = jmax(mx, load_acc(x, j * s));
+    A sum = 0;
+    for (long long j = 0; j < p.n; j++) sum += ex(load_acc(x, j * s) - mx);
+    if (kind == RED_LOG_SOFTMAX) {
+      A lse = mx + ln(sum);
+      for (long long j = 0; j < p.n; j++) store_acc(y, j * s, load_acc(x, j * s) - lse);
+    } else {
+      A inv = static_cast<A>(1) / sum;
+      for (long long j = 0; j < p.n; j++) store_acc(y, j * s, ex(load_acc(x, j * s) - mx) * inv);
+    }
+    return;
+  }
+  }
+  A acc = identity<A>(kind);
+  for (long long j = 0; j < p.n; j++) acc = combine(kind, acc, load_acc(x, j * s));
+  if (kind == RED_MEAN) acc = acc / static_cast<A>(p.n);
+  store_value<T>(p.out, id, kind, acc);
+}
+
+}  // namespace bi
+
+#define BI_REDUCE(TAG, T)                                                                       \
+  extern "C" __global__ void __launch_bounds__(256) bi_reduce_rows_##TAG(const __grid_constant__ bi::ReduceParams p) { \
+    bi::reduce_rows<T>(p);                                                                      \
+  }                                                                                             \
+  extern "C" __global__ void __launch_bounds__(256) bi_reduce_cols_##TAG(const __grid_constant__ bi::ReduceParams p) { \
+    bi::reduce_columns<T>(p);                                                                   \
+  }
+
+BI_REDUCE(f32, float)
+BI_REDUCE(f16, __half)
+BI_REDUCE(bf16, __nv_bfloat16)
+BI_REDUCE(f64, double)
+BI_REDUCE(i8, signed char)
+BI_REDUCE(u8, unsigned char)
+BI_REDUCE(i32, int)
+BI_REDUCE(i64, long long)
