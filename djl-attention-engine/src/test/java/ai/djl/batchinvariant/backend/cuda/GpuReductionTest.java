@@ -100,7 +100,7 @@ class GpuReductionTest {
         switch (t) {
             case FLOAT16: return Math.scalb(1.0, -10);
             case BFLOAT16: return Math.scalb(1.0, -7);
-            case FLOAT64: return Math.scalb(1.0, -50);
+            case FLOAT64: return Math.scalb(1.0, -44);
             default: return Math.scalb(1.0, -22);
         }
     }
