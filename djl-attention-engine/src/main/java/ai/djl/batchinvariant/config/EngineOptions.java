@@ -40,7 +40,9 @@ import java.util.Map;
  * </table>
  *
  * <p>System properties only: {@code disable_cuda} and {@code cuda.poison} (true or false), read
- * by the CUDA backend, and {@code gpu_cache_limit_mb} (the cap on each GPU allocator's cache).
+ * by the CUDA backend, {@code gpu_cache_limit_mb} (the cap on each GPU allocator's cache) and
+ * {@code gpu_host_fallback} (default true: an op the GPU has no kernel for runs on the CPU through
+ * host copies, counted and logged once; false: it is refused by name).
  */
 public final class EngineOptions {
 
@@ -62,6 +64,9 @@ public final class EngineOptions {
     /** System-property key of the most freed device memory each GPU's allocator keeps, in MiB. */
     public static final String GPU_CACHE_LIMIT_MB = "gpu_cache_limit_mb";
 
+    /** System-property key: whether ops without a GPU kernel run on the CPU through host copies. */
+    public static final String GPU_HOST_FALLBACK = "gpu_host_fallback";
+
     /** Default cap of each GPU's cache of freed blocks, in MiB. */
     public static final long DEFAULT_GPU_CACHE_LIMIT_MB = 4096;
 
@@ -79,7 +84,7 @@ public final class EngineOptions {
             Collections.unmodifiableList(List.of(FIXED_SPLIT_SIZE, DISABLE_SPLIT_KV, PAGE_SIZE, DTYPE));
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
-            Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB));
+            Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK));
 
     private static final String SPLIT_ALLOWED = "a positive multiple of the KV tile (" + KV_TILE + ") in tokens";
     private static final String BOOLEAN_ALLOWED = "true or false";
@@ -182,6 +187,18 @@ public final class EngineOptions {
                         + PROPERTY_PREFIX + ": " + String.join(", ", all) + ")");
             }
         }
+    }
+
+    /**
+     * Tells whether an op without a GPU kernel runs on the CPU through host copies (system
+     * property {@code ai.djl.batchinvariant.gpu_host_fallback}, default true) or is refused by name.
+     *
+     * @return true for the host fallback
+     * @throws IllegalArgumentException if the property is not true or false
+     */
+    public static boolean gpuHostFallback() {
+        String v = System.getProperty(PROPERTY_PREFIX + GPU_HOST_FALLBACK);
+        return v == null || parseBoolean(new Raw(GPU_HOST_FALLBACK, v.trim(), true));
     }
 
     /**

@@ -12,8 +12,13 @@ import ai.djl.batchinvariant.tensor.Tensor;
 /**
  * The one place that picks a backend: from the device the arrays live on. Everything above the
  * backends (attention API, blocks, the DJL classes) asks here and never names an implementation.
+ * A GPU's ops without a kernel run on the CPU through host copies ({@link HostFallback}), counted
+ * by {@link #hostTrips()}, unless the system property {@code gpu_host_fallback} is false.
  */
 public final class Backends {
+
+    /** The CUDA backend with the CPU backend behind the ops it has no kernel for. */
+    private static final HostFallback GPU = new HostFallback(CudaBackend.INSTANCE, CpuBackend.INSTANCE);
 
     private Backends() {}
 
@@ -30,7 +35,7 @@ public final class Backends {
         }
         if (Device.Type.GPU.equals(device.getDeviceType())) {
             CudaBackend.INSTANCE.checkDevice(device);
-            return CudaBackend.INSTANCE;
+            return GPU;
         }
         throw new IllegalArgumentException("device " + device + " is not supported: use Device.cpu() or Device.gpu(i)");
     }
@@ -59,6 +64,26 @@ public final class Backends {
             }
         }
         return of(device);
+    }
+
+    /**
+     * Returns how often an op ran on the CPU through host copies because the GPU has no kernel
+     * for it, since the process started.
+     *
+     * @return the count
+     */
+    public static long hostTrips() {
+        return HostFallback.totalTrips();
+    }
+
+    /**
+     * Returns the host trips per op (family and method, e.g. "ConvPoolOps.conv"), since the
+     * process started.
+     *
+     * @return op to count
+     */
+    public static java.util.Map<String, Long> hostTripsByOp() {
+        return HostFallback.trips();
     }
 
     /**
