@@ -67,7 +67,6 @@ final class BundledModel extends BaseModelLoader {
             try {
                 Repository repo = Repository.newInstance(artifact, directory());
                 mrl = repo.model(getApplication(), BiModelZoo.GROUP_ID, artifact, "0.1");
-                repo.addResource(mrl);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot copy the bundled model " + artifact, e);
             }

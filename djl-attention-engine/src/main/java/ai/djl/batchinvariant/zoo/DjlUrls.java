@@ -62,8 +62,13 @@ final class DjlUrls implements RepositoryFactory {
         if (loader instanceof BundledModel) {
             try {
                 Path dir = ((BundledModel) loader).directory();
-                String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-                return Repository.newInstance(name, dir.toUri() + query);
+                // DJL picks the translator factory before it reads serving.properties: name it here
+                String query = "translatorFactory=" + CausalLmTranslatorFactory.class.getName();
+                if (uri.getRawQuery() != null) {
+                    query = uri.getRawQuery().contains("translatorFactory=") ? uri.getRawQuery()
+                            : uri.getRawQuery() + "&" + query;
+                }
+                return Repository.newInstance(name, dir.toUri() + "?" + query);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot copy the bundled model " + artifact, e);
             }
