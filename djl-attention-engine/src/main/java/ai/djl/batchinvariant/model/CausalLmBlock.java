@@ -19,7 +19,9 @@ import java.util.List;
  * The DJL {@code Block} a Hugging Face decoder directory loads as: input token ids (S) or (B, S)
  * of an integer type, output float32 logits (S, vocab) or (B, S, vocab) for every position. Each
  * batch row is its own request in a fresh KV pool, so its logits do not depend on the other rows.
- * For generation use {@link #getModel()} with a {@link Generator}. Inference only.
+ * Given a second input, the config array of {@link GenerationArrays}, it generates instead: ids
+ * (S) in, the new tokens and their log-probabilities out. For continuous batching use {@link
+ * #getModel()} with a {@link Generator}. Inference only.
  */
 public final class CausalLmBlock extends AbstractBlock {
 
@@ -57,6 +59,9 @@ public final class CausalLmBlock extends AbstractBlock {
         if (training) {
             throw new UnsupportedOperationException("CausalLmBlock is inference only: training is not supported");
         }
+        if (inputs.size() == 2) {
+            return generate(inputs.get(0), GenerationArrays.decode(inputs.get(1)));
+        }
         NDArray ids = inputs.head();
         Shape s = ids.getShape();
         if (s.dimension() < 1 || s.dimension() > 2 || s.size() == 0 || !ids.getDataType().isInteger()) {
@@ -88,5 +93,30 @@ public final class CausalLmBlock extends AbstractBlock {
         }
         NDManager m = ids.getManager();
         return new NDList(m.create(out, s.add(vocab)));
+    }
+
+    private NDList generate(NDArray ids, SamplingConfig config) {
+        Shape s = ids.getShape();
+        if (s.dimension() != 1 || s.size() == 0 || !ids.getDataType().isInteger()) {
+            throw new IllegalArgumentException("generation input must be integer token ids shaped (S); got "
+                    + ids.getDataType() + " " + s);
+        }
+        int[] prompt = ids.toType(DataType.INT32, false).toIntArray();
+        // a pool just large enough for this request, so a call never holds the option-sized pool
+        int tokens = prompt.length + config.getMaxNewTokens() - 1;
+        int pages = (tokens + model.getPageSize() - 1) / model.getPageSize();
+        try (KvCacheManager cache = model.newKvCache(Math.max(1, pages))) {
+            Generator g = new Generator(model, cache, prompt.length, 1);
+            Generator.Request r = g.submit(prompt, config, false, null);
+            g.runToCompletion();
+            int[] out = r.getTokens();
+            List<float[]> rows = r.getLogits();
+            float[] lp = new float[out.length];
+            for (int i = 0; i < out.length; i++) {
+                lp[i] = GenerationArrays.logprob(rows.get(i), out[i]);
+            }
+            NDManager m = ids.getManager();
+            return new NDList(m.create(out), m.create(lp));
+        }
     }
 }

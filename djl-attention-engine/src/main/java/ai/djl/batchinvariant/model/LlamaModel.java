@@ -208,6 +208,15 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
+     * Returns the tokens per KV page (the {@code page_size} option).
+     *
+     * @return the page size
+     */
+    public int getPageSize() {
+        return pageSize;
+    }
+
+    /**
      * Allocates a KV pool of {@value #KV_CACHE_PAGES} pages (the option) of {@code page_size}.
      *
      * @return the pool

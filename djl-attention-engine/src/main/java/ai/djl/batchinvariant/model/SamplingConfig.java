@@ -81,6 +81,22 @@ public final class SamplingConfig {
         return seed;
     }
 
+    float getTemperature() {
+        return temperature;
+    }
+
+    int getTopK() {
+        return topK;
+    }
+
+    float getTopP() {
+        return topP;
+    }
+
+    int[] getStopTokens() {
+        return stopTokens.clone();
+    }
+
     boolean isStop(int token) {
         for (int s : stopTokens) {
             if (s == token) {

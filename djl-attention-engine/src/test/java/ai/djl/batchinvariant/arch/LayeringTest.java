@@ -34,6 +34,8 @@ class LayeringTest {
     /** The layers from the top down. */
     static ArchRule layers() {
         return layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("cli").definedBy(ROOT + ".cli..")
+                .layer("zoo").definedBy(ROOT + ".zoo..")
                 .layer("engine").definedBy(ROOT + ".engine..")
                 .layer("model").definedBy(ROOT + ".model..")
                 .layer("nn").definedBy(ROOT + ".nn..")
@@ -44,8 +46,10 @@ class LayeringTest {
                 .layer("spi").definedBy(ROOT + ".backend")
                 .layer("config").definedBy(ROOT + ".config..")
                 .layer("tensor").definedBy(ROOT + ".tensor..")
-                .whereLayer("engine").mayNotBeAccessedByAnyLayer()
-                .whereLayer("model").mayOnlyBeAccessedByLayers("engine")
+                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("zoo").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("engine").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("model").mayOnlyBeAccessedByLayers("engine", "zoo", "cli")
                 .whereLayer("nn").mayOnlyBeAccessedByLayers("engine", "model")
                 .whereLayer("attention").mayOnlyBeAccessedByLayers("engine", "model", "nn")
                 .whereLayer("dispatch").mayOnlyBeAccessedByLayers("engine", "nn", "attention")

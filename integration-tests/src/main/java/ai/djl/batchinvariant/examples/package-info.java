@@ -4,6 +4,7 @@
 
 /**
  * Compiled, tested usage examples; the README quotes {@link
- * ai.djl.batchinvariant.examples.UsingIt} verbatim.
+ * ai.djl.batchinvariant.examples.UsingIt} and {@link
+ * ai.djl.batchinvariant.examples.GenerateText} verbatim.
  */
 package ai.djl.batchinvariant.examples;

@@ -53,6 +53,33 @@ class ReadmeTest {
     }
 
     @Test
+    void quotesTheGenerationExampleVerbatim() throws IOException {
+        String file = "integration-tests/src/main/java/ai/djl/batchinvariant/examples/GenerateText.java";
+        String region = between(read(file), "// <example:GenerateText>", "// </example:GenerateText>", file);
+        String quoted = between(read("README.md"), "<!-- example:GenerateText -->", "<!-- /example:GenerateText -->",
+                "README.md");
+        assertTrue(quoted.startsWith("```java\n") && quoted.endsWith("```\n"), "README block is not a java fence:\n" + quoted);
+        assertEquals(region, quoted.substring("```java\n".length(), quoted.length() - "```\n".length()),
+                "README.md's quoted example differs from the marked region of " + file);
+        assertTrue(region.contains("optModelUrls(\"djl://ai.djl.batchinvariant/tiny-llama\")"), region);
+    }
+
+    @Test
+    void generateCommandIsTheScriptAndTheExecEntry() throws IOException {
+        String readme = read("README.md");
+        Matcher m = Pattern.compile("(?m)^\\./run-generate (.*)$").matcher(readme);
+        assertTrue(m.find(), "README.md should show a ./run-generate command line");
+        assertTrue(Files.isExecutable(ROOT.resolve("run-generate")), "run-generate is missing or not executable");
+        String script = read("run-generate");
+        assertTrue(script.contains("exec:java@generate"), script);
+        String pom = read("integration-tests/pom.xml");
+        assertTrue(pom.contains("<id>generate</id>") && pom.contains("<mainClass>ai.djl.batchinvariant.cli.Generate</mainClass>"),
+                "integration-tests/pom.xml lacks the generate execution");
+        // the README's command line parses as the command's own flags
+        assertTrue(m.group(1).contains("--model ") && m.group(1).contains("--max-new-tokens "), m.group(1));
+    }
+
+    @Test
     void mavenCoordinatesAreTheEngineModules() throws IOException {
         String pom = read("djl-attention-engine/pom.xml");
         String parent = read("pom.xml");
