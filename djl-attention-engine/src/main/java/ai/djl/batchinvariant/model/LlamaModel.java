@@ -31,8 +31,9 @@ import java.util.Map;
  * A Llama-family decoder (Llama, Llama 3, Mistral, Qwen2) built from the engine's blocks: token
  * embedding, per layer RMS norm, q/k/v projections, RoPE attention over a paged KV cache through
  * {@link BatchAttention}, output projection, RMS norm and gated SiLU MLP with residuals, a final
- * norm and the LM head. Activations and the cache are float32; fp16/bf16 weights are widened at
- * load. A request's rows never meet another request's in a reduction, so its logits are the same
+ * norm and the LM head. Activations are float32 (fp16/bf16 weights are widened at load); the KV
+ * cache is float32 on the CPU and, on a GPU, float16 or bfloat16 (the {@code dtype} option), q, k
+ * and v rounded to it before attention. A request's rows never meet another request's in a reduction, so its logits are the same
  * bits whatever else is in the step.
  */
 public final class LlamaModel implements AutoCloseable {
@@ -74,9 +75,13 @@ public final class LlamaModel implements AutoCloseable {
     private EmbeddingLookup embed;
     private RmsNorm finalNorm;
     private LmHead head;
+    /** The KV cache's and attention's type: float32 on the CPU; float16 or bfloat16 on a GPU. */
+    private final DataType cacheType;
 
-    private LlamaModel(HfConfig config, NDManager manager, SplitPolicy split, int pageSize, int kvPages) {
+    private LlamaModel(HfConfig config, NDManager manager, SplitPolicy split, int pageSize, int kvPages,
+            DataType cacheType) {
         this.config = config;
+        this.cacheType = cacheType;
         this.manager = manager;
         this.pageSize = pageSize;
         this.kvPages = kvPages;
@@ -122,7 +127,8 @@ public final class LlamaModel implements AutoCloseable {
         }
         HfConfig config = HfConfig.read(dir.resolve("config.json"));
         HfCheckpoint ckpt = HfCheckpoint.open(dir);
-        LlamaModel m = new LlamaModel(config, manager, split, eo.getPageSize(), pages);
+        LlamaModel m = new LlamaModel(config, manager, split, eo.getPageSize(), pages,
+                cacheType(manager, eo.getDataType()));
         try {
             m.loadWeights(ckpt);
         } catch (IOException | RuntimeException e) {
@@ -183,6 +189,17 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
+     * The KV cache's type on a device: float32 on the CPU; on a GPU, whose attention kernels take
+     * 16-bit inputs, float16 when the {@code dtype} option asks for it and bfloat16 otherwise.
+     */
+    private static DataType cacheType(NDManager manager, DataType option) {
+        if (!ai.djl.Device.Type.GPU.equals(manager.getDevice().getDeviceType())) {
+            return DataType.FLOAT32;
+        }
+        return option == DataType.FLOAT16 ? DataType.FLOAT16 : DataType.BFLOAT16;
+    }
+
+    /**
      * Returns the attention configuration every layer uses.
      *
      * @return the spec
@@ -199,7 +216,7 @@ public final class LlamaModel implements AutoCloseable {
      * @return a model sharing this one's weights; close only the original
      */
     public LlamaModel withSplitPolicy(SplitPolicy policy) {
-        LlamaModel m = new LlamaModel(config, manager, policy, pageSize, kvPages);
+        LlamaModel m = new LlamaModel(config, manager, policy, pageSize, kvPages, cacheType);
         m.layers.addAll(layers);
         m.embed = embed;
         m.finalNorm = finalNorm;
@@ -233,7 +250,7 @@ public final class LlamaModel implements AutoCloseable {
      */
     public KvCacheManager newKvCache(int pages) {
         return new KvCacheManager("kv_cache_pages=" + pages, manager, config.numLayers, pages, pageSize,
-                config.numKvHeads, config.headDim, DataType.FLOAT32);
+                config.numKvHeads, config.headDim, cacheType);
     }
 
     /**
@@ -275,12 +292,13 @@ public final class LlamaModel implements AutoCloseable {
             for (int li = 0; li < layers.size(); li++) {
                 Layer l = layers.get(li);
                 NDArray hN = l.inputNorm.forward(x);
-                NDArray q = l.q.forward(hN).reshape(qShape);
-                NDArray k = l.k.forward(hN).reshape(kvShape);
-                NDArray v = l.v.forward(hN).reshape(kvShape);
+                NDArray q = l.q.forward(hN).reshape(qShape).toType(cacheType, false);
+                NDArray k = l.k.forward(hN).reshape(kvShape).toType(cacheType, false);
+                NDArray v = l.v.forward(hN).reshape(kvShape).toType(cacheType, false);
                 cache.layer(li).append(k, v, qo, pt[0], pt[1], pt[2]);
                 try (AttentionOutput out = attention.run(plan, q, cache.layer(li))) {
-                    NDArray a = out.getOutput().reshape(new Shape(t, (long) config.numHeads * config.headDim));
+                    NDArray a = out.getOutput().toType(x.getDataType(), false)
+                            .reshape(new Shape(t, (long) config.numHeads * config.headDim));
                     x = x.add(l.o.forward(a));
                 }
                 x = x.add(l.mlp.forward(l.postNorm.forward(x)));

@@ -159,8 +159,10 @@ public final class DiffOpsDoc {
                 .append(Engine.getDjlVersion()).append("), grouped by name.\n\n");
         b.append("- **CPU**: probed by calling each overload once on a small float32 array; an overload is supported"
                 + " unless the engine refuses it (`UnsupportedOperationException` from the engine's code). `partial (k/n)`: k of n overloads.\n");
-        b.append("- **GPU**: what the CUDA backend runs on arrays on `Device.gpu(i)`; `—`: refused by name"
-                + " (move the array to the CPU). Checked by `DiffGpuTest` (tag `gpu`).\n");
+        b.append("- **GPU**: what the CUDA backend runs with its own kernels on arrays on `Device.gpu(i)`; `—`: CPU-only:"
+                + " the op runs on the CPU backend through host copies, counted by `Backends.hostTrips()` and logged once"
+                + " at DEBUG (with the system property `ai.djl.batchinvariant.gpu_host_fallback=false` it is refused by"
+                + " name instead). Checked by `DiffGpuTest` (tag `gpu`).\n");
         b.append("- **Cases**: generated differential cases against DJL's PyTorch engine (`DiffSuiteTest`);"
                 + " **Divergent**: of those, cases listed in `integration-tests/src/test/resources/diff/"
                 + "known-divergences.txt`.\n\n");
