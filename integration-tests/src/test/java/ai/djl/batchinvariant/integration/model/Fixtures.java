@@ -60,6 +60,21 @@ final class Fixtures {
                 .loadModel();
     }
 
+    /**
+     * Loads a fixture onto a device with a KV-cache type ({@code dtype} option; on a GPU float16
+     * or bfloat16).
+     */
+    static ZooModel<NDList, NDList> load(Path dir, ai.djl.Device device, String dtype) throws Exception {
+        return Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optEngine("BatchInvariant")
+                .optModelPath(dir)
+                .optDevice(device)
+                .optOption("dtype", dtype)
+                .build()
+                .loadModel();
+    }
+
     static LlamaModel model(ZooModel<NDList, NDList> zoo) {
         return ((CausalLmBlock) zoo.getBlock()).getModel();
     }

@@ -32,8 +32,8 @@ import java.util.Random;
  */
 class GenerationInvarianceTest {
 
-    private static ZooModel<NDList, NDList> zoo;
-    private static LlamaModel model;
+    static ZooModel<NDList, NDList> zoo;
+    static LlamaModel model;
 
     @BeforeAll
     static void load() throws Exception {
@@ -43,7 +43,10 @@ class GenerationInvarianceTest {
 
     @AfterAll
     static void close() {
-        zoo.close();
+        if (zoo != null) {
+            zoo.close();
+            zoo = null;
+        }
     }
 
     static int[] prompt(Random rnd, int len) {

@@ -1,0 +1,62 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.integration.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.Device;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
+import ai.djl.batchinvariant.model.Generator;
+import ai.djl.batchinvariant.model.KvCacheManager;
+import ai.djl.batchinvariant.model.LlamaModel;
+import ai.djl.batchinvariant.model.SamplingConfig;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.ZooModel;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+
+/**
+ * Each fixture on {@code Device.gpu(0)}: prompt logits through chunked prefill against
+ * transformers' float32 logits, within the rounding of the 16-bit KV cache (float16: 4e-3 of the
+ * row's largest logit, bfloat16: 3e-2), and the greedy continuation equal to transformers'.
+ */
+@Tag("gpu")
+class GpuHfFixtureTest {
+
+    @ParameterizedTest
+    @CsvSource({"tiny-llama,float16,4e-3", "tiny-llama-sharded,float16,4e-3", "tiny-qwen2,float16,4e-3",
+        "tiny-llama,bfloat16,3e-2"})
+    void logitsAndGreedyTokensMatchTransformers(String name, String dtype, double tol) throws Exception {
+        assumeTrue(Backends.gpuCount() > 0, "no CUDA device: " + Backends.gpuUnavailableReason());
+        Fixtures f = Fixtures.expected(name);
+        long tripsBefore = Backends.hostTrips();
+        try (ZooModel<NDList, NDList> zoo = Fixtures.load(Fixtures.dir(name), Device.gpu(0), dtype)) {
+            LlamaModel model = Fixtures.model(zoo);
+            try (KvCacheManager cache = model.newKvCache(16)) {
+                Generator g = new Generator(model, cache, 3, 4);
+                Generator.Request r = g.submit(f.prompt, SamplingConfig.greedy(f.greedy.length), true, null);
+                g.runToCompletion();
+                List<float[]> pl = r.getPromptLogits();
+                assertEquals(f.prompt.length, pl.size());
+                double worst = 0;
+                for (int i = 0; i < pl.size(); i++) {
+                    worst = Math.max(worst, Fixtures.relErr(pl.get(i), f.logits[i]));
+                }
+                System.out.printf("[gpu-model] %s %s: prompt logits max relative error %.3g; host trips %s%n", name,
+                        dtype, worst, Backends.hostTripsByOp());
+                assertTrue(worst <= tol, name + " " + dtype + ": relative error " + worst + " > " + tol);
+                assertArrayEquals(f.greedy, r.getTokens(), name + " " + dtype + " greedy tokens");
+                assertEquals(cache.getNumPages(), cache.freePages(), "pages leaked");
+            }
+        }
+        System.out.println("[gpu-model] host trips during the run: " + (Backends.hostTrips() - tripsBefore));
+    }
+}
