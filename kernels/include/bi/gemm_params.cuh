@@ -16,7 +16,7 @@ enum GemmAct : int { ACT_NONE = 0, ACT_RELU = 1, ACT_GELU = 2, ACT_SILU = 3 };
   X(const void*, b)          /* [n][k] when b_nk (linear's weight), else [k][n] */              \
   X(const void*, bias)       /* [n] in the output type, or null */                              \
   X(void*, c)                /* [m][n] per batch */                                             \
-  X(float*, partial)         /* [splits][batch][m][n] fp32 when splits > 1 */                   \
+  X(float*, partial)         /* [splits][batch][m][n] fp32: one split per block; null: all in-block */ \
   X(long long, sa0)                                                                             \
   X(long long, sa1)                                                                             \
   X(long long, sb0)                                                                             \

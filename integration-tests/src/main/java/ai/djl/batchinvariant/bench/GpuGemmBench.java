@@ -88,7 +88,8 @@ public final class GpuGemmBench {
         CUevent end = new CUevent();
         JCudaDriver.cuEventCreate(start, 0);
         JCudaDriver.cuEventCreate(end, 0);
-        for (int i = 0; i < 5; i++) {
+        // enough calls for the JIT to compile the host path before the first sample
+        for (int i = 0; i < 200; i++) {
             call.run();
         }
         double[] samples = new double[9];

@@ -16,18 +16,27 @@ import jcuda.driver.JCudaDriver;
 
 /**
  * Launches the GEMM family: {@code C[z] = A[z] B[z]} (or {@code A[z] W[z]ᵀ}) with a bias and
- * activation epilogue. Its one policy decision, the split-K count, is a function of (n, k, dtype,
- * the device's SM count) — never of m — so a row's bits do not depend on how many rows share the
- * product.
+ * activation epilogue. Its one arithmetic decision, the split-K count, is a function of (n, k,
+ * dtype, the device's SM count) — never of m — so a row's bits do not depend on how many rows
+ * share the product. The launch shape may follow m, because it does not change any output's
+ * arithmetic: the tile height (64 or 128 rows), and whether the splits run one per block into a
+ * partial buffer summed in split order by a second kernel (few output tiles: more parallelism) or
+ * one after another inside each block, forming the same ordered sum (many tiles: no buffer).
  */
 final class CudaGemm {
 
-    /** Output tile edge of every GEMM kernel (rows and columns). */
+    /** Column width the split policy counts tiles in (a fixed unit, not a kernel's tile). */
     static final int TILE = 64;
+    /** Output columns per block of the tensor-core kernels. */
+    static final int MMA_TILE_N = 128;
+    /** Output rows and columns per block of the FMA kernels. */
+    static final int FMA_TILE = 64;
     /** The k tile; split ranges are multiples of it. */
     static final int K_TILE = 32;
+    /** Depth of the tensor-core kernels' copy pipeline (gemm.cu's GEMM_STAGES). */
+    static final int STAGES = 4;
     /** Splits are not made below this many k elements per split. */
-    static final int MIN_SPLIT_K = 512;
+    static final int MIN_SPLIT_K = 256;
     /** The most splits of one product. */
     static final int MAX_SPLITS = 8;
     /**
@@ -80,6 +89,20 @@ final class CudaGemm {
     static int splitK(int k, int splits) {
         int per = (k + splits - 1) / splits;
         return (per + K_TILE - 1) / K_TILE * K_TILE;
+    }
+
+    /**
+     * Returns the dynamic shared memory of a tensor-core kernel: {@link #STAGES} copies of an A
+     * tile (tileM x 40 halves) and a B tile ([128][40] or [32][136] halves).
+     *
+     * @param tileM 64 or 128
+     * @param weightNk the B layout
+     * @return bytes
+     */
+    static int sharedBytes(int tileM, boolean weightNk) {
+        int a = tileM * (K_TILE + 8);
+        int b = weightNk ? MMA_TILE_N * (K_TILE + 8) : K_TILE * (MMA_TILE_N + 8);
+        return STAGES * (a + b) * 2;
     }
 
     /**
@@ -140,7 +163,12 @@ final class CudaGemm {
             throw new IllegalArgumentException("matrix product batch " + batches + " x " + splits
                     + " k splits exceeds the launch limit of " + MAX_GRID_Z + "; split the batch");
         }
-        DeviceMemory partial = splits > 1 ? device.allocate(outElems * splits * 4) : null;
+        boolean tensorCores = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
+        int tileM = tensorCores ? (m <= 64 ? 64 : 128) : FMA_TILE;
+        int tileN = tensorCores ? MMA_TILE_N : FMA_TILE;
+        long tiles = (long) ((m + tileM - 1) / tileM) * ((n + tileN - 1) / tileN) * batches;
+        boolean perBlock = splits > 1 && tiles < device.getSmCount();
+        DeviceMemory partial = perBlock ? device.allocate(outElems * splits * 4) : null;
         try {
             device.await(device.getStream(), CudaBackend.memory(a), CudaBackend.memory(b),
                     bias == null ? null : CudaBackend.memory(bias));
@@ -164,13 +192,13 @@ final class CudaGemm {
                     .i32(Gemm.SPLITS, splits)
                     .i32(Gemm.SPLIT_K, splitK)
                     .i32(Gemm.ACT, act.ordinal());
-            boolean tensorCores = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
-            CUfunction f = device.function(Abi.MODULE_GEMM, Abi.gemmKernel(type, weightNk), 0);
+            int smem = tensorCores ? sharedBytes(tileM, weightNk) : 0;
+            CUfunction f = device.function(Abi.MODULE_GEMM, Abi.gemmKernel(type, weightNk, tileM), smem);
             String what = "gemm " + type + " " + batches + "x" + m + "x" + n + "x" + k;
-            check(JCudaDriver.cuLaunchKernel(f, (m + TILE - 1) / TILE, (n + TILE - 1) / TILE, batches * splits,
-                    tensorCores ? 128 : 256, 1, 1, 0, device.getStream(), p.toKernelParams(), null),
+            check(JCudaDriver.cuLaunchKernel(f, (m + tileM - 1) / tileM, (n + tileN - 1) / tileN,
+                    batches * (perBlock ? splits : 1), 256, 1, 1, smem, device.getStream(), p.toKernelParams(), null),
                     "cuLaunchKernel(" + what + ")");
-            if (splits > 1) {
+            if (perBlock) {
                 CUfunction sum = device.function(Abi.MODULE_GEMM, Abi.gemmSumKernel(type), 0);
                 int blocks = (int) Math.min(65535, (outElems + 255) / 256);
                 check(JCudaDriver.cuLaunchKernel(sum, blocks, 1, 1, 256, 1, 1, 0, device.getStream(),

@@ -252,14 +252,18 @@ public final class Abi {
     public static final String KV_APPEND_KERNEL = "bi_kv_append";
 
     /**
-     * Returns a GEMM kernel: tensor cores for float16/bfloat16, FMA for float32/float64.
+     * Returns a GEMM kernel: tensor cores for float16/bfloat16 (with an output tile of
+     * {@code tileM} x 128), FMA for float32/float64 (64 x 64 tiles; tileM is ignored).
      *
      * @param type the element type
      * @param weightNk true when the right operand is stored [n][k] (a linear layer's weight)
+     * @param tileM 64 or 128 output rows per block (tensor-core kernels)
      * @return the symbol
      */
-    public static String gemmKernel(DataType type, boolean weightNk) {
-        return "bi_gemm_" + tag(type) + (weightNk ? "_nk" : "_kn");
+    public static String gemmKernel(DataType type, boolean weightNk, int tileM) {
+        String base = "bi_gemm_" + tag(type) + (weightNk ? "_nk" : "_kn");
+        boolean tensorCores = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
+        return tensorCores ? base + "_" + tileM + "x128" : base;
     }
 
     /**
