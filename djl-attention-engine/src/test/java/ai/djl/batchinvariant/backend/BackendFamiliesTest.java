@@ -70,19 +70,10 @@ class BackendFamiliesTest {
     void cudaFamiliesRefuseWhatTheyHaveNoKernelForByName() {
         Backend cuda = CudaBackend.INSTANCE;
         Tensor t = gpu(DataType.FLOAT32);
-        refuses("NDArray.add", () -> cuda.elementwise().binary(BinaryOp.ADD, t, t));
-        refuses("NDArray.maximum", () -> cuda.elementwise().binary(BinaryOp.MAX, t, t));
-        refuses("NDArray.exp", () -> cuda.elementwise().unary(UnaryOp.EXP, t));
-        refuses("NDArray.where", () -> cuda.elementwise().where(t, t, t));
         refuses("NDArray.sum", () -> cuda.reductions().reduce(ReduceOp.SUM, t, null, false));
         refuses("NDArray.softmax", () -> cuda.reductions().softmax(t, -1, false));
         refuses("NDArrayEx.layerNorm", () -> cuda.reductions().layerNorm(t, new Shape(2), null, null, 1e-5f));
         refuses("NDArray.matMul", () -> cuda.linalg().matMul(t, t));
-        refuses("NDArray.transpose", () -> cuda.shapes().transpose(t, new int[] {1, 0}));
-        refuses("NDArray.concat", () -> cuda.shapes().concat(new Tensor[] {t, t}, 0));
-        refuses("NDArray.toType", () -> cuda.shapes().toType(t, DataType.INT32));
-        refuses("NDArray.gather", () -> cuda.indexing().gather(t, t, 0));
-        refuses("NDArrayEx.embedding", () -> cuda.indexing().embedding(t, t));
     }
 
     @Test

@@ -108,7 +108,8 @@ public final class Abi {
             kinds(2, Kind.PTR, 1, Kind.I64));
 
     /** Every layout, for the ABI test. */
-    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, LINEAR, CAST};
+    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, LINEAR, CAST, DataAbi.ELEMENTWISE, DataAbi.COPY,
+        DataAbi.GATHER};
 
     /** Kernel module (fatbin) of the attention kernels. */
     public static final String MODULE_ATTENTION = "attention";
