@@ -31,6 +31,13 @@ __device__ __forceinline__ double jmin(double a, double b) {
   return a <= b ? a : b;
 }
 
+// Java's Math.pow where it departs from C's pow: a NaN exponent, and +-1 to an infinite power,
+// give NaN (C gives 1).
+__device__ __forceinline__ double jpow(double a, double b) {
+  if (b != b || (fabs(a) == 1.0 && isinf(b))) return __longlong_as_double(0x7ff8000000000000ll);
+  return pow(a, b);
+}
+
 __device__ __forceinline__ double bin_d(int op, double a, double b) {
   switch (op) {
     case OP_ADD: return __dadd_rn(a, b);
@@ -41,7 +48,7 @@ __device__ __forceinline__ double bin_d(int op, double a, double b) {
       double r = fmod(a, b);
       return r != 0.0 && (r < 0.0) != (b < 0.0) ? __dadd_rn(r, b) : r;
     }
-    case OP_POW: return pow(a, b);
+    case OP_POW: return jpow(a, b);
     case OP_MAX: return jmax(a, b);
     case OP_MIN: return jmin(a, b);
     case OP_CLIP_LO: return a < b ? b : a;
@@ -68,7 +75,7 @@ __device__ __forceinline__ float bin_f(int op, float a, float b) {
       float r = fmodf(a, b);
       return r != 0.0f && (r < 0.0f) != (b < 0.0f) ? __fadd_rn(r, b) : r;
     }
-    case OP_POW: return __double2float_rn(pow((double)a, (double)b));
+    case OP_POW: return __double2float_rn(jpow((double)a, (double)b));
     case OP_MAX: return jmax(a, b);
     case OP_MIN: return jmin(a, b);
     case OP_CLIP_LO: return a < b ? b : a;
