@@ -59,7 +59,7 @@ __device__ void gather_body(const GatherParams& p) {
 // backend would check it at: (q % idx_step) * parts + k.
 __device__ void check_body(const GatherParams& p) {
   for (long long q = grid_start(); q < p.n; q += grid_step()) {
-    long long k = q / p.idx_step;
+    long long k = p.parts == 1 ? 0 : q / p.idx_step;
     long long len = p.axis_len[k];
     long long v = load_l(p.index, p.type_index, q);
     if (v < -len || v >= len) {

@@ -54,6 +54,10 @@ public final class CudaIndexing implements IndexingOps {
         DeviceMemory mi = Launch.on(device, index, op);
         device.await(device.getStream(), ms, mi);
         long count = index.getShape().size();
+        if (parts == 1) {
+            // one component spans the whole index array
+            plan.idxStep = Math.max(1, count);
+        }
         if (plan.check && count > 0) {
             check(device, index, mi, plan, parts);
         }
