@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.batchinvariant.backend.cpu.CpuBackend;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +48,37 @@ class TypeRulesTest {
         assertEquals(TypeRules.Arith.FLOAT, TypeRules.conversion(DataType.INT64, DataType.BFLOAT16));
         assertTrue(TypeRules.geluInfIsNaN(UnaryOp.GELU, DataType.BFLOAT16, 2));
         assertTrue(!TypeRules.geluInfIsNaN(UnaryOp.GELU, DataType.FLOAT32, 1));
+    }
+
+    /** Every type the backends hold. */
+    private static final DataType[] TYPES = {DataType.FLOAT32, DataType.FLOAT64, DataType.FLOAT16, DataType.BFLOAT16,
+        DataType.INT8, DataType.UINT8, DataType.INT32, DataType.INT64, DataType.BOOLEAN};
+
+    @Test
+    void theCpuBackendProducesTheTypesTheRulesPredict() {
+        // the GPU backend allocates its outputs from these rules: they must be the CPU's types
+        for (DataType ta : TYPES) {
+            Tensor a = Tensor.host(new Shape(2), ta, HostData.allocate(ta, 2));
+            for (UnaryOp op : UnaryOp.values()) {
+                if (ta == DataType.BOOLEAN && (op == UnaryOp.NEG || op == UnaryOp.RELU)) {
+                    continue;
+                }
+                assertEquals(TypeRules.unaryResult(op, ta), CpuBackend.INSTANCE.elementwise().unary(op, a).getDataType(),
+                        op + " of " + ta);
+            }
+            for (DataType tb : TYPES) {
+                Tensor b = Tensor.host(new Shape(2), tb, HostData.allocate(tb, 2));
+                for (BinaryOp op : BinaryOp.values()) {
+                    if (op == BinaryOp.SUB && (ta == DataType.BOOLEAN || tb == DataType.BOOLEAN)
+                            || op == BinaryOp.MOD && !HostData.isFloating(TypeRules.promote(ta, tb))) {
+                        continue; // refused, or a modulo by the zeros above
+                    }
+                    DataType want = op.isBoolean() ? DataType.BOOLEAN : TypeRules.binaryCompute(op, ta, tb);
+                    assertEquals(want, CpuBackend.INSTANCE.elementwise().binary(op, a, b).getDataType(),
+                            op + "(" + ta + ", " + tb + ")");
+                }
+            }
+        }
     }
 
     @Test

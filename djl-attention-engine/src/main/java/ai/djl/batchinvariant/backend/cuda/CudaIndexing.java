@@ -7,6 +7,7 @@ import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.TypeRules;
 import ai.djl.batchinvariant.backend.cuda.abi.DataAbi;
 import ai.djl.batchinvariant.backend.cuda.abi.DataAbi.Gather;
+import ai.djl.batchinvariant.backend.cuda.GatherPlans.Plan;
 import ai.djl.batchinvariant.backend.cuda.abi.Params;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
@@ -32,21 +33,9 @@ public final class CudaIndexing implements IndexingOps {
 
     private CudaIndexing() {}
 
-    /** One gather: output shape walked with source and index strides, then up to 8 index parts. */
-    private static final class Plan {
-        long[] walk;
-        long[] srcStrides;
-        long[] idxStrides;
-        long[] axisStride;
-        long[] axisLen;
-        long idxStep = 1;
-        String what = "index";
-        boolean check = true;
-    }
-
-    private static Tensor run(Tensor src, Tensor index, Shape outShape, Plan plan, String op) {
+    private static Tensor run(Tensor src, Tensor index, Plan plan, String op) {
         CudaDevice device = CudaBackend.device(src);
-        int parts = plan.axisLen.length;
+        int parts = plan.parts();
         if (parts > StridedArgs.MAX_RANK) {
             throw new IllegalArgumentException(op + " on a GPU takes at most 8 index components, got " + parts);
         }
@@ -54,15 +43,11 @@ public final class CudaIndexing implements IndexingOps {
         DeviceMemory mi = Launch.on(device, index, op);
         device.await(device.getStream(), ms, mi);
         long count = index.getShape().size();
-        if (parts == 1) {
-            // one component spans the whole index array
-            plan.idxStep = Math.max(1, count);
-        }
         if (plan.check && count > 0) {
             check(device, index, mi, plan, parts);
         }
-        Tensor out = Launch.output(device, outShape, src.getDataType());
-        long n = outShape.size();
+        Tensor out = Launch.output(device, plan.outShape, src.getDataType());
+        long n = plan.outShape.size();
         if (n == 0) {
             return out;
         }
@@ -125,74 +110,25 @@ public final class CudaIndexing implements IndexingOps {
     /** {@inheritDoc} */
     @Override
     public Tensor gather(Tensor a, Tensor idx, int axisIn) {
-        long[] dims = a.getShape().getShape();
-        int rank = dims.length;
-        int axis = Strided.axis(axisIn, rank);
-        long[] st = StridedArgs.contiguous(dims);
-        Plan plan = new Plan();
-        plan.walk = idx.getShape().getShape();
-        if (plan.walk.length != rank) {
-            throw new IllegalArgumentException("gather: index " + idx.getShape() + " must have the rank of " + a.getShape());
-        }
-        plan.srcStrides = st.clone();
-        plan.srcStrides[axis] = 0;
-        plan.idxStrides = StridedArgs.contiguous(plan.walk);
-        plan.axisStride = new long[] {st[axis]};
-        plan.axisLen = new long[] {dims[axis]};
-        return run(a, idx, idx.getShape(), plan, "NDArray.gather");
+        return run(a, idx, GatherPlans.gather(a.getShape(), idx.getShape(), axisIn), "NDArray.gather");
     }
 
     /** {@inheritDoc} */
     @Override
     public Tensor gatherNd(Tensor a, Tensor idx) {
-        Shape shape = a.getShape();
-        int m = (int) idx.getShape().get(0);
-        if (m > shape.dimension()) {
-            throw new IllegalArgumentException(
-                    "gatherNd index shape " + idx.getShape() + " indexes more axes than " + shape + " has");
-        }
-        Shape y = idx.getShape().slice(1);
-        Shape rest = shape.slice(m);
-        long[] st = StridedArgs.contiguous(shape.getShape());
-        Plan plan = new Plan();
-        plan.walk = new long[] {y.size(), rest.size()};
-        plan.srcStrides = new long[] {0, 1};
-        plan.idxStrides = new long[] {1, 0};
-        plan.axisStride = java.util.Arrays.copyOf(st, m);
-        plan.axisLen = java.util.Arrays.copyOf(shape.getShape(), m);
-        plan.idxStep = y.size();
-        return run(a, idx, y.addAll(rest), plan, "NDArray.gatherNd");
+        return run(a, idx, GatherPlans.gatherNd(a.getShape(), idx.getShape()), "NDArray.gatherNd");
     }
 
     /** {@inheritDoc} */
     @Override
     public Tensor take(Tensor a, Tensor idx) {
-        Plan plan = new Plan();
-        plan.walk = idx.getShape().getShape();
-        plan.srcStrides = new long[plan.walk.length];
-        plan.idxStrides = StridedArgs.contiguous(plan.walk);
-        plan.axisStride = new long[] {1};
-        plan.axisLen = new long[] {a.getShape().size()};
-        return run(a, idx, idx.getShape(), plan, "NDArray.take");
+        return run(a, idx, GatherPlans.take(a.getShape(), idx.getShape()), "NDArray.take");
     }
 
     /** {@inheritDoc} */
     @Override
     public Tensor takeAlong(Tensor a, Tensor idx, int axis) {
-        Shape s = a.getShape();
-        Shape outer = s.slice(0, axis);
-        Shape inner = s.slice(axis + 1);
-        long len = s.get(axis);
-        long ni = inner.size();
-        Plan plan = new Plan();
-        plan.walk = new long[] {outer.size(), idx.getShape().size(), ni};
-        plan.srcStrides = new long[] {len * ni, 0, 1};
-        plan.idxStrides = new long[] {0, 1, 0};
-        plan.axisStride = new long[] {ni};
-        plan.axisLen = new long[] {len};
-        // the CPU backend checks indices once per outer row: none when there is none
-        plan.check = outer.size() > 0;
-        return run(a, idx, outer.addAll(idx.getShape()).addAll(inner), plan, "NDArray.get");
+        return run(a, idx, GatherPlans.takeAlong(a.getShape(), idx.getShape(), axis), "NDArray.get");
     }
 
     /**
@@ -276,38 +212,14 @@ public final class CudaIndexing implements IndexingOps {
     /** {@inheritDoc} */
     @Override
     public Tensor embedding(Tensor w, Tensor idx) {
-        if (w.getShape().dimension() != 2) {
-            throw new IllegalArgumentException("embedding: weight must be (vocab, dim), got " + w.getShape());
-        }
-        long vocab = w.getShape().get(0);
-        long dim = w.getShape().get(1);
-        Plan plan = new Plan();
-        plan.walk = new long[] {idx.getShape().size(), dim};
-        plan.srcStrides = new long[] {0, 1};
-        plan.idxStrides = new long[] {1, 0};
-        plan.axisStride = new long[] {dim};
-        plan.axisLen = new long[] {vocab};
-        plan.what = "embedding index";
-        return run(w, idx, idx.getShape().add(dim), plan, "NDArrayEx.embedding");
-    }
-
-    /** Source strides and first element of a strided slice. */
-    private static long[] sliceStrides(Shape src, long[] min, long[] step, long[] base) {
-        long[] st = StridedArgs.contiguous(src.getShape());
-        long[] sst = new long[st.length];
-        for (int d = 0; d < st.length; d++) {
-            sst[d] = st[d] * step[d];
-            base[0] += min[d] * st[d];
-        }
-        return sst;
+        return run(w, idx, GatherPlans.embedding(w.getShape(), idx.getShape()), "NDArrayEx.embedding");
     }
 
     /** {@inheritDoc} */
     @Override
     public Tensor getSlice(Tensor a, long[] min, long[] step, Shape sliceShape, Shape outShape) {
-        long[] base = new long[1];
-        long[] sst = sliceStrides(a.getShape(), min, step, base);
-        return CudaCopy.gather(a, base[0], sst, sliceShape.getShape(), outShape, "NDArray.get");
+        CopyPlans.Walk w = CopyPlans.slice(a.getShape(), min, step, sliceShape, outShape);
+        return CudaCopy.gather(a, w.inOffset, w.inStrides, w.shape, w.outShape, "NDArray.get");
     }
 
     /** {@inheritDoc} */
@@ -321,10 +233,9 @@ public final class CudaIndexing implements IndexingOps {
             throw new IllegalArgumentException("The expanded size of the value " + v.getShape()
                     + " must match the existing size of the slice " + target);
         }
-        long[] base = new long[1];
-        long[] sst = sliceStrides(a.getShape(), min, step, base);
+        CopyPlans.Walk w = CopyPlans.slice(a.getShape(), min, step, target, target);
         // the CPU backend writes each element through a double, whatever the two types
-        CudaCopy.copy(v, 0, StridedArgs.broadcast(vs, target), a, base[0], sst, target.getShape(),
+        CudaCopy.copy(v, 0, StridedArgs.broadcast(vs, target), a, w.inOffset, w.inStrides, w.shape,
                 DataAbi.MODE_DOUBLE, 0, "NDArray.set");
         a.touch();
     }
@@ -332,9 +243,9 @@ public final class CudaIndexing implements IndexingOps {
     /** {@inheritDoc} */
     @Override
     public void fillSlice(Tensor a, long[] min, long[] step, Shape sliceShape, double value) {
-        long[] base = new long[1];
-        long[] sst = sliceStrides(a.getShape(), min, step, base);
-        CudaCopy.copy(null, 0, sst, a, base[0], sst, sliceShape.getShape(), DataAbi.MODE_DOUBLE, value, "NDArray.set");
+        CopyPlans.Walk w = CopyPlans.slice(a.getShape(), min, step, sliceShape, sliceShape);
+        CudaCopy.copy(null, 0, w.inStrides, a, w.inOffset, w.inStrides, w.shape, DataAbi.MODE_DOUBLE, value,
+                "NDArray.set");
         a.touch();
     }
 }
