@@ -8,6 +8,7 @@
 #include "bi/gemm_params.cuh"
 #include "bi/reduce_params.cuh"
 #include "bi/small_params.cuh"
+#include "bi/data_params.cuh"
 
 #define BI_DUMP_FIELD(S) [](const char* name, size_t off, size_t size) { std::printf(#S ".%s %zu %zu\n", name, off, size); }
 #define BI_DUMP(S, FIELDS)                                                           \
@@ -35,6 +36,15 @@ int main() {
 #undef BI_ONE
 #define BI_ONE(type, name) f(#name, offsetof(bi::NormParams, name), sizeof(type));
   BI_DUMP(NormParams, BI_NORM_FIELDS);
+#undef BI_ONE
+#define BI_ONE(type, name) f(#name, offsetof(bi::ElementwiseParams, name), sizeof(type));
+  BI_DUMP(ElementwiseParams, BI_ELEMENTWISE_FIELDS);
+#undef BI_ONE
+#define BI_ONE(type, name) f(#name, offsetof(bi::CopyParams, name), sizeof(type));
+  BI_DUMP(CopyParams, BI_COPY_FIELDS);
+#undef BI_ONE
+#define BI_ONE(type, name) f(#name, offsetof(bi::GatherParams, name), sizeof(type));
+  BI_DUMP(GatherParams, BI_GATHER_FIELDS);
 #undef BI_ONE
   return 0;
 }

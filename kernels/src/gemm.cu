@@ -13,7 +13,7 @@
 // and epilogue). Variants by template: element type and weight layout ([n][k] or [k][n]).
 #include "bi/common.cuh"
 #include "bi/gemm_params.cuh"
-#include "bi/values.cuh"
+#include "bi/accum.cuh"
 
 namespace bi {
 

@@ -5,7 +5,7 @@
 // shuffle tree, so a row's bits do not depend on how many rows share the launch. Statistics are
 // two-pass (mean, then the mean of squared deviations), in float (double for float64).
 #include "bi/reduce_params.cuh"
-#include "bi/values.cuh"
+#include "bi/accum.cuh"
 
 namespace bi {
 

@@ -8,7 +8,7 @@
 // how many outputs share the launch. Column kernels (inner > 1): one thread per output walks its n
 // elements in index order, the CPU backend's order.
 #include "bi/reduce_params.cuh"
-#include "bi/values.cuh"
+#include "bi/accum.cuh"
 
 namespace bi {
 

@@ -41,7 +41,8 @@ abstract class BiNDArrayElementwise extends BiNDArrayShapes {
         } else {
             HostData.setLong(d, t, 0, n.longValue());
         }
-        return wrap(Tensor.host(new Shape(), t, d));
+        // the backends compute with both operands on one device: on a GPU the scalar is uploaded
+        return wrap(backend().adopt(Tensor.host(new Shape(), t, d), tensor().getDevice()));
     }
 
     BiNDArray binary(NDArray other, BinaryOp op) {

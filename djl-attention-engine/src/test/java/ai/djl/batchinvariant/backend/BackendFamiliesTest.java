@@ -70,20 +70,11 @@ class BackendFamiliesTest {
     void cudaFamiliesRefuseWhatTheyHaveNoKernelForByName() {
         Backend cuda = CudaBackend.INSTANCE;
         Tensor t = gpu(DataType.FLOAT32);
-        refuses("NDArray.add", () -> cuda.elementwise().binary(BinaryOp.ADD, t, t));
-        refuses("NDArray.maximum", () -> cuda.elementwise().binary(BinaryOp.MAX, t, t));
-        refuses("NDArray.exp", () -> cuda.elementwise().unary(UnaryOp.EXP, t));
-        refuses("NDArray.where", () -> cuda.elementwise().where(t, t, t));
         refuses("NDArray.cumSum", () -> cuda.reductions().cumSum(t, 0));
         refuses("NDArray.topK", () -> cuda.reductions().topK(t, 1, -1, true));
         refuses("NDArrayEx.batchNorm", () -> cuda.reductions().batchNorm(t, t, t, null, null, 1, 1e-5f));
         Tensor ints = gpu(DataType.INT32);
         refuses("NDArray.matMul", () -> cuda.linalg().matMul(ints, ints));
-        refuses("NDArray.transpose", () -> cuda.shapes().transpose(t, new int[] {1, 0}));
-        refuses("NDArray.concat", () -> cuda.shapes().concat(new Tensor[] {t, t}, 0));
-        refuses("NDArray.toType", () -> cuda.shapes().toType(t, DataType.INT32));
-        refuses("NDArray.gather", () -> cuda.indexing().gather(t, t, 0));
-        refuses("NDArrayEx.embedding", () -> cuda.indexing().embedding(t, t));
     }
 
     @Test

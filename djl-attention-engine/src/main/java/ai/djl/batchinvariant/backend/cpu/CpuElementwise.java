@@ -5,6 +5,7 @@ package ai.djl.batchinvariant.backend.cpu;
 
 import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.TypeRules;
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
@@ -24,18 +25,7 @@ public final class CpuElementwise implements ElementwiseOps {
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         Shape out = Strided.broadcast(a.getShape(), b.getShape());
-        DataType compute = Elementwise.promote(a.getDataType(), b.getDataType());
-        if (op == BinaryOp.SUB && (a.getDataType() == DataType.BOOLEAN || b.getDataType() == DataType.BOOLEAN)) {
-            throw new IllegalArgumentException("Subtraction, the `-` operator, with a bool tensor is not supported;"
-                    + " use logicalXor or logicalNot");
-        }
-        if (op == BinaryOp.DIV && !HostData.isFloating(compute)) {
-            // true division, as in PyTorch: integers and booleans divide in float32
-            compute = DataType.FLOAT32;
-        }
-        if (op.isLogical()) {
-            compute = DataType.FLOAT64;
-        }
+        DataType compute = TypeRules.binaryCompute(op, a.getDataType(), b.getDataType());
         Object d = Elementwise.binary(a.hostData(), a.getDataType(), a.getShape(), b.hostData(), b.getDataType(),
                 b.getShape(), op, compute, out);
         return Tensor.host(out, op.isBoolean() ? DataType.BOOLEAN : compute, d);
@@ -44,10 +34,7 @@ public final class CpuElementwise implements ElementwiseOps {
     /** {@inheritDoc} */
     @Override
     public Tensor unary(UnaryOp op, Tensor a) {
-        if (a.getDataType() == DataType.BOOLEAN && (op == UnaryOp.NEG || op == UnaryOp.RELU)) {
-            throw new IllegalArgumentException(op.opName() + " of a boolean array is not supported (PyTorch refuses"
-                    + " arithmetic negation of booleans); use logicalNot");
-        }
+        TypeRules.checkUnary(op, a.getDataType());
         Elementwise.Result r = Elementwise.unary(a.hostData(), a.getDataType(), a.size32(), op);
         return Tensor.host(a.getShape(), r.type(), r.data());
     }
@@ -60,7 +47,7 @@ public final class CpuElementwise implements ElementwiseOps {
         int[] ic = Strided.offsets(out, Strided.broadcastStrides(c.getShape(), out), 0);
         int[] ia = Strided.offsets(out, Strided.broadcastStrides(a.getShape(), out), 0);
         int[] io = Strided.offsets(out, Strided.broadcastStrides(b.getShape(), out), 0);
-        DataType t = Elementwise.promote(a.getDataType(), b.getDataType());
+        DataType t = TypeRules.promote(a.getDataType(), b.getDataType());
         Object d = HostData.allocate(t, n);
         Object cd = c.hostData();
         Object ad = a.hostData();

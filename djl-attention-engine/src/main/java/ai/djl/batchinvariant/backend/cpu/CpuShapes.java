@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.backend.TypeRules;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
@@ -114,7 +115,7 @@ final class CpuShapes {
     static int checkIndex(long v, long size, String what) {
         long i = v < 0 ? v + size : v;
         if (i < 0 || i >= size) {
-            throw new IllegalArgumentException(what + " " + v + " is out of range [0, " + size + ")");
+            throw new IllegalArgumentException(TypeRules.indexOutOfRange(what, v, size));
         }
         return (int) i;
     }

@@ -4,6 +4,7 @@
 package ai.djl.batchinvariant.backend.cpu;
 
 import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.TypeRules;
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.HostData;
@@ -244,27 +245,7 @@ public final class Elementwise {
      * @return the type the arithmetic is done and stored in
      */
     public static DataType promote(DataType a, DataType b) {
-        if (a == b) {
-            return a == DataType.BOOLEAN ? DataType.BOOLEAN : a;
-        }
-        boolean fa = HostData.isFloating(a);
-        boolean fb = HostData.isFloating(b);
-        if (fa && !fb) {
-            return a;
-        }
-        if (fb && !fa) {
-            return b;
-        }
-        if (fa) {
-            return a == DataType.FLOAT64 || b == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
-        }
-        if (a == DataType.BOOLEAN) {
-            return b;
-        }
-        if (b == DataType.BOOLEAN) {
-            return a;
-        }
-        return DataType.INT64;
+        return TypeRules.promote(a, b);
     }
 
     /**

@@ -30,11 +30,11 @@ public final class CudaBackend implements Backend {
     /** The shared instance. */
     public static final CudaBackend INSTANCE = new CudaBackend();
 
-    /** No element-wise kernels yet: every op refuses by name. */
-    private static final ElementwiseOps ELEMENTWISE = new ElementwiseOps() {};
+    /** Element-wise kernels (elementwise.cu). */
+    private static final ElementwiseOps ELEMENTWISE = CudaElementwise.INSTANCE;
 
-    /** No gather or slice kernels yet. */
-    private static final IndexingOps INDEXING = new IndexingOps() {};
+    /** Gather and slice kernels (gather.cu, copy.cu). */
+    private static final IndexingOps INDEXING = CudaIndexing.INSTANCE;
 
     private CudaBackend() {}
 

@@ -60,7 +60,9 @@ public final class DiffOpsDoc {
     /**
      * What the CUDA backend runs on an array on {@code Device.gpu(i)} (read from BiNDArray,
      * BiNDArrayEx and backend.cuda): allocation and copies, views that share device memory, the
-     * float32/half casts, the invariant GEMM family, reductions, softmax and norms. Everything else refuses by name.
+     * float32/half casts, the invariant GEMM family, reductions, softmax and norms, and the
+     * element-wise, data-movement and indexing families over every storage type. Everything else
+     * runs on the CPU through host copies.
      */
     static final Map<String, String> GPU = new TreeMap<>();
 
@@ -74,6 +76,20 @@ public final class DiffOpsDoc {
         }
         GPU.put("set", "set(Buffer) and set(primitive[])");
         GPU.put("toType", "float32 ↔ float16/bfloat16");
+        // element-wise, data-movement and indexing kernels (elementwise.cu, copy.cu, gather.cu): every storage type
+        for (String m : new String[] {"abs", "add", "addi", "broadcast", "cbrt", "ceil", "clip", "concat",
+            "contentEquals", "cos", "div", "divi", "eq", "erf", "exp", "flip", "floor", "gather", "gatherNd", "get",
+            "gt", "gte", "isInfinite", "isNaN", "log", "log10", "log2", "logicalAnd", "logicalNot", "logicalOr",
+            "logicalXor", "lt", "lte", "maximum", "minimum", "mod", "modi", "mul", "muli", "neg", "negi", "neq",
+            "oneHot", "pow", "powi", "repeat", "rotate90", "round", "sequenceMask", "sign", "signi", "sin", "split",
+            "sqrt", "square", "stack", "sub", "subi", "swapAxes", "take", "tan", "tanh", "tile", "toDegrees",
+            "toRadians", "transpose", "trunc", "elu", "embedding", "gelu", "leakyRelu", "rdivi", "relu", "rmodi",
+            "rpowi", "selu", "sigmoid", "softPlus", "softSign", "where"}) {
+            GPU.put(m, "yes");
+        }
+        GPU.put("booleanMask", "yes (reads the mask's count back, as the CPU does)");
+        GPU.put("set", "yes");
+        GPU.put("toType", "yes (every pair of types)");
         GPU.put("linear", "floating types (tensor cores for float16/bfloat16)");
         for (String m : new String[] {"matMul", "batchMatMul", "batchDot", "dot"}) {
             GPU.put(m, "floating types");

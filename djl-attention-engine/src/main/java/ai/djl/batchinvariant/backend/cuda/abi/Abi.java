@@ -157,7 +157,8 @@ public final class Abi {
             kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32));
 
     /** Every layout, for the ABI test. */
-    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, CAST, GEMM, REDUCE, NORM};
+    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, CAST, GEMM, REDUCE, NORM, DataAbi.ELEMENTWISE,
+        DataAbi.COPY, DataAbi.GATHER};
 
     /** Kernel module (fatbin) of the attention kernels. */
     public static final String MODULE_ATTENTION = "attention";

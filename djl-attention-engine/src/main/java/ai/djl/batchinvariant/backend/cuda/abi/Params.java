@@ -82,6 +82,25 @@ public final class Params {
     }
 
     /**
+     * Sets an {@code i64x8} field: up to 8 values, the rest zero.
+     *
+     * @param field the field index
+     * @param values the values (at most 8)
+     * @return this
+     */
+    public Params i64s(int field, long[] values) {
+        if (values.length > 8) {
+            throw new IllegalArgumentException(layout.getName() + "." + layout.getFields().get(field)
+                    + " holds at most 8 values, got " + values.length);
+        }
+        int at = at(field, ParamsLayout.Kind.I64X8);
+        for (int i = 0; i < 8; i++) {
+            buf.putLong(at + 8 * i, i < values.length ? values[i] : 0L);
+        }
+        return this;
+    }
+
+    /**
      * Returns the block as {@code cuLaunchKernel}'s kernelParams: one argument, the struct.
      * JCuda copies the bytes at launch (and into a graph at capture), so the block may be
      * refilled afterwards.

@@ -22,12 +22,29 @@ public final class ParamsLayout {
         /** A C float. */
         F32(4),
         /** A C long long. */
-        I64(8);
+        I64(8),
+        /** Eight C long longs ({@code i64x8}: a shape or strides of up to 8 axes). */
+        I64X8(64, 8);
 
         private final int size;
+        private final int align;
 
         Kind(int size) {
+            this(size, size);
+        }
+
+        Kind(int size, int align) {
             this.size = size;
+            this.align = align;
+        }
+
+        /**
+         * Returns the field's alignment.
+         *
+         * @return bytes
+         */
+        public int align() {
+            return align;
         }
 
         /**
@@ -55,10 +72,11 @@ public final class ParamsLayout {
         int align = 1;
         for (int i = 0; i < fields.length; i++) {
             int s = kinds[i].size();
-            at = (at + s - 1) / s * s;
+            int a = kinds[i].align();
+            at = (at + a - 1) / a * a;
             offsets[i] = at;
             at += s;
-            align = Math.max(align, s);
+            align = Math.max(align, a);
         }
         size = (at + align - 1) / align * align;
     }

@@ -1,0 +1,182 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.TypeRules;
+import ai.djl.batchinvariant.backend.UnaryOp;
+import ai.djl.batchinvariant.backend.cuda.abi.DataAbi;
+import ai.djl.batchinvariant.backend.cuda.abi.DataAbi.Elementwise;
+import ai.djl.batchinvariant.backend.cuda.abi.Params;
+import ai.djl.batchinvariant.tensor.Strided;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Element-wise operations on a GPU ({@code kernels/src/elementwise.cu}), every storage type the
+ * CPU backend holds. Result types, refused inputs and the arithmetic type of each element come
+ * from {@link TypeRules}, the rules the CPU backend applies, so exactly rounded operations give
+ * the CPU's bits; see docs/contract.md for which operations may differ in the last ulps.
+ */
+public final class CudaElementwise implements ElementwiseOps {
+
+    /** The shared instance. */
+    public static final CudaElementwise INSTANCE = new CudaElementwise();
+
+    private CudaElementwise() {}
+
+    static int mode(TypeRules.Arith a) {
+        switch (a) {
+            case LONG:
+                return DataAbi.MODE_LONG;
+            case FLOAT:
+                return DataAbi.MODE_FLOAT;
+            default:
+                return DataAbi.MODE_DOUBLE;
+        }
+    }
+
+    /** Starts the parameters of one launch over {@code out}'s shape with operands a, b, c. */
+    private static Params params(Tensor out, int kind, int op, int mode, Tensor a, Tensor b, Tensor c, String what) {
+        CudaDevice device = CudaBackend.device(out);
+        Shape s = out.getShape();
+        long[] dims = s.getShape();
+        StridedArgs args = StridedArgs.of(dims, StridedArgs.broadcast(a.getShape(), s),
+                b == null ? new long[dims.length] : StridedArgs.broadcast(b.getShape(), s),
+                c == null ? new long[dims.length] : StridedArgs.broadcast(c.getShape(), s)).checkRank(what);
+        DeviceMemory ma = Launch.on(device, a, what);
+        DeviceMemory mb = b == null ? null : Launch.on(device, b, what);
+        DeviceMemory mc = c == null ? null : Launch.on(device, c, what);
+        device.await(device.getStream(), ma, mb, mc);
+        return DataAbi.ELEMENTWISE.newParams()
+                .ptr(Elementwise.A, ma.getPointer())
+                .ptr(Elementwise.B, mb == null ? null : mb.getPointer())
+                .ptr(Elementwise.C, mc == null ? null : mc.getPointer())
+                .ptr(Elementwise.OUT, CudaBackend.memory(out).getPointer())
+                .i64s(Elementwise.SHAPE, args.shape())
+                .i64s(Elementwise.STRIDE_A, args.strides(0))
+                .i64s(Elementwise.STRIDE_B, args.strides(1))
+                .i64s(Elementwise.STRIDE_C, args.strides(2))
+                .i64(Elementwise.N, s.size())
+                .i32(Elementwise.RANK, args.rank())
+                .i32(Elementwise.KIND, kind)
+                .i32(Elementwise.OP, op)
+                .i32(Elementwise.TYPE_A, DataAbi.dtypeCode(a.getDataType()))
+                .i32(Elementwise.TYPE_B, DataAbi.dtypeCode(b == null ? a.getDataType() : b.getDataType()))
+                .i32(Elementwise.TYPE_C, DataAbi.dtypeCode(c == null ? a.getDataType() : c.getDataType()))
+                .i32(Elementwise.MODE, mode);
+    }
+
+    private static void run(Tensor out, Params p) {
+        Launch.run(CudaBackend.device(out), DataAbi.MODULE_ELEMENTWISE, DataAbi.elementwiseKernel(out.getDataType()),
+                p, out.getShape().size());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        Shape shape = Strided.broadcast(a.getShape(), b.getShape());
+        DataType compute = TypeRules.binaryCompute(op, a.getDataType(), b.getDataType());
+        TypeRules.Arith arith = TypeRules.binaryArith(op, compute);
+        CudaDevice device = CudaBackend.device(a);
+        Tensor out = Launch.output(device, shape, op.isBoolean() ? DataType.BOOLEAN : compute);
+        if (shape.size() == 0) {
+            return out;
+        }
+        Params p = params(out, Elementwise.KIND_BINARY, op.ordinal(), mode(arith), a, b, null, "NDArray." + op.opName());
+        // only integer floor division and modulo can fail: their zero divisor is reported through a flag
+        boolean mayFail = arith == TypeRules.Arith.LONG && (op == BinaryOp.MOD || op == BinaryOp.DIV);
+        DeviceMemory flag = mayFail ? Launch.flag(device, 0) : null;
+        p.ptr(Elementwise.ERROR, flag == null ? null : flag.getPointer());
+        run(out, p);
+        if (flag != null && Launch.read(flag) != 0) {
+            out.close();
+            throw new EngineException("ZeroDivisionError");
+        }
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor unary(UnaryOp op, Tensor a) {
+        TypeRules.checkUnary(op, a.getDataType());
+        Tensor out = Launch.output(CudaBackend.device(a), a.getShape(), TypeRules.unaryResult(op, a.getDataType()));
+        if (a.getShape().size() == 0) {
+            return out;
+        }
+        Params p = params(out, Elementwise.KIND_UNARY, op.ordinal(), mode(TypeRules.unaryArith(op, a.getDataType())),
+                a, null, null, "NDArray." + op.opName());
+        p.i32(Elementwise.FLAGS, TypeRules.geluInfIsNaN(op, a.getDataType(), a.getShape().size()) ? 1 : 0);
+        run(out, p);
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor where(Tensor c, Tensor a, Tensor b) {
+        Shape shape = Strided.broadcast(Strided.broadcast(c.getShape(), a.getShape()), b.getShape());
+        DataType t = TypeRules.promote(a.getDataType(), b.getDataType());
+        Tensor out = Launch.output(CudaBackend.device(a), shape, t);
+        if (shape.size() > 0) {
+            run(out, params(out, Elementwise.KIND_WHERE, 0, DataAbi.MODE_DOUBLE, a, b, c, "NDArray.where"));
+        }
+        return out;
+    }
+
+    private static Tensor activation(int kind, Tensor a, float alpha, String what) {
+        boolean wide = a.getDataType() == DataType.FLOAT64;
+        Tensor out = Launch.output(CudaBackend.device(a), a.getShape(), wide ? DataType.FLOAT64 : DataType.FLOAT32);
+        if (a.getShape().size() > 0) {
+            Params p = params(out, kind, 0, wide ? DataAbi.MODE_DOUBLE : DataAbi.MODE_FLOAT, a, null, null, what);
+            run(out, p.f32(Elementwise.ALPHA, alpha));
+        }
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor leakyRelu(Tensor a, float alpha) {
+        return activation(Elementwise.KIND_LEAKY_RELU, a, alpha, "NDArrayEx.leakyRelu");
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor elu(Tensor a, float alpha) {
+        return activation(Elementwise.KIND_ELU, a, alpha, "NDArrayEx.elu");
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads one flag back from the device: the answer is a host boolean.
+     */
+    @Override
+    public boolean allEqual(Tensor a, double value) {
+        long n = a.getShape().size();
+        if (n == 0) {
+            return true;
+        }
+        CudaDevice device = CudaBackend.device(a);
+        DeviceMemory flag = Launch.flag(device, 0);
+        StridedArgs args = StridedArgs.of(a.getShape().getShape(), StridedArgs.contiguous(a.getShape().getShape()));
+        DeviceMemory ma = Launch.on(device, a, "NDArray.contentEquals");
+        device.await(device.getStream(), ma);
+        Params p = DataAbi.ELEMENTWISE.newParams()
+                .ptr(Elementwise.A, ma.getPointer())
+                .ptr(Elementwise.ERROR, flag.getPointer())
+                .i64s(Elementwise.SHAPE, args.shape())
+                .i64s(Elementwise.STRIDE_A, args.strides(0))
+                .i64(Elementwise.N, n)
+                .i64(Elementwise.VALUE_BITS, Double.doubleToRawLongBits(value))
+                .i32(Elementwise.RANK, args.rank())
+                .i32(Elementwise.KIND, Elementwise.KIND_ALL_EQUAL)
+                .i32(Elementwise.TYPE_A, DataAbi.dtypeCode(a.getDataType()))
+                .i32(Elementwise.MODE, DataAbi.MODE_DOUBLE);
+        Launch.run(device, DataAbi.MODULE_ELEMENTWISE, DataAbi.elementwiseKernel(DataType.FLOAT32), p, n);
+        return Launch.read(flag) == 0;
+    }
+}
