@@ -132,7 +132,7 @@ __device__ __forceinline__ long long bin_l(int op, long long a, long long b, int
     case OP_CLIP_LO: return a > b ? a : b;
     case OP_MIN:
     case OP_CLIP_HI: return a < b ? a : b;
-    default: return __double2ll_rz(bin_d(op, __ll2double_rn(a), __ll2double_rn(b)));
+    default: return jd2ll(bin_d(op, __ll2double_rn(a), __ll2double_rn(b)));
   }
 }
 

@@ -47,11 +47,12 @@ __device__ __forceinline__ void finish(const GemmParams& p, long long z, int row
             static_cast<typename Acc<T>::type>(activate(v, p.act)));
 }
 
-// One output element's accumulated value: written finished, or as split s's fp32 partial.
+// One output element's accumulated value: written finished, or (with a partial buffer, one split
+// per block) as split s's fp32 partial.
 template <typename T, typename A>
 __device__ __forceinline__ void emit(const GemmParams& p, long long z, int s, int row, int col, A v) {
   if (row >= p.m || col >= p.n) return;
-  if (p.splits > 1) {
+  if (p.partial) {
     p.partial[((static_cast<long long>(s) * p.batches + z) * p.m + row) * p.n + col] = static_cast<float>(v);
   } else {
     finish<T, A>(p, z, row, col, v);

@@ -10,8 +10,12 @@
 
 namespace bi {
 
-// Float-to-integer casts below are PTX cvt.rzi, which saturates and maps NaN to 0: Java's (long)
-// and (int) casts. Integer wrap-around goes through unsigned types to stay defined in C++.
+// Float-to-integer casts below are PTX cvt.rzi, which saturates like Java's (long) and (int) casts
+// but turns NaN into the most negative integer where Java gives 0: the j* wrappers map NaN to 0.
+// Integer wrap-around goes through unsigned types to stay defined in C++.
+__device__ __forceinline__ long long jd2ll(double v) { return v != v ? 0LL : __double2ll_rz(v); }
+__device__ __forceinline__ int jd2i(double v) { return v != v ? 0 : __double2int_rz(v); }
+__device__ __forceinline__ long long jf2ll(float v) { return v != v ? 0LL : __float2ll_rz(v); }
 
 __device__ __forceinline__ float half_bits_to_float(uint16_t h) {
   uint32_t bits = h;
@@ -89,8 +93,8 @@ __device__ __forceinline__ long long load_l(const void* p, int t, long long i) {
     case I8:
     case BOOL: return static_cast<const int8_t*>(p)[i];
     case U8: return static_cast<const uint8_t*>(p)[i];
-    case F64: return __double2ll_rz(static_cast<const double*>(p)[i]);
-    default: return __float2ll_rz(load_f(p, t, i));
+    case F64: return jd2ll(static_cast<const double*>(p)[i]);
+    default: return jf2ll(load_f(p, t, i));
   }
 }
 
@@ -114,11 +118,11 @@ template <int T> __device__ __forceinline__ void store_d(void* p, long long i, d
   if constexpr (T == F64) {
     o[i] = (S)v;
   } else if constexpr (T == I64) {
-    o[i] = (S)__double2ll_rz(v);
+    o[i] = (S)jd2ll(v);
   } else if constexpr (T == I32) {
-    o[i] = (S)__double2int_rz(v);
+    o[i] = (S)jd2i(v);
   } else if constexpr (T == I8 || T == U8) {
-    o[i] = (S)(uint8_t)(unsigned long long)__double2ll_rz(v);
+    o[i] = (S)(uint8_t)(unsigned long long)jd2ll(v);
   } else if constexpr (T == BOOL) {
     o[i] = (S)(v != 0.0 ? 1 : 0);
   } else {

@@ -42,12 +42,17 @@ import java.util.function.Supplier;
 @Tag("gpu")
 class GpuBlocksTest {
 
+    private static final String DEFAULT_ENGINE = "ai.djl.default_engine";
     private static NDManager cpu;
     private static NDManager gpu;
+    private static String defaultEngine;
 
     @BeforeAll
     static void setUp() {
         assumeTrue(Backends.gpuCount() > 0, "no CUDA device: " + Backends.gpuUnavailableReason());
+        // DJL's LambdaBlock infers output shapes on a manager of the default engine
+        defaultEngine = System.getProperty(DEFAULT_ENGINE);
+        System.setProperty(DEFAULT_ENGINE, "BatchInvariant");
         cpu = Engine.getEngine("BatchInvariant").newBaseManager(Device.cpu());
         gpu = Engine.getEngine("BatchInvariant").newBaseManager(Device.gpu(0));
     }
@@ -57,6 +62,11 @@ class GpuBlocksTest {
         if (cpu != null) {
             cpu.close();
             gpu.close();
+            if (defaultEngine == null) {
+                System.clearProperty(DEFAULT_ENGINE);
+            } else {
+                System.setProperty(DEFAULT_ENGINE, defaultEngine);
+            }
         }
     }
 

@@ -139,7 +139,8 @@ public final class Float64Math {
         } else {
             r = 1.0;
         }
-        return x < 0 ? -r : r;
+        // the sign of x, -0 included (erf is odd): erf(-0) = -0, as IEEE libraries and PyTorch give
+        return Math.copySign(r, x);
     }
 
     /**
