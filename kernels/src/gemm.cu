@@ -166,11 +166,15 @@ __device__ __forceinline__ void mma_load_stage(const GemmParams& p, T* sm, const
   }
 }
 
-// acc += the k range [kb, ke) of this block's tile, k tiles at absolute multiples of MMA_BK.
+// The k range [kb, ke) of this block's tile, k tiles at absolute multiples of MMA_BK through one
+// continuous pipeline. Each split's tiles accumulate into acc from zero; where a split ends (a
+// multiple of split_k, itself a multiple of MMA_BK, so no tile straddles two) acc is added to
+// total and restarted, and once more after the last tile.
 template <typename T, bool NK, int BM, int BN>
 __device__ __forceinline__ void mma_range(const GemmParams& p, T* smem, const T* A, const T* B, int m0, int n0,
                                           int kb, int ke, bool vec_a, bool vec_b,
-                                          float (&acc)[2][MmaTile<T, NK, BM, BN>::NI][4]) {
+                                          float (&acc)[2][MmaTile<T, NK, BM, BN>::NI][4],
+                                          float (&total)[2][MmaTile<T, NK, BM, BN>::NI][4]) {
   using Tile = MmaTile<T, NK, BM, BN>;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int wm = warp / Tile::WARPS_N, wn = warp % Tile::WARPS_N;
@@ -191,6 +195,17 @@ __device__ __forceinline__ void mma_range(const GemmParams& p, T* smem, const T*
                                     kb + next * MMA_BK, ke, vec_a, vec_b);
     }
     cp_async_commit();
+    if (t > 0 && (kb + t * MMA_BK) % p.split_k == 0) {
+#pragma unroll
+      for (int i = 0; i < 2; i++)
+#pragma unroll
+        for (int j = 0; j < Tile::NI; j++)
+#pragma unroll
+          for (int r = 0; r < 4; r++) {
+            total[i][j][r] += acc[i][j][r];
+            acc[i][j][r] = 0.f;
+          }
+    }
     const T* As = smem + (t % GEMM_STAGES) * Tile::STAGE;
     const T* Bs = As + Tile::A_ELEMS;
 #pragma unroll
@@ -222,7 +237,12 @@ __device__ __forceinline__ void mma_range(const GemmParams& p, T* smem, const T*
     }
   }
   cp_async_wait<0>();
-  __syncthreads();
+#pragma unroll
+  for (int i = 0; i < 2; i++)
+#pragma unroll
+    for (int j = 0; j < Tile::NI; j++)
+#pragma unroll
+      for (int r = 0; r < 4; r++) total[i][j][r] += acc[i][j][r];
 }
 
 // Without a partial buffer one block walks every split in order, each from a fresh accumulator
@@ -252,23 +272,14 @@ template <typename T, bool NK, int BM, int BN> __device__ void gemm_mma(const Ge
     for (int j = 0; j < Tile::NI; j++)
 #pragma unroll
       for (int r = 0; r < 4; r++) total[i][j][r] = 0.f;
-  for (int s = s_first; s <= s_last; s++) {
 #pragma unroll
-    for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 2; i++)
 #pragma unroll
-      for (int j = 0; j < Tile::NI; j++)
+    for (int j = 0; j < Tile::NI; j++)
 #pragma unroll
-        for (int r = 0; r < 4; r++) acc[i][j][r] = 0.f;
-    const int kb = s * p.split_k;
-    const int ke = min(p.k, kb + p.split_k);
-    mma_range<T, NK, BM, BN>(p, smem, A, B, m0, n0, kb, ke, vec_a, vec_b, acc);
-#pragma unroll
-    for (int i = 0; i < 2; i++)
-#pragma unroll
-      for (int j = 0; j < Tile::NI; j++)
-#pragma unroll
-        for (int r = 0; r < 4; r++) total[i][j][r] += acc[i][j][r];
-  }
+      for (int r = 0; r < 4; r++) acc[i][j][r] = 0.f;
+  mma_range<T, NK, BM, BN>(p, smem, A, B, m0, n0, s_first * p.split_k, min(p.k, (s_last + 1) * p.split_k), vec_a,
+                           vec_b, acc, total);
 #pragma unroll
   for (int mi = 0; mi < 2; mi++)
 #pragma unroll
@@ -277,7 +288,7 @@ template <typename T, bool NK, int BM, int BN> __device__ void gemm_mma(const Ge
       for (int r = 0; r < 4; r++) {
         const int row = m0 + wm * 32 + mi * 16 + (lane >> 2) + (r >= 2 ? 8 : 0);
         const int col = n0 + wn * Tile::WN + ni * 8 + (lane & 3) * 2 + (r & 1);
-        emit<T, float>(p, q.z, q.s, row, col, in_block ? total[mi][ni][r] : acc[mi][ni][r]);
+        emit<T, float>(p, q.z, q.s, row, col, total[mi][ni][r]);
       }
 }
 

@@ -1,4 +1,5 @@
-// Batch-invariant attention engine for DJL: layer normalisation and RMS normalisation of rows.
+// Batch-invariant attention engine for DJL: layer normalisation and RMS normalisation of rows, and
+// batch normalisation with running statistics.
 //
 // One row per warp when n <= ROW_WARP_MAX, else one row per 256-thread block (a choice made from
 // n alone). Thread t accumulates elements t, t + G, ... in order and the partials meet in a fixed
@@ -83,7 +84,50 @@ template <typename T> __device__ void norm_rows(const NormParams& p) {
   }
 }
 
+// Batch normalisation with running statistics (inference), element by element, rounded as the
+// CPU backend rounds: ((x - mean) / sqrt(var + eps)) * gamma + beta, each step on its own (the
+// _rn intrinsics keep the compiler from fusing a multiply and an add the CPU rounds twice).
+__device__ __forceinline__ float bn_step(float v, float mean, float var, float eps, const float* g,
+                                         const float* b, int ch) {
+  float y = __fdiv_rn(__fsub_rn(v, mean), __fsqrt_rn(__fadd_rn(var, eps)));
+  if (g) y = __fmul_rn(y, g[ch]);
+  if (b) y = __fadd_rn(y, b[ch]);
+  return y;
+}
+__device__ __forceinline__ double bn_step(double v, double mean, double var, float eps, const double* g,
+                                          const double* b, int ch) {
+  double y = __ddiv_rn(__dsub_rn(v, mean), __dsqrt_rn(__dadd_rn(var, static_cast<double>(eps))));
+  if (g) y = __dmul_rn(y, g[ch]);
+  if (b) y = __dadd_rn(y, b[ch]);
+  return y;
+}
+
+template <typename T> __device__ void batch_norm(const NormParams& p) {
+  using A = typename Acc<T>::type;
+  const T* x = static_cast<const T*>(p.x);
+  T* y = static_cast<T*>(p.y);
+  const A* mean = static_cast<const A*>(p.mean);
+  const A* var = static_cast<const A*>(p.var);
+  const A* g = static_cast<const A*>(p.gamma);
+  const A* b = static_cast<const A*>(p.beta);
+  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < p.rows;
+       i += static_cast<long long>(gridDim.x) * blockDim.x) {
+    const int ch = static_cast<int>((i / p.inner) % p.channels);
+    store_acc(y, i, bn_step(load_acc(x, i), mean[ch], var[ch], p.eps, g, b, ch));
+  }
+}
+
 }  // namespace bi
+
+#define BI_BATCH_NORM(TAG, T)                                                                   \
+  extern "C" __global__ void __launch_bounds__(256) bi_batch_norm_##TAG(const __grid_constant__ bi::NormParams p) { \
+    bi::batch_norm<T>(p);                                                                       \
+  }
+
+BI_BATCH_NORM(f32, float)
+BI_BATCH_NORM(f16, __half)
+BI_BATCH_NORM(bf16, __nv_bfloat16)
+BI_BATCH_NORM(f64, double)
 
 #define BI_NORM(TAG, T)                                                                         \
   extern "C" __global__ void __launch_bounds__(256) bi_norm_##TAG(const __grid_constant__ bi::NormParams p) { \

@@ -34,7 +34,12 @@ struct ReduceParams {
   X(long long, rows)                                                                            \
   X(int, n)                                                                                     \
   X(int, rms)                /* 1: RMS norm, 0: layer norm */                                   \
-  X(float, eps)
+  X(float, eps)                                                                                 \
+  X(const void*, mean)       /* batch norm: running statistics [channels], float32 (float64 for \
+                                float64 input), like gamma and beta */                          \
+  X(const void*, var)                                                                           \
+  X(long long, inner)        /* batch norm: elements per channel step; rows = all elements */   \
+  X(int, channels)
 
 struct NormParams {
   BI_NORM_FIELDS(BI_DECLARE_FIELD)

@@ -72,7 +72,6 @@ class BackendFamiliesTest {
         Tensor t = gpu(DataType.FLOAT32);
         refuses("NDArray.cumSum", () -> cuda.reductions().cumSum(t, 0));
         refuses("NDArray.topK", () -> cuda.reductions().topK(t, 1, -1, true));
-        refuses("NDArrayEx.batchNorm", () -> cuda.reductions().batchNorm(t, t, t, null, null, 1, 1e-5f));
         Tensor ints = gpu(DataType.INT32);
         refuses("NDArray.matMul", () -> cuda.linalg().matMul(ints, ints));
     }

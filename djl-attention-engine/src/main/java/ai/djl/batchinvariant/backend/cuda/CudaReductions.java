@@ -259,6 +259,70 @@ final class CudaReductions implements ReductionOps {
         return norm(x, weight, null, eps, true, n);
     }
 
+    /** {@inheritDoc} */
+    @Override
+    public Tensor batchNorm(Tensor x, Tensor mean, Tensor var, Tensor gamma, Tensor beta, int axis, float eps) {
+        Shape xs = x.getShape();
+        int ax = Strided.axis(axis, xs.dimension());
+        int c = (int) xs.get(ax);
+        long inner = xs.slice(ax + 1).size();
+        DataType type = floating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        // statistics in the arithmetic type: float32, or float64 for float64 input
+        DataType stat = type == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+        Tensor[] given = {x, mean, var, gamma, beta};
+        Tensor[] conv = new Tensor[given.length];
+        try {
+            for (int i = 0; i < given.length; i++) {
+                DataType want = i == 0 ? type : stat;
+                conv[i] = given[i] == null || given[i].getDataType() == want ? given[i]
+                        : CudaBackend.INSTANCE.shapes().toType(given[i], want);
+            }
+            for (int i = 1; i < conv.length; i++) {
+                if (conv[i] != null && conv[i].getShape().size() != c) {
+                    throw new IllegalArgumentException("batchNorm: " + new String[] {"", "running mean", "running variance",
+                        "gamma", "beta"}[i] + " " + conv[i].getShape() + " does not match " + c + " channels on axis "
+                            + axis + " of " + xs);
+                }
+            }
+            CudaDevice device = CudaBackend.device(x);
+            long total = xs.size();
+            DeviceMemory out = CudaLaunch.output(device, total * type.getNumOfBytes());
+            if (total > 0) {
+                device.await(device.getStream(), memories(conv));
+                CUfunction f = device.function(Abi.MODULE_NORM, Abi.batchNormKernel(type), 0);
+                check(JCudaDriver.cuLaunchKernel(f, (int) Math.min(65535, (total + THREADS - 1) / THREADS), 1, 1, THREADS,
+                        1, 1, 0, device.getStream(), Abi.NORM.newParams()
+                                .ptr(Norm.X, CudaBackend.memory(conv[0]).getPointer())
+                                .ptr(Norm.MEAN, CudaBackend.memory(conv[1]).getPointer())
+                                .ptr(Norm.VAR, CudaBackend.memory(conv[2]).getPointer())
+                                .ptr(Norm.GAMMA, conv[3] == null ? null : CudaBackend.memory(conv[3]).getPointer())
+                                .ptr(Norm.BETA, conv[4] == null ? null : CudaBackend.memory(conv[4]).getPointer())
+                                .ptr(Norm.Y, out.getPointer())
+                                .i64(Norm.ROWS, total)
+                                .i64(Norm.INNER, Math.max(1, inner))
+                                .i32(Norm.CHANNELS, Math.max(1, c))
+                                .f32(Norm.EPS, eps)
+                                .toKernelParams(), null),
+                        "cuLaunchKernel(batchNorm " + xs + ")");
+            }
+            return Tensor.device(xs, type, out);
+        } finally {
+            for (int i = 0; i < given.length; i++) {
+                if (conv[i] != null && conv[i] != given[i]) {
+                    conv[i].close();
+                }
+            }
+        }
+    }
+
+    private static DeviceMemory[] memories(Tensor[] ts) {
+        DeviceMemory[] m = new DeviceMemory[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            m[i] = ts[i] == null ? null : CudaBackend.memory(ts[i]);
+        }
+        return m;
+    }
+
     private Tensor norm(Tensor x, Tensor gamma, Tensor beta, float eps, boolean rms, int n) {
         DataType type = floating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         if (!floating(x.getDataType())) {

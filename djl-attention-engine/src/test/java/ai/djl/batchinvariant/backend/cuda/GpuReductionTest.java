@@ -312,6 +312,36 @@ class GpuReductionTest {
         assertEquals(1 / (1 + Math.exp(-1)), sm[0], 1e-6);
     }
 
+    /** Batch norm with running statistics: the CPU backend's bits, every element on its own. */
+    @Test
+    void batchNormHasTheCpusBits() {
+        Shape s = new Shape(2, 5, 3, 4);
+        NDArray hx = host.create(randoms(21, (int) s.size(), 3), s).toType(DataType.FLOAT32, true);
+        NDArray[] stats = new NDArray[4];
+        for (int i = 0; i < 4; i++) {
+            double[] v = randoms(30 + i, 5, 1);
+            if (i == 1) {
+                for (int j = 0; j < v.length; j++) {
+                    v[j] = 0.5 + Math.abs(v[j]);
+                }
+            }
+            stats[i] = host.create(v, new Shape(5)).toType(DataType.FLOAT32, true);
+        }
+        NDArray want = hx.getNDArrayInternal().batchNorm(hx, stats[0], stats[1], stats[2], stats[3], 1, 0.9f, 1e-5f,
+                false).singletonOrThrow();
+        NDArray[] g = new NDArray[5];
+        g[0] = hx.toDevice(Device.gpu(0), true);
+        for (int i = 0; i < 4; i++) {
+            g[i + 1] = stats[i].toDevice(Device.gpu(0), true);
+        }
+        for (NDArray a : g) {
+            a.attach(gpu);
+        }
+        NDArray got = g[0].getNDArrayInternal().batchNorm(g[0], g[1], g[2], g[3], g[4], 1, 0.9f, 1e-5f, false)
+                .singletonOrThrow();
+        assertArrayEquals(bits(want), bits(got), "batchNorm on the GPU has the CPU's bits");
+    }
+
     /** Inverse case: the same values summed in another order (as columns) show different bits. */
     @Test
     void aChangedOrderIsSeen() {

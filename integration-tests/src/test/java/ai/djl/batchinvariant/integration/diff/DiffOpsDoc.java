@@ -98,7 +98,7 @@ public final class DiffOpsDoc {
             GPU.put(m, "yes");
         }
         GPU.put("mean", "floating types");
-        for (String m : new String[] {"softmax", "logSoftmax", "layerNorm"}) {
+        for (String m : new String[] {"softmax", "logSoftmax", "layerNorm", "batchNorm"}) {
             GPU.put(m, "floating types");
         }
         for (String m : new String[] {"toFloatArray", "toDoubleArray", "toIntArray", "toLongArray", "toByteArray",

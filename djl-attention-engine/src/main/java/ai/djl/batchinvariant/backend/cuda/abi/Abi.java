@@ -120,6 +120,10 @@ public final class Abi {
         public static final int N = 5;
         public static final int RMS = 6;
         public static final int EPS = 7;
+        public static final int MEAN = 8;
+        public static final int VAR = 9;
+        public static final int INNER = 10;
+        public static final int CHANNELS = 11;
 
         private Norm() {}
     }
@@ -153,8 +157,8 @@ public final class Abi {
 
     /** Layout of {@code bi::NormParams}. */
     public static final ParamsLayout NORM = new ParamsLayout("NormParams",
-            new String[] {"x", "gamma", "beta", "y", "rows", "n", "rms", "eps"},
-            kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32));
+            new String[] {"x", "gamma", "beta", "y", "rows", "n", "rms", "eps", "mean", "var", "inner", "channels"},
+            kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32, 2, Kind.PTR, 1, Kind.I64, 1, Kind.I32));
 
     /** Every layout, for the ABI test. */
     public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, CAST, GEMM, REDUCE, NORM, DataAbi.ELEMENTWISE,
@@ -297,5 +301,15 @@ public final class Abi {
      */
     public static String normKernel(DataType type) {
         return "bi_norm_" + tag(type);
+    }
+
+    /**
+     * Returns the batch-normalisation kernel of a type.
+     *
+     * @param type float32, float16, bfloat16 or float64
+     * @return the symbol
+     */
+    public static String batchNormKernel(DataType type) {
+        return "bi_batch_norm_" + tag(type);
     }
 }
