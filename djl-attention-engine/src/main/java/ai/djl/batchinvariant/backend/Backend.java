@@ -187,4 +187,28 @@ public interface Backend {
     default ArrayMathOps arrayMath() {
         return ArrayMathOps.REFUSING;
     }
+
+    // ------------------------------------------------------------------ graph capture
+
+    /**
+     * Starts recording the calling thread's ops on a device as a graph.
+     *
+     * @param device the device
+     * @return the capture, recording until {@link GraphCapture#end}
+     * @throws UnsupportedOperationException on a backend without graphs (the CPU)
+     */
+    default GraphCapture beginCapture(Device device) {
+        throw Unsupported.op("graph capture", device);
+    }
+
+    /**
+     * Tells whether the calling thread is recording a graph on a device, where nothing may be
+     * read back to the host.
+     *
+     * @param device the device
+     * @return true while capturing
+     */
+    default boolean isCapturing(Device device) {
+        return false;
+    }
 }

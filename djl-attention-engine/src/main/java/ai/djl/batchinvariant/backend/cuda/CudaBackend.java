@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.GraphCapture;
 import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
@@ -155,6 +156,18 @@ public final class CudaBackend implements Backend {
             mem.getDevice().upload(mem.getPointer(), Pointer.to(bb), dst.byteSize());
         }
         dst.touch();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public GraphCapture beginCapture(Device device) {
+        return CudaGraphCapture.begin(CudaRuntime.device(device.getDeviceId()));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean isCapturing(Device device) {
+        return CudaRuntime.device(device.getDeviceId()).isCapturing();
     }
 
     /** {@inheritDoc} */

@@ -46,6 +46,10 @@ public final class CudaDevice {
     private final CUcontext context = new CUcontext();
     private final CUstream captureStream = new CUstream();
     private final ThreadLocal<CUstream> streams = new ThreadLocal<>();
+    /** The graph capture the calling thread is recording, if any. */
+    private final ThreadLocal<CapturePool> capturing = new ThreadLocal<>();
+    /** Uploads made while recording go through this stream, outside the graph. */
+    private CUstream sideStream;
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
     // free blocks by (allocation stream, size): a block is reused only on the stream that used it
@@ -192,6 +196,10 @@ public final class CudaDevice {
      * @return the memory
      */
     public DeviceMemory allocate(long bytes) {
+        CapturePool pool = capturing.get();
+        if (pool != null) {
+            return pool.allocate(bucket(bytes));
+        }
         CUstream stream = getStream();
         synchronized (this) {
             makeCurrent();
@@ -271,6 +279,10 @@ public final class CudaDevice {
     public void await(CUstream target, DeviceMemory... inputs) {
         for (DeviceMemory m : inputs) {
             if (m != null && !m.getStream().equals(target)) {
+                if (capturing.get() != null) {
+                    throw new IllegalStateException("an array made on another thread cannot be read inside a"
+                            + " captured graph: make the graph's inputs on the capturing thread");
+                }
                 makeCurrent();
                 CUevent ev = new CUevent();
                 check(JCudaDriver.cuEventCreate(ev, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
@@ -308,6 +320,7 @@ public final class CudaDevice {
 
     /** Waits for all work on this device. */
     public void synchronize() {
+        refuseWhileCapturing("waiting for the device");
         makeCurrent();
         check(JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
     }
@@ -322,6 +335,22 @@ public final class CudaDevice {
      * @param bytes how many
      */
     public void upload(CUdeviceptr dst, Pointer src, long bytes) {
+        if (bytes > 0 && capturing.get() != null) {
+            // a constant of the recorded ops (a scalar operand, an index array): copied now, once,
+            // into the capture's memory, on a stream the graph does not record
+            makeCurrent();
+            synchronized (this) {
+                if (sideStream == null) {
+                    sideStream = new CUstream();
+                    check(JCudaDriver.cuStreamCreate(sideStream, jcuda.driver.CUstream_flags.CU_STREAM_NON_BLOCKING),
+                            "cuStreamCreate(side)");
+                }
+            }
+            check(JCudaDriver.cuMemcpyHtoDAsync(dst, src, bytes, sideStream), "cuMemcpyHtoDAsync(" + bytes
+                    + " bytes, while capturing)");
+            check(JCudaDriver.cuStreamSynchronize(sideStream), "cuStreamSynchronize(side)");
+            return;
+        }
         if (bytes > 0) {
             CUstream stream = getStream();
             makeCurrent();
@@ -339,6 +368,8 @@ public final class CudaDevice {
      * @param bytes how many, from its start
      */
     public void download(Pointer dst, DeviceMemory src, long bytes) {
+        refuseWhileCapturing("reading GPU memory on the host (toArray, getFloat, toDevice(cpu), an op without a"
+                + " GPU kernel)");
         if (bytes > 0) {
             CUstream stream = getStream();
             await(stream, src);
@@ -346,6 +377,36 @@ public final class CudaDevice {
             check(JCudaDriver.cuMemcpyDtoHAsync(dst, src.getPointer(), bytes, stream),
                     "cuMemcpyDtoHAsync(" + bytes + " bytes)");
             check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize(download)");
+        }
+    }
+
+    /**
+     * Starts routing the calling thread's allocations to a capture's pool (null: back to the
+     * shared cache).
+     *
+     * @param pool the capture's memory, or null
+     */
+    void setCapture(CapturePool pool) {
+        if (pool == null) {
+            capturing.remove();
+        } else {
+            capturing.set(pool);
+        }
+    }
+
+    /**
+     * Tells whether the calling thread is recording a graph on this device.
+     *
+     * @return true while capturing
+     */
+    public boolean isCapturing() {
+        return capturing.get() != null;
+    }
+
+    private void refuseWhileCapturing(String what) {
+        if (capturing.get() != null) {
+            throw new IllegalStateException(what + " cannot be part of a captured CUDA graph: a graph replays device"
+                    + " work only; read results after replay()");
         }
     }
 }

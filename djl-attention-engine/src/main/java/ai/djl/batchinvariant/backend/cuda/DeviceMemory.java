@@ -24,12 +24,19 @@ public final class DeviceMemory implements DeviceBuffer {
     private final long bytes;
     private final CUstream stream;
     private final AtomicInteger refs = new AtomicInteger(1);
+    /** The graph capture owning this block, or null for the device's shared cache. */
+    private final CapturePool pool;
 
     DeviceMemory(CudaDevice device, CUdeviceptr ptr, long bytes, CUstream stream) {
+        this(device, ptr, bytes, stream, null);
+    }
+
+    DeviceMemory(CudaDevice device, CUdeviceptr ptr, long bytes, CUstream stream, CapturePool pool) {
         this.device = device;
         this.ptr = ptr;
         this.bytes = bytes;
         this.stream = stream;
+        this.pool = pool;
     }
 
     /**
@@ -101,7 +108,11 @@ public final class DeviceMemory implements DeviceBuffer {
     @Override
     public void release() {
         if (refs.decrementAndGet() == 0) {
-            device.recycle(ptr, bytes, stream);
+            if (pool != null) {
+                pool.recycle(ptr, bytes);
+            } else {
+                device.recycle(ptr, bytes, stream);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
 import ai.djl.batchinvariant.backend.ConvPoolOps;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.GraphCapture;
 import ai.djl.batchinvariant.backend.IndexingOps;
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.ReductionOps;
@@ -114,6 +115,14 @@ final class HostFallback implements Backend {
         private Object onHost(Method method, Object[] args) throws Throwable {
             Device target = null;
             Object[] hostArgs = args == null ? null : args.clone();
+            for (Object a : args == null ? new Object[0] : args) {
+                Tensor first = a instanceof Tensor ? (Tensor) a
+                        : a instanceof Tensor[] && ((Tensor[]) a).length > 0 ? ((Tensor[]) a)[0] : null;
+                if (first != null && first.isOnDevice()) {
+                    target = first.getDevice();
+                    break;
+                }
+            }
             for (int i = 0; hostArgs != null && i < hostArgs.length; i++) {
                 if (hostArgs[i] instanceof Tensor && ((Tensor) hostArgs[i]).isOnDevice()) {
                     Tensor t = (Tensor) hostArgs[i];
@@ -131,6 +140,10 @@ final class HostFallback implements Backend {
                 }
             }
             String op = method.getDeclaringClass().getSimpleName() + "." + method.getName();
+            if (target != null && device.isCapturing(target)) {
+                throw new IllegalStateException(op + " has no kernel on " + target + ": it would run on the CPU through"
+                        + " host copies, which a captured CUDA graph cannot contain");
+            }
             TOTAL.incrementAndGet();
             if (TRIPS.computeIfAbsent(op, k -> new AtomicLong()).getAndIncrement() == 0) {
                 logger.debug("{} has no kernel on {}: it runs on the CPU through host copies", op, target);
@@ -218,6 +231,18 @@ final class HostFallback implements Backend {
     @Override
     public void write(Tensor dst, Tensor src) {
         device.write(dst, src);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public GraphCapture beginCapture(Device d) {
+        return device.beginCapture(d);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean isCapturing(Device d) {
+        return device.isCapturing(d);
     }
 
     /** {@inheritDoc} */
