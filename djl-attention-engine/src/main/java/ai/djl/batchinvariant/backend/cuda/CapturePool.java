@@ -11,10 +11,13 @@ import jcuda.driver.JCudaDriver;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The memory of one graph capture: every allocation made while recording comes from here, never
@@ -28,6 +31,8 @@ final class CapturePool {
     private final CUstream stream;
     private final List<CUdeviceptr> all = new ArrayList<>();
     private final Map<Long, Deque<CUdeviceptr>> free = new HashMap<>();
+    /** Blocks written by the host while recording: constants every replay reads, never reused. */
+    private final Set<CUdeviceptr> constants = Collections.newSetFromMap(new IdentityHashMap<>());
     private long bytes;
     private boolean closed;
 
@@ -53,8 +58,16 @@ final class CapturePool {
         return new DeviceMemory(device, ptr, size, stream, this);
     }
 
+    /**
+     * Marks a block as holding a constant of the graph (an upload made while recording): the
+     * upload happened once, so the block must keep its value for every replay.
+     */
+    synchronized void pinConstant(CUdeviceptr ptr) {
+        constants.add(ptr);
+    }
+
     synchronized void recycle(CUdeviceptr ptr, long size) {
-        if (!closed) {
+        if (!closed && !constants.contains(ptr)) {
             free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(ptr);
         }
     }

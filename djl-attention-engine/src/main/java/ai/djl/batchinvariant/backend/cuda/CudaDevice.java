@@ -335,9 +335,12 @@ public final class CudaDevice {
      * @param bytes how many
      */
     public void upload(CUdeviceptr dst, Pointer src, long bytes) {
-        if (bytes > 0 && capturing.get() != null) {
+        CapturePool pool = capturing.get();
+        if (bytes > 0 && pool != null) {
             // a constant of the recorded ops (a scalar operand, an index array): copied now, once,
-            // into the capture's memory, on a stream the graph does not record
+            // into the capture's memory, on a stream the graph does not record; the block is never
+            // reused, since every replay reads it
+            pool.pinConstant(dst);
             makeCurrent();
             synchronized (this) {
                 if (sideStream == null) {

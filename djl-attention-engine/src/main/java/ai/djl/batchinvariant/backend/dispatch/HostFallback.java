@@ -123,6 +123,11 @@ final class HostFallback implements Backend {
                     break;
                 }
             }
+            String op = method.getDeclaringClass().getSimpleName() + "." + method.getName();
+            if (target != null && device.isCapturing(target)) {
+                throw new IllegalStateException(op + " has no kernel on " + target + ": it would run on the CPU through"
+                        + " host copies, which a captured CUDA graph cannot contain");
+            }
             for (int i = 0; hostArgs != null && i < hostArgs.length; i++) {
                 if (hostArgs[i] instanceof Tensor && ((Tensor) hostArgs[i]).isOnDevice()) {
                     Tensor t = (Tensor) hostArgs[i];
@@ -138,11 +143,6 @@ final class HostFallback implements Backend {
                     }
                     hostArgs[i] = parts;
                 }
-            }
-            String op = method.getDeclaringClass().getSimpleName() + "." + method.getName();
-            if (target != null && device.isCapturing(target)) {
-                throw new IllegalStateException(op + " has no kernel on " + target + ": it would run on the CPU through"
-                        + " host copies, which a captured CUDA graph cannot contain");
             }
             TOTAL.incrementAndGet();
             if (TRIPS.computeIfAbsent(op, k -> new AtomicLong()).getAndIncrement() == 0) {
