@@ -206,6 +206,17 @@ class CpuArrayMathValuesTest extends EngineTestBase {
         }
         assertArrayEquals(new double[] {0.6, -0.7, -0.2, 0.4},
                 manager.create(new double[] {4, 7, 2, 6}, new Shape(2, 2)).inverse().toDoubleArray(), 1e-12);
+        // a zero leading entry needs a row swap: [[0, 2], [4, 0]]^-1 = [[0, 1/4], [1/2, 0]]
+        assertArrayEquals(new double[] {0, 0.25, 0.5, 0},
+                manager.create(new double[] {0, 2, 4, 0}, new Shape(2, 2)).inverse().toDoubleArray(), 0);
+        // the larger pivot is chosen: [[1, 2], [3, 4]]^-1 = [[-2, 1], [1.5, -0.5]]
+        assertArrayEquals(new double[] {-2, 1, 1.5, -0.5},
+                manager.create(new double[] {1, 2, 3, 4}, new Shape(2, 2)).inverse().toDoubleArray(), 1e-15);
+        assertThrows(IllegalArgumentException.class,
+                () -> manager.create(new double[] {1, 2, 2, 4}, new Shape(2, 2)).inverse());
+        assertThrows(IllegalArgumentException.class, () -> manager.ones(new Shape(2, 3)).inverse());
+        assertThrows(IllegalArgumentException.class, () -> manager.ones(new Shape(3)).inverse());
+        assertEquals(new Shape(2, 0, 0), manager.zeros(new Shape(2, 0, 0)).inverse().getShape());
         assertThrows(IllegalArgumentException.class, () -> manager.eye(2).toType(DataType.FLOAT16, false).inverse());
         assertThrows(IllegalArgumentException.class, () -> manager.create(new int[] {1, 0, 0, 1}, new Shape(2, 2)).inverse());
     }
