@@ -214,6 +214,8 @@ class CpuArrayMathValuesTest extends EngineTestBase {
                 manager.create(new double[] {1, 2, 3, 4}, new Shape(2, 2)).inverse().toDoubleArray(), 1e-15);
         assertThrows(IllegalArgumentException.class,
                 () -> manager.create(new double[] {1, 2, 2, 4}, new Shape(2, 2)).inverse());
+        assertThrows(IllegalArgumentException.class,
+                () -> manager.create(new double[] {Double.NaN, 1, 0, 1}, new Shape(2, 2)).inverse());
         assertThrows(IllegalArgumentException.class, () -> manager.ones(new Shape(2, 3)).inverse());
         assertThrows(IllegalArgumentException.class, () -> manager.ones(new Shape(3)).inverse());
         assertEquals(new Shape(2, 0, 0), manager.zeros(new Shape(2, 0, 0)).inverse().getShape());

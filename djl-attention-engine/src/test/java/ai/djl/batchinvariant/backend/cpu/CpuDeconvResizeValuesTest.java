@@ -114,6 +114,61 @@ class CpuDeconvResizeValuesTest extends EngineTestBase {
     }
 
     @Test
+    void deconvolutionInThreeDimensions() {
+        // (N, C, D, H, W) = (1, 2, 2, 3, 2), weight (C, O / g, kd, kh, kw) = (2, 2, 2, 2, 1), g = 1,
+        // stride (2, 1, 1), padding (0, 1, 0), dilation (2, 1, 1): out (1, 2, 4, 3, 2)
+        int c = 2;
+        int og = 2;
+        int[] in = {2, 3, 2};
+        int[] k = {2, 2, 1};
+        int[] s = {2, 1, 1};
+        int[] p = {0, 1, 0};
+        int[] d = {2, 1, 1};
+        int[] out = new int[3];
+        for (int i = 0; i < 3; i++) {
+            out[i] = (in[i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1;
+        }
+        float[] x = random(c * in[0] * in[1] * in[2]);
+        float[] w = random(c * og * k[0] * k[1] * k[2]);
+        double[] y = new double[og * out[0] * out[1] * out[2]];
+        for (int ci = 0; ci < c; ci++) {
+            for (int oc = 0; oc < og; oc++) {
+                for (int a = 0; a < in[0]; a++) {
+                    for (int b = 0; b < in[1]; b++) {
+                        for (int e = 0; e < in[2]; e++) {
+                            for (int ka = 0; ka < k[0]; ka++) {
+                                for (int kb = 0; kb < k[1]; kb++) {
+                                    for (int ke = 0; ke < k[2]; ke++) {
+                                        int za = a * s[0] - p[0] + ka * d[0];
+                                        int zb = b * s[1] - p[1] + kb * d[1];
+                                        int ze = e * s[2] - p[2] + ke * d[2];
+                                        if (za < 0 || zb < 0 || ze < 0 || za >= out[0] || zb >= out[1]
+                                                || ze >= out[2]) {
+                                            continue;
+                                        }
+                                        y[((oc * out[0] + za) * out[1] + zb) * out[2] + ze] +=
+                                                (double) x[((ci * in[0] + a) * in[1] + b) * in[2] + e]
+                                                        * w[(((ci * og + oc) * k[0] + ka) * k[1] + kb) * k[2] + ke];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        NDArray xa = manager.create(x, new Shape(1, c, in[0], in[1], in[2]));
+        NDArray r = xa.getNDArrayInternal().deconvolution(xa, manager.create(w, new Shape(c, og, k[0], k[1], k[2])),
+                null, new Shape(2, 1, 1), new Shape(0, 1, 0), new Shape(0, 0, 0), new Shape(2, 1, 1), 1)
+                .singletonOrThrow();
+        assertEquals(new Shape(1, og, out[0], out[1], out[2]), r.getShape());
+        float[] got = r.toFloatArray();
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(y[i], got[i], 1e-5 * (1 + Math.abs(y[i])), "element " + i);
+        }
+    }
+
+    @Test
     void deconvolutionRefusesBadArguments() {
         NDArray x = manager.ones(new Shape(1, 4, 5));
         Shape one = new Shape(1);

@@ -134,6 +134,23 @@ class CpuSortingValuesTest extends EngineTestBase {
     }
 
     @Test
+    void uniqueAlongTheMiddleAxisOfRankThree() {
+        // (2, 3, 2): slices a[:, j, :] for j = 0, 1, 2; slices 0 and 2 are equal
+        NDArray a = manager.create(new float[] {1, 2, 5, 6, 1, 2, 3, 4, 0, 0, 3, 4}, new Shape(2, 3, 2));
+        NDList u = a.unique(1, true, true, true);
+        assertEquals(new Shape(2, 2, 2), u.get(0).getShape());
+        // sorted slices: (0, 0 | 5, 6) ... compare lexicographically by (a[0, j, 0], a[0, j, 1], a[1, j, 0], ...)
+        assertArrayEquals(new float[] {1, 2, 5, 6, 3, 4, 0, 0}, u.get(0).toFloatArray());
+        assertArrayEquals(new long[] {0, 1, 0}, u.get(1).toLongArray());
+        assertArrayEquals(new long[] {2, 1}, u.get(2).toLongArray());
+        // a NaN in the second element of a row still makes the row distinct
+        NDArray r = manager.create(new float[] {1, Float.NaN, 1, Float.NaN, 0, 1}, new Shape(3, 2));
+        NDList ur = r.unique(0, true, false, true);
+        assertEquals(3, ur.get(0).getShape().get(0));
+        assertArrayEquals(new long[] {1, 1, 1}, ur.get(2).toLongArray());
+    }
+
+    @Test
     void nonzeroListsCoordinates() {
         NDArray a = manager.create(new float[] {0, 2, 0, -1, 0, 0.5f}, new Shape(2, 3));
         NDArray nz = a.nonzero();
