@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * The manager's creation methods against values worked out here: arange with fractional,
@@ -129,6 +130,39 @@ class ManagerCreationValuesTest extends EngineTestBase {
         long ones = java.util.Arrays.stream(b).sum();
         assertTrue(ones > 400 && ones < 600, "booleans: " + ones);
         assertThrows(IllegalArgumentException.class, () -> manager.randomInteger(0, 300, new Shape(2), DataType.INT8));
+    }
+
+    @Test
+    void typedAndByteBuffersFillTheArray() {
+        BiNDManager bm = (BiNDManager) manager;
+        assertArrayEquals(new long[] {3, -4}, bm.create(java.nio.IntBuffer.wrap(new int[] {3, -4}), new Shape(2),
+                DataType.INT64).toLongArray());
+        assertArrayEquals(new double[] {0.5, 2}, bm.create(FloatBuffer.wrap(new float[] {0.5f, 2}), new Shape(2),
+                DataType.FLOAT64).toDoubleArray());
+        assertArrayEquals(new long[] {1L << 40}, bm.create(java.nio.LongBuffer.wrap(new long[] {1L << 40}),
+                new Shape(1), DataType.INT64).toLongArray());
+        assertArrayEquals(new double[] {-1.25}, bm.create(java.nio.DoubleBuffer.wrap(new double[] {-1.25}),
+                new Shape(1), DataType.FLOAT64).toDoubleArray());
+        assertArrayEquals(new int[] {-7, 9}, bm.create(java.nio.ShortBuffer.wrap(new short[] {-7, 9}), new Shape(2),
+                DataType.INT32).toIntArray());
+        // float16 bits 0x3C00 = 1.0 and 0xC000 = -2.0, taken as raw bits
+        NDArray h = bm.create(java.nio.ShortBuffer.wrap(new short[] {0x3C00, (short) 0xC000}), new Shape(2),
+                DataType.FLOAT16);
+        assertArrayEquals(new float[] {1, -2}, h.toType(DataType.FLOAT32, false).toFloatArray());
+        // only the first elements are read, from the buffer's position, which is left as it was
+        java.nio.IntBuffer ib = java.nio.IntBuffer.wrap(new int[] {5, 6, 7});
+        ib.position(1);
+        assertArrayEquals(new int[] {6, 7}, bm.create(ib, new Shape(2), DataType.INT32).toIntArray());
+        assertEquals(1, ib.position());
+        assertThrows(IllegalArgumentException.class,
+                () -> bm.create(FloatBuffer.wrap(new float[] {1}), new Shape(2), DataType.FLOAT32));
+        assertThrows(IllegalArgumentException.class,
+                () -> bm.create(ByteBuffer.allocate(7), new Shape(2), DataType.FLOAT32));
+        ByteBuffer bb = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+        bb.putInt(0, 11).putInt(4, -12);
+        assertArrayEquals(new int[] {11, -12}, bm.create(bb, new Shape(2), DataType.INT32).toIntArray());
+        assertEquals(new Shape(2, 0), bm.create(FloatBuffer.allocate(0), new Shape(2, 0), DataType.FLOAT32)
+                .getShape());
     }
 
     @Test
