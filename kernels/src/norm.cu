@@ -45,11 +45,13 @@ template <typename T, int G> __device__ void norm_row(const NormParams& p, long 
   A* red = static_cast<A*>(smem);
   if (p.rms) {
     A sq = 0;
+    #pragma unroll 8
     for (int j = t; j < n; j += G) {
       A v = load_acc(x, j);
       sq += v * v;
     }
     A denom = root(group_sum<G>(sq, red) / static_cast<A>(n) + static_cast<A>(p.eps));
+    #pragma unroll 8
     for (int j = t; j < n; j += G) {
       A v = load_acc(x, j) / denom;
       store_acc(y, j, g ? v * load_acc(g, j) : v);
@@ -57,14 +59,17 @@ template <typename T, int G> __device__ void norm_row(const NormParams& p, long 
     return;
   }
   A sum = 0;
+  #pragma unroll 8
   for (int j = t; j < n; j += G) sum += load_acc(x, j);
   const A mean = group_sum<G>(sum, red) / static_cast<A>(n);
   A sq = 0;
+  #pragma unroll 8
   for (int j = t; j < n; j += G) {
     A d = load_acc(x, j) - mean;
     sq += d * d;
   }
   const A rstd = static_cast<A>(1) / root(group_sum<G>(sq, red) / static_cast<A>(n) + static_cast<A>(p.eps));
+  #pragma unroll 8
   for (int j = t; j < n; j += G) {
     A v = (load_acc(x, j) - mean) * rstd;
     if (g) v *= load_acc(g, j);

@@ -118,6 +118,7 @@ template <typename T, int G> __device__ void row_one(const ReduceParams& p, long
   if (kind == RED_ARGMAX || kind == RED_ARGMIN) {
     const bool max = kind == RED_ARGMAX;
     Pair<double> best{0.0, -1};
+    #pragma unroll 8
     for (long long j = t; j < p.n; j += G) {
       double v = static_cast<double>(load_acc(x, j));
       if (!is_nan(v)) best = better(max, best, Pair<double>{v, j});
@@ -133,22 +134,27 @@ template <typename T, int G> __device__ void row_one(const ReduceParams& p, long
   if (kind == RED_SOFTMAX || kind == RED_LOG_SOFTMAX) {
     T* y = static_cast<T*>(p.out) + row * p.n;
     A mx = identity<A>(RED_MAX);
+    #pragma unroll 8
     for (long long j = t; j < p.n; j += G) mx = jmax(mx, load_acc(x, j));
     mx = group_reduce<G>(RED_MAX, mx, static_cast<A*>(smem));
     A sum = 0;
+    #pragma unroll 8
     for (long long j = t; j < p.n; j += G) sum += ex(load_acc(x, j) - mx);
     sum = group_reduce<G>(RED_SUM, sum, static_cast<A*>(smem));
     if (kind == RED_LOG_SOFTMAX) {
       A lse = mx + ln(sum);
+      #pragma unroll 8
       for (long long j = t; j < p.n; j += G) store_acc(y, j, load_acc(x, j) - lse);
     } else {
       A inv = static_cast<A>(1) / sum;
+      #pragma unroll 8
       for (long long j = t; j < p.n; j += G) store_acc(y, j, ex(load_acc(x, j) - mx) * inv);
     }
     return;
   }
   }
   A acc = identity<A>(kind);
+  #pragma unroll 8
   for (long long j = t; j < p.n; j += G) acc = combine(kind, acc, load_acc(x, j));
   acc = group_reduce<G>(kind, acc, static_cast<A*>(smem));
   if (t == 0) {
