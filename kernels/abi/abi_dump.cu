@@ -25,9 +25,6 @@ int main() {
 #define BI_ONE(type, name) f(#name, offsetof(bi::KvAppendParams, name), sizeof(type));
   BI_DUMP(KvAppendParams, BI_KV_APPEND_FIELDS);
 #undef BI_ONE
-#define BI_ONE(type, name) f(#name, offsetof(bi::CastParams, name), sizeof(type));
-  BI_DUMP(CastParams, BI_CAST_FIELDS);
-#undef BI_ONE
 #define BI_ONE(type, name) f(#name, offsetof(bi::GemmParams, name), sizeof(type));
   BI_DUMP(GemmParams, BI_GEMM_FIELDS);
 #undef BI_ONE

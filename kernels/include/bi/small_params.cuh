@@ -1,5 +1,5 @@
-// Batch-invariant attention engine for DJL: the parameter structs of the small kernel families
-// (KV append, cast). One struct per family; see params.cuh.
+// Batch-invariant attention engine for DJL: the parameter structs of the KV-append family
+// (KV append). One struct per family; see params.cuh.
 #pragma once
 
 #include "bi/params.cuh"
@@ -17,15 +17,6 @@ namespace bi {
 
 struct KvAppendParams {
   BI_KV_APPEND_FIELDS(BI_DECLARE_FIELD)
-};
-
-#define BI_CAST_FIELDS(X)                                                               \
-  X(const void*, in)                                                                    \
-  X(void*, out)                                                                         \
-  X(long long, n)
-
-struct CastParams {
-  BI_CAST_FIELDS(BI_DECLARE_FIELD)
 };
 
 }  // namespace bi

@@ -64,15 +64,6 @@ public final class Abi {
         private KvAppend() {}
     }
 
-    /** Fields of {@code bi::CastParams}. */
-    public static final class Cast {
-        public static final int IN = 0;
-        public static final int OUT = 1;
-        public static final int N = 2;
-
-        private Cast() {}
-    }
-
     /** Fields of {@code bi::GemmParams}. */
     public static final class Gemm {
         public static final int A = 0;
@@ -141,10 +132,6 @@ public final class Abi {
             new String[] {"src_k", "src_v", "dst_k", "dst_v", "dst_offsets", "vectors", "count"},
             kinds(5, Kind.PTR, 2, Kind.I32));
 
-    /** Layout of {@code bi::CastParams}. */
-    public static final ParamsLayout CAST = new ParamsLayout("CastParams", new String[] {"in", "out", "n"},
-            kinds(2, Kind.PTR, 1, Kind.I64));
-
     /** Layout of {@code bi::GemmParams}. */
     public static final ParamsLayout GEMM = new ParamsLayout("GemmParams",
             new String[] {"a", "b", "bias", "c", "partial", "sa0", "sa1", "sb0", "sb1", "sc", "m", "n", "k", "batch1",
@@ -161,7 +148,7 @@ public final class Abi {
             kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32, 2, Kind.PTR, 1, Kind.I64, 1, Kind.I32));
 
     /** Every layout, for the ABI test. */
-    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, CAST, GEMM, REDUCE, NORM, DataAbi.ELEMENTWISE,
+    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, GEMM, REDUCE, NORM, DataAbi.ELEMENTWISE,
         DataAbi.COPY, DataAbi.GATHER};
 
     /** Kernel module (fatbin) of the attention kernels. */
@@ -170,8 +157,6 @@ public final class Abi {
     public static final String MODULE_MERGE = "merge";
     /** Kernel module of KV append. */
     public static final String MODULE_KV_APPEND = "kv_append";
-    /** Kernel module of casts. */
-    public static final String MODULE_CAST = "cast";
     /** Kernel module of the GEMM family. */
     public static final String MODULE_GEMM = "gemm";
     /** Kernel module of reductions, arg-extremes and softmax. */
@@ -240,17 +225,6 @@ public final class Abi {
      */
     public static String mergeKernel(DataType type, int headDim) {
         return "bi_merge_" + tag(type) + "_d" + headDim;
-    }
-
-    /**
-     * Returns the cast kernel between two types.
-     *
-     * @param from the source type
-     * @param to the target type
-     * @return the symbol
-     */
-    public static String castKernel(DataType from, DataType to) {
-        return "bi_cast_" + tag(from) + "_" + tag(to);
     }
 
     /** The KV append kernel. */

@@ -72,9 +72,10 @@ class AbiTest {
                 ParamsLayout.Kind.PTR, ParamsLayout.Kind.I64, ParamsLayout.Kind.I32, ParamsLayout.Kind.I32,
                 ParamsLayout.Kind.F32});
         assertTrue(!dump.get("NormParams").equals(mirror(swapped)));
-        ParamsLayout narrow = new ParamsLayout("CastParams", new String[] {"in", "out", "n"},
-                new ParamsLayout.Kind[] {ParamsLayout.Kind.PTR, ParamsLayout.Kind.PTR, ParamsLayout.Kind.I32});
-        assertTrue(!dump.get("CastParams").equals(mirror(narrow)));
+        ParamsLayout narrow = new ParamsLayout("ReduceParams", new String[] {"in", "out", "outer", "n", "inner", "kind"},
+                new ParamsLayout.Kind[] {ParamsLayout.Kind.PTR, ParamsLayout.Kind.PTR, ParamsLayout.Kind.I64,
+                    ParamsLayout.Kind.I32, ParamsLayout.Kind.I64, ParamsLayout.Kind.I32});
+        assertTrue(!dump.get("ReduceParams").equals(mirror(narrow)));
     }
 
     @Test
