@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "bi/attention_params.cuh"
+#include "bi/conv_params.cuh"
 #include "bi/gemm_params.cuh"
 #include "bi/reduce_params.cuh"
 #include "bi/small_params.cuh"
@@ -42,6 +43,9 @@ int main() {
 #undef BI_ONE
 #define BI_ONE(type, name) f(#name, offsetof(bi::GatherParams, name), sizeof(type));
   BI_DUMP(GatherParams, BI_GATHER_FIELDS);
+#undef BI_ONE
+#define BI_ONE(type, name) f(#name, offsetof(bi::ConvParams, name), sizeof(type));
+  BI_DUMP(ConvParams, BI_CONV_FIELDS);
 #undef BI_ONE
   return 0;
 }

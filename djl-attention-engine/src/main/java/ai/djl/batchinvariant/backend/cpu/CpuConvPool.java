@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.backend.ConvGeometry;
 import ai.djl.batchinvariant.backend.ConvPoolOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
@@ -32,36 +33,18 @@ public final class CpuConvPool implements ConvPoolOps {
     @Override
     public Tensor convolution(Tensor x, Tensor w, Tensor b, Shape stride, Shape padding, Shape dilation, int groups) {
         Shape xs = x.getShape();
-        Shape ws = w.getShape();
-        int r = spatialRank(xs, "convolution");
-        if (ws.dimension() != r + 2) {
-            throw new IllegalArgumentException("convolution: weight " + ws + " does not match input " + xs);
-        }
-        int n = (int) xs.get(0);
-        int c = (int) xs.get(1);
-        int o = (int) ws.get(0);
-        int cg = (int) ws.get(1);
-        if (groups < 1 || o % groups != 0 || (long) cg * groups != c) {
-            throw new IllegalArgumentException("convolution: input " + xs + ", weight " + ws + " and groups=" + groups
-                    + " do not agree (weight must be (out, in / groups, *kernel), out divisible by groups)");
-        }
-        checkBias(b, o, "convolution");
-        int[] in = dims3(xs.slice(2), r, 1, "input");
-        int[] k = dims3(ws.slice(2), r, 1, "kernel");
-        int[] s = positive(dims3(stride, r, 1, "stride"), "stride");
-        int[] p = dims3(padding, r, 0, "padding");
-        int[] d = positive(dims3(dilation, r, 1, "dilation"), "dilation");
-        int[] out = new int[3];
-        for (int i = 0; i < 3; i++) {
-            if (p[i] < 0) {
-                throw new IllegalArgumentException("convolution: negative padding " + padding);
-            }
-            out[i] = Math.floorDiv(in[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1, s[i]) + 1;
-            if (out[i] < 1) {
-                throw new IllegalArgumentException("convolution: input " + xs + " is smaller than the dilated kernel "
-                        + ws + " with padding " + padding);
-            }
-        }
+        ConvGeometry g = ConvGeometry.of(x, w, b, stride, padding, dilation, groups);
+        int r = g.rank;
+        int n = g.n;
+        int c = g.channels;
+        int o = g.outChannels;
+        int cg = g.channelsPerGroup;
+        int[] in = g.in;
+        int[] k = g.kernel;
+        int[] s = g.stride;
+        int[] p = g.padding;
+        int[] d = g.dilation;
+        int[] out = g.out;
         double[] xv = doubles(x);
         double[] wv = doubles(w);
         double[] bv = b == null ? null : doubles(b);
@@ -478,36 +461,16 @@ public final class CpuConvPool implements ConvPoolOps {
     // ------------------------------------------------------------------ helpers
 
     private static int spatialRank(Shape xs, String op) {
-        int r = xs.dimension() - 2;
-        if (r < 1 || r > 3) {
-            throw new IllegalArgumentException(op + " needs an input (N, C, *spatial) with 1 to 3 spatial axes, got "
-                    + xs);
-        }
-        return r;
+        return ConvGeometry.spatialRank(xs, op);
     }
 
     /** The last {@code r} entries of a three-axis geometry from {@code s}; {@code fill} elsewhere or if empty. */
     private static int[] dims3(Shape s, int r, int fill, String what) {
-        int[] v = {fill, fill, fill};
-        if (s == null || s.dimension() == 0) {
-            return v;
-        }
-        if (s.dimension() != r) {
-            throw new IllegalArgumentException(what + " " + s + " must have one entry per spatial axis (" + r + ")");
-        }
-        for (int i = 0; i < r; i++) {
-            v[3 - r + i] = Math.toIntExact(s.get(i));
-        }
-        return v;
+        return ConvGeometry.dims3(s, r, fill, what);
     }
 
     private static int[] positive(int[] v, String what) {
-        for (int x : v) {
-            if (x < 1) {
-                throw new IllegalArgumentException(what + " must be positive, got " + x);
-            }
-        }
-        return v;
+        return ConvGeometry.positive(v, what);
     }
 
     private static void checkBias(Tensor b, int o, String op) {
@@ -527,13 +490,7 @@ public final class CpuConvPool implements ConvPoolOps {
     }
 
     private static Shape outShape(Shape xs, long channels, int[] out, int r) {
-        long[] dims = new long[r + 2];
-        dims[0] = xs.get(0);
-        dims[1] = channels;
-        for (int i = 0; i < r; i++) {
-            dims[2 + i] = out[3 - r + i];
-        }
-        return new Shape(dims);
+        return ConvGeometry.outShape(xs, channels, out, r);
     }
 
     private static double[] doubles(Tensor t) {

@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.backend.cuda;
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.Backend;
+import ai.djl.batchinvariant.backend.ConvPoolOps;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
 import ai.djl.batchinvariant.backend.GraphCapture;
 import ai.djl.batchinvariant.backend.IndexingOps;
@@ -168,6 +169,12 @@ public final class CudaBackend implements Backend {
     @Override
     public boolean isCapturing(Device device) {
         return CudaRuntime.device(device.getDeviceId()).isCapturing();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ConvPoolOps convPool() {
+        return CudaConvPool.INSTANCE;
     }
 
     /** {@inheritDoc} */

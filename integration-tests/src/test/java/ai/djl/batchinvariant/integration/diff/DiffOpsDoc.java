@@ -98,6 +98,9 @@ public final class DiffOpsDoc {
             GPU.put(m, "yes");
         }
         GPU.put("mean", "floating types");
+        for (String m : new String[] {"convolution", "globalAvgPool", "globalMaxPool"}) {
+            GPU.put(m, "yes (the CPU backend's bits)");
+        }
         for (String m : new String[] {"softmax", "logSoftmax", "layerNorm", "batchNorm"}) {
             GPU.put(m, "floating types");
         }

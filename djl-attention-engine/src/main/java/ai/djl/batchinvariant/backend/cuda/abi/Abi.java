@@ -119,6 +119,48 @@ public final class Abi {
         private Norm() {}
     }
 
+    /** Fields of {@code bi::ConvParams}. */
+    public static final class Conv {
+        public static final int X = 0;
+        public static final int W = 1;
+        public static final int BIAS = 2;
+        public static final int Y = 3;
+        public static final int TOTAL = 4;
+        public static final int PLANE = 5;
+        public static final int KIND = 6;
+        public static final int TYPE_X = 7;
+        public static final int TYPE_W = 8;
+        public static final int TYPE_B = 9;
+        public static final int C = 10;
+        public static final int O = 11;
+        public static final int CG = 12;
+        public static final int OG = 13;
+        public static final int IN0 = 14;
+        public static final int IN1 = 15;
+        public static final int IN2 = 16;
+        public static final int K0 = 17;
+        public static final int K1 = 18;
+        public static final int K2 = 19;
+        public static final int S0 = 20;
+        public static final int S1 = 21;
+        public static final int S2 = 22;
+        public static final int P0 = 23;
+        public static final int P1 = 24;
+        public static final int P2 = 25;
+        public static final int D0 = 26;
+        public static final int D1 = 27;
+        public static final int D2 = 28;
+        public static final int OUT0 = 29;
+        public static final int OUT1 = 30;
+        public static final int OUT2 = 31;
+        /** {@code bi::ConvKind} values. */
+        public static final int KIND_FORWARD = 0;
+        public static final int KIND_GLOBAL_AVG = 1;
+        public static final int KIND_GLOBAL_MAX = 2;
+
+        private Conv() {}
+    }
+
     /** Layout of {@code bi::AttnParams}. */
     public static final ParamsLayout ATTN = new ParamsLayout("AttnParams",
             new String[] {"q", "k", "v", "o", "lse", "part_o", "part_lse", "items", "num_items", "qo_indptr",
@@ -147,8 +189,12 @@ public final class Abi {
             new String[] {"x", "gamma", "beta", "y", "rows", "n", "rms", "eps", "mean", "var", "inner", "channels"},
             kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32, 2, Kind.PTR, 1, Kind.I64, 1, Kind.I32));
 
+    /** Layout of {@code bi::ConvParams}. */
+    public static final ParamsLayout CONV = new ParamsLayout("ConvParams", new String[] {"x", "w", "bias", "y", "total", "plane", "kind", "type_x", "type_w", "type_b", "c", "o", "cg", "og", "in0", "in1", "in2", "k0", "k1", "k2", "s0", "s1", "s2", "p0", "p1", "p2", "d0", "d1", "d2", "out0", "out1", "out2"},
+            kinds(4, Kind.PTR, 2, Kind.I64, 26, Kind.I32));
+
     /** Every layout, for the ABI test. */
-    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, GEMM, REDUCE, NORM, DataAbi.ELEMENTWISE,
+    public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, GEMM, REDUCE, NORM, CONV, DataAbi.ELEMENTWISE,
         DataAbi.COPY, DataAbi.GATHER};
 
     /** Kernel module (fatbin) of the attention kernels. */
@@ -157,6 +203,8 @@ public final class Abi {
     public static final String MODULE_MERGE = "merge";
     /** Kernel module of KV append. */
     public static final String MODULE_KV_APPEND = "kv_append";
+    /** Kernel module of convolution and global pooling. */
+    public static final String MODULE_CONV = "conv";
     /** Kernel module of the GEMM family. */
     public static final String MODULE_GEMM = "gemm";
     /** Kernel module of reductions, arg-extremes and softmax. */
@@ -285,5 +333,15 @@ public final class Abi {
      */
     public static String batchNormKernel(DataType type) {
         return "bi_batch_norm_" + tag(type);
+    }
+
+    /**
+     * Returns the convolution / global-pooling kernel writing an output type.
+     *
+     * @param out float32, float64, float16 or bfloat16
+     * @return the symbol
+     */
+    public static String convKernel(DataType out) {
+        return "bi_conv_" + tag(out);
     }
 }
