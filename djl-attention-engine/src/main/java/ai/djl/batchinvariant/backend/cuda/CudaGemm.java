@@ -151,7 +151,7 @@ final class CudaGemm {
         CudaDevice device = CudaBackend.device(a);
         int batches = batch.batch0 * batch.batch1;
         long outElems = (long) batches * m * n;
-        DeviceMemory c = CudaLaunch.output(device, outElems * type.getNumOfBytes());
+        DeviceMemory c = Launch.memory(device, outElems * type.getNumOfBytes());
         if (outElems == 0) {
             return c;
         }

@@ -121,7 +121,7 @@ final class CudaReductions implements ReductionOps {
         long n = prod(shape, first, last + 1);
         long inner = prod(shape, last + 1, rank);
         DataType outType = !floating(type) && (kind == ReduceOp.SUM || kind == ReduceOp.PROD) ? DataType.INT64 : type;
-        DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), outer * inner * outType.getNumOfBytes());
+        DeviceMemory out = Launch.memory(CudaBackend.device(t), outer * inner * outType.getNumOfBytes());
         launch(t, out, outer, n, inner, kind.ordinal(), last == rank - 1);
         long[] keptDims = shape.getShape().clone();
         for (int a = first; a <= last; a++) {
@@ -147,7 +147,7 @@ final class CudaReductions implements ReductionOps {
         Shape shape = t.getShape();
         DataType type = t.getDataType();
         DataType outType = !floating(type) && (kind == ReduceOp.SUM || kind == ReduceOp.PROD) ? DataType.INT64 : type;
-        DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), shape.size() * outType.getNumOfBytes());
+        DeviceMemory out = Launch.memory(CudaBackend.device(t), shape.size() * outType.getNumOfBytes());
         launch(t, out, shape.size(), 1, 1, kind.ordinal(), true);
         return Tensor.device(shape, outType, out);
     }
@@ -195,7 +195,7 @@ final class CudaReductions implements ReductionOps {
             if (shape.size() == 0) {
                 throw new IllegalArgumentException("cannot take argMax/argMin over an empty axis of " + shape);
             }
-            DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), 8);
+            DeviceMemory out = Launch.memory(CudaBackend.device(t), 8);
             launch(t, out, 1, shape.size(), 1, kind, true);
             return Tensor.device(new Shape(), DataType.INT64, out);
         }
@@ -207,7 +207,7 @@ final class CudaReductions implements ReductionOps {
         }
         long outer = prod(src, 0, axis);
         long inner = prod(src, axis + 1, src.dimension());
-        DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), outer * inner * 8);
+        DeviceMemory out = Launch.memory(CudaBackend.device(t), outer * inner * 8);
         launch(t, out, outer, n, inner, kind, axis == src.dimension() - 1);
         return Tensor.device(shape.dimension() == 0 ? new Shape() : squeeze(src, new int[] {axis}), DataType.INT64, out);
     }
@@ -228,7 +228,7 @@ final class CudaReductions implements ReductionOps {
         int axis = Strided.axis(axisIn, src.dimension());
         long outer = prod(src, 0, axis);
         long inner = prod(src, axis + 1, src.dimension());
-        DeviceMemory out = CudaLaunch.output(CudaBackend.device(t), shape.size() * t.getDataType().getNumOfBytes());
+        DeviceMemory out = Launch.memory(CudaBackend.device(t), shape.size() * t.getDataType().getNumOfBytes());
         launch(t, out, outer, src.get(axis), inner, log ? 8 : 7, axis == src.dimension() - 1);
         return Tensor.device(shape, t.getDataType(), out);
     }
@@ -286,7 +286,7 @@ final class CudaReductions implements ReductionOps {
             }
             CudaDevice device = CudaBackend.device(x);
             long total = xs.size();
-            DeviceMemory out = CudaLaunch.output(device, total * type.getNumOfBytes());
+            DeviceMemory out = Launch.memory(device, total * type.getNumOfBytes());
             if (total > 0) {
                 device.await(device.getStream(), memories(conv));
                 CUfunction f = device.function(Abi.MODULE_NORM, Abi.batchNormKernel(type), 0);
@@ -338,7 +338,7 @@ final class CudaReductions implements ReductionOps {
         try {
             CudaDevice device = CudaBackend.device(x);
             long rows = n == 0 ? 0 : x.getShape().size() / n;
-            DeviceMemory out = CudaLaunch.output(device, x.getShape().size() * type.getNumOfBytes());
+            DeviceMemory out = Launch.memory(device, x.getShape().size() * type.getNumOfBytes());
             if (rows > 0) {
                 for (Tensor a : new Tensor[] {g, b}) {
                     if (a != null && !a.getDevice().equals(x.getDevice())) {

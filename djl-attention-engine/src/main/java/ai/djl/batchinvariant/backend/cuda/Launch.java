@@ -35,12 +35,22 @@ final class Launch {
      * on, so that a kernel that skips an element cannot pass a test on zeroed memory.
      */
     static Tensor output(CudaDevice device, Shape shape, DataType type) {
-        long bytes = shape.size() * type.getNumOfBytes();
+        return Tensor.device(shape, type, memory(device, shape.size() * type.getNumOfBytes()));
+    }
+
+    /**
+     * Allocates output memory (at least 8 bytes, a multiple of 8), poisoned like {@link #output}.
+     *
+     * @param device the device
+     * @param bytes the size
+     * @return the memory
+     */
+    static DeviceMemory memory(CudaDevice device, long bytes) {
         DeviceMemory mem = device.allocate(Math.max(8, (bytes + 7) & ~7L));
         if (Boolean.getBoolean(CudaAttention.POISON_PROPERTY)) {
-            mem.fill32(0xffffffff, (bytes + 3) / 4);
+            mem.fill32(0xffffffff, Math.max(2, (bytes + 3) / 4));
         }
-        return Tensor.device(shape, type, mem);
+        return mem;
     }
 
     /** Runs one grid-stride kernel over {@code n} items on the calling thread's stream. */
