@@ -152,7 +152,9 @@ class GenerationReliabilityTest {
         specs.set(0, new Spec(specs.get(0).prompt, SamplingConfig.greedy(20), "victim"));
         for (int i = 1; i < 5; i++) {
             // every neighbour outlives the cancel, so each one's later tokens are checked
-            specs.set(i, new Spec(specs.get(i).prompt, specs.get(i).config.withStopTokens(), specs.get(i).label));
+            SamplingConfig c = i % 2 == 0 ? SamplingConfig.greedy(14)
+                    : SamplingConfig.greedy(14).withSampling(0.9f, 10, 0.9f, 1000 + i);
+            specs.set(i, new Spec(specs.get(i).prompt, c, "neighbour " + i));
         }
         List<Answer> without = together(specs, 0);
         List<Answer> solo = GenRequests.solo(model, specs, 3);
@@ -169,7 +171,7 @@ class GenerationReliabilityTest {
                 Generator.TokenListener l = null;
                 if (i == 2) {
                     l = (r, t) -> {
-                        if (r.getTokens().length == 1) {
+                        if (r.getTokens().length == 2) {
                             cancelsAt[0] = victim.getTokens().length;
                             g.cancel(victim);
                         }
