@@ -69,6 +69,54 @@ class GenerationConcurrencyTest {
         run(1000, 1000);
     }
 
+    @Test
+    void burstsOfSubmitsFromEightThreadsLoseNoRequest() throws Exception {
+        // one-token prompts and budgets: submits far outnumber steps, so they collide with each other
+        List<Spec> specs = new ArrayList<>();
+        for (int t = 0; t < 128; t++) {
+            specs.add(new Spec(new int[] {t}, SamplingConfig.greedy(1), "token " + t));
+        }
+        List<Answer> solo = GenRequests.solo(model, specs, 1);
+        int perThread = 400;
+        try (KvCacheManager cache = model.newKvCache(64)) {
+            Generator g = new Generator(model, cache, 1, 64);
+            for (int round = 0; round < 8; round++) {
+                AtomicReferenceArray<Generator.Request> reqs = new AtomicReferenceArray<>(THREADS * perThread);
+                List<Throwable> failures = new CopyOnWriteArrayList<>();
+                CountDownLatch start = new CountDownLatch(1);
+                List<Thread> threads = new ArrayList<>();
+                for (int t = 0; t < THREADS; t++) {
+                    int id = t;
+                    Thread th = new Thread(() -> {
+                        try {
+                            start.await();
+                            for (int i = 0; i < perThread; i++) {
+                                int k = id * perThread + i;
+                                reqs.set(k, g.submit(specs.get(k % 128).prompt, specs.get(k % 128).config, false, null));
+                            }
+                        } catch (Throwable e) {
+                            failures.add(e);
+                        }
+                    });
+                    th.start();
+                    threads.add(th);
+                }
+                start.countDown();
+                for (Thread th : threads) {
+                    th.join();
+                }
+                assertTrue(failures.isEmpty(), "round " + round + ": submit failed: " + failures);
+                g.runToCompletion();
+                for (int k = 0; k < reqs.length(); k++) {
+                    Generator.Request q = reqs.get(k);
+                    assertTrue(q != null && q.isDone(), "round " + round + ": request " + k + " was lost");
+                    assertTrue(new Answer(q).same(solo.get(k % 128)), "round " + round + ": request " + k);
+                }
+                assertEquals(64, cache.freePages(), "pages leaked");
+            }
+        }
+    }
+
     static long usedHeap() {
         Runtime rt = Runtime.getRuntime();
         for (int i = 0; i < 3; i++) {
