@@ -92,7 +92,8 @@ class GenerationConcurrencyTest {
                             start.await();
                             for (int i = 0; i < perThread; i++) {
                                 int k = id * perThread + i;
-                                reqs.set(k, g.submit(specs.get(k % 128).prompt, specs.get(k % 128).config, false, null));
+                                Spec sp = specs.get(k % 128);
+                                reqs.set(k, g.submit(sp.prompt, sp.config, false, null));
                             }
                         } catch (Throwable e) {
                             failures.add(e);

@@ -128,7 +128,8 @@ class GenerationReliabilityTest {
             int victimPages = cache.pagesFor(specs.get(1).prompt.length + 30 - 1);
             int[] streamedBefore = victim.getTokens();
             g.cancel(victim);
-            assertEquals(freeWithVictim + victimPages, cache.freePages(), "cancel must free the victim's pages at once");
+            assertEquals(freeWithVictim + victimPages, cache.freePages(),
+                    "cancel must free the victim's pages at once");
             assertTrue(victim.isDone() && victim.isCancelled());
             assertEquals(List.of(true), victimStream.ends, "one end signal, saying cancelled");
             g.cancel(victim);
