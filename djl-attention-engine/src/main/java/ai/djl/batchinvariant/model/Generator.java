@@ -9,6 +9,8 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Continuous batching over one {@link LlamaModel} and one {@link KvCacheManager}: requests join
@@ -17,7 +19,9 @@ import java.util.SplittableRandom;
  * worst-case pages (prompt + max_new_tokens) are free, so the pool is never exhausted mid-request
  * (waiting requests are the back-pressure); a request that could never fit is refused at {@link
  * #submit}. Its tokens depend only on its own logits and seed, and its logits on its own tokens.
- * Thread-safe: {@link #submit} and {@link #cancel} may come from any thread.
+ * Thread-safe: {@link #submit} and {@link #cancel} may come from any thread, also from a
+ * listener inside {@link #step}; a request leaving mid-step (cancelled, or its listener threw)
+ * never shifts what the other requests of that step receive.
  */
 public final class Generator {
 
@@ -30,6 +34,15 @@ public final class Generator {
          * @param token the token id
          */
         void onToken(Request request, int token);
+
+        /**
+         * Called once when the request ends: after its last token, or when it is cancelled (then
+         * no token follows). Runs on the thread that ended it, inside the generator's lock.
+         *
+         * @param request the request
+         * @param cancelled true when it ended by {@link Generator#cancel} or a listener failure
+         */
+        default void onEnd(Request request, boolean cancelled) {}
     }
 
     /** One generation request and its results. */
@@ -44,8 +57,10 @@ public final class Generator {
         private final List<float[]> promptLogits = new ArrayList<>();
         private KvCacheManager.Sequence seq;
         private int prefilled;
+        private final CountDownLatch ended = new CountDownLatch(1);
         private volatile boolean done;
         private volatile boolean cancelled;
+        private volatile RuntimeException failure;
 
         Request(int[] prompt, SamplingConfig config, boolean recordPromptLogits, TokenListener listener) {
             this.prompt = prompt.clone();
@@ -74,6 +89,20 @@ public final class Generator {
         }
 
         /**
+         * Returns, per generated token, its natural-log probability under the softmax of the
+         * logits it was chosen from (float64 arithmetic, so a function of those logits' bits).
+         *
+         * @return one value per token
+         */
+        public synchronized float[] getLogprobs() {
+            float[] lp = new float[tokens.size()];
+            for (int i = 0; i < lp.length; i++) {
+                lp[i] = GenerationArrays.logprob(logits.get(i), tokens.get(i));
+            }
+            return lp;
+        }
+
+        /**
          * Returns the logits at every prompt position (when asked for at submit).
          *
          * @return vocab-sized rows, one per prompt token
@@ -98,6 +127,27 @@ public final class Generator {
          */
         public boolean isCancelled() {
             return cancelled;
+        }
+
+        /**
+         * Returns what the request's listener threw, which cancelled the request.
+         *
+         * @return the exception, or null
+         */
+        public RuntimeException getFailure() {
+            return failure;
+        }
+
+        /**
+         * Waits until the request has ended (someone else must be stepping the generator).
+         *
+         * @param timeout the longest wait
+         * @param unit its unit
+         * @return true when ended, false on timeout
+         * @throws InterruptedException when interrupted while waiting
+         */
+        public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
+            return ended.await(timeout, unit);
         }
     }
 
@@ -152,9 +202,10 @@ public final class Generator {
         }
         int need = cache.pagesFor(worstCase(prompt.length, config));
         if (need > cache.getNumPages()) {
-            throw new IllegalStateException("KV cache pool of " + cache.getNumPages() + " pages (option "
-                    + LlamaModel.KV_CACHE_PAGES + ") is exhausted: a request of " + prompt.length + " prompt + "
-                    + config.getMaxNewTokens() + " new tokens needs " + need + " pages");
+            throw new IllegalStateException("KV cache pool '" + cache.getName() + "' is too small: a request of "
+                    + prompt.length + " prompt + " + config.getMaxNewTokens() + " new tokens asks for " + need
+                    + " pages of " + cache.getPageSize() + " tokens, the pool holds " + cache.getNumPages() + " ("
+                    + cache.freePages() + " free now; raise the " + LlamaModel.KV_CACHE_PAGES + " option)");
         }
         Request r = new Request(prompt, config, recordPromptLogits, listener);
         waiting.add(r);
@@ -167,7 +218,11 @@ public final class Generator {
     }
 
     /**
-     * Cancels a request: it leaves the batch and its pages go back to the pool.
+     * Cancels a request, waiting or active: it leaves the batch, its pages are back in the pool
+     * when this returns, and its listener's {@link TokenListener#onEnd} is told it was
+     * cancelled. Cancelling an ended request does nothing. From another thread this waits for a
+     * running step to end; from a listener the request leaves at once and the step goes on for
+     * the others.
      *
      * @param r the request
      */
@@ -228,9 +283,14 @@ public final class Generator {
             }
         }
         float[][][] logits = model.forward(cache, seqs, feed, allRows);
+        // a listener may cancel any request while this loop runs: row i stays batch[i]'s
+        List<Request> batch = new ArrayList<>(active);
         List<Request> finished = new ArrayList<>();
-        for (int i = 0; i < active.size(); i++) {
-            Request r = active.get(i);
+        for (int i = 0; i < batch.size(); i++) {
+            Request r = batch.get(i);
+            if (r.done) {
+                continue;
+            }
             float[][] rows = logits[i];
             boolean wasPrefill = r.prefilled < r.prompt.length;
             if (wasPrefill) {
@@ -251,14 +311,23 @@ public final class Generator {
                 r.logits.add(last);
             }
             if (r.listener != null) {
-                r.listener.onToken(r, token);
+                try {
+                    r.listener.onToken(r, token);
+                } catch (RuntimeException e) {
+                    // the listener's request ends; the others of this step still get their tokens
+                    r.failure = e;
+                    cancel(r);
+                    continue;
+                }
             }
             if (r.tokens.size() >= r.config.getMaxNewTokens() || r.config.isStop(token)) {
                 finished.add(r);
             }
         }
         for (Request r : finished) {
-            finish(r);
+            if (!r.done) {
+                finish(r);
+            }
         }
         return !active.isEmpty() || !waiting.isEmpty();
     }
@@ -276,5 +345,16 @@ public final class Generator {
             cache.free(r.seq);
         }
         r.done = true;
+        r.ended.countDown();
+        if (r.listener != null) {
+            try {
+                r.listener.onEnd(r, r.cancelled);
+            } catch (RuntimeException e) {
+                // the request has already ended; a failing end callback must not stop the step
+                if (r.failure == null) {
+                    r.failure = e;
+                }
+            }
+        }
     }
 }

@@ -94,6 +94,15 @@ public final class KvCacheManager implements AutoCloseable {
     }
 
     /**
+     * Returns the pool's name, as its messages give it.
+     *
+     * @return the name
+     */
+    public String getName() {
+        return name;
+    }
+
+    /**
      * Returns the page size.
      *
      * @return tokens per page
