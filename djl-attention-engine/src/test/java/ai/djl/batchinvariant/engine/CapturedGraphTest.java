@@ -69,8 +69,29 @@ class CapturedGraphTest {
                         () -> g.replay(new NDList(wrong, example.get(1))));
                 assertTrue(shape.getMessage().contains("input 0") && shape.getMessage().contains("(5, 17)"),
                         shape.getMessage());
+                NDArray halves = example.get(0).toType(DataType.FLOAT16, false);
+                IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
+                        () -> g.replay(new NDList(halves, example.get(1))));
+                assertTrue(type.getMessage().contains("float16") && type.getMessage().contains("float32"),
+                        type.getMessage());
                 assertEquals(0, g.getDeviceBytes());
             }
+        }
+    }
+
+    @Test
+    void closingTheGraphReleasesItsArraysButNotTheCallers() {
+        try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager()) {
+            NDList example = values(m, 3);
+            NDList out;
+            try (CapturedGraph g = CapturedGraph.capture(m, STEP, example)) {
+                out = g.replay(values(m, 4));
+                assertEquals(new Shape(5, 8), out.get(0).getShape());
+                assertEquals(new Shape(5), out.get(1).getShape());
+            }
+            assertTrue(out.get(0).isReleased(), "outputs belong to the graph");
+            assertTrue(!example.get(0).isReleased(), "the example stays the caller's");
+            assertEquals(5 * 16, example.get(0).toFloatArray().length);
         }
     }
 
