@@ -144,6 +144,29 @@ public final class CapturedGraph implements AutoCloseable {
     }
 
     /**
+     * Replays the step on the values its input arrays hold now (see {@link #getInputs}): no copy.
+     *
+     * @return the outputs: arrays owned by this graph, overwritten by the next replay
+     */
+    public NDList replay() {
+        if (graph != null) {
+            graph.replay();
+            return outputs;
+        }
+        return replay(inputs);
+    }
+
+    /**
+     * Returns the graph's input arrays: writing new values into them (for example with {@code
+     * set}) and calling {@link #replay()} skips the copy {@link #replay(NDList)} makes.
+     *
+     * @return the inputs, owned by this graph
+     */
+    public NDList getInputs() {
+        return inputs;
+    }
+
+    /**
      * Returns the device memory the recorded graph owns (0 on the CPU).
      *
      * @return bytes

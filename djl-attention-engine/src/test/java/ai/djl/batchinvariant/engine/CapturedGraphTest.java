@@ -75,6 +75,15 @@ class CapturedGraphTest {
                 assertTrue(type.getMessage().contains("float16") && type.getMessage().contains("float32"),
                         type.getMessage());
                 assertEquals(0, g.getDeviceBytes());
+                // new values written into the graph's own inputs, then replayed without a copy
+                NDList fresh = values(m, 20);
+                g.getInputs().get(0).set(fresh.get(0).toFloatArray());
+                g.getInputs().get(1).set(fresh.get(1).toFloatArray());
+                NDList eager = STEP.apply(fresh);
+                NDList out = g.replay();
+                for (int i = 0; i < eager.size(); i++) {
+                    assertArrayEquals(bits(eager.get(i)), bits(out.get(i)), "replay() output " + i);
+                }
             }
         }
     }
