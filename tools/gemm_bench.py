@@ -3,37 +3,9 @@
 kernels by M, so its rows are not batch-invariant."""
 import torch
 
+from cuda_timing import graphed, timed
+
 torch.backends.cuda.matmul.allow_tf32 = False
-
-
-def graphed(fn):
-    """The same call captured in a CUDA graph and replayed: kernel time without the launch path."""
-    s = torch.cuda.Stream()
-    with torch.cuda.stream(s):
-        for _ in range(3):
-            fn()
-    torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        fn()
-    return timed(g.replay)
-
-
-def timed(fn):
-    for _ in range(5):
-        fn()
-    torch.cuda.synchronize()
-    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    out = []
-    for _ in range(9):
-        s.record()
-        for _ in range(10):
-            fn()
-        e.record()
-        e.synchronize()
-        out.append(s.elapsed_time(e) * 1000 / 10)
-    out.sort()
-    return out[len(out) // 2]
 
 
 print("dtype     M      N      K     time_us   TFLOP/s   GB/s(weights)   graph_us  graph_TFLOP/s  (cuBLAS)")

@@ -4,14 +4,13 @@
 package ai.djl.batchinvariant.backend.cpu;
 
 import ai.djl.batchinvariant.backend.LinalgOps;
+import ai.djl.batchinvariant.backend.MatMulShape;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 
@@ -34,25 +33,13 @@ public final class CpuLinalg implements LinalgOps {
     /** {@inheritDoc} */
     @Override
     public Tensor matMul(Tensor a, Tensor b) {
-        Shape as = a.getShape();
-        Shape bs = b.getShape();
-        if (as.dimension() == 0 || bs.dimension() == 0) {
-            throw new IllegalArgumentException("matMul needs arrays of rank >= 1, got " + as + " and " + bs);
-        }
-        boolean aVec = as.dimension() == 1;
-        boolean bVec = bs.dimension() == 1;
-        Shape a2 = aVec ? new Shape(1, as.get(0)) : as;
-        Shape b2 = bVec ? new Shape(bs.get(0), 1) : bs;
-        int m = (int) a2.get(a2.dimension() - 2);
-        int k = (int) a2.get(a2.dimension() - 1);
-        int k2 = (int) b2.get(b2.dimension() - 2);
-        int n = (int) b2.get(b2.dimension() - 1);
-        if (k != k2) {
-            throw new IllegalArgumentException("matMul shapes " + as + " and " + bs + " do not agree on the inner dimension");
-        }
-        Shape batchA = a2.slice(0, a2.dimension() - 2);
-        Shape batchB = b2.slice(0, b2.dimension() - 2);
-        Shape batch = Strided.broadcast(batchA, batchB);
+        MatMulShape g = MatMulShape.of(a.getShape(), b.getShape());
+        int m = g.m;
+        int k = g.k;
+        int n = g.n;
+        Shape batchA = g.batchA;
+        Shape batchB = g.batchB;
+        Shape batch = g.batch;
         int nb = (int) batch.size();
         int[] oa = Strided.offsets(batch, Strided.broadcastStrides(batchA, batch), 0);
         int[] ob = Strided.offsets(batch, Strided.broadcastStrides(batchB, batch), 0);
@@ -86,17 +73,7 @@ public final class CpuLinalg implements LinalgOps {
             }
             out = HostData.fromFloats(c, t);
         }
-        List<Long> dims = new ArrayList<>();
-        for (long d : batch.getShape()) {
-            dims.add(d);
-        }
-        if (!aVec) {
-            dims.add((long) m);
-        }
-        if (!bVec) {
-            dims.add((long) n);
-        }
-        return Tensor.host(new Shape(dims), t, out);
+        return Tensor.host(g.out, t, out);
     }
 
     /** Integer types whose products PyTorch computes exactly in the type (booleans excluded). */
@@ -141,15 +118,7 @@ public final class CpuLinalg implements LinalgOps {
     /** {@inheritDoc} */
     @Override
     public Tensor batchMatMul(Tensor a, Tensor b) {
-        Shape as = a.getShape();
-        Shape bs = b.getShape();
-        if (as.dimension() != 3 || bs.dimension() != 3) {
-            throw new IllegalArgumentException("batchMatMul needs two 3-D arrays, got " + as + " and " + bs);
-        }
-        if (as.get(0) != bs.get(0) || as.get(2) != bs.get(1)) {
-            throw new IllegalArgumentException("batchMatMul shapes " + as + " and " + bs
-                    + " need an equal batch and agreeing inner dimensions");
-        }
+        MatMulShape.checkBatched(a.getShape(), b.getShape());
         return matMul(a, b);
     }
 

@@ -4,8 +4,10 @@
 package ai.djl.batchinvariant.backend.cuda;
 
 import ai.djl.batchinvariant.backend.LinalgOps;
+import ai.djl.batchinvariant.backend.MatMulShape;
+import ai.djl.batchinvariant.backend.TypeRules;
 import ai.djl.batchinvariant.backend.Unsupported;
-import ai.djl.batchinvariant.tensor.Strided;
+import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -24,28 +26,15 @@ final class CudaLinalg implements LinalgOps {
 
     private CudaLinalg() {}
 
-    /** The type both operands are computed in, or a refusal by name for integers. */
+    /** The type both operands are computed in (the shared promotion), or a refusal by name for integers. */
     private static DataType computeType(String op, Tensor a, Tensor b) {
         DataType ta = a.getDataType();
         DataType tb = b.getDataType();
-        DataType t = ta == tb ? ta : wider(ta, tb);
-        if (t != DataType.FLOAT32 && t != DataType.FLOAT16 && t != DataType.BFLOAT16 && t != DataType.FLOAT64) {
+        if (!HostData.isFloating(ta) || !HostData.isFloating(tb)) {
             throw Unsupported.op(op + " (" + ta + " x " + tb + "; the GPU multiplies floating-point types)",
                     a.getDevice());
         }
-        return t;
-    }
-
-    /** PyTorch's promotion among floating types: the wider one; float16 with bfloat16 gives float32. */
-    private static DataType wider(DataType a, DataType b) {
-        if (a == DataType.FLOAT64 || b == DataType.FLOAT64) {
-            return DataType.FLOAT64;
-        }
-        if (a == DataType.FLOAT32 || b == DataType.FLOAT32) {
-            return DataType.FLOAT32;
-        }
-        boolean halves = (a == DataType.FLOAT16 || a == DataType.BFLOAT16) && (b == DataType.FLOAT16 || b == DataType.BFLOAT16);
-        return halves ? DataType.FLOAT32 : DataType.INT64;
+        return TypeRules.promote(ta, tb);
     }
 
     /** Returns t in the given type: itself, or a converted copy the caller closes. */
@@ -97,45 +86,18 @@ final class CudaLinalg implements LinalgOps {
     @Override
     public Tensor matMul(Tensor a, Tensor b) {
         checkDevice(a, b, "matMul");
-        Shape as = a.getShape();
-        Shape bs = b.getShape();
-        if (as.dimension() == 0 || bs.dimension() == 0) {
-            throw new IllegalArgumentException("matMul needs arrays of rank >= 1, got " + as + " and " + bs);
-        }
-        boolean aVec = as.dimension() == 1;
-        boolean bVec = bs.dimension() == 1;
-        Shape a2 = aVec ? new Shape(1, as.get(0)) : as;
-        Shape b2 = bVec ? new Shape(bs.get(0), 1) : bs;
-        int m = (int) a2.get(a2.dimension() - 2);
-        int k = (int) a2.get(a2.dimension() - 1);
-        int n = (int) b2.get(b2.dimension() - 1);
-        if (k != b2.get(b2.dimension() - 2)) {
-            throw new IllegalArgumentException("matMul shapes " + as + " and " + bs + " do not agree on the inner dimension");
-        }
+        MatMulShape g = MatMulShape.of(a.getShape(), b.getShape());
         DataType type = computeType("NDArray.matMul", a, b);
-        Shape batchA = a2.slice(0, a2.dimension() - 2);
-        Shape batchB = b2.slice(0, b2.dimension() - 2);
-        Shape batch = Strided.broadcast(batchA, batchB);
-        CudaGemm.Batch levels = levels(batch, batchA, batchB, (long) m * k, (long) k * n);
+        CudaGemm.Batch levels = levels(g.batch, g.batchA, g.batchB, (long) g.m * g.k, (long) g.k * g.n);
         if (levels == null) {
-            throw Unsupported.op("NDArray.matMul (batch shapes " + batchA + " x " + batchB
+            throw Unsupported.op("NDArray.matMul (batch shapes " + g.batchA + " x " + g.batchB
                     + " broadcast in more than two groups of axes)", a.getDevice());
-        }
-        List<Long> dims = new ArrayList<>();
-        for (long d : batch.getShape()) {
-            dims.add(d);
-        }
-        if (!aVec) {
-            dims.add((long) m);
-        }
-        if (!bVec) {
-            dims.add((long) n);
         }
         Tensor ac = as(a, type);
         Tensor bc = as(b, type);
         try {
-            DeviceMemory c = CudaGemm.run(ac, bc, null, m, n, k, false, levels, CudaGemm.Act.NONE);
-            return Tensor.device(new Shape(dims), type, c);
+            DeviceMemory c = CudaGemm.run(ac, bc, null, g.m, g.n, g.k, false, levels, CudaGemm.Act.NONE);
+            return Tensor.device(g.out, type, c);
         } finally {
             closeIfCopy(ac, a);
             closeIfCopy(bc, b);
@@ -145,15 +107,7 @@ final class CudaLinalg implements LinalgOps {
     /** {@inheritDoc} */
     @Override
     public Tensor batchMatMul(Tensor a, Tensor b) {
-        Shape as = a.getShape();
-        Shape bs = b.getShape();
-        if (as.dimension() != 3 || bs.dimension() != 3) {
-            throw new IllegalArgumentException("batchMatMul needs two 3-D arrays, got " + as + " and " + bs);
-        }
-        if (as.get(0) != bs.get(0) || as.get(2) != bs.get(1)) {
-            throw new IllegalArgumentException("batchMatMul shapes " + as + " and " + bs
-                    + " need an equal batch and agreeing inner dimensions");
-        }
+        MatMulShape.checkBatched(a.getShape(), b.getShape());
         return matMul(a, b);
     }
 

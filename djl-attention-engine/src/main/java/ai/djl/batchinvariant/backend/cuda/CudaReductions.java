@@ -10,6 +10,7 @@ import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi.Norm;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi.Reduce;
+import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -41,10 +42,6 @@ final class CudaReductions implements ReductionOps {
     /** The kernel variant of a storage type (booleans are bytes). */
     private static DataType variant(DataType t) {
         return t == DataType.BOOLEAN ? DataType.UINT8 : t;
-    }
-
-    private static boolean floating(DataType t) {
-        return t == DataType.FLOAT32 || t == DataType.FLOAT16 || t == DataType.BFLOAT16 || t == DataType.FLOAT64;
     }
 
     /** One launch of the reduce family over [outer][n][inner]. */
@@ -87,7 +84,7 @@ final class CudaReductions implements ReductionOps {
         int rank = shape.dimension();
         int[] axes = axes(axesIn, rank);
         DataType type = t.getDataType();
-        if (kind == ReduceOp.MEAN && !floating(type)) {
+        if (kind == ReduceOp.MEAN && !HostData.isFloating(type)) {
             throw new IllegalArgumentException("mean needs a floating-point array (PyTorch cannot infer the output"
                     + " type of the mean of " + type + "); convert it with toType first");
         }
@@ -120,7 +117,7 @@ final class CudaReductions implements ReductionOps {
         long outer = prod(shape, 0, first);
         long n = prod(shape, first, last + 1);
         long inner = prod(shape, last + 1, rank);
-        DataType outType = !floating(type) && (kind == ReduceOp.SUM || kind == ReduceOp.PROD) ? DataType.INT64 : type;
+        DataType outType = !HostData.isFloating(type) && (kind == ReduceOp.SUM || kind == ReduceOp.PROD) ? DataType.INT64 : type;
         DeviceMemory out = Launch.memory(CudaBackend.device(t), outer * inner * outType.getNumOfBytes());
         launch(t, out, outer, n, inner, kind.ordinal(), last == rank - 1);
         long[] keptDims = shape.getShape().clone();
@@ -146,7 +143,7 @@ final class CudaReductions implements ReductionOps {
     private Tensor single(ReduceOp kind, Tensor t) {
         Shape shape = t.getShape();
         DataType type = t.getDataType();
-        DataType outType = !floating(type) && (kind == ReduceOp.SUM || kind == ReduceOp.PROD) ? DataType.INT64 : type;
+        DataType outType = !HostData.isFloating(type) && (kind == ReduceOp.SUM || kind == ReduceOp.PROD) ? DataType.INT64 : type;
         DeviceMemory out = Launch.memory(CudaBackend.device(t), shape.size() * outType.getNumOfBytes());
         launch(t, out, shape.size(), 1, 1, kind.ordinal(), true);
         return Tensor.device(shape, outType, out);
@@ -216,7 +213,7 @@ final class CudaReductions implements ReductionOps {
     @Override
     public Tensor softmax(Tensor t, int axisIn, boolean log) {
         Shape shape = t.getShape();
-        if (!floating(t.getDataType())) {
+        if (!HostData.isFloating(t.getDataType())) {
             Tensor f = CudaBackend.INSTANCE.shapes().toType(t, DataType.FLOAT32);
             try {
                 return softmax(f, axisIn, log);
@@ -266,7 +263,7 @@ final class CudaReductions implements ReductionOps {
         int ax = Strided.axis(axis, xs.dimension());
         int c = (int) xs.get(ax);
         long inner = xs.slice(ax + 1).size();
-        DataType type = floating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        DataType type = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         // statistics in the arithmetic type: float32, or float64 for float64 input
         DataType stat = type == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
         Tensor[] given = {x, mean, var, gamma, beta};
@@ -324,8 +321,8 @@ final class CudaReductions implements ReductionOps {
     }
 
     private Tensor norm(Tensor x, Tensor gamma, Tensor beta, float eps, boolean rms, int n) {
-        DataType type = floating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        if (!floating(x.getDataType())) {
+        DataType type = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
+        if (!HostData.isFloating(x.getDataType())) {
             Tensor f = CudaBackend.INSTANCE.shapes().toType(x, type);
             try {
                 return norm(f, gamma, beta, eps, rms, n);

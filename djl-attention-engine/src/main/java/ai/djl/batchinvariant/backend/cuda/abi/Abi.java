@@ -167,31 +167,31 @@ public final class Abi {
                 "kv_indptr", "kv_indices", "kv_lens", "part_indptr", "rope_cos", "rope_sin", "alibi", "num_rows",
                 "paged", "page_size", "stride_page", "stride_slot", "stride_head", "num_qo_heads", "num_kv_heads",
                 "split_size", "causal", "window_left", "pos_mode", "sm_scale", "soft_cap", "batch"},
-            kinds(18, Kind.PTR, 11, Kind.I32, 2, Kind.F32, 1, Kind.I32));
+            ParamsLayout.kinds(18, Kind.PTR, 11, Kind.I32, 2, Kind.F32, 1, Kind.I32));
 
     /** Layout of {@code bi::KvAppendParams}. */
     public static final ParamsLayout KV_APPEND = new ParamsLayout("KvAppendParams",
             new String[] {"src_k", "src_v", "dst_k", "dst_v", "dst_offsets", "vectors", "count"},
-            kinds(5, Kind.PTR, 2, Kind.I32));
+            ParamsLayout.kinds(5, Kind.PTR, 2, Kind.I32));
 
     /** Layout of {@code bi::GemmParams}. */
     public static final ParamsLayout GEMM = new ParamsLayout("GemmParams",
             new String[] {"a", "b", "bias", "c", "partial", "sa0", "sa1", "sb0", "sb1", "sc", "m", "n", "k", "batch1",
                 "batches", "b_nk", "splits", "split_k", "act"},
-            kinds(5, Kind.PTR, 5, Kind.I64, 9, Kind.I32));
+            ParamsLayout.kinds(5, Kind.PTR, 5, Kind.I64, 9, Kind.I32));
 
     /** Layout of {@code bi::ReduceParams}. */
     public static final ParamsLayout REDUCE = new ParamsLayout("ReduceParams",
-            new String[] {"in", "out", "outer", "n", "inner", "kind"}, kinds(2, Kind.PTR, 3, Kind.I64, 1, Kind.I32));
+            new String[] {"in", "out", "outer", "n", "inner", "kind"}, ParamsLayout.kinds(2, Kind.PTR, 3, Kind.I64, 1, Kind.I32));
 
     /** Layout of {@code bi::NormParams}. */
     public static final ParamsLayout NORM = new ParamsLayout("NormParams",
             new String[] {"x", "gamma", "beta", "y", "rows", "n", "rms", "eps", "mean", "var", "inner", "channels"},
-            kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32, 2, Kind.PTR, 1, Kind.I64, 1, Kind.I32));
+            ParamsLayout.kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32, 2, Kind.PTR, 1, Kind.I64, 1, Kind.I32));
 
     /** Layout of {@code bi::ConvParams}. */
     public static final ParamsLayout CONV = new ParamsLayout("ConvParams", new String[] {"x", "w", "bias", "y", "total", "plane", "kind", "type_x", "type_w", "type_b", "c", "o", "cg", "og", "in0", "in1", "in2", "k0", "k1", "k2", "s0", "s1", "s2", "p0", "p1", "p2", "d0", "d1", "d2", "out0", "out1", "out2"},
-            kinds(4, Kind.PTR, 2, Kind.I64, 26, Kind.I32));
+            ParamsLayout.kinds(4, Kind.PTR, 2, Kind.I64, 26, Kind.I32));
 
     /** Every layout, for the ABI test. */
     public static final ParamsLayout[] ALL = {ATTN, KV_APPEND, GEMM, REDUCE, NORM, CONV, DataAbi.ELEMENTWISE,
@@ -213,21 +213,6 @@ public final class Abi {
     public static final String MODULE_NORM = "norm";
 
     private Abi() {}
-
-    private static Kind[] kinds(Object... runs) {
-        int n = 0;
-        for (int i = 0; i < runs.length; i += 2) {
-            n += (Integer) runs[i];
-        }
-        Kind[] k = new Kind[n];
-        int at = 0;
-        for (int i = 0; i < runs.length; i += 2) {
-            for (int j = 0; j < (Integer) runs[i]; j++) {
-                k[at++] = (Kind) runs[i + 1];
-            }
-        }
-        return k;
-    }
 
     private static String tag(DataType t) {
         switch (t) {

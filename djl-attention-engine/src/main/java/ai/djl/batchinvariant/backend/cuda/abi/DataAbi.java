@@ -106,19 +106,19 @@ public final class DataAbi {
     public static final ParamsLayout ELEMENTWISE = new ParamsLayout("ElementwiseParams",
             new String[] {"a", "b", "c", "out", "error", "shape", "stride_a", "stride_b", "stride_c", "n",
                 "value_bits", "rank", "kind", "op", "type_a", "type_b", "type_c", "mode", "flags", "alpha"},
-            kinds(5, Kind.PTR, 4, Kind.I64X8, 2, Kind.I64, 8, Kind.I32, 1, Kind.F32));
+            ParamsLayout.kinds(5, Kind.PTR, 4, Kind.I64X8, 2, Kind.I64, 8, Kind.I32, 1, Kind.F32));
 
     /** Layout of {@code bi::CopyParams}. */
     public static final ParamsLayout COPY = new ParamsLayout("CopyParams",
             new String[] {"in", "out", "shape", "stride_in", "stride_out", "in_offset", "out_offset", "n",
                 "fill_bits", "rank", "type_in", "mode", "pad"},
-            kinds(2, Kind.PTR, 3, Kind.I64X8, 4, Kind.I64, 4, Kind.I32));
+            ParamsLayout.kinds(2, Kind.PTR, 3, Kind.I64X8, 4, Kind.I64, 4, Kind.I32));
 
     /** Layout of {@code bi::GatherParams}. */
     public static final ParamsLayout GATHER = new ParamsLayout("GatherParams",
             new String[] {"src", "index", "out", "bad", "shape", "stride_src", "stride_idx", "axis_stride",
                 "axis_len", "n", "idx_step", "on_bits", "off_bits", "rank", "parts", "type_index", "kind"},
-            kinds(4, Kind.PTR, 5, Kind.I64X8, 4, Kind.I64, 4, Kind.I32));
+            ParamsLayout.kinds(4, Kind.PTR, 5, Kind.I64X8, 4, Kind.I64, 4, Kind.I32));
 
     /** Kernel module of the element-wise family. */
     public static final String MODULE_ELEMENTWISE = "elementwise";
@@ -135,21 +135,6 @@ public final class DataAbi {
     private static final String[] TAGS = {"f32", "f64", "f16", "bf16", "i8", "u8", "i32", "i64", "bool"};
 
     private DataAbi() {}
-
-    private static Kind[] kinds(Object... runs) {
-        int n = 0;
-        for (int i = 0; i < runs.length; i += 2) {
-            n += (Integer) runs[i];
-        }
-        Kind[] k = new Kind[n];
-        int at = 0;
-        for (int i = 0; i < runs.length; i += 2) {
-            for (int j = 0; j < (Integer) runs[i]; j++) {
-                k[at++] = (Kind) runs[i + 1];
-            }
-        }
-        return k;
-    }
 
     /**
      * Returns a storage type's {@code bi::DType} code.

@@ -82,6 +82,28 @@ public final class ParamsLayout {
     }
 
     /**
+     * Expands runs of field kinds, e.g. {@code kinds(4, Kind.PTR, 2, Kind.I32)}, in declaration
+     * order.
+     *
+     * @param runs pairs of (count, kind)
+     * @return the kinds
+     */
+    static Kind[] kinds(Object... runs) {
+        int n = 0;
+        for (int i = 0; i < runs.length; i += 2) {
+            n += (Integer) runs[i];
+        }
+        Kind[] k = new Kind[n];
+        int at = 0;
+        for (int i = 0; i < runs.length; i += 2) {
+            for (int j = 0; j < (Integer) runs[i]; j++) {
+                k[at++] = (Kind) runs[i + 1];
+            }
+        }
+        return k;
+    }
+
+    /**
      * Returns the struct's C name.
      *
      * @return the name, e.g. "AttnParams"
