@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles every kernel family (src/*.cu) into a fatbin resource: sm_80 and sm_90 cubins plus
-# compute_90 PTX. Called by Maven (kernels/pom.xml) with the output folder as $1. Without nvcc the
-# jar carries no kernels and the engine runs on its CPU backend.
+# compute_90 PTX (the *_sm90 families: an sm_90a cubin only). Called by Maven (kernels/pom.xml)
+# with the output folder as $1. Without nvcc the jar carries no kernels and the engine runs on its
+# CPU backend.
 set -euo pipefail
 cd "$(dirname "$0")"
 OUT=${1:-target/classes/ai/djl/batchinvariant/kernels}
@@ -20,7 +21,10 @@ for src in src/*.cu; do
     continue
   fi
   echo "[kernels] nvcc $src -> $OUT/$name.fatbin"
-  "$NVCC" -O3 -std=c++17 -Iinclude $GENCODE -fatbin --resource-usage -Werror all-warnings \
+  # *_sm90.cu use Hopper-only instructions (wgmma): built for sm_90a alone, loaded only there
+  gencode=$GENCODE
+  case "$name" in *_sm90) gencode="-gencode arch=compute_90a,code=sm_90a" ;; esac
+  "$NVCC" -O3 -std=c++17 -Iinclude $gencode -fatbin --resource-usage -Werror all-warnings \
       -o "$OUT/$name.fatbin" "$src" > "target/resource-usage-$name.txt" 2>&1 \
       || { cat "target/resource-usage-$name.txt"; exit 1; }
   # the register/spill report of every entry point, per architecture

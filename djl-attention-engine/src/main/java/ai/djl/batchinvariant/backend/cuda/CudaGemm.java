@@ -22,6 +22,11 @@ import jcuda.driver.JCudaDriver;
  * arithmetic: the tile height (64 or 128 rows), and whether the splits run one per block into a
  * partial buffer summed in split order by a second kernel (few output tiles: more parallelism) or
  * one after another inside each block, forming the same ordered sum (many tiles: no buffer).
+ *
+ * <p>On compute capability 9.0, float16/bfloat16 products with a [n][k] weight run on the Hopper
+ * family ({@code gemm_sm90.cu}: warpgroup MMA) with one split: each output is one chain over all
+ * of k, and the tile shape (picked from m to fill the device) changes no output's arithmetic. Its
+ * bits are those of that device kind; the sm_80 family gives other (equally invariant) bits.
  */
 final class CudaGemm {
 
@@ -31,8 +36,10 @@ final class CudaGemm {
     static final int MMA_TILE_N = 128;
     /** Output rows and columns per block of the FMA kernels. */
     static final int FMA_TILE = 64;
-    /** The k tile; split ranges are multiples of it. */
-    static final int K_TILE = 32;
+    /** The k tile of split ranges: a multiple of every family's own k tile (64, 32, 16). */
+    static final int K_TILE = 64;
+    /** The sm_80 tensor-core kernels' k tile (gemm.cu's MMA_BK). */
+    static final int MMA_K_TILE = 32;
     /** Depth of the tensor-core kernels' copy pipeline (gemm.cu's GEMM_STAGES). */
     static final int STAGES = 4;
     /** Splits are not made below this many k elements per split. */
@@ -79,6 +86,59 @@ final class CudaGemm {
     }
 
     /**
+     * The Hopper family's output tiles (rows, columns), widest first; the first whose tile count
+     * reaches 7/8 of the SMs is used, else the last (the weight stream spread over most SMs).
+     */
+    static final int[][] SM90_TILES = {{128, 256}, {64, 256}, {64, 128}, {64, 32}};
+    /** Shared memory the Hopper kernels' pipeline may use (gemm_sm90.cu's H_SMEM_BUDGET). */
+    static final int SM90_SMEM_BUDGET = 200 * 1024;
+
+    /**
+     * Returns whether a product runs on the Hopper family.
+     *
+     * @param type the element type
+     * @param weightNk the right operand's layout
+     * @param device the device
+     * @return true for float16/bfloat16 with a [n][k] weight on compute capability 9.0
+     */
+    static boolean sm90(DataType type, boolean weightNk, CudaDevice device) {
+        return weightNk && (type == DataType.FLOAT16 || type == DataType.BFLOAT16)
+                && device.getComputeCapability() == 90;
+    }
+
+    /**
+     * Returns the Hopper tile for an m x n product: the widest whose tile count nearly fills the
+     * device. It decides which thread computes an output, never the output's arithmetic.
+     *
+     * @param m rows
+     * @param n columns
+     * @param batches batch count
+     * @param sms the device's multiprocessor count
+     * @return {rows, columns}
+     */
+    static int[] sm90Tile(int m, int n, int batches, int sms) {
+        for (int[] t : SM90_TILES) {
+            long tiles = (long) ((m + t[0] - 1) / t[0]) * ((n + t[1] - 1) / t[1]) * batches;
+            if (tiles * 8 >= sms * 7L) {
+                return t;
+            }
+        }
+        return SM90_TILES[SM90_TILES.length - 1];
+    }
+
+    /**
+     * Returns the dynamic shared memory of a Hopper kernel: as many 64-wide k stages of both
+     * operand tiles as fit the budget (at most 16), plus 1 KB for the swizzle's alignment.
+     *
+     * @param tile {rows, columns}
+     * @return bytes
+     */
+    static int sm90SharedBytes(int[] tile) {
+        int stage = (tile[0] + tile[1]) * K_TILE * 2;
+        return Math.min(16, SM90_SMEM_BUDGET / stage) * stage + 1024;
+    }
+
+    /**
      * Returns the k elements per split: a multiple of the k tile, so every split's tiles sit at
      * absolute k positions.
      *
@@ -100,8 +160,8 @@ final class CudaGemm {
      * @return bytes
      */
     static int sharedBytes(int tileM, boolean weightNk) {
-        int a = tileM * (K_TILE + 8);
-        int b = weightNk ? MMA_TILE_N * (K_TILE + 8) : K_TILE * (MMA_TILE_N + 8);
+        int a = tileM * (MMA_K_TILE + 8);
+        int b = weightNk ? MMA_TILE_N * (MMA_K_TILE + 8) : MMA_K_TILE * (MMA_TILE_N + 8);
         return STAGES * (a + b) * 2;
     }
 
@@ -155,8 +215,9 @@ final class CudaGemm {
         if (outElems == 0) {
             return c;
         }
+        boolean hopper = sm90(type, weightNk, device);
         int splits = k == 0 || type == DataType.FLOAT64 ? 1
-                : splitOverride > 0 ? splitOverride : splits(n, k, type, device.getSmCount());
+                : splitOverride > 0 ? splitOverride : hopper ? 1 : splits(n, k, type, device.getSmCount());
         int splitK = k == 0 ? K_TILE : splitK(k, splits);
         splits = k == 0 ? 1 : (k + splitK - 1) / splitK;
         if ((long) batches * splits > MAX_GRID_Z) {
@@ -164,10 +225,12 @@ final class CudaGemm {
                     + " k splits exceeds the launch limit of " + MAX_GRID_Z + "; split the batch");
         }
         boolean tensorCores = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
-        int tileM = tensorCores ? (m <= 64 ? 64 : 128) : FMA_TILE;
-        int tileN = tensorCores ? MMA_TILE_N : FMA_TILE;
+        int[] hTile = hopper ? sm90Tile(m, n, batches, device.getSmCount()) : null;
+        int tileM = hopper ? hTile[0] : tensorCores ? (m <= 64 ? 64 : 128) : FMA_TILE;
+        int tileN = hopper ? hTile[1] : tensorCores ? MMA_TILE_N : FMA_TILE;
         long tiles = (long) ((m + tileM - 1) / tileM) * ((n + tileN - 1) / tileN) * batches;
-        boolean perBlock = splits > 1 && tiles < device.getSmCount();
+        // the Hopper kernels run a split per block only (their chain holds no running total)
+        boolean perBlock = splits > 1 && (hopper || tiles < device.getSmCount());
         DeviceMemory partial = perBlock ? device.allocate(outElems * splits * 4) : null;
         try {
             device.await(device.getStream(), CudaBackend.memory(a), CudaBackend.memory(b),
@@ -192,12 +255,20 @@ final class CudaGemm {
                     .i32(Gemm.SPLITS, splits)
                     .i32(Gemm.SPLIT_K, splitK)
                     .i32(Gemm.ACT, act.ordinal());
-            int smem = tensorCores ? sharedBytes(tileM, weightNk) : 0;
-            CUfunction f = device.function(Abi.MODULE_GEMM, Abi.gemmKernel(type, weightNk, tileM), smem);
             String what = "gemm " + type + " " + batches + "x" + m + "x" + n + "x" + k;
-            check(JCudaDriver.cuLaunchKernel(f, (m + tileM - 1) / tileM, (n + tileN - 1) / tileN,
-                    batches * (perBlock ? splits : 1), 256, 1, 1, smem, device.getStream(), p.toKernelParams(), null),
-                    "cuLaunchKernel(" + what + ")");
+            int gridZ = batches * (perBlock ? splits : 1);
+            if (hopper) {
+                // one linear tile index per block (the kernel groups m tiles for L2 reuse)
+                int smem = sm90SharedBytes(hTile);
+                CUfunction f = device.function(Abi.MODULE_GEMM_SM90, Abi.gemmSm90Kernel(type, tileM, tileN), smem);
+                check(JCudaDriver.cuLaunchKernel(f, (int) (tiles / batches), 1, gridZ, 256, 1, 1, smem,
+                        device.getStream(), p.toKernelParams(), null), "cuLaunchKernel(" + what + ")");
+            } else {
+                int smem = tensorCores ? sharedBytes(tileM, weightNk) : 0;
+                CUfunction f = device.function(Abi.MODULE_GEMM, Abi.gemmKernel(type, weightNk, tileM), smem);
+                check(JCudaDriver.cuLaunchKernel(f, (m + tileM - 1) / tileM, (n + tileN - 1) / tileN, gridZ, 256, 1,
+                        1, smem, device.getStream(), p.toKernelParams(), null), "cuLaunchKernel(" + what + ")");
+            }
             if (perBlock) {
                 CUfunction sum = device.function(Abi.MODULE_GEMM, Abi.gemmSumKernel(type), 0);
                 int blocks = (int) Math.min(65535, (outElems + 255) / 256);

@@ -207,6 +207,8 @@ public final class Abi {
     public static final String MODULE_CONV = "conv";
     /** Kernel module of the GEMM family. */
     public static final String MODULE_GEMM = "gemm";
+    /** Kernel module of the Hopper (sm_90a) GEMM kernels, present where nvcc built it. */
+    public static final String MODULE_GEMM_SM90 = "gemm_sm90";
     /** Kernel module of reductions, arg-extremes and softmax. */
     public static final String MODULE_REDUCE = "reduce";
     /** Kernel module of layer and RMS normalisation. */
@@ -276,6 +278,19 @@ public final class Abi {
         String base = "bi_gemm_" + tag(type) + (weightNk ? "_nk" : "_kn");
         boolean tensorCores = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
         return tensorCores ? base + "_" + tileM + "x128" : base;
+    }
+
+    /**
+     * Returns a Hopper GEMM kernel (warpgroup MMA, [n][k] weight): float16 or bfloat16 with an
+     * output tile of {@code tileM} x {@code tileN}.
+     *
+     * @param type float16 or bfloat16
+     * @param tileM 128 or 64
+     * @param tileN 256, 128 or 32 (with tileM 64), 256 (with tileM 128)
+     * @return the symbol
+     */
+    public static String gemmSm90Kernel(DataType type, int tileM, int tileN) {
+        return "bi_gemm90_" + tag(type) + "_nk_" + tileM + "x" + tileN;
     }
 
     /**

@@ -1,0 +1,63 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.types.DataType;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The GEMM launcher's host-side decisions, which need no device: the split-K count depends on
+ * (n, k, dtype, SMs) only and its ranges sit on every kernel's k tiles; the Hopper tile and its
+ * shared memory are those the kernels were built for (gemm_sm90.cu: 200 KB of stages, at most 16).
+ */
+class GemmPolicyTest {
+
+    @Test
+    void splitRangesAreWholeKTilesOfEveryFamily() {
+        for (int k : new int[] {512, 1000, 2048, 4096, 4100, 14336}) {
+            for (int s = 1; s <= CudaGemm.MAX_SPLITS; s++) {
+                int per = CudaGemm.splitK(k, s);
+                assertEquals(0, per % 64, "k " + k + " splits " + s);
+                assertTrue((long) per * s >= k, "the splits cover k");
+            }
+        }
+    }
+
+    @Test
+    void splitCountIgnoresNothingButItsInputs() {
+        assertEquals(1, CudaGemm.splits(4096, 4096, DataType.FLOAT64, 132), "float64 never splits");
+        assertEquals(1, CudaGemm.splits(4096, 256, DataType.BFLOAT16, 132), "short k never splits");
+        // 2 x 132 blocks over 64 column tiles of 64: 5 splits, capped by k / 256 and by 8
+        assertEquals(5, CudaGemm.splits(4096, 4096, DataType.BFLOAT16, 132));
+        assertEquals(8, CudaGemm.splits(2048, 8192, DataType.BFLOAT16, 132));
+        assertEquals(2, CudaGemm.splits(2048, 512, DataType.FLOAT32, 132));
+    }
+
+    @Test
+    void hopperTileFillsTheDeviceWithTheWidestTile() {
+        assertArrayEquals(new int[] {128, 256}, CudaGemm.sm90Tile(4096, 4096, 1, 132));
+        assertArrayEquals(new int[] {64, 128}, CudaGemm.sm90Tile(256, 4096, 1, 132));
+        assertArrayEquals(new int[] {64, 32}, CudaGemm.sm90Tile(1, 4096, 1, 132));
+        assertArrayEquals(new int[] {128, 256}, CudaGemm.sm90Tile(1, 128256, 1, 132), "enough column tiles");
+        // a batch counts its tiles too
+        assertArrayEquals(new int[] {128, 256}, CudaGemm.sm90Tile(512, 1024, 64, 132));
+    }
+
+    @Test
+    void hopperSharedMemoryMatchesTheKernelPipeline() {
+        // 128x256: 48 KB stages, 4 of them; 64x32: 12 KB stages, capped at 16
+        assertEquals(4 * 49152 + 1024, CudaGemm.sm90SharedBytes(new int[] {128, 256}));
+        assertEquals(5 * 40960 + 1024, CudaGemm.sm90SharedBytes(new int[] {64, 256}));
+        assertEquals(8 * 24576 + 1024, CudaGemm.sm90SharedBytes(new int[] {64, 128}));
+        assertEquals(16 * 12288 + 1024, CudaGemm.sm90SharedBytes(new int[] {64, 32}));
+        for (int[] t : CudaGemm.SM90_TILES) {
+            assertTrue(CudaGemm.sm90SharedBytes(t) <= 227 * 1024, "fits a block");
+        }
+    }
+}

@@ -1,0 +1,238 @@
+// Batch-invariant attention engine for DJL: C = A Wᵀ (linear's [n][k] weight) on Hopper's
+// warpgroup tensor cores, fp16/bf16 operands with fp32 accumulation. Built for sm_90a only and
+// chosen at run time on compute capability 9.0; the sm_80 family (gemm.cu) stays for the rest.
+//
+// Why it is batch-invariant: every output element is one chain of wgmma k16 steps over k in
+// increasing order — 64-wide k tiles at absolute positions, four steps each — from a fresh fp32
+// accumulator. On this device kind the launcher uses one split (the chain spans all of k); a
+// forced split count (tests) runs one split per block into fp32 partials that gemm.cu's ordered
+// sum kernel adds in split order. The tile shape follows m (wide tiles when many rows fill the
+// device, narrow ones that spread the weight stream over every SM when few do): it decides which
+// thread holds an output and the instruction's width N, never the element's own k chain.
+//
+// Data path: all 256 threads (two warpgroups) copy later tiles with 16-byte cp.async into
+// 128-byte-swizzled shared memory, STAGES deep, while the tensor cores run on the current one;
+// wgmma reads both operands from shared memory through matrix descriptors. Rows past m or n are
+// not copied at all: their (stale) values reach only outputs that are never stored.
+#include "bi/gemm_common.cuh"
+#include "bi/wgmma.cuh"
+
+namespace bi {
+
+constexpr int H_BK = 64;
+constexpr int H_THREADS = 256;
+constexpr int H_ROW_BYTES = H_BK * 2;  // one swizzled 128-byte row per k tile
+constexpr int H_SMEM_BUDGET = 200 * 1024;
+
+// A block tile: BM = 128 stacks the two warpgroups along m (64 rows each, NW columns), BM = 64
+// puts them side by side along n (64 rows, NW columns each).
+template <int BM, int NW> struct HTile {
+  static constexpr int BN = BM == 128 ? NW : 2 * NW;
+  static constexpr int A_BYTES = BM * H_ROW_BYTES;
+  static constexpr int B_BYTES = BN * H_ROW_BYTES;
+  static constexpr int STAGE_BYTES = A_BYTES + B_BYTES;
+  static constexpr int STAGES = H_SMEM_BUDGET / STAGE_BYTES < 16 ? H_SMEM_BUDGET / STAGE_BYTES : 16;
+  // tiles copied ahead of the one multiplied: one more stage is still read by the previous
+  // tile's wgmma group, which runs on while the next tile is issued
+  static constexpr int AHEAD = STAGES - 2;
+  // + 1 KB so the tiles start on the 1024-byte boundary the 128-byte swizzle is defined from
+  static constexpr int SMEM_BYTES = STAGES * STAGE_BYTES + 1024;
+  static_assert(STAGES >= 3, "the pipeline needs three stages");
+  static_assert(SMEM_BYTES <= 227 * 1024, "the pipeline must fit one block's shared memory");
+};
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+template <int N, int R> __device__ __forceinline__ void wgmma_wait(float (&d)[R]) {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+  // the accumulators are written by the asynchronous unit: the compiler must not assume otherwise
+#pragma unroll
+  for (int i = 0; i < R; i++) asm volatile("" : "+f"(d[i])::"memory");
+}
+// Ordinary (generic-proxy) shared-memory writes made visible to the tensor cores' async proxy.
+__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
+// Matrix descriptor of a K-major tile of 128-byte rows in the 128-byte swizzle: 8-row groups
+// 1024 bytes apart (stride byte offset), leading offset unused for this swizzle.
+__device__ __forceinline__ uint64_t smem_desc(uint32_t addr) {
+  return (static_cast<uint64_t>((addr & 0x3FFFF) >> 4)) | (1ull << 16) | (static_cast<uint64_t>(1024 >> 4) << 32) |
+         (1ull << 62);
+}
+
+// The copies of one operand's tiles (ROWS x 64 k of a row-major [rows][k] matrix) that this
+// thread issues, with everything but the k offset worked out once: thread t copies 16-byte chunk
+// t%8 of rows t/8, t/8 + 32, ... — rows 32 apart share the swizzle (it depends on row % 8) and are
+// 32 k apart in memory. Rows past the end are skipped, k past the range's end zero-filled (a stale
+// value there would meet a valid one in the product); cp.async when rows are 16-byte aligned,
+// else element loads and shared stores.
+template <typename T, int ROWS> struct HLoader {
+  static constexpr int PER_THREAD = ROWS * 8 / H_THREADS;
+  static_assert(ROWS * 8 % H_THREADS == 0, "whole chunks per thread");
+  const T* src;      // this thread's first chunk at k = 0
+  uint32_t soff;     // its byte offset in a stage's tile
+  long long stride;  // elements between this thread's rows
+  int rows;          // rows of this thread that exist
+  int c8;            // its chunk's first k in the tile
+
+  __device__ __forceinline__ HLoader(const T* base, int rows_left, int k) {
+    const int r = threadIdx.x >> 3, c = threadIdx.x & 7;
+    c8 = c * 8;
+    src = base + static_cast<long long>(r) * k + c8;
+    soff = r * H_ROW_BYTES + ((c ^ (r & 7)) << 4);
+    stride = static_cast<long long>(H_THREADS / 8) * k;
+    rows = rows_left <= r ? 0 : (rows_left - r + H_THREADS / 8 - 1) / (H_THREADS / 8);
+  }
+
+  template <bool VEC>
+  __device__ __forceinline__ void load(uint32_t tile, uint8_t* tile_ptr, int k0, int ke) const {
+    const int gk = k0 + c8;
+    const int bytes = max(0, min(8, ke - gk)) * 2;
+    const T* g = src + (bytes > 0 ? k0 : 0);
+#pragma unroll
+    for (int j = 0; j < PER_THREAD; j++) {
+      if (j < rows) {
+        const uint32_t dst = tile + soff + j * (H_THREADS / 8) * H_ROW_BYTES;
+        if (VEC) {
+          asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(g + j * stride), "r"(bytes));
+        } else {
+          T* e = reinterpret_cast<T*>(tile_ptr + soff + j * (H_THREADS / 8) * H_ROW_BYTES);
+#pragma unroll
+          for (int x = 0; x < 8; x++) e[x] = gk + x < ke ? src[j * stride + k0 + x] : static_cast<T>(0.f);
+        }
+      }
+    }
+  }
+};
+
+// Tile id -> (m tile, n tile), m tiles grouped by 8 so that blocks running together share their
+// weight columns and input rows in L2.
+__device__ __forceinline__ void tile_of(int id, int tiles_m, int tiles_n, int& tm, int& tn) {
+  constexpr int GROUP = 8;
+  const int per_group = GROUP * tiles_n;
+  const int first = (id / per_group) * GROUP;
+  const int size = min(tiles_m - first, GROUP);
+  tm = first + (id % per_group) % size;
+  tn = (id % per_group) / size;
+}
+
+// The k loop of one block: tiles [kb, ke) into acc. VEC (16-byte copies) is a template
+// parameter so that each instantiation's loop body stays small enough for the instruction cache.
+template <typename T, int BM, int NW, bool VEC>
+__device__ __forceinline__ void h_mainloop(float (&acc)[NW / 2], uint8_t* smem, uint32_t sbase,
+                                           const HLoader<T, BM>& load_a,
+                                           const HLoader<T, HTile<BM, NW>::BN>& load_b, int kb, int ke) {
+  using Tile = HTile<BM, NW>;
+  const int wg = threadIdx.x >> 7;
+  const int tiles = (ke - kb + H_BK - 1) / H_BK;
+#pragma unroll
+  for (int s = 0; s < Tile::AHEAD; s++) {
+    if (s < tiles) {
+      const int so = s * Tile::STAGE_BYTES;
+      load_a.template load<VEC>(sbase + so, smem + so, kb + s * H_BK, ke);
+      load_b.template load<VEC>(sbase + so + Tile::A_BYTES, smem + so + Tile::A_BYTES, kb + s * H_BK, ke);
+    }
+    cp_async_commit();
+  }
+  const uint32_t a_off = BM == 128 ? wg * 64 * H_ROW_BYTES : 0;
+  const uint32_t b_off = Tile::A_BYTES + (BM == 128 ? 0 : wg * NW * H_ROW_BYTES);
+  for (int t = 0; t < tiles; t++) {
+    cp_async_wait<Tile::AHEAD - 1>();
+    fence_proxy_async();
+    __syncthreads();
+    const int next = t + Tile::AHEAD;
+    if (next < tiles) {
+      // the stage of tile t - 2, whose wgmma group every thread has waited for
+      const int so = (next % Tile::STAGES) * Tile::STAGE_BYTES;
+      load_a.template load<VEC>(sbase + so, smem + so, kb + next * H_BK, ke);
+      load_b.template load<VEC>(sbase + so + Tile::A_BYTES, smem + so + Tile::A_BYTES, kb + next * H_BK, ke);
+    }
+    cp_async_commit();
+    const uint32_t stage = sbase + (t % Tile::STAGES) * Tile::STAGE_BYTES;
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < H_BK / 16; kk++) {
+      // a k16 step is 32 bytes further along the (swizzled) rows; the chain's first step
+      // discards the accumulator (scale-d 0)
+      Wgmma<T, NW>::run(acc, smem_desc(stage + a_off + kk * 32), smem_desc(stage + b_off + kk * 32),
+                        t == 0 && kk == 0 ? 0 : 1);
+    }
+    wgmma_commit();
+    wgmma_wait<1>(acc);
+  }
+  cp_async_wait<0>();
+  wgmma_wait<0>(acc);
+  if (tiles == 0) {
+#pragma unroll
+    for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
+  }
+}
+
+// Outputs that need more than a rounding store (bias, activation, a split's partial, the last
+// odd column): out of line, so the common store stays compact.
+template <typename T> __device__ __noinline__ void h_emit(const GemmParams& p, long long z, int s, int row, int col,
+                                                          float v) {
+  emit<T, float>(p, z, s, row, col, v);
+}
+
+template <typename T, int BM, int NW> __device__ void gemm_wgmma(const GemmParams& p) {
+  using Tile = HTile<BM, NW>;
+  extern __shared__ __align__(1024) uint8_t h_smem_raw[];
+  const uint32_t raw = smem_addr(h_smem_raw);
+  uint8_t* smem = h_smem_raw + ((1024 - (raw & 1023)) & 1023);
+  const uint32_t sbase = smem_addr(smem);
+  const Slice q = slice_of(p);
+  const int tiles_m = (p.m + BM - 1) / BM, tiles_n = (p.n + Tile::BN - 1) / Tile::BN;
+  int tm, tn;
+  tile_of(blockIdx.x, tiles_m, tiles_n, tm, tn);
+  const int m0 = tm * BM, n0 = tn * Tile::BN;
+  const T* A = static_cast<const T*>(p.a) + q.a_off + static_cast<long long>(m0) * p.k;
+  const T* B = static_cast<const T*>(p.b) + q.b_off + static_cast<long long>(n0) * p.k;
+  const bool vec = (p.k % 8 == 0) && ((reinterpret_cast<uintptr_t>(p.a) & 15) == 0) && (q.a_off % 8 == 0) &&
+                   ((reinterpret_cast<uintptr_t>(p.b) & 15) == 0) && (q.b_off % 8 == 0);
+  const HLoader<T, BM> load_a(A, p.m - m0, p.k);
+  const HLoader<T, Tile::BN> load_b(B, p.n - n0, p.k);
+  float acc[NW / 2];
+#pragma unroll
+  for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
+  if (vec) {
+    h_mainloop<T, BM, NW, true>(acc, smem, sbase, load_a, load_b, q.kb, q.ke);
+  } else {
+    h_mainloop<T, BM, NW, false>(acc, smem, sbase, load_a, load_b, q.kb, q.ke);
+  }
+  // accumulator fragment: warp w of the warpgroup holds rows 16w..16w+15; register i is row
+  // lane/4 (+8 when i%4 >= 2), column 8*(i/4) + 2*(lane%4) + i%2
+  const int wg = threadIdx.x >> 7, warp = (threadIdx.x >> 5) & 3, lane = threadIdx.x & 31;
+  const int row0 = m0 + (BM == 128 ? wg * 64 : 0) + warp * 16 + (lane >> 2);
+  const int col0 = n0 + (BM == 128 ? 0 : wg * NW) + (lane & 3) * 2;
+  const bool plain = p.partial == nullptr && p.bias == nullptr && p.act == ACT_NONE && (p.n % 2 == 0) &&
+                     (p.sc % 2 == 0) && ((reinterpret_cast<uintptr_t>(p.c) & 3) == 0);
+  T* c = static_cast<T*>(p.c) + q.z * p.sc;
+#pragma unroll
+  for (int i = 0; i < NW / 2; i += 2) {
+    const int row = row0 + ((i & 2) ? 8 : 0), col = col0 + (i >> 2) * 8;
+    if (plain && row < p.m && col + 1 < p.n) {
+      *reinterpret_cast<uint32_t*>(c + static_cast<long long>(row) * p.n + col) = Pack2<T>::from(acc[i], acc[i + 1]);
+    } else if (row < p.m && col < p.n) {
+      h_emit<T>(p, q.z, q.s, row, col, acc[i]);
+      h_emit<T>(p, q.z, q.s, row, col + 1, acc[i + 1]);
+    }
+  }
+}
+
+}  // namespace bi
+
+// named by output tile, BM x BN
+#define BI_GEMM_SM90_TILE(TAG, T, BM, NW, WIDTH)                                                   \
+  extern "C" __global__ void __launch_bounds__(bi::H_THREADS, 1)                                \
+      bi_gemm90_##TAG##_nk_##BM##x##WIDTH(const __grid_constant__ bi::GemmParams p) {              \
+    static_assert(bi::HTile<BM, NW>::BN == WIDTH, "tile name");                                    \
+    bi::gemm_wgmma<T, BM, NW>(p);                                                               \
+  }
+#define BI_GEMM_SM90(TAG, T)                                                                    \
+  BI_GEMM_SM90_TILE(TAG, T, 128, 256, 256)                                                      \
+  BI_GEMM_SM90_TILE(TAG, T, 64, 128, 256)                                                       \
+  BI_GEMM_SM90_TILE(TAG, T, 64, 64, 128)                                                        \
+  BI_GEMM_SM90_TILE(TAG, T, 64, 16, 32)
+
+BI_GEMM_SM90(bf16, __nv_bfloat16)
+BI_GEMM_SM90(f16, __half)
