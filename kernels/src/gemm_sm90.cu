@@ -10,10 +10,13 @@
 // device, narrow ones that spread the weight stream over every SM when few do): it decides which
 // thread holds an output and the instruction's width N, never the element's own k chain.
 //
-// Data path: all 256 threads (two warpgroups) copy later tiles with 16-byte cp.async into
+// Data path: all 256 threads (two warpgroups) copy later stages with 16-byte cp.async into
 // 128-byte-swizzled shared memory, STAGES deep, while the tensor cores run on the current one;
-// wgmma reads both operands from shared memory through matrix descriptors. Rows past m or n are
-// not copied at all: their (stale) values reach only outputs that are never stored.
+// wgmma reads both operands from shared memory through matrix descriptors. A stage holds KSUB
+// k tiles of 64 (narrow tiles take more k per stage, so fewer loop trips carry the weight stream).
+// Rows past m or n are not copied at all: their (stale) values reach only outputs that are never
+// stored; k16 steps wholly past the end of k are not issued, so every tile shape runs the same
+// steps.
 #include "bi/gemm_common.cuh"
 #include "bi/wgmma.cuh"
 
@@ -25,16 +28,16 @@ constexpr int H_ROW_BYTES = H_BK * 2;  // one swizzled 128-byte row per k tile
 constexpr int H_SMEM_BUDGET = 200 * 1024;
 
 // A block tile: BM = 128 stacks the two warpgroups along m (64 rows each, NW columns), BM = 64
-// puts them side by side along n (64 rows, NW columns each).
-template <int BM, int NW> struct HTile {
+// puts them side by side along n (64 rows, NW columns each); KSUB k tiles of 64 per stage.
+template <int BM, int NW, int KSUB> struct HTile {
   static constexpr int BN = BM == 128 ? NW : 2 * NW;
-  static constexpr int A_BYTES = BM * H_ROW_BYTES;
-  static constexpr int B_BYTES = BN * H_ROW_BYTES;
+  static constexpr int BK = KSUB * H_BK;
+  static constexpr int A_BYTES = KSUB * BM * H_ROW_BYTES;
+  static constexpr int B_BYTES = KSUB * BN * H_ROW_BYTES;
   static constexpr int STAGE_BYTES = A_BYTES + B_BYTES;
   static constexpr int STAGES = H_SMEM_BUDGET / STAGE_BYTES < 16 ? H_SMEM_BUDGET / STAGE_BYTES : 16;
-  // tiles copied ahead of the one multiplied: one more stage is still read by the previous
-  // tile's wgmma group, which runs on while the next tile is issued
-  static constexpr int AHEAD = STAGES - 2;
+  // stages copied ahead of the one multiplied: all but the one being overwritten next
+  static constexpr int AHEAD = STAGES - 1;
   // + 1 KB so the tiles start on the 1024-byte boundary the 128-byte swizzle is defined from
   static constexpr int SMEM_BYTES = STAGES * STAGE_BYTES + 1024;
   static_assert(STAGES >= 3, "the pipeline needs three stages");
@@ -115,53 +118,83 @@ __device__ __forceinline__ void tile_of(int id, int tiles_m, int tiles_n, int& t
   tn = (id % per_group) / size;
 }
 
-// The k loop of one block: tiles [kb, ke) into acc. VEC (16-byte copies) is a template
-// parameter so that each instantiation's loop body stays small enough for the instruction cache.
-template <typename T, int BM, int NW, bool VEC>
+// One stage: KSUB k tiles of each operand, k tile j of A at j * BM rows, of B at j * BN rows.
+template <typename T, int BM, int NW, int KSUB, bool VEC>
+__device__ __forceinline__ void h_stage(uint8_t* smem, uint32_t sbase, int stage, const HLoader<T, BM>& load_a,
+                                        const HLoader<T, HTile<BM, NW, KSUB>::BN>& load_b, int k0, int ke) {
+  using Tile = HTile<BM, NW, KSUB>;
+  const int so = stage * Tile::STAGE_BYTES;
+#pragma unroll
+  for (int j = 0; j < KSUB; j++) {
+    const int a = so + j * BM * H_ROW_BYTES, b = so + Tile::A_BYTES + j * Tile::BN * H_ROW_BYTES;
+    load_a.template load<VEC>(sbase + a, smem + a, k0 + j * H_BK, ke);
+    load_b.template load<VEC>(sbase + b, smem + b, k0 + j * H_BK, ke);
+  }
+}
+
+// Stage t of the k loop: wait for its copies, issue its k16 steps (in the last stage, TAIL, only
+// those that start before ke), then refill the stage the previous steps read.
+template <typename T, int BM, int NW, int KSUB, bool VEC, bool TAIL>
+__device__ __forceinline__ void h_step(float (&acc)[NW / 2], uint8_t* smem, uint32_t sbase,
+                                       const HLoader<T, BM>& load_a,
+                                       const HLoader<T, HTile<BM, NW, KSUB>::BN>& load_b, int kb, int ke, int t,
+                                       int stages, uint32_t a_off, uint32_t b_off) {
+  using Tile = HTile<BM, NW, KSUB>;
+  cp_async_wait<Tile::AHEAD - 1>();
+  fence_proxy_async();
+  __syncthreads();
+  const uint32_t stage = sbase + (t % Tile::STAGES) * Tile::STAGE_BYTES;
+  const int k0 = kb + t * Tile::BK;
+  wgmma_fence();
+#pragma unroll
+  for (int kk = 0; kk < Tile::BK / 16; kk++) {
+    // k16 step kk: k tile kk/4, 32 bytes further along its (swizzled) rows per step; the
+    // chain's first step discards the accumulator (scale-d 0)
+    if (!TAIL || k0 + kk * 16 < ke) {
+      const int j = kk / 4, x = (kk % 4) * 32;
+      Wgmma<T, NW>::run(acc, smem_desc(stage + a_off + j * BM * H_ROW_BYTES + x),
+                        smem_desc(stage + b_off + j * Tile::BN * H_ROW_BYTES + x), t == 0 && kk == 0 ? 0 : 1);
+    }
+  }
+  wgmma_commit();
+  // the previous stage's steps are done in this warpgroup; the barrier makes it both, so that
+  // stage can be refilled while this one's run on
+  wgmma_wait<1>(acc);
+  __syncthreads();
+  const int next = t + Tile::AHEAD;
+  if (next < stages) {
+    h_stage<T, BM, NW, KSUB, VEC>(smem, sbase, next % Tile::STAGES, load_a, load_b, kb + next * Tile::BK, ke);
+  }
+  cp_async_commit();
+}
+
+// The k loop of one block: [kb, ke) into acc. VEC (16-byte copies) is a template parameter so
+// that each instantiation's loop body stays small enough for the instruction cache.
+template <typename T, int BM, int NW, int KSUB, bool VEC>
 __device__ __forceinline__ void h_mainloop(float (&acc)[NW / 2], uint8_t* smem, uint32_t sbase,
                                            const HLoader<T, BM>& load_a,
-                                           const HLoader<T, HTile<BM, NW>::BN>& load_b, int kb, int ke) {
-  using Tile = HTile<BM, NW>;
+                                           const HLoader<T, HTile<BM, NW, KSUB>::BN>& load_b, int kb, int ke) {
+  using Tile = HTile<BM, NW, KSUB>;
   const int wg = threadIdx.x >> 7;
-  const int tiles = (ke - kb + H_BK - 1) / H_BK;
+  const int stages = (ke - kb + Tile::BK - 1) / Tile::BK;
 #pragma unroll
   for (int s = 0; s < Tile::AHEAD; s++) {
-    if (s < tiles) {
-      const int so = s * Tile::STAGE_BYTES;
-      load_a.template load<VEC>(sbase + so, smem + so, kb + s * H_BK, ke);
-      load_b.template load<VEC>(sbase + so + Tile::A_BYTES, smem + so + Tile::A_BYTES, kb + s * H_BK, ke);
-    }
+    if (s < stages) h_stage<T, BM, NW, KSUB, VEC>(smem, sbase, s, load_a, load_b, kb + s * Tile::BK, ke);
     cp_async_commit();
   }
   const uint32_t a_off = BM == 128 ? wg * 64 * H_ROW_BYTES : 0;
   const uint32_t b_off = Tile::A_BYTES + (BM == 128 ? 0 : wg * NW * H_ROW_BYTES);
-  for (int t = 0; t < tiles; t++) {
-    cp_async_wait<Tile::AHEAD - 1>();
-    fence_proxy_async();
-    __syncthreads();
-    const int next = t + Tile::AHEAD;
-    if (next < tiles) {
-      // the stage of tile t - 2, whose wgmma group every thread has waited for
-      const int so = (next % Tile::STAGES) * Tile::STAGE_BYTES;
-      load_a.template load<VEC>(sbase + so, smem + so, kb + next * H_BK, ke);
-      load_b.template load<VEC>(sbase + so + Tile::A_BYTES, smem + so + Tile::A_BYTES, kb + next * H_BK, ke);
-    }
-    cp_async_commit();
-    const uint32_t stage = sbase + (t % Tile::STAGES) * Tile::STAGE_BYTES;
-    wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < H_BK / 16; kk++) {
-      // a k16 step is 32 bytes further along the (swizzled) rows; the chain's first step
-      // discards the accumulator (scale-d 0)
-      Wgmma<T, NW>::run(acc, smem_desc(stage + a_off + kk * 32), smem_desc(stage + b_off + kk * 32),
-                        t == 0 && kk == 0 ? 0 : 1);
-    }
-    wgmma_commit();
-    wgmma_wait<1>(acc);
+  // every stage but the last issues all its steps unconditionally (a conditional wgmma makes the
+  // compiler fence the accumulators); the last stage is peeled
+  for (int t = 0; t + 1 < stages; t++) {
+    h_step<T, BM, NW, KSUB, VEC, false>(acc, smem, sbase, load_a, load_b, kb, ke, t, stages, a_off, b_off);
+  }
+  if (stages > 0) {
+    h_step<T, BM, NW, KSUB, VEC, true>(acc, smem, sbase, load_a, load_b, kb, ke, stages - 1, stages, a_off, b_off);
   }
   cp_async_wait<0>();
   wgmma_wait<0>(acc);
-  if (tiles == 0) {
+  if (stages == 0) {
 #pragma unroll
     for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
   }
@@ -174,8 +207,8 @@ template <typename T> __device__ __noinline__ void h_emit(const GemmParams& p, l
   emit<T, float>(p, z, s, row, col, v);
 }
 
-template <typename T, int BM, int NW> __device__ void gemm_wgmma(const GemmParams& p) {
-  using Tile = HTile<BM, NW>;
+template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const GemmParams& p) {
+  using Tile = HTile<BM, NW, KSUB>;
   extern __shared__ __align__(1024) uint8_t h_smem_raw[];
   const uint32_t raw = smem_addr(h_smem_raw);
   uint8_t* smem = h_smem_raw + ((1024 - (raw & 1023)) & 1023);
@@ -195,9 +228,9 @@ template <typename T, int BM, int NW> __device__ void gemm_wgmma(const GemmParam
 #pragma unroll
   for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
   if (vec) {
-    h_mainloop<T, BM, NW, true>(acc, smem, sbase, load_a, load_b, q.kb, q.ke);
+    h_mainloop<T, BM, NW, KSUB, true>(acc, smem, sbase, load_a, load_b, q.kb, q.ke);
   } else {
-    h_mainloop<T, BM, NW, false>(acc, smem, sbase, load_a, load_b, q.kb, q.ke);
+    h_mainloop<T, BM, NW, KSUB, false>(acc, smem, sbase, load_a, load_b, q.kb, q.ke);
   }
   // accumulator fragment: warp w of the warpgroup holds rows 16w..16w+15; register i is row
   // lane/4 (+8 when i%4 >= 2), column 8*(i/4) + 2*(lane%4) + i%2
@@ -222,17 +255,17 @@ template <typename T, int BM, int NW> __device__ void gemm_wgmma(const GemmParam
 }  // namespace bi
 
 // named by output tile, BM x BN
-#define BI_GEMM_SM90_TILE(TAG, T, BM, NW, WIDTH)                                                   \
+#define BI_GEMM_SM90_TILE(TAG, T, BM, NW, KSUB, WIDTH)                                          \
   extern "C" __global__ void __launch_bounds__(bi::H_THREADS, 1)                                \
-      bi_gemm90_##TAG##_nk_##BM##x##WIDTH(const __grid_constant__ bi::GemmParams p) {              \
-    static_assert(bi::HTile<BM, NW>::BN == WIDTH, "tile name");                                    \
-    bi::gemm_wgmma<T, BM, NW>(p);                                                               \
+      bi_gemm90_##TAG##_nk_##BM##x##WIDTH(const __grid_constant__ bi::GemmParams p) {           \
+    static_assert(bi::HTile<BM, NW, KSUB>::BN == WIDTH, "tile name");                           \
+    bi::gemm_wgmma<T, BM, NW, KSUB>(p);                                                         \
   }
 #define BI_GEMM_SM90(TAG, T)                                                                    \
-  BI_GEMM_SM90_TILE(TAG, T, 128, 256, 256)                                                      \
-  BI_GEMM_SM90_TILE(TAG, T, 64, 128, 256)                                                       \
-  BI_GEMM_SM90_TILE(TAG, T, 64, 64, 128)                                                        \
-  BI_GEMM_SM90_TILE(TAG, T, 64, 16, 32)
+  BI_GEMM_SM90_TILE(TAG, T, 128, 256, 1, 256)                                                   \
+  BI_GEMM_SM90_TILE(TAG, T, 64, 128, 1, 256)                                                    \
+  BI_GEMM_SM90_TILE(TAG, T, 64, 64, 2, 128)                                                     \
+  BI_GEMM_SM90_TILE(TAG, T, 64, 16, 4, 32)
 
 BI_GEMM_SM90(bf16, __nv_bfloat16)
 BI_GEMM_SM90(f16, __half)

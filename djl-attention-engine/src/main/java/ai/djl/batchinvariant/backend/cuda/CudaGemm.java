@@ -86,10 +86,11 @@ final class CudaGemm {
     }
 
     /**
-     * The Hopper family's output tiles (rows, columns), widest first; the first whose tile count
-     * reaches 7/8 of the SMs is used, else the last (the weight stream spread over most SMs).
+     * The Hopper family's output tiles (rows, columns, k tiles of 64 per pipeline stage), widest
+     * first; the first whose tile count reaches 7/8 of the SMs is used, else the last (the weight
+     * stream spread over most SMs).
      */
-    static final int[][] SM90_TILES = {{128, 256}, {64, 256}, {64, 128}, {64, 32}};
+    static final int[][] SM90_TILES = {{128, 256, 1}, {64, 256, 1}, {64, 128, 2}, {64, 32, 4}};
     /** Shared memory the Hopper kernels' pipeline may use (gemm_sm90.cu's H_SMEM_BUDGET). */
     static final int SM90_SMEM_BUDGET = 200 * 1024;
 
@@ -114,7 +115,7 @@ final class CudaGemm {
      * @param n columns
      * @param batches batch count
      * @param sms the device's multiprocessor count
-     * @return {rows, columns}
+     * @return {rows, columns, k tiles per stage}
      */
     static int[] sm90Tile(int m, int n, int batches, int sms) {
         for (int[] t : SM90_TILES) {
@@ -127,14 +128,14 @@ final class CudaGemm {
     }
 
     /**
-     * Returns the dynamic shared memory of a Hopper kernel: as many 64-wide k stages of both
-     * operand tiles as fit the budget (at most 16), plus 1 KB for the swizzle's alignment.
+     * Returns the dynamic shared memory of a Hopper kernel: as many stages of both operand tiles
+     * as fit the budget (at most 16), plus 1 KB for the swizzle's alignment.
      *
-     * @param tile {rows, columns}
+     * @param tile {rows, columns, k tiles per stage}
      * @return bytes
      */
     static int sm90SharedBytes(int[] tile) {
-        int stage = (tile[0] + tile[1]) * K_TILE * 2;
+        int stage = tile[2] * (tile[0] + tile[1]) * K_TILE * 2;
         return Math.min(16, SM90_SMEM_BUDGET / stage) * stage + 1024;
     }
 
