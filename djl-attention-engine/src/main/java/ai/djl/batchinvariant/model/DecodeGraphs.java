@@ -94,7 +94,7 @@ final class DecodeGraphs implements AutoCloseable {
      * @param s a decode step (one token per sequence), already applied to the cache
      * @return (b, vocab) float32 logits flattened, or null where the step must run eagerly
      */
-    synchronized float[] logits(LlamaModel.Step s) {
+    synchronized float[] logits(StepBatch s) {
         Entry e = entry(s, false);
         if (e == null) {
             return null;
@@ -115,7 +115,7 @@ final class DecodeGraphs implements AutoCloseable {
      * @param s a decode step (one token per sequence), already applied to the cache
      * @return the tokens and log-probabilities, or null where the step must run eagerly
      */
-    synchronized LlamaModel.Greedy greedy(LlamaModel.Step s) {
+    synchronized GreedyPicks greedy(StepBatch s) {
         Entry e = entry(s, true);
         if (e == null) {
             return null;
@@ -130,11 +130,11 @@ final class DecodeGraphs implements AutoCloseable {
             ids[i] = (int) t[i];
             l[i] = lp[i];
         }
-        return new LlamaModel.Greedy(ids, l);
+        return new GreedyPicks(ids, l);
     }
 
     /** The loaded entry of the step's bucket, recorded on first use; null to run eagerly. */
-    private Entry entry(LlamaModel.Step s, boolean greedy) {
+    private Entry entry(StepBatch s, boolean greedy) {
         if (disabled || closed) {
             return null;
         }

@@ -103,7 +103,7 @@ public final class Generator {
          * Returns, per generated token, its natural-log probability under the softmax of the
          * logits it was chosen from (float64 arithmetic, so a function of those logits' bits).
          * When the generator keeps no logits, it is the float32 log-softmax computed on the
-         * model's device ({@link LlamaModel.Greedy#getLogprobs}), equally a function of those bits.
+         * model's device ({@link GreedyPicks#getLogprobs}), equally a function of those bits.
          *
          * @return one value per token
          */
@@ -326,7 +326,7 @@ public final class Generator {
             }
         }
         float[][][] logits = null;
-        LlamaModel.Greedy greedy = null;
+        GreedyPicks greedy = null;
         if (keepLogits) {
             logits = model.forward(cache, seqs, feed, allRows);
         } else {

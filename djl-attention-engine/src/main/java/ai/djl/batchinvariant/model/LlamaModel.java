@@ -88,70 +88,6 @@ public final class LlamaModel implements AutoCloseable {
         NDArray attend(int layer, NDArray q);
     }
 
-    /** A validated step: the cache grown by its tokens, its ids, page table and plan. */
-    static final class Step {
-        final List<KvCacheManager.Sequence> seqs;
-        final int[] qo;
-        final int[] ids;
-        final int[][] pageTable;
-        final BatchPlan plan;
-
-        Step(List<KvCacheManager.Sequence> seqs, int[] qo, int[] ids, int[][] pageTable, BatchPlan plan) {
-            this.seqs = seqs;
-            this.qo = qo;
-            this.ids = ids;
-            this.pageTable = pageTable;
-            this.plan = plan;
-        }
-
-        int size() {
-            return qo.length - 1;
-        }
-
-        boolean isDecode(boolean[] allRows) {
-            return ids.length == size() && (allRows == null || !any(allRows));
-        }
-
-        private static boolean any(boolean[] a) {
-            for (boolean b : a) {
-                if (b) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /** Per sequence of a step: the greedy token of its last row and that token's log-probability. */
-    public static final class Greedy {
-        private final int[] tokens;
-        private final float[] logprobs;
-
-        Greedy(int[] tokens, float[] logprobs) {
-            this.tokens = tokens;
-            this.logprobs = logprobs;
-        }
-
-        /**
-         * Returns the argmax token of each sequence's last logits row (the lowest id on ties).
-         *
-         * @return one id per sequence
-         */
-        public int[] getTokens() {
-            return tokens.clone();
-        }
-
-        /**
-         * Returns each token's natural-log probability: the float32 log-softmax of the row at the
-         * token, computed on the model's device.
-         *
-         * @return one value per sequence
-         */
-        public float[] getLogprobs() {
-            return logprobs.clone();
-        }
-    }
-
     private final HfConfig config;
     private final NDManager manager;
     private final BatchAttention attention;
@@ -390,7 +326,7 @@ public final class LlamaModel implements AutoCloseable {
      */
     public float[][][] forward(KvCacheManager cache, List<KvCacheManager.Sequence> seqs, List<int[]> tokens,
             boolean[] allRows) {
-        Step s = prepare(cache, seqs, tokens);
+        StepBatch s = prepare(cache, seqs, tokens);
         int n = s.size();
         int v = config.vocabSize;
         float[] logits = null;
@@ -425,10 +361,10 @@ public final class LlamaModel implements AutoCloseable {
      * @param tokens the new tokens of each
      * @return per sequence, the argmax of its last logits row and its log-probability
      */
-    public Greedy forwardGreedy(KvCacheManager cache, List<KvCacheManager.Sequence> seqs, List<int[]> tokens) {
-        Step s = prepare(cache, seqs, tokens);
+    public GreedyPicks forwardGreedy(KvCacheManager cache, List<KvCacheManager.Sequence> seqs, List<int[]> tokens) {
+        StepBatch s = prepare(cache, seqs, tokens);
         DecodeGraphs graphs = s.isDecode(null) ? graphs(cache) : null;
-        Greedy g = graphs == null ? null : graphs.greedy(s);
+        GreedyPicks g = graphs == null ? null : graphs.greedy(s);
         if (g != null) {
             return g;
         }
@@ -440,7 +376,7 @@ public final class LlamaModel implements AutoCloseable {
             for (int i = 0; i < t.length; i++) {
                 ids[i] = (int) t[i];
             }
-            return new Greedy(ids, lp);
+            return new GreedyPicks(ids, lp);
         }
     }
 
@@ -466,7 +402,7 @@ public final class LlamaModel implements AutoCloseable {
         return g.getModel() == this ? g : null;
     }
 
-    private Step prepare(KvCacheManager cache, List<KvCacheManager.Sequence> seqs, List<int[]> tokens) {
+    private StepBatch prepare(KvCacheManager cache, List<KvCacheManager.Sequence> seqs, List<int[]> tokens) {
         int n = seqs.size();
         int[] qo = new int[n + 1];
         for (int r = 0; r < n; r++) {
@@ -488,11 +424,11 @@ public final class LlamaModel implements AutoCloseable {
         cache.extendAll(seqs, lens);
         int[][] pt = cache.pageTable(seqs);
         BatchPlan plan = attention.planPrefill(qo, pt[0], pt[1], pt[2], cache.getPageSize());
-        return new Step(seqs, qo, ids, pt, plan);
+        return new StepBatch(seqs, qo, ids, pt, plan);
     }
 
     /** The eager step: float32 logits (rows, vocab) of every row asked for, in {@code step}. */
-    private NDArray eagerLogits(NDManager step, KvCacheManager cache, Step s, boolean[] allRows) {
+    private NDArray eagerLogits(NDManager step, KvCacheManager cache, StepBatch s, boolean[] allRows) {
         int t = s.ids.length;
         int[][] pt = s.pageTable;
         NDArray x = embed.forward(step, s.ids);
@@ -545,7 +481,11 @@ public final class LlamaModel implements AutoCloseable {
             v.close();
             NDArray o = io.attend(li, q);
             q.close();
-            NDArray a = o.toType(x.getDataType(), false).reshape(flat);
+            NDArray wide = o.toType(x.getDataType(), false);
+            NDArray a = wide.reshape(flat);
+            if (wide != o) {
+                wide.close();
+            }
             o.close();
             NDArray proj = l.o.forward(a);
             a.close();

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.batchinvariant.model.Generator;
+import ai.djl.batchinvariant.model.GreedyPicks;
 import ai.djl.batchinvariant.model.KvCacheManager;
 import ai.djl.batchinvariant.model.LlamaModel;
 import ai.djl.batchinvariant.model.SamplingConfig;
@@ -147,7 +148,7 @@ class DecodeGraphModelTest {
                 assertEquals(0, eager.recordedDecodeSteps(ce));
                 // greedy picks on the device: the host argmax, and the float64 log-softmax within float32 rounding
                 float[][][] before = eager.forward(ce, se, single(next), null);
-                LlamaModel.Greedy g = model.forwardGreedy(cg, sg, single(next));
+                GreedyPicks g = model.forwardGreedy(cg, sg, single(next));
                 assertEquals(2, model.recordedDecodeSteps(cg));
                 for (int r = 0; r < b; r++) {
                     int t = g.getTokens()[r];
