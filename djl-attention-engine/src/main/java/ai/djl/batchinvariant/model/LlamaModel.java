@@ -310,8 +310,16 @@ public final class LlamaModel implements AutoCloseable {
      * @return the pool
      */
     public KvCacheManager newKvCache(int pages) {
+        return newKvCache(pages, types.graphs);
+    }
+
+    /**
+     * Allocates a KV pool; without the scratch page its decode steps always run eagerly (a pool
+     * made for one short request would spend more on recording than it saves).
+     */
+    KvCacheManager newKvCache(int pages, boolean forGraphs) {
         return new KvCacheManager("kv_cache_pages=" + pages, manager, config.numLayers, pages, pageSize,
-                config.numKvHeads, config.headDim, types.cache, types.graphs);
+                config.numKvHeads, config.headDim, types.cache, forGraphs);
     }
 
     /**

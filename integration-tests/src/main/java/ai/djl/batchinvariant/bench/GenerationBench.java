@@ -110,8 +110,11 @@ public final class GenerationBench {
         int repeats = Integer.parseInt(cfg.get("repeats"));
         int pageSize = Integer.parseInt(cfg.get("page_size"));
         int maxBatch = Arrays.stream(batches).max().orElse(1);
-        int perRequest = (Math.max(prompt + newTokens - 1, prefillLen) + pageSize - 1) / pageSize;
-        int pages = Math.max(requests, prefillBatch) * perRequest + 16;
+        // the pool holds the larger of the two phases (every request's worst case), no more: the
+        // recorded attention grid grows with the pool's tokens
+        int decodePages = requests * ((prompt + newTokens - 1 + pageSize - 1) / pageSize);
+        int prefillPages = prefillBatch * ((prefillLen + pageSize - 1) / pageSize);
+        int pages = Math.max(decodePages, prefillPages) + 16;
         Device device = "cpu".equals(cfg.get("device")) ? Device.cpu() : Device.gpu(0);
         System.out.println("GenerationBench " + dir + " " + cfg + " on " + device);
         long t0 = System.nanoTime();
