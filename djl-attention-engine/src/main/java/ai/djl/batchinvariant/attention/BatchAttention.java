@@ -168,6 +168,48 @@ public final class BatchAttention {
     }
 
     /**
+     * Allocates the fixed-address inputs of a whole decode step (see {@link DecodeInputs}), for
+     * recording the step once and replaying it (FIXED or DISABLED split).
+     *
+     * @param cache a layer's cache: every cache the inputs serve is laid out as this one
+     * @param capacity rows of the step (requests at most)
+     * @param maxKvTokens the most KV tokens a step's requests hold together (the pool's tokens)
+     * @param scratchPage a page of the pool no sequence ever holds: padding rows write there
+     * @return the inputs
+     */
+    public DecodeInputs decodeInputs(PagedKvCache cache, int capacity, int maxKvTokens, int scratchPage) {
+        if (cache == null) {
+            throw new IllegalArgumentException("kv_cache must not be null");
+        }
+        cache.checkOpen();
+        Tensor k = checkArray("kv_cache keys", cache.getKeys(), cache.getKeys().getShape(), cache.getDataType());
+        if (k.isOnDevice()) {
+            checkCudaSupport("kv_cache", k);
+        }
+        if (cache.getNumKvHeads() != spec.getNumKvHeads() || cache.getHeadDim() != spec.getHeadDim()) {
+            throw new IllegalArgumentException("kv_cache has num_kv_heads=" + cache.getNumKvHeads() + ", head_dim="
+                    + cache.getHeadDim() + "; the spec needs " + spec.getNumKvHeads() + ", " + spec.getHeadDim());
+        }
+        if (scratchPage < 0 || scratchPage >= cache.getNumPages()) {
+            throw new IllegalArgumentException("scratch page " + scratchPage + " is outside the pool of "
+                    + cache.getNumPages() + " pages");
+        }
+        if (capacity < 1 || maxKvTokens < 1) {
+            throw new IllegalArgumentException("capacity=" + capacity + " and max_kv_tokens=" + maxKvTokens
+                    + " must be positive");
+        }
+        SplitPolicy policy = spec.getSplitPolicy();
+        if (policy.getKind() == SplitPolicy.Kind.AUTO) {
+            throw new IllegalArgumentException("split_policy=AUTO cannot be replayed: it sizes chunks per batch; use"
+                    + " SplitPolicy.fixed(size) or SplitPolicy.disabled()");
+        }
+        int split = policy.splitSizeFor(new int[] {1}, spec.getNumKvHeads());
+        AttentionOps ops = Backends.of(k.getDevice()).attention();
+        return new DecodeInputs(this, cache, ops.decodeBuffers(spec.config(), k, split, cache.getPageSize(), capacity,
+                maxKvTokens, cache.getNumPages()), scratchPage);
+    }
+
+    /**
      * Runs a ragged plan.
      *
      * @param plan a ragged plan of this spec

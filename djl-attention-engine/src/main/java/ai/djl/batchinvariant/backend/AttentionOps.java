@@ -67,6 +67,23 @@ public interface AttentionOps {
         throw Unsupported.op("BatchAttention.captureDecode", keyPool.getDevice());
     }
 
+    /**
+     * Allocates the fixed-address inputs of a decode step that is recorded once and replayed.
+     *
+     * @param config the attention configuration (the plan's static part)
+     * @param keyPool a key pool of the model (device, type and head sizes)
+     * @param splitSize the chunk length every loaded plan must have
+     * @param pageSize tokens per page
+     * @param capacity rows of every op
+     * @param maxKvTokens the most KV tokens of all requests of a step together (the pool's size)
+     * @param maxPages the most pages of a step's page table
+     * @return the buffers
+     */
+    default DecodeBuffers decodeBuffers(AttentionConfig config, Tensor keyPool, int splitSize, int pageSize,
+            int capacity, int maxKvTokens, int maxPages) {
+        throw Unsupported.op("BatchAttention.decodeInputs", keyPool.getDevice());
+    }
+
     /** A captured decode step: replays with a new plan of at most the captured sizes. */
     interface DecodeStep extends AutoCloseable {
 

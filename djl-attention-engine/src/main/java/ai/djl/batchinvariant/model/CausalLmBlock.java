@@ -73,7 +73,7 @@ public final class CausalLmBlock extends AbstractBlock {
         int[] all = ids.toType(DataType.INT32, false).toIntArray();
         int vocab = model.getConfig().getVocabSize();
         float[] out = new float[b * len * vocab];
-        try (KvCacheManager cache = model.newKvCache(b * (len + 1))) {
+        try (KvCacheManager cache = model.newKvCache(b * (len + 1), false)) {
             List<KvCacheManager.Sequence> seqs = new ArrayList<>();
             List<int[]> toks = new ArrayList<>();
             boolean[] allRows = new boolean[b];
@@ -105,7 +105,8 @@ public final class CausalLmBlock extends AbstractBlock {
         // a pool just large enough for this request, so a call never holds the option-sized pool
         int tokens = prompt.length + config.getMaxNewTokens() - 1;
         int pages = (tokens + model.getPageSize() - 1) / model.getPageSize();
-        try (KvCacheManager cache = model.newKvCache(Math.max(1, pages))) {
+        // one request's own pool, freed after it: recording its decode steps would not pay off
+        try (KvCacheManager cache = model.newKvCache(Math.max(1, pages), false)) {
             Generator g = new Generator(model, cache, prompt.length, 1);
             Generator.Request r = g.submit(prompt, config, false, null);
             g.runToCompletion();

@@ -22,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  * Thread-safe: {@link #submit} and {@link #cancel} may come from any thread, also from a
  * listener inside {@link #step}; a request leaving mid-step (cancelled, or its listener threw)
  * never shifts what the other requests of that step receive.
+ *
+ * <p>By default each request keeps the logits row of every token it generated. With {@link
+ * #setKeepLogits setKeepLogits(false)} requests must be greedy, and each step picks every token
+ * and its log-probability on the model's device ({@link LlamaModel#forwardGreedy}): only an id
+ * and a float per request come back to the host, which is what keeps a large vocabulary from
+ * dominating a step.
  */
 public final class Generator {
 
@@ -55,6 +61,8 @@ public final class Generator {
         private final List<Integer> tokens = new ArrayList<>();
         private final List<float[]> logits = new ArrayList<>();
         private final List<float[]> promptLogits = new ArrayList<>();
+        private final List<Float> logprobs = new ArrayList<>();
+        private final boolean keepLogits;
         private KvCacheManager.Sequence seq;
         private int prefilled;
         private final CountDownLatch ended = new CountDownLatch(1);
@@ -62,7 +70,9 @@ public final class Generator {
         private volatile boolean cancelled;
         private volatile RuntimeException failure;
 
-        Request(int[] prompt, SamplingConfig config, boolean recordPromptLogits, TokenListener listener) {
+        Request(int[] prompt, SamplingConfig config, boolean recordPromptLogits, TokenListener listener,
+                boolean keepLogits) {
+            this.keepLogits = keepLogits;
             this.prompt = prompt.clone();
             this.config = config;
             this.recordPromptLogits = recordPromptLogits;
@@ -80,7 +90,8 @@ public final class Generator {
         }
 
         /**
-         * Returns, per generated token, the logits it was chosen from.
+         * Returns, per generated token, the logits it was chosen from (none when the generator
+         * keeps no logits).
          *
          * @return vocab-sized rows
          */
@@ -91,10 +102,19 @@ public final class Generator {
         /**
          * Returns, per generated token, its natural-log probability under the softmax of the
          * logits it was chosen from (float64 arithmetic, so a function of those logits' bits).
+         * When the generator keeps no logits, it is the float32 log-softmax computed on the
+         * model's device ({@link GreedyPicks#getLogprobs}), equally a function of those bits.
          *
          * @return one value per token
          */
         public synchronized float[] getLogprobs() {
+            if (!keepLogits) {
+                float[] lp = new float[logprobs.size()];
+                for (int i = 0; i < lp.length; i++) {
+                    lp[i] = logprobs.get(i);
+                }
+                return lp;
+            }
             float[] lp = new float[tokens.size()];
             for (int i = 0; i < lp.length; i++) {
                 lp[i] = GenerationArrays.logprob(logits.get(i), tokens.get(i));
@@ -157,6 +177,7 @@ public final class Generator {
     private final int maxBatch;
     private final Deque<Request> waiting = new ArrayDeque<>();
     private final List<Request> active = new ArrayList<>();
+    private boolean keepLogits = true;
 
     /**
      * Creates a generator.
@@ -175,6 +196,24 @@ public final class Generator {
         this.cache = cache;
         this.prefillChunk = prefillChunk;
         this.maxBatch = maxBatch;
+    }
+
+    /**
+     * Chooses whether requests keep each token's logits (the default) or only its id and
+     * log-probability, picked on the model's device; then every request must be greedy and may
+     * not record prompt logits.
+     *
+     * @param keep whether to keep logits
+     * @return this generator
+     * @throws IllegalStateException if requests are waiting or active
+     */
+    public synchronized Generator setKeepLogits(boolean keep) {
+        if (!active.isEmpty() || !waiting.isEmpty()) {
+            throw new IllegalStateException("setKeepLogits must come before the first submit (" + active.size()
+                    + " active, " + waiting.size() + " waiting)");
+        }
+        keepLogits = keep;
+        return this;
     }
 
     /**
@@ -207,7 +246,11 @@ public final class Generator {
                     + " pages of " + cache.getPageSize() + " tokens, the pool holds " + cache.getNumPages() + " ("
                     + cache.freePages() + " free now; raise the " + LlamaModel.KV_CACHE_PAGES + " option)");
         }
-        Request r = new Request(prompt, config, recordPromptLogits, listener);
+        if (!keepLogits && (config.getTemperature() != 0f || recordPromptLogits)) {
+            throw new IllegalArgumentException("this generator keeps no logits (setKeepLogits(false)): requests must be"
+                    + " greedy (temperature 0) and cannot record prompt logits");
+        }
+        Request r = new Request(prompt, config, recordPromptLogits, listener, keepLogits);
         waiting.add(r);
         return r;
     }
@@ -282,7 +325,15 @@ public final class Generator {
                 feed.add(new int[] {r.tokens.get(r.tokens.size() - 1)});
             }
         }
-        float[][][] logits = model.forward(cache, seqs, feed, allRows);
+        float[][][] logits = null;
+        GreedyPicks greedy = null;
+        if (keepLogits) {
+            logits = model.forward(cache, seqs, feed, allRows);
+        } else {
+            greedy = model.forwardGreedy(cache, seqs, feed);
+        }
+        int[] greedyTokens = greedy == null ? null : greedy.getTokens();
+        float[] greedyLogprobs = greedy == null ? null : greedy.getLogprobs();
         // a listener may cancel any request while this loop runs: row i stays batch[i]'s
         List<Request> batch = new ArrayList<>(active);
         List<Request> finished = new ArrayList<>();
@@ -291,7 +342,7 @@ public final class Generator {
             if (r.done) {
                 continue;
             }
-            float[][] rows = logits[i];
+            float[][] rows = logits == null ? null : logits[i];
             boolean wasPrefill = r.prefilled < r.prompt.length;
             if (wasPrefill) {
                 r.prefilled += feed.get(i).length;
@@ -304,11 +355,21 @@ public final class Generator {
                     continue;
                 }
             }
-            float[] last = rows[rows.length - 1];
-            int token = r.config.sample(last, r.rng.nextDouble());
-            synchronized (r) {
-                r.tokens.add(token);
-                r.logits.add(last);
+            int token;
+            double u = r.rng.nextDouble();
+            if (rows != null) {
+                float[] last = rows[rows.length - 1];
+                token = r.config.sample(last, u);
+                synchronized (r) {
+                    r.tokens.add(token);
+                    r.logits.add(last);
+                }
+            } else {
+                token = greedyTokens[i];
+                synchronized (r) {
+                    r.tokens.add(token);
+                    r.logprobs.add(greedyLogprobs[i]);
+                }
             }
             if (r.listener != null) {
                 try {

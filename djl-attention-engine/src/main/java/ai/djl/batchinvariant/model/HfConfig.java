@@ -181,6 +181,15 @@ public final class HfConfig {
     }
 
     /**
+     * Returns the hidden size.
+     *
+     * @return hidden_size
+     */
+    public int getHiddenSize() {
+        return hiddenSize;
+    }
+
+    /**
      * Returns the vocabulary size.
      *
      * @return tokens

@@ -52,6 +52,9 @@ public final class KvCacheManager implements AutoCloseable {
     private final int numPages;
     private final int pageSize;
     private final BitSet used;
+    private final boolean scratch;
+    /** The recorded decode steps over this pool (see {@link DecodeGraphs}), made on first use. */
+    private DecodeGraphs graphs;
 
     /**
      * Allocates the pool.
@@ -67,15 +70,35 @@ public final class KvCacheManager implements AutoCloseable {
      */
     public KvCacheManager(String name, NDManager manager, int numLayers, int numPages, int pageSize,
             int numKvHeads, int headDim, DataType dataType) {
+        this(name, manager, numLayers, numPages, pageSize, numKvHeads, headDim, dataType, false);
+    }
+
+    /**
+     * Allocates the pool, optionally with one more page per layer that no sequence ever holds
+     * (page {@code numPages}): the padding rows of a recorded decode step write there.
+     *
+     * @param name the pool's name for messages
+     * @param manager the owner of the pages
+     * @param numLayers layers (one cache each)
+     * @param numPages pages in the pool
+     * @param pageSize tokens per page
+     * @param numKvHeads KV heads
+     * @param headDim head dimension
+     * @param dataType the cache's type
+     * @param scratch whether to add the scratch page
+     */
+    public KvCacheManager(String name, NDManager manager, int numLayers, int numPages, int pageSize,
+            int numKvHeads, int headDim, DataType dataType, boolean scratch) {
         this.name = name;
         this.numPages = numPages;
         this.pageSize = pageSize;
+        this.scratch = scratch;
         this.used = new BitSet(numPages);
         this.layers = new PagedKvCache[numLayers];
         try {
             for (int l = 0; l < numLayers; l++) {
-                layers[l] = PagedKvCache.create(manager, numPages, pageSize, numKvHeads, headDim, KvLayout.NHD,
-                        dataType);
+                layers[l] = PagedKvCache.create(manager, numPages + (scratch ? 1 : 0), pageSize, numKvHeads, headDim,
+                        KvLayout.NHD, dataType);
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             close();
@@ -262,9 +285,42 @@ public final class KvCacheManager implements AutoCloseable {
         return new int[][] {indptr, idx.stream().mapToInt(Integer::intValue).toArray(), last};
     }
 
+    /**
+     * Returns the scratch page, or -1 when the pool has none.
+     *
+     * @return the page index
+     */
+    int scratchPage() {
+        return scratch ? numPages : -1;
+    }
+
+    /**
+     * Returns the layer count.
+     *
+     * @return layers
+     */
+    int numLayers() {
+        return layers.length;
+    }
+
+    synchronized DecodeGraphs graphs(java.util.function.Supplier<DecodeGraphs> make) {
+        if (graphs == null) {
+            graphs = make.get();
+        }
+        return graphs;
+    }
+
     /** {@inheritDoc} */
     @Override
     public void close() {
+        DecodeGraphs g;
+        synchronized (this) {
+            g = graphs;
+            graphs = null;
+        }
+        if (g != null) {
+            g.close();
+        }
         for (PagedKvCache c : layers) {
             if (c != null) {
                 c.close();

@@ -31,10 +31,20 @@ import java.util.Map;
  * A Llama-family decoder (Llama, Llama 3, Mistral, Qwen2) built from the engine's blocks: token
  * embedding, per layer RMS norm, q/k/v projections, RoPE attention over a paged KV cache through
  * {@link BatchAttention}, output projection, RMS norm and gated SiLU MLP with residuals, a final
- * norm and the LM head. Activations are float32 (fp16/bf16 weights are widened at load); the KV
- * cache is float32 on the CPU and, on a GPU, float16 or bfloat16 (the {@code dtype} option), q, k
- * and v rounded to it before attention. A request's rows never meet another request's in a reduction, so its logits are the same
- * bits whatever else is in the step.
+ * norm and the LM head.
+ *
+ * <p>Types ({@link ModelTypes}): by default activations and weights are float32 (fp16/bf16
+ * weights are widened at load) and the KV cache is float32 on the CPU and, on a GPU, float16 or
+ * bfloat16 (the {@code dtype} option), q, k and v rounded to it before attention. On a GPU with
+ * {@code dtype} float16 or bfloat16 the weights, activations and cache are all in that type, as
+ * Hugging Face transformers runs a model loaded in it: products accumulate in float32 and round
+ * once, RMS norm and SiLU compute in float32 and round back, the residual stream stays in the
+ * type, and the logits are the head's 16-bit output widened to float32.
+ *
+ * <p>On a GPU, a step whose every sequence feeds one token (decode) is replayed from a CUDA graph
+ * recorded once per batch-size bucket ({@link DecodeGraphs}; option {@value #DECODE_GRAPH}), with
+ * the bits of the eager step. A request's rows never meet another request's in a reduction, so
+ * its logits are the same bits whatever else is in the step.
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -42,6 +52,10 @@ public final class LlamaModel implements AutoCloseable {
     public static final String KV_CACHE_PAGES = "kv_cache_pages";
     /** The default pool size. */
     public static final int DEFAULT_KV_CACHE_PAGES = 512;
+    /** Option: the type of weights and activations ({@code auto}: see the class comment). */
+    public static final String COMPUTE_DTYPE = ModelTypes.COMPUTE_DTYPE;
+    /** Option: replay decode steps from CUDA graphs ({@code auto}: on a GPU; {@code true}, {@code false}). */
+    public static final String DECODE_GRAPH = ModelTypes.DECODE_GRAPH;
 
     private static final class Layer implements AutoCloseable {
         RmsNorm inputNorm;
@@ -66,22 +80,29 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
+    /** Where a layer's new keys and values go and what its queries attend to. */
+    interface KvStep {
+        void append(int layer, NDArray k, NDArray v);
+
+        /** Returns the attention output (rows, heads, head_dim) in the cache's type; the caller closes it. */
+        NDArray attend(int layer, NDArray q);
+    }
+
     private final HfConfig config;
     private final NDManager manager;
     private final BatchAttention attention;
     private final int pageSize;
     private final int kvPages;
+    private final ModelTypes types;
     private final List<Layer> layers = new ArrayList<>();
     private EmbeddingLookup embed;
     private RmsNorm finalNorm;
     private LmHead head;
-    /** The KV cache's and attention's type: float32 on the CPU; float16 or bfloat16 on a GPU. */
-    private final DataType cacheType;
 
     private LlamaModel(HfConfig config, NDManager manager, SplitPolicy split, int pageSize, int kvPages,
-            DataType cacheType) {
+            ModelTypes types) {
         this.config = config;
-        this.cacheType = cacheType;
+        this.types = types;
         this.manager = manager;
         this.pageSize = pageSize;
         this.kvPages = kvPages;
@@ -105,7 +126,8 @@ public final class LlamaModel implements AutoCloseable {
      * @param dir the directory
      * @param manager the manager that will own the weights
      * @param options model options: the engine's ({@code page_size}, {@code fixed_split_size},
-     *     {@code disable_split_kv}) and {@value #KV_CACHE_PAGES}
+     *     {@code disable_split_kv}, {@code dtype}), {@value #KV_CACHE_PAGES}, {@value
+     *     #COMPUTE_DTYPE} and {@value #DECODE_GRAPH}
      * @return the model
      * @throws IOException if a file cannot be read
      * @throws ModelFormatException naming the file and key of the first problem
@@ -125,10 +147,10 @@ public final class LlamaModel implements AutoCloseable {
                 throw new IllegalArgumentException("option " + KV_CACHE_PAGES + "=" + p + " must be a positive integer");
             }
         }
+        ModelTypes types = ModelTypes.of(manager.getDevice(), eo.getDataType(), options);
         HfConfig config = HfConfig.read(dir.resolve("config.json"));
         HfCheckpoint ckpt = HfCheckpoint.open(dir);
-        LlamaModel m = new LlamaModel(config, manager, split, eo.getPageSize(), pages,
-                cacheType(manager, eo.getDataType()));
+        LlamaModel m = new LlamaModel(config, manager, split, eo.getPageSize(), pages, types);
         try {
             m.loadWeights(ckpt);
         } catch (IOException | RuntimeException e) {
@@ -139,13 +161,19 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray array(HfCheckpoint c, String name, long... shape) throws IOException {
-        return manager.create(c.read(name, shape), new Shape(shape));
+        NDArray a = manager.create(c.read(name, shape), new Shape(shape));
+        if (types.compute == DataType.FLOAT32) {
+            return a;
+        }
+        NDArray t = a.toType(types.compute, false);
+        a.close();
+        return t;
     }
 
     private Projection proj(HfCheckpoint c, String name, long out, long in, boolean bias) throws IOException {
         NDArray w = array(c, name + ".weight", out, in);
         NDArray b = bias ? array(c, name + ".bias", out) : null;
-        return new Projection(w, b);
+        return types.linearLayout() ? Projection.linear(w, b) : new Projection(w, b);
     }
 
     private void loadWeights(HfCheckpoint c) throws IOException {
@@ -169,14 +197,16 @@ public final class LlamaModel implements AutoCloseable {
                     proj(c, p + "mlp.up_proj", inter, h, false), proj(c, p + "mlp.down_proj", h, inter, false));
         }
         finalNorm = new RmsNorm(array(c, "model.norm.weight", h), eps);
+        NDArray hw;
         if (c.has("lm_head.weight")) {
-            head = new LmHead(array(c, "lm_head.weight", config.vocabSize, h));
+            hw = array(c, "lm_head.weight", config.vocabSize, h);
         } else if (config.tieWordEmbeddings) {
-            head = new LmHead(embed.getTable().duplicate());
+            hw = embed.getTable().duplicate();
         } else {
             throw new ModelFormatException(config.getFile() + ": key tie_word_embeddings is false but the weights"
                     + " have no lm_head.weight");
         }
+        head = types.linearLayout() ? LmHead.linear(hw) : new LmHead(hw);
     }
 
     /**
@@ -189,14 +219,30 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * The KV cache's type on a device: float32 on the CPU; on a GPU, whose attention kernels take
-     * 16-bit inputs, float16 when the {@code dtype} option asks for it and bfloat16 otherwise.
+     * Returns the type of the weights and activations.
+     *
+     * @return float32, or float16 / bfloat16
      */
-    private static DataType cacheType(NDManager manager, DataType option) {
-        if (!ai.djl.Device.Type.GPU.equals(manager.getDevice().getDeviceType())) {
-            return DataType.FLOAT32;
-        }
-        return option == DataType.FLOAT16 ? DataType.FLOAT16 : DataType.BFLOAT16;
+    public DataType getComputeType() {
+        return types.compute;
+    }
+
+    /**
+     * Returns the KV cache's type.
+     *
+     * @return the type
+     */
+    public DataType getCacheType() {
+        return types.cache;
+    }
+
+    /**
+     * Tells whether decode steps are replayed from recorded graphs ({@value #DECODE_GRAPH}).
+     *
+     * @return true when on
+     */
+    public boolean usesDecodeGraphs() {
+        return types.graphs;
     }
 
     /**
@@ -216,7 +262,22 @@ public final class LlamaModel implements AutoCloseable {
      * @return a model sharing this one's weights; close only the original
      */
     public LlamaModel withSplitPolicy(SplitPolicy policy) {
-        LlamaModel m = new LlamaModel(config, manager, policy, pageSize, kvPages, cacheType);
+        return share(policy, types);
+    }
+
+    /**
+     * Returns a copy of this model's runner with decode graphs on or off (same weights), for
+     * comparing the two.
+     *
+     * @param on whether decode steps replay recorded graphs
+     * @return a model sharing this one's weights; close only the original
+     */
+    public LlamaModel withDecodeGraphs(boolean on) {
+        return share(attention.getSpec().getSplitPolicy(), types.withGraphs(on));
+    }
+
+    private LlamaModel share(SplitPolicy policy, ModelTypes t) {
+        LlamaModel m = new LlamaModel(config, manager, policy, pageSize, kvPages, t);
         m.layers.addAll(layers);
         m.embed = embed;
         m.finalNorm = finalNorm;
@@ -243,14 +304,22 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Allocates a KV pool.
+     * Allocates a KV pool (with a scratch page beside its {@code pages} when decode graphs are on).
      *
      * @param pages pages in the pool
      * @return the pool
      */
     public KvCacheManager newKvCache(int pages) {
+        return newKvCache(pages, types.graphs);
+    }
+
+    /**
+     * Allocates a KV pool; without the scratch page its decode steps always run eagerly (a pool
+     * made for one short request would spend more on recording than it saves).
+     */
+    KvCacheManager newKvCache(int pages, boolean forGraphs) {
         return new KvCacheManager("kv_cache_pages=" + pages, manager, config.numLayers, pages, pageSize,
-                config.numKvHeads, config.headDim, cacheType);
+                config.numKvHeads, config.headDim, types.cache, forGraphs);
     }
 
     /**
@@ -265,6 +334,83 @@ public final class LlamaModel implements AutoCloseable {
      */
     public float[][][] forward(KvCacheManager cache, List<KvCacheManager.Sequence> seqs, List<int[]> tokens,
             boolean[] allRows) {
+        StepBatch s = prepare(cache, seqs, tokens);
+        int n = s.size();
+        int v = config.vocabSize;
+        float[] logits = null;
+        DecodeGraphs g = s.isDecode(allRows) ? graphs(cache) : null;
+        if (g != null) {
+            logits = g.logits(s);
+        }
+        if (logits == null) {
+            try (NDManager step = manager.newSubManager()) {
+                logits = eagerLogits(step, cache, s, allRows).toFloatArray();
+            }
+        }
+        float[][][] res = new float[n][][];
+        int p = 0;
+        for (int r = 0; r < n; r++) {
+            int cnt = allRows != null && allRows[r] ? s.qo[r + 1] - s.qo[r] : 1;
+            res[r] = new float[cnt][];
+            for (int i = 0; i < cnt; i++, p++) {
+                res[r][i] = java.util.Arrays.copyOfRange(logits, p * v, (p + 1) * v);
+            }
+        }
+        return res;
+    }
+
+    /**
+     * Runs one step as {@link #forward} does and picks each sequence's greedy token on the
+     * model's device, so only a token and a log-probability per sequence come back to the host
+     * (not a vocabulary of logits).
+     *
+     * @param cache the pool the sequences live in
+     * @param seqs the batch's sequences
+     * @param tokens the new tokens of each
+     * @return per sequence, the argmax of its last logits row and its log-probability
+     */
+    public GreedyPicks forwardGreedy(KvCacheManager cache, List<KvCacheManager.Sequence> seqs, List<int[]> tokens) {
+        StepBatch s = prepare(cache, seqs, tokens);
+        DecodeGraphs graphs = s.isDecode(null) ? graphs(cache) : null;
+        GreedyPicks g = graphs == null ? null : graphs.greedy(s);
+        if (g != null) {
+            return g;
+        }
+        try (NDManager step = manager.newSubManager()) {
+            NDArray[] tl = greedyOf(eagerLogits(step, cache, s, null));
+            long[] t = tl[0].toLongArray();
+            float[] lp = tl[1].toFloatArray();
+            int[] ids = new int[t.length];
+            for (int i = 0; i < t.length; i++) {
+                ids[i] = (int) t[i];
+            }
+            return new GreedyPicks(ids, lp);
+        }
+    }
+
+    /**
+     * Returns how many decode steps are recorded over a pool for this model: one per batch-size
+     * bucket and kind (logits or greedy) used so far; 0 when decode steps run eagerly there.
+     *
+     * @param cache the pool
+     * @return the count
+     */
+    public int recordedDecodeSteps(KvCacheManager cache) {
+        DecodeGraphs g = graphs(cache);
+        return g == null ? 0 : g.count();
+    }
+
+    /** The pool's recorded decode steps, or null when this model does not replay over it. */
+    private DecodeGraphs graphs(KvCacheManager cache) {
+        if (!types.graphs) {
+            return null;
+        }
+        DecodeGraphs g = cache.graphs(() -> new DecodeGraphs(this, cache));
+        // the recordings hold one model's attention and weights: another runner over the same pool runs eagerly
+        return g.getModel() == this ? g : null;
+    }
+
+    private StepBatch prepare(KvCacheManager cache, List<KvCacheManager.Sequence> seqs, List<int[]> tokens) {
         int n = seqs.size();
         int[] qo = new int[n + 1];
         for (int r = 0; r < n; r++) {
@@ -273,57 +419,145 @@ public final class LlamaModel implements AutoCloseable {
             }
             qo[r + 1] = qo[r] + tokens.get(r).length;
         }
+        int[] ids = new int[qo[n]];
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(tokens.get(r), 0, ids, qo[r], tokens.get(r).length);
+        }
+        // checked before the cache grows, so a bad id changes nothing
+        embed.checkIds(ids);
         int[] lens = new int[n];
         for (int r = 0; r < n; r++) {
             lens[r] = tokens.get(r).length;
         }
         cache.extendAll(seqs, lens);
-        int[] ids = new int[qo[n]];
-        for (int r = 0; r < n; r++) {
-            System.arraycopy(tokens.get(r), 0, ids, qo[r], tokens.get(r).length);
-        }
         int[][] pt = cache.pageTable(seqs);
         BatchPlan plan = attention.planPrefill(qo, pt[0], pt[1], pt[2], cache.getPageSize());
-        int t = ids.length;
-        Shape qShape = new Shape(t, config.numHeads, config.headDim);
-        Shape kvShape = new Shape(t, config.numKvHeads, config.headDim);
-        try (NDManager step = manager.newSubManager()) {
-            NDArray x = embed.forward(step, ids);
-            for (int li = 0; li < layers.size(); li++) {
-                Layer l = layers.get(li);
-                NDArray hN = l.inputNorm.forward(x);
-                NDArray q = l.q.forward(hN).reshape(qShape).toType(cacheType, false);
-                NDArray k = l.k.forward(hN).reshape(kvShape).toType(cacheType, false);
-                NDArray v = l.v.forward(hN).reshape(kvShape).toType(cacheType, false);
-                cache.layer(li).append(k, v, qo, pt[0], pt[1], pt[2]);
-                try (AttentionOutput out = attention.run(plan, q, cache.layer(li))) {
-                    NDArray a = out.getOutput().toType(x.getDataType(), false)
-                            .reshape(new Shape(t, (long) config.numHeads * config.headDim));
-                    x = x.add(l.o.forward(a));
-                }
-                x = x.add(l.mlp.forward(l.postNorm.forward(x)));
+        return new StepBatch(seqs, qo, ids, pt, plan);
+    }
+
+    /** The eager step: float32 logits (rows, vocab) of every row asked for, in {@code step}. */
+    private NDArray eagerLogits(NDManager step, KvCacheManager cache, StepBatch s, boolean[] allRows) {
+        int t = s.ids.length;
+        int[][] pt = s.pageTable;
+        NDArray x = embed.forward(step, s.ids);
+        x = decoder(x, t, new KvStep() {
+            @Override
+            public void append(int layer, NDArray k, NDArray v) {
+                cache.layer(layer).append(k, v, s.qo, pt[0], pt[1], pt[2]);
             }
-            List<Integer> rows = new ArrayList<>();
-            for (int r = 0; r < n; r++) {
-                for (int i = allRows != null && allRows[r] ? qo[r] : qo[r + 1] - 1; i < qo[r + 1]; i++) {
-                    rows.add(i);
-                }
+
+            @Override
+            public NDArray attend(int layer, NDArray q) {
+                AttentionOutput out = attention.run(s.plan, q, cache.layer(layer));
+                out.getLse().close();
+                return out.getOutput();
             }
-            int[] rowIdx = rows.stream().mapToInt(Integer::intValue).toArray();
-            NDArray sel = x.get(new NDIndex("{}", step.create(rowIdx, new Shape(rowIdx.length))));
-            float[] logits = head.forward(finalNorm.forward(sel)).toFloatArray();
-            int v = config.vocabSize;
-            float[][][] res = new float[n][][];
-            int p = 0;
-            for (int r = 0; r < n; r++) {
-                int cnt = allRows != null && allRows[r] ? qo[r + 1] - qo[r] : 1;
-                res[r] = new float[cnt][];
-                for (int i = 0; i < cnt; i++, p++) {
-                    res[r][i] = java.util.Arrays.copyOfRange(logits, p * v, (p + 1) * v);
-                }
+        });
+        int n = s.size();
+        List<Integer> rows = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            for (int i = allRows != null && allRows[r] ? s.qo[r] : s.qo[r + 1] - 1; i < s.qo[r + 1]; i++) {
+                rows.add(i);
             }
-            return res;
         }
+        NDArray sel = x;
+        if (rows.size() != t) {
+            int[] rowIdx = rows.stream().mapToInt(Integer::intValue).toArray();
+            sel = x.get(new NDIndex("{}", step.create(rowIdx, new Shape(rowIdx.length))));
+            x.close();
+        }
+        return logitsOf(sel);
+    }
+
+    /**
+     * The decoder layers over rows of hidden states; {@code x} is consumed (closed), as are the
+     * step's intermediates as soon as they are used, so a recorded step reuses their memory.
+     */
+    NDArray decoder(NDArray x, long rows, KvStep io) {
+        Shape qShape = new Shape(rows, config.numHeads, config.headDim);
+        Shape kvShape = new Shape(rows, config.numKvHeads, config.headDim);
+        Shape flat = new Shape(rows, (long) config.numHeads * config.headDim);
+        for (int li = 0; li < layers.size(); li++) {
+            Layer l = layers.get(li);
+            NDArray hN = l.inputNorm.forward(x);
+            NDArray q = heads(l.q, hN, qShape);
+            NDArray k = heads(l.k, hN, kvShape);
+            NDArray v = heads(l.v, hN, kvShape);
+            hN.close();
+            io.append(li, k, v);
+            k.close();
+            v.close();
+            NDArray o = io.attend(li, q);
+            q.close();
+            NDArray wide = o.toType(x.getDataType(), false);
+            NDArray a = wide.reshape(flat);
+            if (wide != o) {
+                wide.close();
+            }
+            o.close();
+            NDArray proj = l.o.forward(a);
+            a.close();
+            NDArray x1 = x.add(proj);
+            x.close();
+            proj.close();
+            NDArray n2 = l.postNorm.forward(x1);
+            NDArray m = l.mlp.forward(n2);
+            n2.close();
+            x = x1.add(m);
+            x1.close();
+            m.close();
+        }
+        return x;
+    }
+
+    private NDArray heads(Projection p, NDArray h, Shape shape) {
+        NDArray y = p.forward(h);
+        NDArray r = y.reshape(shape);
+        y.close();
+        NDArray c = r.toType(types.cache, false);
+        if (c != r) {
+            r.close();
+        }
+        return c;
+    }
+
+    /** Final norm and head: float32 logits; {@code h} is consumed. */
+    NDArray logitsOf(NDArray h) {
+        NDArray n = finalNorm.forward(h);
+        h.close();
+        NDArray y = head.forward(n);
+        n.close();
+        NDArray f = y.toType(DataType.FLOAT32, false);
+        if (f != y) {
+            y.close();
+        }
+        return f;
+    }
+
+    /**
+     * Each row's argmax (int64) and its log-probability: the row's largest log-softmax value,
+     * which is the log-softmax at the argmax (subtracting one value from every logit keeps their
+     * order); {@code logits} is consumed.
+     */
+    static NDArray[] greedyOf(NDArray logits) {
+        NDArray tok = logits.argMax(1);
+        NDArray ls = logits.logSoftmax(1);
+        logits.close();
+        NDArray lp = ls.max(new int[] {1});
+        ls.close();
+        return new NDArray[] {tok, lp};
+    }
+
+    NDManager getManager() {
+        return manager;
+    }
+
+    BatchAttention getAttention() {
+        return attention;
+    }
+
+    EmbeddingLookup getEmbedding() {
+        return embed;
     }
 
     /** {@inheritDoc} */

@@ -49,17 +49,27 @@ public final class EmbeddingLookup extends LoadedBlock {
      * @throws IllegalArgumentException naming the first id outside the vocabulary
      */
     public NDArray forward(NDManager manager, int[] ids) {
+        checkIds(ids);
+        NDArray idx = manager.create(ids, new Shape(ids.length));
+        NDArray rows = table.getArray().get(new NDIndex("{}", idx));
+        // the result is born in the table's manager; the caller's manager owns it from here
+        rows.attach(manager);
+        return rows;
+    }
+
+    /**
+     * Checks token ids against the vocabulary.
+     *
+     * @param ids token ids
+     * @throws IllegalArgumentException naming the first id outside the vocabulary
+     */
+    public void checkIds(int[] ids) {
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocab) {
                 throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
                         + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
-        NDArray idx = manager.create(ids, new Shape(ids.length));
-        NDArray rows = table.getArray().get(new NDIndex("{}", idx));
-        // the result is born in the table's manager; the caller's manager owns it from here
-        rows.attach(manager);
-        return rows;
     }
 
     /**

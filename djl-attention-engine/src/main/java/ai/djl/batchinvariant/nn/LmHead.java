@@ -21,14 +21,28 @@ public final class LmHead extends LoadedBlock {
      *     block takes it over (and closes it once transposed)
      */
     public LmHead(NDArray weight) {
-        this.projection = addChildBlock("projection", new Projection(weight, null));
+        this(new Projection(weight, null));
+    }
+
+    private LmHead(Projection projection) {
+        this.projection = addChildBlock("projection", projection);
+    }
+
+    /**
+     * Creates a head over a {@link Projection#linear} projection (the weight kept as (vocab, hidden)).
+     *
+     * @param weight (vocab, hidden), owned by this block from now on
+     * @return the head
+     */
+    public static LmHead linear(NDArray weight) {
+        return new LmHead(Projection.linear(weight, null));
     }
 
     /**
      * Computes logits.
      *
      * @param h (rows, hidden), already normalised
-     * @return (rows, vocab) float32
+     * @return (rows, vocab) in the type of h and the weight
      */
     @Override
     public NDArray forward(NDArray h) {

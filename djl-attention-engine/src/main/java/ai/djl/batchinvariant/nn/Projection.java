@@ -11,13 +11,16 @@ import ai.djl.nn.Parameter;
  * A linear projection {@code y = x W^T + b} whose parameter {@code weight} holds {@code W^T} (in,
  * out), transposed once at load, so a call is one matrix product whose every output element
  * reduces over the input features in one fixed order, whatever the number of rows. Optional
- * parameter {@code bias} (out).
+ * parameter {@code bias} (out). Made by {@link #linear}, it keeps {@code W} (out, in) as the
+ * checkpoint stores it and runs {@code linear} instead (the GPU's 16-bit path: no transposed copy
+ * at load, and the weight layout the GPU GEMM is measured with).
  */
 public final class Projection extends LoadedBlock {
 
     private final Parameter weightT;
     private final Parameter bias;
     private final long out;
+    private final boolean keepLayout;
 
     /**
      * Creates the projection.
@@ -26,10 +29,30 @@ public final class Projection extends LoadedBlock {
      * @param bias (out) or null; owned by this block from now on
      */
     public Projection(NDArray weight, NDArray bias) {
+        this(weight, bias, false);
+    }
+
+    private Projection(NDArray weight, NDArray bias, boolean keepLayout) {
         this.out = weight.getShape().get(0);
-        this.weightT = param("weight", Parameter.Type.WEIGHT, weight.transpose().duplicate());
-        weight.close();
+        this.keepLayout = keepLayout;
+        if (keepLayout) {
+            this.weightT = param("weight", Parameter.Type.WEIGHT, weight);
+        } else {
+            this.weightT = param("weight", Parameter.Type.WEIGHT, weight.transpose().duplicate());
+            weight.close();
+        }
         this.bias = bias == null ? null : param("bias", Parameter.Type.BIAS, bias);
+    }
+
+    /**
+     * Creates a projection that keeps the weight as (out, in) and computes {@code linear(x, W, b)}.
+     *
+     * @param weight (out, in), owned by this block from now on
+     * @param bias (out) or null; owned by this block from now on
+     * @return the projection
+     */
+    public static Projection linear(NDArray weight, NDArray bias) {
+        return new Projection(weight, bias, true);
     }
 
     /**
@@ -40,6 +63,10 @@ public final class Projection extends LoadedBlock {
      */
     @Override
     public NDArray forward(NDArray x) {
+        if (keepLayout) {
+            NDArray b = bias == null ? null : bias.getArray();
+            return x.getNDArrayInternal().linear(x, weightT.getArray(), b).singletonOrThrow();
+        }
         NDArray y = x.matMul(weightT.getArray());
         return bias == null ? y : y.add(bias.getArray());
     }

@@ -7,6 +7,7 @@ import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.batchinvariant.tensor.TensorFactory;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 
@@ -15,6 +16,10 @@ import ai.djl.nn.Parameter;
  * last axis, in float32. On this engine's arrays it is one backend op (a fused kernel on the
  * GPU); on other engines' arrays it is composed of NDArray ops. Either way each row's statistics
  * are reduced from that row alone. Parameter {@code weight} (hidden).
+ *
+ * <p>A float16 or bfloat16 input is normalised as Hugging Face transformers does for those
+ * types: the statistics and {@code x / rms} in float32, rounded once to the input's type, then
+ * multiplied by the weight in that type ({@code w * norm(x).to(dtype)}).
  */
 public final class RmsNorm extends LoadedBlock {
 
@@ -41,6 +46,18 @@ public final class RmsNorm extends LoadedBlock {
     @Override
     public NDArray forward(NDArray x) {
         NDArray w = weight.getArray();
+        boolean half = x.getDataType() == DataType.FLOAT16 || x.getDataType() == DataType.BFLOAT16;
+        if (half && x instanceof TensorArray && x.getManager() instanceof TensorFactory) {
+            NDArray n = ((TensorFactory) x.getManager()).wrap(Backends.of(x.getDevice()).reductions()
+                    .rmsNorm(((TensorArray) x).tensor(), null, eps));
+            NDArray wt = w.getDataType() == x.getDataType() ? w : w.toType(x.getDataType(), false);
+            NDArray y = n.mul(wt);
+            n.close();
+            if (wt != w) {
+                wt.close();
+            }
+            return y;
+        }
         if (x instanceof TensorArray && w instanceof TensorArray && x.getManager() instanceof TensorFactory) {
             return ((TensorFactory) x.getManager()).wrap(Backends.of(x.getDevice()).reductions()
                     .rmsNorm(((TensorArray) x).tensor(), ((TensorArray) w).tensor(), eps));

@@ -9,6 +9,7 @@ import ai.djl.batchinvariant.backend.RopeTable;
 import ai.djl.batchinvariant.backend.AttentionConfig;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.AttentionWork;
+import ai.djl.batchinvariant.backend.DecodeBuffers;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -62,6 +63,13 @@ public final class CpuAttention implements AttentionOps {
         }
         keyPool.touch();
         valuePool.touch();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public DecodeBuffers decodeBuffers(AttentionConfig config, Tensor keyPool, int splitSize, int pageSize,
+            int capacity, int maxKvTokens, int maxPages) {
+        return new CpuDecodeBuffers(config, splitSize, pageSize, capacity);
     }
 
     /** {@inheritDoc} */

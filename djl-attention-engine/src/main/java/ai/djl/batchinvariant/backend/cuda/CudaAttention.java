@@ -8,6 +8,7 @@ import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 import ai.djl.batchinvariant.backend.AttentionConfig;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.AttentionWork;
+import ai.djl.batchinvariant.backend.DecodeBuffers;
 import ai.djl.batchinvariant.backend.RopeTable;
 import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
@@ -96,6 +97,13 @@ public final class CudaAttention implements AttentionOps {
     public DecodeStep captureDecode(AttentionConfig config, Tensor keyPool, Tensor valuePool, boolean hnd,
             int splitSize, int pageSize, int maxBatch, int maxKvLen) {
         return new CudaDecodeGraph(config, keyPool, valuePool, hnd, splitSize, pageSize, maxBatch, maxKvLen);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public DecodeBuffers decodeBuffers(AttentionConfig config, Tensor keyPool, int splitSize, int pageSize,
+            int capacity, int maxKvTokens, int maxPages) {
+        return new CudaDecodeBuffers(config, keyPool, splitSize, pageSize, capacity, maxKvTokens, maxPages);
     }
 
     static DeviceMemory[] rope(RopeTable table, CudaDevice device, int n) {

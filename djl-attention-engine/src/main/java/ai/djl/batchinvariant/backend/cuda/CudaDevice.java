@@ -280,6 +280,12 @@ public final class CudaDevice {
         for (DeviceMemory m : inputs) {
             if (m != null && !m.getStream().equals(target)) {
                 if (capturing.get() != null) {
+                    // memory of a stream with nothing queued (weights, a cache made earlier) needs
+                    // no dependency; anything still pending there could not be ordered in a graph
+                    makeCurrent();
+                    if (JCudaDriver.cuStreamQuery(m.getStream()) == CUresult.CUDA_SUCCESS) {
+                        continue;
+                    }
                     throw new IllegalStateException("an array made on another thread cannot be read inside a"
                             + " captured graph: make the graph's inputs on the capturing thread");
                 }

@@ -33,7 +33,7 @@ public final class CudaIndexing implements IndexingOps {
 
     private CudaIndexing() {}
 
-    private static Tensor run(Tensor src, Tensor index, Plan plan, String op) {
+    static Tensor run(Tensor src, Tensor index, Plan plan, String op) {
         CudaDevice device = CudaBackend.device(src);
         int parts = plan.parts();
         if (parts > StridedArgs.MAX_RANK) {

@@ -75,6 +75,20 @@ final class Fixtures {
                 .loadModel();
     }
 
+    /** As {@link #load(Path, ai.djl.Device, String)}, with the {@code compute_dtype} option. */
+    static ZooModel<NDList, NDList> load(Path dir, ai.djl.Device device, String dtype, String compute)
+            throws Exception {
+        return Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optEngine("BatchInvariant")
+                .optModelPath(dir)
+                .optDevice(device)
+                .optOption("dtype", dtype)
+                .optOption("compute_dtype", compute)
+                .build()
+                .loadModel();
+    }
+
     static LlamaModel model(ZooModel<NDList, NDList> zoo) {
         return ((CausalLmBlock) zoo.getBlock()).getModel();
     }

@@ -25,20 +25,26 @@ import java.util.List;
 
 /**
  * Each fixture on {@code Device.gpu(0)}: prompt logits through chunked prefill against
- * transformers' float32 logits, within the rounding of the 16-bit KV cache (float16: 4e-3 of the
- * row's largest logit, bfloat16: 3e-2), and the greedy continuation equal to transformers'. The
+ * transformers' float32 logits, within the rounding of the 16-bit type (float16: 4e-3 of the
+ * row's largest logit, bfloat16: 3e-2; the same path on the CPU, {@link HalfPrecisionModelTest},
+ * measured 1.1e-3 and 9.7e-3), and the greedy continuation equal to transformers'; both with the
+ * weights and activations in the 16-bit type ({@code compute_dtype=auto}, the default) and in
+ * float32 beside a 16-bit KV cache ({@code compute_dtype=float32}). Decode steps replay CUDA
+ * graphs (the default on a GPU). The
  * Qwen2 fixture's head dim of 32 has no GPU attention kernel (64, 128, 256): it is refused by name.
  */
 @Tag("gpu")
 class GpuHfFixtureTest {
 
     @ParameterizedTest
-    @CsvSource({"tiny-llama,float16,4e-3", "tiny-llama-sharded,float16,4e-3", "tiny-llama,bfloat16,3e-2"})
-    void logitsAndGreedyTokensMatchTransformers(String name, String dtype, double tol) throws Exception {
+    @CsvSource({"tiny-llama,float16,auto,4e-3", "tiny-llama-sharded,float16,auto,4e-3", "tiny-llama,bfloat16,auto,3e-2",
+        "tiny-llama,float16,float32,4e-3", "tiny-llama,bfloat16,float32,3e-2"})
+    void logitsAndGreedyTokensMatchTransformers(String name, String dtype, String compute, double tol)
+            throws Exception {
         assumeTrue(Backends.gpuCount() > 0, "no CUDA device: " + Backends.gpuUnavailableReason());
         Fixtures f = Fixtures.expected(name);
         long tripsBefore = Backends.hostTrips();
-        try (ZooModel<NDList, NDList> zoo = Fixtures.load(Fixtures.dir(name), Device.gpu(0), dtype)) {
+        try (ZooModel<NDList, NDList> zoo = Fixtures.load(Fixtures.dir(name), Device.gpu(0), dtype, compute)) {
             LlamaModel model = Fixtures.model(zoo);
             try (KvCacheManager cache = model.newKvCache(16)) {
                 Generator g = new Generator(model, cache, 3, 4);
@@ -50,8 +56,10 @@ class GpuHfFixtureTest {
                 for (int i = 0; i < pl.size(); i++) {
                     worst = Math.max(worst, Fixtures.relErr(pl.get(i), f.logits[i]));
                 }
-                System.out.printf("[gpu-model] %s %s: prompt logits max relative error %.3g; host trips %s%n", name,
-                        dtype, worst, Backends.hostTripsByOp());
+                System.out.printf("[gpu-model] %s %s compute %s: prompt logits max relative error %.3g; decode graphs"
+                        + " %d; host trips %s%n", name, dtype, compute, worst, model.recordedDecodeSteps(cache),
+                        Backends.hostTripsByOp());
+                assertTrue(model.recordedDecodeSteps(cache) > 0, "decode steps replayed graphs");
                 assertTrue(worst <= tol, name + " " + dtype + ": relative error " + worst + " > " + tol);
                 assertArrayEquals(f.greedy, r.getTokens(), name + " " + dtype + " greedy tokens");
                 assertEquals(cache.getNumPages(), cache.freePages(), "pages leaked");

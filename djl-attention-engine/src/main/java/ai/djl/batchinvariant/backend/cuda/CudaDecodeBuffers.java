@@ -1,0 +1,275 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
+
+import ai.djl.batchinvariant.backend.AttentionConfig;
+import ai.djl.batchinvariant.backend.AttentionWork;
+import ai.djl.batchinvariant.backend.DecodeBuffers;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi.KvAppend;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import jcuda.Pointer;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * {@link DecodeBuffers} on a CUDA device: the ids, the KV slots (in 16-byte vectors, as {@code
+ * bi_kv_append} takes them) and the work list ({@link CudaAttention.WorkTable}, at offsets fixed
+ * by the capacities) in device buffers allocated once; the attention and merge launches cover the
+ * capacity, like {@link CudaDecodeGraph}'s. The merge states, the lse and the RoPE tables are
+ * allocated here too, outside any recording, so a graph that reads them never owns them.
+ */
+final class CudaDecodeBuffers implements DecodeBuffers {
+
+    private final CudaDevice device;
+    private final DataType type;
+    private final int capacity;
+    private final int numQoHeads;
+    private final int numKvHeads;
+    private final int headDim;
+    private final int split;
+    private final int pageSize;
+    private final int capItems;
+    private final int capStates;
+    private final int capPages;
+    private final AttentionWork probe;
+    private final CudaAttention.WorkTable table;
+    private final int metaInts;
+    private final DeviceMemory ids;
+    private final DeviceMemory offsets;
+    private final DeviceMemory meta;
+    private final DeviceMemory lse;
+    private final DeviceMemory partO;
+    private final DeviceMemory partLse;
+    private final DeviceMemory[] rope;
+    private final Tensor idsTensor;
+    /** The last load's host arrays, kept until the next load (the copies read them). */
+    private Object[] loaded;
+    private boolean closed;
+
+    CudaDecodeBuffers(AttentionConfig config, Tensor keyPool, int split, int pageSize, int capacity,
+            int maxKvTokens, int maxPages) {
+        if (capacity < 1 || maxKvTokens < 1 || maxKvTokens >= AttentionWork.NO_SPLIT || maxPages < 1) {
+            throw new IllegalArgumentException("capacity=" + capacity + ", max_kv_tokens=" + maxKvTokens
+                    + " and max_pages=" + maxPages + " must be positive (max_kv_tokens below "
+                    + AttentionWork.NO_SPLIT + ")");
+        }
+        this.device = CudaBackend.device(keyPool);
+        this.type = keyPool.getDataType();
+        this.capacity = capacity;
+        this.numQoHeads = config.getNumQoHeads();
+        this.numKvHeads = config.getNumKvHeads();
+        this.headDim = config.getHeadDim();
+        this.split = split;
+        this.pageSize = pageSize;
+        // a request of L tokens has ceil(L / split) <= L / split + 1 chunks, and the requests of a
+        // step share the pool's tokens, so the chunks of a step are at most capacity + tokens / split
+        long chunks = capacity + ((long) maxKvTokens + split - 1) / split;
+        long items = chunks * numKvHeads;
+        long states = chunks * numQoHeads;
+        if (items > Integer.MAX_VALUE / AttentionWork.ITEM_INTS || states * headDim > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a decode step of capacity " + capacity + " over " + maxKvTokens
+                    + " KV tokens with split " + split + " is too large to buffer");
+        }
+        capItems = (int) items;
+        capStates = (int) states;
+        capPages = maxPages;
+        // a one-request plan fixes the table offsets, which depend on the capacities only
+        probe = new AttentionWork(config, true, pageSize, new int[] {0, 1}, new int[] {0, 1}, new int[] {0},
+                new int[] {1}, split);
+        table = new CudaAttention.WorkTable(probe, capItems, capacity, capPages);
+        int[] m = table.encode(probe);
+        metaInts = m.length;
+        DeviceMemory[] made = new DeviceMemory[6];
+        try {
+            made[0] = device.allocate((long) capacity * 4);
+            made[1] = device.allocate((long) capacity * numKvHeads * 8);
+            made[2] = device.allocate((long) metaInts * 4);
+            made[3] = device.allocate((long) capacity * numQoHeads * 4);
+            made[4] = device.allocate((long) capStates * headDim * 4);
+            made[5] = device.allocate((long) capStates * 4);
+            device.upload(made[2].getPointer(), Pointer.to(m), (long) metaInts * 4);
+            // the idle values: id 0 and every slot at offset 0, until the first load
+            made[0].fill32(0, capacity);
+            made[1].fill32(0, (long) capacity * numKvHeads * 2);
+            rope = config.getPosMode() == AttentionConfig.POS_ROPE
+                    ? CudaAttention.rope(config.getRope(), device, maxKvTokens)
+                    : new DeviceMemory[] {made[2], made[2]};
+        } catch (RuntimeException | Error e) {
+            for (DeviceMemory d : made) {
+                if (d != null) {
+                    d.release();
+                }
+            }
+            throw e;
+        }
+        ids = made[0];
+        offsets = made[1];
+        meta = made[2];
+        lse = made[3];
+        partO = made[4];
+        partLse = made[5];
+        idsTensor = Tensor.device(new Shape(capacity), DataType.INT32, ids.retain());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int getCapacity() {
+        return capacity;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public synchronized void load(int[] tokenIds, AttentionWork work, long[] kvOffsets) {
+        checkOpen();
+        if (device.isCapturing()) {
+            throw new IllegalStateException("decode inputs are loaded before a replay, not while recording");
+        }
+        if (tokenIds.length != capacity || kvOffsets.length != capacity * numKvHeads) {
+            throw new IllegalArgumentException("a load takes " + capacity + " ids and " + capacity * numKvHeads
+                    + " KV offsets, got " + tokenIds.length + " and " + kvOffsets.length);
+        }
+        int b = work.getBatchSize();
+        if (b > capacity || !work.isPaged() || work.getPageSize() != pageSize || work.getSplitSize() != split) {
+            throw new IllegalArgumentException("the plan (batch " + b + ", page size " + work.getPageSize()
+                    + ", split " + work.getSplitSize() + ") does not fit buffers of capacity " + capacity
+                    + ", page size " + pageSize + ", split " + split);
+        }
+        if (work.getNumItems() > capItems || work.partIndptr()[b] > capStates
+                || work.kvIndices().length > capPages) {
+            throw new IllegalArgumentException("the plan's " + work.getNumItems() + " work items, "
+                    + work.partIndptr()[b] + " merge states and " + work.kvIndices().length
+                    + " pages exceed the buffers' " + capItems + ", " + capStates + " and " + capPages);
+        }
+        for (int r = 0; r < b; r++) {
+            if (work.qoLen(r) != 1) {
+                throw new IllegalArgumentException("request " + r + " has " + work.qoLen(r)
+                        + " query rows: decode inputs take one per request");
+            }
+        }
+        int[] m = table.encode(work);
+        if (m.length != metaInts) {
+            throw new IllegalStateException("work list layout changed: " + m.length + " != " + metaInts);
+        }
+        int bytes = type.getNumOfBytes();
+        long[] vec = new long[kvOffsets.length];
+        for (int i = 0; i < vec.length; i++) {
+            vec[i] = kvOffsets[i] * bytes / 16;
+        }
+        int[] idCopy = tokenIds.clone();
+        device.makeCurrent();
+        CUstream stream = device.getStream();
+        check(JCudaDriver.cuMemcpyHtoDAsync(ids.getPointer(), Pointer.to(idCopy), (long) capacity * 4, stream),
+                "cuMemcpyHtoDAsync(decode ids)");
+        check(JCudaDriver.cuMemcpyHtoDAsync(offsets.getPointer(), Pointer.to(vec), (long) vec.length * 8, stream),
+                "cuMemcpyHtoDAsync(decode KV slots)");
+        check(JCudaDriver.cuMemcpyHtoDAsync(meta.getPointer(), Pointer.to(m), (long) m.length * 4, stream),
+                "cuMemcpyHtoDAsync(decode work list)");
+        loaded = new Object[] {idCopy, vec, m};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor embed(Tensor tableRows) {
+        checkOpen();
+        GatherPlans.Plan p = GatherPlans.embedding(tableRows.getShape(), new Shape(capacity));
+        // the ids were checked against the vocabulary on the host before load; the check's
+        // read-back could not be part of a recorded graph
+        p.check = false;
+        return CudaIndexing.run(tableRows, idsTensor, p, "decode embedding");
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool) {
+        checkOpen();
+        checkRows("k", k, numKvHeads);
+        checkRows("v", v, numKvHeads);
+        CUstream stream = device.getStream();
+        device.await(stream, CudaBackend.memory(k), CudaBackend.memory(v), CudaBackend.memory(keyPool),
+                CudaBackend.memory(valuePool));
+        int vectors = headDim * type.getNumOfBytes() / 16;
+        int count = capacity * numKvHeads;
+        CUfunction f = device.function(Abi.MODULE_KV_APPEND, Abi.KV_APPEND_KERNEL, 0);
+        Pointer args = Abi.KV_APPEND.newParams()
+                .ptr(KvAppend.SRC_K, CudaBackend.memory(k).getPointer())
+                .ptr(KvAppend.SRC_V, CudaBackend.memory(v).getPointer())
+                .ptr(KvAppend.DST_K, CudaBackend.memory(keyPool).getPointer())
+                .ptr(KvAppend.DST_V, CudaBackend.memory(valuePool).getPointer())
+                .ptr(KvAppend.DST_OFFSETS, offsets.getPointer())
+                .i32(KvAppend.VECTORS, vectors)
+                .i32(KvAppend.COUNT, count)
+                .toKernelParams();
+        device.makeCurrent();
+        check(JCudaDriver.cuLaunchKernel(f, count, 1, 1, Math.min(vectors, 128), 1, 1, 0, stream, args, null),
+                "cuLaunchKernel(kv_append, " + count + " blocks)");
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor attention(Tensor q, Tensor keyPool, Tensor valuePool, boolean hnd) {
+        checkOpen();
+        checkRows("q", q, numQoHeads);
+        CUstream stream = device.getStream();
+        DeviceMemory qm = CudaBackend.memory(q);
+        device.await(stream, qm, CudaBackend.memory(keyPool), CudaBackend.memory(valuePool));
+        DeviceMemory o = Launch.memory(device, (long) capacity * numQoHeads * headDim * type.getNumOfBytes());
+        try {
+            Pointer args = CudaAttention.kernelArgs(probe, hnd, capacity, qm.getPointer(),
+                    CudaBackend.memory(keyPool).getPointer(), CudaBackend.memory(valuePool).getPointer(), o, lse,
+                    partO, partLse, meta, table, rope);
+            int smem = CudaAttention.smemBytes(headDim);
+            CUfunction attention = device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, headDim), smem);
+            CUfunction merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(type, headDim), 0);
+            device.makeCurrent();
+            check(JCudaDriver.cuLaunchKernel(attention, capItems, 1, 1, CudaAttention.THREADS, 1, 1, smem, stream,
+                    args, null), "cuLaunchKernel(attention, " + capItems + " blocks)");
+            check(JCudaDriver.cuLaunchKernel(merge, capacity * numQoHeads, 1, 1, CudaAttention.MERGE_THREADS, 1, 1, 0,
+                    stream, args, null), "cuLaunchKernel(merge, " + capacity * numQoHeads + " blocks)");
+        } catch (RuntimeException | Error e) {
+            o.release();
+            throw e;
+        }
+        return Tensor.device(new Shape(capacity, numQoHeads, headDim), type, o);
+    }
+
+    private void checkRows(String what, Tensor t, int heads) {
+        Shape want = new Shape(capacity, heads, headDim);
+        if (!t.isOnDevice() || CudaBackend.device(t) != device || !t.getShape().equals(want)
+                || t.getDataType() != type) {
+            throw new IllegalArgumentException(what + " is " + t.getDataType() + " " + t.getShape() + " on "
+                    + t.getDevice() + "; the decode inputs take " + type + " " + want + " on gpu(" + device.getIndex()
+                    + ")");
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the decode inputs are closed");
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        device.makeCurrent();
+        // a replay in flight may still read the buffers
+        check(JCudaDriver.cuStreamSynchronize(device.getStream()), "cuStreamSynchronize(decode inputs)");
+        idsTensor.close();
+        for (DeviceMemory d : new DeviceMemory[] {ids, offsets, meta, lse, partO, partLse}) {
+            d.release();
+        }
+        loaded = null;
+    }
+}
