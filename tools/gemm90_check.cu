@@ -321,6 +321,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   bool ok = true;
+  if (argc > 1 && std::strcmp(argv[1], "--small") == 0) {  // small shapes, for the sanitizers
+    ok &= check_accuracy(g, 77, 1001, 1000, false);
+    ok &= check_accuracy(g, 130, 257, 1003, false);
+    for (int vi = 0; vi < 4; vi++) {
+      g_force_variant = vi;
+      ok &= check_accuracy(g, 70, 300, 520, false);
+    }
+    g_force_variant = -1;
+    g_split_override = 3;
+    ok &= check_accuracy(g, 100, 1000, 1000, false);
+    g_split_override = 0;
+    ok &= check_negative_zero(g, 300, 1003);
+    std::printf("checks: %s\n", ok ? "all passed" : "FAILED");
+    return ok ? 0 : 1;
+  }
   ok &= check_accuracy(g, 1, 4096, 4096, false);
   ok &= check_accuracy(g, 77, 1001, 1000, false);   // n, k not multiples of the tiles
   ok &= check_accuracy(g, 130, 257, 1003, false);   // k % 8 != 0: element loads
