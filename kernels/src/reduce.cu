@@ -181,8 +181,9 @@ template <typename T> __device__ void reduce_rows(const ReduceParams& p) {
 // maximum, the sum of exp(x - max), then x - (max + log(sum)) or exp(x - max) * (1 / sum).
 // Register path: the row read once with 16-byte loads. Softmax keeps the exponentials from the sum
 // to the store when a thread holds 16 values, and computes them again (the same bits) when it
-// holds 32, which would not fit beside the row in 64 registers. Elements past the end enter the max as -inf and the sum
-// as +0, which change neither (the sum is never -0), so both equal the streaming path's.
+// holds 32, which would not fit beside the row in 64 registers. Elements past the end enter the
+// max as -inf and the sum as +0, which change neither (the sum is never -0), so both equal the
+// streaming path's.
 template <typename T, int G, int V, bool LOG>
 __device__ __forceinline__ void softmax_row_regs(const T* x, T* y, int n, int t, Scratch& scratch) {
   constexpr int W = Chunk<T>::W;

@@ -134,7 +134,8 @@ public final class CudaElementwise implements ElementwiseOps {
         }
         int mode = mode(TypeRules.unaryArith(op, a.getDataType()));
         StridedArgs args = args(out, a, null, null, "NDArray." + op.opName());
-        Params p = params(args, out, Elementwise.KIND_UNARY, op.ordinal(), mode, a, null, null, "NDArray." + op.opName());
+        Params p = params(args, out, Elementwise.KIND_UNARY, op.ordinal(), mode, a, null, null,
+                "NDArray." + op.opName());
         p.i32(Elementwise.FLAGS, TypeRules.geluInfIsNaN(op, a.getDataType(), a.getShape().size()) ? 1 : 0);
         run(out, p, ContiguousKernels.kernel(args, Elementwise.KIND_UNARY, op, a.getDataType(), null, out.getDataType(),
                 mode), a.getDataType());

@@ -245,8 +245,9 @@ final class CudaReductions implements ReductionOps {
         int group = RowVariants.groupThreads(type, maxRow);
         CUfunction f = device.function(Abi.MODULE_REDUCE, Abi.softmaxRowsKernel(type, maxRow, log), 0);
         device.await(device.getStream(), CudaBackend.memory(in));
-        check(JCudaDriver.cuLaunchKernel(f, RowVariants.blocks(rows, group), 1, 1, RowVariants.blockThreads(group), 1, 1,
-                0, device.getStream(), Abi.REDUCE.newParams()
+        int blocks = RowVariants.blocks(rows, group);
+        check(JCudaDriver.cuLaunchKernel(f, blocks, 1, 1, RowVariants.blockThreads(group), 1, 1, 0, device.getStream(),
+                Abi.REDUCE.newParams()
                         .ptr(Reduce.IN, CudaBackend.memory(in).getPointer())
                         .ptr(Reduce.OUT, out.getPointer())
                         .i64(Reduce.OUTER, rows)

@@ -191,7 +191,8 @@ public final class DataAbi {
     public static String contiguousKernel(DataType in, DataType out, int mode) {
         for (Object[] c : CONTIGUOUS) {
             if (c[0] == in && c[1] == out && (Integer) c[2] == mode) {
-                return "bi_elementwise_contig_" + TAGS[dtypeCode(in)] + "_" + TAGS[dtypeCode(out)] + "_" + MODE_TAGS[mode];
+                return "bi_elementwise_contig_" + TAGS[dtypeCode(in)] + "_" + TAGS[dtypeCode(out)] + "_"
+                        + MODE_TAGS[mode];
             }
         }
         return null;
