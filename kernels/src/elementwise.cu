@@ -4,233 +4,9 @@
 // the CPU backend chooses them; each element is computed as the CPU computes it. Composite
 // formulas use the _rn intrinsics so that the compiler cannot contract them into FMAs, which
 // the CPU backend never does.
-#include "bi/data_params.cuh"
-#include "bi/values.cuh"
+#include "bi/ew_ops.cuh"
 
 namespace bi {
-
-// Java's Math.max/min: NaN wins, and +0.0 > -0.0.
-__device__ __forceinline__ float jmax(float a, float b) {
-  if (a != a) return a;
-  if (a == 0.0f && b == 0.0f && __float_as_uint(a) == 0x80000000u) return b;
-  return a >= b ? a : b;
-}
-__device__ __forceinline__ float jmin(float a, float b) {
-  if (a != a) return a;
-  if (a == 0.0f && b == 0.0f && __float_as_uint(b) == 0x80000000u) return b;
-  return a <= b ? a : b;
-}
-__device__ __forceinline__ double jmax(double a, double b) {
-  if (a != a) return a;
-  if (a == 0.0 && b == 0.0 && __double_as_longlong(a) == (long long)0x8000000000000000ull) return b;
-  return a >= b ? a : b;
-}
-__device__ __forceinline__ double jmin(double a, double b) {
-  if (a != a) return a;
-  if (a == 0.0 && b == 0.0 && __double_as_longlong(b) == (long long)0x8000000000000000ull) return b;
-  return a <= b ? a : b;
-}
-
-// Java's Math.pow where it departs from C's pow: a NaN exponent, and +-1 to an infinite power,
-// give NaN (C gives 1).
-__device__ __forceinline__ double jpow(double a, double b) {
-  if (b != b || (fabs(a) == 1.0 && isinf(b))) return __longlong_as_double(0x7ff8000000000000ll);
-  return pow(a, b);
-}
-
-__device__ __forceinline__ double bin_d(int op, double a, double b) {
-  switch (op) {
-    case OP_ADD: return __dadd_rn(a, b);
-    case OP_SUB: return __dsub_rn(a, b);
-    case OP_MUL: return __dmul_rn(a, b);
-    case OP_DIV: return __ddiv_rn(a, b);
-    case OP_MOD: {
-      double r = fmod(a, b);
-      return r != 0.0 && (r < 0.0) != (b < 0.0) ? __dadd_rn(r, b) : r;
-    }
-    case OP_POW: return jpow(a, b);
-    case OP_MAX: return jmax(a, b);
-    case OP_MIN: return jmin(a, b);
-    case OP_CLIP_LO: return a < b ? b : a;
-    case OP_CLIP_HI: return a > b ? b : a;
-    case OP_EQ: return a == b ? 1.0 : 0.0;
-    case OP_NEQ: return a != b ? 1.0 : 0.0;
-    case OP_GT: return a > b ? 1.0 : 0.0;
-    case OP_GTE: return a >= b ? 1.0 : 0.0;
-    case OP_LT: return a < b ? 1.0 : 0.0;
-    case OP_LTE: return a <= b ? 1.0 : 0.0;
-    case OP_AND: return a != 0.0 && b != 0.0 ? 1.0 : 0.0;
-    case OP_OR: return a != 0.0 || b != 0.0 ? 1.0 : 0.0;
-    default: return (a != 0.0) != (b != 0.0) ? 1.0 : 0.0;
-  }
-}
-
-__device__ __forceinline__ float bin_f(int op, float a, float b) {
-  switch (op) {
-    case OP_ADD: return __fadd_rn(a, b);
-    case OP_SUB: return __fsub_rn(a, b);
-    case OP_MUL: return __fmul_rn(a, b);
-    case OP_DIV: return __fdiv_rn(a, b);
-    case OP_MOD: {
-      float r = fmodf(a, b);
-      return r != 0.0f && (r < 0.0f) != (b < 0.0f) ? __fadd_rn(r, b) : r;
-    }
-    case OP_POW: return __double2float_rn(jpow((double)a, (double)b));
-    case OP_MAX: return jmax(a, b);
-    case OP_MIN: return jmin(a, b);
-    case OP_CLIP_LO: return a < b ? b : a;
-    case OP_CLIP_HI: return a > b ? b : a;
-    default: return __double2float_rn(bin_d(op, (double)a, (double)b));
-  }
-}
-
-// Elementwise.intPow: by squaring, wrapping; negative exponents give 1/x truncated.
-__device__ __forceinline__ long long int_pow(long long base, long long e) {
-  if (e < 0) {
-    if (base == 1) return 1;
-    if (base == -1) return (e & 1) == 0 ? 1 : -1;
-    return 0;
-  }
-  unsigned long long result = 1;
-  unsigned long long b = (unsigned long long)base;
-  unsigned long long x = (unsigned long long)e;
-  while (x != 0) {
-    if ((x & 1) != 0) result *= b;
-    x >>= 1;
-    if (x != 0) b *= b;
-  }
-  return (long long)result;
-}
-
-__device__ __forceinline__ long long bin_l(int op, long long a, long long b, int* error) {
-  unsigned long long ua = (unsigned long long)a;
-  unsigned long long ub = (unsigned long long)b;
-  switch (op) {
-    case OP_ADD: return (long long)(ua + ub);
-    case OP_SUB: return (long long)(ua - ub);
-    case OP_MUL: return (long long)(ua * ub);
-    case OP_DIV: {
-      if (b == 0) {
-        *error = 1;
-        return 0;
-      }
-      if (b == -1) return (long long)(0ull - ua);
-      long long q = a / b;
-      return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-    }
-    case OP_MOD: {
-      if (b == 0) {
-        *error = 1;
-        return 0;
-      }
-      if (b == -1) return 0;
-      long long r = a % b;
-      return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
-    }
-    case OP_POW: return int_pow(a, b);
-    case OP_MAX:
-    case OP_CLIP_LO: return a > b ? a : b;
-    case OP_MIN:
-    case OP_CLIP_HI: return a < b ? a : b;
-    default: return jd2ll(bin_d(op, __ll2double_rn(a), __ll2double_rn(b)));
-  }
-}
-
-constexpr double SQRT1_2 = 0.7071067811865476;
-constexpr double SELU_ALPHA = 1.6732632423543772848170429916717;
-constexpr double SELU_SCALE = 1.0507009873554804934193349852946;
-constexpr double LN2_D = 0.6931471805599453;
-
-__device__ __forceinline__ double gelu_d(double x) {
-  if (isinf(x)) return x > 0 ? x : __longlong_as_double(0x7ff8000000000000ll);
-  return __dmul_rn(__dmul_rn(0.5, x), erfc(__dmul_rn(-x, SQRT1_2)));
-}
-
-__device__ __forceinline__ double selu_d(double x) {
-  return __dmul_rn(SELU_SCALE, x > 0 ? x : __dmul_rn(SELU_ALPHA, expm1(x)));
-}
-
-__device__ __forceinline__ double sign_d(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
-
-// Float64Math.log2: exact for normal powers of two.
-__device__ __forceinline__ double log2_d(double x) {
-  if (x > 0 && !isinf(x)) {
-    long long bits = __double_as_longlong(x);
-    int e = (int)((bits >> 52) & 0x7ff) - 1023;
-    if (x == ldexp(1.0, e)) return (double)e;
-  }
-  return __ddiv_rn(log(x), LN2_D);
-}
-
-__device__ __forceinline__ double un_d(int op, double x) {
-  switch (op) {
-    case U_NEG: return -x;
-    case U_ABS: return fabs(x);
-    case U_EXP: return exp(x);
-    case U_LOG: return log(x);
-    case U_LOG2: return log2_d(x);
-    case U_LOG10: return log10(x);
-    case U_SQRT: return __dsqrt_rn(x);
-    case U_SQUARE: return __dmul_rn(x, x);
-    case U_TANH: return tanh(x);
-    case U_SIGMOID: return __ddiv_rn(1.0, __dadd_rn(1.0, exp(-x)));
-    case U_RELU: return x < 0 ? 0.0 : x;
-    case U_GELU: return gelu_d(x);
-    case U_SIN: return sin(x);
-    case U_COS: return cos(x);
-    case U_TAN: return tan(x);
-    case U_FLOOR: return floor(x);
-    case U_CEIL: return ceil(x);
-    case U_ROUND: return rint(x);
-    case U_TRUNC: return trunc(x);
-    case U_SIGN: return sign_d(x);
-    case U_ERF: return erf(x);
-    case U_SOFTPLUS: return x > 20 ? x : log1p(exp(x));
-    case U_CBRT: return cbrt(x);
-    default: return selu_d(x);
-  }
-}
-
-__device__ __forceinline__ float un_f(int op, float x) {
-  switch (op) {
-    case U_NEG: return -x;
-    case U_ABS: return fabsf(x);
-    case U_EXP: return expf(x);
-    case U_LOG: return logf(x);
-    case U_LOG2: return __double2float_rn(__ddiv_rn(log((double)x), LN2_D));
-    case U_LOG10: return __double2float_rn(log10((double)x));
-    case U_SQRT: return __double2float_rn(__dsqrt_rn((double)x));
-    case U_SQUARE: return __fmul_rn(x, x);
-    case U_TANH: return tanhf(x);
-    case U_SIGMOID: return __fdiv_rn(1.0f, __fadd_rn(1.0f, expf(-x)));
-    case U_RELU: return x < 0 ? 0.0f : x;
-    case U_GELU: return __double2float_rn(gelu_d((double)x));
-    case U_SIN: return __double2float_rn(sin((double)x));
-    case U_COS: return __double2float_rn(cos((double)x));
-    case U_TAN: return __double2float_rn(tan((double)x));
-    case U_FLOOR: return floorf(x);
-    case U_CEIL: return ceilf(x);
-    case U_ROUND: return rintf(x);
-    case U_TRUNC: return truncf(x);
-    case U_SIGN: return x > 0 ? 1.0f : x < 0 ? -1.0f : 0.0f;
-    case U_ERF: return __double2float_rn(erf((double)x));
-    case U_SOFTPLUS: return x > 20.0f ? x : logf(__fadd_rn(1.0f, expf(x)));
-    case U_CBRT: return __double2float_rn(cbrt((double)x));
-    default: return __double2float_rn(selu_d((double)x));
-  }
-}
-
-__device__ __forceinline__ long long un_l(int op, long long x) {
-  unsigned long long ux = (unsigned long long)x;
-  switch (op) {
-    case U_NEG: return (long long)(0ull - ux);
-    case U_ABS: return x < 0 ? (long long)(0ull - ux) : x;
-    case U_SQUARE: return (long long)(ux * ux);
-    case U_RELU: return x > 0 ? x : 0;
-    case U_SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
-    default: return x;
-  }
-}
 
 template <int T>
 __device__ void unary_one(const ElementwiseParams& p, long long i, long long ia) {
@@ -320,3 +96,218 @@ BI_ELEMENTWISE(bi_elementwise_u8, bi::U8)
 BI_ELEMENTWISE(bi_elementwise_i32, bi::I32)
 BI_ELEMENTWISE(bi_elementwise_i64, bi::I64)
 BI_ELEMENTWISE(bi_elementwise_bool, bi::BOOL)
+
+// ---------------------------------------------------------------------------------------------
+// Contiguous kernels: every operand laid out like the output (or one value broadcast: stride 0,
+// a rank-0 or size-1 operand), all inputs of one storage type TI, the output of type TO, the
+// arithmetic MODE fixed. The host picks the instantiation once per call (no per-element type
+// decoding, no strided offsets) and the op once per launch (a switch outside the element loop).
+// Elements are read and written 16 bytes at a time (the widest operand's width) when every
+// pointer is 16-byte aligned, one at a time otherwise and for the tail. Each element goes through
+// the functions the strided kernels use (val_* / enc_* conversions, bin_* / un_* arithmetic), so
+// both kernels give the same bits for every op and type.
+namespace bi {
+
+template <int MODE> struct ModeValue;
+template <> struct ModeValue<C_FLOAT> { typedef float type; };
+template <> struct ModeValue<C_DOUBLE> { typedef double type; };
+template <> struct ModeValue<C_LONG> { typedef long long type; };
+
+// load_f / load_d / load_l and store_f / store_d / store_l of a storage type known here.
+template <int T, int MODE> __device__ __forceinline__ typename ModeValue<MODE>::type dec(typename Storage<T>::type s) {
+  if constexpr (MODE == C_FLOAT) {
+    return val_f<T>(s);
+  } else if constexpr (MODE == C_DOUBLE) {
+    return val_d<T>(s);
+  } else {
+    return val_l<T>(s);
+  }
+}
+template <int T, int MODE> __device__ __forceinline__ typename Storage<T>::type enc(typename ModeValue<MODE>::type v) {
+  if constexpr (MODE == C_FLOAT) {
+    return enc_f<T>(v);
+  } else if constexpr (MODE == C_DOUBLE) {
+    return enc_d<T>(v);
+  } else {
+    return enc_l<T>(v);
+  }
+}
+
+// binary_one's arithmetic for one op.
+template <int MODE, int OP> struct BinFn {
+  int* error;
+  __device__ __forceinline__ typename ModeValue<MODE>::type operator()(typename ModeValue<MODE>::type a,
+                                                                        typename ModeValue<MODE>::type b) const {
+    if constexpr (MODE == C_FLOAT) {
+      return bin_f(OP, a, b);
+    } else if constexpr (MODE == C_DOUBLE) {
+      return bin_d(OP, a, b);
+    } else {
+      return bin_l(OP, a, b, error);
+    }
+  }
+};
+
+// unary_one's arithmetic for one op (not the boolean tests), gelu's +inf rule included.
+template <int MODE, int OP> struct UnFn {
+  int flags;
+  __device__ __forceinline__ typename ModeValue<MODE>::type operator()(typename ModeValue<MODE>::type x) const {
+    if constexpr (MODE == C_FLOAT) {
+      if (OP == U_GELU && (flags & 1) != 0 && x == __int_as_float(0x7f800000)) return __int_as_float(0x7fc00000);
+      return un_f(OP, x);
+    } else if constexpr (MODE == C_DOUBLE) {
+      return un_d(OP, x);
+    } else {
+      return un_l(OP, x);
+    }
+  }
+};
+
+// leaky ReLU (ELU = false) and ELU, as elementwise_body computes them.
+template <int MODE, bool ELU> struct ActFn {
+  float alpha;
+  __device__ __forceinline__ typename ModeValue<MODE>::type operator()(typename ModeValue<MODE>::type x) const {
+    if constexpr (MODE == C_DOUBLE) {
+      if (ELU) return x > 0 ? x : __dmul_rn((double)alpha, expm1(x));
+      return x > 0 ? x : __dmul_rn(x, (double)alpha);
+    } else {
+      if (ELU) return x > 0 ? x : __fmul_rn(alpha, __fsub_rn(expf(x), 1.0f));
+      return x > 0 ? x : __fmul_rn(alpha, x);
+    }
+  }
+};
+
+template <typename S, int N> struct alignas(sizeof(S) * N) Pack {
+  S e[N];
+};
+
+template <int TI, int TO, int MODE> struct Contig {
+  typedef typename Storage<TI>::type SI;
+  typedef typename Storage<TO>::type SO;
+  // elements a thread takes at a time: 16 bytes of the widest operand
+  static constexpr int VEC = 16 / (sizeof(SI) > sizeof(SO) ? sizeof(SI) : sizeof(SO));
+  typedef Pack<SI, VEC> PI;
+  typedef Pack<SO, VEC> PO;
+
+  // out[i] = f(a[i]) (ARITY 1) or f(a[i], b[i]) (ARITY 2) for i < n; an operand of stride 0 is its
+  // first element broadcast. WIDE: 16 bytes at a time, VEC copies of f inlined; ops whose
+  // arithmetic is long (double-precision library functions, pow, modulo) go one element at a
+  // time instead, so that their copies do not set the register count of the whole kernel.
+  template <int ARITY, bool WIDE, typename F> __device__ static void run(const ElementwiseParams& p, F f) {
+    const SI* a = static_cast<const SI*>(p.a);
+    const SI* b = static_cast<const SI*>(p.b);
+    SO* o = static_cast<SO*>(p.out);
+    const bool sa = p.stride_a[0] == 0;
+    const bool sb = ARITY == 2 && p.stride_b[0] == 0;
+    const auto a0 = dec<TI, MODE>(a[0]);
+    const auto b0 = ARITY == 2 ? dec<TI, MODE>(b[0]) : a0;
+    long long done = 0;
+    const bool aligned = ((reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(o) |
+                           (ARITY == 2 ? reinterpret_cast<uintptr_t>(b) : 0)) & 15) == 0;
+    if (WIDE && aligned) {
+      const long long chunks = p.n / VEC;
+      // the launch has about a thread a chunk: unrolling this loop would only add code
+#pragma unroll 1
+      for (long long c = grid_start(); c < chunks; c += grid_step()) {
+        const PI va = sa ? PI{} : reinterpret_cast<const PI*>(a)[c];
+        PI vb{};
+        if constexpr (ARITY == 2) vb = sb ? PI{} : reinterpret_cast<const PI*>(b)[c];
+        PO r;
+#pragma unroll
+        for (int k = 0; k < VEC; k++) {
+          const auto x = sa ? a0 : dec<TI, MODE>(va.e[k]);
+          if constexpr (ARITY == 2) {
+            r.e[k] = enc<TO, MODE>(f(x, sb ? b0 : dec<TI, MODE>(vb.e[k])));
+          } else {
+            r.e[k] = enc<TO, MODE>(f(x));
+          }
+        }
+        reinterpret_cast<PO*>(o)[c] = r;
+      }
+      done = chunks * VEC;
+    }
+#pragma unroll 1
+    for (long long i = done + grid_start(); i < p.n; i += grid_step()) {
+      const auto x = sa ? a0 : dec<TI, MODE>(a[i]);
+      if constexpr (ARITY == 2) {
+        o[i] = enc<TO, MODE>(f(x, sb ? b0 : dec<TI, MODE>(b[i])));
+      } else {
+        o[i] = enc<TO, MODE>(f(x));
+      }
+    }
+  }
+};
+
+// Ops computed 16 bytes at a time (see Contig::run).
+__host__ __device__ constexpr bool wide_binary(int op) { return op != OP_MOD && op != OP_POW; }
+__host__ __device__ constexpr bool wide_unary(int op) {
+  return op != U_LOG2 && op != U_LOG10 && op != U_GELU && op != U_ERF && op != U_SOFTPLUS && op != U_CBRT &&
+         op != U_SELU;
+}
+
+#define BI_BIN_CASE(OP) \
+  case OP: C::template run<2, wide_binary(OP)>(p, BinFn<MODE, OP>{p.error}); break;
+#define BI_UN_CASE(OP) \
+  case OP: C::template run<1, wide_unary(OP)>(p, UnFn<MODE, OP>{p.flags}); break;
+
+template <int TI, int TO, int MODE> __device__ void contiguous_body(const ElementwiseParams& p) {
+  typedef Contig<TI, TO, MODE> C;
+  if (p.kind == EW_BINARY) {
+    if constexpr (TO == BOOL) {
+      switch (p.op) {
+        BI_BIN_CASE(OP_EQ) BI_BIN_CASE(OP_NEQ) BI_BIN_CASE(OP_GT) BI_BIN_CASE(OP_GTE) BI_BIN_CASE(OP_LT)
+        BI_BIN_CASE(OP_LTE) BI_BIN_CASE(OP_AND) BI_BIN_CASE(OP_OR) BI_BIN_CASE(OP_XOR)
+        default: break;
+      }
+    } else {
+      switch (p.op) {
+        BI_BIN_CASE(OP_ADD) BI_BIN_CASE(OP_SUB) BI_BIN_CASE(OP_MUL) BI_BIN_CASE(OP_DIV) BI_BIN_CASE(OP_MOD)
+        BI_BIN_CASE(OP_POW) BI_BIN_CASE(OP_MAX) BI_BIN_CASE(OP_MIN) BI_BIN_CASE(OP_CLIP_LO) BI_BIN_CASE(OP_CLIP_HI)
+        default: break;
+      }
+    }
+  } else if constexpr (TO == TI && TO != BOOL) {
+    if (p.kind == EW_UNARY) {
+      // every unary op but the boolean tests and sin/cos/tan (their argument reduction needs a
+      // stack frame): the host's list, DataAbi.CONTIGUOUS_UNARY, is checked against this one
+      switch (p.op) {
+        BI_UN_CASE(U_NEG) BI_UN_CASE(U_ABS) BI_UN_CASE(U_EXP) BI_UN_CASE(U_LOG) BI_UN_CASE(U_LOG2)
+        BI_UN_CASE(U_LOG10) BI_UN_CASE(U_SQRT) BI_UN_CASE(U_SQUARE) BI_UN_CASE(U_TANH) BI_UN_CASE(U_SIGMOID)
+        BI_UN_CASE(U_RELU) BI_UN_CASE(U_GELU) BI_UN_CASE(U_FLOOR) BI_UN_CASE(U_CEIL) BI_UN_CASE(U_ROUND)
+        BI_UN_CASE(U_TRUNC) BI_UN_CASE(U_SIGN) BI_UN_CASE(U_ERF) BI_UN_CASE(U_SOFTPLUS) BI_UN_CASE(U_CBRT)
+        BI_UN_CASE(U_SELU)
+        default: break;
+      }
+    } else if constexpr (TI == F32 || TI == F64) {
+      if (p.kind == EW_LEAKY_RELU) C::template run<1, true>(p, ActFn<MODE, false>{p.alpha});
+      if (p.kind == EW_ELU) C::template run<1, MODE != C_DOUBLE>(p, ActFn<MODE, true>{p.alpha});
+    }
+  }
+}
+
+#undef BI_BIN_CASE
+#undef BI_UN_CASE
+
+}  // namespace bi
+
+// BI_CONTIGUOUS(input tag, output tag, mode tag, input type, output type, mode): the
+// instantiations DataAbi.contiguousKernel names; a test checks that the two lists agree.
+#define BI_CONTIGUOUS(TI_TAG, TO_TAG, M_TAG, TI, TO, MODE)                                      \
+  extern "C" __global__ void bi_elementwise_contig_##TI_TAG##_##TO_TAG##_##M_TAG(                \
+      const __grid_constant__ bi::ElementwiseParams p) {                                        \
+    bi::contiguous_body<TI, TO, MODE>(p);                                                       \
+  }
+
+BI_CONTIGUOUS(f32, f32, f, bi::F32, bi::F32, bi::C_FLOAT)
+BI_CONTIGUOUS(f16, f16, f, bi::F16, bi::F16, bi::C_FLOAT)
+BI_CONTIGUOUS(bf16, bf16, f, bi::BF16, bi::BF16, bi::C_FLOAT)
+BI_CONTIGUOUS(f64, f64, d, bi::F64, bi::F64, bi::C_DOUBLE)
+BI_CONTIGUOUS(i32, i32, l, bi::I32, bi::I32, bi::C_LONG)
+BI_CONTIGUOUS(i64, i64, l, bi::I64, bi::I64, bi::C_LONG)
+BI_CONTIGUOUS(f32, bool, d, bi::F32, bi::BOOL, bi::C_DOUBLE)
+BI_CONTIGUOUS(f16, bool, d, bi::F16, bi::BOOL, bi::C_DOUBLE)
+BI_CONTIGUOUS(bf16, bool, d, bi::BF16, bi::BOOL, bi::C_DOUBLE)
+BI_CONTIGUOUS(f64, bool, d, bi::F64, bi::BOOL, bi::C_DOUBLE)
+BI_CONTIGUOUS(i32, bool, l, bi::I32, bi::BOOL, bi::C_LONG)
+BI_CONTIGUOUS(i64, bool, l, bi::I64, bi::BOOL, bi::C_LONG)
+BI_CONTIGUOUS(bool, bool, d, bi::BOOL, bi::BOOL, bi::C_DOUBLE)

@@ -1,12 +1,16 @@
 // Batch-invariant attention engine for DJL: layer normalisation and RMS normalisation of rows, and
 // batch normalisation with running statistics.
 //
-// One row per warp when n <= ROW_WARP_MAX, else one row per 256-thread block (a choice made from
-// n alone). Thread t accumulates elements t, t + G, ... in order and the partials meet in a fixed
-// shuffle tree, so a row's bits do not depend on how many rows share the launch. Statistics are
-// two-pass (mean, then the mean of squared deviations), in float (double for float64).
+// Rows of float32, float16 and bfloat16 up to 32768 elements are read once, held in registers
+// (bi_norm_rows_*: one variant per row-length class, see rows.cuh); longer rows and float64 take
+// the multi-pass kernel bi_norm_*: one row per warp when n <= NORM_WARP_MAX, else one row per
+// 256-thread block, thread t accumulating elements t, t + G, ... in order. Either way the variant
+// is chosen from n alone and the partials meet in a fixed shuffle tree, so a row's bits do not
+// depend on how many rows share the launch. Statistics are two-pass (mean, then the mean of
+// squared deviations), in float (double for float64).
 #include "bi/reduce_params.cuh"
 #include "bi/accum.cuh"
+#include "bi/rows.cuh"
 
 namespace bi {
 
@@ -89,6 +93,125 @@ template <typename T> __device__ void norm_rows(const NormParams& p) {
   }
 }
 
+// One row per group of G threads (rows.cuh): RMS norm x * (1 / sqrt(mean(x^2) + eps)) (the CPU
+// backend's formula), layer norm (x - mean) * (1 / sqrt(mean((x - mean)^2) + eps)), then times
+// gamma, plus beta. Each rounding step is written out (_rn) so that no path of the compiler's can
+// fuse two of them differently. Register path: the row read once with 16-byte loads. Its sums run
+// over every held element, those past the end (zeros, or made zero) adding exactly nothing (a sum
+// is never -0), so they equal the streaming path's sums over the row's elements only.
+template <typename T, int G, int V, bool RMS>
+__device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T* y, int t, Scratch& scratch) {
+  constexpr int W = Chunk<T>::W;
+  const int n = p.n;
+  const float fn = static_cast<float>(n);
+  Chunk<T> c[V];
+  row_load<T, G, V>(x, n, t, c);
+  float shift = 0.0f;
+  float scale;
+  if constexpr (RMS) {
+    float sq = 0.0f;
+#pragma unroll
+    for (int k = 0; k < V; k++) {
+#pragma unroll
+      for (int w = 0; w < W; w++) {
+        // a chunk past the end holds zeros: fma(0, 0, sq) == sq, sq never being -0
+        sq = __fmaf_rn(at(c[k], w), at(c[k], w), sq);
+      }
+    }
+    sq = group_reduce<G>(sq, scratch.take(), SumOp());
+    scale = __frcp_rn(__fsqrt_rn(__fadd_rn(__fdiv_rn(sq, fn), p.eps)));
+  } else {
+    float sum = 0.0f;
+#pragma unroll
+    for (int k = 0; k < V; k++) {
+#pragma unroll
+      for (int w = 0; w < W; w++) {
+        sum = __fadd_rn(sum, at(c[k], w));  // zeros past the end add nothing (sum is never -0)
+      }
+    }
+    shift = __fdiv_rn(group_reduce<G>(sum, scratch.take(), SumOp()), fn);
+    float sq = 0.0f;
+#pragma unroll
+    for (int k = 0; k < V; k++) {
+#pragma unroll
+      for (int w = 0; w < W; w++) {
+        const float d = slot_start<T, G>(k, t) < n ? __fsub_rn(at(c[k], w), shift) : 0.0f;
+        sq = __fmaf_rn(d, d, sq);
+      }
+    }
+    sq = group_reduce<G>(sq, scratch.take(), SumOp());
+    scale = __frcp_rn(__fsqrt_rn(__fadd_rn(__fdiv_rn(sq, fn), p.eps)));
+  }
+  const T* g = static_cast<const T*>(p.gamma);
+  const T* b = static_cast<const T*>(p.beta);
+#pragma unroll
+  for (int k = 0; k < V; k++) {
+    const int e0 = slot_start<T, G>(k, t);
+    const Chunk<T> gc = g ? chunk_load(g, e0, n) : Chunk<T>{};
+    const Chunk<T> bc = !RMS && b ? chunk_load(b, e0, n) : Chunk<T>{};
+    float o[W];
+#pragma unroll
+    for (int w = 0; w < W; w++) {
+      float r = RMS ? __fmul_rn(at(c[k], w), scale) : __fmul_rn(__fsub_rn(at(c[k], w), shift), scale);
+      if (g) r = __fmul_rn(r, at(gc, w));
+      if (!RMS && b) r = __fadd_rn(r, at(bc, w));
+      o[w] = r;
+    }
+    chunk_store(y, e0, n, o);
+  }
+}
+
+// Streaming path (n not a multiple of W, or a pointer not 16-byte aligned): the same owners,
+// order and formulas over memory, element by element.
+template <typename T, int G, int V, bool RMS>
+__device__ __forceinline__ void norm_row_stream(const NormParams& p, const T* x, T* y, int t, Scratch& scratch) {
+  const int n = p.n;
+  const float fn = static_cast<float>(n);
+  float shift = 0.0f;
+  float scale;
+  if constexpr (RMS) {
+    float sq = 0.0f;
+    for_owned<T, G, V>(n, t, [&](int e) { sq = __fmaf_rn(load_acc(x, e), load_acc(x, e), sq); });
+    sq = group_reduce<G>(sq, scratch.take(), SumOp());
+    scale = __frcp_rn(__fsqrt_rn(__fadd_rn(__fdiv_rn(sq, fn), p.eps)));
+  } else {
+    float sum = 0.0f;
+    for_owned<T, G, V>(n, t, [&](int e) { sum = __fadd_rn(sum, load_acc(x, e)); });
+    shift = __fdiv_rn(group_reduce<G>(sum, scratch.take(), SumOp()), fn);
+    float sq = 0.0f;
+    for_owned<T, G, V>(n, t, [&](int e) {
+      const float d = __fsub_rn(load_acc(x, e), shift);
+      sq = __fmaf_rn(d, d, sq);
+    });
+    sq = group_reduce<G>(sq, scratch.take(), SumOp());
+    scale = __frcp_rn(__fsqrt_rn(__fadd_rn(__fdiv_rn(sq, fn), p.eps)));
+  }
+  const T* g = static_cast<const T*>(p.gamma);
+  const T* b = static_cast<const T*>(p.beta);
+  for_owned<T, G, V>(n, t, [&](int e) {
+    float r = RMS ? __fmul_rn(load_acc(x, e), scale) : __fmul_rn(__fsub_rn(load_acc(x, e), shift), scale);
+    if (g) r = __fmul_rn(r, load_acc(g, e));
+    if (!RMS && b) r = __fadd_rn(r, load_acc(b, e));
+    store_acc(y, e, r);
+  });
+}
+
+template <typename T, int G, int V, bool RMS> __device__ void norm_rows_regs(const NormParams& p) {
+  __shared__ float red[2][32];
+  const long long row = this_row<G>();
+  if (row >= p.rows) return;
+  Scratch scratch{red, 0};
+  const int n = p.n;
+  const int t = threadIdx.x % G;
+  const T* x = static_cast<const T*>(p.x) + row * n;
+  T* y = static_cast<T*>(p.y) + row * n;
+  if (n % Chunk<T>::W == 0 && aligned16(p.x) && aligned16(p.y) && aligned16(p.gamma) && aligned16(p.beta)) {
+    norm_row_regs<T, G, V, RMS>(p, x, y, t, scratch);
+  } else {
+    norm_row_stream<T, G, V, RMS>(p, x, y, t, scratch);
+  }
+}
+
 // Batch normalisation with running statistics (inference), element by element, rounded as the
 // CPU backend rounds: ((x - mean) / sqrt(var + eps)) * gamma + beta, each step on its own (the
 // _rn intrinsics keep the compiler from fusing a multiply and an add the CPU rounds twice).
@@ -143,3 +266,36 @@ BI_NORM(f32, float)
 BI_NORM(f16, __half)
 BI_NORM(bf16, __nv_bfloat16)
 BI_NORM(f64, double)
+
+// The register-row variants: BI_NORM_ROWS(tag, type, longest row, G, V), one RMS-norm and one
+// layer-norm kernel each; RowVariants.java picks one from the row length and dtype alone and a
+// test checks that the two lists agree. 64 registers at most: a 1024-thread block fits, and
+// smaller blocks run at least 1024 threads an SM.
+#define BI_NORM_ROWS(TAG, T, NMAX, G, V)                                                        \
+  static_assert((G) * (V) * (16 / sizeof(T)) == (NMAX), "variant size");                       \
+  extern "C" __global__ void __maxnreg__(64) bi_rms_norm_rows_##TAG##_##NMAX(const __grid_constant__ bi::NormParams p) { \
+    bi::norm_rows_regs<T, G, V, true>(p);                                                       \
+  }                                                                                             \
+  extern "C" __global__ void __maxnreg__(64) bi_layer_norm_rows_##TAG##_##NMAX(const __grid_constant__ bi::NormParams p) { \
+    bi::norm_rows_regs<T, G, V, false>(p);                                                      \
+  }
+
+BI_NORM_ROWS(f32, float, 512, 32, 4)
+BI_NORM_ROWS(f32, float, 1024, 64, 4)
+BI_NORM_ROWS(f32, float, 2048, 128, 4)
+BI_NORM_ROWS(f32, float, 4096, 256, 4)
+BI_NORM_ROWS(f32, float, 8192, 512, 4)
+BI_NORM_ROWS(f32, float, 16384, 1024, 4)
+BI_NORM_ROWS(f32, float, 32768, 1024, 8)
+BI_NORM_ROWS(f16, __half, 1024, 32, 4)
+BI_NORM_ROWS(f16, __half, 2048, 64, 4)
+BI_NORM_ROWS(f16, __half, 4096, 128, 4)
+BI_NORM_ROWS(f16, __half, 8192, 256, 4)
+BI_NORM_ROWS(f16, __half, 16384, 512, 4)
+BI_NORM_ROWS(f16, __half, 32768, 1024, 4)
+BI_NORM_ROWS(bf16, __nv_bfloat16, 1024, 32, 4)
+BI_NORM_ROWS(bf16, __nv_bfloat16, 2048, 64, 4)
+BI_NORM_ROWS(bf16, __nv_bfloat16, 4096, 128, 4)
+BI_NORM_ROWS(bf16, __nv_bfloat16, 8192, 256, 4)
+BI_NORM_ROWS(bf16, __nv_bfloat16, 16384, 512, 4)
+BI_NORM_ROWS(bf16, __nv_bfloat16, 32768, 1024, 4)

@@ -6,9 +6,12 @@
 // otherwise; thread t accumulates elements t, t + G, t + 2G, ... in order and the G partials meet
 // in a fixed shuffle tree. Both choices depend on n alone, so an output's bits do not depend on
 // how many outputs share the launch. Column kernels (inner > 1): one thread per output walks its n
-// elements in index order, the CPU backend's order.
+// elements in index order, the CPU backend's order. Softmax rows of float32, float16 and bfloat16
+// up to 32768 elements are read once and held in registers (bi_softmax_rows_*, rows.cuh): one
+// variant per row-length class, picked by the host from n and the dtype alone.
 #include "bi/reduce_params.cuh"
 #include "bi/accum.cuh"
+#include "bi/rows.cuh"
 
 namespace bi {
 
@@ -174,6 +177,93 @@ template <typename T> __device__ void reduce_rows(const ReduceParams& p) {
   }
 }
 
+// Softmax / log-softmax of one row per G-thread group (rows.cuh), the row kernel's formulas: the
+// maximum, the sum of exp(x - max), then x - (max + log(sum)) or exp(x - max) * (1 / sum).
+// Register path: the row read once with 16-byte loads. Softmax keeps the exponentials from the sum
+// to the store when a thread holds 16 values, and computes them again (the same bits) when it
+// holds 32, which would not fit beside the row in 64 registers. Elements past the end enter the
+// max as -inf and the sum as +0, which change neither (the sum is never -0), so both equal the
+// streaming path's.
+template <typename T, int G, int V, bool LOG>
+__device__ __forceinline__ void softmax_row_regs(const T* x, T* y, int n, int t, Scratch& scratch) {
+  constexpr int W = Chunk<T>::W;
+  Chunk<T> c[V];
+  row_load<T, G, V>(x, n, t, c);
+  float mx = -INFINITY;
+#pragma unroll
+  for (int k = 0; k < V; k++) {
+#pragma unroll
+    for (int w = 0; w < W; w++) {
+      mx = jmax(mx, slot_start<T, G>(k, t) < n ? at(c[k], w) : -INFINITY);
+    }
+  }
+  mx = group_reduce<G>(mx, scratch.take(), MaxOp());
+  constexpr bool KEEP = !LOG && V * W <= 16;
+  float e[KEEP ? V * W : 1];
+  float sum = 0.0f;
+#pragma unroll
+  for (int k = 0; k < V; k++) {
+#pragma unroll
+    for (int w = 0; w < W; w++) {
+      const float ex = expf(__fsub_rn(at(c[k], w), mx));
+      if constexpr (KEEP) e[k * W + w] = ex;
+      sum = __fadd_rn(sum, slot_start<T, G>(k, t) < n ? ex : 0.0f);
+    }
+  }
+  sum = group_reduce<G>(sum, scratch.take(), SumOp());
+  const float lse = __fadd_rn(mx, logf(sum));
+  const float inv = __frcp_rn(sum);
+#pragma unroll
+  for (int k = 0; k < V; k++) {
+    float o[W];
+#pragma unroll
+    for (int w = 0; w < W; w++) {
+      if constexpr (LOG) {
+        o[w] = __fsub_rn(at(c[k], w), lse);
+      } else if constexpr (KEEP) {
+        o[w] = __fmul_rn(e[k * W + w], inv);
+      } else {
+        o[w] = __fmul_rn(expf(__fsub_rn(at(c[k], w), mx)), inv);
+      }
+    }
+    chunk_store(y, slot_start<T, G>(k, t), n, o);
+  }
+}
+
+// Streaming path (n not a multiple of W, or a pointer not 16-byte aligned): the same owners,
+// order and formulas over memory, element by element.
+template <typename T, int G, int V, bool LOG>
+__device__ __forceinline__ void softmax_row_stream(const T* x, T* y, int n, int t, Scratch& scratch) {
+  float mx = -INFINITY;
+  for_owned<T, G, V>(n, t, [&](int e) { mx = jmax(mx, load_acc(x, e)); });
+  mx = group_reduce<G>(mx, scratch.take(), MaxOp());
+  float sum = 0.0f;
+  for_owned<T, G, V>(n, t, [&](int e) { sum = __fadd_rn(sum, expf(__fsub_rn(load_acc(x, e), mx))); });
+  sum = group_reduce<G>(sum, scratch.take(), SumOp());
+  const float lse = __fadd_rn(mx, logf(sum));
+  const float inv = __frcp_rn(sum);
+  for_owned<T, G, V>(n, t, [&](int e) {
+    const float v = load_acc(x, e);
+    store_acc(y, e, LOG ? __fsub_rn(v, lse) : __fmul_rn(expf(__fsub_rn(v, mx)), inv));
+  });
+}
+
+template <typename T, int G, int V, bool LOG> __device__ void softmax_rows(const ReduceParams& p) {
+  __shared__ float red[2][32];
+  const long long row = this_row<G>();
+  if (row >= p.outer) return;
+  Scratch scratch{red, 0};
+  const int n = static_cast<int>(p.n);
+  const int t = threadIdx.x % G;
+  const T* x = static_cast<const T*>(p.in) + row * n;
+  T* y = static_cast<T*>(p.out) + row * n;
+  if (n % Chunk<T>::W == 0 && aligned16(p.in) && aligned16(p.out)) {
+    softmax_row_regs<T, G, V, LOG>(x, y, n, t, scratch);
+  } else {
+    softmax_row_stream<T, G, V, LOG>(x, y, n, t, scratch);
+  }
+}
+
 // One thread per (outer, inner) output, its n elements in index order.
 template <typename T> __device__ void reduce_columns(const ReduceParams& p) {
   using A = typename Acc<T>::type;
@@ -236,3 +326,35 @@ BI_REDUCE(i8, signed char)
 BI_REDUCE(u8, unsigned char)
 BI_REDUCE(i32, int)
 BI_REDUCE(i64, long long)
+
+// The register-row softmax variants: BI_SOFTMAX_ROWS(tag, type, longest row, G, V), the same
+// list as norm.cu's; RowVariants.java picks one from the row length and dtype alone. 64 registers
+// at most: a 1024-thread block fits, and smaller blocks run at least 1024 threads an SM.
+#define BI_SOFTMAX_ROWS(TAG, T, NMAX, G, V)                                                     \
+  static_assert((G) * (V) * (16 / sizeof(T)) == (NMAX), "variant size");                       \
+  extern "C" __global__ void __maxnreg__(64) bi_softmax_rows_##TAG##_##NMAX(const __grid_constant__ bi::ReduceParams p) { \
+    bi::softmax_rows<T, G, V, false>(p);                                                        \
+  }                                                                                             \
+  extern "C" __global__ void __maxnreg__(64) bi_log_softmax_rows_##TAG##_##NMAX(const __grid_constant__ bi::ReduceParams p) { \
+    bi::softmax_rows<T, G, V, true>(p);                                                         \
+  }
+
+BI_SOFTMAX_ROWS(f32, float, 512, 32, 4)
+BI_SOFTMAX_ROWS(f32, float, 1024, 64, 4)
+BI_SOFTMAX_ROWS(f32, float, 2048, 128, 4)
+BI_SOFTMAX_ROWS(f32, float, 4096, 256, 4)
+BI_SOFTMAX_ROWS(f32, float, 8192, 512, 4)
+BI_SOFTMAX_ROWS(f32, float, 16384, 1024, 4)
+BI_SOFTMAX_ROWS(f32, float, 32768, 1024, 8)
+BI_SOFTMAX_ROWS(f16, __half, 1024, 32, 4)
+BI_SOFTMAX_ROWS(f16, __half, 2048, 64, 4)
+BI_SOFTMAX_ROWS(f16, __half, 4096, 128, 4)
+BI_SOFTMAX_ROWS(f16, __half, 8192, 256, 4)
+BI_SOFTMAX_ROWS(f16, __half, 16384, 512, 4)
+BI_SOFTMAX_ROWS(f16, __half, 32768, 1024, 4)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 1024, 32, 4)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 2048, 64, 4)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 4096, 128, 4)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 8192, 256, 4)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 16384, 512, 4)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 32768, 1024, 4)

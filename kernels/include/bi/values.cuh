@@ -64,40 +64,6 @@ __device__ __forceinline__ uint16_t float_to_bf16_bits(float f) {
   return (uint16_t)((bits + rounding) >> 16);
 }
 
-// HostData.getFloat
-__device__ __forceinline__ float load_f(const void* p, int t, long long i) {
-  switch (t) {
-    case F32: return static_cast<const float*>(p)[i];
-    case F64: return __double2float_rn(static_cast<const double*>(p)[i]);
-    case F16: return half_bits_to_float(static_cast<const uint16_t*>(p)[i]);
-    case BF16: return bf16_bits_to_float(static_cast<const uint16_t*>(p)[i]);
-    case I32: return __int2float_rn(static_cast<const int*>(p)[i]);
-    case I64: return __ll2float_rn(static_cast<const long long*>(p)[i]);
-    case U8: return (float)static_cast<const uint8_t*>(p)[i];
-    default: return (float)static_cast<const int8_t*>(p)[i];
-  }
-}
-
-// HostData.getDouble: exact for float64 and int64, through getFloat otherwise (as the CPU does).
-__device__ __forceinline__ double load_d(const void* p, int t, long long i) {
-  if (t == F64) return static_cast<const double*>(p)[i];
-  if (t == I64) return __ll2double_rn(static_cast<const long long*>(p)[i]);
-  return (double)load_f(p, t, i);
-}
-
-// HostData.getLong
-__device__ __forceinline__ long long load_l(const void* p, int t, long long i) {
-  switch (t) {
-    case I64: return static_cast<const long long*>(p)[i];
-    case I32: return static_cast<const int*>(p)[i];
-    case I8:
-    case BOOL: return static_cast<const int8_t*>(p)[i];
-    case U8: return static_cast<const uint8_t*>(p)[i];
-    case F64: return jd2ll(static_cast<const double*>(p)[i]);
-    default: return jf2ll(load_f(p, t, i));
-  }
-}
-
 // Storage of each type code.
 template <int T> struct Storage;
 template <> struct Storage<F32> { typedef float type; };
@@ -110,53 +76,139 @@ template <> struct Storage<I32> { typedef int type; };
 template <> struct Storage<I64> { typedef long long type; };
 template <> struct Storage<BOOL> { typedef uint8_t type; };
 
-// HostData.setDouble / setFloat / setLong for a storage type known at compile time.
-template <int T> __device__ __forceinline__ void store_f(void* p, long long i, float v);
-template <int T> __device__ __forceinline__ void store_d(void* p, long long i, double v) {
-  typedef typename Storage<T>::type S;
-  S* o = static_cast<S*>(p);
-  if constexpr (T == F64) {
-    o[i] = (S)v;
-  } else if constexpr (T == I64) {
-    o[i] = (S)jd2ll(v);
-  } else if constexpr (T == I32) {
-    o[i] = (S)jd2i(v);
-  } else if constexpr (T == I8 || T == U8) {
-    o[i] = (S)(uint8_t)(unsigned long long)jd2ll(v);
-  } else if constexpr (T == BOOL) {
-    o[i] = (S)(v != 0.0 ? 1 : 0);
-  } else {
-    store_f<T>(p, i, __double2float_rn(v));
-  }
-}
-template <int T> __device__ __forceinline__ void store_f(void* p, long long i, float v) {
-  typedef typename Storage<T>::type S;
-  S* o = static_cast<S*>(p);
+// HostData.getFloat / getDouble / getLong of one stored value of a type known at compile time.
+// The run-time-typed loads below and the contiguous kernels' typed loads both go through these,
+// so the two paths convert alike. Booleans are read as signed bytes, as HostData reads them.
+template <int T> __device__ __forceinline__ float val_f(typename Storage<T>::type s) {
   if constexpr (T == F32) {
-    o[i] = (S)v;
+    return s;
+  } else if constexpr (T == F64) {
+    return __double2float_rn(s);
   } else if constexpr (T == F16) {
-    o[i] = (S)float_to_half_bits(v);
+    return half_bits_to_float(s);
   } else if constexpr (T == BF16) {
-    o[i] = (S)float_to_bf16_bits(v);
+    return bf16_bits_to_float(s);
+  } else if constexpr (T == I32) {
+    return __int2float_rn(s);
+  } else if constexpr (T == I64) {
+    return __ll2float_rn(s);
+  } else if constexpr (T == U8) {
+    return (float)(uint8_t)s;
   } else {
-    store_d<T>(p, i, (double)v);
+    return (float)(int8_t)s;
   }
 }
-template <int T> __device__ __forceinline__ void store_l(void* p, long long i, long long v) {
+template <int T> __device__ __forceinline__ double val_d(typename Storage<T>::type s) {
+  if constexpr (T == F64) {
+    return s;
+  } else if constexpr (T == I64) {
+    return __ll2double_rn(s);
+  } else {
+    return (double)val_f<T>(s);
+  }
+}
+template <int T> __device__ __forceinline__ long long val_l(typename Storage<T>::type s) {
+  if constexpr (T == I64 || T == I32) {
+    return s;
+  } else if constexpr (T == I8 || T == BOOL) {
+    return (int8_t)s;
+  } else if constexpr (T == U8) {
+    return (uint8_t)s;
+  } else if constexpr (T == F64) {
+    return jd2ll(s);
+  } else {
+    return jf2ll(val_f<T>(s));
+  }
+}
+
+// HostData.getFloat
+__device__ __forceinline__ float load_f(const void* p, int t, long long i) {
+  switch (t) {
+    case F32: return val_f<F32>(static_cast<const float*>(p)[i]);
+    case F64: return val_f<F64>(static_cast<const double*>(p)[i]);
+    case F16: return val_f<F16>(static_cast<const uint16_t*>(p)[i]);
+    case BF16: return val_f<BF16>(static_cast<const uint16_t*>(p)[i]);
+    case I32: return val_f<I32>(static_cast<const int*>(p)[i]);
+    case I64: return val_f<I64>(static_cast<const long long*>(p)[i]);
+    case U8: return val_f<U8>(static_cast<const uint8_t*>(p)[i]);
+    default: return val_f<I8>(static_cast<const int8_t*>(p)[i]);
+  }
+}
+
+// HostData.getDouble: exact for float64 and int64, through getFloat otherwise (as the CPU does).
+__device__ __forceinline__ double load_d(const void* p, int t, long long i) {
+  if (t == F64) return val_d<F64>(static_cast<const double*>(p)[i]);
+  if (t == I64) return val_d<I64>(static_cast<const long long*>(p)[i]);
+  return (double)load_f(p, t, i);
+}
+
+// HostData.getLong
+__device__ __forceinline__ long long load_l(const void* p, int t, long long i) {
+  switch (t) {
+    case I64: return val_l<I64>(static_cast<const long long*>(p)[i]);
+    case I32: return val_l<I32>(static_cast<const int*>(p)[i]);
+    case I8:
+    case BOOL: return val_l<I8>(static_cast<const int8_t*>(p)[i]);
+    case U8: return val_l<U8>(static_cast<const uint8_t*>(p)[i]);
+    case F64: return val_l<F64>(static_cast<const double*>(p)[i]);
+    default: return jf2ll(load_f(p, t, i));
+  }
+}
+
+// HostData.setFloat / setDouble / setLong: the stored value of a type known at compile time.
+template <int T> __device__ __forceinline__ typename Storage<T>::type enc_d(double v);
+template <int T> __device__ __forceinline__ typename Storage<T>::type enc_f(float v) {
   typedef typename Storage<T>::type S;
-  S* o = static_cast<S*>(p);
-  if constexpr (T == I64) {
-    o[i] = (S)v;
+  if constexpr (T == F32) {
+    return (S)v;
+  } else if constexpr (T == F16) {
+    return (S)float_to_half_bits(v);
+  } else if constexpr (T == BF16) {
+    return (S)float_to_bf16_bits(v);
+  } else {
+    return enc_d<T>((double)v);
+  }
+}
+template <int T> __device__ __forceinline__ typename Storage<T>::type enc_d(double v) {
+  typedef typename Storage<T>::type S;
+  if constexpr (T == F64) {
+    return (S)v;
+  } else if constexpr (T == I64) {
+    return (S)jd2ll(v);
   } else if constexpr (T == I32) {
-    o[i] = (S)(uint32_t)(unsigned long long)v;
+    return (S)jd2i(v);
   } else if constexpr (T == I8 || T == U8) {
-    o[i] = (S)(uint8_t)(unsigned long long)v;
+    return (S)(uint8_t)(unsigned long long)jd2ll(v);
   } else if constexpr (T == BOOL) {
-    o[i] = (S)(v != 0 ? 1 : 0);
+    return (S)(v != 0.0 ? 1 : 0);
+  } else {
+    return enc_f<T>(__double2float_rn(v));
+  }
+}
+template <int T> __device__ __forceinline__ typename Storage<T>::type enc_l(long long v) {
+  typedef typename Storage<T>::type S;
+  if constexpr (T == I64) {
+    return (S)v;
+  } else if constexpr (T == I32) {
+    return (S)(uint32_t)(unsigned long long)v;
+  } else if constexpr (T == I8 || T == U8) {
+    return (S)(uint8_t)(unsigned long long)v;
+  } else if constexpr (T == BOOL) {
+    return (S)(v != 0 ? 1 : 0);
   } else {
     // HostData.setLong goes through setDouble: a double first, then the float type
-    store_d<T>(p, i, __ll2double_rn(v));
+    return enc_d<T>(__ll2double_rn(v));
   }
+}
+
+template <int T> __device__ __forceinline__ void store_f(void* p, long long i, float v) {
+  static_cast<typename Storage<T>::type*>(p)[i] = enc_f<T>(v);
+}
+template <int T> __device__ __forceinline__ void store_d(void* p, long long i, double v) {
+  static_cast<typename Storage<T>::type*>(p)[i] = enc_d<T>(v);
+}
+template <int T> __device__ __forceinline__ void store_l(void* p, long long i, long long v) {
+  static_cast<typename Storage<T>::type*>(p)[i] = enc_l<T>(v);
 }
 
 // The element offset of output position i in an operand of the given strides.

@@ -18,7 +18,8 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Element-wise operations on a GPU ({@code kernels/src/elementwise.cu}), every storage type the
- * CPU backend holds. Result types, refused inputs and the arithmetic type of each element come
+ * CPU backend holds: a contiguous kernel where the operands allow one ({@link ContiguousKernels}),
+ * the strided kernel otherwise. Result types, refused inputs and the arithmetic type of each element come
  * from {@link TypeRules}, the rules the CPU backend applies, so exactly rounded operations give
  * the CPU's bits; see docs/contract.md for which operations may differ in the last ulps.
  */
@@ -40,14 +41,24 @@ public final class CudaElementwise implements ElementwiseOps {
         }
     }
 
-    /** Starts the parameters of one launch over {@code out}'s shape with operands a, b, c. */
-    private static Params params(Tensor out, int kind, int op, int mode, Tensor a, Tensor b, Tensor c, String what) {
-        CudaDevice device = CudaBackend.device(out);
+    /** The simplified iteration of one launch over {@code out}'s shape with operands a, b, c. */
+    private static StridedArgs args(Tensor out, Tensor a, Tensor b, Tensor c, String what) {
         Shape s = out.getShape();
         long[] dims = s.getShape();
-        StridedArgs args = StridedArgs.of(dims, StridedArgs.broadcast(a.getShape(), s),
+        return StridedArgs.of(dims, StridedArgs.broadcast(a.getShape(), s),
                 b == null ? new long[dims.length] : StridedArgs.broadcast(b.getShape(), s),
                 c == null ? new long[dims.length] : StridedArgs.broadcast(c.getShape(), s)).checkRank(what);
+    }
+
+    /** Starts the parameters of one launch over {@code out}'s shape with operands a, b, c. */
+    private static Params params(Tensor out, int kind, int op, int mode, Tensor a, Tensor b, Tensor c, String what) {
+        return params(args(out, a, b, c, what), out, kind, op, mode, a, b, c, what);
+    }
+
+    private static Params params(StridedArgs args, Tensor out, int kind, int op, int mode, Tensor a, Tensor b, Tensor c,
+            String what) {
+        CudaDevice device = CudaBackend.device(out);
+        Shape s = out.getShape();
         DeviceMemory ma = Launch.on(device, a, what);
         DeviceMemory mb = b == null ? null : Launch.on(device, b, what);
         DeviceMemory mc = c == null ? null : Launch.on(device, c, what);
@@ -76,6 +87,16 @@ public final class CudaElementwise implements ElementwiseOps {
                 p, out.getShape().size());
     }
 
+    /** Runs a contiguous kernel (ContiguousKernels) if one applies, else the strided one. */
+    private static void run(Tensor out, Params p, String contiguous, DataType in) {
+        if (contiguous == null) {
+            run(out, p);
+            return;
+        }
+        Launch.run(CudaBackend.device(out), DataAbi.MODULE_ELEMENTWISE, contiguous, p,
+                ContiguousKernels.items(in, out.getDataType(), out.getShape().size()));
+    }
+
     /** {@inheritDoc} */
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
@@ -87,12 +108,15 @@ public final class CudaElementwise implements ElementwiseOps {
         if (shape.size() == 0) {
             return out;
         }
-        Params p = params(out, Elementwise.KIND_BINARY, op.ordinal(), mode(arith), a, b, null, "NDArray." + op.opName());
+        StridedArgs args = args(out, a, b, null, "NDArray." + op.opName());
+        Params p = params(args, out, Elementwise.KIND_BINARY, op.ordinal(), mode(arith), a, b, null,
+                "NDArray." + op.opName());
         // only integer floor division and modulo can fail: their zero divisor is reported through a flag
         boolean mayFail = arith == TypeRules.Arith.LONG && (op == BinaryOp.MOD || op == BinaryOp.DIV);
         DeviceMemory flag = mayFail ? Launch.flag(device, 0) : null;
         p.ptr(Elementwise.ERROR, flag == null ? null : flag.getPointer());
-        run(out, p);
+        run(out, p, ContiguousKernels.kernel(args, Elementwise.KIND_BINARY, null, a.getDataType(), b.getDataType(),
+                out.getDataType(), mode(arith)), a.getDataType());
         if (flag != null && Launch.read(flag) != 0) {
             out.close();
             throw new EngineException("ZeroDivisionError");
@@ -108,10 +132,13 @@ public final class CudaElementwise implements ElementwiseOps {
         if (a.getShape().size() == 0) {
             return out;
         }
-        Params p = params(out, Elementwise.KIND_UNARY, op.ordinal(), mode(TypeRules.unaryArith(op, a.getDataType())),
-                a, null, null, "NDArray." + op.opName());
+        int mode = mode(TypeRules.unaryArith(op, a.getDataType()));
+        StridedArgs args = args(out, a, null, null, "NDArray." + op.opName());
+        Params p = params(args, out, Elementwise.KIND_UNARY, op.ordinal(), mode, a, null, null,
+                "NDArray." + op.opName());
         p.i32(Elementwise.FLAGS, TypeRules.geluInfIsNaN(op, a.getDataType(), a.getShape().size()) ? 1 : 0);
-        run(out, p);
+        run(out, p, ContiguousKernels.kernel(args, Elementwise.KIND_UNARY, op, a.getDataType(), null, out.getDataType(),
+                mode), a.getDataType());
         return out;
     }
 
@@ -131,8 +158,11 @@ public final class CudaElementwise implements ElementwiseOps {
         boolean wide = a.getDataType() == DataType.FLOAT64;
         Tensor out = Launch.output(CudaBackend.device(a), a.getShape(), wide ? DataType.FLOAT64 : DataType.FLOAT32);
         if (a.getShape().size() > 0) {
-            Params p = params(out, kind, 0, wide ? DataAbi.MODE_DOUBLE : DataAbi.MODE_FLOAT, a, null, null, what);
-            run(out, p.f32(Elementwise.ALPHA, alpha));
+            int mode = wide ? DataAbi.MODE_DOUBLE : DataAbi.MODE_FLOAT;
+            StridedArgs args = args(out, a, null, null, what);
+            Params p = params(args, out, kind, 0, mode, a, null, null, what);
+            run(out, p.f32(Elementwise.ALPHA, alpha), ContiguousKernels.kernel(args, kind, null, a.getDataType(), null,
+                    out.getDataType(), mode), a.getDataType());
         }
         return out;
     }

@@ -26,7 +26,9 @@ import jcuda.driver.JCudaDriver;
  * input is seen as [outer][n][inner]: when the reduced axes are the array's last ones (inner is
  * 1 by position, whatever the sizes) a warp or block reduces each output in a fixed tree chosen
  * by n; otherwise one thread walks each output's elements in index order. Reduced axes that are
- * not adjacent are reduced group by group, innermost first.
+ * not adjacent are reduced group by group, innermost first. Softmax and the norms of float32,
+ * float16 and bfloat16 rows up to {@link RowVariants#MAX_ROW} elements run the single-pass kernel
+ * of the row length's {@link RowVariants variant}.
  */
 final class CudaReductions implements ReductionOps {
 
@@ -226,8 +228,34 @@ final class CudaReductions implements ReductionOps {
         long outer = prod(src, 0, axis);
         long inner = prod(src, axis + 1, src.dimension());
         DeviceMemory out = Launch.memory(CudaBackend.device(t), shape.size() * t.getDataType().getNumOfBytes());
-        launch(t, out, outer, src.get(axis), inner, log ? 8 : 7, axis == src.dimension() - 1);
+        boolean last = axis == src.dimension() - 1;
+        int maxRow = last ? RowVariants.maxRow(t.getDataType(), src.get(axis)) : 0;
+        if (maxRow > 0 && outer > 0) {
+            softmaxRows(t, out, outer, (int) src.get(axis), maxRow, log);
+        } else {
+            launch(t, out, outer, src.get(axis), inner, log ? 8 : 7, last);
+        }
         return Tensor.device(shape, t.getDataType(), out);
+    }
+
+    /** Softmax of rows of n elements by the single-pass kernel of variant maxRow (RowVariants). */
+    private static void softmaxRows(Tensor in, DeviceMemory out, long rows, int n, int maxRow, boolean log) {
+        CudaDevice device = CudaBackend.device(in);
+        DataType type = in.getDataType();
+        int group = RowVariants.groupThreads(type, maxRow);
+        CUfunction f = device.function(Abi.MODULE_REDUCE, Abi.softmaxRowsKernel(type, maxRow, log), 0);
+        device.await(device.getStream(), CudaBackend.memory(in));
+        int blocks = RowVariants.blocks(rows, group);
+        check(JCudaDriver.cuLaunchKernel(f, blocks, 1, 1, RowVariants.blockThreads(group), 1, 1, 0, device.getStream(),
+                Abi.REDUCE.newParams()
+                        .ptr(Reduce.IN, CudaBackend.memory(in).getPointer())
+                        .ptr(Reduce.OUT, out.getPointer())
+                        .i64(Reduce.OUTER, rows)
+                        .i64(Reduce.N, n)
+                        .i64(Reduce.INNER, 1)
+                        .i32(Reduce.KIND, log ? 8 : 7)
+                        .toKernelParams(), null),
+                "cuLaunchKernel(" + (log ? "logSoftmax " : "softmax ") + in.getShape() + ")");
     }
 
     /** {@inheritDoc} */
@@ -345,9 +373,15 @@ final class CudaReductions implements ReductionOps {
                 }
                 device.await(device.getStream(), CudaBackend.memory(x), g == null ? null : CudaBackend.memory(g),
                         b == null ? null : CudaBackend.memory(b));
-                CUfunction f = device.function(Abi.MODULE_NORM, Abi.normKernel(type), 0);
-                long blocks = n <= ROW_WARP_MAX ? (rows + THREADS / 32 - 1) / (THREADS / 32) : rows;
-                check(JCudaDriver.cuLaunchKernel(f, (int) blocks, 1, 1, THREADS, 1, 1, 0, device.getStream(),
+                // the single-pass kernel of the row length's variant, else the multi-pass one
+                int maxRow = RowVariants.maxRow(type, n);
+                int group = maxRow > 0 ? RowVariants.groupThreads(type, maxRow) : 0;
+                CUfunction f = device.function(Abi.MODULE_NORM, maxRow > 0 ? Abi.normRowsKernel(type, maxRow, rms)
+                        : Abi.normKernel(type), 0);
+                long blocks = maxRow > 0 ? RowVariants.blocks(rows, group)
+                        : n <= ROW_WARP_MAX ? (rows + THREADS / 32 - 1) / (THREADS / 32) : rows;
+                int threads = maxRow > 0 ? RowVariants.blockThreads(group) : THREADS;
+                check(JCudaDriver.cuLaunchKernel(f, (int) blocks, 1, 1, threads, 1, 1, 0, device.getStream(),
                         Abi.NORM.newParams()
                                 .ptr(Norm.X, CudaBackend.memory(x).getPointer())
                                 .ptr(Norm.GAMMA, g == null ? null : CudaBackend.memory(g).getPointer())

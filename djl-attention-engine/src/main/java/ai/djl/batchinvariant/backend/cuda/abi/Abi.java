@@ -326,6 +326,30 @@ public final class Abi {
     }
 
     /**
+     * Returns a single-pass row-normalisation kernel ({@code BI_NORM_ROWS} in norm.cu).
+     *
+     * @param type float32, float16 or bfloat16
+     * @param maxRow the variant's longest row (a power of two, 512 to 32768)
+     * @param rms true for RMS norm, false for layer norm
+     * @return the symbol
+     */
+    public static String normRowsKernel(DataType type, int maxRow, boolean rms) {
+        return (rms ? "bi_rms_norm_rows_" : "bi_layer_norm_rows_") + tag(type) + "_" + maxRow;
+    }
+
+    /**
+     * Returns a single-pass softmax kernel ({@code BI_SOFTMAX_ROWS} in reduce.cu).
+     *
+     * @param type float32, float16 or bfloat16
+     * @param maxRow the variant's longest row (a power of two, 512 to 32768)
+     * @param log true for log-softmax
+     * @return the symbol
+     */
+    public static String softmaxRowsKernel(DataType type, int maxRow, boolean log) {
+        return (log ? "bi_log_softmax_rows_" : "bi_softmax_rows_") + tag(type) + "_" + maxRow;
+    }
+
+    /**
      * Returns the batch-normalisation kernel of a type.
      *
      * @param type float32, float16, bfloat16 or float64

@@ -6,6 +6,9 @@ package ai.djl.batchinvariant.backend.cuda.abi;
 import ai.djl.batchinvariant.backend.cuda.abi.ParamsLayout.Kind;
 import ai.djl.ndarray.types.DataType;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The binary interface of the element-wise, copy and gather families ({@code
  * kernels/include/bi/data_params.cuh}): field indices, layouts, kernel symbols and the storage
@@ -160,6 +163,52 @@ public final class DataAbi {
      */
     public static String elementwiseKernel(DataType out) {
         return "bi_elementwise_" + TAGS[dtypeCode(out)];
+    }
+
+    /**
+     * The contiguous element-wise kernels ({@code BI_CONTIGUOUS} in elementwise.cu): input type,
+     * output type and arithmetic of each, in the kernel file's order.
+     */
+    private static final Object[][] CONTIGUOUS = {
+        {DataType.FLOAT32, DataType.FLOAT32, MODE_FLOAT}, {DataType.FLOAT16, DataType.FLOAT16, MODE_FLOAT},
+        {DataType.BFLOAT16, DataType.BFLOAT16, MODE_FLOAT}, {DataType.FLOAT64, DataType.FLOAT64, MODE_DOUBLE},
+        {DataType.INT32, DataType.INT32, MODE_LONG}, {DataType.INT64, DataType.INT64, MODE_LONG},
+        {DataType.FLOAT32, DataType.BOOLEAN, MODE_DOUBLE}, {DataType.FLOAT16, DataType.BOOLEAN, MODE_DOUBLE},
+        {DataType.BFLOAT16, DataType.BOOLEAN, MODE_DOUBLE}, {DataType.FLOAT64, DataType.BOOLEAN, MODE_DOUBLE},
+        {DataType.INT32, DataType.BOOLEAN, MODE_LONG}, {DataType.INT64, DataType.BOOLEAN, MODE_LONG},
+        {DataType.BOOLEAN, DataType.BOOLEAN, MODE_DOUBLE}};
+    private static final String[] MODE_TAGS = {"l", "f", "d"};
+
+    /**
+     * Returns the contiguous element-wise kernel of a type combination: every input of type
+     * {@code in}, the output of type {@code out}, arithmetic {@code mode}.
+     *
+     * @param in the inputs' type
+     * @param out the output type
+     * @param mode {@link #MODE_LONG}, {@link #MODE_FLOAT} or {@link #MODE_DOUBLE}
+     * @return the symbol, or null where elementwise.cu has no such instantiation
+     */
+    public static String contiguousKernel(DataType in, DataType out, int mode) {
+        for (Object[] c : CONTIGUOUS) {
+            if (c[0] == in && c[1] == out && (Integer) c[2] == mode) {
+                return "bi_elementwise_contig_" + TAGS[dtypeCode(in)] + "_" + TAGS[dtypeCode(out)] + "_"
+                        + MODE_TAGS[mode];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Returns every contiguous element-wise kernel, in elementwise.cu's order.
+     *
+     * @return the symbols
+     */
+    public static List<String> contiguousKernels() {
+        List<String> out = new ArrayList<>();
+        for (Object[] c : CONTIGUOUS) {
+            out.add(contiguousKernel((DataType) c[0], (DataType) c[1], (Integer) c[2]));
+        }
+        return out;
     }
 
     /**

@@ -1,0 +1,129 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cuda;
+
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.CPU;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.CUDA;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.TYPES;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.compare;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.data;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.down;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.show;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.up;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.UnaryOp;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The contiguous element-wise kernels (same-shape operands, or one a single value) on arrays of
+ * many 16-byte chunks and a partial tail, every op and type against the CPU backend: its bits for
+ * the exactly rounded operations, a few ulps for the transcendental ones, the same exception for
+ * refused inputs. GpuElementwiseTest covers the small and broadcast shapes.
+ */
+@Tag("gpu")
+class GpuContiguousElementwiseTest {
+
+    /** Several blocks of chunks and a tail that no vector width divides. */
+    private static final Shape BIG = new Shape(3, 4099);
+
+    @BeforeAll
+    static void gpu() {
+        GpuCompare.requireGpu();
+    }
+
+    private static void both(List<String> failures, String what, Supplier<Tensor> cpu, Supplier<Tensor> gpu,
+            long maxUlps, Supplier<String> inputs) {
+        Object c = GpuCompare.outcome(cpu);
+        Object g = GpuCompare.outcome(gpu);
+        if (c instanceof String || g instanceof String) {
+            if (!c.equals(g instanceof Tensor ? "a result" : g)) {
+                failures.add(what + ": CPU " + c + " / GPU " + (g instanceof String ? g : "a result"));
+            }
+            if (g instanceof Tensor) {
+                ((Tensor) g).close();
+            }
+            return;
+        }
+        String diff = compare(what, (Tensor) c, down((Tensor) g), maxUlps, inputs);
+        if (diff != null) {
+            failures.add(diff);
+        }
+    }
+
+    private static void report(List<String> failures, int cases) {
+        System.out.println(failures.size() + " of " + cases + " cases differ");
+        failures.stream().limit(40).forEach(System.out::println);
+        assertTrue(failures.isEmpty(), failures.size() + " of " + cases + " cases differ; first: "
+                + (failures.isEmpty() ? "" : failures.get(0)));
+    }
+
+    @Test
+    void binaryOpsOnLongArraysMatchTheCpu() {
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        long seed = 900;
+        for (DataType t : TYPES) {
+            Tensor a = data(BIG, t, seed++);
+            Tensor b = data(BIG, t, seed++);
+            Tensor s = data(new Shape(), t, seed++);
+            Tensor ga = up(a);
+            Tensor gb = up(b);
+            Tensor gs = up(s);
+            Tensor[][] pairs = {{a, b, ga, gb}, {a, s, ga, gs}, {s, b, gs, gb}};
+            for (Tensor[] p : pairs) {
+                for (BinaryOp op : BinaryOp.values()) {
+                    boolean exact = op != BinaryOp.POW || !HostData.isFloating(t);
+                    DataType out = op.isBoolean() ? DataType.BOOLEAN : t;
+                    both(failures, op + "(" + t + " " + p[0].getShape() + ", " + p[1].getShape() + ")",
+                        () -> CPU.elementwise().binary(op, p[0], p[1]), () -> CUDA.elementwise().binary(op, p[2], p[3]),
+                        GpuElementwiseTest.tolerance(exact, out), () -> show(p[0], p[1]));
+                    cases++;
+                }
+            }
+            ga.close();
+            gb.close();
+            gs.close();
+        }
+        report(failures, cases);
+    }
+
+    @Test
+    void unaryOpsAndActivationsOnLongArraysMatchTheCpu() {
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        long seed = 950;
+        for (DataType t : TYPES) {
+            Tensor a = data(BIG, t, seed++);
+            Tensor ga = up(a);
+            for (UnaryOp op : UnaryOp.values()) {
+                both(failures, op + "(" + t + ")", () -> CPU.elementwise().unary(op, a),
+                        () -> CUDA.elementwise().unary(op, ga),
+                        GpuElementwiseTest.tolerance(!GpuElementwiseTest.TRANSCENDENTAL.contains(op), t), () -> show(a));
+                cases++;
+            }
+            for (float alpha : new float[] {0.01f, 1.5f}) {
+                both(failures, "leakyRelu(" + t + ")", () -> CPU.elementwise().leakyRelu(a, alpha),
+                        () -> CUDA.elementwise().leakyRelu(ga, alpha), 0, () -> show(a));
+                both(failures, "elu(" + t + ")", () -> CPU.elementwise().elu(a, alpha),
+                        () -> CUDA.elementwise().elu(ga, alpha), 16, () -> show(a));
+                cases += 2;
+            }
+            ga.close();
+        }
+        report(failures, cases);
+    }
+}
