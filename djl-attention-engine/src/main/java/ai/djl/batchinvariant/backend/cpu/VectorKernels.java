@@ -130,14 +130,16 @@ final class VectorKernels {
             // 2^k from the integer k held in the low bits of k + 1.5 * 2^23
             IntVector ki = (IntVector) k.add(ROUND).reinterpretAsInts();
             FloatVector scale = ki.add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            v.mul(scale).intoArray(p, pOff + i);
             VectorMask<Float> odd = x.test(VectorOperators.IS_NAN)
                     .or(x.compare(VectorOperators.GT, 87f))
                     .or(x.compare(VectorOperators.LT, -87f));
             if (odd.anyTrue()) {
+                // p may be s itself: each element is read before it is written
                 for (int j = i; j < i + L; j++) {
                     p[pOff + j] = FastMath.exp(s[off + j] - m);
                 }
+            } else {
+                v.mul(scale).intoArray(p, pOff + i);
             }
         }
         for (; i < n; i++) {

@@ -42,6 +42,73 @@ final class KernelReference {
         }
     }
 
+    /** Softmax or log-softmax of one row in place, as the one-row loop computes it. */
+    static void softmaxRow(float[] x, int off, int n, boolean log) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        float sum = 0f;
+        if (log) {
+            for (int i = 0; i < n; i++) {
+                sum += FastMath.exp(x[off + i] - max);
+            }
+            float lse = max + FastMath.log(sum);
+            for (int i = 0; i < n; i++) {
+                x[off + i] = x[off + i] - lse;
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            float e = FastMath.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < n; i++) {
+            x[off + i] *= inv;
+        }
+    }
+
+    /** Layer norm of one row: mean and biased variance each summed in index order. */
+    static void layerNormRow(float[] x, float[] out, int off, int n, float[] gamma, float[] beta, float eps) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += x[off + i];
+        }
+        float mean = sum / n;
+        float sq = 0f;
+        for (int i = 0; i < n; i++) {
+            float d = x[off + i] - mean;
+            sq += d * d;
+        }
+        float rstd = 1f / (float) Math.sqrt(sq / n + eps);
+        for (int i = 0; i < n; i++) {
+            float y = (x[off + i] - mean) * rstd;
+            if (gamma != null) {
+                y *= gamma[i];
+            }
+            if (beta != null) {
+                y += beta[i];
+            }
+            out[off + i] = y;
+        }
+    }
+
+    /** RMS norm of one row: squares rounded and summed in index order, one division each. */
+    static void rmsNormRow(float[] v, float[] o, int off, int n, float[] w, float eps) {
+        float sq = 0f;
+        for (int i = 0; i < n; i++) {
+            float e = v[off + i] * v[off + i];
+            sq += e;
+        }
+        float denom = (float) Math.sqrt(sq / n + eps);
+        for (int i = 0; i < n; i++) {
+            float y = v[off + i] / denom;
+            o[off + i] = w == null ? y : y * w[i];
+        }
+    }
+
     /**
      * Gaussian data with about {@code odd} of the elements replaced by NaN, +-infinity, +-0,
      * subnormals or huge values.
