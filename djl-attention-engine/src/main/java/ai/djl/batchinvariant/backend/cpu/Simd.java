@@ -3,6 +3,8 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.config.EngineOptions;
+
 /**
  * Whether the CPU kernels use the incubating Vector API ({@code jdk.incubator.vector}). The
  * module is optional: a JVM started without {@code --add-modules jdk.incubator.vector} runs the
@@ -13,7 +15,7 @@ package ai.djl.batchinvariant.backend.cpu;
 final class Simd {
 
     /** The system property that turns the vector path off when set to {@code false}. */
-    static final String PROPERTY = "ai.djl.batchinvariant.cpu_vector";
+    static final String PROPERTY = EngineOptions.PROPERTY_PREFIX + EngineOptions.CPU_VECTOR;
 
     /** True when the vector kernels are loaded and checked. */
     static final boolean ENABLED = detect();
