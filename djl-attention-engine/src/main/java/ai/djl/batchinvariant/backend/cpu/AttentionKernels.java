@@ -13,6 +13,9 @@ package ai.djl.batchinvariant.backend.cpu;
  */
 final class AttentionKernels {
 
+    /** From this length on, a vector max (with its one lane-combining step) beats four chains. */
+    private static final int LONG_RUN = 256;
+
     private AttentionKernels() {}
 
     /**
@@ -139,7 +142,12 @@ final class AttentionKernels {
      * @return the maximum, -infinity when n = 0
      */
     static float max(boolean vector, float[] s, int off, int n) {
-        if (vector) {
+        if (vector && n >= LONG_RUN) {
+            float m = VectorKernels.max(s, off, n);
+            if (m == m) {
+                return m;
+            }
+        } else if (vector) {
             // four independent chains: no rounding in max, so only a NaN needs the ordered chain
             float m0 = Float.NEGATIVE_INFINITY;
             float m1 = m0;

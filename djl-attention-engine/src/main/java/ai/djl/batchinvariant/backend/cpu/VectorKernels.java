@@ -147,6 +147,23 @@ final class VectorKernels {
         }
     }
 
+    /**
+     * The maximum of a long run (any order: only its NaN result may differ from the ordered chain,
+     * and the caller redoes those in order).
+     */
+    static float max(float[] s, int off, int n) {
+        FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = acc.max(FloatVector.fromArray(F, s, off + i));
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, s[off + i]);
+        }
+        return m;
+    }
+
     /** See {@link AttentionKernels#accumulate}. */
     static void accumulate(float[] acc, int accOff, int heads, float[] scale, float[] p, int pOff, int pStride,
             float[] v, int vOff, int keys, int d) {
