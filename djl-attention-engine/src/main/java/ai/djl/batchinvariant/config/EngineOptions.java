@@ -66,6 +66,8 @@ public final class EngineOptions {
 
     /** System-property key: whether ops without a GPU kernel run on the CPU through host copies. */
     public static final String GPU_HOST_FALLBACK = "gpu_host_fallback";
+    /** System-property key: false keeps the CPU kernels off the Vector API (same bits either way). */
+    public static final String CPU_VECTOR = "cpu_vector";
 
     /** Default cap of each GPU's cache of freed blocks, in MiB. */
     public static final long DEFAULT_GPU_CACHE_LIMIT_MB = 4096;
@@ -84,7 +86,8 @@ public final class EngineOptions {
             Collections.unmodifiableList(List.of(FIXED_SPLIT_SIZE, DISABLE_SPLIT_KV, PAGE_SIZE, DTYPE));
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
-            Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK));
+            Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK,
+                    CPU_VECTOR));
 
     private static final String SPLIT_ALLOWED = "a positive multiple of the KV tile (" + KV_TILE + ") in tokens";
     private static final String BOOLEAN_ALLOWED = "true or false";

@@ -36,13 +36,18 @@ public final class CpuAttention implements AttentionOps {
     /** {@inheritDoc} */
     @Override
     public Tensor[] attention(AttentionWork work, Tensor q, Tensor k, Tensor v, boolean hnd) {
+        return attention(work, q, k, v, hnd, Simd.ENABLED);
+    }
+
+    /** {@link #attention(AttentionWork, Tensor, Tensor, Tensor, boolean)} on a chosen kernel path. */
+    Tensor[] attention(AttentionWork work, Tensor q, Tensor k, Tensor v, boolean hnd, boolean vector) {
         AttentionConfig spec = work.getConfig();
         int total = work.getTotalQo();
         int hq = spec.getNumQoHeads();
         int d = spec.getHeadDim();
         float[] out = new float[total * hq * d];
         float[] lse = new float[total * hq];
-        compute(work, q.hostData(), k.hostData(), v.hostData(), q.getDataType(), hnd, out, lse);
+        compute(work, q.hostData(), k.hostData(), v.hostData(), q.getDataType(), hnd, out, lse, vector);
         // one rounding to the query's type, after the merge
         Object typed = HostData.fromFloats(out, q.getDataType());
         return new Tensor[] {
@@ -95,7 +100,7 @@ public final class CpuAttention implements AttentionOps {
     }
 
     private void compute(AttentionWork plan, Object q, Object kv, Object vv, DataType type, boolean hnd,
-            float[] out, float[] lse) {
+            float[] out, float[] lse, boolean vector) {
         AttentionConfig spec = plan.getConfig();
         int hq = spec.getNumQoHeads();
         int hkv = spec.getNumKvHeads();
@@ -124,7 +129,7 @@ public final class CpuAttention implements AttentionOps {
             int r = itemReq[split];
             int s = split - plan.splitStart(r);
             chunk(plan, r, h, s, q, kv, vv, type, hnd, rope, partO, partLse,
-                    (int) partBase[r]);
+                    (int) partBase[r], vector);
         });
         int totalQo = plan.getTotalQo();
         int[] rowReq = new int[totalQo];
@@ -156,70 +161,13 @@ public final class CpuAttention implements AttentionOps {
     private static final class Scratch {
         final float[] k;
         final float[] v;
-        final float[] scores;
         float[] qk = new float[0];
+        float[] p = new float[0];
+        float[] scale = new float[0];
 
         Scratch(int d) {
             k = new float[T * d];
             v = new float[T * d];
-            scores = new float[T];
-        }
-    }
-
-    /**
-     * q·k of four query heads against the key rows [a, e) of a tile. Each score is exactly {@link
-     * CpuMath#dot}'s sum (four interleaved partial sums, one fixed tree); doing four heads per
-     * pass only shares the key loads.
-     */
-    private static void dot4(float[] q, int qOff, float[] k, int t0, int a, int e, int d, float[] out, int outOff) {
-        int q1 = qOff + d;
-        int q2 = q1 + d;
-        int q3 = q2 + d;
-        for (int j = a; j < e; j++) {
-            int ko = (j - t0) * d;
-            float a0 = 0f;
-            float a1 = 0f;
-            float a2 = 0f;
-            float a3 = 0f;
-            float b0 = 0f;
-            float b1 = 0f;
-            float b2 = 0f;
-            float b3 = 0f;
-            float c0 = 0f;
-            float c1 = 0f;
-            float c2 = 0f;
-            float c3 = 0f;
-            float d0 = 0f;
-            float d1 = 0f;
-            float d2 = 0f;
-            float d3 = 0f;
-            for (int x = 0; x < d; x += 4) {
-                float k0 = k[ko + x];
-                float k1 = k[ko + x + 1];
-                float k2 = k[ko + x + 2];
-                float k3 = k[ko + x + 3];
-                a0 += q[qOff + x] * k0;
-                a1 += q[qOff + x + 1] * k1;
-                a2 += q[qOff + x + 2] * k2;
-                a3 += q[qOff + x + 3] * k3;
-                b0 += q[q1 + x] * k0;
-                b1 += q[q1 + x + 1] * k1;
-                b2 += q[q1 + x + 2] * k2;
-                b3 += q[q1 + x + 3] * k3;
-                c0 += q[q2 + x] * k0;
-                c1 += q[q2 + x + 1] * k1;
-                c2 += q[q2 + x + 2] * k2;
-                c3 += q[q2 + x + 3] * k3;
-                d0 += q[q3 + x] * k0;
-                d1 += q[q3 + x + 1] * k1;
-                d2 += q[q3 + x + 2] * k2;
-                d3 += q[q3 + x + 3] * k3;
-            }
-            int o = j - t0;
-            out[outOff + o] = (a0 + a1) + (a2 + a3);
-            out[outOff + T + o] = (b0 + b1) + (b2 + b3);
-            out[outOff + 2 * T + o] = (c0 + c1) + (c2 + c3);
-            out[outOff + 3 * T + o] = (d0 + d1) + (d2 + d3);
         }
     }
 
@@ -236,7 +184,7 @@ public final class CpuAttention implements AttentionOps {
 
     private static void chunk(AttentionWork plan, int r, int h, int s, Object q, Object kv, Object vv,
             DataType type, boolean hnd, float[][] rope, float[] partO,
-            float[] partLse, int base) {
+            float[] partLse, int base, boolean vector) {
         AttentionConfig spec = plan.getConfig();
         int hq = spec.getNumQoHeads();
         int hkv = spec.getNumKvHeads();
@@ -284,6 +232,8 @@ public final class CpuAttention implements AttentionOps {
         Scratch sc = scratch(d);
         if (sc.qk.length < group * T) {
             sc.qk = new float[group * T];
+            sc.p = new float[group * T];
+            sc.scale = new float[group];
         }
         float smScale = spec.getSmScale();
         float cap = spec.getLogitsSoftCap();
@@ -309,50 +259,46 @@ public final class CpuAttention implements AttentionOps {
                     if (a >= e) {
                         continue;
                     }
-                    // q.k for this position's heads, four heads per pass over each key row
-                    int g0 = 0;
-                    for (; g0 + 4 <= group; g0 += 4) {
-                        dot4(qv, (i * group + g0) * d, sc.k, t0, a, e, d, sc.qk, g0 * T);
-                    }
-                    for (; g0 < group; g0++) {
-                        int qo = (i * group + g0) * d;
-                        for (int j = a; j < e; j++) {
-                            sc.qk[g0 * T + j - t0] = CpuMath.dot(qv, qo, sc.k, (j - t0) * d, d);
-                        }
-                    }
+                    int n = e - a;
+                    int qo = i * group * d;
+                    AttentionKernels.scores(vector, qv, qo, group, sc.k, (a - t0) * d, n, d, sc.qk, 0, T);
                     for (int g = 0; g < group; g++) {
                         int row = i * group + g;
-                        float slope = alibi ? spec.alibiSlope(h * group + g) : 0f;
-                        float tileMax = Float.NEGATIVE_INFINITY;
-                        for (int j = a; j < e; j++) {
-                            float sc0 = sc.qk[g * T + j - t0] * smScale;
-                            if (alibi) {
-                                sc0 += slope * (j - pos[i]);
+                        int so = g * T;
+                        float tileMax;
+                        if (!alibi && cap <= 0f) {
+                            for (int j = 0; j < n; j++) {
+                                sc.qk[so + j] *= smScale;
                             }
-                            if (cap > 0f) {
-                                sc0 = cap * FastMath.tanh(sc0 / cap);
+                            tileMax = AttentionKernels.max(vector, sc.qk, so, n);
+                        } else {
+                            float slope = alibi ? spec.alibiSlope(h * group + g) : 0f;
+                            tileMax = Float.NEGATIVE_INFINITY;
+                            for (int j = 0; j < n; j++) {
+                                float sc0 = sc.qk[so + j] * smScale;
+                                if (alibi) {
+                                    sc0 += slope * (a + j - pos[i]);
+                                }
+                                if (cap > 0f) {
+                                    sc0 = cap * FastMath.tanh(sc0 / cap);
+                                }
+                                sc.qk[so + j] = sc0;
+                                tileMax = Math.max(tileMax, sc0);
                             }
-                            sc.scores[j - t0] = sc0;
-                            tileMax = Math.max(tileMax, sc0);
                         }
                         float mNew = Math.max(m[row], tileMax);
                         float scale = FastMath.exp(m[row] - mNew);
                         m[row] = mNew;
+                        sc.scale[g] = scale;
+                        AttentionKernels.exp(vector, sc.qk, so, n, mNew, sc.p, so);
                         float sum = l[row] * scale;
-                        int ao = row * d;
-                        for (int x = 0; x < d; x++) {
-                            acc[ao + x] *= scale;
-                        }
-                        for (int j = a; j < e; j++) {
-                            float p = FastMath.exp(sc.scores[j - t0] - mNew);
-                            sum += p;
-                            int vo = (j - t0) * d;
-                            for (int x = 0; x < d; x++) {
-                                acc[ao + x] += p * sc.v[vo + x];
-                            }
+                        for (int j = 0; j < n; j++) {
+                            sum += sc.p[so + j];
                         }
                         l[row] = sum;
                     }
+                    // p·v for all heads of the position at once: one pass over each value row
+                    AttentionKernels.accumulate(vector, acc, qo, group, sc.scale, sc.p, 0, T, sc.v, (a - t0) * d, n, d);
                 }
             }
         }

@@ -259,7 +259,7 @@ public final class CpuReductions implements ReductionOps {
         }
         if (axis == rank - 1) {
             float[] x = HostData.toFloats(t.hostData(), dataType, t.size32()).clone();
-            CpuMath.softmaxRows(x, n == 0 ? 0 : x.length / n, n, log);
+            RowKernels.softmax(Simd.ENABLED, x, n == 0 ? 0 : x.length / n, n, log);
             return Tensor.host(shape, outType, HostData.fromFloats(x, outType));
         }
         int[] perm = CpuShapes.moveLast(rank, axis);
@@ -334,7 +334,7 @@ public final class CpuReductions implements ReductionOps {
             return Tensor.host(xs, DataType.FLOAT64, o);
         }
         float[] out = new float[rows * n];
-        CpuMath.layerNormRows(floats(x), out, rows, n, floats(gamma), floats(beta), eps);
+        RowKernels.layerNorm(floats(x), out, rows, n, floats(gamma), floats(beta), eps);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return Tensor.host(xs, t, HostData.fromFloats(out, t));
     }
@@ -378,18 +378,7 @@ public final class CpuReductions implements ReductionOps {
         float[] v = floats(x);
         float[] w = weight == null ? null : floats(weight);
         float[] o = new float[v.length];
-        Parallel.forEach(rows, 4L * n, r -> {
-            float sq = 0f;
-            for (int i = 0; i < n; i++) {
-                float e = v[r * n + i] * v[r * n + i];
-                sq += e;
-            }
-            float denom = (float) Math.sqrt(sq / n + eps);
-            for (int i = 0; i < n; i++) {
-                float y = v[r * n + i] / denom;
-                o[r * n + i] = w == null ? y : y * w[i];
-            }
-        });
+        RowKernels.rmsNorm(v, o, rows, n, w, eps);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return Tensor.host(xs, t, HostData.fromFloats(o, t));
     }

@@ -274,7 +274,11 @@ public final class Elementwise {
             float[] x = (float[]) a;
             float[] y = (float[]) b;
             float[] o = (float[]) out;
-            if (ia == null && ib == null) {
+            boolean scalarA = ia != null && as.size() == 1 && ib == null;
+            boolean scalarB = ib != null && bs.size() == 1 && ia == null;
+            if ((ia == null && ib == null || scalarA || scalarB) && ElementwiseKernels.handles(op) && n > 0) {
+                ElementwiseKernels.binary(op, x, scalarA, y, scalarB, o, n);
+            } else if (ia == null && ib == null) {
                 for (int i = 0; i < n; i++) {
                     o[i] = apply(op, x[i], y[i]);
                 }
@@ -347,6 +351,10 @@ public final class Elementwise {
         if (outType == DataType.FLOAT32) {
             float[] x = HostData.toFloats(a, type, n);
             float[] o = new float[n];
+            if (ElementwiseKernels.handles(op)) {
+                ElementwiseKernels.unary(Simd.ENABLED, op, x, o, n);
+                return new Result(outType, o);
+            }
             for (int i = 0; i < n; i++) {
                 o[i] = geluInfNaN && x[i] == Float.POSITIVE_INFINITY ? Float.NaN : apply(op, x[i]);
             }

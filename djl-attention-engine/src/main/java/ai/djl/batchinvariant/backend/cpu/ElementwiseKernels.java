@@ -1,0 +1,235 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.UnaryOp;
+
+/**
+ * Contiguous float32 fast paths of {@link Elementwise}: one loop per operation with no per-element
+ * dispatch, so C2 vectorises it, and threads over blocks of elements for large arrays. Each
+ * element is the same single IEEE operation as in {@link Elementwise#apply(BinaryOp, float,
+ * float)}, so the bits are those of the generic loop.
+ */
+final class ElementwiseKernels {
+
+    /** Elements per work item: big enough to amortise a task, small enough to spread. */
+    private static final int BLOCK = 1 << 16;
+
+    private ElementwiseKernels() {}
+
+    /**
+     * Whether {@link #binary} handles the operation.
+     *
+     * @param op the operation
+     * @return true for add, sub, mul, div, max and min
+     */
+    static boolean handles(BinaryOp op) {
+        switch (op) {
+            case ADD:
+            case SUB:
+            case MUL:
+            case DIV:
+            case MAX:
+            case MIN:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * o[i] = x[i] op y[i] for i in [0, n), where a scalar operand is x[0] (or y[0]) for every i.
+     *
+     * @param op an operation {@link #handles} accepts
+     * @param x the left operand
+     * @param scalarX whether x is one value for every i
+     * @param y the right operand
+     * @param scalarY whether y is one value for every i (not both)
+     * @param o the output
+     * @param n the element count
+     */
+    static void binary(BinaryOp op, float[] x, boolean scalarX, float[] y, boolean scalarY, float[] o, int n) {
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        Parallel.forEach(blocks, BLOCK, b -> {
+            int from = b * BLOCK;
+            int to = Math.min(n, from + BLOCK);
+            if (!scalarX && !scalarY) {
+                same(op, x, y, o, from, to);
+            } else if (scalarY) {
+                right(op, x, y[0], o, from, to);
+            } else {
+                left(op, x[0], y, o, from, to);
+            }
+        });
+    }
+
+    private static void same(BinaryOp op, float[] x, float[] y, float[] o, int from, int to) {
+        switch (op) {
+            case ADD:
+                for (int i = from; i < to; i++) {
+                    o[i] = x[i] + y[i];
+                }
+                break;
+            case SUB:
+                for (int i = from; i < to; i++) {
+                    o[i] = x[i] - y[i];
+                }
+                break;
+            case MUL:
+                for (int i = from; i < to; i++) {
+                    o[i] = x[i] * y[i];
+                }
+                break;
+            case DIV:
+                for (int i = from; i < to; i++) {
+                    o[i] = x[i] / y[i];
+                }
+                break;
+            case MAX:
+                for (int i = from; i < to; i++) {
+                    o[i] = Math.max(x[i], y[i]);
+                }
+                break;
+            default:
+                for (int i = from; i < to; i++) {
+                    o[i] = Math.min(x[i], y[i]);
+                }
+        }
+    }
+
+    private static void right(BinaryOp op, float[] x, float c, float[] o, int from, int to) {
+        switch (op) {
+            case ADD:
+                for (int i = from; i < to; i++) {
+                    o[i] = x[i] + c;
+                }
+                break;
+            case SUB:
+                for (int i = from; i < to; i++) {
+                    o[i] = x[i] - c;
+                }
+                break;
+            case MUL:
+                for (int i = from; i < to; i++) {
+                    o[i] = x[i] * c;
+                }
+                break;
+            case DIV:
+                for (int i = from; i < to; i++) {
+                    o[i] = x[i] / c;
+                }
+                break;
+            case MAX:
+                for (int i = from; i < to; i++) {
+                    o[i] = Math.max(x[i], c);
+                }
+                break;
+            default:
+                for (int i = from; i < to; i++) {
+                    o[i] = Math.min(x[i], c);
+                }
+        }
+    }
+
+    private static void left(BinaryOp op, float c, float[] y, float[] o, int from, int to) {
+        switch (op) {
+            case ADD:
+                for (int i = from; i < to; i++) {
+                    o[i] = c + y[i];
+                }
+                break;
+            case SUB:
+                for (int i = from; i < to; i++) {
+                    o[i] = c - y[i];
+                }
+                break;
+            case MUL:
+                for (int i = from; i < to; i++) {
+                    o[i] = c * y[i];
+                }
+                break;
+            case DIV:
+                for (int i = from; i < to; i++) {
+                    o[i] = c / y[i];
+                }
+                break;
+            case MAX:
+                for (int i = from; i < to; i++) {
+                    o[i] = Math.max(c, y[i]);
+                }
+                break;
+            default:
+                for (int i = from; i < to; i++) {
+                    o[i] = Math.min(c, y[i]);
+                }
+        }
+    }
+
+    /**
+     * Whether {@link #unary} handles the operation.
+     *
+     * @param op the operation
+     * @return true for neg, abs, square, relu, sqrt and exp
+     */
+    static boolean handles(UnaryOp op) {
+        switch (op) {
+            case NEG:
+            case ABS:
+            case SQUARE:
+            case RELU:
+            case SQRT:
+            case EXP:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * o[i] = op(x[i]) for i in [0, n) with the bits of {@link Elementwise#apply(UnaryOp, float)}.
+     *
+     * @param vector whether exp may use the vector path
+     * @param op an operation {@link #handles} accepts
+     * @param x the input
+     * @param o the output
+     * @param n the element count
+     */
+    static void unary(boolean vector, UnaryOp op, float[] x, float[] o, int n) {
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        Parallel.forEach(blocks, BLOCK, b -> {
+            int from = b * BLOCK;
+            int to = Math.min(n, from + BLOCK);
+            switch (op) {
+                case NEG:
+                    for (int i = from; i < to; i++) {
+                        o[i] = -x[i];
+                    }
+                    break;
+                case ABS:
+                    for (int i = from; i < to; i++) {
+                        o[i] = Math.abs(x[i]);
+                    }
+                    break;
+                case SQUARE:
+                    for (int i = from; i < to; i++) {
+                        o[i] = x[i] * x[i];
+                    }
+                    break;
+                case RELU:
+                    for (int i = from; i < to; i++) {
+                        o[i] = x[i] < 0 ? 0f : x[i];
+                    }
+                    break;
+                case SQRT:
+                    for (int i = from; i < to; i++) {
+                        o[i] = (float) Math.sqrt(x[i]);
+                    }
+                    break;
+                default:
+                    AttentionKernels.exp(vector, x, from, to - from, 0f, o, from);
+            }
+        });
+    }
+}

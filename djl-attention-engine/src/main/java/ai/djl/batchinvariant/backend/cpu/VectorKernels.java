@@ -1,0 +1,206 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API forms of {@link AttentionKernels} and {@link RowKernels}. Loaded only when {@link
+ * Simd} finds the module. Every lane computes an output of its own with exactly the scalar
+ * operation sequence (separate multiply and add, never fused; no lane-crossing reduction of a
+ * sum), so each result has the bits of the plain loop it replaces.
+ */
+final class VectorKernels {
+
+    /** Four lanes: the four interleaved partial sums of {@link CpuMath#dot}, one per lane. */
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+    /**
+     * 256 bits: JDK 17 compiles the 256-bit masks, conversions and lane moves used here to vector
+     * instructions, where several of its 512-bit forms fall back to Java loops.
+     */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    /** 1.5 * 2^23: adding it rounds a float below 2^22 in magnitude to an integer. */
+    private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = 0x4B400000;
+    private static final int L = F.length();
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+
+    private VectorKernels() {}
+
+    /**
+     * Checks at start-up that the species fit together and that a few values match the scalar
+     * code; any surprise turns the vector path off.
+     */
+    static boolean selfCheck() {
+        if (I.length() != L || L < 4 || F4.length() != 4) {
+            return false;
+        }
+        float[] x = new float[L * 2];
+        float[] y = new float[L * 2];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -0.37f * i;
+        }
+        exp(x, 0, x.length, 0f, y, 0);
+        for (int i = 0; i < x.length; i++) {
+            if (Float.floatToRawIntBits(y[i]) != Float.floatToRawIntBits(FastMath.exp(x[i]))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** See {@link AttentionKernels#scores}. */
+    static void scores(float[] q, int qOff, int heads, float[] k, int kOff, int keys, int d, float[] out,
+            int outOff, int outStride) {
+        int g = 0;
+        for (; g + 4 <= heads; g += 4) {
+            int q0 = qOff + g * d;
+            int q1 = q0 + d;
+            int q2 = q1 + d;
+            int q3 = q2 + d;
+            int o = outOff + g * outStride;
+            for (int j = 0; j < keys; j++) {
+                int ko = kOff + j * d;
+                FloatVector a = FloatVector.zero(F4);
+                FloatVector b = a;
+                FloatVector c = a;
+                FloatVector e = a;
+                for (int x = 0; x < d; x += 4) {
+                    FloatVector kv = FloatVector.fromArray(F4, k, ko + x);
+                    a = a.add(FloatVector.fromArray(F4, q, q0 + x).mul(kv));
+                    b = b.add(FloatVector.fromArray(F4, q, q1 + x).mul(kv));
+                    c = c.add(FloatVector.fromArray(F4, q, q2 + x).mul(kv));
+                    e = e.add(FloatVector.fromArray(F4, q, q3 + x).mul(kv));
+                }
+                out[o + j] = combine(a);
+                out[o + outStride + j] = combine(b);
+                out[o + 2 * outStride + j] = combine(c);
+                out[o + 3 * outStride + j] = combine(e);
+            }
+        }
+        for (; g < heads; g++) {
+            int q0 = qOff + g * d;
+            int o = outOff + g * outStride;
+            for (int j = 0; j < keys; j++) {
+                int ko = kOff + j * d;
+                FloatVector a = FloatVector.zero(F4);
+                for (int x = 0; x < d; x += 4) {
+                    a = a.add(FloatVector.fromArray(F4, q, q0 + x).mul(FloatVector.fromArray(F4, k, ko + x)));
+                }
+                out[o + j] = combine(a);
+            }
+        }
+    }
+
+    /** The fixed tree of {@link CpuMath#dot}: (s0 + s1) + (s2 + s3). */
+    private static float combine(FloatVector s) {
+        return (s.lane(0) + s.lane(1)) + (s.lane(2) + s.lane(3));
+    }
+
+    /** See {@link AttentionKernels#exp}. */
+    static void exp(float[] s, int off, int n, float m, float[] p, int pOff) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector x = FloatVector.fromArray(F, s, off + i).sub(m);
+            // the normal-range formula of FastMath.exp lane by lane; lanes outside it (NaN, overflow,
+            // underflow, subnormal or top-binade results) take the scalar code
+            FloatVector y = x.mul(LOG2E).add(0.5f);
+            // floor(y): round to an integer by adding 1.5 * 2^23, step down where that went up
+            FloatVector big = y.add(ROUND);
+            FloatVector t = big.sub(ROUND);
+            VectorMask<Float> up = t.compare(VectorOperators.GT, y);
+            FloatVector k = t.sub(FloatVector.broadcast(F, 1f), up);
+            FloatVector r = x.sub(k.mul(LN2_HI));
+            r = r.sub(k.mul(LN2_LO));
+            FloatVector poly = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+            poly = poly.mul(r).add(8.3334519073e-3f);
+            poly = poly.mul(r).add(4.1665795894e-2f);
+            poly = poly.mul(r).add(1.6666665459e-1f);
+            poly = poly.mul(r).add(5.0000001201e-1f);
+            FloatVector v = poly.mul(r).mul(r).add(r).add(1f);
+            // 2^k from the integer k held in the low bits of k + 1.5 * 2^23
+            IntVector ki = (IntVector) k.add(ROUND).reinterpretAsInts();
+            FloatVector scale = ki.add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            VectorMask<Float> odd = x.test(VectorOperators.IS_NAN)
+                    .or(x.compare(VectorOperators.GT, 87f))
+                    .or(x.compare(VectorOperators.LT, -87f));
+            if (odd.anyTrue()) {
+                // p may be s itself: each element is read before it is written
+                for (int j = i; j < i + L; j++) {
+                    p[pOff + j] = FastMath.exp(s[off + j] - m);
+                }
+            } else {
+                v.mul(scale).intoArray(p, pOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            p[pOff + i] = FastMath.exp(s[off + i] - m);
+        }
+    }
+
+    /**
+     * The maximum of a long run (any order: only its NaN result may differ from the ordered chain,
+     * and the caller redoes those in order).
+     */
+    static float max(float[] s, int off, int n) {
+        FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = acc.max(FloatVector.fromArray(F, s, off + i));
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, s[off + i]);
+        }
+        return m;
+    }
+
+    /** See {@link AttentionKernels#accumulate}. */
+    static void accumulate(float[] acc, int accOff, int heads, float[] scale, float[] p, int pOff, int pStride,
+            float[] v, int vOff, int keys, int d) {
+        int x = 0;
+        for (; x + L <= d; x += L) {
+            int g = 0;
+            for (; g + 4 <= heads; g += 4) {
+                int a0 = accOff + g * d + x;
+                FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(scale[g]);
+                FloatVector s1 = FloatVector.fromArray(F, acc, a0 + d).mul(scale[g + 1]);
+                FloatVector s2 = FloatVector.fromArray(F, acc, a0 + 2 * d).mul(scale[g + 2]);
+                FloatVector s3 = FloatVector.fromArray(F, acc, a0 + 3 * d).mul(scale[g + 3]);
+                int p0 = pOff + g * pStride;
+                for (int j = 0; j < keys; j++) {
+                    FloatVector vv = FloatVector.fromArray(F, v, vOff + j * d + x);
+                    s0 = s0.add(FloatVector.broadcast(F, p[p0 + j]).mul(vv));
+                    s1 = s1.add(FloatVector.broadcast(F, p[p0 + pStride + j]).mul(vv));
+                    s2 = s2.add(FloatVector.broadcast(F, p[p0 + 2 * pStride + j]).mul(vv));
+                    s3 = s3.add(FloatVector.broadcast(F, p[p0 + 3 * pStride + j]).mul(vv));
+                }
+                s0.intoArray(acc, a0);
+                s1.intoArray(acc, a0 + d);
+                s2.intoArray(acc, a0 + 2 * d);
+                s3.intoArray(acc, a0 + 3 * d);
+            }
+            for (; g < heads; g++) {
+                int a0 = accOff + g * d + x;
+                FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(scale[g]);
+                int p0 = pOff + g * pStride;
+                for (int j = 0; j < keys; j++) {
+                    s0 = s0.add(FloatVector.broadcast(F, p[p0 + j]).mul(FloatVector.fromArray(F, v, vOff + j * d + x)));
+                }
+                s0.intoArray(acc, a0);
+            }
+        }
+        if (x < d) {
+            AttentionKernels.accumulateScalar(acc, accOff, heads, scale, p, pOff, pStride, v, vOff, keys, d, x);
+        }
+    }
+}

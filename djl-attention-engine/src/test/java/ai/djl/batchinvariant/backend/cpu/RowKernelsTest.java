@@ -1,0 +1,174 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.UnaryOp;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+/**
+ * The row kernels (softmax, log-softmax, layer norm, RMS norm) and the element-wise fast paths
+ * against the one-row and one-element loops of {@link KernelReference} and {@link Elementwise},
+ * bits equal: row counts around the group of {@value RowKernels#GROUP}, lengths that are not
+ * multiples of any vector length, lengths large enough to go parallel, NaN and infinities; and
+ * an inverse case where a changed summation order is caught.
+ */
+class RowKernelsTest {
+
+    private final Random rnd = new Random(11);
+
+    private static boolean[] paths() {
+        return Simd.ENABLED ? new boolean[] {false, true} : new boolean[] {false};
+    }
+
+    private static final int[] LENGTHS = {1, 3, 7, 8, 31, 64, 100, 1000, 4099};
+
+    @Test
+    void softmaxRowsMatchTheOneRowLoop() {
+        for (boolean vector : paths()) {
+            for (boolean log : new boolean[] {false, true}) {
+                for (int n : LENGTHS) {
+                    int rows = 1 + rnd.nextInt(10);
+                    float[] x = KernelReference.data(rnd, rows * n, n % 2 == 0 ? 0.002 : 0);
+                    if (n == 100) {
+                        // a row of one huge value and one of -infinity only
+                        x[3] = 80f;
+                        java.util.Arrays.fill(x, (rows - 1) * n, rows * n, Float.NEGATIVE_INFINITY);
+                    }
+                    float[] want = x.clone();
+                    for (int r = 0; r < rows; r++) {
+                        KernelReference.softmaxRow(want, r * n, n, log);
+                    }
+                    RowKernels.softmax(vector, x, rows, n, log);
+                    int at = KernelReference.firstDifference(want, x);
+                    assertEquals(-1, at, "vector=" + vector + " log=" + log + " n=" + n + " rows=" + rows
+                            + KernelReference.describe(want, x, at));
+                }
+            }
+        }
+    }
+
+    @Test
+    void normsMatchTheOneRowLoops() {
+        for (int n : LENGTHS) {
+            for (int rows : new int[] {1, 3, 4, 5, 9}) {
+                float[] x = KernelReference.data(rnd, rows * n, n == 31 ? 0.01 : 0);
+                float[] gamma = KernelReference.data(rnd, n, 0);
+                float[] beta = KernelReference.data(rnd, n, 0);
+                for (int variant = 0; variant < 4; variant++) {
+                    float[] g = (variant & 1) == 0 ? gamma : null;
+                    float[] b = (variant & 2) == 0 ? beta : null;
+                    float[] want = new float[rows * n];
+                    float[] got = new float[rows * n];
+                    for (int r = 0; r < rows; r++) {
+                        KernelReference.layerNormRow(x, want, r * n, n, g, b, 1e-5f);
+                    }
+                    RowKernels.layerNorm(x, got, rows, n, g, b, 1e-5f);
+                    assertEquals(-1, KernelReference.firstDifference(want, got), "layerNorm n=" + n + " rows=" + rows);
+                }
+                for (float[] w : new float[][] {gamma, null}) {
+                    float[] want = new float[rows * n];
+                    float[] got = new float[rows * n];
+                    for (int r = 0; r < rows; r++) {
+                        KernelReference.rmsNormRow(x, want, r * n, n, w, 1e-6f);
+                    }
+                    RowKernels.rmsNorm(x, got, rows, n, w, 1e-6f);
+                    assertEquals(-1, KernelReference.firstDifference(want, got), "rmsNorm n=" + n + " rows=" + rows);
+                }
+            }
+        }
+    }
+
+    @Test
+    void largeCallsGoParallelWithTheSameBits() {
+        int rows = 64;
+        int n = 4096;
+        float[] x = KernelReference.data(rnd, rows * n, 0);
+        float[] want = new float[rows * n];
+        float[] got = new float[rows * n];
+        for (int r = 0; r < rows; r++) {
+            KernelReference.rmsNormRow(x, want, r * n, n, null, 1e-6f);
+        }
+        RowKernels.rmsNorm(x, got, rows, n, null, 1e-6f);
+        assertEquals(-1, KernelReference.firstDifference(want, got));
+        float[] sm = x.clone();
+        float[] smWant = x.clone();
+        for (int r = 0; r < rows; r++) {
+            KernelReference.softmaxRow(smWant, r * n, n, false);
+        }
+        RowKernels.softmax(Simd.ENABLED, sm, rows, n, false);
+        assertEquals(-1, KernelReference.firstDifference(smWant, sm));
+    }
+
+    @Test
+    void aChangedRowOrderIsCaught() {
+        // inverse case: the squares summed pairwise instead of in index order give other bits
+        int n = 4096;
+        float[] x = KernelReference.data(rnd, n, 0);
+        float[] got = new float[n];
+        RowKernels.rmsNorm(x, got, 1, n, null, 1e-6f);
+        float[] part = new float[n];
+        for (int i = 0; i < n; i++) {
+            part[i] = x[i] * x[i];
+        }
+        for (int w = n / 2; w >= 1; w /= 2) {
+            for (int i = 0; i < w; i++) {
+                part[i] = part[i] + part[i + w];
+            }
+        }
+        float denom = (float) Math.sqrt(part[0] / n + 1e-6f);
+        float[] pairwise = new float[n];
+        for (int i = 0; i < n; i++) {
+            pairwise[i] = x[i] / denom;
+        }
+        assertNotEquals(-1, KernelReference.firstDifference(pairwise, got));
+    }
+
+    @Test
+    void elementwiseFastPathsMatchTheGenericLoop() {
+        BinaryOp[] ops = {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAX, BinaryOp.MIN};
+        for (int n : new int[] {1, 17, 1000, 200_003}) {
+            float[] x = KernelReference.data(rnd, n, 0.02);
+            float[] y = KernelReference.data(rnd, n, 0.02);
+            float[] c = {-0f};
+            for (BinaryOp op : ops) {
+                float[] want = new float[n];
+                float[] got = new float[n];
+                for (int i = 0; i < n; i++) {
+                    want[i] = Elementwise.apply(op, x[i], y[i]);
+                }
+                ElementwiseKernels.binary(op, x, false, y, false, got, n);
+                assertEquals(-1, KernelReference.firstDifference(want, got), op + " n=" + n);
+                for (int i = 0; i < n; i++) {
+                    want[i] = Elementwise.apply(op, x[i], c[0]);
+                }
+                ElementwiseKernels.binary(op, x, false, c, true, got, n);
+                assertEquals(-1, KernelReference.firstDifference(want, got), op + " scalar right n=" + n);
+                for (int i = 0; i < n; i++) {
+                    want[i] = Elementwise.apply(op, c[0], y[i]);
+                }
+                ElementwiseKernels.binary(op, c, true, y, false, got, n);
+                assertEquals(-1, KernelReference.firstDifference(want, got), op + " scalar left n=" + n);
+            }
+            for (UnaryOp op : new UnaryOp[] {UnaryOp.NEG, UnaryOp.ABS, UnaryOp.SQUARE, UnaryOp.RELU, UnaryOp.SQRT,
+                UnaryOp.EXP}) {
+                for (boolean vector : paths()) {
+                    float[] want = new float[n];
+                    float[] got = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        want[i] = Elementwise.apply(op, x[i]);
+                    }
+                    ElementwiseKernels.unary(vector, op, x, got, n);
+                    assertEquals(-1, KernelReference.firstDifference(want, got), op + " n=" + n);
+                }
+            }
+        }
+    }
+}
