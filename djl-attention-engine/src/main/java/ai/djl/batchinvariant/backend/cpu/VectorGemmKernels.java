@@ -6,6 +6,8 @@ package ai.djl.batchinvariant.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * The micro-kernels of {@link PackedGemm} on the incubating Vector API. Loaded only when the
  * module {@code jdk.incubator.vector} is in the boot layer ({@link PackedGemm} checks before the
@@ -225,7 +227,7 @@ final class VectorGemmKernels {
         final int l = LANES;
         int vEnd = c0 + (c1 - c0) / l * l;
         for (int r = 0; r < rows; r++) {
-            java.util.Arrays.fill(c, cRow + r * n + c0, cRow + r * n + c1, 0f);
+            Arrays.fill(c, cRow + r * n + c0, cRow + r * n + c1, 0f);
         }
         int kk = 0;
         for (; kk + 4 <= k; kk += 4) {

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -223,6 +227,35 @@ class GemmBitsTest {
                 assertSameBits(soloPacked, Arrays.copyOfRange(allPacked, i * n, i * n + n),
                         "linear row " + i + " of " + m);
                 assertSameBits(solo, soloPacked, "row " + i + ": gemm and linear");
+            }
+        }
+    }
+
+    @Test
+    void matMulBatchedAndBroadcastAndLinearThroughTheBackend() {
+        Random rnd = new Random(13);
+        int batch = 3;
+        int k = 20;
+        int n = 70;
+        for (int m : new int[] {2, 9}) {
+            float[] a = data(rnd, batch * m * k, 0);
+            float[] shared = data(rnd, k * n, 0);
+            float[] perBatch = data(rnd, batch * k * n, 0);
+            Tensor ta = Tensor.host(new Shape(batch, m, k), DataType.FLOAT32, a);
+            float[] broadcast = (float[]) CpuLinalg.INSTANCE.matMul(ta,
+                    Tensor.host(new Shape(k, n), DataType.FLOAT32, shared)).hostData();
+            float[] batched = (float[]) CpuLinalg.INSTANCE.batchMatMul(ta,
+                    Tensor.host(new Shape(batch, k, n), DataType.FLOAT32, perBatch)).hostData();
+            float[] lin = (float[]) CpuLinalg.INSTANCE.linear(ta,
+                    Tensor.host(new Shape(n, k), DataType.FLOAT32, transpose(shared, k, n)), null).hostData();
+            for (int i = 0; i < batch; i++) {
+                float[] ai = Arrays.copyOfRange(a, i * m * k, (i + 1) * m * k);
+                float[] want = reference(ai, shared, m, n, k);
+                assertSameBits(want, Arrays.copyOfRange(broadcast, i * m * n, (i + 1) * m * n), "broadcast B, batch " + i);
+                assertSameBits(want, Arrays.copyOfRange(lin, i * m * n, (i + 1) * m * n), "linear, batch " + i);
+                float[] bi = Arrays.copyOfRange(perBatch, i * k * n, (i + 1) * k * n);
+                assertSameBits(reference(ai, bi, m, n, k), Arrays.copyOfRange(batched, i * m * n, (i + 1) * m * n),
+                        "batchMatMul, batch " + i);
             }
         }
     }
