@@ -11,18 +11,19 @@ import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.WeakHashMap;
 
-/** Matrix products on host arrays, through {@link CpuMath#gemm}. */
+/** Matrix products on host arrays, through {@link CpuMath#gemm} and {@link PackedGemm}. */
 public final class CpuLinalg implements LinalgOps {
 
     /** The shared instance. */
     public static final CpuLinalg INSTANCE = new CpuLinalg();
 
-    /** Transposed weights of {@code linear}, reused while the weight tensor is unchanged. */
-    private static final Map<Tensor, float[]> TRANSPOSED = new WeakHashMap<>();
-    private static final Map<Tensor, Integer> TRANSPOSED_VERSION = new WeakHashMap<>();
+    /** Packed weights of {@code linear}, reused while the weight tensor is unchanged. */
+    private static final Map<Tensor, PackedGemm.Panels> PACKED = new WeakHashMap<>();
+    private static final Map<Tensor, Integer> PACKED_VERSION = new WeakHashMap<>();
 
     private CpuLinalg() {}
 
@@ -65,8 +66,16 @@ public final class CpuLinalg implements LinalgOps {
             float[] x = floats(a);
             float[] y = floats(b);
             float[] c = new float[nb * m * n];
+            // a right operand broadcast over the batch is packed once
+            Map<Integer, PackedGemm.Panels> packs = new HashMap<>();
             for (int i = 0; i < nb; i++) {
-                CpuMath.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
+                if (m >= PackedGemm.PACK_MIN_ROWS) {
+                    int bOff = ob[i] * k * n;
+                    PackedGemm.Panels p = packs.computeIfAbsent(bOff, o -> PackedGemm.packRows(y, o, k, n));
+                    PackedGemm.multiply(x, oa[i] * m * k, p, c, i * m * n, m, null);
+                } else {
+                    CpuMath.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
+                }
             }
             if (!HostData.isFloating(t)) {
                 t = DataType.FLOAT32;
@@ -136,20 +145,16 @@ public final class CpuLinalg implements LinalgOps {
         if (xt == DataType.FLOAT64 || exactIntegers(xt)) {
             return linearWide(x, w, bias, rows, n, k, new Shape(od));
         }
-        float[] wt = transposed(w, n, k);
-        float[] out = new float[rows * n];
-        CpuMath.gemm(floats(x), 0, wt, 0, out, 0, rows, n, k);
+        float[] b = null;
         if (bias != null) {
-            float[] b = floats(bias);
+            b = floats(bias);
             if (b.length != n) {
                 throw new IllegalArgumentException("linear: bias " + bias.getShape() + " does not match " + n + " outputs");
             }
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < n; j++) {
-                    out[r * n + j] += b[j];
-                }
-            }
         }
+        float[] out = new float[rows * n];
+        // the bias is added to each finished sum (one rounding), as a separate add would
+        PackedGemm.multiply(floats(x), 0, packed(w, n, k), out, 0, rows, b);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return Tensor.host(new Shape(od), t, HostData.fromFloats(out, t));
     }
@@ -185,25 +190,19 @@ public final class CpuLinalg implements LinalgOps {
         return out;
     }
 
-    private static float[] transposed(Tensor w, int n, int k) {
-        synchronized (TRANSPOSED) {
-            float[] cached = TRANSPOSED.get(w);
-            Integer v = TRANSPOSED_VERSION.get(w);
+    private static PackedGemm.Panels packed(Tensor w, int n, int k) {
+        synchronized (PACKED) {
+            PackedGemm.Panels cached = PACKED.get(w);
+            Integer v = PACKED_VERSION.get(w);
             if (cached != null && v != null && v == w.version()) {
                 return cached;
             }
         }
-        float[] src = floats(w);
-        float[] t = new float[n * k];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < k; j++) {
-                t[j * n + i] = src[i * k + j];
-            }
+        PackedGemm.Panels p = PackedGemm.packColumns(floats(w), 0, n, k);
+        synchronized (PACKED) {
+            PACKED.put(w, p);
+            PACKED_VERSION.put(w, w.version());
         }
-        synchronized (TRANSPOSED) {
-            TRANSPOSED.put(w, t);
-            TRANSPOSED_VERSION.put(w, w.version());
-        }
-        return t;
+        return p;
     }
 }

@@ -1,0 +1,280 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * The micro-kernels of {@link PackedGemm} on the incubating Vector API. Loaded only when the
+ * module {@code jdk.incubator.vector} is in the boot layer ({@link PackedGemm} checks before the
+ * first call), so the engine runs without it.
+ *
+ * <p>Each vector lane is one output column with its own accumulator, and every step is {@code
+ * acc.add(a.mul(b))}: a rounded product, then a rounded sum, exactly the scalar {@code c = c +
+ * a * b}. No lane ever combines with another and no fused multiply-add is used, so the bits are
+ * those of the sequential scalar loop.
+ */
+final class VectorGemmKernels {
+
+    /** The widest species the platform runs natively (16 floats with AVX-512). */
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector. */
+    static final int LANES = SPECIES.length();
+    /** Panel width: four vectors per row, sixteen accumulators for four rows. */
+    static final int WIDTH = 4 * LANES;
+
+    private VectorGemmKernels() {}
+
+    /**
+     * Four rows × {@link #WIDTH} columns over k in [k0, k1): the sixteen accumulators stay in
+     * registers for the whole k range and meet memory only at its ends.
+     *
+     * @param a the left matrix
+     * @param aRow offset of the first of the four rows in {@code a}
+     * @param lda distance between rows of {@code a}
+     * @param p the packed panel data
+     * @param pOff offset of the panel (k = 0) in {@code p}; row kk starts at pOff + kk·WIDTH
+     * @param t the tile of partial sums, rows {@link #WIDTH} apart
+     * @param tOff offset of the first row in {@code t}
+     * @param k0 first k
+     * @param k1 end of the k range
+     * @param first whether the sums start at zero (otherwise they continue from {@code t})
+     */
+    static void rows4(float[] a, int aRow, int lda, float[] p, int pOff, float[] t, int tOff,
+            int k0, int k1, boolean first) {
+        final int l = LANES;
+        final int w = WIDTH;
+        FloatVector c00;
+        FloatVector c01;
+        FloatVector c02;
+        FloatVector c03;
+        FloatVector c10;
+        FloatVector c11;
+        FloatVector c12;
+        FloatVector c13;
+        FloatVector c20;
+        FloatVector c21;
+        FloatVector c22;
+        FloatVector c23;
+        FloatVector c30;
+        FloatVector c31;
+        FloatVector c32;
+        FloatVector c33;
+        if (first) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            c00 = z;
+            c01 = z;
+            c02 = z;
+            c03 = z;
+            c10 = z;
+            c11 = z;
+            c12 = z;
+            c13 = z;
+            c20 = z;
+            c21 = z;
+            c22 = z;
+            c23 = z;
+            c30 = z;
+            c31 = z;
+            c32 = z;
+            c33 = z;
+        } else {
+            int u = tOff;
+            c00 = FloatVector.fromArray(SPECIES, t, u);
+            c01 = FloatVector.fromArray(SPECIES, t, u + l);
+            c02 = FloatVector.fromArray(SPECIES, t, u + 2 * l);
+            c03 = FloatVector.fromArray(SPECIES, t, u + 3 * l);
+            u += w;
+            c10 = FloatVector.fromArray(SPECIES, t, u);
+            c11 = FloatVector.fromArray(SPECIES, t, u + l);
+            c12 = FloatVector.fromArray(SPECIES, t, u + 2 * l);
+            c13 = FloatVector.fromArray(SPECIES, t, u + 3 * l);
+            u += w;
+            c20 = FloatVector.fromArray(SPECIES, t, u);
+            c21 = FloatVector.fromArray(SPECIES, t, u + l);
+            c22 = FloatVector.fromArray(SPECIES, t, u + 2 * l);
+            c23 = FloatVector.fromArray(SPECIES, t, u + 3 * l);
+            u += w;
+            c30 = FloatVector.fromArray(SPECIES, t, u);
+            c31 = FloatVector.fromArray(SPECIES, t, u + l);
+            c32 = FloatVector.fromArray(SPECIES, t, u + 2 * l);
+            c33 = FloatVector.fromArray(SPECIES, t, u + 3 * l);
+        }
+        int a0 = aRow;
+        int a1 = a0 + lda;
+        int a2 = a1 + lda;
+        int a3 = a2 + lda;
+        int pb = pOff + k0 * w;
+        for (int kk = k0; kk < k1; kk++, pb += w) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, p, pb);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, p, pb + l);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, p, pb + 2 * l);
+            FloatVector b3 = FloatVector.fromArray(SPECIES, p, pb + 3 * l);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + kk]);
+            c00 = c00.add(x.mul(b0));
+            c01 = c01.add(x.mul(b1));
+            c02 = c02.add(x.mul(b2));
+            c03 = c03.add(x.mul(b3));
+            x = FloatVector.broadcast(SPECIES, a[a1 + kk]);
+            c10 = c10.add(x.mul(b0));
+            c11 = c11.add(x.mul(b1));
+            c12 = c12.add(x.mul(b2));
+            c13 = c13.add(x.mul(b3));
+            x = FloatVector.broadcast(SPECIES, a[a2 + kk]);
+            c20 = c20.add(x.mul(b0));
+            c21 = c21.add(x.mul(b1));
+            c22 = c22.add(x.mul(b2));
+            c23 = c23.add(x.mul(b3));
+            x = FloatVector.broadcast(SPECIES, a[a3 + kk]);
+            c30 = c30.add(x.mul(b0));
+            c31 = c31.add(x.mul(b1));
+            c32 = c32.add(x.mul(b2));
+            c33 = c33.add(x.mul(b3));
+        }
+        int u = tOff;
+        c00.intoArray(t, u);
+        c01.intoArray(t, u + l);
+        c02.intoArray(t, u + 2 * l);
+        c03.intoArray(t, u + 3 * l);
+        u += w;
+        c10.intoArray(t, u);
+        c11.intoArray(t, u + l);
+        c12.intoArray(t, u + 2 * l);
+        c13.intoArray(t, u + 3 * l);
+        u += w;
+        c20.intoArray(t, u);
+        c21.intoArray(t, u + l);
+        c22.intoArray(t, u + 2 * l);
+        c23.intoArray(t, u + 3 * l);
+        u += w;
+        c30.intoArray(t, u);
+        c31.intoArray(t, u + l);
+        c32.intoArray(t, u + 2 * l);
+        c33.intoArray(t, u + 3 * l);
+    }
+
+    /**
+     * One row × {@link #WIDTH} columns over k in [k0, k1); the arguments are those of {@link
+     * #rows4} for a single row.
+     *
+     * @param a the left matrix
+     * @param aRow offset of the row in {@code a}
+     * @param p the packed panel data
+     * @param pOff offset of the panel in {@code p}
+     * @param t the tile of partial sums
+     * @param tOff offset of the row in {@code t}
+     * @param k0 first k
+     * @param k1 end of the k range
+     * @param first whether the sums start at zero
+     */
+    static void row1(float[] a, int aRow, float[] p, int pOff, float[] t, int tOff, int k0, int k1,
+            boolean first) {
+        final int l = LANES;
+        final int w = WIDTH;
+        FloatVector c0;
+        FloatVector c1;
+        FloatVector c2;
+        FloatVector c3;
+        if (first) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            c0 = z;
+            c1 = z;
+            c2 = z;
+            c3 = z;
+        } else {
+            c0 = FloatVector.fromArray(SPECIES, t, tOff);
+            c1 = FloatVector.fromArray(SPECIES, t, tOff + l);
+            c2 = FloatVector.fromArray(SPECIES, t, tOff + 2 * l);
+            c3 = FloatVector.fromArray(SPECIES, t, tOff + 3 * l);
+        }
+        int pb = pOff + k0 * w;
+        for (int kk = k0; kk < k1; kk++, pb += w) {
+            FloatVector x = FloatVector.broadcast(SPECIES, a[aRow + kk]);
+            c0 = c0.add(x.mul(FloatVector.fromArray(SPECIES, p, pb)));
+            c1 = c1.add(x.mul(FloatVector.fromArray(SPECIES, p, pb + l)));
+            c2 = c2.add(x.mul(FloatVector.fromArray(SPECIES, p, pb + 2 * l)));
+            c3 = c3.add(x.mul(FloatVector.fromArray(SPECIES, p, pb + 3 * l)));
+        }
+        c0.intoArray(t, tOff);
+        c1.intoArray(t, tOff + l);
+        c2.intoArray(t, tOff + 2 * l);
+        c3.intoArray(t, tOff + 3 * l);
+    }
+    /**
+     * C[rows][c0..c1) = A·B for up to four rows on an unpacked, row-major B, for products with too
+     * few rows to repay packing. The sums live in C itself; four k steps per pass over C ({@code
+     * c + a0·b0 + a1·b1 + a2·b2 + a3·b3}, added left to right) keep each sum in increasing k.
+     * Columns past the last whole vector take the same steps in scalar code.
+     *
+     * @param rows 1 to 4
+     * @param a the left matrix
+     * @param aRow offset of the first row in {@code a}
+     * @param b the right matrix
+     * @param bOff offset of B in {@code b}
+     * @param c the output
+     * @param cRow offset of the first row in {@code c}
+     * @param n columns of B and C (their row length)
+     * @param k the reduced dimension (row length of A)
+     * @param c0 first column
+     * @param c1 end of the columns
+     */
+    static void stream(int rows, float[] a, int aRow, float[] b, int bOff, float[] c, int cRow, int n,
+            int k, int c0, int c1) {
+        final int l = LANES;
+        int vEnd = c0 + (c1 - c0) / l * l;
+        for (int r = 0; r < rows; r++) {
+            Arrays.fill(c, cRow + r * n + c0, cRow + r * n + c1, 0f);
+        }
+        int kk = 0;
+        for (; kk + 4 <= k; kk += 4) {
+            int b0 = bOff + kk * n;
+            int b1 = b0 + n;
+            int b2 = b1 + n;
+            int b3 = b2 + n;
+            for (int r = 0; r < rows; r++) {
+                int ar = aRow + r * k + kk;
+                float a0 = a[ar];
+                float a1 = a[ar + 1];
+                float a2 = a[ar + 2];
+                float a3 = a[ar + 3];
+                FloatVector x0 = FloatVector.broadcast(SPECIES, a0);
+                FloatVector x1 = FloatVector.broadcast(SPECIES, a1);
+                FloatVector x2 = FloatVector.broadcast(SPECIES, a2);
+                FloatVector x3 = FloatVector.broadcast(SPECIES, a3);
+                int o = cRow + r * n;
+                int j = c0;
+                for (; j < vEnd; j += l) {
+                    FloatVector s = FloatVector.fromArray(SPECIES, c, o + j);
+                    s = s.add(x0.mul(FloatVector.fromArray(SPECIES, b, b0 + j)));
+                    s = s.add(x1.mul(FloatVector.fromArray(SPECIES, b, b1 + j)));
+                    s = s.add(x2.mul(FloatVector.fromArray(SPECIES, b, b2 + j)));
+                    s = s.add(x3.mul(FloatVector.fromArray(SPECIES, b, b3 + j)));
+                    s.intoArray(c, o + j);
+                }
+                for (; j < c1; j++) {
+                    c[o + j] = c[o + j] + a0 * b[b0 + j] + a1 * b[b1 + j] + a2 * b[b2 + j] + a3 * b[b3 + j];
+                }
+            }
+        }
+        for (; kk < k; kk++) {
+            int b0 = bOff + kk * n;
+            for (int r = 0; r < rows; r++) {
+                float a0 = a[aRow + r * k + kk];
+                FloatVector x0 = FloatVector.broadcast(SPECIES, a0);
+                int o = cRow + r * n;
+                int j = c0;
+                for (; j < vEnd; j += l) {
+                    FloatVector s = FloatVector.fromArray(SPECIES, c, o + j);
+                    s.add(x0.mul(FloatVector.fromArray(SPECIES, b, b0 + j))).intoArray(c, o + j);
+                }
+                for (; j < c1; j++) {
+                    c[o + j] = c[o + j] + a0 * b[b0 + j];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,367 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The float32 matrix product's bit contract: every entry point and both kernels (Vector API and
+ * plain Java) give, on raw bits, what the plain triple loop written here gives — each output
+ * summed in increasing k from +0, a rounded product then a rounded sum per step. Shapes cover
+ * every remainder of the panel width, the four-row kernel, the k block and the four-k unrolling;
+ * data include negatives, overflowing and subnormal magnitudes, signed zeros, infinities and NaN.
+ * Row i of an M-row product equals the same row computed alone. Inverse cases show that a
+ * pairwise sum or a fused multiply-add, each close in value, fail this bit comparison. A child
+ * JVM started without the Vector API module loads the engine, uses the plain kernel and prints
+ * the same bits.
+ */
+class GemmBitsTest {
+
+    private static final int[] MS = {1, 2, 3, 7, 16, 64, 255, 256, 1000};
+    private static final int[] NS = {1, 17, 64, 65, 130};
+    private static final int[] KS = {1, 5, 64, 515};
+
+    /** The contract: sequential k from +0, never fused. */
+    static float[] reference(float[] a, float[] b, int m, int n, int k) {
+        float[] c = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = 0f;
+                for (int p = 0; p < k; p++) {
+                    float prod = a[i * k + p] * b[p * n + j];
+                    s = s + prod;
+                }
+                c[i * n + j] = s;
+            }
+        }
+        return c;
+    }
+
+    /** Data of one of four kinds: plain, huge and tiny magnitudes, special values, exact zeros. */
+    static float[] data(Random rnd, int len, int kind) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) {
+            float g = (float) rnd.nextGaussian();
+            switch (kind) {
+                case 1:
+                    // exponents from subnormal to near overflow: products overflow and underflow
+                    x[i] = g * (float) Math.scalb(1.0, rnd.nextInt(250) - 140);
+                    break;
+                case 2:
+                    int r = rnd.nextInt(40);
+                    x[i] = r == 0 ? Float.NaN : r == 1 ? Float.POSITIVE_INFINITY : r == 2
+                            ? Float.NEGATIVE_INFINITY : r == 3 ? -0f : g;
+                    break;
+                case 3:
+                    // many exact zeros and -0: the sign of a zero sum depends on the first step
+                    x[i] = rnd.nextInt(3) == 0 ? g : rnd.nextBoolean() ? 0f : -0f;
+                    break;
+                default:
+                    x[i] = g;
+            }
+        }
+        return x;
+    }
+
+    private static float[] transpose(float[] b, int k, int n) {
+        float[] w = new float[n * k];
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) {
+                w[j * k + p] = b[p * n + j];
+            }
+        }
+        return w;
+    }
+
+    /** Raw bits equal; NaNs are compared as NaN, as Java leaves a NaN result's payload open. */
+    static void assertSameBits(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            boolean same = Float.floatToRawIntBits(want[i]) == Float.floatToRawIntBits(got[i])
+                    || Float.isNaN(want[i]) && Float.isNaN(got[i]);
+            if (!same) {
+                throw new AssertionError(what + ": element " + i + " is " + got[i] + " (0x"
+                        + Integer.toHexString(Float.floatToRawIntBits(got[i])) + "), want " + want[i] + " (0x"
+                        + Integer.toHexString(Float.floatToRawIntBits(want[i])) + ")");
+            }
+        }
+    }
+
+    /** Every entry point and kernel for one shape and data kind, against the reference. */
+    private static void checkShape(Random rnd, int m, int n, int k, int kind) {
+        float[] a = data(rnd, m * k, kind);
+        float[] b = data(rnd, k * n, kind);
+        float[] want = reference(a, b, m, n, k);
+        String at = m + "x" + n + "x" + k + " kind " + kind;
+        // offsets into larger arrays, garbage in C beforehand
+        float[] a2 = new float[m * k + 3];
+        System.arraycopy(a, 0, a2, 3, m * k);
+        float[] b2 = new float[k * n + 5];
+        System.arraycopy(b, 0, b2, 5, k * n);
+        float[] c = new float[m * n + 7];
+        Arrays.fill(c, 12345f);
+        CpuMath.gemm(a2, 3, b2, 5, c, 7, m, n, k);
+        assertSameBits(want, Arrays.copyOfRange(c, 7, 7 + m * n), "CpuMath.gemm " + at);
+        for (int i = 0; i < 7; i++) {
+            assertEquals(12345f, c[i], "gemm wrote before its output");
+        }
+        PackedGemm.Panels rows = PackedGemm.packRows(b2, 5, k, n);
+        PackedGemm.Panels cols = PackedGemm.packColumns(transpose(b, k, n), 0, n, k);
+        for (boolean vector : kernels()) {
+            String kern = vector ? " vector" : " plain";
+            float[] out = new float[m * n];
+            Arrays.fill(out, Float.NaN);
+            PackedGemm.multiply(a2, 3, rows, out, 0, m, null, vector);
+            assertSameBits(want, out, "packed rows" + kern + " " + at);
+            Arrays.fill(out, Float.NaN);
+            PackedGemm.multiply(a, 0, cols, out, 0, m, null, vector);
+            assertSameBits(want, out, "packed columns" + kern + " " + at);
+            if (m <= 16) {
+                Arrays.fill(out, Float.NaN);
+                StreamingGemm.gemm(a, 0, b, 0, out, 0, m, n, k, vector);
+                assertSameBits(want, out, "streaming" + kern + " " + at);
+            }
+        }
+    }
+
+    /** The kernels this JVM can run: the plain one always, the Vector API one with its module. */
+    private static boolean[] kernels() {
+        return PackedGemm.vectorised() ? new boolean[] {true, false} : new boolean[] {false};
+    }
+
+    @Test
+    void everyKernelMatchesTheSequentialLoopOverShapes() {
+        Random rnd = new Random(7);
+        for (int m : MS) {
+            for (int n : NS) {
+                for (int k : KS) {
+                    checkShape(rnd, m, n, k, (m + n + k) % 4);
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyDataKindOnLargerShapes() {
+        Random rnd = new Random(8);
+        for (int kind = 0; kind < 4; kind++) {
+            checkShape(rnd, 37, 200, 1100, kind);
+            checkShape(rnd, 4, 300, 1030, kind);
+            checkShape(rnd, 1, 129, 2, kind);
+        }
+    }
+
+    @Test
+    void emptyReductionGivesPositiveZeroAndBias() {
+        float[] c = {5f, 5f, 5f, 5f};
+        CpuMath.gemm(new float[0], 0, new float[0], 0, c, 0, 2, 2, 0);
+        for (float v : c) {
+            assertEquals(0, Float.floatToRawIntBits(v));
+        }
+        for (boolean vector : kernels()) {
+            float[] out = {5f, 5f};
+            PackedGemm.multiply(new float[0], 0, PackedGemm.packColumns(new float[0], 0, 2, 0), out, 0, 1,
+                    new float[] {1.5f, -2f}, vector);
+            assertEquals(1.5f, out[0]);
+            assertEquals(-2f, out[1]);
+        }
+    }
+
+    @Test
+    void biasIsOneRoundingAfterTheSum() {
+        Random rnd = new Random(9);
+        int m = 9;
+        int n = 70;
+        int k = 33;
+        float[] a = data(rnd, m * k, 0);
+        float[] b = data(rnd, k * n, 0);
+        float[] bias = data(rnd, n, 0);
+        float[] want = reference(a, b, m, n, k);
+        for (int i = 0; i < m * n; i++) {
+            want[i] = want[i] + bias[i % n];
+        }
+        for (boolean vector : kernels()) {
+            float[] out = new float[m * n];
+            PackedGemm.multiply(a, 0, PackedGemm.packColumns(transpose(b, k, n), 0, n, k), out, 0, m, bias, vector);
+            assertSameBits(want, out, "bias " + (vector ? "vector" : "plain"));
+        }
+    }
+
+    @Test
+    void aRowHasTheBitsOfItsSoloProduct() {
+        Random rnd = new Random(10);
+        int n = 300;
+        int k = 700;
+        float[] b = data(rnd, k * n, 0);
+        PackedGemm.Panels packed = PackedGemm.packColumns(transpose(b, k, n), 0, n, k);
+        for (int m : new int[] {2, 7, 16, 256}) {
+            float[] a = data(rnd, m * k, m == 7 ? 2 : 0);
+            float[] all = new float[m * n];
+            CpuMath.gemm(a, 0, b, 0, all, 0, m, n, k);
+            float[] allPacked = new float[m * n];
+            PackedGemm.multiply(a, 0, packed, allPacked, 0, m, null);
+            for (int i : new int[] {0, m / 2, m - 1}) {
+                float[] solo = new float[n];
+                CpuMath.gemm(a, i * k, b, 0, solo, 0, 1, n, k);
+                assertSameBits(solo, Arrays.copyOfRange(all, i * n, i * n + n), "gemm row " + i + " of " + m);
+                float[] soloPacked = new float[n];
+                PackedGemm.multiply(a, i * k, packed, soloPacked, 0, 1, null);
+                assertSameBits(soloPacked, Arrays.copyOfRange(allPacked, i * n, i * n + n),
+                        "linear row " + i + " of " + m);
+                assertSameBits(solo, soloPacked, "row " + i + ": gemm and linear");
+            }
+        }
+    }
+
+    @Test
+    void matMulBatchedAndBroadcastAndLinearThroughTheBackend() {
+        Random rnd = new Random(13);
+        int batch = 3;
+        int k = 20;
+        int n = 70;
+        for (int m : new int[] {2, 9}) {
+            float[] a = data(rnd, batch * m * k, 0);
+            float[] shared = data(rnd, k * n, 0);
+            float[] perBatch = data(rnd, batch * k * n, 0);
+            Tensor ta = Tensor.host(new Shape(batch, m, k), DataType.FLOAT32, a);
+            float[] broadcast = (float[]) CpuLinalg.INSTANCE.matMul(ta,
+                    Tensor.host(new Shape(k, n), DataType.FLOAT32, shared)).hostData();
+            float[] batched = (float[]) CpuLinalg.INSTANCE.batchMatMul(ta,
+                    Tensor.host(new Shape(batch, k, n), DataType.FLOAT32, perBatch)).hostData();
+            float[] lin = (float[]) CpuLinalg.INSTANCE.linear(ta,
+                    Tensor.host(new Shape(n, k), DataType.FLOAT32, transpose(shared, k, n)), null).hostData();
+            for (int i = 0; i < batch; i++) {
+                float[] ai = Arrays.copyOfRange(a, i * m * k, (i + 1) * m * k);
+                float[] want = reference(ai, shared, m, n, k);
+                assertSameBits(want, Arrays.copyOfRange(broadcast, i * m * n, (i + 1) * m * n), "broadcast B, batch " + i);
+                assertSameBits(want, Arrays.copyOfRange(lin, i * m * n, (i + 1) * m * n), "linear, batch " + i);
+                float[] bi = Arrays.copyOfRange(perBatch, i * k * n, (i + 1) * k * n);
+                assertSameBits(reference(ai, bi, m, n, k), Arrays.copyOfRange(batched, i * m * n, (i + 1) * m * n),
+                        "batchMatMul, batch " + i);
+            }
+        }
+    }
+
+    /** Whether the comparison above would notice {@code other}: some element's bits differ. */
+    private static boolean differs(float[] want, float[] other) {
+        try {
+            assertSameBits(want, other, "inverse");
+            return false;
+        } catch (AssertionError e) {
+            return true;
+        }
+    }
+
+    @Test
+    void inverseAPairwiseSumOrAFusedMultiplyAddFailsTheBitCheck() {
+        Random rnd = new Random(11);
+        int m = 4;
+        int n = 64;
+        int k = 515;
+        float[] a = data(rnd, m * k, 0);
+        float[] b = data(rnd, k * n, 0);
+        float[] got = new float[m * n];
+        CpuMath.gemm(a, 0, b, 0, got, 0, m, n, k);
+        float[] pairwise = new float[m * n];
+        float[] fused = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float[] prods = new float[k];
+                float f = 0f;
+                for (int p = 0; p < k; p++) {
+                    prods[p] = a[i * k + p] * b[p * n + j];
+                    f = Math.fma(a[i * k + p], b[p * n + j], f);
+                }
+                pairwise[i * n + j] = pairwiseSum(prods, 0, k);
+                fused[i * n + j] = f;
+            }
+        }
+        assertTrue(differs(got, pairwise), "a pairwise sum went unnoticed");
+        assertTrue(differs(got, fused), "a fused multiply-add went unnoticed");
+        // both are close in value: only the order and rounding differ
+        for (int i = 0; i < m * n; i++) {
+            assertEquals(got[i], pairwise[i], 1e-3f * (1 + Math.abs(got[i])));
+            assertEquals(got[i], fused[i], 1e-3f * (1 + Math.abs(got[i])));
+        }
+        assertFalse(differs(got, reference(a, b, m, n, k)));
+    }
+
+    private static float pairwiseSum(float[] x, int from, int to) {
+        if (to - from == 1) {
+            return x[from];
+        }
+        int mid = (from + to) >>> 1;
+        return pairwiseSum(x, from, mid) + pairwiseSum(x, mid, to);
+    }
+
+    /** Products printed by {@link PlainJvmProbe}: the same seeds and shapes in this JVM. */
+    static String probeDigest() {
+        Random rnd = new Random(12);
+        StringBuilder sb = new StringBuilder();
+        int[][] shapes = {{1, 70, 515}, {9, 130, 64}, {33, 65, 600}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            float[] a = data(rnd, m * k, 2);
+            float[] b = data(rnd, k * n, 2);
+            float[] c = new float[m * n];
+            CpuMath.gemm(a, 0, b, 0, c, 0, m, n, k);
+            float[] l = new float[m * n];
+            PackedGemm.multiply(a, 0, PackedGemm.packColumns(transpose(b, k, n), 0, n, k), l, 0, m, null);
+            sb.append(digest(c)).append(' ').append(digest(l)).append(' ');
+        }
+        return sb.toString().trim();
+    }
+
+    private static String digest(float[] x) {
+        long h = 1;
+        for (float v : x) {
+            // NaN payloads aside, as in assertSameBits
+            h = h * 1_000_003L + (Float.isNaN(v) ? 0x7fc00000 : Float.floatToRawIntBits(v));
+        }
+        return Long.toHexString(h);
+    }
+
+    @Test
+    void withoutTheVectorModuleTheEngineRunsThePlainKernelWithTheSameBits() throws Exception {
+        assumeTrue(PackedGemm.vectorised(), "this JVM has no Vector API module: the plain kernel is the one tested");
+        String out = runPlainJvm();
+        assertTrue(out.contains("vectorised=false"), out);
+        String line = Arrays.stream(out.split("\n")).filter(s -> s.startsWith("digest=")).findFirst()
+                .orElseThrow(() -> new AssertionError("no digest printed: " + out));
+        assertEquals(probeDigest(), line.substring(7).trim());
+    }
+
+    private static String runPlainJvm() throws IOException, InterruptedException {
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.add("-cp");
+        cmd.add(cp);
+        cmd.add(PlainJvmProbe.class.getName());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+}
