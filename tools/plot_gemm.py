@@ -31,7 +31,7 @@ W, H, left, bottom, top = 900, 420, 60, 70, 40
 pw, ph = W - left - 180, H - bottom - top
 colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
 svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">',
-       f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">Invariant GEMM vs cuBLAS, bf16, H100 (2026-11-25): cuBLAS time / ours</text>']
+       f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">Invariant GEMM (Hopper family) vs cuBLAS, bf16, H100 (2026-11-25): cuBLAS time / ours</text>']
 
 
 def x_of(m):
