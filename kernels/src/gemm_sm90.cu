@@ -69,9 +69,8 @@ __device__ __forceinline__ uint64_t smem_desc(uint32_t addr) {
 // value there would meet a valid one in the product); cp.async when rows are 16-byte aligned,
 // else element loads and shared stores.
 template <typename T, int ROWS> struct HLoader {
-  // a tile of fewer than 32 rows leaves the threads past its rows idle
-  static constexpr int PER_THREAD = ROWS * 8 >= H_THREADS ? ROWS * 8 / H_THREADS : 1;
-  static_assert(ROWS * 8 % H_THREADS == 0 || H_THREADS % (ROWS * 8) == 0, "whole chunks per thread");
+  static constexpr int PER_THREAD = ROWS * 8 / H_THREADS;
+  static_assert(ROWS * 8 % H_THREADS == 0, "whole chunks per thread");
   const T* src;      // this thread's first chunk at k = 0
   uint32_t soff;     // its byte offset in a stage's tile
   long long stride;  // elements between this thread's rows
@@ -84,7 +83,7 @@ template <typename T, int ROWS> struct HLoader {
     src = base + static_cast<long long>(r) * k + c8;
     soff = r * H_ROW_BYTES + ((c ^ (r & 7)) << 4);
     stride = static_cast<long long>(H_THREADS / 8) * k;
-    rows = rows_left <= r || r >= ROWS ? 0 : (rows_left - r + H_THREADS / 8 - 1) / (H_THREADS / 8);
+    rows = rows_left <= r ? 0 : (rows_left - r + H_THREADS / 8 - 1) / (H_THREADS / 8);
   }
 
   template <bool VEC>
@@ -266,8 +265,7 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
   BI_GEMM_SM90_TILE(TAG, T, 128, 256, 1, 256)                                                   \
   BI_GEMM_SM90_TILE(TAG, T, 64, 128, 1, 256)                                                    \
   BI_GEMM_SM90_TILE(TAG, T, 64, 64, 2, 128)                                                     \
-  BI_GEMM_SM90_TILE(TAG, T, 64, 16, 4, 32)                                                      \
-  BI_GEMM_SM90_TILE(TAG, T, 64, 8, 4, 16)
+  BI_GEMM_SM90_TILE(TAG, T, 64, 16, 4, 32)
 
 BI_GEMM_SM90(bf16, __nv_bfloat16)
 BI_GEMM_SM90(f16, __half)

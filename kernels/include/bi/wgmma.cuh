@@ -10,24 +10,6 @@ namespace bi {
 
 template <typename T, int N> struct Wgmma;
 
-template <> struct Wgmma<__nv_bfloat16, 8> {
-  __device__ static __forceinline__ void run(float (&d)[4], uint64_t da, uint64_t db, int scale_d) {
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %6, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {%0,%1,%2,%3}, %4, %5, p, 1, 1, 0, 0;\n}\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "l"(da), "l"(db), "r"(scale_d));
-  }
-};
-template <> struct Wgmma<__half, 8> {
-  __device__ static __forceinline__ void run(float (&d)[4], uint64_t da, uint64_t db, int scale_d) {
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %6, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n8k16.f32.f16.f16 {%0,%1,%2,%3}, %4, %5, p, 1, 1, 0, 0;\n}\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "l"(da), "l"(db), "r"(scale_d));
-  }
-};
 template <> struct Wgmma<__nv_bfloat16, 16> {
   __device__ static __forceinline__ void run(float (&d)[8], uint64_t da, uint64_t db, int scale_d) {
     asm volatile(

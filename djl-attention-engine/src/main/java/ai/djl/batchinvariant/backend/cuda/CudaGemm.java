@@ -90,7 +90,7 @@ final class CudaGemm {
      * first; the first whose tile count reaches 7/8 of the SMs is used, else the last (the weight
      * stream spread over most SMs).
      */
-    static final int[][] SM90_TILES = {{128, 256, 1}, {64, 256, 1}, {64, 128, 2}, {64, 32, 4}, {64, 16, 4}};
+    static final int[][] SM90_TILES = {{128, 256, 1}, {64, 256, 1}, {64, 128, 2}, {64, 32, 4}};
     /** Shared memory the Hopper kernels' pipeline may use (gemm_sm90.cu's H_SMEM_BUDGET). */
     static final int SM90_SMEM_BUDGET = 200 * 1024;
 

@@ -286,7 +286,7 @@ public final class Abi {
      *
      * @param type float16 or bfloat16
      * @param tileM 128 or 64
-     * @param tileN 256, 128, 32 or 16 (with tileM 64), 256 (with tileM 128)
+     * @param tileN 256, 128 or 32 (with tileM 64), 256 (with tileM 128)
      * @return the symbol
      */
     public static String gemmSm90Kernel(DataType type, int tileM, int tileN) {
