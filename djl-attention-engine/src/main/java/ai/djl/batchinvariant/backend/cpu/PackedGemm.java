@@ -3,11 +3,6 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
-import java.util.function.IntConsumer;
-
 /**
  * The CPU backend's float32 matrix product C = A·B (+ bias) on B packed into column panels.
  *
@@ -44,8 +39,6 @@ public final class PackedGemm {
     private static final int K_BLOCK = 512;
     /** Rows of A from which {@link #gemm} packs B: packing costs about two passes over B. */
     static final int PACK_MIN_ROWS = 8;
-    /** Multiply-adds below which the product runs on the calling thread alone. */
-    private static final long PARALLEL_MIN = 1L << 17;
 
     private PackedGemm() {}
 
@@ -122,7 +115,7 @@ public final class PackedGemm {
         int panels = panels(n);
         float[] data = new float[panels * k * w];
         // by rows of B: each row is read once, front to back, and scattered over the panels
-        forEach((k + 63) / 64, 64L * n, blk -> {
+        Parallel.forEach((k + 63) / 64, 64L * n, blk -> {
             for (int kk = blk * 64; kk < Math.min(k, blk * 64 + 64); kk++) {
                 int src = off + kk * n;
                 for (int q = 0; q < panels; q++) {
@@ -145,7 +138,7 @@ public final class PackedGemm {
     public static Panels packColumns(float[] wt, int off, int n, int k) {
         int w = WIDTH;
         float[] data = new float[panels(n) * k * w];
-        forEach(panels(n), (long) w * k, q -> {
+        Parallel.forEach(panels(n), (long) w * k, q -> {
             int cols = Math.min(w, n - q * w);
             int base = q * k * w;
             // blocks of k keep the panel rows being written in cache while W's rows are read
@@ -216,7 +209,7 @@ public final class PackedGemm {
         int chunks = (m + ROW_CHUNK - 1) / ROW_CHUNK;
         int items = panels(n) * chunks;
         // panel-major: consecutive items (one thread's range) share a panel, which stays in cache
-        forEach(items, (long) Math.min(m, ROW_CHUNK) * WIDTH * k, item -> {
+        Parallel.forEach(items, (long) Math.min(m, ROW_CHUNK) * WIDTH * k, item -> {
             int q = item / chunks;
             int r0 = (item % chunks) * ROW_CHUNK;
             tile(a, aOff, b, c, cOff, m, bias, vector, q, r0, Math.min(m, r0 + ROW_CHUNK));
@@ -261,55 +254,6 @@ public final class PackedGemm {
                     c[dst + j] = t[src + j] + bias[c0 + j];
                 }
             }
-        }
-    }
-
-    /**
-     * Runs {@code body} for each index in [0, n). Unlike {@link Parallel#forEach}, the calling
-     * thread works too: the common pool has one thread fewer than the machine has cores, so on two
-     * cores a product would otherwise run on one.
-     */
-    static void forEach(int n, long costPerItem, IntConsumer body) {
-        ForkJoinPool pool = ForkJoinTask.inForkJoinPool() ? ForkJoinTask.getPool() : ForkJoinPool.commonPool();
-        int threads = ForkJoinTask.inForkJoinPool()
-                ? pool.getParallelism()
-                : Math.min(pool.getParallelism() + 1, Runtime.getRuntime().availableProcessors());
-        if (n <= 1 || threads <= 1 || costPerItem * n < PARALLEL_MIN) {
-            for (int i = 0; i < n; i++) {
-                body.accept(i);
-            }
-            return;
-        }
-        int grain = Math.max(1, n / (4 * threads));
-        // invoke() runs the root on this thread; the halves it forks go to the pool
-        new Items(0, n, grain, body).invoke();
-    }
-
-    private static final class Items extends RecursiveAction {
-
-        private static final long serialVersionUID = 1L;
-        private final int from;
-        private final int to;
-        private final int grain;
-        private final transient IntConsumer body;
-
-        Items(int from, int to, int grain, IntConsumer body) {
-            this.from = from;
-            this.to = to;
-            this.grain = grain;
-            this.body = body;
-        }
-
-        @Override
-        protected void compute() {
-            if (to - from <= grain) {
-                for (int i = from; i < to; i++) {
-                    body.accept(i);
-                }
-                return;
-            }
-            int mid = (from + to) >>> 1;
-            invokeAll(new Items(from, mid, grain, body), new Items(mid, to, grain, body));
         }
     }
 }

@@ -10,9 +10,10 @@ import java.util.function.IntConsumer;
 
 /**
  * Runs independent work items on the fork-join pool of the calling worker thread, or on the common
- * pool when the caller is not a pool worker. Each item owns a disjoint set of outputs and computes
- * them start to finish, so the number of threads and the way items are scheduled never change any
- * result: a reduction is never split across items.
+ * pool together with the calling thread when the caller is not a pool worker (the common pool of
+ * an n-core machine has n - 1 workers: without the caller one core would sit idle). Each item owns
+ * a disjoint set of outputs and computes them start to finish, so the number of threads and the
+ * way items are scheduled never change any result: a reduction is never split across items.
  */
 public final class Parallel {
 
@@ -30,8 +31,10 @@ public final class Parallel {
             return;
         }
         // a caller inside a pool (e.g. a server's executor) keeps its work in that pool
-        ForkJoinPool pool = ForkJoinTask.inForkJoinPool() ? ForkJoinTask.getPool() : ForkJoinPool.commonPool();
-        int threads = pool.getParallelism();
+        boolean inPool = ForkJoinTask.inForkJoinPool();
+        ForkJoinPool pool = inPool ? ForkJoinTask.getPool() : ForkJoinPool.commonPool();
+        int threads = inPool ? pool.getParallelism()
+                : Math.min(pool.getParallelism() + 1, Runtime.getRuntime().availableProcessors());
         if (n == 1 || threads <= 1 || costPerItem * n < 200_000L) {
             for (int i = 0; i < n; i++) {
                 body.accept(i);
@@ -39,7 +42,9 @@ public final class Parallel {
             return;
         }
         int grain = (int) Math.max(1, Math.min(n / (4L * threads), 1_000_000L / Math.max(1, costPerItem)));
-        pool.invoke(new Range(0, n, Math.max(1, grain), body));
+        // invoke() runs the root on this thread (or in this worker's pool); the halves it forks go
+        // to the pool
+        new Range(0, n, Math.max(1, grain), body).invoke();
     }
 
     private static final class Range extends RecursiveAction {

@@ -34,7 +34,7 @@ final class StreamingGemm {
             boolean vector) {
         int rowBlocks = (m + 3) / 4;
         int colBlocks = (n + COL_BLOCK - 1) / COL_BLOCK;
-        PackedGemm.forEach(rowBlocks * colBlocks, 4L * COL_BLOCK * k, item -> {
+        Parallel.forEach(rowBlocks * colBlocks, 4L * COL_BLOCK * k, item -> {
             int r0 = (item / colBlocks) * 4;
             int r1 = Math.min(m, r0 + 4);
             int c0 = (item % colBlocks) * COL_BLOCK;
