@@ -70,4 +70,47 @@ public interface DecodeBuffers extends AutoCloseable {
     /** Frees the buffers. */
     @Override
     void close();
+
+    /**
+     * Checks a {@link #load}'s sizes against buffers of a configuration: the lengths of the ids and
+     * offsets, and the plan's batch, paging and split.
+     *
+     * @param capacity the buffers' rows
+     * @param numKvHeads KV heads per row
+     * @param pageSize the buffers' page size
+     * @param split the buffers' split size
+     * @param ids the ids to load
+     * @param work the plan to load
+     * @param kvOffsets the offsets to load
+     * @throws IllegalArgumentException naming what does not fit
+     */
+    static void checkLoad(int capacity, int numKvHeads, int pageSize, int split, int[] ids, AttentionWork work,
+            long[] kvOffsets) {
+        if (ids.length != capacity || kvOffsets.length != capacity * numKvHeads) {
+            throw new IllegalArgumentException("a load takes " + capacity + " ids and " + capacity * numKvHeads
+                    + " KV offsets, got " + ids.length + " and " + kvOffsets.length);
+        }
+        int b = work.getBatchSize();
+        if (b > capacity || !work.isPaged() || work.getPageSize() != pageSize || work.getSplitSize() != split) {
+            throw new IllegalArgumentException("the plan (batch " + b + ", page size " + work.getPageSize()
+                    + ", split " + work.getSplitSize() + ") does not fit buffers of capacity " + capacity
+                    + ", page size " + pageSize + ", split " + split);
+        }
+    }
+
+    /**
+     * Checks that a plan is a decode plan: one query row per request.
+     *
+     * @param work the plan
+     * @throws IllegalArgumentException naming the first request with another count
+     */
+    static void checkDecodePlan(AttentionWork work) {
+        int b = work.getBatchSize();
+        for (int r = 0; r < b; r++) {
+            if (work.qoLen(r) != 1) {
+                throw new IllegalArgumentException("request " + r + " has " + work.qoLen(r)
+                        + " query rows: decode inputs take one per request");
+            }
+        }
+    }
 }

@@ -3,6 +3,10 @@
  */
 package ai.djl.batchinvariant.backend;
 
+import ai.djl.Device;
+
+import java.util.function.Function;
+
 /**
  * A sequence of ops recorded once on a device and replayed as one launch (a CUDA graph). Between
  * {@link Backend#beginCapture} and {@link #end} every op the calling thread runs on the device is
@@ -30,4 +34,31 @@ public interface GraphCapture extends AutoCloseable {
     /** Frees the graph and its memory; arrays made during capture must not be used afterwards. */
     @Override
     void close();
+
+    /**
+     * Begins a capture on a device and runs {@code body} with it; the body ends the capture itself
+     * (so it chooses whether its scratch arrays are freed inside or after the recording). On any
+     * failure the capture is aborted and the failure is thrown as an {@link IllegalStateException}
+     * naming the cause.
+     *
+     * @param <T> what the body gives
+     * @param backend the device's backend
+     * @param device the device to record on
+     * @param verb how the failure message names the recording ("recorded", "captured")
+     * @param body the ops to record, given the capture; it must call {@link #end}
+     * @return what the body gives
+     * @throws IllegalStateException if the body cannot be recorded
+     */
+    static <T> T record(Backend backend, Device device, String verb, Function<GraphCapture, T> body) {
+        GraphCapture g = backend.beginCapture(device);
+        try {
+            return body.apply(g);
+        } catch (RuntimeException | Error e) {
+            g.abort();
+            if (e instanceof IllegalStateException) {
+                throw e;
+            }
+            throw new IllegalStateException("the step could not be " + verb + " as a CUDA graph: " + e.getMessage(), e);
+        }
+    }
 }

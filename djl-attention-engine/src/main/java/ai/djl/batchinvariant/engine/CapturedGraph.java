@@ -80,21 +80,15 @@ public final class CapturedGraph implements AutoCloseable {
             if (!Device.Type.GPU.equals(device.getDeviceType())) {
                 return new CapturedGraph(own, step, in, null, null);
             }
-            GraphCapture g = backend.beginCapture(device);
-            NDList out;
-            try (NDManager scope = own.newSubManager()) {
-                in.tempAttach(scope);
-                out = step.apply(in);
-                out.attach(own);
-                g.end();
-            } catch (RuntimeException | Error e) {
-                g.abort();
-                if (e instanceof IllegalStateException) {
-                    throw e;
+            return GraphCapture.record(backend, device, "captured", g -> {
+                try (NDManager scope = own.newSubManager()) {
+                    in.tempAttach(scope);
+                    NDList out = step.apply(in);
+                    out.attach(own);
+                    g.end();
+                    return new CapturedGraph(own, step, in, g, out);
                 }
-                throw new IllegalStateException("the step could not be captured as a CUDA graph: " + e.getMessage(), e);
-            }
-            return new CapturedGraph(own, step, in, g, out);
+            });
         } catch (RuntimeException | Error e) {
             own.close();
             throw e;

@@ -53,22 +53,16 @@ public final class StepGraph implements AutoCloseable {
             if (!Device.Type.GPU.equals(device.getDeviceType())) {
                 return new StepGraph(own, step, null, null);
             }
-            GraphCapture g = Backends.of(device).beginCapture(device);
-            NDList out;
-            try {
+            return GraphCapture.record(Backends.of(device), device, "recorded", g -> {
+                NDList out;
+                // the scope closes before end(), so freeing the scratch arrays is part of the recording
                 try (NDManager scope = own.newSubManager()) {
                     out = step.apply(scope);
                     out.attach(own);
                 }
                 g.end();
-            } catch (RuntimeException | Error e) {
-                g.abort();
-                if (e instanceof IllegalStateException) {
-                    throw e;
-                }
-                throw new IllegalStateException("the step could not be recorded as a CUDA graph: " + e.getMessage(), e);
-            }
-            return new StepGraph(own, step, g, out);
+                return new StepGraph(own, step, g, out);
+            });
         } catch (RuntimeException | Error e) {
             own.close();
             throw e;

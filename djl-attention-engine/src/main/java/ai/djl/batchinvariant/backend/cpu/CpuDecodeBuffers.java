@@ -52,22 +52,8 @@ final class CpuDecodeBuffers implements DecodeBuffers {
     /** {@inheritDoc} */
     @Override
     public synchronized void load(int[] tokenIds, AttentionWork plan, long[] kvOffsets) {
-        if (tokenIds.length != capacity || kvOffsets.length != capacity * numKvHeads) {
-            throw new IllegalArgumentException("a load takes " + capacity + " ids and " + capacity * numKvHeads
-                    + " KV offsets, got " + tokenIds.length + " and " + kvOffsets.length);
-        }
-        int b = plan.getBatchSize();
-        if (b > capacity || !plan.isPaged() || plan.getPageSize() != pageSize || plan.getSplitSize() != split) {
-            throw new IllegalArgumentException("the plan (batch " + b + ", page size " + plan.getPageSize()
-                    + ", split " + plan.getSplitSize() + ") does not fit buffers of capacity " + capacity
-                    + ", page size " + pageSize + ", split " + split);
-        }
-        for (int r = 0; r < b; r++) {
-            if (plan.qoLen(r) != 1) {
-                throw new IllegalArgumentException("request " + r + " has " + plan.qoLen(r)
-                        + " query rows: decode inputs take one per request");
-            }
-        }
+        DecodeBuffers.checkLoad(capacity, numKvHeads, pageSize, split, tokenIds, plan, kvOffsets);
+        DecodeBuffers.checkDecodePlan(plan);
         ids = tokenIds.clone();
         work = plan;
         offsets = kvOffsets.clone();

@@ -9,7 +9,6 @@ import ai.djl.batchinvariant.backend.AttentionConfig;
 import ai.djl.batchinvariant.backend.AttentionWork;
 import ai.djl.batchinvariant.backend.DecodeBuffers;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
-import ai.djl.batchinvariant.backend.cuda.abi.Abi.KvAppend;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -132,28 +131,15 @@ final class CudaDecodeBuffers implements DecodeBuffers {
         if (device.isCapturing()) {
             throw new IllegalStateException("decode inputs are loaded before a replay, not while recording");
         }
-        if (tokenIds.length != capacity || kvOffsets.length != capacity * numKvHeads) {
-            throw new IllegalArgumentException("a load takes " + capacity + " ids and " + capacity * numKvHeads
-                    + " KV offsets, got " + tokenIds.length + " and " + kvOffsets.length);
-        }
+        DecodeBuffers.checkLoad(capacity, numKvHeads, pageSize, split, tokenIds, work, kvOffsets);
         int b = work.getBatchSize();
-        if (b > capacity || !work.isPaged() || work.getPageSize() != pageSize || work.getSplitSize() != split) {
-            throw new IllegalArgumentException("the plan (batch " + b + ", page size " + work.getPageSize()
-                    + ", split " + work.getSplitSize() + ") does not fit buffers of capacity " + capacity
-                    + ", page size " + pageSize + ", split " + split);
-        }
         if (work.getNumItems() > capItems || work.partIndptr()[b] > capStates
                 || work.kvIndices().length > capPages) {
             throw new IllegalArgumentException("the plan's " + work.getNumItems() + " work items, "
                     + work.partIndptr()[b] + " merge states and " + work.kvIndices().length
                     + " pages exceed the buffers' " + capItems + ", " + capStates + " and " + capPages);
         }
-        for (int r = 0; r < b; r++) {
-            if (work.qoLen(r) != 1) {
-                throw new IllegalArgumentException("request " + r + " has " + work.qoLen(r)
-                        + " query rows: decode inputs take one per request");
-            }
-        }
+        DecodeBuffers.checkDecodePlan(work);
         int[] m = table.encode(work);
         if (m.length != metaInts) {
             throw new IllegalStateException("work list layout changed: " + m.length + " != " + metaInts);
@@ -197,19 +183,8 @@ final class CudaDecodeBuffers implements DecodeBuffers {
                 CudaBackend.memory(valuePool));
         int vectors = headDim * type.getNumOfBytes() / 16;
         int count = capacity * numKvHeads;
-        CUfunction f = device.function(Abi.MODULE_KV_APPEND, Abi.KV_APPEND_KERNEL, 0);
-        Pointer args = Abi.KV_APPEND.newParams()
-                .ptr(KvAppend.SRC_K, CudaBackend.memory(k).getPointer())
-                .ptr(KvAppend.SRC_V, CudaBackend.memory(v).getPointer())
-                .ptr(KvAppend.DST_K, CudaBackend.memory(keyPool).getPointer())
-                .ptr(KvAppend.DST_V, CudaBackend.memory(valuePool).getPointer())
-                .ptr(KvAppend.DST_OFFSETS, offsets.getPointer())
-                .i32(KvAppend.VECTORS, vectors)
-                .i32(KvAppend.COUNT, count)
-                .toKernelParams();
         device.makeCurrent();
-        check(JCudaDriver.cuLaunchKernel(f, count, 1, 1, Math.min(vectors, 128), 1, 1, 0, stream, args, null),
-                "cuLaunchKernel(kv_append, " + count + " blocks)");
+        CudaKvAppend.launch(device, stream, k, v, keyPool, valuePool, offsets, vectors, count);
     }
 
     /** {@inheritDoc} */

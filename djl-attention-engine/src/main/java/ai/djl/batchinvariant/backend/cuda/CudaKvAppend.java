@@ -49,22 +49,31 @@ public final class CudaKvAppend {
         try {
             check(JCudaDriver.cuMemcpyHtoDAsync(offsets.getPointer(), Pointer.to(dst), (long) count * 8, stream),
                     "cuMemcpyHtoDAsync(kv_append offsets)");
-            CUfunction f = device.function(Abi.MODULE_KV_APPEND, Abi.KV_APPEND_KERNEL, 0);
-            Pointer args = Abi.KV_APPEND.newParams()
-                    .ptr(KvAppend.SRC_K, CudaBackend.memory(k).getPointer())
-                    .ptr(KvAppend.SRC_V, CudaBackend.memory(v).getPointer())
-                    .ptr(KvAppend.DST_K, CudaBackend.memory(keyPool).getPointer())
-                    .ptr(KvAppend.DST_V, CudaBackend.memory(valuePool).getPointer())
-                    .ptr(KvAppend.DST_OFFSETS, offsets.getPointer())
-                    .i32(KvAppend.VECTORS, vectors)
-                    .i32(KvAppend.COUNT, count)
-                    .toKernelParams();
-            check(JCudaDriver.cuLaunchKernel(f, count, 1, 1, Math.min(vectors, 128), 1, 1, 0, stream, args, null),
-                    "cuLaunchKernel(kv_append, " + count + " blocks)");
+            launch(device, stream, k, v, keyPool, valuePool, offsets, vectors, count);
             // the offsets go back to the cache after this: wait for this thread's stream only
             check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize(kv_append)");
         } finally {
             offsets.release();
         }
+    }
+
+    /**
+     * Launches kv_append on a stream: one block per (row, head) vector, each copying
+     * {@code vectors} 16-byte chunks to the slot its entry of {@code offsets} names.
+     */
+    static void launch(CudaDevice device, CUstream stream, Tensor k, Tensor v, Tensor keyPool, Tensor valuePool,
+            DeviceMemory offsets, int vectors, int count) {
+        CUfunction f = device.function(Abi.MODULE_KV_APPEND, Abi.KV_APPEND_KERNEL, 0);
+        Pointer args = Abi.KV_APPEND.newParams()
+                .ptr(KvAppend.SRC_K, CudaBackend.memory(k).getPointer())
+                .ptr(KvAppend.SRC_V, CudaBackend.memory(v).getPointer())
+                .ptr(KvAppend.DST_K, CudaBackend.memory(keyPool).getPointer())
+                .ptr(KvAppend.DST_V, CudaBackend.memory(valuePool).getPointer())
+                .ptr(KvAppend.DST_OFFSETS, offsets.getPointer())
+                .i32(KvAppend.VECTORS, vectors)
+                .i32(KvAppend.COUNT, count)
+                .toKernelParams();
+        check(JCudaDriver.cuLaunchKernel(f, count, 1, 1, Math.min(vectors, 128), 1, 1, 0, stream, args, null),
+                "cuLaunchKernel(kv_append, " + count + " blocks)");
     }
 }

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
@@ -15,6 +16,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
 /**
@@ -203,5 +205,47 @@ final class GpuCompare {
         } catch (RuntimeException e) {
             return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
+    }
+
+    /**
+     * Compares one call on both backends: results (within {@code maxUlps}), or the exception both
+     * throw. A difference is added to {@code failures}; a GPU result is closed either way.
+     */
+    static void both(List<String> failures, String what, Supplier<Tensor> cpu, Supplier<Tensor> gpu, long maxUlps,
+            Supplier<String> inputs) {
+        Object c = outcome(cpu);
+        Object g = outcome(gpu);
+        if (c instanceof String || g instanceof String) {
+            if (!c.equals(g instanceof Tensor ? "a result" : g)) {
+                failures.add(what + ": CPU " + (c instanceof String ? c : "a result") + " / GPU "
+                        + (g instanceof String ? g : "a result") + "\n  inputs: " + inputs.get());
+            }
+            if (g instanceof Tensor) {
+                ((Tensor) g).close();
+            }
+            return;
+        }
+        String diff = compare(what, (Tensor) c, down((Tensor) g), maxUlps, inputs);
+        if (diff != null) {
+            failures.add(diff);
+        }
+    }
+
+    /** Prints the first differences and fails when there are any. */
+    static void report(List<String> failures, int cases) {
+        System.out.println(failures.size() + " of " + cases + " cases differ");
+        failures.stream().limit(40).forEach(System.out::println);
+        assertTrue(failures.isEmpty(), failures.size() + " of " + cases + " cases differ; first: "
+                + (failures.isEmpty() ? "" : failures.get(0)));
+    }
+
+    /** n uniform values in [-scale, scale) from a seed. */
+    static double[] randoms(long seed, int n, double scale) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (r.nextDouble() * 2 - 1) * scale;
+        }
+        return v;
     }
 }

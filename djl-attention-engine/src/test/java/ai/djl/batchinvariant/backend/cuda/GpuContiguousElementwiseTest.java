@@ -6,12 +6,11 @@ package ai.djl.batchinvariant.backend.cuda;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.CPU;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.CUDA;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.TYPES;
-import static ai.djl.batchinvariant.backend.cuda.GpuCompare.compare;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.both;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.data;
-import static ai.djl.batchinvariant.backend.cuda.GpuCompare.down;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.report;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.show;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.up;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.UnaryOp;
@@ -26,8 +25,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
-
 /**
  * The contiguous element-wise kernels (same-shape operands, or one a single value) on arrays of
  * many 16-byte chunks and a partial tail, every op and type against the CPU backend: its bits for
@@ -43,32 +40,6 @@ class GpuContiguousElementwiseTest {
     @BeforeAll
     static void gpu() {
         GpuCompare.requireGpu();
-    }
-
-    private static void both(List<String> failures, String what, Supplier<Tensor> cpu, Supplier<Tensor> gpu,
-            long maxUlps, Supplier<String> inputs) {
-        Object c = GpuCompare.outcome(cpu);
-        Object g = GpuCompare.outcome(gpu);
-        if (c instanceof String || g instanceof String) {
-            if (!c.equals(g instanceof Tensor ? "a result" : g)) {
-                failures.add(what + ": CPU " + c + " / GPU " + (g instanceof String ? g : "a result"));
-            }
-            if (g instanceof Tensor) {
-                ((Tensor) g).close();
-            }
-            return;
-        }
-        String diff = compare(what, (Tensor) c, down((Tensor) g), maxUlps, inputs);
-        if (diff != null) {
-            failures.add(diff);
-        }
-    }
-
-    private static void report(List<String> failures, int cases) {
-        System.out.println(failures.size() + " of " + cases + " cases differ");
-        failures.stream().limit(40).forEach(System.out::println);
-        assertTrue(failures.isEmpty(), failures.size() + " of " + cases + " cases differ; first: "
-                + (failures.isEmpty() ? "" : failures.get(0)));
     }
 
     @Test

@@ -6,9 +6,10 @@ package ai.djl.batchinvariant.backend.cuda;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.CPU;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.CUDA;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.TYPES;
-import static ai.djl.batchinvariant.backend.cuda.GpuCompare.compare;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.both;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.data;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.down;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.report;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.show;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,8 +32,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
-
 /**
  * The element-wise kernels against the CPU backend over every op, every pair of storage types
  * and shapes with broadcasting, rank 0 and empty arrays: the same result type, the same bits for
@@ -70,34 +69,6 @@ class GpuElementwiseTest {
             return 0;
         }
         return out == DataType.FLOAT16 || out == DataType.BFLOAT16 ? 1 : 16;
-    }
-
-    /** Compares one call on both backends: results, or the exception both throw. */
-    private static void both(List<String> failures, String what, Supplier<Tensor> cpu, Supplier<Tensor> gpu,
-            long maxUlps, Supplier<String> inputs) {
-        Object c = GpuCompare.outcome(cpu);
-        Object g = GpuCompare.outcome(gpu);
-        if (c instanceof String || g instanceof String) {
-            if (!c.equals(g instanceof Tensor ? "a result" : g)) {
-                failures.add(what + ": CPU " + (c instanceof String ? c : "a result") + " / GPU "
-                        + (g instanceof String ? g : "a result") + "\n  inputs: " + inputs.get());
-            }
-            if (g instanceof Tensor) {
-                ((Tensor) g).close();
-            }
-            return;
-        }
-        String diff = compare(what, (Tensor) c, down((Tensor) g), maxUlps, inputs);
-        if (diff != null) {
-            failures.add(diff);
-        }
-    }
-
-    private static void report(List<String> failures, int cases) {
-        System.out.println(failures.size() + " of " + cases + " cases differ");
-        failures.stream().limit(40).forEach(System.out::println);
-        assertTrue(failures.isEmpty(), failures.size() + " of " + cases + " cases differ; first: "
-                + (failures.isEmpty() ? "" : failures.get(0)));
     }
 
     @Test

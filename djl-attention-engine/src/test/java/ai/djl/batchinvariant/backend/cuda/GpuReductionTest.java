@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cuda;
 
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.randoms;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -56,15 +57,6 @@ class GpuReductionTest {
             gpu.close();
             host.close();
         }
-    }
-
-    private static double[] randoms(long seed, int n, double scale) {
-        SplittableRandom r = new SplittableRandom(seed);
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (r.nextDouble() * 2 - 1) * scale;
-        }
-        return v;
     }
 
     /** Host values in a type (rounded there), and their exact doubles. */

@@ -5,6 +5,7 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.CUDA;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.down;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.randoms;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -22,7 +23,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * The single-pass row kernels (softmax, log-softmax, RMS norm, layer norm; RowVariants) at row
@@ -60,15 +60,6 @@ class GpuRowKernelsTest {
             out[i] = HostData.getDouble(host.hostData(), host.getDataType(), i);
         }
         return out;
-    }
-
-    private static double[] randoms(long seed, int n, double scale) {
-        SplittableRandom r = new SplittableRandom(seed);
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (r.nextDouble() * 2 - 1) * scale;
-        }
-        return v;
     }
 
     /** One op on the GPU over rows of n: the output, downloaded. */

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.integration.model;
 
+import static ai.djl.batchinvariant.integration.model.Fixtures.bits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,7 +16,6 @@ import ai.djl.batchinvariant.model.KvCacheManager;
 import ai.djl.batchinvariant.model.LlamaModel;
 import ai.djl.batchinvariant.model.SamplingConfig;
 import ai.djl.ndarray.NDList;
-import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 
 import org.junit.jupiter.api.AfterAll;
@@ -46,23 +46,20 @@ class DecodeGraphModelTest {
     static LlamaModel eager;
 
     static ZooModel<NDList, NDList> load(Device device, String dtype, String compute) throws Exception {
-        return Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optEngine("BatchInvariant")
-                .optModelPath(Fixtures.dir("tiny-llama"))
-                .optDevice(device)
-                .optOption("dtype", dtype)
-                .optOption("compute_dtype", compute)
-                .optOption("decode_graph", "true")
-                .build()
-                .loadModel();
+        return Fixtures.loadWith(Fixtures.dir("tiny-llama"), device, "dtype", dtype, "compute_dtype", compute,
+                "decode_graph", "true");
+    }
+
+    /** Loads the fixture with graphs on into {@link #model} and the same weights with graphs off. */
+    static void open(Device device, String dtype, String compute) throws Exception {
+        zoo = load(device, dtype, compute);
+        model = Fixtures.model(zoo);
+        eager = model.withDecodeGraphs(false);
     }
 
     @BeforeAll
     static void setUp() throws Exception {
-        zoo = load(Device.cpu(), "bfloat16", "bfloat16");
-        model = Fixtures.model(zoo);
-        eager = model.withDecodeGraphs(false);
+        open(Device.cpu(), "bfloat16", "bfloat16");
     }
 
     @AfterAll
@@ -71,14 +68,6 @@ class DecodeGraphModelTest {
             zoo.close();
             zoo = null;
         }
-    }
-
-    static int[] bits(float[] a) {
-        int[] b = new int[a.length];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = Float.floatToRawIntBits(a[i]);
-        }
-        return b;
     }
 
     static int argmax(float[] row) {

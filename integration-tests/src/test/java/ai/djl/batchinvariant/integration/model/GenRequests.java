@@ -71,19 +71,11 @@ final class GenRequests {
 
         Answer(Generator.Request r) {
             tokens = r.getTokens();
-            float[] lp = r.getLogprobs();
-            logprobBits = new int[lp.length];
-            for (int i = 0; i < lp.length; i++) {
-                logprobBits[i] = Float.floatToRawIntBits(lp[i]);
-            }
+            logprobBits = Fixtures.bits(r.getLogprobs());
             List<float[]> l = r.getLogits();
             logitBits = new int[l.size()][];
             for (int i = 0; i < logitBits.length; i++) {
-                float[] row = l.get(i);
-                logitBits[i] = new int[row.length];
-                for (int j = 0; j < row.length; j++) {
-                    logitBits[i][j] = Float.floatToRawIntBits(row[j]);
-                }
+                logitBits[i] = Fixtures.bits(l.get(i));
             }
         }
 

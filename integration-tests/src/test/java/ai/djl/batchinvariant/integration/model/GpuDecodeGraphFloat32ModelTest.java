@@ -22,8 +22,6 @@ class GpuDecodeGraphFloat32ModelTest extends DecodeGraphModelTest {
     @BeforeAll
     static void setUp() throws Exception {
         assumeTrue(Backends.gpuCount() > 0, "no CUDA device: " + Backends.gpuUnavailableReason());
-        zoo = load(Device.gpu(0), "float16", "float32");
-        model = Fixtures.model(zoo);
-        eager = model.withDecodeGraphs(false);
+        open(Device.gpu(0), "float16", "float32");
     }
 }

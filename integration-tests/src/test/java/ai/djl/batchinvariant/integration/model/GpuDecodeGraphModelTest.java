@@ -23,8 +23,6 @@ class GpuDecodeGraphModelTest extends DecodeGraphModelTest {
     @BeforeAll
     static void setUp() throws Exception {
         assumeTrue(Backends.gpuCount() > 0, "no CUDA device: " + Backends.gpuUnavailableReason());
-        zoo = load(Device.gpu(0), "bfloat16", "bfloat16");
-        model = Fixtures.model(zoo);
-        eager = model.withDecodeGraphs(false);
+        open(Device.gpu(0), "bfloat16", "bfloat16");
     }
 }

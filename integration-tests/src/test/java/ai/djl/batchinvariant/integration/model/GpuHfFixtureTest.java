@@ -21,8 +21,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.util.List;
-
 /**
  * Each fixture on {@code Device.gpu(0)}: prompt logits through chunked prefill against
  * transformers' float32 logits, within the rounding of the 16-bit type (float16: 4e-3 of the
@@ -47,15 +45,8 @@ class GpuHfFixtureTest {
         try (ZooModel<NDList, NDList> zoo = Fixtures.load(Fixtures.dir(name), Device.gpu(0), dtype, compute)) {
             LlamaModel model = Fixtures.model(zoo);
             try (KvCacheManager cache = model.newKvCache(16)) {
-                Generator g = new Generator(model, cache, 3, 4);
-                Generator.Request r = g.submit(f.prompt, SamplingConfig.greedy(f.greedy.length), true, null);
-                g.runToCompletion();
-                List<float[]> pl = r.getPromptLogits();
-                assertEquals(f.prompt.length, pl.size());
-                double worst = 0;
-                for (int i = 0; i < pl.size(); i++) {
-                    worst = Math.max(worst, Fixtures.relErr(pl.get(i), f.logits[i]));
-                }
+                Generator.Request r = f.generateGreedy(model, cache);
+                double worst = f.promptLogitsError(r);
                 System.out.printf("[gpu-model] %s %s compute %s: prompt logits max relative error %.3g; decode graphs"
                         + " %d; host trips %s%n", name, dtype, compute, worst, model.recordedDecodeSteps(cache),
                         Backends.hostTripsByOp());

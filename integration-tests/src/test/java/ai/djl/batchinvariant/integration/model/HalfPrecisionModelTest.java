@@ -11,16 +11,12 @@ import ai.djl.Device;
 import ai.djl.batchinvariant.model.Generator;
 import ai.djl.batchinvariant.model.KvCacheManager;
 import ai.djl.batchinvariant.model.LlamaModel;
-import ai.djl.batchinvariant.model.SamplingConfig;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.List;
 
 /**
  * The 16-bit compute path (weights, activations and KV cache in float16 or bfloat16, as
@@ -31,15 +27,7 @@ import java.util.List;
 class HalfPrecisionModelTest {
 
     static ZooModel<NDList, NDList> load(String name, Device device, String dtype) throws Exception {
-        return Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optEngine("BatchInvariant")
-                .optModelPath(Fixtures.dir(name))
-                .optDevice(device)
-                .optOption("dtype", dtype)
-                .optOption("compute_dtype", dtype)
-                .build()
-                .loadModel();
+        return Fixtures.load(Fixtures.dir(name), device, dtype, dtype);
     }
 
     /** Prompt logits through chunked prefill and the greedy tokens, against transformers. */
@@ -50,15 +38,8 @@ class HalfPrecisionModelTest {
             assertEquals("float16".equals(dtype) ? DataType.FLOAT16 : DataType.BFLOAT16, model.getComputeType());
             assertEquals(model.getComputeType(), model.getCacheType());
             try (KvCacheManager cache = model.newKvCache(16)) {
-                Generator g = new Generator(model, cache, 3, 4);
-                Generator.Request r = g.submit(f.prompt, SamplingConfig.greedy(f.greedy.length), true, null);
-                g.runToCompletion();
-                List<float[]> pl = r.getPromptLogits();
-                assertEquals(f.prompt.length, pl.size());
-                double worst = 0;
-                for (int i = 0; i < pl.size(); i++) {
-                    worst = Math.max(worst, Fixtures.relErr(pl.get(i), f.logits[i]));
-                }
+                Generator.Request r = f.generateGreedy(model, cache);
+                double worst = f.promptLogitsError(r);
                 System.out.printf("[half] %s %s on %s: prompt logits max relative error %.3g%n", name, dtype, device,
                         worst);
                 assertTrue(worst <= tol, name + " " + dtype + ": relative error " + worst + " > " + tol);
