@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU benchmarks of one build in one device call, each beside its reference from the same
+# The GPU benchmarks of one build in one run, each beside its reference from the same
 # machine (run from the project root with the packed Java side in .gpu/): the Hopper GEMM kernels
 # against cuBLAS (tools/gemm90_check.cu), the engine's linear against torch (GpuGemmBench,
 # gemm_bench.py), the memory-bound ops (GpuOpsBench, ops_bench.py) and the 1B-shape generation

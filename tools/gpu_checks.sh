@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU checks of one build in one device call (run from the project root with the packed Java
+# The GPU checks of one build in one run (run from the project root with the packed Java
 # side in .gpu/, see the README's GPU section): the Hopper GEMM's stand-alone check under
 # compute-sanitizer memcheck and racecheck, the GPU test suites (tag gpu), and beside them the
 # generation soak for SOAK_SECONDS. Logs go to LOG_DIR (default: out/).
