@@ -35,7 +35,7 @@ class RowKernelsTest {
         for (boolean vector : paths()) {
             for (boolean log : new boolean[] {false, true}) {
                 for (int n : LENGTHS) {
-                    int rows = 1 + rnd.nextInt(10);
+                    int rows = 1 + rnd.nextInt(20);
                     float[] x = KernelReference.data(rnd, rows * n, n % 2 == 0 ? 0.002 : 0);
                     if (n == 100) {
                         // a row of one huge value and one of -infinity only
@@ -58,7 +58,7 @@ class RowKernelsTest {
     @Test
     void normsMatchTheOneRowLoops() {
         for (int n : LENGTHS) {
-            for (int rows : new int[] {1, 3, 4, 5, 9}) {
+            for (int rows : new int[] {1, 3, 4, 5, 7, 8, 9, 16, 17}) {
                 float[] x = KernelReference.data(rnd, rows * n, n == 31 ? 0.01 : 0);
                 float[] gamma = KernelReference.data(rnd, n, 0);
                 float[] beta = KernelReference.data(rnd, n, 0);
