@@ -258,9 +258,10 @@ public final class CpuReductions implements ReductionOps {
             return Tensor.host(shape, outType, x);
         }
         if (axis == rank - 1) {
-            float[] x = HostData.toFloats(t.hostData(), dataType, t.size32()).clone();
-            RowKernels.softmax(Simd.ENABLED, x, n == 0 ? 0 : x.length / n, n, log);
-            return Tensor.host(shape, outType, HostData.fromFloats(x, outType));
+            float[] x = HostData.toFloats(t.hostData(), dataType, t.size32());
+            float[] out = new float[x.length];
+            RowKernels.softmax(Simd.ENABLED, x, out, n == 0 ? 0 : x.length / n, n, log);
+            return Tensor.host(shape, outType, HostData.fromFloats(out, outType));
         }
         int[] perm = CpuShapes.moveLast(rank, axis);
         Tensor moved = CpuShapes.transpose(t, perm);

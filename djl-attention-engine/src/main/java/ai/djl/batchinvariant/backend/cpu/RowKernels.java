@@ -27,17 +27,32 @@ final class RowKernels {
      * @param log whether to produce log-softmax
      */
     static void softmax(boolean vector, float[] x, int rows, int n, boolean log) {
+        softmax(vector, x, x, rows, n, log);
+    }
+
+    /**
+     * Softmax (or log-softmax) of each row of {@code x} into {@code out} (which may be x): the
+     * exps are written straight into the output, so the input is read, never copied.
+     *
+     * @param vector whether exp may use the vector path
+     * @param x the rows
+     * @param out the output rows (same length)
+     * @param rows the number of rows
+     * @param n the row length
+     * @param log whether to produce log-softmax
+     */
+    static void softmax(boolean vector, float[] x, float[] out, int rows, int n, boolean log) {
         int groups = (rows + GROUP - 1) / GROUP;
         Parallel.forEach(groups, 4L * GROUP * n, gi -> {
             int r0 = gi * GROUP;
             int g = Math.min(GROUP, rows - r0);
             float[] max = new float[GROUP];
-            float[] e = log ? new float[g * n] : x;
+            float[] e = log ? new float[g * n] : out;
             int eBase = log ? 0 : r0 * n;
             for (int k = 0; k < g; k++) {
                 int off = (r0 + k) * n;
                 max[k] = AttentionKernels.max(vector, x, off, n);
-                // exp(x - max) for every element: stored in place (softmax) or aside (log-softmax)
+                // exp(x - max) for every element: into the output (softmax) or aside (log-softmax)
                 AttentionKernels.exp(vector, x, off, n, max[k], e, eBase + k * n);
             }
             float[] sum = sums(e, eBase, n, g);
@@ -46,12 +61,12 @@ final class RowKernels {
                 if (log) {
                     float lse = max[k] + FastMath.log(sum[k]);
                     for (int i = 0; i < n; i++) {
-                        x[off + i] = x[off + i] - lse;
+                        out[off + i] = x[off + i] - lse;
                     }
                 } else {
                     float inv = 1f / sum[k];
                     for (int i = 0; i < n; i++) {
-                        x[off + i] *= inv;
+                        out[off + i] *= inv;
                     }
                 }
             }

@@ -46,9 +46,16 @@ class RowKernelsTest {
                     for (int r = 0; r < rows; r++) {
                         KernelReference.softmaxRow(want, r * n, n, log);
                     }
-                    RowKernels.softmax(vector, x, rows, n, log);
-                    int at = KernelReference.firstDifference(want, x);
+                    float[] input = x.clone();
+                    float[] out = new float[x.length];
+                    RowKernels.softmax(vector, x, out, rows, n, log);
+                    int at = KernelReference.firstDifference(want, out);
                     assertEquals(-1, at, "vector=" + vector + " log=" + log + " n=" + n + " rows=" + rows
+                            + KernelReference.describe(want, out, at));
+                    assertEquals(-1, KernelReference.firstDifference(input, x), "the input is left as it was");
+                    RowKernels.softmax(vector, x, rows, n, log);
+                    at = KernelReference.firstDifference(want, x);
+                    assertEquals(-1, at, "in place: vector=" + vector + " log=" + log + " n=" + n + " rows=" + rows
                             + KernelReference.describe(want, x, at));
                 }
             }
