@@ -4,6 +4,7 @@
 package ai.djl.batchinvariant.backend.cpu;
 
 import ai.djl.batchinvariant.backend.IndexingOps;
+import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
@@ -119,13 +120,7 @@ public final class CpuIndexing implements IndexingOps {
     public Tensor booleanMask(Tensor a, Tensor mask, int axisIn) {
         Shape shape = a.getShape();
         int axis = Strided.axis(axisIn, shape.dimension());
-        // like PyTorch's a[mask]: the mask covers the leading axes, whatever its rank
-        int mr = mask.getShape().dimension();
-        if (axis != 0 || mr > shape.dimension() || !shape.slice(0, mr).equals(mask.getShape())) {
-            throw new IllegalArgumentException(
-                    "booleanMask needs a mask matching the leading axes; got mask " + mask.getShape() + " for "
-                            + shape);
-        }
+        int mr = OpChecks.maskRank(shape, mask.getShape(), axis);
         int inner = (int) shape.slice(mr).size();
         List<Integer> rows = new ArrayList<>();
         for (int i = 0; i < mask.size32(); i++) {

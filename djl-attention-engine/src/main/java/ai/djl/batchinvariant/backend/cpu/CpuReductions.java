@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.ReduceOp;
 import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.tensor.HostData;
@@ -63,18 +64,7 @@ public final class CpuReductions implements ReductionOps {
         int outN = (int) new Shape(kept).size();
         int seg = outN == 0 ? 0 : offs.length / Math.max(outN, 1);
         DataType outType = dataType;
-        if (kind == ReduceOp.MEAN && !HostData.isFloating(outType)) {
-            throw new IllegalArgumentException("mean needs a floating-point array (PyTorch cannot infer the output"
-                    + " type of the mean of " + dataType + "); convert it with toType first");
-        }
-        long reducedSize = 1;
-        for (int a : axes) {
-            reducedSize *= shape.get(a);
-        }
-        if ((kind == ReduceOp.MAX || kind == ReduceOp.MIN) && reducedSize == 0 && (outN > 0 || axesIn == null)) {
-            // an empty result over a non-empty axis is fine (PyTorch returns it); an empty axis is not
-            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape);
-        }
+        OpChecks.reduction(kind, dataType, shape, axes, outN, axesIn == null);
         if ((kind == ReduceOp.SUM || kind == ReduceOp.PROD)
                 && (outType == DataType.BOOLEAN || outType == DataType.INT8 || outType == DataType.UINT8 || outType == DataType.INT32)) {
             outType = DataType.INT64;
@@ -350,14 +340,7 @@ public final class CpuReductions implements ReductionOps {
     @Override
     public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
         Shape xs = x.getShape();
-        if (xs.dimension() == 0) {
-            throw new IllegalArgumentException("rmsNorm needs an array of rank >= 1, got " + xs);
-        }
-        int n = (int) xs.get(xs.dimension() - 1);
-        if (weight != null && weight.getShape().size() != n) {
-            throw new IllegalArgumentException("rmsNorm: weight " + weight.getShape() + " does not match " + n
-                    + " features of " + xs);
-        }
+        int n = OpChecks.rmsNormFeatures(xs, weight);
         int rows = n == 0 ? 0 : (int) (xs.size() / n);
         if (x.getDataType() == DataType.FLOAT64) {
             double[] v = doubles(x);

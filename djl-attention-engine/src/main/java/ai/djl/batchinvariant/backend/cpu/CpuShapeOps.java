@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.ShapeOps;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
@@ -132,22 +133,7 @@ public final class CpuShapeOps implements ShapeOps {
     public Tensor concat(Tensor[] all, int axis) {
         DataType t = all[0].getDataType();
         Shape s0 = all[0].getShape();
-        long total = 0;
-        for (Tensor a : all) {
-            Shape s = a.getShape();
-            if (s.dimension() != s0.dimension() || a.getDataType() != t) {
-                throw new IllegalArgumentException(
-                        "concat: array " + s + " " + a.getDataType() + " does not match " + s0 + " " + t);
-            }
-            for (int d = 0; d < s.dimension(); d++) {
-                if (d != axis && s.get(d) != s0.get(d)) {
-                    throw new IllegalArgumentException("concat: shape " + s + " does not match " + s0 + " off axis " + axis);
-                }
-            }
-            total += s.get(axis);
-        }
-        long[] dims = s0.getShape().clone();
-        dims[axis] = total;
+        long[] dims = OpChecks.concatDims(all, axis);
         Shape out = new Shape(dims);
         long outer = s0.slice(0, axis).size();
         Object dst = HostData.allocate(t, (int) out.size());

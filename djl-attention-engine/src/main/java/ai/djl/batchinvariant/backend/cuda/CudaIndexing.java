@@ -4,10 +4,11 @@
 package ai.djl.batchinvariant.backend.cuda;
 
 import ai.djl.batchinvariant.backend.IndexingOps;
+import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.TypeRules;
-import ai.djl.batchinvariant.backend.cuda.abi.DataAbi;
-import ai.djl.batchinvariant.backend.cuda.abi.DataAbi.Gather;
 import ai.djl.batchinvariant.backend.cuda.GatherPlans.Plan;
+import ai.djl.batchinvariant.backend.cuda.abi.DataAbi.Gather;
+import ai.djl.batchinvariant.backend.cuda.abi.DataAbi;
 import ai.djl.batchinvariant.backend.cuda.abi.Params;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
@@ -141,12 +142,7 @@ public final class CudaIndexing implements IndexingOps {
     public Tensor booleanMask(Tensor a, Tensor mask, int axisIn) {
         Shape shape = a.getShape();
         int axis = Strided.axis(axisIn, shape.dimension());
-        int mr = mask.getShape().dimension();
-        if (axis != 0 || mr > shape.dimension() || !shape.slice(0, mr).equals(mask.getShape())) {
-            throw new IllegalArgumentException(
-                    "booleanMask needs a mask matching the leading axes; got mask " + mask.getShape() + " for "
-                            + shape);
-        }
+        int mr = OpChecks.maskRank(shape, mask.getShape(), axis);
         Tensor host = CudaBackend.INSTANCE.download(mask);
         int n = mask.size32();
         long[] rows = new long[n];

@@ -5,11 +5,12 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
+import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.ReduceOp;
 import ai.djl.batchinvariant.backend.ReductionOps;
-import ai.djl.batchinvariant.backend.cuda.abi.Abi;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi.Norm;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi.Reduce;
+import ai.djl.batchinvariant.backend.cuda.abi.Abi;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
@@ -86,23 +87,13 @@ final class CudaReductions implements ReductionOps {
         int rank = shape.dimension();
         int[] axes = axes(axesIn, rank);
         DataType type = t.getDataType();
-        if (kind == ReduceOp.MEAN && !HostData.isFloating(type)) {
-            throw new IllegalArgumentException("mean needs a floating-point array (PyTorch cannot infer the output"
-                    + " type of the mean of " + type + "); convert it with toType first");
-        }
-        long reducedSize = 1;
-        for (int a : axes) {
-            reducedSize *= shape.get(a);
-        }
         long outN = 1;
         for (int i = 0; i < rank; i++) {
             if (Arrays.binarySearch(axes, i) < 0) {
                 outN *= shape.get(i);
             }
         }
-        if ((kind == ReduceOp.MAX || kind == ReduceOp.MIN) && reducedSize == 0 && (outN > 0 || axesIn == null)) {
-            throw new IllegalArgumentException("cannot take " + kind + " over an empty axis of " + shape);
-        }
+        OpChecks.reduction(kind, type, shape, axes, outN, axesIn == null);
         if (axes.length == 0) {
             // a rank-0 array (or no axes): one element per output
             return single(kind, t);
@@ -273,14 +264,7 @@ final class CudaReductions implements ReductionOps {
     @Override
     public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
         Shape xs = x.getShape();
-        if (xs.dimension() == 0) {
-            throw new IllegalArgumentException("rmsNorm needs an array of rank >= 1, got " + xs);
-        }
-        int n = (int) xs.get(xs.dimension() - 1);
-        if (weight != null && weight.getShape().size() != n) {
-            throw new IllegalArgumentException("rmsNorm: weight " + weight.getShape() + " does not match " + n
-                    + " features of " + xs);
-        }
+        int n = OpChecks.rmsNormFeatures(xs, weight);
         return norm(x, weight, null, eps, true, n);
     }
 

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cuda;
 
+import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.ShapeOps;
 import ai.djl.batchinvariant.backend.cuda.abi.DataAbi;
 import ai.djl.batchinvariant.tensor.Tensor;
@@ -64,22 +65,7 @@ final class CudaShapeOps implements ShapeOps {
     public Tensor concat(Tensor[] all, int axis) {
         DataType t = all[0].getDataType();
         Shape s0 = all[0].getShape();
-        long total = 0;
-        for (Tensor a : all) {
-            Shape s = a.getShape();
-            if (s.dimension() != s0.dimension() || a.getDataType() != t) {
-                throw new IllegalArgumentException(
-                        "concat: array " + s + " " + a.getDataType() + " does not match " + s0 + " " + t);
-            }
-            for (int d = 0; d < s.dimension(); d++) {
-                if (d != axis && s.get(d) != s0.get(d)) {
-                    throw new IllegalArgumentException("concat: shape " + s + " does not match " + s0 + " off axis " + axis);
-                }
-            }
-            total += s.get(axis);
-        }
-        long[] dims = s0.getShape().clone();
-        dims[axis] = total;
+        long[] dims = OpChecks.concatDims(all, axis);
         Tensor out = Launch.output(CudaBackend.device(all[0]), new Shape(dims), t);
         long[] ost = StridedArgs.contiguous(dims);
         long at = 0;

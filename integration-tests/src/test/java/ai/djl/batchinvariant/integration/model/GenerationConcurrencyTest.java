@@ -11,13 +11,8 @@ import ai.djl.batchinvariant.integration.model.GenRequests.Answer;
 import ai.djl.batchinvariant.integration.model.GenRequests.Spec;
 import ai.djl.batchinvariant.model.Generator;
 import ai.djl.batchinvariant.model.KvCacheManager;
-import ai.djl.batchinvariant.model.LlamaModel;
 import ai.djl.batchinvariant.model.SamplingConfig;
-import ai.djl.ndarray.NDList;
-import ai.djl.repository.zoo.ZooModel;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -37,26 +32,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * continuation must equal transformers'. The CI size is 8 x 25 requests; 8 x 125 runs under tag
  * {@code long} and prints the figures docs/models.md records.
  */
-class GenerationConcurrencyTest {
+class GenerationConcurrencyTest extends LoadedModelTest {
 
     static final int THREADS = 8;
-
-    static ZooModel<NDList, NDList> zoo;
-    static LlamaModel model;
-
-    @BeforeAll
-    static void load() throws Exception {
-        zoo = Fixtures.load(Fixtures.dir("tiny-llama"));
-        model = Fixtures.model(zoo);
-    }
-
-    @AfterAll
-    static void close() {
-        if (zoo != null) {
-            zoo.close();
-            zoo = null;
-        }
-    }
 
     @Test
     void eightThreadsSubmittingAtOnceGetTheirSoloAnswers() throws Exception {

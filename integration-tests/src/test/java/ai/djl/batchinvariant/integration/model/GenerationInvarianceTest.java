@@ -13,11 +13,7 @@ import ai.djl.batchinvariant.model.Generator;
 import ai.djl.batchinvariant.model.KvCacheManager;
 import ai.djl.batchinvariant.model.LlamaModel;
 import ai.djl.batchinvariant.model.SamplingConfig;
-import ai.djl.ndarray.NDList;
-import ai.djl.repository.zoo.ZooModel;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -30,24 +26,7 @@ import java.util.Random;
  * the prefill chunk (1, 3 or the whole prompt); prefill logits equal decode logits; and the
  * inverse: with the AUTO split policy the same comparison sees differences.
  */
-class GenerationInvarianceTest {
-
-    static ZooModel<NDList, NDList> zoo;
-    static LlamaModel model;
-
-    @BeforeAll
-    static void load() throws Exception {
-        zoo = Fixtures.load(Fixtures.dir("tiny-llama"));
-        model = Fixtures.model(zoo);
-    }
-
-    @AfterAll
-    static void close() {
-        if (zoo != null) {
-            zoo.close();
-            zoo = null;
-        }
-    }
+class GenerationInvarianceTest extends LoadedModelTest {
 
     static int[] prompt(Random rnd, int len) {
         int[] p = new int[len];

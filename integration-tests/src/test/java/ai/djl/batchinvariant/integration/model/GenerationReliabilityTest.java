@@ -15,10 +15,7 @@ import ai.djl.batchinvariant.model.Generator;
 import ai.djl.batchinvariant.model.KvCacheManager;
 import ai.djl.batchinvariant.model.LlamaModel;
 import ai.djl.batchinvariant.model.SamplingConfig;
-import ai.djl.ndarray.NDList;
-import ai.djl.repository.zoo.ZooModel;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,24 +32,13 @@ import java.util.Random;
  * still equals its solo run; a request that can never fit is refused naming the pool and the
  * pages asked for and free.
  */
-class GenerationReliabilityTest {
-
-    static ZooModel<NDList, NDList> zoo;
-    static LlamaModel model;
+class GenerationReliabilityTest extends LoadedModelTest {
 
     @BeforeAll
     static void load() throws Exception {
         // 4-token pages: the small requests below take several pages each
         zoo = KvPoolTest.load("64", "4");
         model = Fixtures.model(zoo);
-    }
-
-    @AfterAll
-    static void close() {
-        if (zoo != null) {
-            zoo.close();
-            zoo = null;
-        }
     }
 
     /** Records a request's streamed tokens and end signals. */

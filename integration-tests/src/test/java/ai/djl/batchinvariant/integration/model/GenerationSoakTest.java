@@ -10,13 +10,8 @@ import ai.djl.batchinvariant.integration.model.GenRequests.Answer;
 import ai.djl.batchinvariant.integration.model.GenRequests.Spec;
 import ai.djl.batchinvariant.model.Generator;
 import ai.djl.batchinvariant.model.KvCacheManager;
-import ai.djl.batchinvariant.model.LlamaModel;
 import ai.djl.batchinvariant.model.SamplingConfig;
-import ai.djl.ndarray.NDList;
-import ai.djl.repository.zoo.ZooModel;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -33,26 +28,9 @@ import java.util.Random;
  * 5) with the Java heap as the memory;
  * {@link GpuGenerationSoakTest} runs it on the GPU against the device allocator's figures.
  */
-class GenerationSoakTest {
+class GenerationSoakTest extends LoadedModelTest {
 
     static final int WARMUP_ROUNDS = 2;
-
-    static ZooModel<NDList, NDList> zoo;
-    static LlamaModel model;
-
-    @BeforeAll
-    static void load() throws Exception {
-        zoo = Fixtures.load(Fixtures.dir("tiny-llama"));
-        model = Fixtures.model(zoo);
-    }
-
-    @AfterAll
-    static void close() {
-        if (zoo != null) {
-            zoo.close();
-            zoo = null;
-        }
-    }
 
     /** How long to run, in seconds. */
     long seconds() {
