@@ -44,24 +44,6 @@ template <int BM, int NW, int KSUB> struct HTile {
   static_assert(SMEM_BYTES <= 227 * 1024, "the pipeline must fit one block's shared memory");
 };
 
-__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
-template <int N, int R> __device__ __forceinline__ void wgmma_wait(float (&d)[R]) {
-  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
-  // the accumulators are written by the asynchronous unit: the compiler must not assume otherwise
-#pragma unroll
-  for (int i = 0; i < R; i++) asm volatile("" : "+f"(d[i])::"memory");
-}
-// Ordinary (generic-proxy) shared-memory writes made visible to the tensor cores' async proxy.
-__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
-
-// Matrix descriptor of a K-major tile of 128-byte rows in the 128-byte swizzle: 8-row groups
-// 1024 bytes apart (stride byte offset), leading offset unused for this swizzle.
-__device__ __forceinline__ uint64_t smem_desc(uint32_t addr) {
-  return (static_cast<uint64_t>((addr & 0x3FFFF) >> 4)) | (1ull << 16) | (static_cast<uint64_t>(1024 >> 4) << 32) |
-         (1ull << 62);
-}
-
 // The copies of one operand's tiles (ROWS x 64 k of a row-major [rows][k] matrix) that this
 // thread issues, with everything but the k offset worked out once: thread t copies 16-byte chunk
 // t%8 of rows t/8, t/8 + 32, ... — rows 32 apart share the swizzle (it depends on row % 8) and are

@@ -1,7 +1,9 @@
-// Batch-invariant attention engine for DJL: the warpgroup MMA instructions (sm_90a) the Hopper
-// GEMM uses, m64nNk16 with fp32 accumulation and both operands in shared memory (K-major). One
+// Batch-invariant attention engine for DJL: the warpgroup MMA instructions (sm_90a) of the Hopper
+// kernel families, m64nNk16 with fp32 accumulation: Wgmma with both operands in shared memory
+// (K-major), WgmmaRs with A in registers and B transposed (MN-major, attention's P·V). One
 // specialisation per (element type, N); generated text, one asm statement each, because every
-// accumulator register must be named in the instruction.
+// accumulator register must be named in the instruction. Below them, the fences, the wait and the
+// shared-memory matrix descriptor that go with them.
 #pragma once
 
 #include "bi/common.cuh"
@@ -82,5 +84,49 @@ template <> struct Wgmma<__half, 256> {
         : "l"(da), "l"(db), "r"(scale_d));
   }
 };
+
+template <typename T, int N> struct WgmmaRs;
+template <> struct WgmmaRs<__nv_bfloat16, 64> {
+  __device__ static __forceinline__ void run(float (&d)[32], const uint32_t (&a)[4], uint64_t db) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}, {%32,%33,%34,%35}, %36, p, 1, 1, 1;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db));
+  }
+};
+template <> struct WgmmaRs<__half, 64> {
+  __device__ static __forceinline__ void run(float (&d)[32], const uint32_t (&a)[4], uint64_t db) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}, {%32,%33,%34,%35}, %36, p, 1, 1, 1;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db));
+  }
+};
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+// The accumulators are written by the asynchronous unit: the compiler must not assume otherwise.
+template <int R> __device__ __forceinline__ void wgmma_pin(float (&d)[R]) {
+#pragma unroll
+  for (int i = 0; i < R; i++) asm volatile("" : "+f"(d[i])::"memory");
+}
+template <int N, int R> __device__ __forceinline__ void wgmma_wait(float (&d)[R]) {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+  wgmma_pin(d);
+}
+// Ordinary (generic-proxy) shared-memory writes made visible to the tensor cores' async proxy.
+__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
+// Matrix descriptor of a tile of 128-byte rows in the 128-byte swizzle, 8-row groups 1024 bytes
+// apart (stride byte offset). K-major (rows along m or n, k along the row): the leading offset is
+// unused (left at 16 bytes). MN-major (rows along k, 64 m or n values along the row) with N = 64,
+// one swizzle atom wide: the leading offset (between atoms along n) is unused too; attention passes
+// 1024 for it so that either reading of the two offsets finds the next 8 rows.
+__device__ __forceinline__ uint64_t smem_desc(uint32_t addr, uint32_t leading_bytes = 16) {
+  return (static_cast<uint64_t>((addr & 0x3FFFF) >> 4)) | (static_cast<uint64_t>(leading_bytes >> 4) << 16) |
+         (static_cast<uint64_t>(1024 >> 4) << 32) | (1ull << 62);
+}
 
 }  // namespace bi

@@ -68,6 +68,11 @@ public final class EngineOptions {
     public static final String GPU_HOST_FALLBACK = "gpu_host_fallback";
     /** System-property key: false keeps the CPU kernels off the Vector API (same bits either way). */
     public static final String CPU_VECTOR = "cpu_vector";
+    /**
+     * System-property key: false keeps compute capability 9.0 devices on the sm_80 kernel families
+     * (the bits of other GPUs) instead of the Hopper ones.
+     */
+    public static final String CUDA_SM90 = "cuda_sm90";
 
     /** Default cap of each GPU's cache of freed blocks, in MiB. */
     public static final long DEFAULT_GPU_CACHE_LIMIT_MB = 4096;
@@ -87,7 +92,7 @@ public final class EngineOptions {
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
             Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK,
-                    CPU_VECTOR));
+                    CPU_VECTOR, CUDA_SM90));
 
     private static final String SPLIT_ALLOWED = "a positive multiple of the KV tile (" + KV_TILE + ") in tokens";
     private static final String BOOLEAN_ALLOWED = "true or false";
@@ -202,6 +207,19 @@ public final class EngineOptions {
     public static boolean gpuHostFallback() {
         String v = System.getProperty(PROPERTY_PREFIX + GPU_HOST_FALLBACK);
         return v == null || parseBoolean(new Raw(GPU_HOST_FALLBACK, v.trim(), true));
+    }
+
+    /**
+     * Tells whether compute capability 9.0 devices run the Hopper (sm_90a) kernel families (system
+     * property {@code ai.djl.batchinvariant.cuda_sm90}, default true). They give other bits than
+     * the sm_80 families; false gives every device the sm_80 kernels and their bits.
+     *
+     * @return true for the Hopper kernels
+     * @throws IllegalArgumentException if the property is not true or false
+     */
+    public static boolean cudaSm90() {
+        String v = System.getProperty(PROPERTY_PREFIX + CUDA_SM90);
+        return v == null || parseBoolean(new Raw(CUDA_SM90, v.trim(), true));
     }
 
     /**

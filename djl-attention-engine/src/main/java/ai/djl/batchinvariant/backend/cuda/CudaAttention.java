@@ -13,6 +13,7 @@ import ai.djl.batchinvariant.backend.RopeTable;
 import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi.Attn;
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -51,8 +52,50 @@ public final class CudaAttention implements AttentionOps {
 
     private CudaAttention() {}
 
-    static int smemBytes(int headDim) {
-        return 5 * 64 * (headDim + 8) * 2;
+    /**
+     * The attention kernel of a (device, dtype, head_dim) and its dynamic shared memory: the Hopper
+     * family (attention_sm90.cu) on compute capability 9.0 unless {@code cuda_sm90} is false, the
+     * sm_80 family (attention.cu) elsewhere. Every attention launch, eager or captured, takes it
+     * from here, so prefill and decode on one device always run the same kernel family.
+     *
+     * @param function the kernel
+     * @param smem its dynamic shared memory in bytes
+     */
+    record Kernel(CUfunction function, int smem) {}
+
+    static Kernel kernel(CudaDevice device, DataType type, int headDim) {
+        if (hopper(device)) {
+            int smem = sm90SharedBytes(headDim);
+            return new Kernel(device.function(Abi.MODULE_ATTENTION_SM90, Abi.attention90Kernel(type, headDim), smem),
+                    smem);
+        }
+        int smem = 5 * 64 * (headDim + 8) * 2;
+        return new Kernel(device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, headDim), smem), smem);
+    }
+
+    /**
+     * Tells whether a device runs the Hopper attention kernels.
+     *
+     * @param device the device
+     * @return true on compute capability 9.0 with {@code cuda_sm90} on
+     */
+    static boolean hopper(CudaDevice device) {
+        return device.getComputeCapability() == 90 && EngineOptions.cudaSm90();
+    }
+
+    /**
+     * Returns the Hopper kernel's dynamic shared memory (attention_sm90.cu's H90): the query tile
+     * and as many stages of K and V tiles (at most 4) as fit 100 KB (head_dim up to 128, two blocks
+     * per SM) or 200 KB (256), plus 1 KB for the swizzle's alignment.
+     *
+     * @param headDim the head dimension
+     * @return bytes
+     */
+    static int sm90SharedBytes(int headDim) {
+        int tile = 64 * headDim * 2;
+        int budget = headDim <= 128 ? 100 * 1024 : 200 * 1024;
+        int stages = Math.min(4, (budget - tile) / (2 * tile));
+        return tile + stages * 2 * tile + 1024;
     }
 
     /** {@inheritDoc} */
@@ -166,11 +209,10 @@ public final class CudaAttention implements AttentionOps {
         private final AttentionWork work;
         private final Tensor q;
         final CudaDevice device;
-        private final CUfunction attention;
+        private final Kernel attention;
         private final CUfunction merge;
         private final int numItems;
         private final int mergeBlocks;
-        private final int smem;
         private final DeviceMemory o;
         private final DeviceMemory lse;
         private final DeviceMemory partO;
@@ -185,8 +227,7 @@ public final class CudaAttention implements AttentionOps {
             int hq = spec.getNumQoHeads();
             int d = spec.getHeadDim();
             device = CudaBackend.device(q);
-            smem = smemBytes(d);
-            attention = device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(q.getDataType(), d), smem);
+            attention = kernel(device, q.getDataType(), d);
             merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(q.getDataType(), d), 0);
             Uploaded up = upload(work, device);
             numItems = work.getNumItems();
@@ -233,7 +274,8 @@ public final class CudaAttention implements AttentionOps {
         public void launch(CUstream stream) {
             device.makeCurrent();
             if (numItems > 0) {
-                check(JCudaDriver.cuLaunchKernel(attention, numItems, 1, 1, THREADS, 1, 1, smem, stream, args, null),
+                check(JCudaDriver.cuLaunchKernel(attention.function(), numItems, 1, 1, THREADS, 1, 1, attention.smem(),
+                        stream, args, null),
                         "cuLaunchKernel(attention, " + numItems + " blocks)");
             }
             if (mergeBlocks > 0) {

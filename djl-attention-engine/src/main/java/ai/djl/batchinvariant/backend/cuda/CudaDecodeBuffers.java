@@ -200,12 +200,11 @@ final class CudaDecodeBuffers implements DecodeBuffers {
             Pointer args = CudaAttention.kernelArgs(probe, hnd, capacity, qm.getPointer(),
                     CudaBackend.memory(keyPool).getPointer(), CudaBackend.memory(valuePool).getPointer(), o, lse,
                     partO, partLse, meta, table, rope);
-            int smem = CudaAttention.smemBytes(headDim);
-            CUfunction attention = device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, headDim), smem);
+            CudaAttention.Kernel attention = CudaAttention.kernel(device, type, headDim);
             CUfunction merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(type, headDim), 0);
             device.makeCurrent();
-            check(JCudaDriver.cuLaunchKernel(attention, capItems, 1, 1, CudaAttention.THREADS, 1, 1, smem, stream,
-                    args, null), "cuLaunchKernel(attention, " + capItems + " blocks)");
+            check(JCudaDriver.cuLaunchKernel(attention.function(), capItems, 1, 1, CudaAttention.THREADS, 1, 1,
+                    attention.smem(), stream, args, null), "cuLaunchKernel(attention, " + capItems + " blocks)");
             check(JCudaDriver.cuLaunchKernel(merge, capacity * numQoHeads, 1, 1, CudaAttention.MERGE_THREADS, 1, 1, 0,
                     stream, args, null), "cuLaunchKernel(merge, " + capacity * numQoHeads + " blocks)");
         } catch (RuntimeException | Error e) {

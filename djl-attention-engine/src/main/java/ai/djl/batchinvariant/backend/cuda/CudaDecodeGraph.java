@@ -103,14 +103,14 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
         Pointer args = CudaAttention.kernelArgs(probe, hnd, capBatch, qBuf.getPointer(),
                 CudaBackend.memory(keys).getPointer(), CudaBackend.memory(values).getPointer(), oBuf, lseBuf, partO,
                 partLse, meta, table, rope);
-        int smem = CudaAttention.smemBytes(d);
-        CUfunction attention = device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, d), smem);
+        CudaAttention.Kernel attention = CudaAttention.kernel(device, type, d);
         CUfunction merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(type, d), 0);
         stream = device.getCaptureStream();
         device.makeCurrent();
         check(JCudaDriver.cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
                 "cuStreamBeginCapture");
-        check(JCudaDriver.cuLaunchKernel(attention, capItems, 1, 1, CudaAttention.THREADS, 1, 1, smem, stream, args, null),
+        check(JCudaDriver.cuLaunchKernel(attention.function(), capItems, 1, 1, CudaAttention.THREADS, 1, 1,
+                attention.smem(), stream, args, null),
                 "cuLaunchKernel(attention) during capture");
         check(JCudaDriver.cuLaunchKernel(merge, capBatch * hq, 1, 1, CudaAttention.MERGE_THREADS, 1, 1, 0, stream, args, null),
                 "cuLaunchKernel(merge) during capture");

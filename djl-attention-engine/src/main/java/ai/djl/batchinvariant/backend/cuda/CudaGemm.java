@@ -100,11 +100,12 @@ final class CudaGemm {
      * @param type the element type
      * @param weightNk the right operand's layout
      * @param device the device
-     * @return true for float16/bfloat16 with a [n][k] weight on compute capability 9.0
+     * @return true for float16/bfloat16 with a [n][k] weight on compute capability 9.0 (unless the
+     *     {@code cuda_sm90} option is false)
      */
     static boolean sm90(DataType type, boolean weightNk, CudaDevice device) {
         return weightNk && (type == DataType.FLOAT16 || type == DataType.BFLOAT16)
-                && device.getComputeCapability() == 90;
+                && CudaAttention.hopper(device);
     }
 
     /**

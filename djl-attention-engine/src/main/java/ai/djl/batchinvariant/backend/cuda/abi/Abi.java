@@ -209,6 +209,8 @@ public final class Abi {
     public static final String MODULE_GEMM = "gemm";
     /** Kernel module of the Hopper (sm_90a) GEMM kernels, present where nvcc built it. */
     public static final String MODULE_GEMM_SM90 = "gemm_sm90";
+    /** Kernel module of the Hopper (sm_90a) attention kernels, present where nvcc built it. */
+    public static final String MODULE_ATTENTION_SM90 = "attention_sm90";
     /** Kernel module of reductions, arg-extremes and softmax. */
     public static final String MODULE_REDUCE = "reduce";
     /** Kernel module of layer and RMS normalisation. */
@@ -249,6 +251,17 @@ public final class Abi {
      */
     public static String attentionKernel(DataType type, int headDim) {
         return "bi_attention_" + tag(type) + "_d" + headDim;
+    }
+
+    /**
+     * Returns the Hopper (sm_90a) attention kernel of a variant.
+     *
+     * @param type float16 or bfloat16
+     * @param headDim 64, 128 or 256
+     * @return the symbol
+     */
+    public static String attention90Kernel(DataType type, int headDim) {
+        return "bi_attention90_" + tag(type) + "_d" + headDim;
     }
 
     /**

@@ -1,0 +1,298 @@
+// Batch-invariant attention engine for DJL: what every attention kernel shares, whatever its
+// tensor-core instructions (attention.cu: mma.sync for sm_80; attention_sm90.cu: wgmma for
+// sm_90a). A block runs one work item (request, KV head, tile of 64 packed query rows, KV chunk);
+// a packed row is (token, GQA head). The pieces here fix a row's arithmetic: which KV tiles it
+// meets (64 positions at absolute multiples of 64, inside its chunk), the online softmax of one
+// tile on the thread's two rows, and how a finished row or chunk state is written. A kernel only
+// supplies the scores of a tile and the P·V product, so a row's result never depends on how many
+// rows share its block.
+//
+// Fragment layout (both MMA kinds): warp w owns rows 16w + lane/4 and 16w + lane/4 + 8; a tile's
+// scores are s[4 * nb + e] for 8-column block nb (column 8 nb + 2 (lane % 4) + e % 2, the second
+// row when e >= 2), and the output accumulator is o[4 * nb + e] the same way over head_dim.
+#pragma once
+
+#include "bi/attention_params.cuh"
+#include "bi/common.cuh"
+
+namespace bi {
+
+// Page numbers of the positions a block reads, staged in shared memory once per block so that
+// issuing a tile's copies does not wait on page-table loads.
+constexpr int STAGED_PAGES = 512;
+
+struct PageView {
+  const int* pages;  // shared (staged) or global page numbers, indexed by page ordinal - first
+  int first;         // ordinal of pages[0] in the request's page list
+  int shift;         // log2(page_size), or -1 when the page size is not a power of two
+};
+
+// A block's work item and the KV tiles its rows need.
+struct Item {
+  int r, h, t0, s;    // request, KV head, first token of the tile, chunk
+  int G;              // query heads per KV head
+  int qo_start, qo_len, kv_len;
+  int c_lo, c_hi;     // the chunk's positions [c_lo, c_hi)
+  int first_split;    // the chunk that writes rows seeing nothing at all
+  int first_tile, num_tiles;
+};
+
+__device__ __forceinline__ Item item_of(const AttnParams& p) {
+  Item it;
+  const int4 w = p.items[blockIdx.x];
+  it.r = w.x;
+  it.h = w.y;
+  it.t0 = w.z;
+  it.s = w.w;
+  it.G = p.num_qo_heads / p.num_kv_heads;
+  const int tokens = Q_TILE / it.G;
+  it.qo_start = p.qo_indptr[it.r];
+  it.qo_len = p.qo_indptr[it.r + 1] - it.qo_start;
+  it.kv_len = p.kv_lens[it.r];
+  const long long split_lo = (long long)it.s * p.split_size;
+  it.c_lo = (int)min((long long)it.kv_len, split_lo);
+  it.c_hi = (int)min((long long)it.kv_len, split_lo + p.split_size);
+  const int tok_end = min(it.t0 + tokens, it.qo_len);
+  // the union of the block's rows' visible ranges, overall and inside this chunk
+  int u_lo = it.c_hi, u_hi = it.c_lo, v_lo = it.kv_len, v_hi = 0;
+  for (int t = it.t0; t < tok_end; t++) {
+    int lo, hi;
+    visible_range(p, it.qo_len, it.kv_len, t, &lo, &hi);
+    u_lo = min(u_lo, max(lo, it.c_lo));
+    u_hi = max(u_hi, min(hi, it.c_hi));
+    if (lo < hi) {
+      v_lo = min(v_lo, lo);
+      v_hi = max(v_hi, hi);
+    }
+  }
+  it.first_split = v_lo < v_hi ? v_lo / p.split_size : 0;
+  it.first_tile = u_lo < u_hi ? (u_lo / KV_TILE) * KV_TILE : 0;
+  it.num_tiles = u_lo < u_hi ? (u_hi - it.first_tile + KV_TILE - 1) / KV_TILE : 0;
+  return it;
+}
+
+// Stages the page numbers of the item's tiles in `staged` when they fit (every thread calls it).
+__device__ __forceinline__ PageView stage_pages(const AttnParams& p, const Item& it, int* staged) {
+  PageView pv;
+  pv.shift = (p.page_size & (p.page_size - 1)) == 0 ? __ffs(p.page_size) - 1 : -1;
+  pv.first = 0;
+  pv.pages = p.paged ? p.kv_indices + p.kv_indptr[it.r] : nullptr;
+  if (p.paged && it.num_tiles > 0) {
+    int first = it.first_tile / p.page_size;
+    int last = (min(it.kv_len, it.first_tile + it.num_tiles * KV_TILE) - 1) / p.page_size;
+    if (last - first + 1 <= STAGED_PAGES) {
+      for (int i = threadIdx.x; i <= last - first; i += THREADS) {
+        staged[i] = pv.pages[first + i];
+      }
+      __syncthreads();
+      pv.pages = staged;
+      pv.first = first;
+    }
+  }
+  return pv;
+}
+
+// Element offset of KV position `pos` of head h (its first element), or -1 past the request's end.
+__device__ __forceinline__ long long kv_offset(const AttnParams& p, const PageView& pv, const Item& it, int pos) {
+  if (pos >= it.kv_len) return -1;
+  long long off;
+  if (p.paged) {
+    int ordinal = pv.shift >= 0 ? pos >> pv.shift : pos / p.page_size;
+    int slot = pv.shift >= 0 ? pos & (p.page_size - 1) : pos % p.page_size;
+    int page = pv.pages[ordinal - pv.first];
+    off = (long long)page * p.stride_page + (long long)slot * p.stride_slot;
+  } else {
+    off = (long long)(p.kv_indptr[it.r] + pos) * p.stride_slot;
+  }
+  return off + (long long)it.h * p.stride_head;
+}
+
+// Element offset of packed query row `row`'s first element, or -1 past the request's rows.
+__device__ __forceinline__ long long q_offset(const AttnParams& p, const Item& it, int row, int d) {
+  int tok = it.t0 + row / it.G;
+  if (tok >= it.qo_len) return -1;
+  return ((long long)(it.qo_start + tok) * p.num_qo_heads + it.h * it.G + row % it.G) * d;
+}
+
+// Rotates rows of a shared tile in place (rotate-half RoPE) at positions row_pos[row]; L::at
+// gives the element offset of (row, column) in the kernel's shared layout.
+template <typename T, int D, typename L>
+__device__ __forceinline__ void rope_rows(const AttnParams& p, T* s, int rows, const int* row_pos) {
+  constexpr int HALF = D / 2;
+  for (int e = threadIdx.x; e < rows * HALF; e += THREADS) {
+    int row = e / HALF;
+    int i = e % HALF;
+    int pos = row_pos[row];
+    if (pos < 0) continue;
+    float c = p.rope_cos[(long long)pos * HALF + i];
+    float sn = p.rope_sin[(long long)pos * HALF + i];
+    T* px = s + L::at(row, i);
+    T* py = s + L::at(row, i + HALF);
+    float x = to_float(*px);
+    float y = to_float(*py);
+    *px = from_float<T>(x * c - y * sn);
+    *py = from_float<T>(y * c + x * sn);
+  }
+}
+
+// The two rows a thread holds and their online-softmax state.
+struct Rows {
+  int row[2], pos[2], lo[2], hi[2];  // packed row, position, visible positions inside the chunk
+  float slope[2];
+  float m[2], l[2];
+  bool warp_active;  // whether the warp holds any row of the request
+};
+
+__device__ __forceinline__ Rows rows_of(const AttnParams& p, const Item& it) {
+  const int warp = (threadIdx.x / 32) % 4;
+  const int g = (threadIdx.x % 32) >> 2;
+  Rows rw;
+  rw.row[0] = warp * 16 + g;
+  rw.row[1] = warp * 16 + g + 8;
+  rw.warp_active = it.t0 + (warp * 16) / it.G < it.qo_len;
+  for (int i = 0; i < 2; i++) {
+    int tok = it.t0 + rw.row[i] / it.G;
+    if (tok < it.qo_len) {
+      visible_range(p, it.qo_len, it.kv_len, tok, &rw.lo[i], &rw.hi[i]);
+      rw.pos[i] = it.kv_len - it.qo_len + tok;
+    } else {
+      rw.lo[i] = 0;
+      rw.hi[i] = 0;
+      rw.pos[i] = 0;
+    }
+    rw.lo[i] = max(rw.lo[i], it.c_lo);
+    rw.hi[i] = min(rw.hi[i], it.c_hi);
+    rw.slope[i] = p.pos_mode == 2 ? p.alibi[it.h * it.G + rw.row[i] % it.G] : 0.f;
+    rw.m[i] = -INFINITY;
+    rw.l[i] = 0.f;
+  }
+  return rw;
+}
+
+// One KV tile (positions kt..kt+63) of the online softmax: turns the raw scores s into
+// probabilities, updates the row maxima and sums, and rescales the output accumulator o
+// (head_dim / 2 values). A position a row cannot see gets probability 0 and leaves the row's
+// state exactly as it was.
+template <int D>
+__device__ __forceinline__ void softmax_tile(const AttnParams& p, Rows& rw, float (&s)[32], float (&o)[D / 2],
+                                             int kt) {
+  const int tq = threadIdx.x & 3;
+  float mx[2] = {-INFINITY, -INFINITY};
+  const bool whole = kt >= max(rw.lo[0], rw.lo[1]) && kt + KV_TILE <= min(rw.hi[0], rw.hi[1]);
+  if (whole && p.pos_mode != 2 && p.soft_cap <= 0.f) {
+    // every position visible to both rows: the same arithmetic as below, without the masks
+#pragma unroll
+    for (int nb = 0; nb < 8; nb++) {
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        float x = (s[4 * nb + e] * p.sm_scale) * LOG2E;
+        s[4 * nb + e] = x;
+        mx[e >> 1] = fmaxf(mx[e >> 1], x);
+      }
+    }
+  } else {
+#pragma unroll
+    for (int nb = 0; nb < 8; nb++) {
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        int i = e >> 1;
+        int j = kt + nb * 8 + tq * 2 + (e & 1);
+        float x = s[4 * nb + e] * p.sm_scale;
+        if (p.pos_mode == 2) x += rw.slope[i] * (float)(j - rw.pos[i]);
+        if (p.soft_cap > 0.f) x = p.soft_cap * tanhf(x / p.soft_cap);
+        x *= LOG2E;
+        bool vis = j >= rw.lo[i] && j < rw.hi[i];
+        s[4 * nb + e] = vis ? x : -INFINITY;
+        mx[i] = fmaxf(mx[i], s[4 * nb + e]);
+      }
+    }
+  }
+  float scale[2];
+#pragma unroll
+  for (int i = 0; i < 2; i++) {
+    mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffff, mx[i], 1));
+    mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffff, mx[i], 2));
+    float mnew = fmaxf(rw.m[i], mx[i]);
+    // a row that has seen nothing yet keeps zeros: no (-inf) - (-inf)
+    float muse = mnew == -INFINITY ? 0.f : mnew;
+    scale[i] = exp2f(rw.m[i] - muse);
+    rw.m[i] = mnew;
+    mx[i] = muse;
+  }
+  float rs[2] = {0.f, 0.f};
+#pragma unroll
+  for (int nb = 0; nb < 8; nb++) {
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+      float pe = exp2f(s[4 * nb + e] - mx[e >> 1]);
+      s[4 * nb + e] = pe;
+      rs[e >> 1] += pe;
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < 2; i++) {
+    rs[i] += __shfl_xor_sync(0xffffffff, rs[i], 1);
+    rs[i] += __shfl_xor_sync(0xffffffff, rs[i], 2);
+    rw.l[i] = rw.l[i] * scale[i] + rs[i];
+  }
+#pragma unroll
+  for (int nb = 0; nb < D / 8; nb++) {
+    o[4 * nb] *= scale[0];
+    o[4 * nb + 1] *= scale[0];
+    o[4 * nb + 2] *= scale[1];
+    o[4 * nb + 3] *= scale[1];
+  }
+}
+
+// The probabilities of k16 step kb of a tile (positions 16 kb .. 16 kb + 15) as the A operand
+// fragment of a 16x16 MMA.
+template <typename T>
+__device__ __forceinline__ void probs_fragment(const float (&s)[32], int kb, uint32_t (&a)[4]) {
+  a[0] = Pack2<T>::from(s[8 * kb], s[8 * kb + 1]);
+  a[1] = Pack2<T>::from(s[8 * kb + 2], s[8 * kb + 3]);
+  a[2] = Pack2<T>::from(s[8 * kb + 4], s[8 * kb + 5]);
+  a[3] = Pack2<T>::from(s[8 * kb + 6], s[8 * kb + 7]);
+}
+
+// Writes the thread's rows: a row inside one chunk is finished by that chunk's block alone (the
+// tile's other chunks' blocks computed nothing for it and must not overwrite it); a row spanning
+// chunks leaves this chunk's normalised state for merge.cu.
+template <typename T, int D>
+__device__ __forceinline__ void store_rows(const AttnParams& p, const Item& it, const Rows& rw,
+                                           const float (&o)[D / 2]) {
+  const int tq = threadIdx.x & 3;
+  const int nsplits = (it.kv_len + p.split_size - 1) / p.split_size;
+#pragma unroll
+  for (int i = 0; i < 2; i++) {
+    int tok = it.t0 + rw.row[i] / it.G;
+    if (tok >= it.qo_len) continue;
+    int hq = it.h * it.G + rw.row[i] % it.G;
+    long long qrow = it.qo_start + tok;
+    int lo, hi;
+    visible_range(p, it.qo_len, it.kv_len, tok, &lo, &hi);
+    bool single = hi <= lo || (lo / p.split_size) == ((hi - 1) / p.split_size);
+    if (single && it.s != (hi <= lo ? it.first_split : lo / p.split_size)) continue;
+    float inv = rw.l[i] > 0.f ? 1.f / rw.l[i] : 0.f;
+    float lse = rw.l[i] > 0.f ? (rw.m[i] + log2f(rw.l[i])) * LN2 : -INFINITY;
+    if (single) {
+      T* og = static_cast<T*>(p.o) + (qrow * p.num_qo_heads + hq) * D;
+#pragma unroll
+      for (int nb = 0; nb < D / 8; nb++) {
+        *reinterpret_cast<uint32_t*>(og + nb * 8 + tq * 2) =
+            Pack2<T>::from(o[4 * nb + 2 * i] * inv, o[4 * nb + 2 * i + 1] * inv);
+      }
+      if (tq == 0) p.lse[qrow * p.num_qo_heads + hq] = lse;
+    } else {
+      long long st = p.part_indptr[it.r] + ((long long)tok * p.num_qo_heads + hq) * nsplits + it.s;
+      float* po = p.part_o + st * D;
+#pragma unroll
+      for (int nb = 0; nb < D / 8; nb++) {
+        *reinterpret_cast<float2*>(po + nb * 8 + tq * 2) =
+            make_float2(o[4 * nb + 2 * i] * inv, o[4 * nb + 2 * i + 1] * inv);
+      }
+      if (tq == 0) p.part_lse[st] = lse;
+    }
+  }
+}
+
+}  // namespace bi

@@ -1,0 +1,188 @@
+// Batch-invariant attention engine for DJL: batch prefill/decode attention over a paged KV cache on
+// Hopper's warpgroup tensor cores (wgmma). Built for sm_90a only and chosen at run time on compute
+// capability 9.0 for every attention call, prefill and decode alike; attention.cu (mma.sync) stays
+// for the other devices.
+//
+// The work items, the KV tiles a row meets, the online softmax and the stores are those of every
+// attention kernel (attention_common.cuh). One warpgroup per block holds the item's 64 packed rows
+// (warp w rows 16w..16w+15, the fragment layout of mma.sync), so decode (a token's GQA heads) and
+// prefill (several tokens) run the same instructions on a row. Per 64-position tile:
+//   S = Q Kᵀ: D/16 wgmma m64n64k16 steps in increasing head-dim order from a zeroed accumulator,
+//             both operands in shared memory (K-major);
+//   O += P V: 4 steps in increasing position order per 64 output columns, P from registers (the
+//             score accumulator is already the A fragment), V in shared memory read transposed.
+// A block's warps all join every wgmma (it is warpgroup-wide): rows past the request's end have
+// zero queries and see no position, so they cost time and nothing else.
+//
+// Data path: 16-byte cp.async copies into 128-byte-swizzled tiles ([64 rows][64 columns] per
+// 128-byte row, head_dim/64 of them side by side), STAGES tiles of K and V in flight while the
+// tensor cores run; two blocks per SM up to head_dim 128 so that one block's softmax overlaps the
+// other's MMAs.
+#include "bi/attention_common.cuh"
+#include "bi/wgmma.cuh"
+
+namespace bi {
+
+// Shared layout of one head_dim-D tile of 64 rows: D/64 swizzled [64][64] sub-tiles.
+template <int D>
+struct SwizzledTile {
+  static constexpr int SUB_BYTES = 64 * 128;
+  static constexpr int BYTES = 64 * D * 2;
+  // element offset of (row, col) in the tile
+  __device__ static __forceinline__ int at(int row, int col) {
+    return ((col >> 6) * SUB_BYTES + row * 128 + ((((col >> 3) & 7) ^ (row & 7)) << 4)) / 2 + (col & 7);
+  }
+};
+
+template <int D>
+struct H90 {
+  using Tile = SwizzledTile<D>;
+  // head_dim up to 128: two blocks per SM; 256: one
+  static constexpr int BUDGET = D <= 128 ? 100 * 1024 : 200 * 1024;
+  static constexpr int STAGE_BYTES = 2 * Tile::BYTES;  // K and V
+  static constexpr int FIT = (BUDGET - Tile::BYTES) / STAGE_BYTES;
+  static constexpr int STAGES = FIT < 4 ? FIT : 4;
+  // + 1 KB so the tiles start on the 1024-byte boundary the swizzle is defined from
+  static constexpr int SMEM_BYTES = Tile::BYTES + STAGES * STAGE_BYTES + 1024;
+  static_assert(STAGES >= 2, "the pipeline needs two stages");
+};
+
+// Issues the copies of the KV tile at tile_start into one stage (K then V); positions past the
+// request's end are zero-filled (a probability of 0 must not meet a stale NaN).
+template <typename T, int D>
+__device__ __forceinline__ void load_kv_tile90(const AttnParams& p, const PageView& pv, const Item& it, int tile_start,
+                                               uint32_t sk, uint32_t sv) {
+  constexpr int CHUNKS = D / 8;
+  constexpr int ROWS_PER_PASS = THREADS / CHUNKS;
+  const T* kbase = static_cast<const T*>(p.k);
+  const T* vbase = static_cast<const T*>(p.v);
+  const int ch = threadIdx.x % CHUNKS;
+#pragma unroll
+  for (int row = threadIdx.x / CHUNKS; row < 64; row += ROWS_PER_PASS) {
+    long long off = kv_offset(p, pv, it, tile_start + row);
+    const int n = off >= 0 ? 16 : 0;
+    off = off >= 0 ? off + ch * 8 : 0;
+    const uint32_t dst = 2 * SwizzledTile<D>::at(row, ch * 8);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(sk + dst), "l"(kbase + off), "r"(n));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(sv + dst), "l"(vbase + off), "r"(n));
+  }
+}
+
+template <typename T, int D>
+__device__ __forceinline__ void attention90(const AttnParams& p) {
+  if (blockIdx.x >= *p.num_items) return;
+  using L = H90<D>;
+  using Tile = SwizzledTile<D>;
+  extern __shared__ __align__(1024) uint8_t a90_smem_raw[];
+  const uint32_t raw = smem_addr(a90_smem_raw);
+  uint8_t* smem = a90_smem_raw + ((1024 - (raw & 1023)) & 1023);
+  const uint32_t sq = smem_addr(smem);
+  const uint32_t skv = sq + Tile::BYTES;  // stage j: K at skv + j * STAGE_BYTES, V after it
+  __shared__ int row_pos[64];
+  __shared__ int staged_pages[STAGED_PAGES];
+
+  const Item it = item_of(p);
+
+  // the query tile: packed row -> (token, head); rows past the request are zeros
+  const T* qg = static_cast<const T*>(p.q);
+  for (int c = threadIdx.x; c < 64 * (D / 8); c += THREADS) {
+    int row = c / (D / 8);
+    int ch = c % (D / 8);
+    long long off = q_offset(p, it, row, D);
+    const int n = off >= 0 ? 16 : 0;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(sq + 2 * Tile::at(row, ch * 8)),
+                 "l"(qg + (off >= 0 ? off + ch * 8 : 0)), "r"(n));
+  }
+  if (threadIdx.x < 64) {
+    int tok = it.t0 + threadIdx.x / it.G;
+    row_pos[threadIdx.x] = tok < it.qo_len ? it.kv_len - it.qo_len + tok : -1;
+  }
+  cp_async_commit();
+
+  const PageView pv = stage_pages(p, it, staged_pages);
+#pragma unroll
+  for (int j = 0; j < L::STAGES - 1; j++) {
+    if (j < it.num_tiles) {
+      const uint32_t st = skv + j * L::STAGE_BYTES;
+      load_kv_tile90<T, D>(p, pv, it, it.first_tile + j * KV_TILE, st, st + Tile::BYTES);
+    }
+    cp_async_commit();
+  }
+
+  Rows rw = rows_of(p, it);
+  float o[D / 2];
+#pragma unroll
+  for (int i = 0; i < D / 2; i++) o[i] = 0.f;
+
+  if (p.pos_mode == 1) {
+    cp_async_wait<L::STAGES - 1>();
+    __syncthreads();
+    rope_rows<T, D, Tile>(p, reinterpret_cast<T*>(smem), 64, row_pos);
+  }
+
+  for (int t = 0; t < it.num_tiles; t++) {
+    const int kt = it.first_tile + t * KV_TILE;
+    const uint32_t ck = skv + (t % L::STAGES) * L::STAGE_BYTES;
+    const uint32_t cv = ck + Tile::BYTES;
+    // tile t has landed for every thread (and is visible to the tensor cores), and every warp is
+    // done with tile t - 1's stage
+    cp_async_wait<L::STAGES - 2>();
+    fence_proxy_async();
+    __syncthreads();
+    if (t + L::STAGES - 1 < it.num_tiles) {
+      const uint32_t st = skv + ((t + L::STAGES - 1) % L::STAGES) * L::STAGE_BYTES;
+      load_kv_tile90<T, D>(p, pv, it, kt + (L::STAGES - 1) * KV_TILE, st, st + Tile::BYTES);
+    }
+    cp_async_commit();
+    if (p.pos_mode == 1) {
+      __shared__ int kpos[64];
+      if (threadIdx.x < 64) kpos[threadIdx.x] = kt + (int)threadIdx.x < it.kv_len ? kt + (int)threadIdx.x : -1;
+      __syncthreads();
+      rope_rows<T, D, Tile>(p, reinterpret_cast<T*>(smem + (ck - sq)), 64, kpos);
+      fence_proxy_async();
+      __syncthreads();
+    }
+
+    // S = Q K^T: head_dim/16 steps, 64-column sub-tile kk/4, 32 bytes further along its rows per step
+    float s[32];
+#pragma unroll
+    for (int i = 0; i < 32; i++) s[i] = 0.f;
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < D / 16; kk++) {
+      const uint32_t x = (kk / 4) * Tile::SUB_BYTES + (kk % 4) * 32;
+      Wgmma<T, 64>::run(s, smem_desc(sq + x), smem_desc(ck + x), 1);
+    }
+    wgmma_commit();
+    wgmma_wait<0>(s);
+
+    softmax_tile<D>(p, rw, s, o, kt);
+
+    // O += P V: per 64 output columns, 4 steps of 16 positions (2048 bytes of rows apart)
+    wgmma_fence();
+#pragma unroll
+    for (int kb = 0; kb < 4; kb++) {
+      uint32_t a[4];
+      probs_fragment<T>(s, kb, a);
+#pragma unroll
+      for (int half = 0; half < D / 64; half++) {
+        WgmmaRs<T, 64>::run(*reinterpret_cast<float(*)[32]>(&o[32 * half]), a,
+                            smem_desc(cv + half * Tile::SUB_BYTES + kb * 2048, 1024));
+      }
+    }
+    wgmma_commit();
+    wgmma_wait<0>(o);
+  }
+  cp_async_wait<0>();
+  if (rw.warp_active) store_rows<T, D>(p, it, rw, o);
+}
+
+}  // namespace bi
+
+#define BI_ATTENTION90(TAG, T, D)                                                            \
+  extern "C" __global__ void __launch_bounds__(bi::THREADS, 2)                              \
+      bi_attention90_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) {                 \
+    bi::attention90<T, D>(p);                                                                \
+  }
+
+BI_ATTN_VARIANTS(BI_ATTENTION90)
