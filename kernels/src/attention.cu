@@ -83,6 +83,14 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
   float o[D / 2];
 #pragma unroll
   for (int i = 0; i < D / 2; i++) o[i] = 0.f;
+  // fused tiles: the chunk states folded so far
+  // (AttentionWork fuses head dims up to MAX_FUSED_HEAD_DIM only: no registers for it above)
+  constexpr bool FUSABLE = D <= MAX_FUSED_HEAD_DIM;
+  const bool fused = FUSABLE && it.s == ALL_CHUNKS;
+  float acc[FUSABLE ? D / 2 : 1];
+  float sa[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+  for (int i = 0; i < (FUSABLE ? D / 2 : 1); i++) acc[i] = 0.f;
 
   cp_async_wait<1>();
   __syncthreads();
@@ -110,6 +118,10 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
     }
 
     if (rw.warp_active) {
+      // a fused tile entering its next chunk: fold the last one's state, restart the softmax
+      if constexpr (FUSABLE) {
+        if (fused && t > 0 && kt % p.split_size == 0) fold_chunk<D>(rw, o, acc, sa);
+      }
       // S = Q K^T for this warp's 16 rows and the 64 positions of the tile
       float sc[32];
 #pragma unroll
@@ -144,7 +156,15 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
     __syncthreads();
   }
   cp_async_wait<0>();
-  if (rw.warp_active) store_rows<T, D>(p, it, rw, o);
+  if (!rw.warp_active) return;
+  if constexpr (FUSABLE) {
+    if (fused) {
+      fold_chunk<D>(rw, o, acc, sa);
+      store_fused<T, D>(p, it, rw, acc, sa);
+      return;
+    }
+  }
+  store_rows<T, D>(p, it, rw, o);
 }
 
 }  // namespace bi

@@ -113,6 +113,14 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   float o[D / 2];
 #pragma unroll
   for (int i = 0; i < D / 2; i++) o[i] = 0.f;
+  // fused tiles: the chunk states folded so far
+  // (AttentionWork fuses head dims up to MAX_FUSED_HEAD_DIM only: no registers for it above)
+  constexpr bool FUSABLE = D <= MAX_FUSED_HEAD_DIM;
+  const bool fused = FUSABLE && it.s == ALL_CHUNKS;
+  float acc[FUSABLE ? D / 2 : 1];
+  float sa[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+  for (int i = 0; i < (FUSABLE ? D / 2 : 1); i++) acc[i] = 0.f;
 
   if (p.pos_mode == 1) {
     cp_async_wait<L::STAGES - 1>();
@@ -129,11 +137,6 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     cp_async_wait<L::STAGES - 2>();
     fence_proxy_async();
     __syncthreads();
-    if (t + L::STAGES - 1 < it.num_tiles) {
-      const uint32_t st = skv + ((t + L::STAGES - 1) % L::STAGES) * L::STAGE_BYTES;
-      load_kv_tile90<T, D>(p, pv, it, kt + (L::STAGES - 1) * KV_TILE, st, st + Tile::BYTES);
-    }
-    cp_async_commit();
     if (p.pos_mode == 1) {
       __shared__ int kpos[64];
       if (threadIdx.x < 64) kpos[threadIdx.x] = kt + (int)threadIdx.x < it.kv_len ? kt + (int)threadIdx.x : -1;
@@ -154,8 +157,20 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       Wgmma<T, 64>::run(s, smem_desc(sq + x), smem_desc(ck + x), 1);
     }
     wgmma_commit();
+    // refill the stage tile t - 1 used while the tensor cores run
+    if (t + L::STAGES - 1 < it.num_tiles) {
+      const uint32_t st = skv + ((t + L::STAGES - 1) % L::STAGES) * L::STAGE_BYTES;
+      load_kv_tile90<T, D>(p, pv, it, kt + (L::STAGES - 1) * KV_TILE, st, st + Tile::BYTES);
+    }
+    cp_async_commit();
     wgmma_wait<0>(s);
 
+    // a fused tile entering its next chunk: fold the last one's state, restart the softmax
+    if constexpr (FUSABLE) {
+      if (fused && t > 0 && kt % p.split_size == 0) fold_chunk<D>(rw, o, acc, sa);
+    }
+    // every warp runs it, rows of the request or not: a warp-dependent branch around registers the
+    // MMAs use makes the compiler serialise the wgmma instructions
     softmax_tile<D>(p, rw, s, o, kt);
 
     // O += P V: per 64 output columns, 4 steps of 16 positions (2048 bytes of rows apart)
@@ -174,7 +189,15 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     wgmma_wait<0>(o);
   }
   cp_async_wait<0>();
-  if (rw.warp_active) store_rows<T, D>(p, it, rw, o);
+  if (!rw.warp_active) return;
+  if constexpr (FUSABLE) {
+    if (fused) {
+      fold_chunk<D>(rw, o, acc, sa);
+      store_fused<T, D>(p, it, rw, acc, sa);
+      return;
+    }
+  }
+  store_rows<T, D>(p, it, rw, o);
 }
 
 }  // namespace bi

@@ -2,8 +2,9 @@
 //
 // One thread block per (query row, query head) whose visible KV positions span several chunks:
 // the chunk states (o, lse) are folded left to right, chunks the row saw nothing of (lse = -inf)
-// skipped, exactly as the CPU backend's StateMerge does. Rows inside one chunk were written by the
-// attention kernel and are left alone.
+// skipped, as the CPU backend's StateMerge does (fold_weights / fold_value). Rows inside one chunk,
+// and rows of fused tiles (the attention kernel folded them), were written by the attention kernel
+// and are left alone.
 #include "bi/attention_params.cuh"
 #include "bi/common.cuh"
 
@@ -27,6 +28,8 @@ __device__ __forceinline__ void merge_body(const AttnParams& p) {
   int vlo, vhi;
   visible_range(p, qo_len, kv_len, tok, &vlo, &vhi);
   if (vhi <= vlo || vlo / p.split_size == (vhi - 1) / p.split_size) return;
+  // a multi-chunk request without partial states was folded by the attention kernel (fused tiles)
+  if (p.part_indptr[r + 1] == p.part_indptr[r]) return;
   const int nsplits = (kv_len + p.split_size - 1) / p.split_size;
   const long long base = p.part_indptr[r] + ((long long)tok * p.num_qo_heads + hq) * nsplits;
   const int s0 = vlo / p.split_size;
@@ -35,19 +38,9 @@ __device__ __forceinline__ void merge_body(const AttnParams& p) {
     float acc = 0.f;
     float sa = -INFINITY;
     for (int s = s0; s <= s1; s++) {
-      float sb = p.part_lse[base + s];
-      if (sb == -INFINITY) continue;
-      float ob = p.part_o[(base + s) * D + d];
-      if (sa == -INFINITY) {
-        acc = ob;
-        sa = sb;
-        continue;
-      }
-      float mm = fmaxf(sa, sb);
-      float wa = expf(sa - mm);
-      float wb = expf(sb - mm);
-      acc = (acc * wa + ob * wb) * (1.f / (wa + wb));
-      sa = mm + logf(wa + wb);
+      const Fold f = fold_weights(sa, p.part_lse[base + s]);
+      acc = fold_value(f, acc, f.kind == 0 ? 0.f : p.part_o[(base + s) * D + d]);
+      sa = f.sa;
     }
     T* og = static_cast<T*>(p.o) + ((long long)row * p.num_qo_heads + hq) * D;
     og[d] = from_float<T>(acc);

@@ -17,6 +17,12 @@
 
 namespace bi {
 
+// The chunk field of a fused item (AttentionWork.ALL_CHUNKS): the block runs every chunk of its
+// tile in turn and folds the chunk states itself.
+constexpr int ALL_CHUNKS = -1;
+// Largest head dimension with fused tiles (AttentionWork.MAX_FUSED_HEAD_DIM).
+constexpr int MAX_FUSED_HEAD_DIM = 128;
+
 // Page numbers of the positions a block reads, staged in shared memory once per block so that
 // issuing a tile's copies does not wait on page-table loads.
 constexpr int STAGED_PAGES = 512;
@@ -29,7 +35,7 @@ struct PageView {
 
 // A block's work item and the KV tiles its rows need.
 struct Item {
-  int r, h, t0, s;    // request, KV head, first token of the tile, chunk
+  int r, h, t0, s;    // request, KV head, first token of the tile, chunk (ALL_CHUNKS: fused)
   int G;              // query heads per KV head
   int qo_start, qo_len, kv_len;
   int c_lo, c_hi;     // the chunk's positions [c_lo, c_hi)
@@ -49,9 +55,14 @@ __device__ __forceinline__ Item item_of(const AttnParams& p) {
   it.qo_start = p.qo_indptr[it.r];
   it.qo_len = p.qo_indptr[it.r + 1] - it.qo_start;
   it.kv_len = p.kv_lens[it.r];
-  const long long split_lo = (long long)it.s * p.split_size;
-  it.c_lo = (int)min((long long)it.kv_len, split_lo);
-  it.c_hi = (int)min((long long)it.kv_len, split_lo + p.split_size);
+  if (it.s == ALL_CHUNKS) {
+    it.c_lo = 0;
+    it.c_hi = it.kv_len;
+  } else {
+    const long long split_lo = (long long)it.s * p.split_size;
+    it.c_lo = (int)min((long long)it.kv_len, split_lo);
+    it.c_hi = (int)min((long long)it.kv_len, split_lo + p.split_size);
+  }
   const int tok_end = min(it.t0 + tokens, it.qo_len);
   // the union of the block's rows' visible ranges, overall and inside this chunk
   int u_lo = it.c_hi, u_hi = it.c_lo, v_lo = it.kv_len, v_hi = 0;
@@ -156,8 +167,10 @@ __device__ __forceinline__ Rows rows_of(const AttnParams& p, const Item& it) {
       visible_range(p, it.qo_len, it.kv_len, tok, &rw.lo[i], &rw.hi[i]);
       rw.pos[i] = it.kv_len - it.qo_len + tok;
     } else {
-      rw.lo[i] = 0;
-      rw.hi[i] = 0;
+      // a row past the request is never stored: it "sees" the whole chunk, so that it never keeps
+      // its thread off the unmasked path (decode blocks hold a few rows of 64)
+      rw.lo[i] = it.c_lo;
+      rw.hi[i] = it.c_hi;
       rw.pos[i] = 0;
     }
     rw.lo[i] = max(rw.lo[i], it.c_lo);
@@ -254,6 +267,55 @@ __device__ __forceinline__ void probs_fragment(const float (&s)[32], int kb, uin
   a[3] = Pack2<T>::from(s[8 * kb + 6], s[8 * kb + 7]);
 }
 
+// A row's normalised chunk state as the kernels write it: output scale 1/l and natural-log lse.
+__device__ __forceinline__ void chunk_state(float m, float l, float* inv, float* lse) {
+  *inv = l > 0.f ? 1.f / l : 0.f;
+  *lse = l > 0.f ? (m + log2f(l)) * LN2 : -INFINITY;
+}
+
+// Fused tiles, at the end of each chunk: folds the thread's rows' chunk states into the running
+// (acc, sa) exactly as merge.cu folds written states, then restarts the online softmax.
+template <int D>
+__device__ __forceinline__ void fold_chunk(Rows& rw, float (&o)[D / 2], float (&acc)[D / 2], float (&sa)[2]) {
+#pragma unroll
+  for (int i = 0; i < 2; i++) {
+    float inv, sb;
+    chunk_state(rw.m[i], rw.l[i], &inv, &sb);
+    const Fold f = fold_weights(sa[i], sb);
+#pragma unroll
+    for (int nb = 0; nb < D / 8; nb++) {
+#pragma unroll
+      for (int e = 0; e < 2; e++) {
+        const int x = 4 * nb + 2 * i + e;
+        acc[x] = fold_value(f, acc[x], o[x] * inv);
+        o[x] = 0.f;
+      }
+    }
+    sa[i] = f.sa;
+    rw.m[i] = -INFINITY;
+    rw.l[i] = 0.f;
+  }
+}
+
+// Writes the thread's rows of a fused tile: the folded output and lse (every row is finished).
+template <typename T, int D>
+__device__ __forceinline__ void store_fused(const AttnParams& p, const Item& it, const Rows& rw,
+                                            const float (&acc)[D / 2], const float (&sa)[2]) {
+  const int tq = threadIdx.x & 3;
+#pragma unroll
+  for (int i = 0; i < 2; i++) {
+    int tok = it.t0 + rw.row[i] / it.G;
+    if (tok >= it.qo_len) continue;
+    long long at = (long long)(it.qo_start + tok) * p.num_qo_heads + it.h * it.G + rw.row[i] % it.G;
+    T* og = static_cast<T*>(p.o) + at * D;
+#pragma unroll
+    for (int nb = 0; nb < D / 8; nb++) {
+      *reinterpret_cast<uint32_t*>(og + nb * 8 + tq * 2) = Pack2<T>::from(acc[4 * nb + 2 * i], acc[4 * nb + 2 * i + 1]);
+    }
+    if (tq == 0) p.lse[at] = sa[i];
+  }
+}
+
 // Writes the thread's rows: a row inside one chunk is finished by that chunk's block alone (the
 // tile's other chunks' blocks computed nothing for it and must not overwrite it); a row spanning
 // chunks leaves this chunk's normalised state for merge.cu.
@@ -272,8 +334,8 @@ __device__ __forceinline__ void store_rows(const AttnParams& p, const Item& it, 
     visible_range(p, it.qo_len, it.kv_len, tok, &lo, &hi);
     bool single = hi <= lo || (lo / p.split_size) == ((hi - 1) / p.split_size);
     if (single && it.s != (hi <= lo ? it.first_split : lo / p.split_size)) continue;
-    float inv = rw.l[i] > 0.f ? 1.f / rw.l[i] : 0.f;
-    float lse = rw.l[i] > 0.f ? (rw.m[i] + log2f(rw.l[i])) * LN2 : -INFINITY;
+    float inv, lse;
+    chunk_state(rw.m[i], rw.l[i], &inv, &lse);
     if (single) {
       T* og = static_cast<T*>(p.o) + (qrow * p.num_qo_heads + hq) * D;
 #pragma unroll

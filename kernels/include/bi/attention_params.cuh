@@ -58,6 +58,39 @@ __device__ __forceinline__ void visible_range(const AttnParams& p, int qo_len, i
   *hi = max(h, l);
 }
 
+// Left-to-right fold of chunk states (normalised output, natural-log lse): the merge kernel's
+// arithmetic, shared with the attention kernels that fold in the block, so both give the same bits.
+// Non-contractible intrinsics: no FMA may appear in one and not the other.
+struct Fold {
+  float wa, wb, inv, sa;  // weights of the running and the new state, 1 / their sum, the new lse
+  int kind;               // 0 skip the new state, 1 take it as the first, 2 combine
+};
+
+__device__ __forceinline__ Fold fold_weights(float sa, float sb) {
+  Fold f;
+  f.wa = f.wb = f.inv = 0.f;
+  if (sb == -INFINITY) {
+    f.kind = 0;
+    f.sa = sa;
+  } else if (sa == -INFINITY) {
+    f.kind = 1;
+    f.sa = sb;
+  } else {
+    f.kind = 2;
+    float mm = fmaxf(sa, sb);
+    f.wa = expf(sa - mm);
+    f.wb = expf(sb - mm);
+    float sum = __fadd_rn(f.wa, f.wb);
+    f.inv = __fdiv_rn(1.f, sum);
+    f.sa = __fadd_rn(mm, logf(sum));
+  }
+  return f;
+}
+
+__device__ __forceinline__ float fold_value(const Fold& f, float acc, float ob) {
+  return f.kind == 0 ? acc : f.kind == 1 ? ob : __fmul_rn(__fadd_rn(__fmul_rn(acc, f.wa), __fmul_rn(ob, f.wb)), f.inv);
+}
+
 #endif
 
 }  // namespace bi

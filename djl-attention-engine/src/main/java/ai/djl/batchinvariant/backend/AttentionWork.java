@@ -40,6 +40,15 @@ public final class AttentionWork {
     /** Ints per work item: request, KV head, first query token, chunk. */
     public static final int ITEM_INTS = 4;
 
+    /**
+     * The chunk field of a fused item: one block runs every chunk of its query tile in turn and
+     * folds the chunk states left to right itself, exactly as the merge kernel would.
+     */
+    public static final int ALL_CHUNKS = -1;
+
+    /** Largest head dimension whose device kernels fold chunk states in the block. */
+    public static final int MAX_FUSED_HEAD_DIM = 128;
+
     private final AttentionConfig config;
     private final boolean paged;
     private final int pageSize;
@@ -91,9 +100,13 @@ public final class AttentionWork {
             int kvLen = kvLens[r];
             mk = Math.max(mk, kvLen);
             int n = Math.max(1, (int) ((kvLen + (long) splitSize - 1) / splitSize));
+            // Requests of several query tokens fold their chunk states in the block (no partial
+            // states, no merge launch); single-token requests (decode) keep one item per chunk, the
+            // parallelism a long KV needs, and the merge kernel. Both give the same bits.
+            boolean fused = n > 1 && isFused(qoLen, config.getHeadDim());
             splitIndptr[r + 1] = splitIndptr[r] + n;
-            partIndptr[r + 1] = partIndptr[r] + (n > 1 ? qoLen * hq * n : 0);
-            multi |= n > 1;
+            partIndptr[r + 1] = partIndptr[r] + (n > 1 && !fused ? qoLen * hq * n : 0);
+            multi |= n > 1 && !fused;
             // Device tiles: the chunks a tile's rows can see; empty chunks get no item.
             for (int t0 = 0; t0 < qoLen; t0 += tokensPerTile) {
                 int lo = Integer.MAX_VALUE;
@@ -107,6 +120,10 @@ public final class AttentionWork {
                 }
                 int s0 = lo < hi ? lo / splitSize : 0;
                 int s1 = lo < hi ? (hi - 1) / splitSize : 0;
+                if (fused && s1 > s0) {
+                    s0 = ALL_CHUNKS;
+                    s1 = ALL_CHUNKS;
+                }
                 for (int s = s0; s <= s1; s++) {
                     for (int h = 0; h < hkv; h++) {
                         list.add(new int[] {r, h, t0, s});
@@ -120,6 +137,18 @@ public final class AttentionWork {
         }
         maxKvLen = mk;
         anyMulti = multi;
+    }
+
+    /**
+     * Tells whether a request's query tiles fold their chunk states in the block: requests of more
+     * than one query token, up to {@link #MAX_FUSED_HEAD_DIM}.
+     *
+     * @param qoLen the request's query tokens
+     * @param headDim the head dimension
+     * @return true for fused tiles
+     */
+    public static boolean isFused(int qoLen, int headDim) {
+        return qoLen > 1 && headDim <= MAX_FUSED_HEAD_DIM;
     }
 
     /**
@@ -293,8 +322,9 @@ public final class AttentionWork {
     }
 
     /**
-     * Returns the offsets of each request's partial states (rows × heads × chunks, 0 for
-     * single-chunk requests, whose rows are written directly).
+     * Returns the offsets of each request's partial states (rows × heads × chunks; 0 for
+     * single-chunk and fused requests, whose rows are written directly). The merge kernel takes a
+     * multi-chunk request without partial states for a fused one.
      *
      * @return batch + 1 offsets (shared; do not modify)
      */
@@ -331,9 +361,10 @@ public final class AttentionWork {
     }
 
     /**
-     * Tells whether some request has more than one chunk (so states must be merged).
+     * Tells whether some request leaves partial chunk states for the merge kernel (a request with
+     * several chunks that is not fused).
      *
-     * @return true if any request splits
+     * @return true if states must be merged
      */
     public boolean hasMultiChunk() {
         return anyMulti;

@@ -50,7 +50,9 @@ public final class GpuAttentionBench {
     /**
      * Entry point.
      *
-     * @param args optional: "quick" for a reduced sweep, "prefill" for the prefill cases only
+     * @param args optional: "quick" for a reduced sweep, "prefill" for the prefill cases only,
+     *     "sweep" for the split-size sweep (FIXED 256, 512, 1024, 2048 and DISABLED over the
+     *     issue's decode shapes and causal prefill B8 L4096)
      */
     public static void main(String[] args) {
         if (CudaRuntime.deviceCount() == 0) {
@@ -59,6 +61,10 @@ public final class GpuAttentionBench {
         }
         boolean quick = args.length > 0 && "quick".equals(args[0]);
         boolean prefillOnly = args.length > 0 && "prefill".equals(args[0]);
+        if (args.length > 0 && "sweep".equals(args[0])) {
+            sweep();
+            return;
+        }
         int split = Integer.getInteger("split", 1024);
         CudaDevice dev = CudaRuntime.device(0);
         System.out.printf(Locale.ROOT, "device gpu(0): %d SMs, sm_%d; fixed split %d%n", dev.getSmCount(),
@@ -90,6 +96,32 @@ public final class GpuAttentionBench {
             int[] mixedQo = {4096, 1024, 17, 1, 1, 300, 1, 64};
             for (SplitPolicy p : new SplitPolicy[] {SplitPolicy.fixed(split), SplitPolicy.auto()}) {
                 run(m, "mixed ragged batch (8 req)", p, mixedQo, mixedKv, true);
+            }
+        }
+    }
+
+    private static void sweep() {
+        CudaDevice dev = CudaRuntime.device(0);
+        System.out.printf(Locale.ROOT, "device gpu(0): %d SMs, sm_%d; split-size sweep%n", dev.getSmCount(),
+                dev.getComputeCapability());
+        System.out.println("case                              policy       items   time_us   KV_TB/s  TFLOP/s");
+        int[][] decode = {{1, 512}, {1, 4096}, {1, 32768}, {16, 512}, {64, 4096}, {64, 32768}};
+        SplitPolicy[] policies = {SplitPolicy.fixed(256), SplitPolicy.fixed(512), SplitPolicy.fixed(1024),
+            SplitPolicy.fixed(2048), SplitPolicy.disabled()};
+        try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager(Device.gpu(0))) {
+            for (int[] c : decode) {
+                int[] kv = new int[c[0]];
+                Arrays.fill(kv, c[1]);
+                int[] qo = new int[c[0]];
+                Arrays.fill(qo, 1);
+                for (SplitPolicy p : policies) {
+                    run(m, String.format(Locale.ROOT, "decode B%d L%d", c[0], c[1]), p, qo, kv, true);
+                }
+            }
+            int[] kv = new int[8];
+            Arrays.fill(kv, 4096);
+            for (SplitPolicy p : policies) {
+                run(m, "prefill B8 L4096 causal", p, kv.clone(), kv, true);
             }
         }
     }

@@ -1,0 +1,87 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.attention;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.batchinvariant.backend.AttentionWork;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which device work items a plan makes: a query tile of a multi-token request whose rows see
+ * several chunks is one fused item per KV head (the block folds the chunk states itself, no
+ * partial states, no merge); a decode request keeps one item per chunk and partial states for the
+ * merge kernel; head_dim 256 never fuses. Worked out by hand on small plans.
+ */
+class FusedTilesPlanTest {
+
+    private static List<int[]> items(AttentionWork w) {
+        List<int[]> l = new ArrayList<>();
+        int[] it = w.items();
+        for (int i = 0; i < w.getNumItems(); i++) {
+            l.add(new int[] {it[4 * i], it[4 * i + 1], it[4 * i + 2], it[4 * i + 3]});
+        }
+        return l;
+    }
+
+    private static AttentionWork plan(int headDim, int[] qoLens, int[] kvLens) {
+        AttentionSpec spec = AttentionSpec.builder().setHeads(4, 1).setHeadDim(headDim).optCausal(true)
+                .optSplitPolicy(SplitPolicy.fixed(64)).build();
+        int b = qoLens.length;
+        int[] qo = new int[b + 1];
+        int[] kv = new int[b + 1];
+        for (int r = 0; r < b; r++) {
+            qo[r + 1] = qo[r] + qoLens[r];
+            kv[r + 1] = kv[r] + kvLens[r];
+        }
+        return new BatchAttention(spec).planRagged(qo, kv, kvLens).work();
+    }
+
+    @Test
+    void prefillTilesFuseAndDecodeRowsSplit() {
+        // request 0: 20 tokens on 150 keys, token t sees keys 0..130+t: both tiles (16 tokens per
+        // tile, G = 4) span chunks 0..2; request 1: decode on 150 keys -> chunks 0, 1, 2
+        AttentionWork w = plan(128, new int[] {20, 1}, new int[] {150, 150});
+        List<int[]> items = items(w);
+        assertArrayEquals(new int[] {0, 0, 0, AttentionWork.ALL_CHUNKS}, items.get(0));
+        assertArrayEquals(new int[] {0, 0, 16, AttentionWork.ALL_CHUNKS}, items.get(1));
+        assertArrayEquals(new int[] {1, 0, 0, 0}, items.get(2));
+        assertArrayEquals(new int[] {1, 0, 0, 1}, items.get(3));
+        assertArrayEquals(new int[] {1, 0, 0, 2}, items.get(4));
+        assertEquals(5, items.size());
+        // partial states only for the decode request: 1 row x 4 heads x 3 chunks
+        assertArrayEquals(new int[] {0, 0, 12}, w.partIndptr());
+        assertTrue(w.hasMultiChunk());
+    }
+
+    @Test
+    void prefillOnlyBatchNeedsNoMerge() {
+        AttentionWork w = plan(64, new int[] {100, 3}, new int[] {100, 200});
+        assertFalse(w.hasMultiChunk());
+        assertArrayEquals(new int[] {0, 0, 0}, w.partIndptr());
+        for (int[] it : items(w)) {
+            // request 0's tiles of tokens 0..63 see keys 0..63 only (chunk 0); its later tiles and
+            // request 1's tile span chunks
+            boolean oneChunk = it[0] == 0 && it[2] < 64;
+            assertEquals(oneChunk ? 0 : AttentionWork.ALL_CHUNKS, it[3], "item " + java.util.Arrays.toString(it));
+        }
+    }
+
+    @Test
+    void headDim256KeepsOneItemPerChunk() {
+        AttentionWork w = plan(256, new int[] {20}, new int[] {150});
+        assertTrue(w.hasMultiChunk());
+        assertEquals(20 * 4 * 3, w.partIndptr()[1]);
+        for (int[] it : items(w)) {
+            assertTrue(it[3] >= 0);
+        }
+    }
+}
