@@ -22,7 +22,7 @@ cat "$LOGS/sass-attention90.txt"
 echo "gpu tests: exit $?"
 grep -E "tests (successful|failed|aborted|found)" "$LOGS/gpu-tests.log"
 for tool in memcheck racecheck; do
-  timeout 240 compute-sanitizer --tool $tool --target-processes all --kernel-name kns=attention --error-exitcode 9 \
+  timeout 120 compute-sanitizer --tool $tool --target-processes all --kernel-name kns=attention --error-exitcode 9 \
       .gpu/test --include-classname '.*GpuAttentionTest' > "$LOGS/sanitizer-attention-$tool.log" 2>&1
   echo "compute-sanitizer $tool: exit $? ($(grep -h 'ERROR SUMMARY\|RACECHECK SUMMARY' "$LOGS/sanitizer-attention-$tool.log" | tail -1))"
 done
