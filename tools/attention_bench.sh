@@ -5,11 +5,8 @@
 # prefill cases once more on the sm_80 family (cuda_sm90=false), and sdpa_bench.py (flash and
 # cuDNN). Logs go to LOG_DIR (default: out/).
 set -uo pipefail
-LOGS=${1:-out}
-mkdir -p "$LOGS"
+source "$(dirname "$0")/run_logs.sh"
 export PYTHONUNBUFFERED=1
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > "$LOGS/device.txt"
-date -u +%Y-%m-%d > "$LOGS/date.txt"
 .gpu/java ai.djl.batchinvariant.bench.GpuAttentionBench sweep > "$LOGS/attention-sweep.log" 2>&1; echo "sweep: exit $?"
 .gpu/java ai.djl.batchinvariant.bench.GpuAttentionBench > "$LOGS/attention-ours.log" 2>&1; echo "bench: exit $?"
 JAVA_OPTS=-Dai.djl.batchinvariant.cuda_sm90=false .gpu/java ai.djl.batchinvariant.bench.GpuAttentionBench prefill \

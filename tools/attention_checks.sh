@@ -4,10 +4,7 @@
 # the soak aside), and compute-sanitizer memcheck and racecheck over the attention kernels driven by
 # GpuAttentionTest. Logs go to LOG_DIR (default: out/).
 set -uo pipefail
-LOGS=${1:-out}
-mkdir -p "$LOGS"
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > "$LOGS/device.txt"
-date -u +%Y-%m-%d > "$LOGS/date.txt"
+source "$(dirname "$0")/run_logs.sh"
 python3 - "$LOGS" <<'PY'
 import sys, zipfile
 z = zipfile.ZipFile(".gpu/lib/ai.djl.batchinvariant.batchinvariant-kernels-0.1.0-SNAPSHOT.jar")

@@ -5,11 +5,8 @@
 # gemm_bench.py), the memory-bound ops (GpuOpsBench, ops_bench.py) and the 1B-shape generation
 # benchmark against transformers (llama1b_bench.sh). Logs go to LOG_DIR (default: out/).
 set -uo pipefail
-LOGS=${1:-out}
-mkdir -p "$LOGS"
+source "$(dirname "$0")/run_logs.sh"
 export PYTHONUNBUFFERED=1
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > "$LOGS/device.txt"
-date -u +%Y-%m-%d > "$LOGS/date.txt"
 nvcc -O3 -std=c++17 -Ikernels/include -gencode arch=compute_90a,code=sm_90a tools/gemm90_check.cu -lcublas \
     -o /tmp/gemm90_check 2>&1 | grep -v C7519
 /tmp/gemm90_check > "$LOGS/gemm90_check.log" 2>&1; echo "gemm90_check: exit $?"

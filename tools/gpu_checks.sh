@@ -4,11 +4,8 @@
 # compute-sanitizer memcheck and racecheck, the GPU test suites (tag gpu), and beside them the
 # generation soak for SOAK_SECONDS. Logs go to LOG_DIR (default: out/).
 set -uo pipefail
-LOGS=${1:-out}
 SOAK_SECONDS=${SOAK_SECONDS:-60}
-mkdir -p "$LOGS"
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > "$LOGS/device.txt"
-date -u +%Y-%m-%d > "$LOGS/date.txt"
+source "$(dirname "$0")/run_logs.sh"
 nvcc -O3 -std=c++17 -Ikernels/include -gencode arch=compute_90a,code=sm_90a tools/gemm90_check.cu -lcublas \
     -o /tmp/gemm90_check 2>&1 | grep -v C7519
 for tool in memcheck racecheck; do

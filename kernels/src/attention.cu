@@ -23,26 +23,6 @@ struct Layout {
 };
 
 template <typename T, int D>
-__device__ __forceinline__ void load_kv_tile(const AttnParams& p, const PageView& pv, const Item& it,
-                                             int tile_start, T* sk, T* sv) {
-  constexpr int CHUNKS = D / 8;  // 16-byte chunks per row
-  constexpr int ROWS_PER_PASS = THREADS / CHUNKS;
-  constexpr int STRIDE = Layout<D>::STRIDE;
-  const T* kbase = static_cast<const T*>(p.k);
-  const T* vbase = static_cast<const T*>(p.v);
-  const int ch = threadIdx.x % CHUNKS;
-  // each thread keeps one chunk column, so a row's address is computed once per thread
-#pragma unroll
-  for (int row = threadIdx.x / CHUNKS; row < 64; row += ROWS_PER_PASS) {
-    long long off = kv_offset(p, pv, it, tile_start + row);
-    bool valid = off >= 0;
-    off = valid ? off + ch * 8 : 0;
-    cp_async16(sk + row * STRIDE + ch * 8, kbase + off, valid);
-    cp_async16(sv + row * STRIDE + ch * 8, vbase + off, valid);
-  }
-}
-
-template <typename T, int D>
 __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
   if (blockIdx.x >= *p.num_items) return;
   constexpr int STRIDE = Layout<D>::STRIDE;
@@ -56,23 +36,12 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
 
   const Item it = item_of(p);
 
-  // load the query tile: packed row -> (token, head)
-  const T* qg = static_cast<const T*>(p.q);
-  for (int c = threadIdx.x; c < 64 * (D / 8); c += THREADS) {
-    int row = c / (D / 8);
-    int ch = c % (D / 8);
-    long long off = q_offset(p, it, row, D);
-    cp_async16(sq + row * STRIDE + ch * 8, qg + (off >= 0 ? off + ch * 8 : 0), off >= 0);
-  }
-  if (threadIdx.x < 64) {
-    int tok = it.t0 + threadIdx.x / it.G;
-    row_pos[threadIdx.x] = tok < it.qo_len ? it.kv_len - it.qo_len + tok : -1;
-  }
+  load_q_tile<T, D, Layout<D>>(p, it, sq, row_pos);
   cp_async_commit();
 
   const PageView pv = stage_pages(p, it, staged_pages);
   if (it.num_tiles > 0) {
-    load_kv_tile<T, D>(p, pv, it, it.first_tile, sk, sv);
+    load_kv_tile<T, D, Layout<D>>(p, pv, it, it.first_tile, sk, sv);
   }
   cp_async_commit();
 
@@ -83,14 +52,7 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
   float o[D / 2];
 #pragma unroll
   for (int i = 0; i < D / 2; i++) o[i] = 0.f;
-  // fused tiles: the chunk states folded so far
-  // (AttentionWork fuses head dims up to MAX_FUSED_HEAD_DIM only: no registers for it above)
-  constexpr bool FUSABLE = D <= MAX_FUSED_HEAD_DIM;
-  const bool fused = FUSABLE && it.s == ALL_CHUNKS;
-  float acc[FUSABLE ? D / 2 : 1];
-  float sa[2] = {-INFINITY, -INFINITY};
-#pragma unroll
-  for (int i = 0; i < (FUSABLE ? D / 2 : 1); i++) acc[i] = 0.f;
+  Folded<D> fo(it);
 
   cp_async_wait<1>();
   __syncthreads();
@@ -103,7 +65,7 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
     T* ck = sk + (t & 1) * Layout<D>::TILE_ELEMS;
     T* cv = sv + (t & 1) * Layout<D>::TILE_ELEMS;
     if (t + 1 < it.num_tiles) {
-      load_kv_tile<T, D>(p, pv, it, kt + KV_TILE, sk + ((t + 1) & 1) * Layout<D>::TILE_ELEMS,
+      load_kv_tile<T, D, Layout<D>>(p, pv, it, kt + KV_TILE, sk + ((t + 1) & 1) * Layout<D>::TILE_ELEMS,
                          sv + ((t + 1) & 1) * Layout<D>::TILE_ELEMS);
     }
     cp_async_commit();
@@ -119,9 +81,7 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
 
     if (rw.warp_active) {
       // a fused tile entering its next chunk: fold the last one's state, restart the softmax
-      if constexpr (FUSABLE) {
-        if (fused && t > 0 && kt % p.split_size == 0) fold_chunk<D>(rw, o, acc, sa);
-      }
+      fo.at_tile(p, rw, o, t, kt);
       // S = Q K^T for this warp's 16 rows and the 64 positions of the tile
       float sc[32];
 #pragma unroll
@@ -156,15 +116,7 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
     __syncthreads();
   }
   cp_async_wait<0>();
-  if (!rw.warp_active) return;
-  if constexpr (FUSABLE) {
-    if (fused) {
-      fold_chunk<D>(rw, o, acc, sa);
-      store_fused<T, D>(p, it, rw, acc, sa);
-      return;
-    }
-  }
-  store_rows<T, D>(p, it, rw, o);
+  finish_rows<T, D>(p, it, rw, o, fo);
 }
 
 }  // namespace bi

@@ -47,27 +47,6 @@ struct H90 {
   static_assert(STAGES >= 2, "the pipeline needs two stages");
 };
 
-// Issues the copies of the KV tile at tile_start into one stage (K then V); positions past the
-// request's end are zero-filled (a probability of 0 must not meet a stale NaN).
-template <typename T, int D>
-__device__ __forceinline__ void load_kv_tile90(const AttnParams& p, const PageView& pv, const Item& it, int tile_start,
-                                               uint32_t sk, uint32_t sv) {
-  constexpr int CHUNKS = D / 8;
-  constexpr int ROWS_PER_PASS = THREADS / CHUNKS;
-  const T* kbase = static_cast<const T*>(p.k);
-  const T* vbase = static_cast<const T*>(p.v);
-  const int ch = threadIdx.x % CHUNKS;
-#pragma unroll
-  for (int row = threadIdx.x / CHUNKS; row < 64; row += ROWS_PER_PASS) {
-    long long off = kv_offset(p, pv, it, tile_start + row);
-    const int n = off >= 0 ? 16 : 0;
-    off = off >= 0 ? off + ch * 8 : 0;
-    const uint32_t dst = 2 * SwizzledTile<D>::at(row, ch * 8);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(sk + dst), "l"(kbase + off), "r"(n));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(sv + dst), "l"(vbase + off), "r"(n));
-  }
-}
-
 template <typename T, int D>
 __device__ __forceinline__ void attention90(const AttnParams& p) {
   if (blockIdx.x >= *p.num_items) return;
@@ -78,25 +57,14 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   uint8_t* smem = a90_smem_raw + ((1024 - (raw & 1023)) & 1023);
   const uint32_t sq = smem_addr(smem);
   const uint32_t skv = sq + Tile::BYTES;  // stage j: K at skv + j * STAGE_BYTES, V after it
+  // a shared address as the element pointer the copies take
+  auto stage = [&](uint32_t addr) { return reinterpret_cast<T*>(smem + (addr - sq)); };
   __shared__ int row_pos[64];
   __shared__ int staged_pages[STAGED_PAGES];
 
   const Item it = item_of(p);
 
-  // the query tile: packed row -> (token, head); rows past the request are zeros
-  const T* qg = static_cast<const T*>(p.q);
-  for (int c = threadIdx.x; c < 64 * (D / 8); c += THREADS) {
-    int row = c / (D / 8);
-    int ch = c % (D / 8);
-    long long off = q_offset(p, it, row, D);
-    const int n = off >= 0 ? 16 : 0;
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(sq + 2 * Tile::at(row, ch * 8)),
-                 "l"(qg + (off >= 0 ? off + ch * 8 : 0)), "r"(n));
-  }
-  if (threadIdx.x < 64) {
-    int tok = it.t0 + threadIdx.x / it.G;
-    row_pos[threadIdx.x] = tok < it.qo_len ? it.kv_len - it.qo_len + tok : -1;
-  }
+  load_q_tile<T, D, Tile>(p, it, reinterpret_cast<T*>(smem), row_pos);
   cp_async_commit();
 
   const PageView pv = stage_pages(p, it, staged_pages);
@@ -104,7 +72,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   for (int j = 0; j < L::STAGES - 1; j++) {
     if (j < it.num_tiles) {
       const uint32_t st = skv + j * L::STAGE_BYTES;
-      load_kv_tile90<T, D>(p, pv, it, it.first_tile + j * KV_TILE, st, st + Tile::BYTES);
+      load_kv_tile<T, D, Tile>(p, pv, it, it.first_tile + j * KV_TILE, stage(st), stage(st + Tile::BYTES));
     }
     cp_async_commit();
   }
@@ -113,14 +81,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   float o[D / 2];
 #pragma unroll
   for (int i = 0; i < D / 2; i++) o[i] = 0.f;
-  // fused tiles: the chunk states folded so far
-  // (AttentionWork fuses head dims up to MAX_FUSED_HEAD_DIM only: no registers for it above)
-  constexpr bool FUSABLE = D <= MAX_FUSED_HEAD_DIM;
-  const bool fused = FUSABLE && it.s == ALL_CHUNKS;
-  float acc[FUSABLE ? D / 2 : 1];
-  float sa[2] = {-INFINITY, -INFINITY};
-#pragma unroll
-  for (int i = 0; i < (FUSABLE ? D / 2 : 1); i++) acc[i] = 0.f;
+  Folded<D> fo(it);
 
   if (p.pos_mode == 1) {
     cp_async_wait<L::STAGES - 1>();
@@ -160,15 +121,13 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     // refill the stage tile t - 1 used while the tensor cores run
     if (t + L::STAGES - 1 < it.num_tiles) {
       const uint32_t st = skv + ((t + L::STAGES - 1) % L::STAGES) * L::STAGE_BYTES;
-      load_kv_tile90<T, D>(p, pv, it, kt + (L::STAGES - 1) * KV_TILE, st, st + Tile::BYTES);
+      load_kv_tile<T, D, Tile>(p, pv, it, kt + (L::STAGES - 1) * KV_TILE, stage(st), stage(st + Tile::BYTES));
     }
     cp_async_commit();
     wgmma_wait<0>(s);
 
     // a fused tile entering its next chunk: fold the last one's state, restart the softmax
-    if constexpr (FUSABLE) {
-      if (fused && t > 0 && kt % p.split_size == 0) fold_chunk<D>(rw, o, acc, sa);
-    }
+    fo.at_tile(p, rw, o, t, kt);
     // every warp runs it, rows of the request or not: a warp-dependent branch around registers the
     // MMAs use makes the compiler serialise the wgmma instructions
     softmax_tile<D>(p, rw, s, o, kt);
@@ -189,15 +148,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     wgmma_wait<0>(o);
   }
   cp_async_wait<0>();
-  if (!rw.warp_active) return;
-  if constexpr (FUSABLE) {
-    if (fused) {
-      fold_chunk<D>(rw, o, acc, sa);
-      store_fused<T, D>(p, it, rw, acc, sa);
-      return;
-    }
-  }
-  store_rows<T, D>(p, it, rw, o);
+  finish_rows<T, D>(p, it, rw, o, fo);
 }
 
 }  // namespace bi

@@ -125,6 +125,46 @@ __device__ __forceinline__ long long q_offset(const AttnParams& p, const Item& i
   return ((long long)(it.qo_start + tok) * p.num_qo_heads + it.h * it.G + row % it.G) * d;
 }
 
+// Issues the copies of the query tile (packed row -> (token, head); rows past the request are
+// zero-filled) into a shared tile laid out by L::at (element offset of (row, column)), and
+// records each row's position (-1 past the request).
+template <typename T, int D, typename L>
+__device__ __forceinline__ void load_q_tile(const AttnParams& p, const Item& it, T* sq, int* row_pos) {
+  const T* qg = static_cast<const T*>(p.q);
+  for (int c = threadIdx.x; c < 64 * (D / 8); c += THREADS) {
+    int row = c / (D / 8);
+    int ch = c % (D / 8);
+    long long off = q_offset(p, it, row, D);
+    cp_async16(sq + L::at(row, ch * 8), qg + (off >= 0 ? off + ch * 8 : 0), off >= 0);
+  }
+  if (threadIdx.x < 64) {
+    int tok = it.t0 + threadIdx.x / it.G;
+    row_pos[threadIdx.x] = tok < it.qo_len ? it.kv_len - it.qo_len + tok : -1;
+  }
+}
+
+// Issues the copies of the KV tile at tile_start (K and V, 64 positions) into shared tiles laid
+// out by L::at; positions past the request's end are zero-filled (a probability of 0 must not
+// meet a stale NaN). Each thread keeps one 16-byte column, so a row's address is computed once.
+template <typename T, int D, typename L>
+__device__ __forceinline__ void load_kv_tile(const AttnParams& p, const PageView& pv, const Item& it,
+                                             int tile_start, T* sk, T* sv) {
+  constexpr int CHUNKS = D / 8;
+  constexpr int ROWS_PER_PASS = THREADS / CHUNKS;
+  const T* kbase = static_cast<const T*>(p.k);
+  const T* vbase = static_cast<const T*>(p.v);
+  const int ch = threadIdx.x % CHUNKS;
+#pragma unroll
+  for (int row = threadIdx.x / CHUNKS; row < 64; row += ROWS_PER_PASS) {
+    long long off = kv_offset(p, pv, it, tile_start + row);
+    bool valid = off >= 0;
+    off = valid ? off + ch * 8 : 0;
+    const int at = L::at(row, ch * 8);
+    cp_async16(sk + at, kbase + off, valid);
+    cp_async16(sv + at, vbase + off, valid);
+  }
+}
+
 // Rotates rows of a shared tile in place (rotate-half RoPE) at positions row_pos[row]; L::at
 // gives the element offset of (row, column) in the kernel's shared layout.
 template <typename T, int D, typename L>
@@ -355,6 +395,45 @@ __device__ __forceinline__ void store_rows(const AttnParams& p, const Item& it, 
       if (tq == 0) p.part_lse[st] = lse;
     }
   }
+}
+
+// The chunk states a fused tile has folded so far (registers only where AttentionWork fuses).
+template <int D>
+struct Folded {
+  static constexpr bool FUSABLE = D <= MAX_FUSED_HEAD_DIM;
+  float acc[FUSABLE ? D / 2 : 1];
+  float sa[2];
+  bool fused;
+
+  __device__ __forceinline__ explicit Folded(const Item& it) : fused(FUSABLE && it.s == ALL_CHUNKS) {
+#pragma unroll
+    for (int i = 0; i < (FUSABLE ? D / 2 : 1); i++) acc[i] = 0.f;
+    sa[0] = sa[1] = -INFINITY;
+  }
+
+  // Before tile kt (the t-th of the block): a fused tile entering its next chunk folds the last
+  // one's state and restarts the online softmax. Uniform over the block.
+  __device__ __forceinline__ void at_tile(const AttnParams& p, Rows& rw, float (&o)[D / 2], int t, int kt) {
+    if constexpr (FUSABLE) {
+      if (fused && t > 0 && kt % p.split_size == 0) fold_chunk<D>(rw, o, acc, sa);
+    }
+  }
+};
+
+// The block's last step: a fused tile folds its last chunk and writes every row; otherwise the
+// rows of this chunk are written (finished, or as partial states for merge.cu).
+template <typename T, int D>
+__device__ __forceinline__ void finish_rows(const AttnParams& p, const Item& it, Rows& rw, float (&o)[D / 2],
+                                            Folded<D>& fo) {
+  if (!rw.warp_active) return;
+  if constexpr (Folded<D>::FUSABLE) {
+    if (fo.fused) {
+      fold_chunk<D>(rw, o, fo.acc, fo.sa);
+      store_fused<T, D>(p, it, rw, fo.acc, fo.sa);
+      return;
+    }
+  }
+  store_rows<T, D>(p, it, rw, o);
 }
 
 }  // namespace bi

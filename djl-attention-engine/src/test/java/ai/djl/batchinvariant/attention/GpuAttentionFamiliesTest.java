@@ -5,11 +5,8 @@ package ai.djl.batchinvariant.attention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
-import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
-import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.ndarray.types.DataType;
 
 import org.junit.jupiter.api.AfterEach;
@@ -32,11 +29,11 @@ import java.util.List;
 @Tag("gpu")
 class GpuAttentionFamiliesTest extends GpuSupport {
 
-    private static final String PROPERTY = EngineOptions.PROPERTY_PREFIX + EngineOptions.CUDA_SM90;
+    private static final String PROPERTY = SM90_PROPERTY;
 
     @BeforeAll
-    static void requireHopper() {
-        assumeTrue(CudaRuntime.device(0).getComputeCapability() == 90, "not a compute capability 9.0 device");
+    static void hopperOnly() {
+        requireHopper();
     }
 
     @AfterEach

@@ -3,11 +3,6 @@
  */
 package ai.djl.batchinvariant.attention;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
-import ai.djl.batchinvariant.config.EngineOptions;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -20,16 +15,14 @@ import org.junit.jupiter.api.Tag;
 @Tag("gpu")
 class GpuAttentionInvarianceSm80Test extends GpuAttentionInvarianceTest {
 
-    private static final String PROPERTY = EngineOptions.PROPERTY_PREFIX + EngineOptions.CUDA_SM90;
-
     @BeforeAll
     static void sm80FamilyOnHopper() {
-        assumeTrue(CudaRuntime.device(0).getComputeCapability() == 90, "not a compute capability 9.0 device");
-        System.setProperty(PROPERTY, "false");
+        GpuSupport.requireHopper();
+        System.setProperty(GpuSupport.SM90_PROPERTY, "false");
     }
 
     @AfterAll
     static void restoreHopperFamily() {
-        System.clearProperty(PROPERTY);
+        System.clearProperty(GpuSupport.SM90_PROPERTY);
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.batchinvariant.backend.cuda.CudaAttention;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 
@@ -33,6 +34,14 @@ abstract class GpuSupport {
             manager.close();
             manager = null;
         }
+    }
+
+    /** The system property that turns the Hopper kernel families off on compute capability 9.0. */
+    static final String SM90_PROPERTY = EngineOptions.PROPERTY_PREFIX + EngineOptions.CUDA_SM90;
+
+    /** Skips the calling test class unless device 0 has compute capability 9.0. */
+    static void requireHopper() {
+        assumeTrue(CudaRuntime.device(0).getComputeCapability() == 90, "not a compute capability 9.0 device");
     }
 
     /** Skips the calling test class unless a CUDA device is usable; turns output poisoning on. */
