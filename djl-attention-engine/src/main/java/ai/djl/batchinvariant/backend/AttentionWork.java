@@ -334,7 +334,7 @@ public final class AttentionWork {
 
     /**
      * Returns the device work list: {@link #ITEM_INTS} ints per item (request, KV head, first
-     * query token of the tile, chunk).
+     * query token of the tile, chunk — {@link #ALL_CHUNKS} for a fused tile).
      *
      * @return the items (shared; do not modify)
      */
