@@ -72,6 +72,25 @@ class EngineOptionsTest {
     }
 
     @Test
+    void cudaSm90IsABooleanReadAtUse() {
+        String key = EngineOptions.PROPERTY_PREFIX + EngineOptions.CUDA_SM90;
+        assertTrue(EngineOptions.cudaSm90());
+        try {
+            System.setProperty(key, "false");
+            assertFalse(EngineOptions.cudaSm90());
+            System.setProperty(key, " TRUE ");
+            assertTrue(EngineOptions.cudaSm90());
+            System.setProperty(key, "sm80");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, EngineOptions::cudaSm90);
+            assertTrue(e.getMessage().contains(key + "=sm80"), e.getMessage());
+            assertTrue(e.getMessage().contains("true or false"), e.getMessage());
+        } finally {
+            System.clearProperty(key);
+        }
+        assertTrue(EngineOptions.cudaSm90());
+    }
+
+    @Test
     void defaults() {
         EngineOptions o = EngineOptions.parse(Map.of());
         assertEquals(1024, o.getFixedSplitSize());
