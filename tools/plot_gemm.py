@@ -6,6 +6,8 @@ import math
 import re
 import sys
 
+from svgplot import document, line_series, value_grid
+
 run, out = sys.argv[1], sys.argv[2]
 
 
@@ -30,19 +32,14 @@ ms = sorted({k[1] for k in ours})
 W, H, left, bottom, top = 900, 420, 60, 70, 40
 pw, ph = W - left - 180, H - bottom - top
 colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
-svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">',
-       f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">Invariant GEMM (Hopper family) vs cuBLAS, bf16, H100 (2026-11-25): cuBLAS time / ours</text>']
+svg = document(W, H, "Invariant GEMM (Hopper family) vs cuBLAS, bf16, H100 (2026-11-25): cuBLAS time / ours")
 
 
 def x_of(m):
     return left + pw * math.log(m) / math.log(ms[-1])
 
 
-for t in range(0, 6):
-    v = t * 0.2
-    y = top + ph - v * ph
-    svg.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#ddd"/>')
-    svg.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:.1f}</text>')
+value_grid(svg, left, left + pw, top, ph, [t * 0.2 for t in range(6)])
 for m in ms:
     svg.append(f'<text x="{x_of(m):.1f}" y="{top + ph + 16}" text-anchor="middle">{m}</text>')
 svg.append(f'<text x="{left + pw / 2}" y="{top + ph + 36}" text-anchor="middle">M (rows)</text>')
@@ -56,9 +53,6 @@ for i, (n, k) in enumerate(shapes):
         if key in ours and key in cublas:
             r = min(1.0, cublas[key][0] / ours[key][0])
             pts.append(f"{x_of(m):.1f},{top + ph - r * ph:.1f}")
-    c = colors[i % len(colors)]
-    svg.append(f'<polyline fill="none" stroke="{c}" stroke-width="2" points="{" ".join(pts)}"/>')
-    svg.append(f'<rect x="{left + pw + 16}" y="{top + i * 18}" width="12" height="12" fill="{c}"/>')
-    svg.append(f'<text x="{left + pw + 32}" y="{top + i * 18 + 10}">N={n} K={k}</text>')
+    line_series(svg, colors[i % len(colors)], pts, left + pw + 16, top + i * 18, f"N={n} K={k}")
 svg.append("</svg>")
 open(out, "w").write("\n".join(svg))
