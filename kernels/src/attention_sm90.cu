@@ -12,7 +12,7 @@
 //   O += P V: 4 steps in increasing position order per 64 output columns, P from registers (the
 //             score accumulator is already the A fragment), V in shared memory read transposed.
 // A block's warps all join every wgmma (it is warpgroup-wide): rows past the request's end have
-// zero queries and see no position, so they cost time and nothing else.
+// zero queries and are never stored, so they cost time and nothing else.
 //
 // Data path: 16-byte cp.async copies into 128-byte-swizzled tiles ([64 rows][64 columns] per
 // 128-byte row, head_dim/64 of them side by side), STAGES tiles of K and V in flight while the
