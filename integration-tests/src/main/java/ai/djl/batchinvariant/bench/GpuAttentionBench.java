@@ -78,12 +78,8 @@ public final class GpuAttentionBench {
                     if ((long) b * l > 2_200_000L) {
                         continue; // KV over ~17 GB: beyond what the benchmark allocates
                     }
-                    int[] kv = new int[b];
-                    Arrays.fill(kv, l);
-                    int[] qo = new int[b];
-                    Arrays.fill(qo, 1);
                     for (SplitPolicy p : new SplitPolicy[] {SplitPolicy.fixed(split), SplitPolicy.auto()}) {
-                        run(m, String.format(Locale.ROOT, "decode B%d L%d", b, l), p, qo, kv, true);
+                        decode(m, b, l, p);
                     }
                 }
             }
@@ -110,12 +106,8 @@ public final class GpuAttentionBench {
             SplitPolicy.fixed(2048), SplitPolicy.disabled()};
         try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager(Device.gpu(0))) {
             for (int[] c : decode) {
-                int[] kv = new int[c[0]];
-                Arrays.fill(kv, c[1]);
-                int[] qo = new int[c[0]];
-                Arrays.fill(qo, 1);
                 for (SplitPolicy p : policies) {
-                    run(m, String.format(Locale.ROOT, "decode B%d L%d", c[0], c[1]), p, qo, kv, true);
+                    decode(m, c[0], c[1], p);
                 }
             }
             int[] kv = new int[8];
@@ -124,6 +116,15 @@ public final class GpuAttentionBench {
                 run(m, "prefill B8 L4096 causal", p, kv.clone(), kv, true);
             }
         }
+    }
+
+    /** One decode case: b requests of one query row each on l keys. */
+    private static void decode(NDManager m, int b, int l, SplitPolicy policy) {
+        int[] kv = new int[b];
+        Arrays.fill(kv, l);
+        int[] qo = new int[b];
+        Arrays.fill(qo, 1);
+        run(m, String.format(Locale.ROOT, "decode B%d L%d", b, l), policy, qo, kv, true);
     }
 
     private static void run(NDManager m, String name, SplitPolicy policy, int[] qoLens, int[] kvLens, boolean causal) {

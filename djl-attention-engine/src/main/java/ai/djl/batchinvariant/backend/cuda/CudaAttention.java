@@ -13,7 +13,6 @@ import ai.djl.batchinvariant.backend.RopeTable;
 import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi.Attn;
-import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -64,23 +63,13 @@ public final class CudaAttention implements AttentionOps {
     record Kernel(CUfunction function, int smem) {}
 
     static Kernel kernel(CudaDevice device, DataType type, int headDim) {
-        if (hopper(device)) {
+        if (device.hopperKernels()) {
             int smem = sm90SharedBytes(headDim);
             return new Kernel(device.function(Abi.MODULE_ATTENTION_SM90, Abi.attention90Kernel(type, headDim), smem),
                     smem);
         }
         int smem = 5 * 64 * (headDim + 8) * 2;
         return new Kernel(device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, headDim), smem), smem);
-    }
-
-    /**
-     * Tells whether a device runs the Hopper attention kernels.
-     *
-     * @param device the device
-     * @return true on compute capability 9.0 with {@code cuda_sm90} on
-     */
-    static boolean hopper(CudaDevice device) {
-        return device.getComputeCapability() == 90 && EngineOptions.cudaSm90();
     }
 
     /**

@@ -107,6 +107,17 @@ public final class CudaDevice {
         return computeCapability;
     }
 
+    /**
+     * Tells whether this device runs the Hopper (sm_90a) kernel families, GEMM and attention
+     * alike: compute capability 9.0 with the {@code cuda_sm90} option on (read at each call). The
+     * one place that decides it, so the families never disagree about the device.
+     *
+     * @return true for the Hopper kernels
+     */
+    public boolean hopperKernels() {
+        return computeCapability == 90 && EngineOptions.cudaSm90();
+    }
+
     /** Makes this device's context current on the calling thread. */
     public void makeCurrent() {
         check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");

@@ -105,7 +105,7 @@ final class CudaGemm {
      */
     static boolean sm90(DataType type, boolean weightNk, CudaDevice device) {
         return weightNk && (type == DataType.FLOAT16 || type == DataType.BFLOAT16)
-                && CudaAttention.hopper(device);
+                && device.hopperKernels();
     }
 
     /**
