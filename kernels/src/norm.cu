@@ -58,6 +58,7 @@ template <typename T, int G> __device__ void norm_row(const NormParams& p, long 
     #pragma unroll 8
     for (int j = t; j < n; j += G) {
       A v = load_acc(x, j) / denom;
+      if (p.round_first) v = round_as<T>(v);
       store_acc(y, j, g ? v * load_acc(g, j) : v);
     }
     return;
@@ -153,6 +154,7 @@ __device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T
 #pragma unroll
     for (int w = 0; w < W; w++) {
       float r = RMS ? __fmul_rn(at(c[k], w), scale) : __fmul_rn(__fsub_rn(at(c[k], w), shift), scale);
+      if (p.round_first) r = round_as<T>(r);
       if (g) r = __fmul_rn(r, at(gc, w));
       if (!RMS && b) r = __fadd_rn(r, at(bc, w));
       o[w] = r;
@@ -190,6 +192,7 @@ __device__ __forceinline__ void norm_row_stream(const NormParams& p, const T* x,
   const T* b = static_cast<const T*>(p.beta);
   for_owned<T, G, V>(n, t, [&](int e) {
     float r = RMS ? __fmul_rn(load_acc(x, e), scale) : __fmul_rn(__fsub_rn(load_acc(x, e), shift), scale);
+    if (p.round_first) r = round_as<T>(r);
     if (g) r = __fmul_rn(r, load_acc(g, e));
     if (!RMS && b) r = __fadd_rn(r, load_acc(b, e));
     store_acc(y, e, r);

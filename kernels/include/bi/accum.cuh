@@ -32,6 +32,13 @@ template <> __device__ __forceinline__ void store_acc(__nv_bfloat16* p, long lon
   p[i] = __float2bfloat16_rn(v);
 }
 
+// A value rounded to storage type T and read back: what a store and a later load make of it.
+template <typename T, typename A> __device__ __forceinline__ A round_as(A v) { return v; }
+template <> __device__ __forceinline__ float round_as<__half, float>(float v) { return __half2float(__float2half_rn(v)); }
+template <> __device__ __forceinline__ float round_as<__nv_bfloat16, float>(float v) {
+  return __bfloat162float(__float2bfloat16_rn(v));
+}
+
 template <typename A> __device__ __forceinline__ bool is_nan(A v) { return v != v; }
 
 // Java's Math.max / Math.min on floats, integers compare plainly.

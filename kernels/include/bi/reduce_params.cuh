@@ -39,7 +39,9 @@ struct ReduceParams {
                                 float64 input), like gamma and beta */                          \
   X(const void*, var)                                                                           \
   X(long long, inner)        /* batch norm: elements per channel step; rows = all elements */   \
-  X(int, channels)
+  X(int, channels)                                                                              \
+  X(int, round_first)        /* 1: the normalised value is rounded to the storage type before   \
+                                gamma multiplies it (transformers' order for 16-bit types) */
 
 struct NormParams {
   BI_NORM_FIELDS(BI_DECLARE_FIELD)

@@ -71,6 +71,20 @@ public interface ElementwiseOps {
     }
 
     /**
+     * The gate of a SwiGLU feed-forward layer: {@code x} holds {@code [g | u]} along its last axis
+     * (an even width 2h) and the result (last axis h) is {@code silu(g) * u}, element by element as
+     * the composed ops compute it: {@code g * sigmoid(g)} in float32 (double for float64), rounded
+     * to x's type, then multiplied by {@code u} and rounded again — the roundings of
+     * {@code g.toType(float32)}, sigmoid, mul, {@code toType(x's type)}, {@code mul(u)}.
+     *
+     * @param x the gate and up projections side by side, floating point, rank 1 or more
+     * @return new storage of x's type, the last axis halved
+     */
+    default Tensor siluMul(Tensor x) {
+        throw Unsupported.op("siluMul", x.getDevice());
+    }
+
+    /**
      * Tells whether every element equals a value (compared as doubles; NaN equals nothing).
      *
      * @param a the operand

@@ -87,6 +87,25 @@ public final class OpChecks {
     }
 
     /**
+     * Checks a SwiGLU gate's input and returns the output shape: the last axis halved.
+     *
+     * @param xs the input's shape
+     * @param type the input's type
+     * @return the output shape
+     * @throws IllegalArgumentException for rank 0, an odd last axis or a non-floating type
+     */
+    public static Shape siluMulShape(Shape xs, DataType type) {
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT64 && type != DataType.FLOAT16
+                && type != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("siluMul needs a floating-point array, got " + type);
+        }
+        if (xs.dimension() == 0 || xs.get(xs.dimension() - 1) % 2 != 0) {
+            throw new IllegalArgumentException("siluMul needs a last axis of even width (gate | up), got " + xs);
+        }
+        return xs.slice(0, xs.dimension() - 1).add(xs.get(xs.dimension() - 1) / 2);
+    }
+
+    /**
      * Checks a reduction's arguments: a mean needs a floating-point input, and max/min an axis
      * that is not empty (an empty result over a non-empty axis is fine, as in PyTorch).
      *

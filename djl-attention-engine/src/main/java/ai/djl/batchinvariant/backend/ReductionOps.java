@@ -101,6 +101,21 @@ public interface ReductionOps {
     }
 
     /**
+     * RMS normalisation in the order Hugging Face transformers uses for 16-bit types: the
+     * normalised row is rounded to x's type first, then multiplied by {@code weight} (converted to
+     * x's type) and rounded again — the bits of {@code rmsNorm(x, null, eps)} followed by
+     * {@code mul(weight)}. For float32 and float64 the first rounding changes nothing.
+     *
+     * @param x the input, floating point, rank 1 or more
+     * @param weight the scale over the last axis
+     * @param eps the epsilon
+     * @return new storage of x's type
+     */
+    default Tensor rmsNormThenScale(Tensor x, Tensor weight, float eps) {
+        throw Unsupported.op("rmsNormThenScale", x.getDevice());
+    }
+
+    /**
      * Batch normalisation with running statistics (inference).
      *
      * @param x the input

@@ -394,6 +394,17 @@ public class BiNDArray extends BiNDArrayElementwise implements TensorArray {
         if (closed) {
             return "This array is already closed";
         }
+        if (dataType() == DataType.BFLOAT16) {
+            // DJL's formatter reads values through toArray, which has no bfloat16: print the
+            // (exact) float32 values under this array's own header
+            try (NDArray f = toType(DataType.FLOAT32, true)) {
+                String s = NDFormat.format(f, 100, 10, 10, 20);
+                int eol = s.indexOf('\n');
+                String head = eol < 0 ? s : s.substring(0, eol);
+                return head.replace(DataType.FLOAT32.toString(), DataType.BFLOAT16.toString())
+                        + (eol < 0 ? "" : s.substring(eol));
+            }
+        }
         return NDFormat.format(this, 100, 10, 10, 20);
     }
 

@@ -16,6 +16,8 @@ import ai.djl.batchinvariant.nn.LmHead;
 import ai.djl.batchinvariant.nn.Projection;
 import ai.djl.batchinvariant.nn.RmsNorm;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -176,6 +178,16 @@ public final class LlamaModel implements AutoCloseable {
         return types.linearLayout() ? Projection.linear(w, b) : new Projection(w, b);
     }
 
+    /** One projection computing two bias-free ones side by side: their weights stacked on the output axis. */
+    private Projection stacked(HfCheckpoint c, String first, String second, long out, long in) throws IOException {
+        NDArray a = array(c, first + ".weight", out, in);
+        NDArray b = array(c, second + ".weight", out, in);
+        NDArray w = NDArrays.concat(new NDList(a, b), 0);
+        a.close();
+        b.close();
+        return types.linearLayout() ? Projection.linear(w, null) : new Projection(w, null);
+    }
+
     private void loadWeights(HfCheckpoint c) throws IOException {
         long h = config.hiddenSize;
         long qd = (long) config.numHeads * config.headDim;
@@ -193,8 +205,8 @@ public final class LlamaModel implements AutoCloseable {
             l.v = proj(c, p + "self_attn.v_proj", kvd, h, config.attentionBias);
             l.o = proj(c, p + "self_attn.o_proj", h, qd, false);
             l.postNorm = new RmsNorm(array(c, p + "post_attention_layernorm.weight", h), eps);
-            l.mlp = new GatedMlp(proj(c, p + "mlp.gate_proj", inter, h, false),
-                    proj(c, p + "mlp.up_proj", inter, h, false), proj(c, p + "mlp.down_proj", h, inter, false));
+            l.mlp = GatedMlp.fused(stacked(c, p + "mlp.gate_proj", p + "mlp.up_proj", inter, h),
+                    proj(c, p + "mlp.down_proj", h, inter, false));
         }
         finalNorm = new RmsNorm(array(c, "model.norm.weight", h), eps);
         NDArray hw;

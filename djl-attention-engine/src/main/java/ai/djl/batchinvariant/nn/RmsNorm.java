@@ -3,7 +3,9 @@
  */
 package ai.djl.batchinvariant.nn;
 
+import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.backend.dispatch.Backends;
+import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.batchinvariant.tensor.TensorFactory;
 import ai.djl.ndarray.NDArray;
@@ -47,20 +49,13 @@ public final class RmsNorm extends LoadedBlock {
     public NDArray forward(NDArray x) {
         NDArray w = weight.getArray();
         boolean half = x.getDataType() == DataType.FLOAT16 || x.getDataType() == DataType.BFLOAT16;
-        if (half && x instanceof TensorArray && x.getManager() instanceof TensorFactory) {
-            NDArray n = ((TensorFactory) x.getManager()).wrap(Backends.of(x.getDevice()).reductions()
-                    .rmsNorm(((TensorArray) x).tensor(), null, eps));
-            NDArray wt = w.getDataType() == x.getDataType() ? w : w.toType(x.getDataType(), false);
-            NDArray y = n.mul(wt);
-            n.close();
-            if (wt != w) {
-                wt.close();
-            }
-            return y;
-        }
         if (x instanceof TensorArray && w instanceof TensorArray && x.getManager() instanceof TensorFactory) {
-            return ((TensorFactory) x.getManager()).wrap(Backends.of(x.getDevice()).reductions()
-                    .rmsNorm(((TensorArray) x).tensor(), ((TensorArray) w).tensor(), eps));
+            // one kernel either way; for 16-bit types the normalised row is rounded before the weight
+            ReductionOps ops = Backends.of(x.getDevice()).reductions();
+            Tensor xt = ((TensorArray) x).tensor();
+            Tensor wt = ((TensorArray) w).tensor();
+            return ((TensorFactory) x.getManager()).wrap(half ? ops.rmsNormThenScale(xt, wt, eps)
+                    : ops.rmsNorm(xt, wt, eps));
         }
         int last = x.getShape().dimension() - 1;
         NDArray var = x.square().mean(new int[] {last}, true);

@@ -230,6 +230,25 @@ public final class HostData {
     }
 
     /**
+     * Rounds a float32 value to a 16-bit float type and reads it back, as a store and a later
+     * load would (round to nearest even); other types return it unchanged.
+     *
+     * @param type the storage type
+     * @param v the value
+     * @return the value as that type holds it
+     */
+    public static float round(DataType type, float v) {
+        switch (type) {
+            case FLOAT16:
+                return Half.fromFloat16(Half.toFloat16(v));
+            case BFLOAT16:
+                return Half.fromBFloat16(Half.toBFloat16(v));
+            default:
+                return v;
+        }
+    }
+
+    /**
      * Returns the values as float32. For float32 storage this is the storage itself (callers must
      * not write to it); every other type is converted into a new array.
      *

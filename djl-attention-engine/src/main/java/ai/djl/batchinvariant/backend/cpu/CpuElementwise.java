@@ -5,6 +5,7 @@ package ai.djl.batchinvariant.backend.cpu;
 
 import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.TypeRules;
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.HostData;
@@ -60,6 +61,35 @@ public final class CpuElementwise implements ElementwiseOps {
             HostData.setDouble(d, t, i, v);
         }
         return Tensor.host(out, t, d);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor siluMul(Tensor x) {
+        Shape os = OpChecks.siluMulShape(x.getShape(), x.getDataType());
+        int h = (int) os.get(os.dimension() - 1);
+        int n = (int) os.size();
+        if (x.getDataType() == DataType.FLOAT64) {
+            double[] v = (double[]) x.hostData();
+            double[] o = new double[n];
+            for (int i = 0; i < n; i++) {
+                int r = i / h;
+                int j = i - r * h;
+                double g = v[2 * r * h + j];
+                o[i] = g * Float64Math.apply(UnaryOp.SIGMOID, g) * v[2 * r * h + h + j];
+            }
+            return Tensor.host(os, DataType.FLOAT64, o);
+        }
+        DataType t = x.getDataType();
+        float[] v = HostData.toFloats(x.hostData(), t, x.size32());
+        float[] o = new float[n];
+        for (int i = 0; i < n; i++) {
+            int r = i / h;
+            int j = i - r * h;
+            float g = v[2 * r * h + j];
+            o[i] = HostData.round(t, g * Elementwise.apply(UnaryOp.SIGMOID, g)) * v[2 * r * h + h + j];
+        }
+        return Tensor.host(os, t, HostData.fromFloats(o, t));
     }
 
     /** {@inheritDoc} */

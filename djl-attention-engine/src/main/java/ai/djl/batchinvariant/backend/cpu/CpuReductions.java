@@ -369,6 +369,26 @@ public final class CpuReductions implements ReductionOps {
 
     /** {@inheritDoc} */
     @Override
+    public Tensor rmsNormThenScale(Tensor x, Tensor weight, float eps) {
+        DataType t = x.getDataType();
+        if (weight == null || (t != DataType.FLOAT16 && t != DataType.BFLOAT16)) {
+            return rmsNorm(x, weight, eps);
+        }
+        Shape xs = x.getShape();
+        int n = OpChecks.rmsNormFeatures(xs, weight);
+        int rows = n == 0 ? 0 : (int) (xs.size() / n);
+        float[] o = new float[(int) xs.size()];
+        RowKernels.rmsNorm(floats(x), o, rows, n, null, eps);
+        // the weight as x's type holds it, as the composed multiply would see it
+        float[] w = floats(weight);
+        for (int i = 0; i < o.length; i++) {
+            o[i] = HostData.round(t, o[i]) * HostData.round(t, w[i % n]);
+        }
+        return Tensor.host(xs, t, HostData.fromFloats(o, t));
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta, int axis,
             float eps) {
         Shape xs = x.getShape();

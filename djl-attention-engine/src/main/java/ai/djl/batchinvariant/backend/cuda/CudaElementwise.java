@@ -5,6 +5,7 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.ElementwiseOps;
+import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.TypeRules;
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.backend.cuda.abi.DataAbi;
@@ -177,6 +178,28 @@ public final class CudaElementwise implements ElementwiseOps {
     @Override
     public Tensor elu(Tensor a, float alpha) {
         return activation(Elementwise.KIND_ELU, a, alpha, "NDArrayEx.elu");
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor siluMul(Tensor x) {
+        Shape os = OpChecks.siluMulShape(x.getShape(), x.getDataType());
+        CudaDevice device = CudaBackend.device(x);
+        long n = os.size();
+        DeviceMemory out = Launch.memory(device, n * x.getDataType().getNumOfBytes());
+        if (n > 0) {
+            DeviceMemory mx = Launch.on(device, x, "siluMul");
+            device.await(device.getStream(), mx);
+            Params p = DataAbi.ELEMENTWISE.newParams()
+                    .ptr(Elementwise.A, mx.getPointer())
+                    .ptr(Elementwise.OUT, out.getPointer())
+                    .i64s(Elementwise.SHAPE, new long[] {os.get(os.dimension() - 1)})
+                    .i64(Elementwise.N, n)
+                    .i32(Elementwise.RANK, 1)
+                    .i32(Elementwise.TYPE_A, DataAbi.dtypeCode(x.getDataType()));
+            Launch.run(device, DataAbi.MODULE_ELEMENTWISE, DataAbi.siluMulKernel(x.getDataType()), p, n);
+        }
+        return Tensor.device(os, x.getDataType(), out);
     }
 
     /**

@@ -257,7 +257,7 @@ final class CudaReductions implements ReductionOps {
         if (n == 0 || xs.size() % n != 0 || !xs.slice(xs.dimension() - normalizedShape.dimension()).equals(normalizedShape)) {
             throw new IllegalArgumentException("layerNorm: normalizedShape " + normalizedShape + " is not the tail of " + xs);
         }
-        return norm(x, gamma, beta, eps, false, n);
+        return norm(x, gamma, beta, eps, false, n, false);
     }
 
     /** {@inheritDoc} */
@@ -265,7 +265,15 @@ final class CudaReductions implements ReductionOps {
     public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
         Shape xs = x.getShape();
         int n = OpChecks.rmsNormFeatures(xs, weight);
-        return norm(x, weight, null, eps, true, n);
+        return norm(x, weight, null, eps, true, n, false);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor rmsNormThenScale(Tensor x, Tensor weight, float eps) {
+        Shape xs = x.getShape();
+        int n = OpChecks.rmsNormFeatures(xs, weight);
+        return norm(x, weight, null, eps, true, n, weight != null);
     }
 
     /** {@inheritDoc} */
@@ -332,12 +340,12 @@ final class CudaReductions implements ReductionOps {
         return m;
     }
 
-    private Tensor norm(Tensor x, Tensor gamma, Tensor beta, float eps, boolean rms, int n) {
+    private Tensor norm(Tensor x, Tensor gamma, Tensor beta, float eps, boolean rms, int n, boolean roundFirst) {
         DataType type = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         if (!HostData.isFloating(x.getDataType())) {
             Tensor f = CudaBackend.INSTANCE.shapes().toType(x, type);
             try {
-                return norm(f, gamma, beta, eps, rms, n);
+                return norm(f, gamma, beta, eps, rms, n, roundFirst);
             } finally {
                 f.close();
             }
@@ -375,6 +383,7 @@ final class CudaReductions implements ReductionOps {
                                 .i32(Norm.N, n)
                                 .i32(Norm.RMS, rms ? 1 : 0)
                                 .f32(Norm.EPS, eps)
+                                .i32(Norm.ROUND_FIRST, roundFirst ? 1 : 0)
                                 .toKernelParams(), null),
                         "cuLaunchKernel(" + (rms ? "rmsNorm " : "layerNorm ") + x.getShape() + ")");
             }

@@ -166,6 +166,16 @@ public final class DataAbi {
     }
 
     /**
+     * Returns the SwiGLU gate kernel of a floating type ({@code BI_SILU_MUL} in elementwise.cu).
+     *
+     * @param type float32, float64, float16 or bfloat16
+     * @return the kernel name
+     */
+    public static String siluMulKernel(DataType type) {
+        return "bi_silu_mul_" + TAGS[dtypeCode(type)];
+    }
+
+    /**
      * The contiguous element-wise kernels ({@code BI_CONTIGUOUS} in elementwise.cu): input type,
      * output type and arithmetic of each, in the kernel file's order.
      */

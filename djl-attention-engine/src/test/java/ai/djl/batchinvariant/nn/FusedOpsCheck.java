@@ -1,0 +1,157 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.batchinvariant.backend.ReductionOps;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.batchinvariant.tensor.TensorArray;
+import ai.djl.batchinvariant.tensor.TensorFactory;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * The checks behind the fused decoder ops on one device: {@code siluMul} and
+ * {@code rmsNormThenScale} give the bits of the ops they replace (the composition written out
+ * with engine ops on the same device), every row equals its solo result, bad input is refused
+ * naming the shape or type, and an inverse case (the gate without its intermediate rounding)
+ * shows that the bitwise comparison sees a changed rounding.
+ */
+final class FusedOpsCheck {
+
+    /** Gate widths: vector paths (multiples of 8 and 4) and the element-by-element one. */
+    static final int[] GATE_WIDTHS = {1, 7, 8, 12, 2048};
+    /** Norm widths: register rows, a streaming row (not a multiple of 8), a multi-pass row. */
+    static final int[] NORM_WIDTHS = {64, 1001, 2048, 40000};
+    static final int[] ROWS = {1, 3, 17};
+
+    private FusedOpsCheck() {}
+
+    static void all(NDManager m) {
+        for (DataType t : new DataType[] {DataType.FLOAT32, DataType.FLOAT16, DataType.BFLOAT16, DataType.FLOAT64}) {
+            for (int h : GATE_WIDTHS) {
+                for (int rows : ROWS) {
+                    siluMul(m, t, rows, h);
+                }
+            }
+        }
+        for (DataType t : new DataType[] {DataType.FLOAT32, DataType.FLOAT16, DataType.BFLOAT16}) {
+            for (int n : NORM_WIDTHS) {
+                for (int rows : ROWS) {
+                    rmsNorm(m, t, rows, n);
+                }
+            }
+        }
+        badInput(m);
+        inverse(m);
+    }
+
+    static NDArray random(NDManager m, Random r, Shape s, DataType t) {
+        float[] v = new float[(int) s.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (r.nextGaussian() * 2);
+        }
+        return m.create(v, s).toType(t, false);
+    }
+
+    private static Tensor tensor(NDArray a) {
+        return ((TensorArray) a).tensor();
+    }
+
+    private static NDArray wrap(NDArray like, Tensor t) {
+        return ((TensorFactory) like.getManager()).wrap(t);
+    }
+
+    /** The composed gate, written out with engine ops (GatedMlp's composition). */
+    static NDArray composedGate(NDArray gu, boolean roundActivation) {
+        long h = gu.getShape().get(gu.getShape().dimension() - 1) / 2;
+        NDArray g = gu.get(new NDIndex("..., :{}", h));
+        NDArray u = gu.get(new NDIndex("..., {}:", h));
+        DataType t = gu.getDataType();
+        if (t == DataType.FLOAT16 || t == DataType.BFLOAT16) {
+            NDArray g32 = g.toType(DataType.FLOAT32, false);
+            NDArray act32 = g32.mul(g32.getNDArrayInternal().sigmoid());
+            return roundActivation ? act32.toType(t, false).mul(u)
+                    : act32.mul(u.toType(DataType.FLOAT32, false)).toType(t, false);
+        }
+        return g.mul(g.getNDArrayInternal().sigmoid()).mul(u);
+    }
+
+    static void siluMul(NDManager m, DataType t, int rows, int h) {
+        Random r = new Random(31L * rows + h);
+        NDArray gu = random(m, r, new Shape(rows, 2L * h), t);
+        NDArray got = wrap(gu, Backends.of(gu.getDevice()).elementwise().siluMul(tensor(gu)));
+        String what = "siluMul " + t + " " + rows + "x" + h;
+        assertTrue(got.getShape().equals(new Shape(rows, h)) && got.getDataType() == t, what + ": " + got.getShape());
+        assertArrayEquals(composedGate(gu, true).toByteArray(), got.toByteArray(), what + " vs the composed ops");
+        byte[] all = got.toByteArray();
+        int bytes = t.getNumOfBytes() * h;
+        for (int i = 0; i < rows; i++) {
+            NDArray row = gu.get(new NDIndex("{}:{}", i, i + 1));
+            byte[] solo = wrap(row, Backends.of(row.getDevice()).elementwise().siluMul(tensor(row))).toByteArray();
+            assertArrayEquals(solo, Arrays.copyOfRange(all, i * bytes, (i + 1) * bytes), what + ": row " + i + " alone");
+        }
+    }
+
+    static void rmsNorm(NDManager m, DataType t, int rows, int n) {
+        Random r = new Random(17L * rows + n);
+        NDArray x = random(m, r, new Shape(rows, n), t);
+        NDArray w = random(m, r, new Shape(n), t);
+        ReductionOps ops = Backends.of(x.getDevice()).reductions();
+        NDArray got = wrap(x, ops.rmsNormThenScale(tensor(x), tensor(w), 1e-6f));
+        NDArray want = wrap(x, ops.rmsNorm(tensor(x), null, 1e-6f)).mul(w);
+        String what = "rmsNormThenScale " + t + " " + rows + "x" + n;
+        assertArrayEquals(want.toByteArray(), got.toByteArray(), what + " vs rmsNorm then mul");
+        NDArray block = new RmsNorm(w.duplicate(), 1e-6f).forward(x);
+        assertArrayEquals(want.toByteArray(), block.toByteArray(), what + ": the RmsNorm block");
+        byte[] all = got.toByteArray();
+        int bytes = t.getNumOfBytes() * n;
+        for (int i = 0; i < rows; i++) {
+            NDArray row = x.get(new NDIndex("{}:{}", i, i + 1));
+            byte[] solo = wrap(row, ops.rmsNormThenScale(tensor(row), tensor(w), 1e-6f)).toByteArray();
+            assertArrayEquals(solo, Arrays.copyOfRange(all, i * bytes, (i + 1) * bytes), what + ": row " + i + " alone");
+        }
+    }
+
+    static void badInput(NDManager m) {
+        NDArray odd = m.create(new float[] {1, 2, 3}, new Shape(1, 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Backends.of(odd.getDevice()).elementwise().siluMul(tensor(odd)));
+        assertTrue(e.getMessage().contains("(1, 3)"), e.getMessage());
+        NDArray scalar = m.create(1f);
+        assertThrows(IllegalArgumentException.class,
+                () -> Backends.of(scalar.getDevice()).elementwise().siluMul(tensor(scalar)));
+        NDArray ints = m.create(new int[] {1, 2});
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Backends.of(ints.getDevice()).elementwise().siluMul(tensor(ints)));
+        assertTrue(e.getMessage().contains("int32"), e.getMessage());
+        NDArray x = m.create(new float[] {1, 2, 3, 4}, new Shape(2, 2));
+        NDArray w3 = m.create(new float[] {1, 2, 3});
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Backends.of(x.getDevice()).reductions().rmsNormThenScale(tensor(x), tensor(w3), 1e-6f));
+        assertTrue(e.getMessage().contains("weight"), e.getMessage());
+        NDArray empty = m.create(new float[0], new Shape(0, 4));
+        NDArray out = wrap(empty, Backends.of(empty.getDevice()).elementwise().siluMul(tensor(empty)));
+        assertTrue(out.getShape().equals(new Shape(0, 2)), out.getShape().toString());
+    }
+
+    /** Leaving out the activation's rounding moves bf16 outputs: the bitwise check would see it. */
+    static void inverse(NDManager m) {
+        NDArray gu = random(m, new Random(5), new Shape(17, 4096), DataType.BFLOAT16);
+        NDArray got = wrap(gu, Backends.of(gu.getDevice()).elementwise().siluMul(tensor(gu)));
+        assertFalse(Arrays.equals(composedGate(gu, false).toByteArray(), got.toByteArray()),
+                "a gate rounded once must differ somewhere from one rounded twice");
+    }
+}
