@@ -56,7 +56,7 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
 
   cp_async_wait<1>();
   __syncthreads();
-  if (p.pos_mode == 1) {
+  if (p.pos_mode == 1 || p.pos_mode == 3) {
     rope_rows<T, D, Layout<D>>(p, sq, 64, row_pos);
   }
 

@@ -83,7 +83,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   for (int i = 0; i < D / 2; i++) o[i] = 0.f;
   Folded<D> fo(it);
 
-  if (p.pos_mode == 1) {
+  if (p.pos_mode == 1 || p.pos_mode == 3) {
     cp_async_wait<L::STAGES - 1>();
     __syncthreads();
     rope_rows<T, D, Tile>(p, reinterpret_cast<T*>(smem), 64, row_pos);

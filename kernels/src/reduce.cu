@@ -2,9 +2,9 @@
 // and softmax over one axis group, the input viewed as [outer][n][inner].
 //
 // Row kernels (the reduced axes are the array's last ones, inner == 1): an output's n elements
-// are reduced by a fixed group of threads, one warp when n <= ROW_WARP_MAX and one block
-// otherwise; thread t accumulates elements t, t + G, t + 2G, ... in order and the G partials meet
-// in a fixed shuffle tree. Both choices depend on n alone, so an output's bits do not depend on
+// are reduced by a fixed group of threads, one warp when n <= ROW_WARP_MAX, a block of 256 up to
+// ROW_BLOCK_MAX and a block of 1024 beyond; thread t accumulates elements t, t + G, t + 2G, ... in
+// order and the G partials meet in a fixed shuffle tree. Both choices depend on n alone, so an output's bits do not depend on
 // how many outputs share the launch. Column kernels (inner > 1): one thread per output walks its n
 // elements in index order, the CPU backend's order. Softmax rows of float32, float16 and bfloat16
 // up to 32768 elements are read once and held in registers (bi_softmax_rows_*, rows.cuh): one
@@ -17,6 +17,9 @@ namespace bi {
 
 constexpr int RED_THREADS = 256;
 constexpr int ROW_WARP_MAX = 1024;
+// Rows longer than ROW_BLOCK_MAX = 8192 (the host's Abi.REDUCE_ROW_BLOCK_MAX, which picks the
+// kernel) are reduced by a block of LONG_THREADS (bi_reduce_long_rows_*).
+constexpr int LONG_THREADS = 1024;
 
 template <typename A> struct Pair { A v; long long i; };
 
@@ -113,19 +116,42 @@ template <typename T> __device__ __forceinline__ void store_value(void* out, lon
   }
 }
 
+// Visits j = t, t + G, t + 2G, ... < n in that order, calling f(j, x[j]); the values are loaded
+// U at a time before any is used, so that a thread keeps U loads in flight (a long row is read by
+// few blocks, and one load at a time leaves them waiting on memory latency). What f accumulates,
+// and in which order, is the plain loop's.
+template <int G, int U, typename T, typename F>
+__device__ __forceinline__ void for_strided(const T* x, long long n, int t, F f) {
+  using A = typename Acc<T>::type;
+  for (long long j0 = t; j0 < n; j0 += static_cast<long long>(U) * G) {
+    A v[U];
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const long long j = j0 + static_cast<long long>(u) * G;
+      v[u] = j < n ? load_acc(x, j) : static_cast<A>(0);
+    }
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const long long j = j0 + static_cast<long long>(u) * G;
+      if (j < n) f(j, v[u]);
+    }
+  }
+}
+
 // One output of a row reduction by a group of G threads, t = this thread's rank in the group.
 template <typename T, int G> __device__ void row_one(const ReduceParams& p, long long row, int t, void* smem) {
   using A = typename Acc<T>::type;
+  // loads in flight per thread; fewer for the 64-bit integer accumulators (registers)
+  constexpr int U = Acc<T>::floating ? 8 : 4;
   const T* x = static_cast<const T*>(p.in) + row * p.n;
   const int kind = p.kind;
   if (kind == RED_ARGMAX || kind == RED_ARGMIN) {
     const bool max = kind == RED_ARGMAX;
     Pair<double> best{0.0, -1};
-    #pragma unroll 8
-    for (long long j = t; j < p.n; j += G) {
-      double v = static_cast<double>(load_acc(x, j));
+    for_strided<G, U>(x, p.n, t, [&](long long j, A a) {
+      double v = static_cast<double>(a);
       if (!is_nan(v)) best = better(max, best, Pair<double>{v, j});
-    }
+    });
     best = group_best<G>(max, best, static_cast<Pair<double>*>(smem));
     if (t == 0) {
       bool first_nan = is_nan(static_cast<double>(load_acc(x, 0)));
@@ -137,28 +163,23 @@ template <typename T, int G> __device__ void row_one(const ReduceParams& p, long
   if (kind == RED_SOFTMAX || kind == RED_LOG_SOFTMAX) {
     T* y = static_cast<T*>(p.out) + row * p.n;
     A mx = identity<A>(RED_MAX);
-    #pragma unroll 8
-    for (long long j = t; j < p.n; j += G) mx = jmax(mx, load_acc(x, j));
+    for_strided<G, U>(x, p.n, t, [&](long long, A v) { mx = jmax(mx, v); });
     mx = group_reduce<G>(RED_MAX, mx, static_cast<A*>(smem));
     A sum = 0;
-    #pragma unroll 8
-    for (long long j = t; j < p.n; j += G) sum += ex(load_acc(x, j) - mx);
+    for_strided<G, U>(x, p.n, t, [&](long long, A v) { sum += ex(v - mx); });
     sum = group_reduce<G>(RED_SUM, sum, static_cast<A*>(smem));
     if (kind == RED_LOG_SOFTMAX) {
       A lse = mx + ln(sum);
-      #pragma unroll 8
-      for (long long j = t; j < p.n; j += G) store_acc(y, j, load_acc(x, j) - lse);
+      for_strided<G, U>(x, p.n, t, [&](long long j, A v) { store_acc(y, j, v - lse); });
     } else {
       A inv = static_cast<A>(1) / sum;
-      #pragma unroll 8
-      for (long long j = t; j < p.n; j += G) store_acc(y, j, ex(load_acc(x, j) - mx) * inv);
+      for_strided<G, U>(x, p.n, t, [&](long long j, A v) { store_acc(y, j, ex(v - mx) * inv); });
     }
     return;
   }
   }
   A acc = identity<A>(kind);
-  #pragma unroll 8
-  for (long long j = t; j < p.n; j += G) acc = combine(kind, acc, load_acc(x, j));
+  for_strided<G, U>(x, p.n, t, [&](long long, A v) { acc = combine(kind, acc, v); });
   acc = group_reduce<G>(kind, acc, static_cast<A*>(smem));
   if (t == 0) {
     if (kind == RED_MEAN) acc = acc / static_cast<A>(p.n);
@@ -175,6 +196,12 @@ template <typename T> __device__ void reduce_rows(const ReduceParams& p) {
   } else {
     row_one<T, RED_THREADS>(p, blockIdx.x, threadIdx.x, smem[0]);
   }
+}
+
+// Rows longer than ROW_BLOCK_MAX (vocabulary-sized logits): one row per block of LONG_THREADS.
+template <typename T> __device__ void reduce_long_rows(const ReduceParams& p) {
+  __shared__ Pair<double> smem[LONG_THREADS / 32 + 1];
+  row_one<T, LONG_THREADS>(p, blockIdx.x, threadIdx.x, smem);
 }
 
 // Softmax / log-softmax of one row per G-thread group (rows.cuh), the row kernel's formulas: the
@@ -316,6 +343,10 @@ template <typename T> __device__ void reduce_columns(const ReduceParams& p) {
   }                                                                                             \
   extern "C" __global__ void __launch_bounds__(256) bi_reduce_cols_##TAG(const __grid_constant__ bi::ReduceParams p) { \
     bi::reduce_columns<T>(p);                                                                   \
+  }                                                                                             \
+  extern "C" __global__ void __launch_bounds__(bi::LONG_THREADS) bi_reduce_long_rows_##TAG(     \
+      const __grid_constant__ bi::ReduceParams p) {                                             \
+    bi::reduce_long_rows<T>(p);                                                                 \
   }
 
 BI_REDUCE(f32, float)

@@ -175,14 +175,8 @@ __device__ __forceinline__ void rope_rows(const AttnParams& p, T* s, int rows, c
     int i = e % HALF;
     int pos = row_pos[row];
     if (pos < 0) continue;
-    float c = p.rope_cos[(long long)pos * HALF + i];
-    float sn = p.rope_sin[(long long)pos * HALF + i];
-    T* px = s + L::at(row, i);
-    T* py = s + L::at(row, i + HALF);
-    float x = to_float(*px);
-    float y = to_float(*py);
-    *px = from_float<T>(x * c - y * sn);
-    *py = from_float<T>(y * c + x * sn);
+    rope_pair(s[L::at(row, i)], s[L::at(row, i + HALF)], p.rope_cos[(long long)pos * HALF + i],
+              p.rope_sin[(long long)pos * HALF + i]);
   }
 }
 

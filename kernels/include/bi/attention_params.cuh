@@ -38,7 +38,8 @@ namespace bi {
   X(int, split_size)           /* tokens per chunk (2^30 when splitting is off) */               \
   X(int, causal)                                                                                 \
   X(int, window_left)          /* -1: off */                                                     \
-  X(int, pos_mode)             /* 0 none, 1 RoPE, 2 ALiBi */                                     \
+  X(int, pos_mode)             /* 0 none, 1 RoPE (q and k), 2 ALiBi, 3 RoPE of q (keys rotated   \
+                                  when appended) */                                               \
   X(float, sm_scale)                                                                             \
   X(float, soft_cap)           /* 0: off */                                                      \
   X(int, batch)

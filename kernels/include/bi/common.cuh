@@ -47,6 +47,16 @@ template <typename T> __device__ __forceinline__ T from_float(float x);
 template <> __device__ __forceinline__ __nv_bfloat16 from_float(float x) { return __float2bfloat16_rn(x); }
 template <> __device__ __forceinline__ __half from_float(float x) { return __float2half_rn(x); }
 
+// Rotate-half RoPE of one pair (x, y) = (v[i], v[i + D/2]) by an angle of cosine c and sine s:
+// (x c - y s, y c + x s), each product and sum rounded on its own (no contraction) and the results
+// rounded to T. Attention (q, and k when the cache holds unrotated keys) and the KV append (keys
+// stored rotated) share it, so a key rotated in either place has the same bits.
+template <typename T> __device__ __forceinline__ void rope_pair(T& x, T& y, float c, float s) {
+  const float a = to_float(x), b = to_float(y);
+  x = from_float<T>(__fsub_rn(__fmul_rn(a, c), __fmul_rn(b, s)));
+  y = from_float<T>(__fadd_rn(__fmul_rn(b, c), __fmul_rn(a, s)));
+}
+
 // D(16x8, f32) += A(16x16) * B(16x8), fp32 accumulate.
 template <typename T> __device__ __forceinline__ void mma16816(float* d, const uint32_t* a, const uint32_t* b);
 template <> __device__ __forceinline__ void mma16816<__nv_bfloat16>(float* d, const uint32_t* a, const uint32_t* b) {

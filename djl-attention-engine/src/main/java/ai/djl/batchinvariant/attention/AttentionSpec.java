@@ -23,12 +23,13 @@ public final class AttentionSpec {
         this.splitPolicy = b.splitPolicy;
         float smScale = Float.isNaN(b.smScale) ? (float) (1.0 / Math.sqrt(b.headDim)) : b.smScale;
         RopeTable rope =
-                b.posEncoding == PosEncoding.ROPE_LLAMA
+                b.posEncoding == PosEncoding.ROPE_LLAMA || b.posEncoding == PosEncoding.ROPE_LLAMA_ROTATED_CACHE
                         ? new RopeTable(b.headDim, b.ropeTheta, b.ropeScale, b.llama3Factor,
                                 b.llama3LowFreqFactor, b.llama3HighFreqFactor, b.llama3OriginalMaxPosition)
                         : null;
         float[] alibiSlopes = b.posEncoding == PosEncoding.ALIBI ? alibiSlopes(b.numQoHeads) : null;
         int posMode = posEncoding == PosEncoding.ROPE_LLAMA ? AttentionConfig.POS_ROPE
+                : posEncoding == PosEncoding.ROPE_LLAMA_ROTATED_CACHE ? AttentionConfig.POS_ROPE_Q
                 : posEncoding == PosEncoding.ALIBI ? AttentionConfig.POS_ALIBI : AttentionConfig.POS_NONE;
         this.config = new AttentionConfig(b.numQoHeads, b.numKvHeads, b.headDim, b.causal, b.windowLeft, smScale,
                 b.logitsSoftCap, posMode, rope, alibiSlopes);

@@ -4,6 +4,7 @@
 package ai.djl.batchinvariant.attention;
 
 import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.backend.RopeTable;
 import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
@@ -201,6 +202,35 @@ public final class PagedKvCache implements AutoCloseable {
      */
     public void append(NDArray k, NDArray v, int[] appendIndptr, int[] kvIndptr, int[] kvIndices,
             int[] kvLastPageLen) {
+        write(null, k, v, appendIndptr, kvIndptr, kvIndices, kvLastPageLen);
+    }
+
+    /**
+     * Writes new tokens as {@link #append(NDArray, NDArray, int[], int[], int[], int[])} does, for
+     * attention with {@code spec}: under {@link PosEncoding#ROPE_LLAMA_ROTATED_CACHE} each key is
+     * stored rotated at its token's position; under any other encoding the keys are stored as given.
+     *
+     * @param spec the attention the cache is read with
+     * @param k new keys (nnz, num_kv_heads, head_dim), the cache's data type
+     * @param v new values, same shape
+     * @param appendIndptr rows of k/v per request (batch + 1 entries)
+     * @param kvIndptr pages per request (batch + 1 entries)
+     * @param kvIndices page indices
+     * @param kvLastPageLen tokens in each request's last page
+     * @throws IllegalArgumentException naming the first invalid field
+     */
+    public void append(AttentionSpec spec, NDArray k, NDArray v, int[] appendIndptr, int[] kvIndptr,
+            int[] kvIndices, int[] kvLastPageLen) {
+        if (spec.getNumKvHeads() != numKvHeads || spec.getHeadDim() != headDim) {
+            throw new IllegalArgumentException("spec of " + spec.getNumKvHeads() + " KV heads of dimension "
+                    + spec.getHeadDim() + " does not match the cache's " + numKvHeads + " x " + headDim);
+        }
+        write(spec.getPosEncoding() == PosEncoding.ROPE_LLAMA_ROTATED_CACHE ? spec.getRope() : null, k, v,
+                appendIndptr, kvIndptr, kvIndices, kvLastPageLen);
+    }
+
+    private void write(RopeTable rope, NDArray k, NDArray v, int[] appendIndptr, int[] kvIndptr, int[] kvIndices,
+            int[] kvLastPageLen) {
         checkOpen();
         AttentionSpec any = AttentionSpec.builder().setHeads(numKvHeads, numKvHeads).setHeadDim(64).build();
         BatchPlan plan = BatchPlan.paged(any, "append_indptr", appendIndptr, kvIndptr, kvIndices, kvLastPageLen, pageSize);
@@ -219,6 +249,7 @@ public final class PagedKvCache implements AutoCloseable {
         }
         BatchAttention.checkSameDevice(kp, kb, vb);
         long[] offsets = new long[nnz * numKvHeads];
+        int[] positions = rope == null ? null : new int[offsets.length];
         for (int r = 0; r < plan.getBatchSize(); r++) {
             int first = plan.kvLen(r) - plan.qoLen(r);
             for (int i = 0; i < plan.qoLen(r); i++) {
@@ -226,10 +257,13 @@ public final class PagedKvCache implements AutoCloseable {
                 int row = plan.qoStart(r) + i;
                 for (int h = 0; h < numKvHeads; h++) {
                     offsets[row * numKvHeads + h] = offset(plan.page(r, pos), pos % pageSize, h);
+                    if (positions != null) {
+                        positions[row * numKvHeads + h] = pos;
+                    }
                 }
             }
         }
-        Backends.of(kp.getDevice()).attention().appendKv(kb, vb, kp, vp, offsets, headDim);
+        Backends.of(kp.getDevice()).attention().appendKv(kb, vb, kp, vp, offsets, headDim, rope, positions);
     }
 
     /**

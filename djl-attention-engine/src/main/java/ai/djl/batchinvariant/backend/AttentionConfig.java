@@ -15,6 +15,8 @@ public final class AttentionConfig {
     public static final int POS_ROPE = 1;
     /** ALiBi bias per query head. */
     public static final int POS_ALIBI = 2;
+    /** Llama rotary embedding of q; keys are rotated when appended and the cache holds them so. */
+    public static final int POS_ROPE_Q = 3;
 
     private final int numQoHeads;
     private final int numKvHeads;
@@ -121,7 +123,7 @@ public final class AttentionConfig {
     /**
      * Returns the positional encoding code.
      *
-     * @return POS_NONE, POS_ROPE or POS_ALIBI
+     * @return POS_NONE, POS_ROPE, POS_ALIBI or POS_ROPE_Q
      */
     public int getPosMode() {
         return posMode;
@@ -134,6 +136,16 @@ public final class AttentionConfig {
      */
     public RopeTable getRope() {
         return rope;
+    }
+
+    /**
+     * Returns whether queries are rotated (RoPE, with the keys rotated in the kernel or when they
+     * were appended).
+     *
+     * @return true for POS_ROPE and POS_ROPE_Q
+     */
+    public boolean rotatesQueries() {
+        return posMode == POS_ROPE || posMode == POS_ROPE_Q;
     }
 
     /**

@@ -37,8 +37,12 @@ public interface AttentionOps {
      * @param valuePool the value pool
      * @param offsets element offset of each (row, kv head) vector in the pools, validated in range
      * @param headDim the head dimension
+     * @param rope the table keys are rotated with before they are stored, or null to store them as
+     *     given
+     * @param positions with a table: the position of each (row, kv head) vector's token
      */
-    void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool, long[] offsets, int headDim);
+    void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool, long[] offsets, int headDim, RopeTable rope,
+            int[] positions);
 
     /**
      * Merges attention states left to right along the state axis.

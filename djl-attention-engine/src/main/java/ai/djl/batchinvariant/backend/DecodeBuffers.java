@@ -99,6 +99,23 @@ public interface DecodeBuffers extends AutoCloseable {
     }
 
     /**
+     * Returns the token position of each (row, kv head) KV slot of a decode step: request r's new
+     * token sits at its last position, {@code kv_len - 1}; rows past the batch at 0.
+     *
+     * @param capacity the rows
+     * @param numKvHeads KV heads per row
+     * @param work the step's decode plan
+     * @return capacity * numKvHeads positions
+     */
+    static int[] appendPositions(int capacity, int numKvHeads, AttentionWork work) {
+        int[] pos = new int[capacity * numKvHeads];
+        for (int r = 0; r < work.getBatchSize(); r++) {
+            java.util.Arrays.fill(pos, r * numKvHeads, (r + 1) * numKvHeads, work.kvLen(r) - 1);
+        }
+        return pos;
+    }
+
+    /**
      * Checks that a plan is a decode plan: one query row per request.
      *
      * @param work the plan

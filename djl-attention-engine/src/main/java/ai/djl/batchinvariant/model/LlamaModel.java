@@ -112,7 +112,8 @@ public final class LlamaModel implements AutoCloseable {
                 .setHeads(config.numHeads, config.numKvHeads)
                 .setHeadDim(config.headDim)
                 .optCausal(true)
-                .optPosEncoding(PosEncoding.ROPE_LLAMA)
+                // keys rotated once as they enter the cache, not by every query tile that reads them
+                .optPosEncoding(PosEncoding.ROPE_LLAMA_ROTATED_CACHE)
                 .optRope(config.ropeTheta, config.ropeLinearFactor)
                 .optSplitPolicy(split);
         if (config.llama3Factor > 0) {
@@ -455,7 +456,7 @@ public final class LlamaModel implements AutoCloseable {
         x = decoder(x, t, new KvStep() {
             @Override
             public void append(int layer, NDArray k, NDArray v) {
-                cache.layer(layer).append(k, v, s.qo, pt[0], pt[1], pt[2]);
+                cache.layer(layer).append(attention.getSpec(), k, v, s.qo, pt[0], pt[1], pt[2]);
             }
 
             @Override

@@ -4,6 +4,7 @@
 package ai.djl.batchinvariant.attention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -142,6 +143,45 @@ class GpuAttentionTest extends GpuSupport {
             dev.append(k.toDevice(Device.gpu(0), false), v.toDevice(Device.gpu(0), false), append, indptr, idx, last);
             assertEquals(host.getKeys().toByteBuffer(), dev.getKeys().toByteBuffer());
             assertEquals(host.getValues().toByteBuffer(), dev.getValues().toByteBuffer());
+        }
+    }
+
+    /**
+     * Keys stored rotated: the device's rotating append writes the host's bits, and attention over
+     * them (queries rotated in the kernel) equals attention that rotates unrotated keys in the
+     * kernel, bit for bit; the rotated keys differ from the plain ones.
+     */
+    @Test
+    void keysRotatedOnAppendGiveTheInKernelRotation() {
+        AttentionSpec.Builder b = AttentionSpec.builder().setHeads(8, 2).setHeadDim(64).optCausal(true)
+                .optRope(500000, 1);
+        AttentionSpec inKernel = b.optPosEncoding(PosEncoding.ROPE_LLAMA).build();
+        AttentionSpec rotated = b.optPosEncoding(PosEncoding.ROPE_LLAMA_ROTATED_CACHE).build();
+        try (NDManager g = manager.newSubManager(Device.gpu(0))) {
+            PagedKvCache host = PagedKvCache.create(manager, 6, 4, 2, 64, KvLayout.NHD, DataType.BFLOAT16);
+            PagedKvCache plain = host.toDevice(Device.gpu(0));
+            PagedKvCache dev = host.toDevice(Device.gpu(0));
+            NDArray k = manager.randomNormal(0, 1, new Shape(7, 2, 64), DataType.BFLOAT16);
+            NDArray v = manager.randomNormal(0, 1, new Shape(7, 2, 64), DataType.BFLOAT16);
+            NDArray q = g.randomNormal(0, 1, new Shape(7, 8, 64), DataType.BFLOAT16);
+            int[] append = {0, 3, 7};
+            int[] indptr = {0, 1, 3};
+            int[] idx = {5, 2, 0};
+            int[] last = {3, 4};
+            NDArray kg = k.toDevice(Device.gpu(0), false);
+            NDArray vg = v.toDevice(Device.gpu(0), false);
+            host.append(rotated, k, v, append, indptr, idx, last);
+            dev.append(rotated, kg, vg, append, indptr, idx, last);
+            plain.append(inKernel, kg, vg, append, indptr, idx, last);
+            assertEquals(host.getKeys().toByteBuffer(), dev.getKeys().toByteBuffer());
+            assertEquals(host.getValues().toByteBuffer(), dev.getValues().toByteBuffer());
+            assertNotEquals(plain.getKeys().toByteBuffer(), dev.getKeys().toByteBuffer());
+            BatchAttention a = new BatchAttention(inKernel);
+            BatchAttention r = new BatchAttention(rotated);
+            AttentionOutput oa = a.run(a.planPrefill(append, indptr, idx, last, 4), q, plain);
+            AttentionOutput or = r.run(r.planPrefill(append, indptr, idx, last, 4), q, dev);
+            assertEquals(oa.getOutput().toByteBuffer(), or.getOutput().toByteBuffer());
+            assertEquals(oa.getLse().toByteBuffer(), or.getLse().toByteBuffer());
         }
     }
 }

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.attention;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -152,6 +153,31 @@ class RopeReferenceTest extends SharedManagerTestBase {
      * Rows past 1024 and past 2048 force two growths; rows computed before must not move by a bit
      * and every row must match the reference.
      */
+    /**
+     * Keys rotated as they enter the cache ({@link PosEncoding#ROPE_LLAMA_ROTATED_CACHE}): the same
+     * reference and wrong variants, and on a float32 cache the bits of keys rotated in the kernel.
+     */
+    @Test
+    void keysRotatedOnAppendGiveTheInKernelRotation() {
+        AttentionSpec inKernel = rope(8, 2, 64).optRope(500000, 1).build();
+        AttentionSpec cached = rope(8, 2, 64).optRope(500000, 1)
+                .optPosEncoding(PosEncoding.ROPE_LLAMA_ROTATED_CACHE).build();
+        RefAttention good = ref(8, 2, 64, RefAttention.ropeFreq(64, 500000), 1);
+        RefAttention none = ref(8, 2, 64, null, 1);
+        RefAttention otherTheta = ref(8, 2, 64, RefAttention.ropeFreq(64, 10000), 1);
+        Workload.Result a = RefAttention.assertRun(manager, inKernel, LENS, good, none, otherTheta);
+        Workload.Result b = RefAttention.assertRun(manager, cached, LENS, good, none, otherTheta);
+        for (int r = 0; r < LENS.length; r++) {
+            for (int i = 0; i < LENS[r]; i++) {
+                for (int h = 0; h < a.o[r][i].length; h++) {
+                    assertEquals(Float.floatToRawIntBits(a.o[r][i][h]), Float.floatToRawIntBits(b.o[r][i][h]),
+                            "request " + r + " row " + i + " [" + h + "]");
+                }
+                assertArrayEquals(a.lse[r][i], b.lse[r][i], "lse of request " + r + " row " + i);
+            }
+        }
+    }
+
     @Test
     void tableGrowthKeepsEarlierPositions() {
         AttentionSpec spec = rope(2, 1, 64).optRope(10000, 1).build();

@@ -116,7 +116,7 @@ final class Workload implements AutoCloseable {
         float[] vAll = concat(v);
         try (NDArray ka = array(kAll, new Shape(appendIndptr[lens.length], hkv, d));
                 NDArray va = array(vAll, new Shape(appendIndptr[lens.length], hkv, d))) {
-            host.append(ka, va, appendIndptr, b[0], b[1], b[2]);
+            host.append(spec, ka, va, appendIndptr, b[0], b[1], b[2]);
         }
         if (device == null) {
             cache = host;

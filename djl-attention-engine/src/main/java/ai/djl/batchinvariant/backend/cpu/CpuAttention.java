@@ -57,13 +57,34 @@ public final class CpuAttention implements AttentionOps {
 
     /** {@inheritDoc} */
     @Override
-    public void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool, long[] offsets, int headDim) {
+    public void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool, long[] offsets, int headDim,
+            RopeTable rope, int[] positions) {
         Object ks = k.hostData();
         Object vs = v.hostData();
         Object kp = keyPool.hostData();
         Object vp = valuePool.hostData();
+        DataType type = keyPool.getDataType();
+        int most = 0;
+        if (rope != null) {
+            for (int p : positions) {
+                most = Math.max(most, p);
+            }
+        }
+        float[][] table = rope == null ? null : rope.upTo(most + 1);
+        float[] head = new float[headDim];
         for (int i = 0; i < offsets.length; i++) {
-            System.arraycopy(ks, i * headDim, kp, (int) offsets[i], headDim);
+            if (rope == null) {
+                System.arraycopy(ks, i * headDim, kp, (int) offsets[i], headDim);
+            } else {
+                // rotated in float32 as attention rotates an unrotated key, then stored as the cache's type
+                for (int x = 0; x < headDim; x++) {
+                    head[x] = HostData.getFloat(ks, type, i * headDim + x);
+                }
+                rope.rotate(head, 0, positions[i], table);
+                for (int x = 0; x < headDim; x++) {
+                    HostData.setFloat(kp, type, (int) offsets[i] + x, head[x]);
+                }
+            }
             System.arraycopy(vs, i * headDim, vp, (int) offsets[i], headDim);
         }
         keyPool.touch();
@@ -122,7 +143,7 @@ public final class CpuAttention implements AttentionOps {
             }
         }
         int items = totalSplits * hkv;
-        float[][] rope = spec.getPosMode() == AttentionConfig.POS_ROPE ? spec.getRope().upTo(maxKv(plan)) : null;
+        float[][] rope = spec.rotatesQueries() ? spec.getRope().upTo(maxKv(plan)) : null;
         Parallel.forEach(items, (long) T * d * 4, item -> {
             int split = item / hkv;
             int h = item % hkv;
@@ -239,6 +260,8 @@ public final class CpuAttention implements AttentionOps {
         float cap = spec.getLogitsSoftCap();
         boolean alibi = spec.getPosMode() == AttentionConfig.POS_ALIBI;
         RopeTable table = spec.getRope();
+        // keys stored rotated (POS_ROPE_Q) are used as read
+        boolean rotateKeys = rope != null && spec.getPosMode() == AttentionConfig.POS_ROPE;
         if (minLo < maxHi) {
             int firstTile = minLo - Math.floorMod(minLo, T);
             for (int t0 = firstTile; t0 < maxHi; t0 += T) {
@@ -249,7 +272,7 @@ public final class CpuAttention implements AttentionOps {
                     int dst = (j - t0) * d;
                     load(kv, type, off, sc.k, dst, d);
                     load(vv, type, off, sc.v, dst, d);
-                    if (rope != null) {
+                    if (rotateKeys) {
                         table.rotate(sc.k, dst, j, rope);
                     }
                 }

@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.backend.cpu;
 import ai.djl.batchinvariant.backend.AttentionConfig;
 import ai.djl.batchinvariant.backend.AttentionWork;
 import ai.djl.batchinvariant.backend.DecodeBuffers;
+import ai.djl.batchinvariant.backend.RopeTable;
 import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -25,6 +26,8 @@ final class CpuDecodeBuffers implements DecodeBuffers {
     private final int headDim;
     private final int split;
     private final int pageSize;
+    /** Keys are stored rotated (POS_ROPE_Q): the table, else null. */
+    private final RopeTable keyRope;
     private int[] ids;
     private AttentionWork work;
     private long[] offsets;
@@ -39,6 +42,7 @@ final class CpuDecodeBuffers implements DecodeBuffers {
         this.headDim = config.getHeadDim();
         this.split = split;
         this.pageSize = pageSize;
+        this.keyRope = config.getPosMode() == AttentionConfig.POS_ROPE_Q ? config.getRope() : null;
         this.ids = new int[capacity];
         this.offsets = new long[capacity * numKvHeads];
     }
@@ -68,7 +72,9 @@ final class CpuDecodeBuffers implements DecodeBuffers {
     /** {@inheritDoc} */
     @Override
     public void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool) {
-        CpuAttention.INSTANCE.appendKv(k, v, keyPool, valuePool, offsets, headDim);
+        int[] pos = keyRope == null || work == null ? new int[offsets.length]
+                : DecodeBuffers.appendPositions(capacity, numKvHeads, work);
+        CpuAttention.INSTANCE.appendKv(k, v, keyPool, valuePool, offsets, headDim, keyRope, pos);
     }
 
     /** {@inheritDoc} */

@@ -114,8 +114,9 @@ public final class CudaAttention implements AttentionOps {
 
     /** {@inheritDoc} */
     @Override
-    public void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool, long[] offsets, int headDim) {
-        CudaKvAppend.run(k, v, keyPool, valuePool, offsets, headDim);
+    public void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool, long[] offsets, int headDim,
+            RopeTable rope, int[] positions) {
+        CudaKvAppend.run(k, v, keyPool, valuePool, offsets, headDim, rope, positions);
     }
 
     /** {@inheritDoc} */
@@ -238,7 +239,7 @@ public final class CudaAttention implements AttentionOps {
                     partLse.fill32(0xffffffff, states);
                 }
             }
-            DeviceMemory[] rope = spec.getPosMode() == AttentionConfig.POS_ROPE
+            DeviceMemory[] rope = spec.rotatesQueries()
                     ? rope(spec.getRope(), device, work.getMaxKvLen())
                     : new DeviceMemory[] {up.meta, up.meta};
             args = kernelArgs(work, hnd, work.getBatchSize(), CudaBackend.memory(q).getPointer(),

@@ -48,6 +48,8 @@ final class CudaDecodeBuffers implements DecodeBuffers {
     private final DeviceMemory partO;
     private final DeviceMemory partLse;
     private final DeviceMemory[] rope;
+    /** Keys are stored rotated (POS_ROPE_Q): each KV slot's token position, else null. */
+    private final DeviceMemory positions;
     private final Tensor idsTensor;
     /** The last load's host arrays, kept until the next load (the copies read them). */
     private Object[] loaded;
@@ -86,7 +88,8 @@ final class CudaDecodeBuffers implements DecodeBuffers {
         table = new CudaAttention.WorkTable(probe, capItems, capacity, capPages);
         int[] m = table.encode(probe);
         metaInts = m.length;
-        DeviceMemory[] made = new DeviceMemory[6];
+        boolean rotateKeys = config.getPosMode() == AttentionConfig.POS_ROPE_Q;
+        DeviceMemory[] made = new DeviceMemory[7];
         try {
             made[0] = device.allocate((long) capacity * 4);
             made[1] = device.allocate((long) capacity * numKvHeads * 8);
@@ -98,7 +101,11 @@ final class CudaDecodeBuffers implements DecodeBuffers {
             // the idle values: id 0 and every slot at offset 0, until the first load
             made[0].fill32(0, capacity);
             made[1].fill32(0, (long) capacity * numKvHeads * 2);
-            rope = config.getPosMode() == AttentionConfig.POS_ROPE
+            if (rotateKeys) {
+                made[6] = device.allocate((long) capacity * numKvHeads * 4);
+                made[6].fill32(0, (long) capacity * numKvHeads);
+            }
+            rope = config.rotatesQueries()
                     ? CudaAttention.rope(config.getRope(), device, maxKvTokens)
                     : new DeviceMemory[] {made[2], made[2]};
         } catch (RuntimeException | Error e) {
@@ -115,6 +122,7 @@ final class CudaDecodeBuffers implements DecodeBuffers {
         lse = made[3];
         partO = made[4];
         partLse = made[5];
+        positions = made[6];
         idsTensor = Tensor.device(new Shape(capacity), DataType.INT32, ids.retain());
     }
 
@@ -158,7 +166,13 @@ final class CudaDecodeBuffers implements DecodeBuffers {
                 "cuMemcpyHtoDAsync(decode KV slots)");
         check(JCudaDriver.cuMemcpyHtoDAsync(meta.getPointer(), Pointer.to(m), (long) m.length * 4, stream),
                 "cuMemcpyHtoDAsync(decode work list)");
-        loaded = new Object[] {idCopy, vec, m};
+        int[] pos = null;
+        if (positions != null) {
+            pos = DecodeBuffers.appendPositions(capacity, numKvHeads, work);
+            check(JCudaDriver.cuMemcpyHtoDAsync(positions.getPointer(), Pointer.to(pos), (long) pos.length * 4, stream),
+                    "cuMemcpyHtoDAsync(decode KV positions)");
+        }
+        loaded = new Object[] {idCopy, vec, m, pos};
     }
 
     /** {@inheritDoc} */
@@ -184,7 +198,8 @@ final class CudaDecodeBuffers implements DecodeBuffers {
         int vectors = headDim * type.getNumOfBytes() / 16;
         int count = capacity * numKvHeads;
         device.makeCurrent();
-        CudaKvAppend.launch(device, stream, k, v, keyPool, valuePool, offsets, vectors, count);
+        CudaKvAppend.launch(device, stream, k, v, keyPool, valuePool, offsets.getPointer(), vectors, count,
+                positions == null ? null : rope, positions == null ? null : positions.getPointer());
     }
 
     /** {@inheritDoc} */
@@ -241,8 +256,10 @@ final class CudaDecodeBuffers implements DecodeBuffers {
         // a replay in flight may still read the buffers
         check(JCudaDriver.cuStreamSynchronize(device.getStream()), "cuStreamSynchronize(decode inputs)");
         idsTensor.close();
-        for (DeviceMemory d : new DeviceMemory[] {ids, offsets, meta, lse, partO, partLse}) {
-            d.release();
+        for (DeviceMemory d : new DeviceMemory[] {ids, offsets, meta, lse, partO, partLse, positions}) {
+            if (d != null) {
+                d.release();
+            }
         }
         loaded = null;
     }

@@ -97,7 +97,7 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
         long states = (long) maxBatch * hq * maxSplits;
         partO = device.allocate(states * d * 4);
         partLse = device.allocate(states * 4);
-        DeviceMemory[] rope = spec.getPosMode() == AttentionConfig.POS_ROPE
+        DeviceMemory[] rope = spec.rotatesQueries()
                 ? CudaAttention.rope(spec.getRope(), device, maxKvLen)
                 : new DeviceMemory[] {meta, meta};
         Pointer args = CudaAttention.kernelArgs(probe, hnd, capBatch, qBuf.getPointer(),

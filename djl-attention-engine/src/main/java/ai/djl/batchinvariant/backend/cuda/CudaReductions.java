@@ -53,14 +53,18 @@ final class CudaReductions implements ReductionOps {
             return;
         }
         CudaDevice device = CudaBackend.device(in);
-        CUfunction f = device.function(Abi.MODULE_REDUCE, Abi.reduceKernel(variant(in.getDataType()), rows), 0);
+        // the group that reduces a row follows n alone: a warp, a block of 256, a block of 1024
+        boolean longRows = rows && n > Abi.REDUCE_ROW_BLOCK_MAX;
+        CUfunction f = device.function(Abi.MODULE_REDUCE, longRows ? Abi.reduceLongRowsKernel(variant(in.getDataType()))
+                : Abi.reduceKernel(variant(in.getDataType()), rows), 0);
         device.await(device.getStream(), CudaBackend.memory(in));
         long blocks = rows ? (n <= ROW_WARP_MAX ? (outer + THREADS / 32 - 1) / (THREADS / 32) : outer)
                 : (outer * inner + THREADS - 1) / THREADS;
+        int threads = longRows ? Abi.REDUCE_LONG_THREADS : THREADS;
         if (blocks > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("reduction of " + in.getShape() + " needs too many blocks");
         }
-        check(JCudaDriver.cuLaunchKernel(f, (int) blocks, 1, 1, THREADS, 1, 1, 0, device.getStream(),
+        check(JCudaDriver.cuLaunchKernel(f, (int) blocks, 1, 1, threads, 1, 1, 0, device.getStream(),
                 Abi.REDUCE.newParams()
                         .ptr(Reduce.IN, CudaBackend.memory(in).getPointer())
                         .ptr(Reduce.OUT, out.getPointer())

@@ -101,9 +101,23 @@ class GpuReductionTest {
     @ParameterizedTest
     @EnumSource(value = DataType.class, names = {"FLOAT32", "FLOAT16", "BFLOAT16", "FLOAT64"})
     void rowOpsAreInvariantAndMatchFloat64(DataType type) {
+        checkRowOps(type, LENGTHS, ROW_COUNTS);
+    }
+
+    /**
+     * Rows past the 256-thread kernel's longest (8192), vocabulary-sized among them: the
+     * 1024-thread kernel, the same checks.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT32", "BFLOAT16", "FLOAT64"})
+    void longRowOpsAreInvariantAndMatchFloat64(DataType type) {
+        checkRowOps(type, new int[] {8192, 8193, 128256}, new int[] {1, 3, 8});
+    }
+
+    private void checkRowOps(DataType type, int[] lengths, int[] rowCounts) {
         String[] ops = {"sum", "mean", "max", "min", "softmax", "logSoftmax", "layerNorm", "rmsNorm", "argMax"};
-        for (int n : LENGTHS) {
-            int rowsMax = ROW_COUNTS[ROW_COUNTS.length - 1];
+        for (int n : lengths) {
+            int rowsMax = rowCounts[rowCounts.length - 1];
             double[] v = randoms(n, rowsMax * n, 4);
             for (String op : ops) {
                 Function<NDArray, NDArray> f = opOf(op, n, type);
@@ -124,7 +138,7 @@ class GpuReductionTest {
                         }
                     }
                 }
-                for (int rows : ROW_COUNTS) {
+                for (int rows : rowCounts) {
                     double[] part = new double[rows * n];
                     System.arraycopy(v, (rowsMax - rows) * n, part, 0, part.length);
                     long[] b = bits(f.apply(onGpu(part, new Shape(rows, n), type)));

@@ -60,6 +60,9 @@ public final class Abi {
         public static final int DST_OFFSETS = 4;
         public static final int VECTORS = 5;
         public static final int COUNT = 6;
+        public static final int ROPE_COS = 7;
+        public static final int ROPE_SIN = 8;
+        public static final int POSITIONS = 9;
 
         private KvAppend() {}
     }
@@ -172,8 +175,9 @@ public final class Abi {
 
     /** Layout of {@code bi::KvAppendParams}. */
     public static final ParamsLayout KV_APPEND = new ParamsLayout("KvAppendParams",
-            new String[] {"src_k", "src_v", "dst_k", "dst_v", "dst_offsets", "vectors", "count"},
-            ParamsLayout.kinds(5, Kind.PTR, 2, Kind.I32));
+            new String[] {"src_k", "src_v", "dst_k", "dst_v", "dst_offsets", "vectors", "count", "rope_cos", "rope_sin",
+                "positions"},
+            ParamsLayout.kinds(5, Kind.PTR, 2, Kind.I32, 3, Kind.PTR));
 
     /** Layout of {@code bi::GemmParams}. */
     public static final ParamsLayout GEMM = new ParamsLayout("GemmParams",
@@ -281,6 +285,16 @@ public final class Abi {
     public static final String KV_APPEND_KERNEL = "bi_kv_append";
 
     /**
+     * Returns the KV append that stores keys rotated ({@code BI_KV_APPEND_ROPE} in kv_append.cu).
+     *
+     * @param type float16 or bfloat16
+     * @return the symbol
+     */
+    public static String kvAppendRopeKernel(DataType type) {
+        return "bi_kv_append_rope_" + tag(type);
+    }
+
+    /**
      * Returns a GEMM kernel: tensor cores for float16/bfloat16 (with an output tile of
      * {@code tileM} x 128), FMA for float32/float64 (64 x 64 tiles; tileM is ignored).
      *
@@ -329,6 +343,22 @@ public final class Abi {
     public static String reduceKernel(DataType type, boolean rows) {
         return "bi_reduce_" + (rows ? "rows_" : "cols_") + tag(type);
     }
+
+    /**
+     * Returns the long-row reduction kernel of a type (rows longer than reduce.cu's ROW_BLOCK_MAX,
+     * one row per block of {@link #REDUCE_LONG_THREADS}).
+     *
+     * @param type the input type
+     * @return the symbol
+     */
+    public static String reduceLongRowsKernel(DataType type) {
+        return "bi_reduce_long_rows_" + tag(type);
+    }
+
+    /** Longest row the 256-thread row kernel reduces (reduce.cu's ROW_BLOCK_MAX). */
+    public static final int REDUCE_ROW_BLOCK_MAX = 8192;
+    /** Threads of the long-row kernel (reduce.cu's LONG_THREADS). */
+    public static final int REDUCE_LONG_THREADS = 1024;
 
     /**
      * Returns the row-normalisation kernel of a type.
