@@ -61,16 +61,15 @@ public final class LlamaModel implements AutoCloseable {
 
     private static final class Layer implements AutoCloseable {
         RmsNorm inputNorm;
-        Projection q;
-        Projection k;
-        Projection v;
+        /** q, k and v side by side: one product, each output the chain it has alone. */
+        Projection qkv;
         Projection o;
         RmsNorm postNorm;
         GatedMlp mlp;
 
         @Override
         public void close() {
-            for (AutoCloseable c : new AutoCloseable[] {inputNorm, q, k, v, o, postNorm, mlp}) {
+            for (AutoCloseable c : new AutoCloseable[] {inputNorm, qkv, o, postNorm, mlp}) {
                 try {
                     if (c != null) {
                         c.close();
@@ -179,14 +178,24 @@ public final class LlamaModel implements AutoCloseable {
         return types.linearLayout() ? Projection.linear(w, b) : new Projection(w, b);
     }
 
-    /** One projection computing two bias-free ones side by side: their weights stacked on the output axis. */
-    private Projection stacked(HfCheckpoint c, String first, String second, long out, long in) throws IOException {
-        NDArray a = array(c, first + ".weight", out, in);
-        NDArray b = array(c, second + ".weight", out, in);
-        NDArray w = NDArrays.concat(new NDList(a, b), 0);
-        a.close();
-        b.close();
-        return types.linearLayout() ? Projection.linear(w, null) : new Projection(w, null);
+    /**
+     * One projection computing several side by side: their weights (and biases) stacked on the
+     * output axis, in the order given.
+     */
+    private Projection stacked(HfCheckpoint c, String[] names, long[] outs, long in, boolean bias) throws IOException {
+        NDList ws = new NDList();
+        NDList bs = new NDList();
+        for (int i = 0; i < names.length; i++) {
+            ws.add(array(c, names[i] + ".weight", outs[i], in));
+            if (bias) {
+                bs.add(array(c, names[i] + ".bias", outs[i]));
+            }
+        }
+        NDArray w = NDArrays.concat(ws, 0);
+        NDArray b = bias ? NDArrays.concat(bs, 0) : null;
+        ws.close();
+        bs.close();
+        return types.linearLayout() ? Projection.linear(w, b) : new Projection(w, b);
     }
 
     private void loadWeights(HfCheckpoint c) throws IOException {
@@ -201,12 +210,12 @@ public final class LlamaModel implements AutoCloseable {
             Layer l = new Layer();
             layers.add(l);
             l.inputNorm = new RmsNorm(array(c, p + "input_layernorm.weight", h), eps);
-            l.q = proj(c, p + "self_attn.q_proj", qd, h, config.attentionBias);
-            l.k = proj(c, p + "self_attn.k_proj", kvd, h, config.attentionBias);
-            l.v = proj(c, p + "self_attn.v_proj", kvd, h, config.attentionBias);
+            l.qkv = stacked(c, new String[] {p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj"},
+                    new long[] {qd, kvd, kvd}, h, config.attentionBias);
             l.o = proj(c, p + "self_attn.o_proj", h, qd, false);
             l.postNorm = new RmsNorm(array(c, p + "post_attention_layernorm.weight", h), eps);
-            l.mlp = GatedMlp.fused(stacked(c, p + "mlp.gate_proj", p + "mlp.up_proj", inter, h),
+            l.mlp = GatedMlp.fused(stacked(c, new String[] {p + "mlp.gate_proj", p + "mlp.up_proj"},
+                    new long[] {inter, inter}, h, false),
                     proj(c, p + "mlp.down_proj", h, inter, false));
         }
         finalNorm = new RmsNorm(array(c, "model.norm.weight", h), eps);
@@ -493,10 +502,14 @@ public final class LlamaModel implements AutoCloseable {
         for (int li = 0; li < layers.size(); li++) {
             Layer l = layers.get(li);
             NDArray hN = l.inputNorm.forward(x);
-            NDArray q = heads(l.q, hN, qShape);
-            NDArray k = heads(l.k, hN, kvShape);
-            NDArray v = heads(l.v, hN, kvShape);
+            NDArray qkv = l.qkv.forward(hN);
             hN.close();
+            long qd = qShape.get(1) * qShape.get(2);
+            long kvd = kvShape.get(1) * kvShape.get(2);
+            NDArray q = heads(qkv, 0, qd, qShape);
+            NDArray k = heads(qkv, qd, qd + kvd, kvShape);
+            NDArray v = heads(qkv, qd + kvd, qd + 2 * kvd, kvShape);
+            qkv.close();
             io.append(li, k, v);
             k.close();
             v.close();
@@ -523,8 +536,9 @@ public final class LlamaModel implements AutoCloseable {
         return x;
     }
 
-    private NDArray heads(Projection p, NDArray h, Shape shape) {
-        NDArray y = p.forward(h);
+    /** Columns [from, to) of the stacked projection's output as (rows, heads, head_dim) of the cache's type. */
+    private NDArray heads(NDArray qkv, long from, long to, Shape shape) {
+        NDArray y = qkv.get(new NDIndex(":, {}:{}", from, to));
         NDArray r = y.reshape(shape);
         y.close();
         NDArray c = r.toType(types.cache, false);

@@ -6,8 +6,11 @@ package ai.djl.batchinvariant.bench;
 import ai.djl.Device;
 import ai.djl.batchinvariant.backend.cuda.CudaDevice;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
+import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.engine.CapturedGraph;
 import ai.djl.batchinvariant.nn.RmsNorm;
+import ai.djl.batchinvariant.tensor.TensorArray;
+import ai.djl.batchinvariant.tensor.TensorFactory;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -24,8 +27,8 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * Memory-bound GPU ops through the engine's public API — RMS norm, layer norm, softmax and an
- * element-wise add — on (rows, 4096) float32 and bfloat16 arrays, each captured as a one-op
+ * Memory-bound GPU ops through the engine's public API — RMS norm, layer norm, softmax, an
+ * element-wise add and the SwiGLU gate (rows of 2 x 4096 in, 4096 out) — on (rows, 4096) float32 and bfloat16 arrays, each captured as a one-op
  * {@link CapturedGraph} and timed by CUDA events over graph replays on the graph's own inputs (so
  * neither the host path nor an input copy is counted): warm-up, then the median of 9 samples of 20 replays. Bandwidth counts the bytes read
  * and written once. tools/ops_bench.py prints torch's figures for the same shapes.
@@ -58,6 +61,9 @@ public final class GpuOpsBench {
                             .layerNorm(in.get(0), new Shape(cols), w, w, 1e-5f), x);
                     run(m, "softmax", t, rows, cols, 2, in -> new NDList(in.get(0).softmax(-1)), x);
                     run(m, "add", t, rows, cols, 3, in -> new NDList(in.get(0).add(in.get(1))), x, x);
+                    NDArray gu = m.randomUniform(-2, 2, new Shape(rows, 2L * cols)).toType(t, false);
+                    run(m, "siluMul", t, rows, cols, 3, in -> new NDList(((TensorFactory) in.get(0).getManager()).wrap(
+                            Backends.of(m.getDevice()).elementwise().siluMul(((TensorArray) in.get(0)).tensor()))), gu);
                 }
             }
         }
