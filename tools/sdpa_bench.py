@@ -57,3 +57,8 @@ for hkv in (HKV, HQ):
     v = torch.randn(8, hkv, 4096, D, device=dev, dtype=torch.bfloat16)
     rows = 4096 * 4097 // 2
     run(f"prefill B8 L4096 causal Hkv{hkv}", q, k, v, True, 8 * 4096 * hkv * D * 4, 4.0 * D * HQ * 8 * rows)
+# the Llama-3.2-1B shape's prefill: head dim 64, 2048 tokens, GQA 32/8
+q = torch.randn(8, HQ, 2048, 64, device=dev, dtype=torch.bfloat16)
+k = torch.randn(8, HKV, 2048, 64, device=dev, dtype=torch.bfloat16)
+v = torch.randn(8, HKV, 2048, 64, device=dev, dtype=torch.bfloat16)
+run("prefill B8 L2048 causal d64", q, k, v, True, 8 * 2048 * HKV * 64 * 4, 4.0 * 64 * HQ * 8 * (2048 * 2049 // 2))

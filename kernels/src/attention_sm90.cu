@@ -37,8 +37,9 @@ struct SwizzledTile {
 template <int D>
 struct H90 {
   using Tile = SwizzledTile<D>;
-  // head_dim up to 128: two blocks per SM; 256: one
-  static constexpr int BUDGET = D <= 128 ? 100 * 1024 : 200 * 1024;
+  // blocks per SM as the registers allow: head_dim 64 three (three stages), 128 two, 256 one; a
+  // fourth stage at head_dim 64 would leave shared memory for two blocks only
+  static constexpr int BUDGET = D <= 64 ? 60 * 1024 : D <= 128 ? 100 * 1024 : 200 * 1024;
   static constexpr int STAGE_BYTES = 2 * Tile::BYTES;  // K and V
   static constexpr int FIT = (BUDGET - Tile::BYTES) / STAGE_BYTES;
   static constexpr int STAGES = FIT < 4 ? FIT : 4;

@@ -88,6 +88,12 @@ public final class GpuAttentionBench {
             for (SplitPolicy p : new SplitPolicy[] {SplitPolicy.fixed(split), SplitPolicy.auto(), SplitPolicy.disabled()}) {
                 run(m, "prefill B8 L4096 causal", p, kv.clone(), kv, true);
             }
+            // the Llama-3.2-1B shape's prefill: head dim 64, 2048 tokens
+            int[] kv64 = new int[8];
+            Arrays.fill(kv64, 2048);
+            for (SplitPolicy p : new SplitPolicy[] {SplitPolicy.fixed(split), SplitPolicy.disabled()}) {
+                run(m, "prefill B8 L2048 causal d64", p, kv64.clone(), kv64, true, 64);
+            }
             int[] mixedKv = {4096, 1024, 17, 300, 2000, 3000, 700, 5000};
             int[] mixedQo = {4096, 1024, 17, 1, 1, 300, 1, 64};
             for (SplitPolicy p : new SplitPolicy[] {SplitPolicy.fixed(split), SplitPolicy.auto()}) {
@@ -128,7 +134,12 @@ public final class GpuAttentionBench {
     }
 
     private static void run(NDManager m, String name, SplitPolicy policy, int[] qoLens, int[] kvLens, boolean causal) {
-        AttentionSpec spec = AttentionSpec.builder().setHeads(HQ, HKV).setHeadDim(D).optCausal(causal)
+        run(m, name, policy, qoLens, kvLens, causal, D);
+    }
+
+    private static void run(NDManager m, String name, SplitPolicy policy, int[] qoLens, int[] kvLens, boolean causal,
+            int d) {
+        AttentionSpec spec = AttentionSpec.builder().setHeads(HQ, HKV).setHeadDim(d).optCausal(causal)
                 .optSplitPolicy(policy).build();
         BatchAttention attn = new BatchAttention(spec);
         int b = kvLens.length;
@@ -151,19 +162,19 @@ public final class GpuAttentionBench {
         }
         int numPages = idx.size();
         try (NDManager s = m.newSubManager()) {
-            PagedKvCache cache = PagedKvCache.create(s, numPages, PAGE, HKV, D, KvLayout.NHD, DataType.BFLOAT16);
+            PagedKvCache cache = PagedKvCache.create(s, numPages, PAGE, HKV, d, KvLayout.NHD, DataType.BFLOAT16);
             fillRandom(s, cache.getKeys());
             fillRandom(s, cache.getValues());
-            NDArray q = s.randomNormal(0, 1, new Shape(qo[b], HQ, D), DataType.BFLOAT16);
+            NDArray q = s.randomNormal(0, 1, new Shape(qo[b], HQ, d), DataType.BFLOAT16);
             BatchPlan plan = attn.planPrefill(qo, kvIndptr, idx.stream().mapToInt(Integer::intValue).toArray(), last, PAGE);
             try (CudaAttention.Launch launch = CudaAttention.INSTANCE.prepare(plan.work(), tensor(q),
                     tensor(cache.getKeys()), tensor(cache.getValues()), false)) {
                 double us = time(launch);
                 long kvBytes = 0;
                 for (int l : kvLens) {
-                    kvBytes += (long) l * HKV * D * 2 * 2;
+                    kvBytes += (long) l * HKV * d * 2 * 2;
                 }
-                double flops = 4.0 * D * HQ * rowsVisible;
+                double flops = 4.0 * d * HQ * rowsVisible;
                 System.out.printf(Locale.ROOT, "%-33s %-12s %6d %9.1f %9.3f %8.1f%n", name, policy, launch.getNumItems(),
                         us, kvBytes / (us * 1e-6) / 1e12, flops / (us * 1e-6) / 1e12);
             }

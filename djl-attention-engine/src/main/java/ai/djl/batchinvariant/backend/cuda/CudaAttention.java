@@ -74,15 +74,15 @@ public final class CudaAttention implements AttentionOps {
 
     /**
      * Returns the Hopper kernel's dynamic shared memory (attention_sm90.cu's H90): the query tile
-     * and as many stages of K and V tiles (at most 4) as fit 100 KB (head_dim up to 128, two blocks
-     * per SM) or 200 KB (256), plus 1 KB for the swizzle's alignment.
+     * and as many stages of K and V tiles (at most 4) as fit 60 KB (head_dim 64, three blocks per
+     * SM), 100 KB (128, two) or 200 KB (256, one), plus 1 KB for the swizzle's alignment.
      *
      * @param headDim the head dimension
      * @return bytes
      */
     static int sm90SharedBytes(int headDim) {
         int tile = 64 * headDim * 2;
-        int budget = headDim <= 128 ? 100 * 1024 : 200 * 1024;
+        int budget = headDim <= 64 ? 60 * 1024 : headDim <= 128 ? 100 * 1024 : 200 * 1024;
         int stages = Math.min(4, (budget - tile) / (2 * tile));
         return tile + stages * 2 * tile + 1024;
     }
