@@ -11,8 +11,20 @@
 #include "bi/reduce_params.cuh"
 #include "bi/accum.cuh"
 #include "bi/rows.cuh"
+#include "bi/values.cuh"
 
 namespace bi {
+
+// a + b as the element-wise add stores it in T (values.cuh's rounding, NaN quieted alike), so a
+// fused residual add gives the bits of the add kernel's output.
+template <typename T> __device__ __forceinline__ T add_as(float a, float b);
+template <> __device__ __forceinline__ float add_as<float>(float a, float b) { return __fadd_rn(a, b); }
+template <> __device__ __forceinline__ __half add_as<__half>(float a, float b) {
+  return __ushort_as_half(float_to_half_bits(__fadd_rn(a, b)));
+}
+template <> __device__ __forceinline__ __nv_bfloat16 add_as<__nv_bfloat16>(float a, float b) {
+  return __ushort_as_bfloat16(float_to_bf16_bits(__fadd_rn(a, b)));
+}
 
 constexpr int NORM_THREADS = 256;
 constexpr int NORM_WARP_MAX = 1024;
@@ -101,12 +113,24 @@ template <typename T> __device__ void norm_rows(const NormParams& p) {
 // over every held element, those past the end (zeros, or made zero) adding exactly nothing (a sum
 // is never -0), so they equal the streaming path's sums over the row's elements only.
 template <typename T, int G, int V, bool RMS>
-__device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T* y, int t, Scratch& scratch) {
+__device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T* y, const T* res, T* sum, int t,
+                                              Scratch& scratch) {
   constexpr int W = Chunk<T>::W;
   const int n = p.n;
   const float fn = static_cast<float>(n);
   Chunk<T> c[V];
   row_load<T, G, V>(x, n, t, c);
+  if (res != nullptr) {
+    // the row normalised is x + res, stored first (zeros past the end stay zeros)
+#pragma unroll
+    for (int k = 0; k < V; k++) {
+      const int e0 = slot_start<T, G>(k, t);
+      const Chunk<T> r = chunk_load(res, e0, n);
+#pragma unroll
+      for (int w = 0; w < W; w++) c[k].e[w] = add_as<T>(at(c[k], w), at(r, w));
+      if (e0 < n) *reinterpret_cast<Chunk<T>*>(sum + e0) = c[k];
+    }
+  }
   float shift = 0.0f;
   float scale;
   if constexpr (RMS) {
@@ -166,23 +190,31 @@ __device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T
 // Streaming path (n not a multiple of W, or a pointer not 16-byte aligned): the same owners,
 // order and formulas over memory, element by element.
 template <typename T, int G, int V, bool RMS>
-__device__ __forceinline__ void norm_row_stream(const NormParams& p, const T* x, T* y, int t, Scratch& scratch) {
+__device__ __forceinline__ void norm_row_stream(const NormParams& p, const T* x, T* y, const T* res, T* sum, int t,
+                                                Scratch& scratch) {
   const int n = p.n;
   const float fn = static_cast<float>(n);
+  // element e of the row normalised: x, or x + res (computed again in each pass, stored in the first)
+  auto in = [&](int e) {
+    if (res == nullptr) return load_acc(x, e);
+    const T v = add_as<T>(load_acc(x, e), load_acc(res, e));
+    return load_acc(&v, 0);
+  };
+  if (res != nullptr) for_owned<T, G, V>(n, t, [&](int e) { sum[e] = add_as<T>(load_acc(x, e), load_acc(res, e)); });
   float shift = 0.0f;
   float scale;
   if constexpr (RMS) {
     float sq = 0.0f;
-    for_owned<T, G, V>(n, t, [&](int e) { sq = __fmaf_rn(load_acc(x, e), load_acc(x, e), sq); });
+    for_owned<T, G, V>(n, t, [&](int e) { sq = __fmaf_rn(in(e), in(e), sq); });
     sq = group_reduce<G>(sq, scratch.take(), SumOp());
     scale = __frcp_rn(__fsqrt_rn(__fadd_rn(__fdiv_rn(sq, fn), p.eps)));
   } else {
-    float sum = 0.0f;
-    for_owned<T, G, V>(n, t, [&](int e) { sum = __fadd_rn(sum, load_acc(x, e)); });
-    shift = __fdiv_rn(group_reduce<G>(sum, scratch.take(), SumOp()), fn);
+    float total = 0.0f;
+    for_owned<T, G, V>(n, t, [&](int e) { total = __fadd_rn(total, in(e)); });
+    shift = __fdiv_rn(group_reduce<G>(total, scratch.take(), SumOp()), fn);
     float sq = 0.0f;
     for_owned<T, G, V>(n, t, [&](int e) {
-      const float d = __fsub_rn(load_acc(x, e), shift);
+      const float d = __fsub_rn(in(e), shift);
       sq = __fmaf_rn(d, d, sq);
     });
     sq = group_reduce<G>(sq, scratch.take(), SumOp());
@@ -191,7 +223,7 @@ __device__ __forceinline__ void norm_row_stream(const NormParams& p, const T* x,
   const T* g = static_cast<const T*>(p.gamma);
   const T* b = static_cast<const T*>(p.beta);
   for_owned<T, G, V>(n, t, [&](int e) {
-    float r = RMS ? __fmul_rn(load_acc(x, e), scale) : __fmul_rn(__fsub_rn(load_acc(x, e), shift), scale);
+    float r = RMS ? __fmul_rn(in(e), scale) : __fmul_rn(__fsub_rn(in(e), shift), scale);
     if (p.round_first) r = round_as<T>(r);
     if (g) r = __fmul_rn(r, load_acc(g, e));
     if (!RMS && b) r = __fadd_rn(r, load_acc(b, e));
@@ -208,10 +240,13 @@ template <typename T, int G, int V, bool RMS> __device__ void norm_rows_regs(con
   const int t = threadIdx.x % G;
   const T* x = static_cast<const T*>(p.x) + row * n;
   T* y = static_cast<T*>(p.y) + row * n;
-  if (n % Chunk<T>::W == 0 && aligned16(p.x) && aligned16(p.y) && aligned16(p.gamma) && aligned16(p.beta)) {
-    norm_row_regs<T, G, V, RMS>(p, x, y, t, scratch);
+  const T* res = p.residual == nullptr ? nullptr : static_cast<const T*>(p.residual) + row * n;
+  T* sum = p.sum_out == nullptr ? nullptr : static_cast<T*>(p.sum_out) + row * n;
+  if (n % Chunk<T>::W == 0 && aligned16(p.x) && aligned16(p.y) && aligned16(p.gamma) && aligned16(p.beta) &&
+      aligned16(p.residual) && aligned16(p.sum_out)) {
+    norm_row_regs<T, G, V, RMS>(p, x, y, res, sum, t, scratch);
   } else {
-    norm_row_stream<T, G, V, RMS>(p, x, y, t, scratch);
+    norm_row_stream<T, G, V, RMS>(p, x, y, res, sum, t, scratch);
   }
 }
 

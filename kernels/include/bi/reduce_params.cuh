@@ -41,7 +41,9 @@ struct ReduceParams {
   X(long long, inner)        /* batch norm: elements per channel step; rows = all elements */   \
   X(int, channels)                                                                              \
   X(int, round_first)        /* 1: the normalised value is rounded to the storage type before   \
-                                gamma multiplies it (transformers' order for 16-bit types) */
+                                gamma multiplies it (transformers' order for 16-bit types) */  \
+  X(const void*, residual)   /* [rows][n] or null: the row normalised is x + residual ... */     \
+  X(void*, sum_out)          /* ... stored here as the element-wise add stores it */
 
 struct NormParams {
   BI_NORM_FIELDS(BI_DECLARE_FIELD)

@@ -87,6 +87,20 @@ public final class OpChecks {
     }
 
     /**
+     * Checks a residual add's operands: one shape and one floating type.
+     *
+     * @param x the input
+     * @param residual the residual
+     * @throws IllegalArgumentException naming both when they differ
+     */
+    public static void sameShapeAndType(Tensor x, Tensor residual) {
+        if (!x.getShape().equals(residual.getShape()) || x.getDataType() != residual.getDataType()) {
+            throw new IllegalArgumentException("addRmsNorm: residual " + residual.getDataType() + " "
+                    + residual.getShape() + " does not match x " + x.getDataType() + " " + x.getShape());
+        }
+    }
+
+    /**
      * Checks a SwiGLU gate's input and returns the output shape: the last axis halved.
      *
      * @param xs the input's shape

@@ -116,6 +116,21 @@ public interface ReductionOps {
     }
 
     /**
+     * A residual add and the RMS norm of its result, the pair between a decoder's blocks: returns
+     * {@code {x + residual, norm(x + residual)}} with the bits of {@code binary(ADD, x, residual)}
+     * followed by {@link #rmsNormThenScale} (16-bit types) or {@link #rmsNorm} of the sum.
+     *
+     * @param x the input, floating point, rank 1 or more
+     * @param residual the same shape and type
+     * @param weight the scale over the last axis
+     * @param eps the epsilon
+     * @return the sum and the normalised sum, new storage of x's type
+     */
+    default Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps) {
+        throw Unsupported.op("addRmsNorm", x.getDevice());
+    }
+
+    /**
      * Batch normalisation with running statistics (inference).
      *
      * @param x the input

@@ -499,9 +499,10 @@ public final class LlamaModel implements AutoCloseable {
         Shape qShape = new Shape(rows, config.numHeads, config.headDim);
         Shape kvShape = new Shape(rows, config.numKvHeads, config.headDim);
         Shape flat = new Shape(rows, (long) config.numHeads * config.headDim);
+        // each layer's input norm joins the residual add before it (one op: the sum and its norm)
+        NDArray hN = layers.isEmpty() ? null : layers.get(0).inputNorm.forward(x);
         for (int li = 0; li < layers.size(); li++) {
             Layer l = layers.get(li);
-            NDArray hN = l.inputNorm.forward(x);
             NDArray qkv = l.qkv.forward(hN);
             hN.close();
             long qd = qShape.get(1) * qShape.get(2);
@@ -523,13 +524,19 @@ public final class LlamaModel implements AutoCloseable {
             o.close();
             NDArray proj = l.o.forward(a);
             a.close();
-            NDArray x1 = x.add(proj);
+            NDList post = l.postNorm.forwardAdd(x, proj);
             x.close();
             proj.close();
-            NDArray n2 = l.postNorm.forward(x1);
-            NDArray m = l.mlp.forward(n2);
-            n2.close();
-            x = x1.add(m);
+            NDArray x1 = post.get(0);
+            NDArray m = l.mlp.forward(post.get(1));
+            post.get(1).close();
+            if (li + 1 < layers.size()) {
+                NDList next = layers.get(li + 1).inputNorm.forwardAdd(x1, m);
+                x = next.get(0);
+                hN = next.get(1);
+            } else {
+                x = x1.add(m);
+            }
             x1.close();
             m.close();
         }

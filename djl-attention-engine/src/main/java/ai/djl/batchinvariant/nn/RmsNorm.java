@@ -9,6 +9,7 @@ import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.batchinvariant.tensor.TensorFactory;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -61,6 +62,27 @@ public final class RmsNorm extends LoadedBlock {
         NDArray var = x.square().mean(new int[] {last}, true);
         NDArray inv = var.add(eps).sqrt();
         return x.div(inv).mul(w);
+    }
+
+    /**
+     * Adds a residual and normalises the sum, as {@code forward(x.add(residual))} computes it (the
+     * same bits), in one backend op on this engine's arrays.
+     *
+     * @param x (rows, hidden)
+     * @param residual the same shape and type
+     * @return the sum and its normalised rows, in x's manager
+     */
+    public NDList forwardAdd(NDArray x, NDArray residual) {
+        NDArray w = weight.getArray();
+        if (x instanceof TensorArray && residual instanceof TensorArray && w instanceof TensorArray
+                && x.getManager() instanceof TensorFactory) {
+            Tensor[] r = Backends.of(x.getDevice()).reductions().addRmsNorm(((TensorArray) x).tensor(),
+                    ((TensorArray) residual).tensor(), ((TensorArray) w).tensor(), eps);
+            TensorFactory f = (TensorFactory) x.getManager();
+            return new NDList(f.wrap(r[0]), f.wrap(r[1]));
+        }
+        NDArray sum = x.add(residual);
+        return new NDList(sum, forward(sum));
     }
 
     /** {@inheritDoc} */

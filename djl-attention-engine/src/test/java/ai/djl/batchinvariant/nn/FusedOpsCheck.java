@@ -14,6 +14,7 @@ import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.batchinvariant.tensor.TensorFactory;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -23,8 +24,8 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * The checks behind the fused decoder ops on one device: {@code siluMul} and
- * {@code rmsNormThenScale} give the bits of the ops they replace (the composition written out
+ * The checks behind the fused decoder ops on one device: {@code siluMul}, {@code rmsNormThenScale}
+ * and {@code addRmsNorm} give the bits of the ops they replace (the composition written out
  * with engine ops on the same device), every row equals its solo result, bad input is refused
  * naming the shape or type, and an inverse case (the gate without its intermediate rounding)
  * shows that the bitwise comparison sees a changed rounding.
@@ -51,6 +52,7 @@ final class FusedOpsCheck {
             for (int n : NORM_WIDTHS) {
                 for (int rows : ROWS) {
                     rmsNorm(m, t, rows, n);
+                    addRmsNorm(m, t, rows, n);
                 }
             }
         }
@@ -125,6 +127,27 @@ final class FusedOpsCheck {
         }
     }
 
+    static void addRmsNorm(NDManager m, DataType t, int rows, int n) {
+        Random r = new Random(13L * rows + n);
+        NDArray x = random(m, r, new Shape(rows, n), t);
+        NDArray res = random(m, r, new Shape(rows, n), t);
+        NDArray w = random(m, r, new Shape(n), t);
+        RmsNorm norm = new RmsNorm(w.duplicate(), 1e-6f);
+        NDList got = norm.forwardAdd(x, res);
+        NDArray sum = x.add(res);
+        NDArray want = norm.forward(sum);
+        String what = "addRmsNorm " + t + " " + rows + "x" + n;
+        assertArrayEquals(sum.toByteArray(), got.get(0).toByteArray(), what + ": the sum vs add");
+        assertArrayEquals(want.toByteArray(), got.get(1).toByteArray(), what + ": the norm vs add then norm");
+        byte[] all = got.get(1).toByteArray();
+        int bytes = t.getNumOfBytes() * n;
+        for (int i = 0; i < rows; i++) {
+            NDList solo = norm.forwardAdd(x.get(new NDIndex("{}:{}", i, i + 1)), res.get(new NDIndex("{}:{}", i, i + 1)));
+            assertArrayEquals(solo.get(1).toByteArray(), Arrays.copyOfRange(all, i * bytes, (i + 1) * bytes),
+                    what + ": row " + i + " alone");
+        }
+    }
+
     static void badInput(NDManager m) {
         NDArray odd = m.create(new float[] {1, 2, 3}, new Shape(1, 3));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -142,6 +165,11 @@ final class FusedOpsCheck {
         e = assertThrows(IllegalArgumentException.class,
                 () -> Backends.of(x.getDevice()).reductions().rmsNormThenScale(tensor(x), tensor(w3), 1e-6f));
         assertTrue(e.getMessage().contains("weight"), e.getMessage());
+        NDArray y = m.create(new float[] {1, 2, 3, 4, 5, 6}, new Shape(3, 2));
+        NDArray w2 = m.create(new float[] {1, 2});
+        e = assertThrows(IllegalArgumentException.class, () -> Backends.of(x.getDevice()).reductions()
+                .addRmsNorm(tensor(x), tensor(y), tensor(w2), 1e-6f));
+        assertTrue(e.getMessage().contains("(3, 2)") && e.getMessage().contains("(2, 2)"), e.getMessage());
         NDArray empty = m.create(new float[0], new Shape(0, 4));
         NDArray out = wrap(empty, Backends.of(empty.getDevice()).elementwise().siluMul(tensor(empty)));
         assertTrue(out.getShape().equals(new Shape(0, 2)), out.getShape().toString());

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.ReduceOp;
 import ai.djl.batchinvariant.backend.ReductionOps;
@@ -365,6 +366,15 @@ public final class CpuReductions implements ReductionOps {
         RowKernels.rmsNorm(v, o, rows, n, w, eps);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return Tensor.host(xs, t, HostData.fromFloats(o, t));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps) {
+        OpChecks.sameShapeAndType(x, residual);
+        Tensor sum = CpuElementwise.INSTANCE.binary(BinaryOp.ADD, x, residual);
+        boolean half = x.getDataType() == DataType.FLOAT16 || x.getDataType() == DataType.BFLOAT16;
+        return new Tensor[] {sum, half ? rmsNormThenScale(sum, weight, eps) : rmsNorm(sum, weight, eps)};
     }
 
     /** {@inheritDoc} */

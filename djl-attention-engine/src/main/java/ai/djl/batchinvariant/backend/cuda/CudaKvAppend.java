@@ -19,6 +19,9 @@ import jcuda.driver.JCudaDriver;
 /** Copies new tokens' key and value head vectors into a paged pool on the device. */
 public final class CudaKvAppend {
 
+    /** Threads per block of the append kernels. */
+    private static final int THREADS = 128;
+
     private CudaKvAppend() {}
 
     /**
@@ -96,7 +99,10 @@ public final class CudaKvAppend {
                 .ptr(KvAppend.ROPE_SIN, rope == null ? null : rope[1].getPointer())
                 .ptr(KvAppend.POSITIONS, positions)
                 .toKernelParams();
-        check(JCudaDriver.cuLaunchKernel(f, count, 1, 1, Math.min(vectors, 128), 1, 1, 0, stream, args, null),
-                "cuLaunchKernel(kv_append, " + count + " blocks)");
+        // a thread per 16-byte vector (per rotated pair with a table: head_dim / 2 of them)
+        long threads = (long) count * (rope == null ? vectors : vectors * 16 / k.getDataType().getNumOfBytes() / 2);
+        int blocks = (int) ((threads + THREADS - 1) / THREADS);
+        check(JCudaDriver.cuLaunchKernel(f, blocks, 1, 1, THREADS, 1, 1, 0, stream, args, null),
+                "cuLaunchKernel(kv_append, " + count + " vectors)");
     }
 }

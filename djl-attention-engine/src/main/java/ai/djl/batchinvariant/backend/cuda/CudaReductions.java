@@ -5,6 +5,7 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 
+import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.ReduceOp;
 import ai.djl.batchinvariant.backend.ReductionOps;
@@ -261,7 +262,7 @@ final class CudaReductions implements ReductionOps {
         if (n == 0 || xs.size() % n != 0 || !xs.slice(xs.dimension() - normalizedShape.dimension()).equals(normalizedShape)) {
             throw new IllegalArgumentException("layerNorm: normalizedShape " + normalizedShape + " is not the tail of " + xs);
         }
-        return norm(x, gamma, beta, eps, false, n, false);
+        return norm(x, gamma, beta, eps, false, n, false, null, null);
     }
 
     /** {@inheritDoc} */
@@ -269,7 +270,7 @@ final class CudaReductions implements ReductionOps {
     public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
         Shape xs = x.getShape();
         int n = OpChecks.rmsNormFeatures(xs, weight);
-        return norm(x, weight, null, eps, true, n, false);
+        return norm(x, weight, null, eps, true, n, false, null, null);
     }
 
     /** {@inheritDoc} */
@@ -277,7 +278,35 @@ final class CudaReductions implements ReductionOps {
     public Tensor rmsNormThenScale(Tensor x, Tensor weight, float eps) {
         Shape xs = x.getShape();
         int n = OpChecks.rmsNormFeatures(xs, weight);
-        return norm(x, weight, null, eps, true, n, weight != null);
+        return norm(x, weight, null, eps, true, n, weight != null, null, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One kernel where the row length has a single-pass variant (the sum stored as the add
+     * kernel stores it, then normalised from registers); the add and the norm otherwise.
+     */
+    @Override
+    public Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps) {
+        OpChecks.sameShapeAndType(x, residual);
+        int n = OpChecks.rmsNormFeatures(x.getShape(), weight);
+        DataType type = x.getDataType();
+        boolean half = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
+        if (!HostData.isFloating(type) || type == DataType.FLOAT64 || RowVariants.maxRow(type, n) == 0
+                || !residual.getDevice().equals(x.getDevice())) {
+            Tensor sum = CudaBackend.INSTANCE.elementwise().binary(BinaryOp.ADD, x, residual);
+            return new Tensor[] {sum, half ? rmsNormThenScale(sum, weight, eps) : rmsNorm(sum, weight, eps)};
+        }
+        CudaDevice device = CudaBackend.device(x);
+        DeviceMemory sum = Launch.memory(device, x.getShape().size() * type.getNumOfBytes());
+        try {
+            Tensor y = norm(x, weight, null, eps, true, n, half && weight != null, residual, sum);
+            return new Tensor[] {Tensor.device(x.getShape(), type, sum), y};
+        } catch (RuntimeException | Error e) {
+            sum.release();
+            throw e;
+        }
     }
 
     /** {@inheritDoc} */
@@ -344,12 +373,17 @@ final class CudaReductions implements ReductionOps {
         return m;
     }
 
-    private Tensor norm(Tensor x, Tensor gamma, Tensor beta, float eps, boolean rms, int n, boolean roundFirst) {
+    /**
+     * One launch of the norm family; with a residual (a single-pass variant of n must exist) the
+     * row normalised is x + residual, stored in {@code sum}.
+     */
+    private Tensor norm(Tensor x, Tensor gamma, Tensor beta, float eps, boolean rms, int n, boolean roundFirst,
+            Tensor residual, DeviceMemory sum) {
         DataType type = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         if (!HostData.isFloating(x.getDataType())) {
             Tensor f = CudaBackend.INSTANCE.shapes().toType(x, type);
             try {
-                return norm(f, gamma, beta, eps, rms, n, roundFirst);
+                return norm(f, gamma, beta, eps, rms, n, roundFirst, residual, sum);
             } finally {
                 f.close();
             }
@@ -368,7 +402,7 @@ final class CudaReductions implements ReductionOps {
                     }
                 }
                 device.await(device.getStream(), CudaBackend.memory(x), g == null ? null : CudaBackend.memory(g),
-                        b == null ? null : CudaBackend.memory(b));
+                        b == null ? null : CudaBackend.memory(b), residual == null ? null : CudaBackend.memory(residual));
                 // the single-pass kernel of the row length's variant, else the multi-pass one
                 int maxRow = RowVariants.maxRow(type, n);
                 int group = maxRow > 0 ? RowVariants.groupThreads(type, maxRow) : 0;
@@ -388,6 +422,8 @@ final class CudaReductions implements ReductionOps {
                                 .i32(Norm.RMS, rms ? 1 : 0)
                                 .f32(Norm.EPS, eps)
                                 .i32(Norm.ROUND_FIRST, roundFirst ? 1 : 0)
+                                .ptr(Norm.RESIDUAL, residual == null ? null : CudaBackend.memory(residual).getPointer())
+                                .ptr(Norm.SUM_OUT, sum == null ? null : sum.getPointer())
                                 .toKernelParams(), null),
                         "cuLaunchKernel(" + (rms ? "rmsNorm " : "layerNorm ") + x.getShape() + ")");
             }

@@ -119,6 +119,8 @@ public final class Abi {
         public static final int INNER = 10;
         public static final int CHANNELS = 11;
         public static final int ROUND_FIRST = 12;
+        public static final int RESIDUAL = 13;
+        public static final int SUM_OUT = 14;
 
         private Norm() {}
     }
@@ -192,8 +194,9 @@ public final class Abi {
     /** Layout of {@code bi::NormParams}. */
     public static final ParamsLayout NORM = new ParamsLayout("NormParams",
             new String[] {"x", "gamma", "beta", "y", "rows", "n", "rms", "eps", "mean", "var", "inner", "channels",
-                "round_first"},
-            ParamsLayout.kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32, 2, Kind.PTR, 1, Kind.I64, 2, Kind.I32));
+                "round_first", "residual", "sum_out"},
+            ParamsLayout.kinds(4, Kind.PTR, 1, Kind.I64, 2, Kind.I32, 1, Kind.F32, 2, Kind.PTR, 1, Kind.I64, 2, Kind.I32,
+                    2, Kind.PTR));
 
     /** Layout of {@code bi::ConvParams}. */
     public static final ParamsLayout CONV = new ParamsLayout("ConvParams", new String[] {"x", "w", "bias", "y", "total", "plane", "kind", "type_x", "type_w", "type_b", "c", "o", "cg", "og", "in0", "in1", "in2", "k0", "k1", "k2", "s0", "s1", "s2", "p0", "p1", "p2", "d0", "d1", "d2", "out0", "out1", "out2"},
