@@ -36,8 +36,9 @@ template <int BM, int NW, int KSUB> struct HTile {
   static constexpr int B_BYTES = KSUB * BN * H_ROW_BYTES;
   static constexpr int STAGE_BYTES = A_BYTES + B_BYTES;
   static constexpr int STAGES = H_SMEM_BUDGET / STAGE_BYTES < 16 ? H_SMEM_BUDGET / STAGE_BYTES : 16;
-  // stages copied ahead of the one multiplied: all but the one being overwritten next
-  static constexpr int AHEAD = STAGES - 1;
+  // stages copied ahead of the one multiplied: all but that one and the one the previous step's
+  // (possibly unfinished) MMAs read, so a refill needs no second barrier
+  static constexpr int AHEAD = STAGES - 2;
   // + 1 KB so the tiles start on the 1024-byte boundary the 128-byte swizzle is defined from
   static constexpr int SMEM_BYTES = STAGES * STAGE_BYTES + 1024;
   static_assert(STAGES >= 3, "the pipeline needs three stages");
@@ -114,8 +115,10 @@ __device__ __forceinline__ void h_stage(uint8_t* smem, uint32_t sbase, int stage
   }
 }
 
-// Stage t of the k loop: wait for its copies, issue its k16 steps (in the last stage, TAIL, only
-// those that start before ke), then refill the stage the previous steps read.
+// Stage t of the k loop: wait for its copies, refill the stage step t - 2 read, issue its k16
+// steps (in the last stage, TAIL, only those that start before ke). One block barrier a step: a
+// second one, to refill the stage of step t - 1 as soon as it was done, had cost up to 18% of the
+// large products (tools/gemm90_check.cu against cuBLAS, docs/benchmarks-gpu-ops.md).
 template <typename T, int BM, int NW, int KSUB, bool VEC, bool TAIL>
 __device__ __forceinline__ void h_step(float (&acc)[NW / 2], uint8_t* smem, uint32_t sbase,
                                        const HLoader<T, BM>& load_a,
@@ -127,6 +130,13 @@ __device__ __forceinline__ void h_step(float (&acc)[NW / 2], uint8_t* smem, uint
   __syncthreads();
   const uint32_t stage = sbase + (t % Tile::STAGES) * Tile::STAGE_BYTES;
   const int k0 = kb + t * Tile::BK;
+  // every warpgroup has passed step t - 1's wait, so the MMAs of step t - 2 are done everywhere:
+  // refill their stage before this step's MMAs are issued (one barrier a step)
+  const int next = t + Tile::AHEAD;
+  if (next < stages) {
+    h_stage<T, BM, NW, KSUB, VEC>(smem, sbase, next % Tile::STAGES, load_a, load_b, kb + next * Tile::BK, ke);
+  }
+  cp_async_commit();
   wgmma_fence();
 #pragma unroll
   for (int kk = 0; kk < Tile::BK / 16; kk++) {
@@ -139,15 +149,8 @@ __device__ __forceinline__ void h_step(float (&acc)[NW / 2], uint8_t* smem, uint
     }
   }
   wgmma_commit();
-  // the previous stage's steps are done in this warpgroup; the barrier makes it both, so that
-  // stage can be refilled while this one's run on
+  // this warpgroup's previous step is done (its stage is refilled one step later)
   wgmma_wait<1>(acc);
-  __syncthreads();
-  const int next = t + Tile::AHEAD;
-  if (next < stages) {
-    h_stage<T, BM, NW, KSUB, VEC>(smem, sbase, next % Tile::STAGES, load_a, load_b, kb + next * Tile::BK, ke);
-  }
-  cp_async_commit();
 }
 
 // The k loop of one block: [kb, ke) into acc. VEC (16-byte copies) is a template parameter so
