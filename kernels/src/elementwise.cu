@@ -313,39 +313,29 @@ BI_CONTIGUOUS(i64, bool, l, bi::I64, bi::BOOL, bi::C_LONG)
 BI_CONTIGUOUS(bool, bool, d, bi::BOOL, bi::BOOL, bi::C_DOUBLE)
 
 // ---------------------------------------------------------------------------------------------
-// The gate of a SwiGLU feed-forward layer: x = [g | u] along rows of 2h (h = shape[0]), out row =
-// silu(g) · u. Each element is computed as the composed ops the host would otherwise launch:
-// g · sigmoid(g) in the arithmetic type (the unary kernels' sigmoid), rounded to the storage
-// type, then times u, rounded again (for float32 and float64 the roundings change nothing). Rows
-// whose halves are 16-byte aligned go 16 bytes at a time.
+// The gate of a SwiGLU feed-forward layer: rows of 2h (h = shape[0]) hold g and u in alternating
+// blocks of b = shape[1] elements (b = h: [g | u]; b = 8: a stacked weight interleaved so that a
+// GEMM tile holds both); out element j of a row = silu_mul_one(g, u) of block j / b, offset j % b
+// (ew_ops.cuh). Blocks whose elements are 16-byte aligned go 16 bytes at a time.
 namespace bi {
-
-template <int T, int MODE>
-__device__ __forceinline__ typename Storage<T>::type silu_mul_one(typename Storage<T>::type gs,
-                                                                  typename Storage<T>::type us) {
-  if constexpr (MODE == C_DOUBLE) {
-    const double g = val_d<T>(gs);
-    return enc_d<T>(bin_d(OP_MUL, val_d<T>(enc_d<T>(bin_d(OP_MUL, g, un_d(U_SIGMOID, g)))), val_d<T>(us)));
-  } else {
-    const float g = val_f<T>(gs);
-    return enc_f<T>(bin_f(OP_MUL, val_f<T>(enc_f<T>(bin_f(OP_MUL, g, un_f(U_SIGMOID, g)))), val_f<T>(us)));
-  }
-}
 
 template <int T, int MODE> __device__ void silu_mul_body(const ElementwiseParams& p) {
   typedef typename Storage<T>::type S;
   constexpr int VEC = 16 / sizeof(S);
   typedef Pack<S, VEC> P;
-  const long long h = p.shape[0];
+  const long long h = p.shape[0], b = p.shape[1];
   const S* x = static_cast<const S*>(p.a);
   S* o = static_cast<S*>(p.out);
-  if (h % VEC == 0 && ((reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(o)) & 15) == 0) {
-    const long long per_row = h / VEC;
+  // element j of row r: g at r * 2h + 2b * (j / b) + j % b, u b further
+  auto g_of = [&](long long i) {
+    const long long r = i / h, j = i - r * h, blk = j / b;
+    return r * 2 * h + blk * 2 * b + (j - blk * b);
+  };
+  if (b % VEC == 0 && ((reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(o)) & 15) == 0) {
 #pragma unroll 1
     for (long long c = grid_start(); c < p.n / VEC; c += grid_step()) {
-      const long long r = c / per_row, j = c - r * per_row;
-      const P* row = reinterpret_cast<const P*>(x + r * 2 * h);
-      const P g = row[j], u = row[per_row + j];
+      const long long gi = g_of(c * VEC);
+      const P g = *reinterpret_cast<const P*>(x + gi), u = *reinterpret_cast<const P*>(x + gi + b);
       P out;
 #pragma unroll
       for (int k = 0; k < VEC; k++) out.e[k] = silu_mul_one<T, MODE>(g.e[k], u.e[k]);
@@ -355,8 +345,8 @@ template <int T, int MODE> __device__ void silu_mul_body(const ElementwiseParams
   }
 #pragma unroll 1
   for (long long i = grid_start(); i < p.n; i += grid_step()) {
-    const long long r = i / h, j = i - r * h;
-    o[i] = silu_mul_one<T, MODE>(x[r * 2 * h + j], x[r * 2 * h + h + j]);
+    const long long gi = g_of(i);
+    o[i] = silu_mul_one<T, MODE>(x[gi], x[gi + b]);
   }
 }
 

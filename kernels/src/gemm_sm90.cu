@@ -17,10 +17,40 @@
 // Rows past m or n are not copied at all: their (stale) values reach only outputs that are never
 // stored; k16 steps wholly past the end of k are not issued, so every tile shape runs the same
 // steps.
+#include "bi/ew_ops.cuh"
 #include "bi/gemm_common.cuh"
 #include "bi/wgmma.cuh"
 
 namespace bi {
+
+template <typename T> struct EwTag;
+template <> struct EwTag<__nv_bfloat16> { static constexpr int value = BF16; };
+template <> struct EwTag<__half> { static constexpr int value = F16; };
+
+// The ACT_SWIGLU store: register block 2j of 8 columns holds gate values, block 2j + 1 the up
+// values of the same outputs; each pair is rounded to T as a plain store would round it, then
+// gated by silu_mul_one (the siluMul kernel's arithmetic), so the output has the bits of the
+// product followed by siluMul over blocks of 8.
+template <typename T, int NW>
+__device__ __forceinline__ void store_swiglu(const GemmParams& p, long long z, const float (&acc)[NW / 2], int row0,
+                                             int col0) {
+  constexpr int TAG = EwTag<T>::value;
+  const int half_n = p.n >> 1;
+  uint16_t* c = static_cast<uint16_t*>(p.c) + z * p.sc;
+#pragma unroll
+  for (int i = 0; i < NW / 2; i += 2) {
+    if (((i >> 2) & 1) == 0) {
+      const int row = row0 + ((i & 2) ? 8 : 0), col = col0 + (i >> 2) * 8;
+      if (row < p.m && col < p.n) {
+        const uint32_t g = Pack2<T>::from(acc[i], acc[i + 1]), u = Pack2<T>::from(acc[i + 4], acc[i + 5]);
+        const uint32_t h0 = silu_mul_one<TAG, C_FLOAT>(static_cast<uint16_t>(g), static_cast<uint16_t>(u));
+        const uint32_t h1 = silu_mul_one<TAG, C_FLOAT>(static_cast<uint16_t>(g >> 16), static_cast<uint16_t>(u >> 16));
+        *reinterpret_cast<uint32_t*>(c + static_cast<long long>(row) * half_n + (col >> 4) * 8 + (col & 7)) =
+            h0 | (h1 << 16);
+      }
+    }
+  }
+}
 
 constexpr int H_BK = 64;
 constexpr int H_THREADS = 256;
@@ -222,6 +252,10 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
   const int wg = threadIdx.x >> 7, warp = (threadIdx.x >> 5) & 3, lane = threadIdx.x & 31;
   const int row0 = m0 + (BM == 128 ? wg * 64 : 0) + warp * 16 + (lane >> 2);
   const int col0 = n0 + (BM == 128 ? 0 : wg * NW) + (lane & 3) * 2;
+  if (p.act == ACT_SWIGLU) {
+    store_swiglu<T, NW>(p, q.z, acc, row0, col0);
+    return;
+  }
   const bool plain = p.partial == nullptr && p.bias == nullptr && p.act == ACT_NONE && (p.n % 2 == 0) &&
                      (p.sc % 2 == 0) && ((reinterpret_cast<uintptr_t>(p.c) & 3) == 0);
   T* c = static_cast<T*>(p.c) + q.z * p.sc;

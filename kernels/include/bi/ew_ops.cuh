@@ -233,4 +233,19 @@ __device__ __forceinline__ long long un_l(int op, long long x) {
   }
 }
 
+// One output of the SwiGLU gate (silu(g) * u) as the composed ops compute it: g * sigmoid(g) in
+// the arithmetic type (the unary kernels' sigmoid), rounded to the storage type, times u, rounded
+// again. Shared by the gate kernel and the GEMM epilogue that applies it to a product's columns.
+template <int T, int MODE>
+__device__ __forceinline__ typename Storage<T>::type silu_mul_one(typename Storage<T>::type gs,
+                                                                  typename Storage<T>::type us) {
+  if constexpr (MODE == C_DOUBLE) {
+    const double g = val_d<T>(gs);
+    return enc_d<T>(bin_d(OP_MUL, val_d<T>(enc_d<T>(bin_d(OP_MUL, g, un_d(U_SIGMOID, g)))), val_d<T>(us)));
+  } else {
+    const float g = val_f<T>(gs);
+    return enc_f<T>(bin_f(OP_MUL, val_f<T>(enc_f<T>(bin_f(OP_MUL, g, un_f(U_SIGMOID, g)))), val_f<T>(us)));
+  }
+}
+
 }  // namespace bi

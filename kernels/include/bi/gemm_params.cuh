@@ -7,7 +7,9 @@
 namespace bi {
 
 // Activations of the epilogue, as the Java launcher numbers them.
-enum GemmAct : int { ACT_NONE = 0, ACT_RELU = 1, ACT_GELU = 2, ACT_SILU = 3 };
+// ACT_SWIGLU (Hopper family, one split, no bias): the weight's rows hold a SwiGLU layer's gate and
+// up projections in alternating blocks of 8, and the output (n / 2 columns) is the gate of each pair.
+enum GemmAct : int { ACT_NONE = 0, ACT_RELU = 1, ACT_GELU = 2, ACT_SILU = 3, ACT_SWIGLU = 4 };
 
 // The batch index z of a launch splits as z = z0 * batch1 + z1; operand offsets are
 // z0 * s?0 + z1 * s?1 elements (a stride of 0 broadcasts an operand over that level).

@@ -81,6 +81,21 @@ public interface ElementwiseOps {
      * @return new storage of x's type, the last axis halved
      */
     default Tensor siluMul(Tensor x) {
+        long w = x.getShape().dimension() == 0 ? 0 : x.getShape().get(x.getShape().dimension() - 1);
+        return siluMul(x, (int) Math.max(1, w / 2));
+    }
+
+    /**
+     * The SwiGLU gate of rows whose g and u alternate in blocks: a row of 2h elements holds g's
+     * first {@code block} elements, then u's, then g's next block, and so on ({@code block = h} is
+     * {@code [g | u]}); output element j pairs g and u at offset {@code j % block} of block
+     * {@code j / block}. Arithmetic as {@link #siluMul(Tensor)}.
+     *
+     * @param x the interleaved gate and up values, floating point, rank 1 or more
+     * @param block the elements of each block, dividing h
+     * @return new storage of x's type, the last axis halved
+     */
+    default Tensor siluMul(Tensor x, int block) {
         throw Unsupported.op("siluMul", x.getDevice());
     }
 

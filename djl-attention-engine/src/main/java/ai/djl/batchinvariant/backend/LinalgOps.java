@@ -46,4 +46,18 @@ public interface LinalgOps {
     default Tensor linear(Tensor x, Tensor w, Tensor b) {
         throw Unsupported.op("NDArrayEx.linear", x.getDevice());
     }
+
+    /**
+     * A SwiGLU layer's gate and up projections and its gate in one call: {@code siluMul(linear(x,
+     * w, null), 8)}, with the bits of those two ops, where w's rows hold the gate's and the up
+     * projection's rows in alternating blocks of 8. A backend may fuse the gate into the product's
+     * store.
+     *
+     * @param x input (..., k)
+     * @param w weight (2h, k), h a multiple of 8
+     * @return output (..., h)
+     */
+    default Tensor linearSiluMul(Tensor x, Tensor w) {
+        throw Unsupported.op("linearSiluMul", x.getDevice());
+    }
 }

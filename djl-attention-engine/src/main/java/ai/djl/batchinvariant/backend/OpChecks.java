@@ -120,6 +120,26 @@ public final class OpChecks {
     }
 
     /**
+     * Checks a SwiGLU gate's input and block and returns the output shape.
+     *
+     * @param xs the input's shape
+     * @param type the input's type
+     * @param block g's and u's alternating block
+     * @return the output shape
+     * @throws IllegalArgumentException as {@link #siluMulShape(Shape, DataType)}, or for a block that
+     *     does not divide the output width
+     */
+    public static Shape siluMulShape(Shape xs, DataType type, int block) {
+        Shape os = siluMulShape(xs, type);
+        long h = os.get(os.dimension() - 1);
+        if (block < 1 || (h > 0 && h % block != 0)) {
+            throw new IllegalArgumentException("siluMul: block " + block + " does not divide the " + h
+                    + " outputs of " + xs);
+        }
+        return os;
+    }
+
+    /**
      * Checks a reduction's arguments: a mean needs a floating-point input, and max/min an axis
      * that is not empty (an empty result over a non-empty axis is fine, as in PyTorch).
      *

@@ -198,6 +198,25 @@ public final class LlamaModel implements AutoCloseable {
         return types.linearLayout() ? Projection.linear(w, b) : new Projection(w, b);
     }
 
+    /**
+     * One bias-free projection computing the gate and the up projection with their output rows
+     * alternating in blocks of {@link GatedMlp#INTERLEAVE}, so that a GEMM tile holds the gate and
+     * the up values of the same outputs.
+     */
+    private Projection interleaved(HfCheckpoint c, String gate, String up, long out, long in) throws IOException {
+        int b = GatedMlp.INTERLEAVE;
+        NDArray g = array(c, gate + ".weight", out, in);
+        NDArray u = array(c, up + ".weight", out, in);
+        NDArray s = NDArrays.stack(new NDList(g.reshape(out / b, b, in), u.reshape(out / b, b, in)), 1);
+        NDArray w = s.reshape(2 * out, in);
+        g.close();
+        u.close();
+        if (w != s) {
+            s.close();
+        }
+        return types.linearLayout() ? Projection.linear(w, null) : new Projection(w, null);
+    }
+
     private void loadWeights(HfCheckpoint c) throws IOException {
         long h = config.hiddenSize;
         long qd = (long) config.numHeads * config.headDim;
@@ -214,9 +233,11 @@ public final class LlamaModel implements AutoCloseable {
                     new long[] {qd, kvd, kvd}, h, config.attentionBias);
             l.o = proj(c, p + "self_attn.o_proj", h, qd, false);
             l.postNorm = new RmsNorm(array(c, p + "post_attention_layernorm.weight", h), eps);
-            l.mlp = GatedMlp.fused(stacked(c, new String[] {p + "mlp.gate_proj", p + "mlp.up_proj"},
-                    new long[] {inter, inter}, h, false),
-                    proj(c, p + "mlp.down_proj", h, inter, false));
+            l.mlp = inter % GatedMlp.INTERLEAVE == 0
+                    ? GatedMlp.fused(interleaved(c, p + "mlp.gate_proj", p + "mlp.up_proj", inter, h),
+                            proj(c, p + "mlp.down_proj", h, inter, false), GatedMlp.INTERLEAVE)
+                    : GatedMlp.fused(stacked(c, new String[] {p + "mlp.gate_proj", p + "mlp.up_proj"},
+                            new long[] {inter, inter}, h, false), proj(c, p + "mlp.down_proj", h, inter, false));
         }
         finalNorm = new RmsNorm(array(c, "model.norm.weight", h), eps);
         NDArray hw;

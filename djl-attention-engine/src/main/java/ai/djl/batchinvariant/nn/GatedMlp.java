@@ -7,7 +7,7 @@ import ai.djl.batchinvariant.backend.dispatch.Backends;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.batchinvariant.tensor.TensorFactory;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -19,16 +19,24 @@ import ai.djl.ndarray.types.Shape;
  *
  * <p>Two forms with the same arithmetic per element: child blocks {@code gate}, {@code up},
  * {@code down} ({@link #GatedMlp}), or {@code gateUp}, {@code down} ({@link #fused}), where one
- * projection computes gate and up side by side and the gate is one backend op ({@code siluMul}).
- * The fused form launches one matrix product instead of two and one element-wise kernel instead
- * of five on the GPU; each output of a product is the same chain over the input either way.
+ * projection computes gate and up side by side — their output rows stacked whole, or alternating
+ * in blocks of 8 — and the gate is one backend op ({@code siluMul}). With blocks of 8 and a
+ * bias-free (out, in) weight the product and the gate are one backend op ({@code
+ * linearSiluMul}): on the Hopper GPU family the gate is applied in the product's store and the
+ * gate/up array is never written. Each output of a product is the same chain over the input in
+ * every form.
  */
 public final class GatedMlp extends LoadedBlock {
+
+    /** The block of {@code linearSiluMul}'s interleaved gate and up rows. */
+    public static final int INTERLEAVE = 8;
 
     private final Projection gate;
     private final Projection up;
     private final Projection gateUp;
     private final Projection down;
+    /** gate and up alternate in blocks of this many outputs; 0: stacked whole ([g | u]) */
+    private final int block;
 
     /**
      * Creates the block from separate projections.
@@ -42,13 +50,15 @@ public final class GatedMlp extends LoadedBlock {
         this.up = addChildBlock("up", up);
         this.gateUp = null;
         this.down = addChildBlock("down", down);
+        this.block = 0;
     }
 
-    private GatedMlp(Projection gateUp, Projection down) {
+    private GatedMlp(Projection gateUp, Projection down, int block) {
         this.gate = null;
         this.up = null;
         this.gateUp = addChildBlock("gateUp", gateUp);
         this.down = addChildBlock("down", down);
+        this.block = block;
     }
 
     /**
@@ -60,7 +70,24 @@ public final class GatedMlp extends LoadedBlock {
      * @return the block
      */
     public static GatedMlp fused(Projection gateUp, Projection down) {
-        return new GatedMlp(gateUp, down);
+        return new GatedMlp(gateUp, down, 0);
+    }
+
+    /**
+     * Creates the block from one projection whose outputs alternate between the gate's and the up
+     * projection's in blocks of {@code block} (its weight's rows interleaved so; {@code block} equal
+     * to the intermediate size stacks them whole).
+     *
+     * @param gateUp hidden to 2 x intermediate
+     * @param down intermediate to hidden
+     * @param block outputs per block, dividing the intermediate size
+     * @return the block
+     */
+    public static GatedMlp fused(Projection gateUp, Projection down, int block) {
+        if (block < 1) {
+            throw new IllegalArgumentException("block " + block + " must be positive");
+        }
+        return new GatedMlp(gateUp, down, block);
     }
 
     /**
@@ -73,9 +100,15 @@ public final class GatedMlp extends LoadedBlock {
     public NDArray forward(NDArray x) {
         NDArray h;
         if (gateUp != null) {
-            NDArray gu = gateUp.forward(x);
-            h = siluMul(gu);
-            gu.close();
+            if (block == INTERLEAVE && gateUp.isPlainLinear() && x instanceof TensorArray
+                    && gateUp.weight() instanceof TensorArray && x.getManager() instanceof TensorFactory) {
+                h = ((TensorFactory) x.getManager()).wrap(Backends.of(x.getDevice()).linalg()
+                        .linearSiluMul(((TensorArray) x).tensor(), ((TensorArray) gateUp.weight()).tensor()));
+            } else {
+                NDArray gu = gateUp.forward(x);
+                h = siluMul(gu, block);
+                gu.close();
+            }
         } else {
             h = siluMul(gate.forward(x), up.forward(x));
         }
@@ -84,14 +117,24 @@ public final class GatedMlp extends LoadedBlock {
         return y;
     }
 
-    /** The gate of {@code [g | u]}: one backend op on this engine's arrays. */
-    private static NDArray siluMul(NDArray gu) {
+    /**
+     * The gate of rows whose g and u alternate in blocks ({@code block} 0 or the row's half: {@code
+     * [g | u]}): one backend op on this engine's arrays.
+     */
+    private static NDArray siluMul(NDArray gu, int block) {
+        int last = gu.getShape().dimension() - 1;
+        long h = gu.getShape().get(last) / 2;
+        int b = block <= 0 ? (int) h : block;
         if (gu instanceof TensorArray && gu.getManager() instanceof TensorFactory) {
             return ((TensorFactory) gu.getManager()).wrap(Backends.of(gu.getDevice()).elementwise()
-                    .siluMul(((TensorArray) gu).tensor()));
+                    .siluMul(((TensorArray) gu).tensor(), b));
         }
-        NDList halves = gu.split(2, gu.getShape().dimension() - 1);
-        return siluMul(halves.get(0), halves.get(1));
+        // other engines: view the blocks as an axis of two, take g's and u's
+        Shape lead = gu.getShape().slice(0, last);
+        NDArray blocks = gu.reshape(lead.addAll(new Shape(h / b, 2, b)));
+        NDArray g = blocks.get(new NDIndex("..., 0, :")).reshape(lead.add(h));
+        NDArray u = blocks.get(new NDIndex("..., 1, :")).reshape(lead.add(h));
+        return siluMul(g, u);
     }
 
     /** {@code silu(g) * u} composed of array ops; consumes (closes) both operands. */

@@ -71,6 +71,16 @@ public final class Projection extends LoadedBlock {
         return bias == null ? y : y.add(bias.getArray());
     }
 
+    /** Whether the weight is kept as (out, in) and run by {@code linear}, with no bias. */
+    boolean isPlainLinear() {
+        return keepLayout && bias == null;
+    }
+
+    /** The weight as kept: (out, in) for {@link #linear} projections, (in, out) otherwise. */
+    NDArray weight() {
+        return weightT.getArray();
+    }
+
     /** {@inheritDoc} */
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {

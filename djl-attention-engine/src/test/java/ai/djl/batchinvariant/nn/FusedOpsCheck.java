@@ -56,6 +56,14 @@ final class FusedOpsCheck {
                 }
             }
         }
+        for (DataType t : new DataType[] {DataType.FLOAT32, DataType.FLOAT16, DataType.BFLOAT16}) {
+            for (int rows : new int[] {1, 3, 77, 300}) {
+                interleavedGate(m, t, rows, 1040);
+                for (int n : new int[] {32, 48, 1040}) {
+                    linearSiluMul(m, t, rows, n, rows == 77 ? 200 : 64);
+                }
+            }
+        }
         badInput(m);
         inverse(m);
     }
@@ -79,8 +87,16 @@ final class FusedOpsCheck {
     /** The composed gate, written out with engine ops (GatedMlp's composition). */
     static NDArray composedGate(NDArray gu, boolean roundActivation) {
         long h = gu.getShape().get(gu.getShape().dimension() - 1) / 2;
-        NDArray g = gu.get(new NDIndex("..., :{}", h));
-        NDArray u = gu.get(new NDIndex("..., {}:", h));
+        return composedGate(gu, (int) h, roundActivation);
+    }
+
+    /** The composed gate of 2-D rows whose g and u alternate in blocks. */
+    static NDArray composedGate(NDArray gu, int block, boolean roundActivation) {
+        long rows = gu.getShape().get(0);
+        long h = gu.getShape().get(1) / 2;
+        NDArray blocks = gu.reshape(rows, h / block, 2, block);
+        NDArray g = blocks.get(new NDIndex(":, :, 0, :")).reshape(rows, h);
+        NDArray u = blocks.get(new NDIndex(":, :, 1, :")).reshape(rows, h);
         DataType t = gu.getDataType();
         if (t == DataType.FLOAT16 || t == DataType.BFLOAT16) {
             NDArray g32 = g.toType(DataType.FLOAT32, false);
@@ -103,6 +119,37 @@ final class FusedOpsCheck {
         for (int i = 0; i < rows; i++) {
             NDArray row = gu.get(new NDIndex("{}:{}", i, i + 1));
             byte[] solo = wrap(row, Backends.of(row.getDevice()).elementwise().siluMul(tensor(row))).toByteArray();
+            assertArrayEquals(solo, Arrays.copyOfRange(all, i * bytes, (i + 1) * bytes), what + ": row " + i + " alone");
+        }
+    }
+
+    /** siluMul over blocks of 8 against the composed ops on the same blocks. */
+    static void interleavedGate(NDManager m, DataType t, int rows, int n) {
+        NDArray gu = random(m, new Random(7L * rows + n), new Shape(rows, n), t);
+        NDArray got = wrap(gu, Backends.of(gu.getDevice()).elementwise().siluMul(tensor(gu), 8));
+        assertArrayEquals(composedGate(gu, 8, true).toByteArray(), got.toByteArray(),
+                "siluMul " + t + " " + rows + "x" + n + " in blocks of 8");
+    }
+
+    /**
+     * linearSiluMul (on the Hopper GPU family, the gate in the product's store) against linear then
+     * siluMul in blocks of 8; rows alone against the batch.
+     */
+    static void linearSiluMul(NDManager m, DataType t, int rows, int n, int k) {
+        Random r = new Random(3L * rows + n + k);
+        NDArray x = random(m, r, new Shape(rows, k), t);
+        NDArray w = random(m, r, new Shape(n, k), t);
+        NDArray got = wrap(x, Backends.of(x.getDevice()).linalg().linearSiluMul(tensor(x), tensor(w)));
+        Tensor y = Backends.of(x.getDevice()).linalg().linear(tensor(x), tensor(w), null);
+        NDArray want = wrap(x, Backends.of(x.getDevice()).elementwise().siluMul(y, 8));
+        String what = "linearSiluMul " + t + " " + rows + "x" + n + "x" + k;
+        assertArrayEquals(want.toByteArray(), got.toByteArray(), what + " vs linear then siluMul");
+        byte[] all = got.toByteArray();
+        int bytes = t.getNumOfBytes() * n / 2;
+        for (int i : new int[] {0, rows - 1}) {
+            NDArray row = x.get(new NDIndex("{}:{}", i, i + 1));
+            byte[] solo = wrap(row, Backends.of(row.getDevice()).linalg().linearSiluMul(tensor(row), tensor(w)))
+                    .toByteArray();
             assertArrayEquals(solo, Arrays.copyOfRange(all, i * bytes, (i + 1) * bytes), what + ": row " + i + " alone");
         }
     }

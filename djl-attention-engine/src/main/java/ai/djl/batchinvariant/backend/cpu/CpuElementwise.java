@@ -65,18 +65,17 @@ public final class CpuElementwise implements ElementwiseOps {
 
     /** {@inheritDoc} */
     @Override
-    public Tensor siluMul(Tensor x) {
-        Shape os = OpChecks.siluMulShape(x.getShape(), x.getDataType());
+    public Tensor siluMul(Tensor x, int block) {
+        Shape os = OpChecks.siluMulShape(x.getShape(), x.getDataType(), block);
         int h = (int) os.get(os.dimension() - 1);
         int n = (int) os.size();
         if (x.getDataType() == DataType.FLOAT64) {
             double[] v = (double[]) x.hostData();
             double[] o = new double[n];
             for (int i = 0; i < n; i++) {
-                int r = i / h;
-                int j = i - r * h;
-                double g = v[2 * r * h + j];
-                o[i] = g * Float64Math.apply(UnaryOp.SIGMOID, g) * v[2 * r * h + h + j];
+                int gi = gateIndex(i, h, block);
+                double g = v[gi];
+                o[i] = g * Float64Math.apply(UnaryOp.SIGMOID, g) * v[gi + block];
             }
             return Tensor.host(os, DataType.FLOAT64, o);
         }
@@ -84,12 +83,19 @@ public final class CpuElementwise implements ElementwiseOps {
         float[] v = HostData.toFloats(x.hostData(), t, x.size32());
         float[] o = new float[n];
         for (int i = 0; i < n; i++) {
-            int r = i / h;
-            int j = i - r * h;
-            float g = v[2 * r * h + j];
-            o[i] = HostData.round(t, g * Elementwise.apply(UnaryOp.SIGMOID, g)) * v[2 * r * h + h + j];
+            int gi = gateIndex(i, h, block);
+            float g = v[gi];
+            o[i] = HostData.round(t, g * Elementwise.apply(UnaryOp.SIGMOID, g)) * v[gi + block];
         }
         return Tensor.host(os, t, HostData.fromFloats(o, t));
+    }
+
+    /** Where output i's gate value sits: row i / h, block (i % h) / block, offset i % block. */
+    private static int gateIndex(int i, int h, int block) {
+        int r = i / h;
+        int j = i - r * h;
+        int blk = j / block;
+        return 2 * r * h + 2 * blk * block + (j - blk * block);
     }
 
     /** {@inheritDoc} */

@@ -18,6 +18,9 @@ import java.util.WeakHashMap;
 /** Matrix products on host arrays, through {@link CpuMath#gemm} and {@link PackedGemm}. */
 public final class CpuLinalg implements LinalgOps {
 
+    /** The gate/up block of {@link #linearSiluMul}. */
+    private static final int SILU_BLOCK = 8;
+
     /** The shared instance. */
     public static final CpuLinalg INSTANCE = new CpuLinalg();
 
@@ -129,6 +132,17 @@ public final class CpuLinalg implements LinalgOps {
     public Tensor batchMatMul(Tensor a, Tensor b) {
         MatMulShape.checkBatched(a.getShape(), b.getShape());
         return matMul(a, b);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Tensor linearSiluMul(Tensor x, Tensor w) {
+        Tensor y = linear(x, w, null);
+        try {
+            return CpuElementwise.INSTANCE.siluMul(y, SILU_BLOCK);
+        } finally {
+            y.close();
+        }
     }
 
     /** {@inheritDoc} */

@@ -182,8 +182,8 @@ public final class CudaElementwise implements ElementwiseOps {
 
     /** {@inheritDoc} */
     @Override
-    public Tensor siluMul(Tensor x) {
-        Shape os = OpChecks.siluMulShape(x.getShape(), x.getDataType());
+    public Tensor siluMul(Tensor x, int block) {
+        Shape os = OpChecks.siluMulShape(x.getShape(), x.getDataType(), block);
         CudaDevice device = CudaBackend.device(x);
         long n = os.size();
         DeviceMemory out = Launch.memory(device, n * x.getDataType().getNumOfBytes());
@@ -193,7 +193,7 @@ public final class CudaElementwise implements ElementwiseOps {
             Params p = DataAbi.ELEMENTWISE.newParams()
                     .ptr(Elementwise.A, mx.getPointer())
                     .ptr(Elementwise.OUT, out.getPointer())
-                    .i64s(Elementwise.SHAPE, new long[] {os.get(os.dimension() - 1)})
+                    .i64s(Elementwise.SHAPE, new long[] {os.get(os.dimension() - 1), block})
                     .i64(Elementwise.N, n)
                     .i32(Elementwise.RANK, 1)
                     .i32(Elementwise.TYPE_A, DataAbi.dtypeCode(x.getDataType()));

@@ -59,7 +59,22 @@ final class CudaGemm {
         NONE,
         RELU,
         GELU,
-        SILU
+        SILU,
+        /** The Hopper family's SwiGLU store (see {@link #swiGlu}): output n / 2 columns. */
+        SWIGLU
+    }
+
+    /**
+     * Returns whether a product can store a SwiGLU gate of its columns (gate and up in alternating
+     * blocks of 8): on the Hopper family, with one split and an even number of blocks.
+     *
+     * @param type the element type
+     * @param n the product's columns
+     * @param device the device
+     * @return true when {@link Act#SWIGLU} may be used
+     */
+    static boolean swiGlu(DataType type, int n, CudaDevice device) {
+        return sm90(type, true, device) && splitOverride == 0 && n % 16 == 0;
     }
 
     private CudaGemm() {}
@@ -212,7 +227,12 @@ final class CudaGemm {
         DataType type = a.getDataType();
         CudaDevice device = CudaBackend.device(a);
         int batches = batch.batch0 * batch.batch1;
-        long outElems = (long) batches * m * n;
+        if (act == Act.SWIGLU && (!swiGlu(type, n, device) || bias != null || !weightNk)) {
+            throw new IllegalStateException("the SwiGLU store needs the Hopper family, one split, no bias and n % 16 == 0");
+        }
+        // the SwiGLU store writes one output per gate/up pair
+        int outN = act == Act.SWIGLU ? n / 2 : n;
+        long outElems = (long) batches * m * outN;
         DeviceMemory c = Launch.memory(device, outElems * type.getNumOfBytes());
         if (outElems == 0) {
             return c;
@@ -247,7 +267,7 @@ final class CudaGemm {
                     .i64(Gemm.SA1, batch.sa1)
                     .i64(Gemm.SB0, batch.sb0)
                     .i64(Gemm.SB1, batch.sb1)
-                    .i64(Gemm.SC, (long) m * n)
+                    .i64(Gemm.SC, (long) m * outN)
                     .i32(Gemm.M, m)
                     .i32(Gemm.N, n)
                     .i32(Gemm.K, k)

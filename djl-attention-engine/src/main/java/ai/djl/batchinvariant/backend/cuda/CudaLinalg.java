@@ -5,6 +5,7 @@ package ai.djl.batchinvariant.backend.cuda;
 
 import ai.djl.batchinvariant.backend.LinalgOps;
 import ai.djl.batchinvariant.backend.MatMulShape;
+import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.TypeRules;
 import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.tensor.HostData;
@@ -21,6 +22,9 @@ import java.util.List;
  * Integer products refuse by name.
  */
 final class CudaLinalg implements LinalgOps {
+
+    /** The gate/up block of {@link #linearSiluMul} (gemm_sm90.cu's SwiGLU store). */
+    private static final int SILU_BLOCK = 8;
 
     static final CudaLinalg INSTANCE = new CudaLinalg();
 
@@ -80,6 +84,34 @@ final class CudaLinalg implements LinalgOps {
             closeIfCopy(wc, w);
             closeIfCopy(bc, b);
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On the Hopper family the gate is applied in the product's store (no intermediate array);
+     * elsewhere the product, then {@code siluMul}.
+     */
+    @Override
+    public Tensor linearSiluMul(Tensor x, Tensor w) {
+        checkDevice(x, w, "linearSiluMul");
+        DataType type = computeType("linearSiluMul", x, w);
+        int k = (int) w.getShape().get(1);
+        int n = (int) w.getShape().get(0);
+        OpChecks.siluMulShape(new Shape(n), type, SILU_BLOCK);
+        if (x.getDataType() != type || w.getDataType() != type || !CudaGemm.swiGlu(type, n, CudaBackend.device(x))) {
+            Tensor y = linear(x, w, null);
+            try {
+                return CudaBackend.INSTANCE.elementwise().siluMul(y, SILU_BLOCK);
+            } finally {
+                y.close();
+            }
+        }
+        int rows = (int) (x.getShape().size() / Math.max(1, k));
+        long[] od = x.getShape().getShape().clone();
+        od[od.length - 1] = n / 2;
+        DeviceMemory y = CudaGemm.run(x, w, null, rows, n, k, true, CudaGemm.Batch.single(), CudaGemm.Act.SWIGLU);
+        return Tensor.device(new Shape(od), type, y);
     }
 
     /** {@inheritDoc} */
