@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # compute-sanitizer memcheck and racecheck over the model path's kernels, each driven by the test
-# that exercises it (run from the project root with the packed Java side in .gpu/): the SwiGLU gate
-# and the fused norms (GpuFusedOpsTest), the rotating KV append (GpuAttentionTest) and the
-# long-row reductions (GpuReductionTest). Only the named kernels are instrumented. Logs go to
+# that exercises it (run from the project root with the packed Java side in .gpu/): the SwiGLU gate,
+# the Hopper GEMM's SwiGLU store and the fused norms (GpuFusedOpsTest), the rotating KV append
+# (GpuAttentionTest) and the long-row reductions (GpuReductionTest). Only the named kernels are instrumented. Logs go to
 # LOG_DIR (default: out/).
 set -uo pipefail
 source "$(dirname "$0")/run_logs.sh"
@@ -15,6 +15,7 @@ check() {  # kernel-name substring, test class
   done
 }
 check silu_mul GpuFusedOpsTest
+check gemm90 GpuFusedOpsTest
 check norm_rows GpuFusedOpsTest
 check kv_append GpuAttentionTest
 check reduce_long_rows GpuReductionTest
