@@ -5,6 +5,7 @@ package ai.djl.batchinvariant.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.batchinvariant.testing.EngineTestBase;
 import ai.djl.ndarray.NDArray;
@@ -151,5 +152,14 @@ class DataTypeValuesTest extends EngineTestBase {
             float[] back = roundTrip(a).toType(DataType.FLOAT32, false).toFloatArray();
             assertArrayEquals((float[]) c[1], back, 0f, t.toString());
         }
+    }
+
+    /** DJL's formatter has no bfloat16: the array prints its float32 values under its own header. */
+    @Test
+    void bfloat16ArraysPrint() {
+        NDArray a = manager.create(new float[] {1.5f, -2.25f, 3f}, new Shape(3)).toType(DataType.BFLOAT16, false);
+        String s = a.toString();
+        assertTrue(s.contains("bfloat16") && !s.contains("float32"), s);
+        assertTrue(s.contains("1.5") && s.contains("-2.3") && s.contains("3."), s);
     }
 }
