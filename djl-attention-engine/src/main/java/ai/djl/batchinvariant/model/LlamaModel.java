@@ -11,12 +11,7 @@ import ai.djl.batchinvariant.attention.PosEncoding;
 import ai.djl.batchinvariant.attention.SplitPolicy;
 import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.nn.EmbeddingLookup;
-import ai.djl.batchinvariant.nn.GatedMlp;
-import ai.djl.batchinvariant.nn.LmHead;
-import ai.djl.batchinvariant.nn.Projection;
-import ai.djl.batchinvariant.nn.RmsNorm;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -59,28 +54,6 @@ public final class LlamaModel implements AutoCloseable {
     /** Option: replay decode steps from CUDA graphs ({@code auto}: on a GPU; {@code true}, {@code false}). */
     public static final String DECODE_GRAPH = ModelTypes.DECODE_GRAPH;
 
-    private static final class Layer implements AutoCloseable {
-        RmsNorm inputNorm;
-        /** q, k and v side by side: one product, each output the chain it has alone. */
-        Projection qkv;
-        Projection o;
-        RmsNorm postNorm;
-        GatedMlp mlp;
-
-        @Override
-        public void close() {
-            for (AutoCloseable c : new AutoCloseable[] {inputNorm, qkv, o, postNorm, mlp}) {
-                try {
-                    if (c != null) {
-                        c.close();
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-    }
-
     /** Where a layer's new keys and values go and what its queries attend to. */
     interface KvStep {
         void append(int layer, NDArray k, NDArray v);
@@ -95,10 +68,7 @@ public final class LlamaModel implements AutoCloseable {
     private final int pageSize;
     private final int kvPages;
     private final ModelTypes types;
-    private final List<Layer> layers = new ArrayList<>();
-    private EmbeddingLookup embed;
-    private RmsNorm finalNorm;
-    private LmHead head;
+    private LlamaWeights weights;
 
     private LlamaModel(HfConfig config, NDManager manager, SplitPolicy split, int pageSize, int kvPages,
             ModelTypes types) {
@@ -153,103 +123,8 @@ public final class LlamaModel implements AutoCloseable {
         HfConfig config = HfConfig.read(dir.resolve("config.json"));
         HfCheckpoint ckpt = HfCheckpoint.open(dir);
         LlamaModel m = new LlamaModel(config, manager, split, eo.getPageSize(), pages, types);
-        try {
-            m.loadWeights(ckpt);
-        } catch (IOException | RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        m.weights = LlamaWeights.load(ckpt, config, manager, types);
         return m;
-    }
-
-    private NDArray array(HfCheckpoint c, String name, long... shape) throws IOException {
-        NDArray a = manager.create(c.read(name, shape), new Shape(shape));
-        if (types.compute == DataType.FLOAT32) {
-            return a;
-        }
-        NDArray t = a.toType(types.compute, false);
-        a.close();
-        return t;
-    }
-
-    private Projection proj(HfCheckpoint c, String name, long out, long in, boolean bias) throws IOException {
-        NDArray w = array(c, name + ".weight", out, in);
-        NDArray b = bias ? array(c, name + ".bias", out) : null;
-        return types.linearLayout() ? Projection.linear(w, b) : new Projection(w, b);
-    }
-
-    /**
-     * One projection computing several side by side: their weights (and biases) stacked on the
-     * output axis, in the order given.
-     */
-    private Projection stacked(HfCheckpoint c, String[] names, long[] outs, long in, boolean bias) throws IOException {
-        NDList ws = new NDList();
-        NDList bs = new NDList();
-        for (int i = 0; i < names.length; i++) {
-            ws.add(array(c, names[i] + ".weight", outs[i], in));
-            if (bias) {
-                bs.add(array(c, names[i] + ".bias", outs[i]));
-            }
-        }
-        NDArray w = NDArrays.concat(ws, 0);
-        NDArray b = bias ? NDArrays.concat(bs, 0) : null;
-        ws.close();
-        bs.close();
-        return types.linearLayout() ? Projection.linear(w, b) : new Projection(w, b);
-    }
-
-    /**
-     * One bias-free projection computing the gate and the up projection with their output rows
-     * alternating in blocks of {@link GatedMlp#INTERLEAVE}, so that a GEMM tile holds the gate and
-     * the up values of the same outputs.
-     */
-    private Projection interleaved(HfCheckpoint c, String gate, String up, long out, long in) throws IOException {
-        int b = GatedMlp.INTERLEAVE;
-        NDArray g = array(c, gate + ".weight", out, in);
-        NDArray u = array(c, up + ".weight", out, in);
-        NDArray s = NDArrays.stack(new NDList(g.reshape(out / b, b, in), u.reshape(out / b, b, in)), 1);
-        NDArray w = s.reshape(2 * out, in);
-        g.close();
-        u.close();
-        if (w != s) {
-            s.close();
-        }
-        return types.linearLayout() ? Projection.linear(w, null) : new Projection(w, null);
-    }
-
-    private void loadWeights(HfCheckpoint c) throws IOException {
-        long h = config.hiddenSize;
-        long qd = (long) config.numHeads * config.headDim;
-        long kvd = (long) config.numKvHeads * config.headDim;
-        long inter = config.intermediateSize;
-        float eps = (float) config.rmsNormEps;
-        embed = new EmbeddingLookup(array(c, "model.embed_tokens.weight", config.vocabSize, h));
-        for (int i = 0; i < config.numLayers; i++) {
-            String p = "model.layers." + i + ".";
-            Layer l = new Layer();
-            layers.add(l);
-            l.inputNorm = new RmsNorm(array(c, p + "input_layernorm.weight", h), eps);
-            l.qkv = stacked(c, new String[] {p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj"},
-                    new long[] {qd, kvd, kvd}, h, config.attentionBias);
-            l.o = proj(c, p + "self_attn.o_proj", h, qd, false);
-            l.postNorm = new RmsNorm(array(c, p + "post_attention_layernorm.weight", h), eps);
-            l.mlp = inter % GatedMlp.INTERLEAVE == 0
-                    ? GatedMlp.fused(interleaved(c, p + "mlp.gate_proj", p + "mlp.up_proj", inter, h),
-                            proj(c, p + "mlp.down_proj", h, inter, false), GatedMlp.INTERLEAVE)
-                    : GatedMlp.fused(stacked(c, new String[] {p + "mlp.gate_proj", p + "mlp.up_proj"},
-                            new long[] {inter, inter}, h, false), proj(c, p + "mlp.down_proj", h, inter, false));
-        }
-        finalNorm = new RmsNorm(array(c, "model.norm.weight", h), eps);
-        NDArray hw;
-        if (c.has("lm_head.weight")) {
-            hw = array(c, "lm_head.weight", config.vocabSize, h);
-        } else if (config.tieWordEmbeddings) {
-            hw = embed.getTable().duplicate();
-        } else {
-            throw new ModelFormatException(config.getFile() + ": key tie_word_embeddings is false but the weights"
-                    + " have no lm_head.weight");
-        }
-        head = types.linearLayout() ? LmHead.linear(hw) : new LmHead(hw);
     }
 
     /**
@@ -321,10 +196,7 @@ public final class LlamaModel implements AutoCloseable {
 
     private LlamaModel share(SplitPolicy policy, ModelTypes t) {
         LlamaModel m = new LlamaModel(config, manager, policy, pageSize, kvPages, t);
-        m.layers.addAll(layers);
-        m.embed = embed;
-        m.finalNorm = finalNorm;
-        m.head = head;
+        m.weights = weights;
         return m;
     }
 
@@ -467,7 +339,7 @@ public final class LlamaModel implements AutoCloseable {
             System.arraycopy(tokens.get(r), 0, ids, qo[r], tokens.get(r).length);
         }
         // checked before the cache grows, so a bad id changes nothing
-        embed.checkIds(ids);
+        weights.embed.checkIds(ids);
         int[] lens = new int[n];
         for (int r = 0; r < n; r++) {
             lens[r] = tokens.get(r).length;
@@ -482,7 +354,7 @@ public final class LlamaModel implements AutoCloseable {
     private NDArray eagerLogits(NDManager step, KvCacheManager cache, StepBatch s, boolean[] allRows) {
         int t = s.ids.length;
         int[][] pt = s.pageTable;
-        NDArray x = embed.forward(step, s.ids);
+        NDArray x = weights.embed.forward(step, s.ids);
         x = decoder(x, t, new KvStep() {
             @Override
             public void append(int layer, NDArray k, NDArray v) {
@@ -521,9 +393,9 @@ public final class LlamaModel implements AutoCloseable {
         Shape kvShape = new Shape(rows, config.numKvHeads, config.headDim);
         Shape flat = new Shape(rows, (long) config.numHeads * config.headDim);
         // each layer's input norm joins the residual add before it (one op: the sum and its norm)
-        NDArray hN = layers.isEmpty() ? null : layers.get(0).inputNorm.forward(x);
-        for (int li = 0; li < layers.size(); li++) {
-            Layer l = layers.get(li);
+        NDArray hN = weights.layers.isEmpty() ? null : weights.layers.get(0).inputNorm.forward(x);
+        for (int li = 0; li < weights.layers.size(); li++) {
+            LlamaWeights.Layer l = weights.layers.get(li);
             NDArray qkv = l.qkv.forward(hN);
             hN.close();
             long qd = qShape.get(1) * qShape.get(2);
@@ -551,8 +423,8 @@ public final class LlamaModel implements AutoCloseable {
             NDArray x1 = post.get(0);
             NDArray m = l.mlp.forward(post.get(1));
             post.get(1).close();
-            if (li + 1 < layers.size()) {
-                NDList next = layers.get(li + 1).inputNorm.forwardAdd(x1, m);
+            if (li + 1 < weights.layers.size()) {
+                NDList next = weights.layers.get(li + 1).inputNorm.forwardAdd(x1, m);
                 x = next.get(0);
                 hN = next.get(1);
             } else {
@@ -578,9 +450,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Final norm and head: float32 logits; {@code h} is consumed. */
     NDArray logitsOf(NDArray h) {
-        NDArray n = finalNorm.forward(h);
+        NDArray n = weights.finalNorm.forward(h);
         h.close();
-        NDArray y = head.forward(n);
+        NDArray y = weights.head.forward(n);
         n.close();
         NDArray f = y.toType(DataType.FLOAT32, false);
         if (f != y) {
@@ -612,23 +484,14 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     EmbeddingLookup getEmbedding() {
-        return embed;
+        return weights.embed;
     }
 
     /** {@inheritDoc} */
     @Override
     public void close() {
-        for (Layer l : layers) {
-            l.close();
-        }
-        for (AutoCloseable c : new AutoCloseable[] {embed, finalNorm, head}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+        if (weights != null) {
+            weights.close();
         }
     }
 }
