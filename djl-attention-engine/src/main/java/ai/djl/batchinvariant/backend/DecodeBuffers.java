@@ -5,6 +5,8 @@ package ai.djl.batchinvariant.backend;
 
 import ai.djl.batchinvariant.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * The per-step inputs of a decode step that is recorded once and replayed (a CUDA graph): token
  * ids, the attention work list and the KV slots of the new tokens live in buffers whose addresses
@@ -110,7 +112,7 @@ public interface DecodeBuffers extends AutoCloseable {
     static int[] appendPositions(int capacity, int numKvHeads, AttentionWork work) {
         int[] pos = new int[capacity * numKvHeads];
         for (int r = 0; r < work.getBatchSize(); r++) {
-            java.util.Arrays.fill(pos, r * numKvHeads, (r + 1) * numKvHeads, work.kvLen(r) - 1);
+            Arrays.fill(pos, r * numKvHeads, (r + 1) * numKvHeads, work.kvLen(r) - 1);
         }
         return pos;
     }

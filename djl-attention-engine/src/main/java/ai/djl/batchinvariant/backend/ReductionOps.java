@@ -118,7 +118,8 @@ public interface ReductionOps {
     /**
      * A residual add and the RMS norm of its result, the pair between a decoder's blocks: returns
      * {@code {x + residual, norm(x + residual)}} with the bits of {@code binary(ADD, x, residual)}
-     * followed by {@link #rmsNormThenScale} (16-bit types) or {@link #rmsNorm} of the sum.
+     * followed by {@link #rmsNormThenScale} of the sum (which is {@link #rmsNorm} for 32- and 64-bit
+     * types).
      *
      * @param x the input, floating point, rank 1 or more
      * @param residual the same shape and type

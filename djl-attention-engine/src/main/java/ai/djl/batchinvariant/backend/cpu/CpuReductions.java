@@ -373,8 +373,7 @@ public final class CpuReductions implements ReductionOps {
     public Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps) {
         OpChecks.sameShapeAndType(x, residual);
         Tensor sum = CpuElementwise.INSTANCE.binary(BinaryOp.ADD, x, residual);
-        boolean half = x.getDataType() == DataType.FLOAT16 || x.getDataType() == DataType.BFLOAT16;
-        return new Tensor[] {sum, half ? rmsNormThenScale(sum, weight, eps) : rmsNorm(sum, weight, eps)};
+        return new Tensor[] {sum, rmsNormThenScale(sum, weight, eps)};
     }
 
     /** {@inheritDoc} */

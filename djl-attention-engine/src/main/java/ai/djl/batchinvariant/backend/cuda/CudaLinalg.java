@@ -62,28 +62,7 @@ final class CudaLinalg implements LinalgOps {
     /** {@inheritDoc} */
     @Override
     public Tensor linear(Tensor x, Tensor w, Tensor b) {
-        checkDevice(x, w, "linear");
-        checkDevice(x, b, "linear");
-        DataType type = computeType("NDArrayEx.linear", x, w);
-        int k = (int) w.getShape().get(1);
-        int n = (int) w.getShape().get(0);
-        if (b != null && b.getShape().size() != n) {
-            throw new IllegalArgumentException("linear: bias " + b.getShape() + " does not match " + n + " outputs");
-        }
-        int rows = (int) (x.getShape().size() / Math.max(1, k));
-        long[] od = x.getShape().getShape().clone();
-        od[od.length - 1] = n;
-        Tensor xc = as(x, type);
-        Tensor wc = as(w, type);
-        Tensor bc = b == null ? null : as(b, type);
-        try {
-            DeviceMemory y = CudaGemm.run(xc, wc, bc, rows, n, k, true, CudaGemm.Batch.single(), CudaGemm.Act.NONE);
-            return Tensor.device(new Shape(od), type, y);
-        } finally {
-            closeIfCopy(xc, x);
-            closeIfCopy(wc, w);
-            closeIfCopy(bc, b);
-        }
+        return product("NDArrayEx.linear", x, w, b, CudaGemm.Act.NONE);
     }
 
     /**
@@ -96,22 +75,43 @@ final class CudaLinalg implements LinalgOps {
     public Tensor linearSiluMul(Tensor x, Tensor w) {
         checkDevice(x, w, "linearSiluMul");
         DataType type = computeType("linearSiluMul", x, w);
-        int k = (int) w.getShape().get(1);
         int n = (int) w.getShape().get(0);
         OpChecks.siluMulShape(new Shape(n), type, SILU_BLOCK);
-        if (x.getDataType() != type || w.getDataType() != type || !CudaGemm.swiGlu(type, n, CudaBackend.device(x))) {
-            Tensor y = linear(x, w, null);
-            try {
-                return CudaBackend.INSTANCE.elementwise().siluMul(y, SILU_BLOCK);
-            } finally {
-                y.close();
-            }
+        if (CudaGemm.swiGlu(type, n, CudaBackend.device(x))) {
+            return product("linearSiluMul", x, w, null, CudaGemm.Act.SWIGLU);
+        }
+        Tensor y = linear(x, w, null);
+        try {
+            return CudaBackend.INSTANCE.elementwise().siluMul(y, SILU_BLOCK);
+        } finally {
+            y.close();
+        }
+    }
+
+    /** x·wᵀ (+ b) with an epilogue, in the operands' compute type; the SwiGLU store halves the columns. */
+    private Tensor product(String op, Tensor x, Tensor w, Tensor b, CudaGemm.Act act) {
+        checkDevice(x, w, op);
+        checkDevice(x, b, op);
+        DataType type = computeType(op, x, w);
+        int k = (int) w.getShape().get(1);
+        int n = (int) w.getShape().get(0);
+        if (b != null && b.getShape().size() != n) {
+            throw new IllegalArgumentException("linear: bias " + b.getShape() + " does not match " + n + " outputs");
         }
         int rows = (int) (x.getShape().size() / Math.max(1, k));
         long[] od = x.getShape().getShape().clone();
-        od[od.length - 1] = n / 2;
-        DeviceMemory y = CudaGemm.run(x, w, null, rows, n, k, true, CudaGemm.Batch.single(), CudaGemm.Act.SWIGLU);
-        return Tensor.device(new Shape(od), type, y);
+        od[od.length - 1] = act == CudaGemm.Act.SWIGLU ? n / 2 : n;
+        Tensor xc = as(x, type);
+        Tensor wc = as(w, type);
+        Tensor bc = b == null ? null : as(b, type);
+        try {
+            DeviceMemory y = CudaGemm.run(xc, wc, bc, rows, n, k, true, CudaGemm.Batch.single(), act);
+            return Tensor.device(new Shape(od), type, y);
+        } finally {
+            closeIfCopy(xc, x);
+            closeIfCopy(wc, w);
+            closeIfCopy(bc, b);
+        }
     }
 
     /** {@inheritDoc} */

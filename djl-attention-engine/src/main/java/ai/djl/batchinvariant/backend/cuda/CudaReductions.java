@@ -296,7 +296,7 @@ final class CudaReductions implements ReductionOps {
         if (!HostData.isFloating(type) || type == DataType.FLOAT64 || RowVariants.maxRow(type, n) == 0
                 || !residual.getDevice().equals(x.getDevice())) {
             Tensor sum = CudaBackend.INSTANCE.elementwise().binary(BinaryOp.ADD, x, residual);
-            return new Tensor[] {sum, half ? rmsNormThenScale(sum, weight, eps) : rmsNorm(sum, weight, eps)};
+            return new Tensor[] {sum, rmsNormThenScale(sum, weight, eps)};
         }
         CudaDevice device = CudaBackend.device(x);
         DeviceMemory sum = Launch.memory(device, x.getShape().size() * type.getNumOfBytes());
