@@ -59,7 +59,9 @@ struct Variant {
   void (*fn)(const bi::GemmParams);
 };
 #define V(BM, NW, KSUB, BN) {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES, bi_gemm90_bf16_nk_##BM##x##BN}
-static const Variant VARIANTS[] = {V(128, 256, 1, 256), V(64, 128, 1, 256), V(64, 64, 2, 128), V(64, 16, 4, 32)};
+static const Variant VARIANTS[] = {V(128, 256, 1, 256), V(64, 128, 1, 256), V(64, 64, 2, 128), V(64, 32, 2, 64),
+                                   V(64, 16, 4, 32),    V(16, 16, 2, 32),    V(16, 8, 4, 16)};
+static const int NV = sizeof(VARIANTS) / sizeof(VARIANTS[0]);
 static int g_force_variant = -1;
 
 static const Variant& pick(int m, int n) {
@@ -68,7 +70,7 @@ static const Variant& pick(int m, int n) {
     long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn);
     if (tiles * 8 >= g_sms * 7LL) return v;
   }
-  return VARIANTS[3];
+  return VARIANTS[NV - 1];
 }
 
 struct Gemm {
@@ -219,7 +221,7 @@ static bool check_invariance(Gemm& g, int n, int k) {
   for (int j = 0; j < n; j++) diff += hm[j] != hb[4000LL * n + j];
   all &= diff == 0;
   // every tile shape forced on the same 300 rows: the same bits
-  for (int vi = 0; vi < 4; vi++) {
+  for (int vi = 0; vi < NV; vi++) {
     g_force_variant = vi;
     CK(cudaMemset(cm, 0xFF, (size_t)300 * n * 2));
     g.run(a, w, cm, 300, n, k);
@@ -265,7 +267,7 @@ static bool check_negative_zero(Gemm& g, int n, int k) {
   CK(cudaGetLastError());
   bool ok = true;
   std::vector<uint16_t> h(n), first(n);
-  for (int vi = 0; vi < 4; vi++) {
+  for (int vi = 0; vi < NV; vi++) {
     g_force_variant = vi;
     CK(cudaMemset(c, 0x11, (size_t)n * 2));
     g.run(a, w, c, 1, n, k);
@@ -324,7 +326,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "--small") == 0) {  // small shapes, for the sanitizers
     ok &= check_accuracy(g, 77, 1001, 1000, false);
     ok &= check_accuracy(g, 130, 257, 1003, false);
-    for (int vi = 0; vi < 4; vi++) {
+    for (int vi = 0; vi < NV; vi++) {
       g_force_variant = vi;
       ok &= check_accuracy(g, 70, 300, 520, false);
     }
@@ -352,6 +354,37 @@ int main(int argc, char** argv) {
   ok &= check_negative_zero(g, 300, 1088);
   ok &= check_negative_zero(g, 300, 1003);
   if (argc > 1 && std::strcmp(argv[1], "--check-only") == 0) return ok ? 0 : 1;
+  if (argc > 1 && std::strcmp(argv[1], "--sweep") == 0) {  // every tile shape forced, small m
+    const int shapes[][2] = {{2048, 2048}, {3072, 2048}, {4096, 4096}, {8192, 2048}, {16384, 2048}, {2048, 8192},
+                             {14336, 4096}, {4096, 14336}, {128256, 2048}};
+    const int ms[] = {1, 8, 16, 32, 64, 128, 256, 512};
+    std::printf("\n| N | K | M | picked |");
+    for (int vi = 0; vi < NV; vi++) std::printf(" %dx%d us |", VARIANTS[vi].bm, VARIANTS[vi].bn);
+    std::printf("\n|---:|---:|---:|---|");
+    for (int vi = 0; vi < NV; vi++) std::printf("---:|");
+    std::printf("\n");
+    for (auto& s : shapes) {
+      int n = s[0], k = s[1];
+      bf16* w = rand_dev((long long)n * k, 3u);
+      bf16* a = rand_dev(512LL * k, 4u);
+      bf16* c;
+      CK(cudaMalloc(&c, (size_t)512 * n * 2));
+      for (int m : ms) {
+        const Variant& pv = pick(m, n);
+        std::printf("| %d | %d | %d | %dx%d |", n, k, m, pv.bm, pv.bn);
+        for (int vi = 0; vi < NV; vi++) {
+          g_force_variant = vi;
+          std::printf(" %.1f |", time_us([&] { g.run(a, w, c, m, n, k); }));
+        }
+        g_force_variant = -1;
+        std::printf("\n");
+      }
+      CK(cudaFree(w));
+      CK(cudaFree(a));
+      CK(cudaFree(c));
+    }
+    return ok ? 0 : 1;
+  }
 
   cublasHandle_t h;
   CB(cublasCreate(&h));

@@ -10,6 +10,12 @@
 // device, narrow ones that spread the weight stream over every SM when few do): it decides which
 // thread holds an output and the instruction's width N, never the element's own k chain.
 //
+// Tiles of 16 rows serve decode-sized products: the instruction still multiplies 64 rows, but only
+// the first 16 of each k tile are stored in shared memory (2 KB instead of 8 KB), and the other 48
+// rows it reads are whatever follows in the same stage — values that reach only the accumulators of
+// warps 1 to 3, which are never stored. That leaves room for deep pipelines in two blocks an SM,
+// and 16-column tiles put a 2048-wide weight on 128 SMs instead of 64.
+//
 // Data path: all 256 threads (two warpgroups) copy later stages with 16-byte cp.async into
 // 128-byte-swizzled shared memory, STAGES deep, while the tensor cores run on the current one;
 // wgmma reads both operands from shared memory through matrix descriptors. A stage holds KSUB
@@ -55,24 +61,29 @@ __device__ __forceinline__ void store_swiglu(const GemmParams& p, long long z, c
 constexpr int H_BK = 64;
 constexpr int H_THREADS = 256;
 constexpr int H_ROW_BYTES = H_BK * 2;  // one swizzled 128-byte row per k tile
-constexpr int H_SMEM_BUDGET = 200 * 1024;
+constexpr int H_MMA_ROWS = 64;  // rows one wgmma multiplies
 
 // A block tile: BM = 128 stacks the two warpgroups along m (64 rows each, NW columns), BM = 64
-// puts them side by side along n (64 rows, NW columns each); KSUB k tiles of 64 per stage.
+// puts them side by side along n (64 rows, NW columns each), BM = 16 likewise with 16 real rows
+// (two blocks an SM); KSUB k tiles of 64 per stage.
 template <int BM, int NW, int KSUB> struct HTile {
+  static constexpr int BLOCKS_PER_SM = BM == 16 ? 2 : 1;
+  static constexpr int SMEM_BUDGET = 200 * 1024 / BLOCKS_PER_SM;
   static constexpr int BN = BM == 128 ? NW : 2 * NW;
   static constexpr int BK = KSUB * H_BK;
   static constexpr int A_BYTES = KSUB * BM * H_ROW_BYTES;
   static constexpr int B_BYTES = KSUB * BN * H_ROW_BYTES;
   static constexpr int STAGE_BYTES = A_BYTES + B_BYTES;
-  static constexpr int STAGES = H_SMEM_BUDGET / STAGE_BYTES < 16 ? H_SMEM_BUDGET / STAGE_BYTES : 16;
+  static constexpr int STAGES = SMEM_BUDGET / STAGE_BYTES < 16 ? SMEM_BUDGET / STAGE_BYTES : 16;
   // stages copied ahead of the one multiplied: all but that one and the one the previous step's
   // (possibly unfinished) MMAs read, so a refill needs no second barrier
   static constexpr int AHEAD = STAGES - 2;
   // + 1 KB so the tiles start on the 1024-byte boundary the 128-byte swizzle is defined from
   static constexpr int SMEM_BYTES = STAGES * STAGE_BYTES + 1024;
   static_assert(STAGES >= 3, "the pipeline needs three stages");
-  static_assert(SMEM_BYTES <= 227 * 1024, "the pipeline must fit one block's shared memory");
+  static_assert(SMEM_BYTES * BLOCKS_PER_SM <= 227 * 1024, "the pipeline must fit the SM's shared memory");
+  // the 64 rows read from a stage's last A k tile must end inside that stage
+  static_assert((KSUB - 1) * BM * H_ROW_BYTES + H_MMA_ROWS * H_ROW_BYTES <= STAGE_BYTES, "A reads stay in the stage");
 };
 
 // The copies of one operand's tiles (ROWS x 64 k of a row-major [rows][k] matrix) that this
@@ -82,8 +93,8 @@ template <int BM, int NW, int KSUB> struct HTile {
 // value there would meet a valid one in the product); cp.async when rows are 16-byte aligned,
 // else element loads and shared stores.
 template <typename T, int ROWS> struct HLoader {
-  static constexpr int PER_THREAD = ROWS * 8 / H_THREADS;
-  static_assert(ROWS * 8 % H_THREADS == 0, "whole chunks per thread");
+  static constexpr int PER_THREAD = ROWS * 8 < H_THREADS ? 1 : ROWS * 8 / H_THREADS;
+  static_assert(ROWS * 8 % H_THREADS == 0 || H_THREADS % (ROWS * 8) == 0, "whole chunks per thread");
   const T* src;      // this thread's first chunk at k = 0
   uint32_t soff;     // its byte offset in a stage's tile
   long long stride;  // elements between this thread's rows
@@ -96,7 +107,7 @@ template <typename T, int ROWS> struct HLoader {
     src = base + static_cast<long long>(r) * k + c8;
     soff = r * H_ROW_BYTES + ((c ^ (r & 7)) << 4);
     stride = static_cast<long long>(H_THREADS / 8) * k;
-    rows = rows_left <= r ? 0 : (rows_left - r + H_THREADS / 8 - 1) / (H_THREADS / 8);
+    rows = rows_left <= r || r >= ROWS ? 0 : (rows_left - r + H_THREADS / 8 - 1) / (H_THREADS / 8);
   }
 
   template <bool VEC>
@@ -252,9 +263,12 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
   const int wg = threadIdx.x >> 7, warp = (threadIdx.x >> 5) & 3, lane = threadIdx.x & 31;
   const int row0 = m0 + (BM == 128 ? wg * 64 : 0) + warp * 16 + (lane >> 2);
   const int col0 = n0 + (BM == 128 ? 0 : wg * NW) + (lane & 3) * 2;
-  if (p.act == ACT_SWIGLU) {
-    store_swiglu<T, NW>(p, q.z, acc, row0, col0);
-    return;
+  if (BM < H_MMA_ROWS && warp * 16 >= BM) return;  // rows the tile does not own
+  if constexpr (NW >= 16) {  // gate and up blocks of 8 columns side by side in one warpgroup
+    if (p.act == ACT_SWIGLU) {
+      store_swiglu<T, NW>(p, q.z, acc, row0, col0);
+      return;
+    }
   }
   const bool plain = p.partial == nullptr && p.bias == nullptr && p.act == ACT_NONE && (p.n % 2 == 0) &&
                      (p.sc % 2 == 0) && ((reinterpret_cast<uintptr_t>(p.c) & 3) == 0);
@@ -275,7 +289,7 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
 
 // named by output tile, BM x BN
 #define BI_GEMM_SM90_TILE(TAG, T, BM, NW, KSUB, WIDTH)                                          \
-  extern "C" __global__ void __launch_bounds__(bi::H_THREADS, 1)                                \
+  extern "C" __global__ void __launch_bounds__(bi::H_THREADS, bi::HTile<BM, NW, KSUB>::BLOCKS_PER_SM) \
       bi_gemm90_##TAG##_nk_##BM##x##WIDTH(const __grid_constant__ bi::GemmParams p) {           \
     static_assert(bi::HTile<BM, NW, KSUB>::BN == WIDTH, "tile name");                           \
     bi::gemm_wgmma<T, BM, NW, KSUB>(p);                                                         \
@@ -284,7 +298,10 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
   BI_GEMM_SM90_TILE(TAG, T, 128, 256, 1, 256)                                                   \
   BI_GEMM_SM90_TILE(TAG, T, 64, 128, 1, 256)                                                    \
   BI_GEMM_SM90_TILE(TAG, T, 64, 64, 2, 128)                                                     \
-  BI_GEMM_SM90_TILE(TAG, T, 64, 16, 4, 32)
+  BI_GEMM_SM90_TILE(TAG, T, 64, 32, 2, 64)                                                      \
+  BI_GEMM_SM90_TILE(TAG, T, 64, 16, 4, 32)                                                      \
+  BI_GEMM_SM90_TILE(TAG, T, 16, 16, 2, 32)                                                      \
+  BI_GEMM_SM90_TILE(TAG, T, 16, 8, 4, 16)
 
 BI_GEMM_SM90(bf16, __nv_bfloat16)
 BI_GEMM_SM90(f16, __half)

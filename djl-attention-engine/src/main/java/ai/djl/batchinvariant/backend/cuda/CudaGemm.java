@@ -103,10 +103,12 @@ final class CudaGemm {
     /**
      * The Hopper family's output tiles (rows, columns, k tiles of 64 per pipeline stage), widest
      * first; the first whose tile count reaches 7/8 of the SMs is used, else the last (the weight
-     * stream spread over most SMs).
+     * stream spread over most SMs). 16-row tiles run two blocks an SM (gemm_sm90.cu).
      */
-    static final int[][] SM90_TILES = {{128, 256, 1}, {64, 256, 1}, {64, 128, 2}, {64, 32, 4}};
-    /** Shared memory the Hopper kernels' pipeline may use (gemm_sm90.cu's H_SMEM_BUDGET). */
+    static final int[][] SM90_TILES = {
+        {128, 256, 1}, {64, 256, 1}, {64, 128, 2}, {64, 64, 2}, {64, 32, 4}, {16, 32, 2}, {16, 16, 4}
+    };
+    /** Shared memory the Hopper kernels' pipeline may use an SM (gemm_sm90.cu's SMEM_BUDGET). */
     static final int SM90_SMEM_BUDGET = 200 * 1024;
 
     /**
@@ -134,13 +136,44 @@ final class CudaGemm {
      * @return {rows, columns, k tiles per stage}
      */
     static int[] sm90Tile(int m, int n, int batches, int sms) {
+        return sm90Tile(m, n, batches, sms, false);
+    }
+
+    /**
+     * Returns the Hopper tile for an m x n product, as {@link #sm90Tile(int, int, int, int)}, among
+     * the tiles whose warpgroups hold at least 16 columns when the SwiGLU store pairs blocks of 8.
+     *
+     * @param m rows
+     * @param n columns
+     * @param batches batch count
+     * @param sms the device's multiprocessor count
+     * @param pairedColumns whether the store pairs gate and up blocks of 8 columns
+     * @return {rows, columns, k tiles per stage}
+     */
+    static int[] sm90Tile(int m, int n, int batches, int sms, boolean pairedColumns) {
+        int[] last = null;
         for (int[] t : SM90_TILES) {
+            if (pairedColumns && warpgroupColumns(t) < 16) {
+                continue;
+            }
+            last = t;
             long tiles = (long) ((m + t[0] - 1) / t[0]) * ((n + t[1] - 1) / t[1]) * batches;
             if (tiles * 8 >= sms * 7L) {
                 return t;
             }
         }
-        return SM90_TILES[SM90_TILES.length - 1];
+        return last;
+    }
+
+    /**
+     * Returns the columns one warpgroup of a Hopper tile holds: 128-row tiles stack the two
+     * warpgroups along m, the others put them side by side along n.
+     *
+     * @param tile {rows, columns, k tiles per stage}
+     * @return columns
+     */
+    static int warpgroupColumns(int[] tile) {
+        return tile[0] == 128 ? tile[1] : tile[1] / 2;
     }
 
     /**
@@ -152,7 +185,8 @@ final class CudaGemm {
      */
     static int sm90SharedBytes(int[] tile) {
         int stage = tile[2] * (tile[0] + tile[1]) * K_TILE * 2;
-        return Math.min(16, SM90_SMEM_BUDGET / stage) * stage + 1024;
+        int budget = SM90_SMEM_BUDGET / (tile[0] == 16 ? 2 : 1);
+        return Math.min(16, budget / stage) * stage + 1024;
     }
 
     /**
@@ -247,7 +281,7 @@ final class CudaGemm {
                     + " k splits exceeds the launch limit of " + MAX_GRID_Z + "; split the batch");
         }
         boolean tensorCores = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
-        int[] hTile = hopper ? sm90Tile(m, n, batches, device.getSmCount()) : null;
+        int[] hTile = hopper ? sm90Tile(m, n, batches, device.getSmCount(), act == Act.SWIGLU) : null;
         int tileM = hopper ? hTile[0] : tensorCores ? (m <= 64 ? 64 : 128) : FMA_TILE;
         int tileN = hopper ? hTile[1] : tensorCores ? MMA_TILE_N : FMA_TILE;
         long tiles = (long) ((m + tileM - 1) / tileM) * ((n + tileN - 1) / tileN) * batches;

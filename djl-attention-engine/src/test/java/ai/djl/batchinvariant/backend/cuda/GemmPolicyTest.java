@@ -44,6 +44,12 @@ class GemmPolicyTest {
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(4096, 4096, 1, 132));
         assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90Tile(256, 4096, 1, 132));
         assertArrayEquals(new int[] {64, 32, 4}, CudaGemm.sm90Tile(1, 4096, 1, 132));
+        assertArrayEquals(new int[] {64, 64, 2}, CudaGemm.sm90Tile(1, 8192, 1, 132));
+        assertArrayEquals(new int[] {64, 64, 2}, CudaGemm.sm90Tile(256, 2048, 1, 132));
+        // a 2048-wide weight at decode sizes: 16-column tiles, 128 of them
+        assertArrayEquals(new int[] {16, 16, 4}, CudaGemm.sm90Tile(1, 2048, 1, 132));
+        // the SwiGLU store pairs blocks of 8 columns inside a warpgroup: never the 8-column one
+        assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(1, 2048, 1, 132, true));
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(1, 128256, 1, 132), "enough column tiles");
         // a batch counts its tiles too
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(512, 1024, 64, 132));
@@ -57,8 +63,13 @@ class GemmPolicyTest {
         assertEquals(5 * 40960 + 1024, CudaGemm.sm90SharedBytes(new int[] {64, 256, 1}));
         assertEquals(4 * 49152 + 1024, CudaGemm.sm90SharedBytes(new int[] {64, 128, 2}));
         assertEquals(4 * 49152 + 1024, CudaGemm.sm90SharedBytes(new int[] {64, 32, 4}));
+        // 64x64: 32 KB, 6; the 16-row tiles have half the budget (two blocks an SM): 16x32 with 2 k
+        // tiles, 12 KB, 8 stages; 16x16 with 4, 16 KB, 6
+        assertEquals(6 * 32768 + 1024, CudaGemm.sm90SharedBytes(new int[] {64, 64, 2}));
+        assertEquals(8 * 12288 + 1024, CudaGemm.sm90SharedBytes(new int[] {16, 32, 2}));
+        assertEquals(6 * 16384 + 1024, CudaGemm.sm90SharedBytes(new int[] {16, 16, 4}));
         for (int[] t : CudaGemm.SM90_TILES) {
-            assertTrue(CudaGemm.sm90SharedBytes(t) <= 227 * 1024, "fits a block");
+            assertTrue(CudaGemm.sm90SharedBytes(t) * (t[0] == 16 ? 2 : 1) <= 227 * 1024, "fits the SM");
         }
     }
 }
