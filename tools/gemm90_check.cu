@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -52,8 +53,8 @@ static int split_k_of(int k, int splits) {
   return (per + 63) / 64 * 64;
 }
 
-// the Hopper tiles, widest first, and CudaGemm's choice among them: the widest whose tile count
-// nearly fills the device, else the narrowest
+// the Hopper tiles, widest first, and CudaGemm.sm90Tile's choice among them: the least work on the
+// busiest SM (waves of tiles times a tile's cost), ties to fewer tiles, then to the shorter tile
 struct Variant {
   int bm, bn, smem;
   void (*fn)(const bi::GemmParams);
@@ -66,11 +67,20 @@ static int g_force_variant = -1;
 
 static const Variant& pick(int m, int n) {
   if (g_force_variant >= 0) return VARIANTS[g_force_variant];
-  for (const Variant& v : VARIANTS) {
+  int best = 0;
+  long long best_cost = LLONG_MAX, best_tiles = 0;
+  for (int i = 0; i < NV; i++) {
+    const Variant& v = VARIANTS[i];
     long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn);
-    if (tiles * 8 >= g_sms * 7LL) return v;
+    long long waves = (tiles + g_sms - 1) / g_sms;
+    long long cost = waves * ((long long)std::max(v.bm, 64) * v.bn + 16LL * (std::min(v.bm, m) + v.bn) + 64);
+    if (cost < best_cost || (cost == best_cost && tiles <= best_tiles)) {
+      best = i;
+      best_cost = cost;
+      best_tiles = tiles;
+    }
   }
-  return VARIANTS[NV - 1];
+  return VARIANTS[best];
 }
 
 struct Gemm {
@@ -388,30 +398,47 @@ int main(int argc, char** argv) {
 
   cublasHandle_t h;
   CB(cublasCreate(&h));
-  const int shapes[][2] = {{4096, 4096}, {2048, 2048}, {8192, 2048}, {2048, 8192}, {128256, 2048}, {14336, 4096}, {4096, 14336}};
+  const int shapes[][2] = {{4096, 4096}, {2048, 2048}, {3072, 2048}, {8192, 2048}, {16384, 2048}, {2048, 8192},
+                           {128256, 2048}, {14336, 4096}, {4096, 14336}};
   const int ms[] = {1, 8, 16, 64, 256, 1024, 4096, 8192};
-  std::printf("\n| N | K | M | sm90 us | sm90 TFLOP/s | sm80 us | cuBLAS us | cuBLAS TFLOP/s | sm90/cuBLAS |\n");
-  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  // "warm": the same weights every launch (up to 50 MB of them stay in L2 between launches);
+  // "cold": launches cycle through copies of the weights, 256 MB at least, so each launch reads its
+  // weights from device memory as a model's layers do
+  std::printf("\n| N | K | M | tile | sm90 us | sm90 TFLOP/s | cuBLAS us | cuBLAS TFLOP/s | sm90/cuBLAS | cold sm90 us | cold weights TB/s | cold cuBLAS us | cold cuBLAS TB/s | cold sm90/cuBLAS |\n");
+  std::printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (auto& s : shapes) {
     int n = s[0], k = s[1];
-    bf16* w = rand_dev((long long)n * k, 3u);
+    const double wbytes = 2.0 * n * k;
+    const int copies = std::max(1, (int)std::ceil(256e6 / wbytes));
+    std::vector<bf16*> ws(copies);
+    for (int i = 0; i < copies; i++) ws[i] = rand_dev((long long)n * k, 3u + i);
     bf16* a = rand_dev(8192LL * k, 4u);
     bf16* c;
     CK(cudaMalloc(&c, (size_t)8192 * n * 2));
     for (int m : ms) {
       if ((long long)m * n > 8192LL * 14336) continue;
-      float t90 = time_us([&] { g.run(a, w, c, m, n, k); });
-      float t80 = time_us([&] { g.run(a, w, c, m, n, k, true); });
       float one = 1.f, zero = 0.f;
-      float tcb = time_us([&] {
+      int next = 0;
+      auto ours = [&](bf16* w) { g.run(a, w, c, m, n, k); };
+      auto cub = [&](bf16* w) {
         CB(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, w, CUDA_R_16BF, k, a, CUDA_R_16BF, k, &zero, c,
                         CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-      });
+      };
+      float t90 = time_us([&] { ours(ws[0]); });
+      float tcb = time_us([&] { cub(ws[0]); });
+      float c90 = m <= 256 ? time_us([&] { ours(ws[next++ % copies]); }) : 0.f;
+      float ccb = m <= 256 ? time_us([&] { cub(ws[next++ % copies]); }) : 0.f;
       double fl = 2.0 * m * n * k;
-      std::printf("| %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n", n, k, m, t90, fl / t90 / 1e6, t80, tcb,
-                  fl / tcb / 1e6, tcb / t90);
+      const Variant& v = pick(m, n);
+      std::printf("| %d | %d | %d | %dx%d | %.1f | %.1f | %.1f | %.1f | %.2f |", n, k, m, v.bm, v.bn, t90,
+                  fl / t90 / 1e6, tcb, fl / tcb / 1e6, tcb / t90);
+      if (m <= 256) {
+        std::printf(" %.1f | %.2f | %.1f | %.2f | %.2f |\n", c90, wbytes / c90 / 1e6, ccb, wbytes / ccb / 1e6, ccb / c90);
+      } else {
+        std::printf(" | | | | |\n");
+      }
     }
-    CK(cudaFree(w));
+    for (bf16* w : ws) CK(cudaFree(w));
     CK(cudaFree(a));
     CK(cudaFree(c));
   }

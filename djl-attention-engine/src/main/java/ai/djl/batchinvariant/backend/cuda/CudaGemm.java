@@ -102,8 +102,7 @@ final class CudaGemm {
 
     /**
      * The Hopper family's output tiles (rows, columns, k tiles of 64 per pipeline stage), widest
-     * first; the first whose tile count reaches 7/8 of the SMs is used, else the last (the weight
-     * stream spread over most SMs). 16-row tiles run two blocks an SM (gemm_sm90.cu).
+     * first. 16-row tiles run two blocks an SM (gemm_sm90.cu); {@link #sm90Tile} picks among them.
      */
     static final int[][] SM90_TILES = {
         {128, 256, 1}, {64, 256, 1}, {64, 128, 2}, {64, 64, 2}, {64, 32, 4}, {16, 32, 2}, {16, 16, 4}
@@ -126,8 +125,15 @@ final class CudaGemm {
     }
 
     /**
-     * Returns the Hopper tile for an m x n product: the widest whose tile count nearly fills the
-     * device. It decides which thread computes an output, never the output's arithmetic.
+     * Returns the Hopper tile for an m x n product. It decides which thread computes an output, never
+     * the output's arithmetic, so the choice may follow the whole shape: the tile with the least
+     * work on the busiest SM, counted as waves of tiles (one a SM) times a tile's cost — its
+     * multiply-adds per k (64 rows at least: the instruction's height) plus 16 per operand row it
+     * loads (rows past m are not loaded) plus 64 for the block's start and pipeline fill. Ties go to
+     * fewer tiles, then to the shorter tile. Calibrated
+     * on an H100 against every tile forced (tools/gemm90_check.cu --sweep,
+     * docs/benchmarks-gpu-ops.md): it picks the fastest tile or one within 5% of it at m = 1 to 512
+     * on the Llama shapes.
      *
      * @param m rows
      * @param n columns
@@ -151,18 +157,24 @@ final class CudaGemm {
      * @return {rows, columns, k tiles per stage}
      */
     static int[] sm90Tile(int m, int n, int batches, int sms, boolean pairedColumns) {
-        int[] last = null;
+        int[] best = null;
+        long bestCost = Long.MAX_VALUE;
+        long bestTiles = 0;
         for (int[] t : SM90_TILES) {
             if (pairedColumns && warpgroupColumns(t) < 16) {
                 continue;
             }
-            last = t;
             long tiles = (long) ((m + t[0] - 1) / t[0]) * ((n + t[1] - 1) / t[1]) * batches;
-            if (tiles * 8 >= sms * 7L) {
-                return t;
+            long waves = (tiles + sms - 1) / sms;
+            long cost = waves * ((long) Math.max(t[0], 64) * t[1] + 16L * (Math.min(t[0], m) + t[1]) + 64);
+            // SM90_TILES runs widest first: on equal cost and tiles the later (shorter) tile wins
+            if (cost < bestCost || cost == bestCost && tiles <= bestTiles) {
+                best = t;
+                bestCost = cost;
+                bestTiles = tiles;
             }
         }
-        return last;
+        return best;
     }
 
     /**
