@@ -9,7 +9,6 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -53,8 +52,8 @@ static int split_k_of(int k, int splits) {
   return (per + 63) / 64 * 64;
 }
 
-// the Hopper tiles, widest first, and CudaGemm.sm90Tile's choice among them: the least work on the
-// busiest SM (waves of tiles times a tile's cost), ties to fewer tiles, then to the shorter tile
+// the Hopper tiles, widest first, and CudaGemm.sm90Tile's choice among them: of the tiles that
+// cover the product in one wave, the one with the most tiles (ties to the shorter), else the widest
 struct Variant {
   int bm, bn, smem;
   void (*fn)(const bi::GemmParams);
@@ -68,15 +67,12 @@ static int g_force_variant = -1;
 static const Variant& pick(int m, int n) {
   if (g_force_variant >= 0) return VARIANTS[g_force_variant];
   int best = 0;
-  long long best_cost = LLONG_MAX, best_tiles = 0;
+  long long best_tiles = 0;
   for (int i = 0; i < NV; i++) {
     const Variant& v = VARIANTS[i];
     long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn);
-    long long waves = (tiles + g_sms - 1) / g_sms;
-    long long cost = waves * ((long long)std::max(v.bm, 64) * v.bn + 16LL * (std::min(v.bm, m) + v.bn) + 64);
-    if (cost < best_cost || (cost == best_cost && tiles <= best_tiles)) {
+    if (tiles <= g_sms && tiles >= best_tiles) {
       best = i;
-      best_cost = cost;
       best_tiles = tiles;
     }
   }

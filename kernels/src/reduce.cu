@@ -207,18 +207,10 @@ template <typename T> __device__ void reduce_long_rows(const ReduceParams& p) {
 // Softmax / log-softmax of one row per G-thread group (rows.cuh), the row kernel's formulas: the
 // maximum, the sum of exp(x - max), then x - (max + log(sum)) or exp(x - max) * (1 / sum).
 // Register path: the row read once with 16-byte loads. Softmax keeps the exponentials from the sum
-// to the store (each replaces its chunk of the row, which is dead by then) when they fit the
-// variant's registers (softmax_keeps_exps), and computes them again (the same bits) otherwise: a
-// second exp per element had held bfloat16 rows of 4096 at 1.9-2.2 TB/s. Elements past the end enter the
+// to the store when a thread holds 16 values, and computes them again (the same bits) when it
+// holds 32, which would not fit beside the row in 64 registers. Elements past the end enter the
 // max as -inf and the sum as +0, which change neither (the sum is never -0), so both equal the
 // streaming path's.
-// Registers a thread may use in a softmax variant: 96 where the block is small enough for it (up to
-// 512 threads), else 64 (a 1024-thread block); with 96 a thread keeps up to 32 exponentials.
-template <int G> __host__ __device__ constexpr int softmax_regs() { return G <= 512 ? 96 : 64; }
-template <typename T, int G, int V> __host__ __device__ constexpr bool softmax_keeps_exps() {
-  return V * Chunk<T>::W <= (softmax_regs<G>() == 96 ? 32 : 16);
-}
-
 template <typename T, int G, int V, bool LOG>
 __device__ __forceinline__ void softmax_row_regs(const T* x, T* y, int n, int t, Scratch& scratch) {
   constexpr int W = Chunk<T>::W;
@@ -233,7 +225,7 @@ __device__ __forceinline__ void softmax_row_regs(const T* x, T* y, int n, int t,
     }
   }
   mx = group_reduce<G>(mx, scratch.take(), MaxOp());
-  constexpr bool KEEP = !LOG && softmax_keeps_exps<T, G, V>();
+  constexpr bool KEEP = !LOG && V * W <= 16;
   float e[KEEP ? V * W : 1];
   float sum = 0.0f;
 #pragma unroll
@@ -367,12 +359,11 @@ BI_REDUCE(i32, int)
 BI_REDUCE(i64, long long)
 
 // The register-row softmax variants: BI_SOFTMAX_ROWS(tag, type, longest row, G, V), the same
-// list as norm.cu's; RowVariants.java picks one from the row length and dtype alone. Softmax takes
-// softmax_regs registers (a 1024-thread block fits 64; smaller blocks at 96 still run 640 threads
-// an SM, each with a row slice in flight); log-softmax 64.
+// list as norm.cu's; RowVariants.java picks one from the row length and dtype alone. 64 registers
+// at most: a 1024-thread block fits, and smaller blocks run at least 1024 threads an SM.
 #define BI_SOFTMAX_ROWS(TAG, T, NMAX, G, V)                                                     \
   static_assert((G) * (V) * (16 / sizeof(T)) == (NMAX), "variant size");                       \
-  extern "C" __global__ void __maxnreg__(bi::softmax_regs<G>()) bi_softmax_rows_##TAG##_##NMAX(const __grid_constant__ bi::ReduceParams p) { \
+  extern "C" __global__ void __maxnreg__(64) bi_softmax_rows_##TAG##_##NMAX(const __grid_constant__ bi::ReduceParams p) { \
     bi::softmax_rows<T, G, V, false>(p);                                                        \
   }                                                                                             \
   extern "C" __global__ void __maxnreg__(64) bi_log_softmax_rows_##TAG##_##NMAX(const __grid_constant__ bi::ReduceParams p) { \
@@ -386,15 +377,17 @@ BI_SOFTMAX_ROWS(f32, float, 4096, 256, 4)
 BI_SOFTMAX_ROWS(f32, float, 8192, 512, 4)
 BI_SOFTMAX_ROWS(f32, float, 16384, 1024, 4)
 BI_SOFTMAX_ROWS(f32, float, 32768, 1024, 8)
-BI_SOFTMAX_ROWS(f16, __half, 1024, 32, 4)
-BI_SOFTMAX_ROWS(f16, __half, 2048, 64, 4)
-BI_SOFTMAX_ROWS(f16, __half, 4096, 128, 4)
-BI_SOFTMAX_ROWS(f16, __half, 8192, 256, 4)
-BI_SOFTMAX_ROWS(f16, __half, 16384, 512, 4)
+BI_SOFTMAX_ROWS(f16, __half, 512, 32, 2)
+BI_SOFTMAX_ROWS(f16, __half, 1024, 64, 2)
+BI_SOFTMAX_ROWS(f16, __half, 2048, 128, 2)
+BI_SOFTMAX_ROWS(f16, __half, 4096, 256, 2)
+BI_SOFTMAX_ROWS(f16, __half, 8192, 512, 2)
+BI_SOFTMAX_ROWS(f16, __half, 16384, 1024, 2)
 BI_SOFTMAX_ROWS(f16, __half, 32768, 1024, 4)
-BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 1024, 32, 4)
-BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 2048, 64, 4)
-BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 4096, 128, 4)
-BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 8192, 256, 4)
-BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 16384, 512, 4)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 512, 32, 2)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 1024, 64, 2)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 2048, 128, 2)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 4096, 256, 2)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 8192, 512, 2)
+BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 16384, 1024, 2)
 BI_SOFTMAX_ROWS(bf16, __nv_bfloat16, 32768, 1024, 4)

@@ -126,14 +126,13 @@ final class CudaGemm {
 
     /**
      * Returns the Hopper tile for an m x n product. It decides which thread computes an output, never
-     * the output's arithmetic, so the choice may follow the whole shape: the tile with the least
-     * work on the busiest SM, counted as waves of tiles (one a SM) times a tile's cost — its
-     * multiply-adds per k (64 rows at least: the instruction's height) plus 16 per operand row it
-     * loads (rows past m are not loaded) plus 64 for the block's start and pipeline fill. Ties go to
-     * fewer tiles, then to the shorter tile. Calibrated
-     * on an H100 against every tile forced (tools/gemm90_check.cu --sweep,
-     * docs/benchmarks-gpu-ops.md): it picks the fastest tile or one within 5% of it at m = 1 to 512
-     * on the Llama shapes.
+     * the output's arithmetic, so the choice may follow the whole shape: of the tiles that cover the
+     * product in one wave (a tile an SM at most), the one with the most tiles (ties to the shorter
+     * tile); when none does, the widest. One wave of narrow tiles spreads a decode-sized product's
+     * weight stream over the most SMs; a second wave costs more than a wider tile, whose k chain is no
+     * longer. Checked on an H100 against every tile forced (tools/gemm90_check.cu --sweep,
+     * docs/benchmarks-gpu-ops.md): the fastest tile, or one within 5% of it, at m = 1 to 512 on the
+     * Llama shapes except the 128,256-wide LM head at m = 1 to 64 (up to 15% behind the fastest).
      *
      * @param m rows
      * @param n columns
@@ -158,23 +157,19 @@ final class CudaGemm {
      */
     static int[] sm90Tile(int m, int n, int batches, int sms, boolean pairedColumns) {
         int[] best = null;
-        long bestCost = Long.MAX_VALUE;
         long bestTiles = 0;
         for (int[] t : SM90_TILES) {
             if (pairedColumns && warpgroupColumns(t) < 16) {
                 continue;
             }
             long tiles = (long) ((m + t[0] - 1) / t[0]) * ((n + t[1] - 1) / t[1]) * batches;
-            long waves = (tiles + sms - 1) / sms;
-            long cost = waves * ((long) Math.max(t[0], 64) * t[1] + 16L * (Math.min(t[0], m) + t[1]) + 64);
-            // SM90_TILES runs widest first: on equal cost and tiles the later (shorter) tile wins
-            if (cost < bestCost || cost == bestCost && tiles <= bestTiles) {
+            // SM90_TILES runs widest first: on equal counts the later (shorter) tile wins
+            if (tiles <= sms && tiles >= bestTiles) {
                 best = t;
-                bestCost = cost;
                 bestTiles = tiles;
             }
         }
-        return best;
+        return best != null ? best : SM90_TILES[0];
     }
 
     /**

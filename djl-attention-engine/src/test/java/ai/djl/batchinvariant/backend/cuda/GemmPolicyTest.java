@@ -56,8 +56,10 @@ class GemmPolicyTest {
         assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(16, 3072, 1, 132));
         // the SwiGLU store pairs blocks of 8 columns inside a warpgroup: never the 8-column one
         assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(1, 2048, 1, 132, true));
-        // the LM head: many waves of narrow tiles beat four of the widest
-        assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(1, 128256, 1, 132));
+        assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90Tile(1, 14336, 1, 132));
+        assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90Tile(256, 3072, 1, 132));
+        // no tile covers the LM head in one wave: the widest
+        assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(1, 128256, 1, 132));
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(128, 128256, 1, 132));
         // a batch counts its tiles too
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(512, 1024, 64, 132));
