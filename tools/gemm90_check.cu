@@ -256,6 +256,32 @@ static bool check_invariance(Gemm& g, int n, int k) {
   return all && changed > 0;
 }
 
+// the sm_80 family (mma.sync m16n8k16) with one split against the Hopper family (wgmma): the same
+// k16 steps in the same order from a zeroed accumulator; counts the outputs whose bits differ
+static long long compare_families(Gemm& g, int m, int n, int k) {
+  bf16* a = rand_dev((long long)m * k, 21u);
+  bf16* w = rand_dev((long long)n * k, 22u);
+  bf16 *c90, *c80;
+  CK(cudaMalloc(&c90, (size_t)m * n * 2));
+  CK(cudaMalloc(&c80, (size_t)m * n * 2));
+  g.run(a, w, c90, m, n, k);
+  g_split_override = 1;
+  g.run(a, w, c80, m, n, k, true);
+  g_split_override = 0;
+  std::vector<uint16_t> h90((size_t)m * n), h80((size_t)m * n);
+  CK(cudaMemcpy(h90.data(), c90, h90.size() * 2, cudaMemcpyDeviceToHost));
+  CK(cudaMemcpy(h80.data(), c80, h80.size() * 2, cudaMemcpyDeviceToHost));
+  long long d = 0;
+  for (size_t i = 0; i < h90.size(); i++) d += h90[i] != h80[i];
+  std::printf("families m=%d n=%d k=%d: sm80 (one split) vs sm90: %lld of %lld outputs differ\n", m, n, k, d,
+              (long long)m * n);
+  CK(cudaFree(a));
+  CK(cudaFree(w));
+  CK(cudaFree(c90));
+  CK(cudaFree(c80));
+  return d;
+}
+
 __global__ void neg_kernel(bf16* x, long long n) {
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
     x[i] = __float2bfloat16(-1.0f - (float)(i % 7));
@@ -359,6 +385,11 @@ int main(int argc, char** argv) {
   ok &= check_invariance(g, 512, 1088);
   ok &= check_negative_zero(g, 300, 1088);
   ok &= check_negative_zero(g, 300, 1003);
+  if (argc > 1 && std::strcmp(argv[1], "--families") == 0) {
+    compare_families(g, 300, 2048, 8192);
+    compare_families(g, 77, 1001, 1003);
+    return 0;
+  }
   if (argc > 1 && std::strcmp(argv[1], "--check-only") == 0) return ok ? 0 : 1;
   if (argc > 1 && std::strcmp(argv[1], "--sweep") == 0) {  // every tile shape forced, small m
     const int shapes[][2] = {{2048, 2048}, {3072, 2048}, {4096, 4096}, {8192, 2048}, {16384, 2048}, {2048, 8192},

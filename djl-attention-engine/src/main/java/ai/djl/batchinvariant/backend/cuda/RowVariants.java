@@ -27,15 +27,26 @@ public final class RowVariants {
      *
      * @param type the element type
      * @param n the row length
-     * @return a power of two from 512 to {@value #MAX_ROW}, or 0
+     * @return a power of two from 512 (float32) or 1024 (16-bit floats) to {@value #MAX_ROW}, or 0
      *     where no single-pass variant applies (the multi-pass kernels run)
      */
     public static int maxRow(DataType type, long n) {
-        if (type != DataType.FLOAT32 && type != DataType.FLOAT16 && type != DataType.BFLOAT16
-                || n < 1 || n > MAX_ROW) {
+        int smallest;
+        switch (type) {
+            case FLOAT32:
+                smallest = 512;
+                break;
+            case FLOAT16:
+            case BFLOAT16:
+                smallest = 1024;
+                break;
+            default:
+                return 0;
+        }
+        if (n < 1 || n > MAX_ROW) {
             return 0;
         }
-        int m = 512;
+        int m = smallest;
         while (m < n) {
             m *= 2;
         }
@@ -43,17 +54,15 @@ public final class RowVariants {
     }
 
     /**
-     * Returns the threads that share a row (G): 16 elements a thread (four float32 or two 16-bit
-     * 16-byte chunks) up to 16384 elements, 32 for the longest rows (a block holds 1024 threads).
-     * Short per-thread chains and many warps an SM: 32 elements a thread had held 16-bit softmax to
-     * 1.9-2.2 TB/s on an H100.
+     * Returns the threads that share a row (G): 16 elements a thread (four 16-byte chunks) for
+     * float32 up to 16384 elements, 32 otherwise.
      *
      * @param type the element type
      * @param maxRow the variant, as {@link #maxRow} returns it
      * @return 32 to 1024
      */
     public static int groupThreads(DataType type, int maxRow) {
-        int perThread = maxRow <= 16384 ? 16 : 32;
+        int perThread = type == DataType.FLOAT32 && maxRow <= 16384 ? 16 : 32;
         return maxRow / perThread;
     }
 

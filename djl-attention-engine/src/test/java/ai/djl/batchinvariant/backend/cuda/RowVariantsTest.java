@@ -38,10 +38,8 @@ class RowVariantsTest {
         assertEquals(8192, RowVariants.maxRow(DataType.FLOAT32, 4097));
         assertEquals(32768, RowVariants.maxRow(DataType.FLOAT32, 32768));
         assertEquals(0, RowVariants.maxRow(DataType.FLOAT32, 32769));
-        assertEquals(512, RowVariants.maxRow(DataType.BFLOAT16, 1));
+        assertEquals(1024, RowVariants.maxRow(DataType.BFLOAT16, 1));
         assertEquals(2048, RowVariants.maxRow(DataType.FLOAT16, 1025));
-        assertEquals(256, RowVariants.groupThreads(DataType.BFLOAT16, 4096), "16 elements a thread");
-        assertEquals(1024, RowVariants.groupThreads(DataType.FLOAT16, 32768), "32 in the longest rows");
         assertEquals(0, RowVariants.maxRow(DataType.BFLOAT16, 0));
         assertEquals(0, RowVariants.maxRow(DataType.FLOAT64, 100), "float64 keeps the multi-pass kernels");
         assertEquals(0, RowVariants.maxRow(DataType.INT32, 100));
@@ -125,7 +123,7 @@ class RowVariantsTest {
                 }
             }
         }
-        assertEquals(84, count);
+        assertEquals(76, count);
         // the inverse case: a variant that does not exist is not found
         assertThrows(AssertionError.class, () -> KernelSymbols.assertHas(norm, Abi.normRowsKernel(DataType.FLOAT32,
                 65536, true)));
