@@ -33,11 +33,13 @@ final class ModelTypes {
     final DataType compute;
     final DataType cache;
     final boolean graphs;
+    final boolean gpu;
 
-    private ModelTypes(DataType compute, DataType cache, boolean graphs) {
+    private ModelTypes(DataType compute, DataType cache, boolean graphs, boolean gpu) {
         this.compute = compute;
         this.cache = cache;
         this.graphs = graphs;
+        this.gpu = gpu;
     }
 
     static ModelTypes of(Device device, DataType dtype, Map<String, ?> options) {
@@ -89,7 +91,7 @@ final class ModelTypes {
                 throw new IllegalArgumentException("option " + DECODE_GRAPH + "=" + g + " is invalid: expected auto,"
                         + " true or false");
         }
-        return new ModelTypes(compute, cache, graphs);
+        return new ModelTypes(compute, cache, graphs, gpu);
     }
 
     private static String option(Map<String, ?> options, String key) {
@@ -97,12 +99,17 @@ final class ModelTypes {
         return v == null ? "auto" : v.toString().trim().toLowerCase(Locale.ROOT);
     }
 
-    /** 16-bit weights keep the checkpoint's (out, in) layout and run through {@code linear}. */
+    /**
+     * Whether weights keep the checkpoint's (out, in) layout and run through {@code linear}: 16-bit
+     * weights, and every weight on the CPU, whose {@code linear} packs each weight once and keeps
+     * the panels (those of a bfloat16 checkpoint in bfloat16: half the bytes a step streams). The
+     * products are the same chains as {@code matMul} on the transposed weight.
+     */
     boolean linearLayout() {
-        return compute != DataType.FLOAT32;
+        return compute != DataType.FLOAT32 || !gpu;
     }
 
     ModelTypes withGraphs(boolean on) {
-        return new ModelTypes(compute, cache, on);
+        return new ModelTypes(compute, cache, on, gpu);
     }
 }

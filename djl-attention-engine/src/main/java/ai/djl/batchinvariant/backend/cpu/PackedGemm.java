@@ -66,14 +66,21 @@ public final class PackedGemm {
         return VECTOR;
     }
 
-    /** B (K×N) packed into k-major column panels; immutable once built. */
+    /**
+     * B (K×N) packed into k-major column panels; immutable once built. The values are in {@code
+     * data} (float32), or, when every value of B is a bfloat16 value widened (its low 16 bits
+     * zero, as for weights read from a bfloat16 checkpoint), in {@code halves}: two values' upper
+     * halves per int, which the kernels widen back to the same float32 bits.
+     */
     public static final class Panels {
         final float[] data;
+        final int[] halves;
         final int k;
         final int n;
 
-        private Panels(float[] data, int k, int n) {
+        private Panels(float[] data, int[] halves, int k, int n) {
             this.data = data;
+            this.halves = halves;
             this.k = k;
             this.n = n;
         }
@@ -94,6 +101,15 @@ public final class PackedGemm {
          */
         public int n() {
             return n;
+        }
+
+        /**
+         * Whether the panels hold bfloat16 pairs (half the bytes of float32, the same values).
+         *
+         * @return true for bfloat16 pairs
+         */
+        public boolean isBf16() {
+            return halves != null;
         }
     }
 
@@ -123,11 +139,12 @@ public final class PackedGemm {
                 }
             }
         });
-        return new Panels(data, k, n);
+        return new Panels(data, null, k, n);
     }
 
     /**
-     * Packs B = Wᵀ from a row-major W (N×K), the weight layout of {@code linear}.
+     * Packs B = Wᵀ from a row-major W (N×K), the weight layout of {@code linear}; in bfloat16
+     * pairs when every value of W is a widened bfloat16 value ({@link Bf16Panels}).
      *
      * @param wt the matrix W
      * @param off offset of W in {@code wt}
@@ -136,6 +153,17 @@ public final class PackedGemm {
      * @return the panels
      */
     public static Panels packColumns(float[] wt, int off, int n, int k) {
+        return packColumns(wt, off, n, k, true);
+    }
+
+    /**
+     * {@link #packColumns(float[], int, int, int)}, the bfloat16 form allowed or not (tests
+     * compare the two).
+     */
+    static Panels packColumns(float[] wt, int off, int n, int k, boolean allowHalves) {
+        if (allowHalves && Bf16Panels.ENABLED && Bf16Panels.allBf16(wt, off, (long) n * k)) {
+            return new Panels(null, Bf16Panels.pack(wt, off, n, k, WIDTH), k, n);
+        }
         int w = WIDTH;
         float[] data = new float[panels(n) * k * w];
         Parallel.forEach(panels(n), (long) w * k, q -> {
@@ -152,7 +180,7 @@ public final class PackedGemm {
                 }
             }
         });
-        return new Panels(data, k, n);
+        return new Panels(data, null, k, n);
     }
 
     /**
@@ -222,13 +250,22 @@ public final class PackedGemm {
         int n = b.n;
         int k = b.k;
         float[] p = b.data;
+        int[] h = b.halves;
         int pOff = q * k * w;
         float[] t = new float[(r1 - r0) * w];
         for (int k0 = 0; k0 < k; k0 += K_BLOCK) {
             int k1 = Math.min(k, k0 + K_BLOCK);
             boolean first = k0 == 0;
             int r = r0;
-            if (vector) {
+            if (vector && h != null) {
+                // pairs: the panel starts at half its float offset
+                for (; r + 4 <= r1; r += 4) {
+                    VectorBf16Kernels.rows4(a, aOff + r * k, k, h, pOff / 2, t, (r - r0) * w, k0, k1, first);
+                }
+                for (; r < r1; r++) {
+                    VectorBf16Kernels.row1(a, aOff + r * k, h, pOff / 2, t, (r - r0) * w, k0, k1, first);
+                }
+            } else if (vector) {
                 for (; r + 4 <= r1; r += 4) {
                     VectorGemmKernels.rows4(a, aOff + r * k, k, p, pOff, t, (r - r0) * w, k0, k1, first);
                 }
@@ -238,7 +275,7 @@ public final class PackedGemm {
             } else {
                 for (; r < r1; r += PlainGemmKernels.MAX_ROWS) {
                     int rows = Math.min(PlainGemmKernels.MAX_ROWS, r1 - r);
-                    PlainGemmKernels.rows(rows, a, aOff + r * k, k, p, pOff, w, t, (r - r0) * w, k0, k1, first);
+                    PlainGemmKernels.rows(rows, a, aOff + r * k, k, p, h, pOff, w, t, (r - r0) * w, k0, k1, first);
                 }
             }
         }

@@ -26,8 +26,10 @@ final class PlainGemmKernels {
      * @param a the left matrix
      * @param aRow offset of the first row in {@code a}
      * @param lda distance between rows of {@code a}
-     * @param p the packed panel data
-     * @param pOff offset of the panel in {@code p}; row kk starts at pOff + kk·w
+     * @param p the packed panel data, or null when {@code h} holds it
+     * @param h the panel data as bfloat16 pairs ({@link Bf16Panels}), or null
+     * @param pOff offset of the panel in {@code p} (in {@code h}: pOff / 2); row kk starts at
+     *     pOff + kk·w (pairs: (pOff + kk·w) / 2)
      * @param w the panel width
      * @param t the tile of partial sums, rows {@code w} apart
      * @param tOff offset of the first row in {@code t}
@@ -35,7 +37,7 @@ final class PlainGemmKernels {
      * @param k1 end of the k range
      * @param first whether the sums start at zero (otherwise they continue from {@code t})
      */
-    static void rows(int rows, float[] a, int aRow, int lda, float[] p, int pOff, int w, float[] t,
+    static void rows(int rows, float[] a, int aRow, int lda, float[] p, int[] h, int pOff, int w, float[] t,
             int tOff, int k0, int k1, boolean first) {
         float[][] acc = new float[rows][w];
         if (!first) {
@@ -50,23 +52,32 @@ final class PlainGemmKernels {
         int kk = k0;
         for (; kk + 4 <= k1; kk += 4) {
             int pb = pOff + kk * w;
-            System.arraycopy(p, pb, b0, 0, w);
-            System.arraycopy(p, pb + w, b1, 0, w);
-            System.arraycopy(p, pb + 2 * w, b2, 0, w);
-            System.arraycopy(p, pb + 3 * w, b3, 0, w);
+            load(p, h, pb, w, b0);
+            load(p, h, pb + w, w, b1);
+            load(p, h, pb + 2 * w, w, b2);
+            load(p, h, pb + 3 * w, w, b3);
             for (int r = 0; r < rows; r++) {
                 int o = aRow + r * lda + kk;
                 step4(acc[r], b0, b1, b2, b3, a[o], a[o + 1], a[o + 2], a[o + 3], w);
             }
         }
         for (; kk < k1; kk++) {
-            System.arraycopy(p, pOff + kk * w, b0, 0, w);
+            load(p, h, pOff + kk * w, w, b0);
             for (int r = 0; r < rows; r++) {
                 step1(acc[r], b0, a[aRow + r * lda + kk], w);
             }
         }
         for (int r = 0; r < rows; r++) {
             System.arraycopy(acc[r], 0, t, tOff + r * w, w);
+        }
+    }
+
+    /** One panel row (w values from float offset {@code at}) into {@code dst}, widened from pairs if need be. */
+    private static void load(float[] p, int[] h, int at, int w, float[] dst) {
+        if (h != null) {
+            Bf16Panels.widen(h, at / 2, w, dst);
+        } else {
+            System.arraycopy(p, at, dst, 0, w);
         }
     }
 

@@ -25,6 +25,17 @@ final class VectorKernels {
      */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    /**
+     * The exact vector classes of F4 and F: loop-carried vectors are cast to them every step so
+     * that C2 compiles their operations as intrinsics whatever other vector sizes the process uses
+     * (see {@link VectorGemmKernels#VT}).
+     */
+    @SuppressWarnings("unchecked")
+    private static final Class<FloatVector> VT4 = (Class<FloatVector>) (Class<?>) F4.vectorType();
+    @SuppressWarnings("unchecked")
+    private static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) F.vectorType();
+    @SuppressWarnings("unchecked")
+    private static final Class<IntVector> VTI = (Class<IntVector>) (Class<?>) I.vectorType();
     /** 1.5 * 2^23: adding it rounds a float below 2^22 in magnitude to an integer. */
     private static final float ROUND = 12582912f;
     private static final int ROUND_BITS = 0x4B400000;
@@ -75,12 +86,20 @@ final class VectorKernels {
                 FloatVector c = a;
                 FloatVector e = a;
                 for (int x = 0; x < d; x += 4) {
+                    a = VT4.cast(a);
+                    b = VT4.cast(b);
+                    c = VT4.cast(c);
+                    e = VT4.cast(e);
                     FloatVector kv = FloatVector.fromArray(F4, k, ko + x);
                     a = a.add(FloatVector.fromArray(F4, q, q0 + x).mul(kv));
                     b = b.add(FloatVector.fromArray(F4, q, q1 + x).mul(kv));
                     c = c.add(FloatVector.fromArray(F4, q, q2 + x).mul(kv));
                     e = e.add(FloatVector.fromArray(F4, q, q3 + x).mul(kv));
                 }
+                a = VT4.cast(a);
+                b = VT4.cast(b);
+                c = VT4.cast(c);
+                e = VT4.cast(e);
                 out[o + j] = combine(a);
                 out[o + outStride + j] = combine(b);
                 out[o + 2 * outStride + j] = combine(c);
@@ -94,9 +113,10 @@ final class VectorKernels {
                 int ko = kOff + j * d;
                 FloatVector a = FloatVector.zero(F4);
                 for (int x = 0; x < d; x += 4) {
+                    a = VT4.cast(a);
                     a = a.add(FloatVector.fromArray(F4, q, q0 + x).mul(FloatVector.fromArray(F4, k, ko + x)));
                 }
-                out[o + j] = combine(a);
+                out[o + j] = combine(VT4.cast(a));
             }
         }
     }
@@ -118,7 +138,7 @@ final class VectorKernels {
             FloatVector big = y.add(ROUND);
             FloatVector t = big.sub(ROUND);
             VectorMask<Float> up = t.compare(VectorOperators.GT, y);
-            FloatVector k = t.sub(FloatVector.broadcast(F, 1f), up);
+            FloatVector k = t.sub(VT.cast(FloatVector.broadcast(F, 1f)), up);
             FloatVector r = x.sub(k.mul(LN2_HI));
             r = r.sub(k.mul(LN2_LO));
             FloatVector poly = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
@@ -128,8 +148,8 @@ final class VectorKernels {
             poly = poly.mul(r).add(5.0000001201e-1f);
             FloatVector v = poly.mul(r).mul(r).add(r).add(1f);
             // 2^k from the integer k held in the low bits of k + 1.5 * 2^23
-            IntVector ki = (IntVector) k.add(ROUND).reinterpretAsInts();
-            FloatVector scale = ki.add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            IntVector ki = VTI.cast(k.add(ROUND).reinterpretAsInts());
+            FloatVector scale = VT.cast(ki.add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             VectorMask<Float> odd = x.test(VectorOperators.IS_NAN)
                     .or(x.compare(VectorOperators.GT, 87f))
                     .or(x.compare(VectorOperators.LT, -87f));
@@ -152,12 +172,13 @@ final class VectorKernels {
      * and the caller redoes those in order).
      */
     static float max(float[] s, int off, int n) {
-        FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector acc = VT.cast(FloatVector.broadcast(F, Float.NEGATIVE_INFINITY));
         int i = 0;
         for (; i + L <= n; i += L) {
+            acc = VT.cast(acc);
             acc = acc.max(FloatVector.fromArray(F, s, off + i));
         }
-        float m = acc.reduceLanes(VectorOperators.MAX);
+        float m = VT.cast(acc).reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             m = Math.max(m, s[off + i]);
         }
@@ -178,25 +199,30 @@ final class VectorKernels {
                 FloatVector s3 = FloatVector.fromArray(F, acc, a0 + 3 * d).mul(scale[g + 3]);
                 int p0 = pOff + g * pStride;
                 for (int j = 0; j < keys; j++) {
+                    s0 = VT.cast(s0);
+                    s1 = VT.cast(s1);
+                    s2 = VT.cast(s2);
+                    s3 = VT.cast(s3);
                     FloatVector vv = FloatVector.fromArray(F, v, vOff + j * d + x);
-                    s0 = s0.add(FloatVector.broadcast(F, p[p0 + j]).mul(vv));
-                    s1 = s1.add(FloatVector.broadcast(F, p[p0 + pStride + j]).mul(vv));
-                    s2 = s2.add(FloatVector.broadcast(F, p[p0 + 2 * pStride + j]).mul(vv));
-                    s3 = s3.add(FloatVector.broadcast(F, p[p0 + 3 * pStride + j]).mul(vv));
+                    s0 = s0.add(VT.cast(FloatVector.broadcast(F, p[p0 + j])).mul(vv));
+                    s1 = s1.add(VT.cast(FloatVector.broadcast(F, p[p0 + pStride + j])).mul(vv));
+                    s2 = s2.add(VT.cast(FloatVector.broadcast(F, p[p0 + 2 * pStride + j])).mul(vv));
+                    s3 = s3.add(VT.cast(FloatVector.broadcast(F, p[p0 + 3 * pStride + j])).mul(vv));
                 }
-                s0.intoArray(acc, a0);
-                s1.intoArray(acc, a0 + d);
-                s2.intoArray(acc, a0 + 2 * d);
-                s3.intoArray(acc, a0 + 3 * d);
+                VT.cast(s0).intoArray(acc, a0);
+                VT.cast(s1).intoArray(acc, a0 + d);
+                VT.cast(s2).intoArray(acc, a0 + 2 * d);
+                VT.cast(s3).intoArray(acc, a0 + 3 * d);
             }
             for (; g < heads; g++) {
                 int a0 = accOff + g * d + x;
                 FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(scale[g]);
                 int p0 = pOff + g * pStride;
                 for (int j = 0; j < keys; j++) {
-                    s0 = s0.add(FloatVector.broadcast(F, p[p0 + j]).mul(FloatVector.fromArray(F, v, vOff + j * d + x)));
+                    s0 = VT.cast(s0);
+                    s0 = s0.add(VT.cast(FloatVector.broadcast(F, p[p0 + j])).mul(FloatVector.fromArray(F, v, vOff + j * d + x)));
                 }
-                s0.intoArray(acc, a0);
+                VT.cast(s0).intoArray(acc, a0);
             }
         }
         if (x < d) {

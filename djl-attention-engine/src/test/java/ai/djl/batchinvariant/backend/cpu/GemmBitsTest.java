@@ -260,6 +260,83 @@ class GemmBitsTest {
         }
     }
 
+    /** {@code x} with every value cut to bfloat16 (low 16 bits cleared): NaN, ±inf, ±0 stay. */
+    static float[] bf16(float[] x) {
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & 0xFFFF0000);
+        }
+        return y;
+    }
+
+    @Test
+    void bf16PanelsGiveTheBitsOfFloat32PanelsAndTheLoop() {
+        Random rnd = new Random(14);
+        int[][] shapes = {{1, 1, 1}, {1, 65, 515}, {3, 130, 64}, {4, 64, 1030}, {7, 200, 33}, {9, 17, 600},
+            {64, 129, 520}, {70, 300, 100}};
+        for (int[] s : shapes) {
+            for (int kind = 0; kind < 4; kind++) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                float[] a = data(rnd, m * k, kind);
+                float[] b = bf16(data(rnd, k * n, kind));
+                float[] want = reference(a, b, m, n, k);
+                float[] bias = data(rnd, n, 0);
+                float[] wantBias = want.clone();
+                for (int i = 0; i < m * n; i++) {
+                    wantBias[i] = want[i] + bias[i % n];
+                }
+                PackedGemm.Panels halves = PackedGemm.packColumns(transpose(b, k, n), 0, n, k);
+                PackedGemm.Panels full = PackedGemm.packColumns(transpose(b, k, n), 0, n, k, false);
+                assertTrue(halves.isBf16(), "bfloat16 values are packed in pairs");
+                assertFalse(full.isBf16());
+                String at = m + "x" + n + "x" + k + " kind " + kind;
+                for (boolean vector : kernels()) {
+                    String kern = vector ? " vector" : " plain";
+                    float[] out = new float[m * n];
+                    PackedGemm.multiply(a, 0, halves, out, 0, m, null, vector);
+                    assertSameBits(want, out, "bf16 panels" + kern + " " + at);
+                    Arrays.fill(out, Float.NaN);
+                    PackedGemm.multiply(a, 0, full, out, 0, m, null, vector);
+                    assertSameBits(want, out, "float32 panels" + kern + " " + at);
+                    PackedGemm.multiply(a, 0, halves, out, 0, m, bias, vector);
+                    assertSameBits(wantBias, out, "bf16 panels with bias" + kern + " " + at);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSingleFloat32ValueKeepsTheFloat32Panels() {
+        Random rnd = new Random(15);
+        int n = 70;
+        int k = 9000;
+        float[] w = bf16(data(rnd, n * k, 0));
+        assertTrue(PackedGemm.packColumns(w, 0, n, k).isBf16());
+        // one low bit set anywhere, first or last, rules the bfloat16 form out
+        for (int at : new int[] {0, 5000, n * k - 1}) {
+            float[] w2 = w.clone();
+            w2[at] = Float.intBitsToFloat(Float.floatToRawIntBits(w2[at]) | 1);
+            assertFalse(PackedGemm.packColumns(w2, 0, n, k).isBf16(), "float32 value at " + at);
+        }
+    }
+
+    @Test
+    void linearOnBf16WeightsThroughTheBackendHasTheLoopsBits() {
+        Random rnd = new Random(16);
+        int n = 150;
+        int k = 600;
+        float[] b = bf16(data(rnd, k * n, 0));
+        Tensor w = Tensor.host(new Shape(n, k), DataType.FLOAT32, transpose(b, k, n));
+        for (int m : new int[] {1, 5, 40}) {
+            float[] a = data(rnd, m * k, 0);
+            float[] got = (float[]) CpuLinalg.INSTANCE.linear(Tensor.host(new Shape(m, k), DataType.FLOAT32, a), w,
+                    null).hostData();
+            assertSameBits(reference(a, b, m, n, k), got, "linear on bfloat16 weights, " + m + " rows");
+        }
+    }
+
     /** Whether the comparison above would notice {@code other}: some element's bits differ. */
     private static boolean differs(float[] want, float[] other) {
         try {
@@ -327,7 +404,10 @@ class GemmBitsTest {
             CpuMath.gemm(a, 0, b, 0, c, 0, m, n, k);
             float[] l = new float[m * n];
             PackedGemm.multiply(a, 0, PackedGemm.packColumns(transpose(b, k, n), 0, n, k), l, 0, m, null);
-            sb.append(digest(c)).append(' ').append(digest(l)).append(' ');
+            // the same B cut to bfloat16: packed in pairs, widened by each kernel
+            float[] h = new float[m * n];
+            PackedGemm.multiply(a, 0, PackedGemm.packColumns(transpose(bf16(b), k, n), 0, n, k), h, 0, m, null);
+            sb.append(digest(c)).append(' ').append(digest(l)).append(' ').append(digest(h)).append(' ');
         }
         return sb.toString().trim();
     }

@@ -1,0 +1,252 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The micro-kernels of {@link PackedGemm} on panels stored as bfloat16 pairs ({@link
+ * PackedGemm.Panels#halves}), on the incubating Vector API; loaded only when {@link
+ * VectorGemmKernels} is.
+ *
+ * <p>Each int of a panel row holds two weights' upper 16 bits: its high half is column {@code
+ * 2L·g + lane}, its low half column {@code 2L·g + L + lane} (L = {@link VectorGemmKernels#LANES},
+ * g = 0 or 1). Masking the low half off, or shifting it up by 16, gives the float32 weight with
+ * its exact bits (a weight is packed this way only when its low 16 bits are zero), so every step
+ * is the same {@code acc.add(x.mul(b))} on the same values as {@link VectorGemmKernels}: the same
+ * bits, half the bytes streamed from memory.
+ */
+final class VectorBf16Kernels {
+
+    private static final VectorSpecies<Float> SPECIES = VectorGemmKernels.SPECIES;
+    /** Ints of the same vector size as the float species. */
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SPECIES.vectorShape());
+    private static final int HIGH = 0xFFFF0000;
+    /** See {@link VectorGemmKernels#VT}: loop-carried vectors are cast to it every step. */
+    private static final Class<FloatVector> VT = VectorGemmKernels.VT;
+    // The widening is written out at each use, not in helper methods: a helper that C2 compiled
+    // on its own first is later not inlined ("already compiled into a big method"), its vectors
+    // are boxed and every add after it runs the Java fallback (seen in a 1B-model profile).
+
+    private VectorBf16Kernels() {}
+
+    /**
+     * Four rows × {@link VectorGemmKernels#WIDTH} columns over k in [k0, k1), as {@link
+     * VectorGemmKernels#rows4} with the panel in bfloat16 pairs.
+     *
+     * @param a the left matrix
+     * @param aRow offset of the first of the four rows in {@code a}
+     * @param lda distance between rows of {@code a}
+     * @param h the packed pairs
+     * @param hOff offset of the panel (k = 0) in {@code h}; row kk starts at hOff + kk·WIDTH/2
+     * @param t the tile of partial sums, rows WIDTH apart
+     * @param tOff offset of the first row in {@code t}
+     * @param k0 first k
+     * @param k1 end of the k range
+     * @param first whether the sums start at zero (otherwise they continue from {@code t})
+     */
+    static void rows4(float[] a, int aRow, int lda, int[] h, int hOff, float[] t, int tOff, int k0, int k1,
+            boolean first) {
+        final int l = VectorGemmKernels.LANES;
+        final int w = VectorGemmKernels.WIDTH;
+        final int hw = w / 2;
+        FloatVector c00;
+        FloatVector c01;
+        FloatVector c02;
+        FloatVector c03;
+        FloatVector c10;
+        FloatVector c11;
+        FloatVector c12;
+        FloatVector c13;
+        FloatVector c20;
+        FloatVector c21;
+        FloatVector c22;
+        FloatVector c23;
+        FloatVector c30;
+        FloatVector c31;
+        FloatVector c32;
+        FloatVector c33;
+        if (first) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            c00 = z;
+            c01 = z;
+            c02 = z;
+            c03 = z;
+            c10 = z;
+            c11 = z;
+            c12 = z;
+            c13 = z;
+            c20 = z;
+            c21 = z;
+            c22 = z;
+            c23 = z;
+            c30 = z;
+            c31 = z;
+            c32 = z;
+            c33 = z;
+        } else {
+            c00 = FloatVector.fromArray(SPECIES, t, tOff + 0 * w + 0 * l);
+            c01 = FloatVector.fromArray(SPECIES, t, tOff + 0 * w + 1 * l);
+            c02 = FloatVector.fromArray(SPECIES, t, tOff + 0 * w + 2 * l);
+            c03 = FloatVector.fromArray(SPECIES, t, tOff + 0 * w + 3 * l);
+            c10 = FloatVector.fromArray(SPECIES, t, tOff + 1 * w + 0 * l);
+            c11 = FloatVector.fromArray(SPECIES, t, tOff + 1 * w + 1 * l);
+            c12 = FloatVector.fromArray(SPECIES, t, tOff + 1 * w + 2 * l);
+            c13 = FloatVector.fromArray(SPECIES, t, tOff + 1 * w + 3 * l);
+            c20 = FloatVector.fromArray(SPECIES, t, tOff + 2 * w + 0 * l);
+            c21 = FloatVector.fromArray(SPECIES, t, tOff + 2 * w + 1 * l);
+            c22 = FloatVector.fromArray(SPECIES, t, tOff + 2 * w + 2 * l);
+            c23 = FloatVector.fromArray(SPECIES, t, tOff + 2 * w + 3 * l);
+            c30 = FloatVector.fromArray(SPECIES, t, tOff + 3 * w + 0 * l);
+            c31 = FloatVector.fromArray(SPECIES, t, tOff + 3 * w + 1 * l);
+            c32 = FloatVector.fromArray(SPECIES, t, tOff + 3 * w + 2 * l);
+            c33 = FloatVector.fromArray(SPECIES, t, tOff + 3 * w + 3 * l);
+        }
+        int a0 = aRow;
+        int a1 = a0 + lda;
+        int a2 = a1 + lda;
+        int a3 = a2 + lda;
+        int pb = hOff + k0 * hw;
+        for (int kk = k0; kk < k1; kk++, pb += hw) {
+            c00 = VT.cast(c00);
+            c01 = VT.cast(c01);
+            c02 = VT.cast(c02);
+            c03 = VT.cast(c03);
+            c10 = VT.cast(c10);
+            c11 = VT.cast(c11);
+            c12 = VT.cast(c12);
+            c13 = VT.cast(c13);
+            c20 = VT.cast(c20);
+            c21 = VT.cast(c21);
+            c22 = VT.cast(c22);
+            c23 = VT.cast(c23);
+            c30 = VT.cast(c30);
+            c31 = VT.cast(c31);
+            c32 = VT.cast(c32);
+            c33 = VT.cast(c33);
+            IntVector v0 = IntVector.fromArray(INTS, h, pb);
+            IntVector v1 = IntVector.fromArray(INTS, h, pb + l);
+            FloatVector b0 = v0.and(HIGH).reinterpretAsFloats();
+            FloatVector b1 = v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b2 = v1.and(HIGH).reinterpretAsFloats();
+            FloatVector b3 = v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector x = VT.cast(FloatVector.broadcast(SPECIES, a[a0 + kk]));
+            c00 = c00.add(x.mul(b0));
+            c01 = c01.add(x.mul(b1));
+            c02 = c02.add(x.mul(b2));
+            c03 = c03.add(x.mul(b3));
+            x = VT.cast(FloatVector.broadcast(SPECIES, a[a1 + kk]));
+            c10 = c10.add(x.mul(b0));
+            c11 = c11.add(x.mul(b1));
+            c12 = c12.add(x.mul(b2));
+            c13 = c13.add(x.mul(b3));
+            x = VT.cast(FloatVector.broadcast(SPECIES, a[a2 + kk]));
+            c20 = c20.add(x.mul(b0));
+            c21 = c21.add(x.mul(b1));
+            c22 = c22.add(x.mul(b2));
+            c23 = c23.add(x.mul(b3));
+            x = VT.cast(FloatVector.broadcast(SPECIES, a[a3 + kk]));
+            c30 = c30.add(x.mul(b0));
+            c31 = c31.add(x.mul(b1));
+            c32 = c32.add(x.mul(b2));
+            c33 = c33.add(x.mul(b3));
+        }
+        c00 = VT.cast(c00);
+        c01 = VT.cast(c01);
+        c02 = VT.cast(c02);
+        c03 = VT.cast(c03);
+        c10 = VT.cast(c10);
+        c11 = VT.cast(c11);
+        c12 = VT.cast(c12);
+        c13 = VT.cast(c13);
+        c20 = VT.cast(c20);
+        c21 = VT.cast(c21);
+        c22 = VT.cast(c22);
+        c23 = VT.cast(c23);
+        c30 = VT.cast(c30);
+        c31 = VT.cast(c31);
+        c32 = VT.cast(c32);
+        c33 = VT.cast(c33);
+        int u = tOff;
+        c00.intoArray(t, u);
+        c01.intoArray(t, u + l);
+        c02.intoArray(t, u + 2 * l);
+        c03.intoArray(t, u + 3 * l);
+        u += w;
+        c10.intoArray(t, u);
+        c11.intoArray(t, u + l);
+        c12.intoArray(t, u + 2 * l);
+        c13.intoArray(t, u + 3 * l);
+        u += w;
+        c20.intoArray(t, u);
+        c21.intoArray(t, u + l);
+        c22.intoArray(t, u + 2 * l);
+        c23.intoArray(t, u + 3 * l);
+        u += w;
+        c30.intoArray(t, u);
+        c31.intoArray(t, u + l);
+        c32.intoArray(t, u + 2 * l);
+        c33.intoArray(t, u + 3 * l);
+    }
+
+    /**
+     * One row × {@link VectorGemmKernels#WIDTH} columns over k in [k0, k1); the arguments are
+     * those of {@link #rows4} for a single row.
+     *
+     * @param a the left matrix
+     * @param aRow offset of the row in {@code a}
+     * @param h the packed pairs
+     * @param hOff offset of the panel in {@code h}
+     * @param t the tile of partial sums
+     * @param tOff offset of the row in {@code t}
+     * @param k0 first k
+     * @param k1 end of the k range
+     * @param first whether the sums start at zero
+     */
+    static void row1(float[] a, int aRow, int[] h, int hOff, float[] t, int tOff, int k0, int k1, boolean first) {
+        final int l = VectorGemmKernels.LANES;
+        final int hw = VectorGemmKernels.WIDTH / 2;
+        FloatVector c0;
+        FloatVector c1;
+        FloatVector c2;
+        FloatVector c3;
+        if (first) {
+            FloatVector z = FloatVector.zero(SPECIES);
+            c0 = z;
+            c1 = z;
+            c2 = z;
+            c3 = z;
+        } else {
+            c0 = FloatVector.fromArray(SPECIES, t, tOff);
+            c1 = FloatVector.fromArray(SPECIES, t, tOff + l);
+            c2 = FloatVector.fromArray(SPECIES, t, tOff + 2 * l);
+            c3 = FloatVector.fromArray(SPECIES, t, tOff + 3 * l);
+        }
+        int pb = hOff + k0 * hw;
+        for (int kk = k0; kk < k1; kk++, pb += hw) {
+            c0 = VT.cast(c0);
+            c1 = VT.cast(c1);
+            c2 = VT.cast(c2);
+            c3 = VT.cast(c3);
+            FloatVector x = VT.cast(FloatVector.broadcast(SPECIES, a[aRow + kk]));
+            IntVector v0 = IntVector.fromArray(INTS, h, pb);
+            IntVector v1 = IntVector.fromArray(INTS, h, pb + l);
+            c0 = c0.add(x.mul(v0.and(HIGH).reinterpretAsFloats()));
+            c1 = c1.add(x.mul(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()));
+            c2 = c2.add(x.mul(v1.and(HIGH).reinterpretAsFloats()));
+            c3 = c3.add(x.mul(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()));
+        }
+        c0 = VT.cast(c0);
+        c1 = VT.cast(c1);
+        c2 = VT.cast(c2);
+        c3 = VT.cast(c3);
+        c0.intoArray(t, tOff);
+        c1.intoArray(t, tOff + l);
+        c2.intoArray(t, tOff + 2 * l);
+        c3.intoArray(t, tOff + 3 * l);
+    }
+}
