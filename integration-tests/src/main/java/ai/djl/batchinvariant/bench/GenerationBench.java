@@ -39,12 +39,14 @@ import java.util.Random;
  *       batching (exit status 1 otherwise).
  * </ul>
  *
- * <p>Every group first runs once untimed with 3 new tokens (decode graphs recorded, JIT warm).
+ * <p>Every group first runs once untimed with {@code warmup} new tokens (default 3; decode graphs
+ * recorded, JIT warm: on the CPU, where the JIT compiles the kernels, 32 or more). The decode line
+ * also gives the fastest and the median single decode step.
  * Tokens and log-probabilities are picked on the device ({@code Generator.setKeepLogits(false)}).
  * Prints {@code RESULT ours <metric> <value>} lines, which tools/llama1b_bench.sh joins with
  * transformers' figures. Usage: {@code GenerationBench DIR [key=value ...]} with keys device
  * ({@code gpu} or {@code cpu}), dtype, decode_graph, batches (comma list), requests, prompt, new,
- * prefill_batch, prefill_len, repeats, page_size.
+ * prefill_batch, prefill_len, repeats, page_size, warmup.
  */
 public final class GenerationBench {
 
@@ -94,6 +96,7 @@ public final class GenerationBench {
         cfg.put("prefill_len", "2048");
         cfg.put("repeats", "3");
         cfg.put("page_size", "16");
+        cfg.put("warmup", "3");
         for (int i = 1; i < args.length; i++) {
             int eq = args[i].indexOf('=');
             if (eq < 0 || !cfg.containsKey(args[i].substring(0, eq))) {
@@ -109,6 +112,7 @@ public final class GenerationBench {
         int prefillLen = Integer.parseInt(cfg.get("prefill_len"));
         int repeats = Integer.parseInt(cfg.get("repeats"));
         int pageSize = Integer.parseInt(cfg.get("page_size"));
+        int warmup = Integer.parseInt(cfg.get("warmup"));
         int maxBatch = Arrays.stream(batches).max().orElse(1);
         // the pool holds the larger of the two phases (every request's worst case), no more: the
         // recorded attention grid grows with the pool's tokens
@@ -144,7 +148,7 @@ public final class GenerationBench {
             try (KvCacheManager cache = model.newKvCache()) {
                 Map<Integer, List<Answer>> answers = new LinkedHashMap<>();
                 for (int b : batches) {
-                    answers.put(b, decode(model, cache, prompts, b, newTokens));
+                    answers.put(b, decode(model, cache, prompts, b, newTokens, warmup));
                 }
                 prefill(model, cache, prefillBatch, prefillLen, repeats, vocab);
                 System.out.println("decode steps recorded over the pool: " + model.recordedDecodeSteps(cache));
@@ -179,18 +183,19 @@ public final class GenerationBench {
 
     /** Runs every request in groups of b; prints decode tok/s and TTFT; returns each request's answer. */
     private static List<Answer> decode(LlamaModel model, KvCacheManager cache, List<int[]> prompts, int b,
-            int newTokens) {
+            int newTokens, int warmup) {
         int n = prompts.size();
         // untimed: the graphs of this batch size get recorded, the JIT warms up
-        runGroup(model, cache, prompts.subList(0, Math.min(b, n)), 3, null);
+        runGroup(model, cache, prompts.subList(0, Math.min(b, n)), warmup, null, null);
         List<Answer> out = new ArrayList<>();
         double decodeSeconds = 0;
         long decodeTokens = 0;
         List<Double> ttft = new ArrayList<>();
+        List<Double> steps = new ArrayList<>();
         for (int start = 0; start < n; start += b) {
             List<int[]> group = prompts.subList(start, Math.min(n, start + b));
             double[] t = new double[2];
-            out.addAll(runGroup(model, cache, group, newTokens, t));
+            out.addAll(runGroup(model, cache, group, newTokens, t, steps));
             ttft.add(t[0]);
             decodeSeconds += t[1];
             decodeTokens += (long) group.size() * (newTokens - 1);
@@ -201,12 +206,18 @@ public final class GenerationBench {
                 + " (median over %d groups)%n", b, n, newTokens, tokS, ttftMs, ttft.size());
         System.out.printf(Locale.ROOT, "RESULT ours decode_tok_s_b%d %.1f%n", b, tokS);
         System.out.printf(Locale.ROOT, "RESULT ours ttft_ms_b%d %.2f%n", b, ttftMs);
+        double fastest = steps.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        System.out.printf(Locale.ROOT, "decode B%d steps: fastest %.2f ms, median %.2f ms over %d steps%n", b,
+                fastest * 1e3, median(steps) * 1e3, steps.size());
         return out;
     }
 
-    /** One group from submit to its last token; times[0] = first step, times[1] = the rest, in seconds. */
+    /**
+     * One group from submit to its last token; times[0] = first step, times[1] = the rest, in
+     * seconds; each later step's seconds added to {@code steps} when not null.
+     */
     private static List<Answer> runGroup(LlamaModel model, KvCacheManager cache, List<int[]> group, int newTokens,
-            double[] times) {
+            double[] times, List<Double> steps) {
         Generator g = new Generator(model, cache, Integer.MAX_VALUE, group.size()).setKeepLogits(false);
         List<Generator.Request> reqs = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -215,8 +226,14 @@ public final class GenerationBench {
         }
         boolean more = g.step();
         long t1 = System.nanoTime();
+        long last = t1;
         while (more) {
             more = g.step();
+            long now = System.nanoTime();
+            if (steps != null) {
+                steps.add((now - last) / 1e9);
+            }
+            last = now;
         }
         long t2 = System.nanoTime();
         if (times != null) {
@@ -239,11 +256,11 @@ public final class GenerationBench {
         for (int r = 0; r < b; r++) {
             prompts.add(randomTokens(new Random(5000 + r), len, vocab));
         }
-        runGroup(model, cache, prompts, 1, null);
+        runGroup(model, cache, prompts, 1, null, null);
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < repeats; i++) {
             double[] t = new double[2];
-            runGroup(model, cache, prompts, 1, t);
+            runGroup(model, cache, prompts, 1, t, null);
             times.add(t[0] + t[1]);
         }
         double s = median(times);
