@@ -60,13 +60,21 @@ final class RowKernels {
                 int off = (r0 + k) * n;
                 if (log) {
                     float lse = max[k] + FastMath.log(sum[k]);
-                    for (int i = 0; i < n; i++) {
-                        out[off + i] = x[off + i] - lse;
+                    if (vector) {
+                        VectorKernels.subScalar(x, off, n, lse, out, off);
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            out[off + i] = x[off + i] - lse;
+                        }
                     }
                 } else {
                     float inv = 1f / sum[k];
-                    for (int i = 0; i < n; i++) {
-                        out[off + i] *= inv;
+                    if (vector) {
+                        VectorKernels.mulScalar(out, off, n, inv);
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            out[off + i] *= inv;
+                        }
                     }
                 }
             }
@@ -123,6 +131,15 @@ final class RowKernels {
      * @param eps the epsilon
      */
     static void layerNorm(float[] x, float[] out, int rows, int n, float[] gamma, float[] beta, float eps) {
+        layerNorm(Simd.ENABLED, x, out, rows, n, gamma, beta, eps);
+    }
+
+    /**
+     * {@link #layerNorm(float[], float[], int, int, float[], float[], float)} with the element-wise
+     * passes on the Vector API or not (the same bits: tests compare the two).
+     */
+    static void layerNorm(boolean vector, float[] x, float[] out, int rows, int n, float[] gamma, float[] beta,
+            float eps) {
         int groups = (rows + GROUP - 1) / GROUP;
         Parallel.forEach(groups, 6L * GROUP * n, gi -> {
             int r0 = gi * GROUP;
@@ -134,15 +151,23 @@ final class RowKernels {
                 // (x - mean) once per element, reused by the variance and the output
                 int off = (r0 + k) * n;
                 float mk = mean[k];
-                for (int i = 0; i < n; i++) {
-                    out[off + i] = x[off + i] - mk;
+                if (vector) {
+                    VectorKernels.subScalar(x, off, n, mk, out, off);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        out[off + i] = x[off + i] - mk;
+                    }
                 }
             }
             float[] sq = squares(out, r0 * n, n, g);
             for (int k = 0; k < g; k++) {
                 int off = (r0 + k) * n;
                 float rstd = 1f / (float) Math.sqrt(sq[k] / n + eps);
-                scaleShift(out, off, n, rstd, gamma, beta);
+                if (vector) {
+                    VectorKernels.scaleShift(out, off, n, rstd, gamma, beta);
+                } else {
+                    scaleShift(out, off, n, rstd, gamma, beta);
+                }
             }
         });
     }
@@ -214,6 +239,16 @@ final class RowKernels {
      * @param eps the epsilon
      */
     static void rmsNorm(float[] v, float[] o, int rows, int n, float[] w, float eps) {
+        rmsNorm(Simd.ENABLED, v, o, rows, n, w, eps);
+    }
+
+    /**
+     * {@link #rmsNorm(float[], float[], int, int, float[], float)} with the division pass on the
+     * Vector API or not (the same bits: tests compare the two). The division pass was the slow
+     * one: C2 leaves a loop over arrays at different offsets scalar, and a scalar division costs
+     * several cycles an element.
+     */
+    static void rmsNorm(boolean vector, float[] v, float[] o, int rows, int n, float[] w, float eps) {
         int groups = (rows + GROUP - 1) / GROUP;
         Parallel.forEach(groups, 4L * GROUP * n, gi -> {
             int r0 = gi * GROUP;
@@ -222,7 +257,9 @@ final class RowKernels {
             for (int k = 0; k < g; k++) {
                 int off = (r0 + k) * n;
                 float denom = (float) Math.sqrt(sq[k] / n + eps);
-                if (w == null) {
+                if (vector) {
+                    VectorKernels.divScale(v, off, n, denom, w, o);
+                } else if (w == null) {
                     for (int i = 0; i < n; i++) {
                         o[off + i] = v[off + i] / denom;
                     }

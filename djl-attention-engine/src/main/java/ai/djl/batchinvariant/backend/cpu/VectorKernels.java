@@ -229,4 +229,69 @@ final class VectorKernels {
             AttentionKernels.accumulateScalar(acc, accOff, heads, scale, p, pOff, pStride, v, vOff, keys, d, x);
         }
     }
+    /**
+     * {@code o[off + i] = v[off + i] / denom} (then {@code * w[i]} when w is given) for i in
+     * [0, n): one division and one multiplication per element, each rounded, as in the scalar
+     * loop (C2 does not vectorise that loop: its arrays are indexed with different offsets).
+     */
+    static void divScale(float[] v, int off, int n, float denom, float[] w, float[] o) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector y = FloatVector.fromArray(F, v, off + i).div(denom);
+            if (w != null) {
+                y = y.mul(FloatVector.fromArray(F, w, i));
+            }
+            VT.cast(y).intoArray(o, off + i);
+        }
+        for (; i < n; i++) {
+            o[off + i] = w == null ? v[off + i] / denom : v[off + i] / denom * w[i];
+        }
+    }
+
+    /** {@code o[off + i] = o[off + i] * rstd} (then {@code * gamma[i]}, then {@code + beta[i]}). */
+    static void scaleShift(float[] o, int off, int n, float rstd, float[] gamma, float[] beta) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector y = FloatVector.fromArray(F, o, off + i).mul(rstd);
+            if (gamma != null) {
+                y = y.mul(FloatVector.fromArray(F, gamma, i));
+            }
+            if (beta != null) {
+                y = y.add(FloatVector.fromArray(F, beta, i));
+            }
+            VT.cast(y).intoArray(o, off + i);
+        }
+        for (; i < n; i++) {
+            float y = o[off + i] * rstd;
+            if (gamma != null) {
+                y = y * gamma[i];
+            }
+            if (beta != null) {
+                y = y + beta[i];
+            }
+            o[off + i] = y;
+        }
+    }
+
+    /** {@code o[oOff + i] = x[xOff + i] - c} for i in [0, n). */
+    static void subScalar(float[] x, int xOff, int n, float c, float[] o, int oOff) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            VT.cast(FloatVector.fromArray(F, x, xOff + i).sub(c)).intoArray(o, oOff + i);
+        }
+        for (; i < n; i++) {
+            o[oOff + i] = x[xOff + i] - c;
+        }
+    }
+
+    /** {@code o[off + i] = o[off + i] * c} for i in [0, n). */
+    static void mulScalar(float[] o, int off, int n, float c) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            VT.cast(FloatVector.fromArray(F, o, off + i).mul(c)).intoArray(o, off + i);
+        }
+        for (; i < n; i++) {
+            o[off + i] = o[off + i] * c;
+        }
+    }
 }

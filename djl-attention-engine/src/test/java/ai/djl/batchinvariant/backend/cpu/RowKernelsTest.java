@@ -77,8 +77,12 @@ class RowKernelsTest {
                     for (int r = 0; r < rows; r++) {
                         KernelReference.layerNormRow(x, want, r * n, n, g, b, 1e-5f);
                     }
-                    RowKernels.layerNorm(x, got, rows, n, g, b, 1e-5f);
-                    assertEquals(-1, KernelReference.firstDifference(want, got), "layerNorm n=" + n + " rows=" + rows);
+                    for (boolean vector : paths()) {
+                        java.util.Arrays.fill(got, Float.NaN);
+                        RowKernels.layerNorm(vector, x, got, rows, n, g, b, 1e-5f);
+                        assertEquals(-1, KernelReference.firstDifference(want, got), "layerNorm n=" + n + " rows="
+                                + rows + " vector=" + vector);
+                    }
                 }
                 for (float[] w : new float[][] {gamma, null}) {
                     float[] want = new float[rows * n];
@@ -86,8 +90,12 @@ class RowKernelsTest {
                     for (int r = 0; r < rows; r++) {
                         KernelReference.rmsNormRow(x, want, r * n, n, w, 1e-6f);
                     }
-                    RowKernels.rmsNorm(x, got, rows, n, w, 1e-6f);
-                    assertEquals(-1, KernelReference.firstDifference(want, got), "rmsNorm n=" + n + " rows=" + rows);
+                    for (boolean vector : paths()) {
+                        java.util.Arrays.fill(got, Float.NaN);
+                        RowKernels.rmsNorm(vector, x, got, rows, n, w, 1e-6f);
+                        assertEquals(-1, KernelReference.firstDifference(want, got), "rmsNorm n=" + n + " rows="
+                                + rows + " vector=" + vector);
+                    }
                 }
             }
         }
