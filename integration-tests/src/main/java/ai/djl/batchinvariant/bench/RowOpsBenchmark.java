@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
  * Memory-bound row and element-wise ops on float32 (rows × 4096) on this engine and on DJL's
  * PyTorch engine: {@code rmsNorm} (the {@link RmsNorm} block: one fused op here, the composed
  * x / sqrt(mean(x²) + eps) · w on PyTorch, as Hugging Face Llama writes it), {@code softmax} over
- * the last axis and {@code add} of two arrays of the same shape. Bytes moved per call: 8 per
- * element for rmsNorm and softmax (read, write), 12 for add.
+ * the last axis, {@code layerNorm} over the last axis with a scale and a shift (DJL's {@code
+ * NDArrayEx.layerNorm} on both engines) and {@code add} of two arrays of the same shape. Bytes
+ * moved per call: 8 per element for rmsNorm, layerNorm and softmax (read, write), 12 for add.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgs = {"-Xmx8g", "-Dai.djl.offline=true", "--add-modules", "jdk.incubator.vector"})
 public class RowOpsBenchmark {
 
-    @Param({"rmsNorm", "softmax", "add"})
+    @Param({"rmsNorm", "layerNorm", "softmax", "add"})
     public String op;
 
     @Param({"64", "4096"})
@@ -56,6 +57,8 @@ public class RowOpsBenchmark {
     private NDArray x;
     private NDArray y;
     private RmsNorm norm;
+    private NDArray gamma;
+    private NDArray beta;
 
     /** Allocates the inputs. */
     @Setup(Level.Trial)
@@ -64,6 +67,8 @@ public class RowOpsBenchmark {
         x = manager.randomNormal(new Shape(rows, cols));
         y = manager.randomNormal(new Shape(rows, cols));
         norm = new RmsNorm(manager.randomNormal(new Shape(cols)), 1e-6f);
+        gamma = manager.randomNormal(new Shape(cols));
+        beta = manager.randomNormal(new Shape(cols));
     }
 
     /** Frees everything. */
@@ -86,6 +91,9 @@ public class RowOpsBenchmark {
                 break;
             case "softmax":
                 out = x.softmax(-1);
+                break;
+            case "layerNorm":
+                out = x.getNDArrayInternal().layerNorm(x, new Shape(cols), gamma, beta, 1e-5f).singletonOrThrow();
                 break;
             default:
                 out = x.add(y);
