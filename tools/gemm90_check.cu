@@ -54,6 +54,7 @@ static int split_k_of(int k, int splits) {
 
 // the Hopper tiles, widest first, and CudaGemm.sm90Tile's choice among them: of the tiles that
 // cover the product in one wave, the one with the most tiles (ties to the shorter), else the widest
+// (at m <= 16: 16 x 32)
 struct Variant {
   int bm, bn, smem;
   void (*fn)(const bi::GemmParams);
@@ -76,6 +77,7 @@ static const Variant& pick(int m, int n) {
       best_tiles = tiles;
     }
   }
+  if (best_tiles == 0 && m <= 16) best = NV - 2;
   return VARIANTS[best];
 }
 

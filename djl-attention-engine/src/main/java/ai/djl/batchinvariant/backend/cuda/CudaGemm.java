@@ -128,11 +128,12 @@ final class CudaGemm {
      * Returns the Hopper tile for an m x n product. It decides which thread computes an output, never
      * the output's arithmetic, so the choice may follow the whole shape: of the tiles that cover the
      * product in one wave (a tile an SM at most), the one with the most tiles (ties to the shorter
-     * tile); when none does, the widest. One wave of narrow tiles spreads a decode-sized product's
+     * tile); when none does, the widest, or at m <= 16 (a weight stream, not a multiplication: the
+     * LM head at decode) the 16 x 32 tile. One wave of narrow tiles spreads a decode-sized product's
      * weight stream over the most SMs; a second wave costs more than a wider tile, whose k chain is no
      * longer. Checked on an H100 against every tile forced (tools/gemm90_check.cu --sweep,
-     * docs/benchmarks-gpu-ops.md): the fastest tile, or one within 5% of it, at m = 1 to 512 on the
-     * Llama shapes except the 128,256-wide LM head at m = 1 to 64 (up to 15% behind the fastest).
+     * docs/benchmarks-gpu-ops.md): within 3% of the fastest tile at m = 1 to 512 on the Llama
+     * shapes, but for the 128,256-wide LM head at m = 32 to 64 (128 x 256, 9% behind the fastest).
      *
      * @param m rows
      * @param n columns
@@ -169,7 +170,10 @@ final class CudaGemm {
                 bestTiles = tiles;
             }
         }
-        return best != null ? best : SM90_TILES[0];
+        if (best != null) {
+            return best;
+        }
+        return m <= 16 ? SM90_TILES[SM90_TILES.length - 2] : SM90_TILES[0];
     }
 
     /**

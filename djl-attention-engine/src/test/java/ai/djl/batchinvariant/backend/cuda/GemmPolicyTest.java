@@ -58,8 +58,10 @@ class GemmPolicyTest {
         assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(1, 2048, 1, 132, true));
         assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90Tile(1, 14336, 1, 132));
         assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90Tile(256, 3072, 1, 132));
-        // no tile covers the LM head in one wave: the widest
-        assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(1, 128256, 1, 132));
+        // no tile covers the LM head in one wave: 16 x 32 while it is a weight stream, else the widest
+        assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(1, 128256, 1, 132));
+        assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(16, 128256, 1, 132));
+        assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(17, 128256, 1, 132));
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(128, 128256, 1, 132));
         // a batch counts its tiles too
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(512, 1024, 64, 132));
