@@ -4,8 +4,9 @@
 // CudaGemm.java (split count, split range, one-split-per-block partials when the tiles do not fill
 // the device). Build and run on an sm_90 machine:
 //   nvcc -O3 -std=c++17 -Ikernels/include -gencode arch=compute_90a,code=sm_90a \
-//        tools/gemm90_check.cu -lcublas -o gemm90_check && ./gemm90_check
+//        tools/gemm90_check.cu -lcublas -lcuda -o gemm90_check && ./gemm90_check
 #include <cublas_v2.h>
+#include <cuda.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -56,14 +57,19 @@ static int split_k_of(int k, int splits) {
 // cover the product in one wave, the one with the most tiles (ties to the shorter), else the widest
 // (at m <= 16: 16 x 32)
 struct Variant {
-  int bm, bn, smem;
+  int bm, bn, smem, threads;
   void (*fn)(const bi::GemmParams);
+  const char* name;
 };
-#define V(BM, NW, KSUB, BN) {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES, bi_gemm90_bf16_nk_##BM##x##BN}
-static const Variant VARIANTS[] = {V(128, 256, 1, 256), V(64, 128, 1, 256), V(64, 64, 2, 128), V(64, 32, 2, 64),
-                                   V(64, 16, 4, 32),    V(16, 16, 2, 32),    V(16, 8, 4, 16)};
+#define V(BM, NW, KSUB, BN) \
+  {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES, bi::H_THREADS, bi_gemm90_bf16_nk_##BM##x##BN, #BM "x" #BN}
+// the 128 x 256 tile fed by the copy engine (launched by Gemm::run_tma)
+#define W() {128, 256, bi::HTile<128, 256, 1>::SMEM_BYTES, bi::W_THREADS, nullptr, "128x256tma"}
+static const Variant VARIANTS[] = {V(128, 256, 1, 256), W(), V(64, 128, 1, 256), V(64, 64, 2, 128), V(64, 32, 2, 64),
+                                   V(64, 16, 4, 32),    V(16, 16, 2, 32), V(16, 8, 4, 16)};
 static const int NV = sizeof(VARIANTS) / sizeof(VARIANTS[0]);
 static int g_force_variant = -1;
+static bool g_tma = true;  // the 128 x 256 tile fed by the copy engine, as the engine runs it with tensor maps
 
 static const Variant& pick(int m, int n) {
   if (g_force_variant >= 0) return VARIANTS[g_force_variant];
@@ -71,6 +77,7 @@ static const Variant& pick(int m, int n) {
   long long best_tiles = 0;
   for (int i = 0; i < NV; i++) {
     const Variant& v = VARIANTS[i];
+    if (v.threads == bi::W_THREADS) continue;  // only in place of the plain 128 x 256 (g_tma)
     long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn);
     if (tiles <= g_sms && tiles >= best_tiles) {
       best = i;
@@ -78,10 +85,42 @@ static const Variant& pick(int m, int n) {
     }
   }
   if (best_tiles == 0 && m <= 16) best = NV - 2;
+  if (best == 0 && g_tma) best = 1;
   return VARIANTS[best];
 }
 
+static CUtensorMap make_map(const void* base, int rows, int k, int box_rows) {
+  CUtensorMap map;
+  cuuint64_t dims[2] = {(cuuint64_t)k, (cuuint64_t)rows};
+  cuuint64_t strides[1] = {(cuuint64_t)k * 2};
+  cuuint32_t box[2] = {64, (cuuint32_t)box_rows};
+  cuuint32_t estr[2] = {1, 1};
+  CUresult r = cuTensorMapEncodeTiled(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, const_cast<void*>(base), dims, strides,
+                                      box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (r != CUDA_SUCCESS) {
+    std::printf("cuTensorMapEncodeTiled failed: %d\n", (int)r);
+    std::exit(1);
+  }
+  return map;
+}
+
 struct Gemm {
+  const void *ma_base = nullptr, *mb_base = nullptr;
+  int mm = -1, mn = -1, mk = -1;
+  CUtensorMap ma, mb;
+  void run_tma(const bi::GemmParams& p, const bf16* a, const bf16* w, int m, int n, int k, int zsplits) {
+    if (a != ma_base || w != mb_base || m != mm || n != mn || k != mk) {
+      ma = make_map(a, m, k, 128);
+      mb = make_map(w, n, k, 256);
+      ma_base = a, mb_base = w, mm = m, mn = n, mk = k;
+    }
+    const int smem = bi::HTile<128, 256, 1>::SMEM_BYTES;
+    CK(cudaFuncSetAttribute(bi_gemm90_bf16_nk_128x256_tma, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+    dim3 grid(((m + 127) / 128) * ((n + 255) / 256), 1, zsplits);
+    bi_gemm90_bf16_nk_128x256_tma<<<grid, bi::W_THREADS, smem>>>(p, *reinterpret_cast<const bi::TmaMap*>(&ma),
+                                                                  *reinterpret_cast<const bi::TmaMap*>(&mb));
+  }
   float* partial = nullptr;
   size_t partial_bytes = 0;
   void run(const bf16* a, const bf16* w, bf16* c, int m, int n, int k, bool sm80 = false) {
@@ -118,11 +157,13 @@ struct Gemm {
       int smem = 4 * (128 * 40 + 128 * 40) * 2;
       CK(cudaFuncSetAttribute(bi_gemm_bf16_nk_128x128, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
       bi_gemm_bf16_nk_128x128<<<grid, 256, smem>>>(p);
+    } else if (pick(m, n).fn == nullptr && k % 8 == 0 && ((uintptr_t)a & 15) == 0 && ((uintptr_t)w & 15) == 0) {
+      run_tma(p, a, w, m, n, k, per_block ? splits : 1);
     } else {
-      const Variant& v = pick(m, n);
+      const Variant& v = pick(m, n).fn == nullptr ? VARIANTS[0] : pick(m, n);
       dim3 grid(((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn), 1, per_block ? splits : 1);
       CK(cudaFuncSetAttribute(v.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
-      v.fn<<<grid, bi::H_THREADS, v.smem>>>(p);
+      v.fn<<<grid, v.threads, v.smem>>>(p);
     }
     CK(cudaGetLastError());
     if (per_block) {
@@ -237,7 +278,7 @@ static bool check_invariance(Gemm& g, int n, int k) {
     CK(cudaMemcpy(hm.data(), cm, (size_t)300 * n * 2, cudaMemcpyDeviceToHost));
     long long d2 = 0;
     for (long long i = 0; i < 300LL * n; i++) d2 += hm[i] != hb[i];
-    if (d2) std::printf("invariance n=%d k=%d: tile %dx%d forced: %lld outputs differ -> FAIL\n", n, k, VARIANTS[vi].bm, VARIANTS[vi].bn, d2);
+    if (d2) std::printf("invariance n=%d k=%d: tile %s forced: %lld outputs differ -> FAIL\n", n, k, VARIANTS[vi].name, d2);
     all &= d2 == 0;
   }
   std::printf("invariance n=%d k=%d: M in {1..4097}, row 4000 alone, every tile shape -> %s\n", n, k,
@@ -340,6 +381,8 @@ template <typename F> static float time_us(F f, int reps = 10) {
   return ts[4];
 }
 
+static cublasHandle_t g_cublas;
+
 int main(int argc, char** argv) {
   cudaDeviceProp prop;
   CK(cudaGetDeviceProperties(&prop, 0));
@@ -393,12 +436,45 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc > 1 && std::strcmp(argv[1], "--check-only") == 0) return ok ? 0 : 1;
+  if (argc > 1 && std::strcmp(argv[1], "--large") == 0) {  // the 128 x 256 tile, plain and with a producer
+    CB(cublasCreate(&g_cublas));
+    const int shapes[][2] = {{4096, 4096}, {2048, 2048}, {8192, 2048}, {2048, 8192}, {14336, 4096}, {4096, 14336},
+                             {128256, 2048}};
+    const int ms[] = {1024, 4096, 8192};
+    std::printf("\n| N | K | M | 128x256 us | 128x256tma us | cuBLAS us | 128x256 / cuBLAS | 128x256tma / cuBLAS |\n");
+    std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (auto& s : shapes) {
+      int n = s[0], k = s[1];
+      bf16* w = rand_dev((long long)n * k, 3u);
+      bf16* a = rand_dev(8192LL * k, 4u);
+      bf16* c;
+      CK(cudaMalloc(&c, (size_t)8192 * n * 2));
+      for (int m : ms) {
+        if ((long long)m * n > 8192LL * 14336) continue;
+        g_force_variant = 0;
+        float t0 = time_us([&] { g.run(a, w, c, m, n, k); });
+        g_force_variant = 1;
+        float t1 = time_us([&] { g.run(a, w, c, m, n, k); });
+        g_force_variant = -1;
+        float one = 1.f, zero = 0.f;
+        float tc = time_us([&] {
+          CB(cublasGemmEx(g_cublas, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, w, CUDA_R_16BF, k, a, CUDA_R_16BF, k, &zero,
+                          c, CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        });
+        std::printf("| %d | %d | %d | %.1f | %.1f | %.1f | %.2f | %.2f |\n", n, k, m, t0, t1, tc, tc / t0, tc / t1);
+      }
+      CK(cudaFree(w));
+      CK(cudaFree(a));
+      CK(cudaFree(c));
+    }
+    return ok ? 0 : 1;
+  }
   if (argc > 1 && std::strcmp(argv[1], "--sweep") == 0) {  // every tile shape forced, small m
     const int shapes[][2] = {{2048, 2048}, {3072, 2048}, {4096, 4096}, {8192, 2048}, {16384, 2048}, {2048, 8192},
                              {14336, 4096}, {4096, 14336}, {128256, 2048}};
     const int ms[] = {1, 8, 16, 32, 64, 128, 256, 512};
     std::printf("\n| N | K | M | picked |");
-    for (int vi = 0; vi < NV; vi++) std::printf(" %dx%d us |", VARIANTS[vi].bm, VARIANTS[vi].bn);
+    for (int vi = 0; vi < NV; vi++) std::printf(" %s us |", VARIANTS[vi].name);
     std::printf("\n|---:|---:|---:|---|");
     for (int vi = 0; vi < NV; vi++) std::printf("---:|");
     std::printf("\n");
@@ -410,7 +486,7 @@ int main(int argc, char** argv) {
       CK(cudaMalloc(&c, (size_t)512 * n * 2));
       for (int m : ms) {
         const Variant& pv = pick(m, n);
-        std::printf("| %d | %d | %d | %dx%d |", n, k, m, pv.bm, pv.bn);
+        std::printf("| %d | %d | %d | %s |", n, k, m, pv.name);
         for (int vi = 0; vi < NV; vi++) {
           g_force_variant = vi;
           std::printf(" %.1f |", time_us([&] { g.run(a, w, c, m, n, k); }));
@@ -459,7 +535,7 @@ int main(int argc, char** argv) {
       float ccb = m <= 256 ? time_us([&] { cub(ws[next++ % copies]); }) : 0.f;
       double fl = 2.0 * m * n * k;
       const Variant& v = pick(m, n);
-      std::printf("| %d | %d | %d | %dx%d | %.1f | %.1f | %.1f | %.1f | %.2f |", n, k, m, v.bm, v.bn, t90,
+      std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.1f | %.2f |", n, k, m, v.name, t90,
                   fl / t90 / 1e6, tcb, fl / tcb / 1e6, tcb / t90);
       if (m <= 256) {
         std::printf(" %.1f | %.2f | %.1f | %.2f | %.2f |\n", c90, wbytes / c90 / 1e6, ccb, wbytes / ccb / 1e6, ccb / c90);

@@ -8,7 +8,7 @@ set -uo pipefail
 source "$(dirname "$0")/run_logs.sh"
 export PYTHONUNBUFFERED=1
 nvcc -O3 -std=c++17 -Ikernels/include -gencode arch=compute_90a,code=sm_90a tools/gemm90_check.cu -lcublas \
-    -o /tmp/gemm90_check 2>&1 | grep -v C7519
+    -lcuda -o /tmp/gemm90_check 2>&1 | grep -v C7519
 /tmp/gemm90_check > "$LOGS/gemm90_check.log" 2>&1; echo "gemm90_check: exit $?"
 .gpu/java ai.djl.batchinvariant.bench.GpuGemmBench > "$LOGS/gemm-ours.log" 2>&1; echo "GpuGemmBench: exit $?"
 python3 tools/gemm_bench.py > "$LOGS/gemm-cublas.log" 2>&1; echo "gemm_bench.py: exit $?"

@@ -6,7 +6,7 @@
 set -uo pipefail
 SOAK_SECONDS=${SOAK_SECONDS:-60}
 source "$(dirname "$0")/run_logs.sh"
-nvcc -O3 -std=c++17 -Ikernels/include -gencode arch=compute_90a,code=sm_90a tools/gemm90_check.cu -lcublas \
+nvcc -O3 -std=c++17 -Ikernels/include -gencode arch=compute_90a,code=sm_90a tools/gemm90_check.cu -lcublas -lcuda \
     -o /tmp/gemm90_check 2>&1 | grep -v C7519
 for tool in memcheck racecheck; do
   compute-sanitizer --tool $tool --error-exitcode 9 /tmp/gemm90_check --small > "$LOGS/sanitizer-gemm90-$tool.log" 2>&1

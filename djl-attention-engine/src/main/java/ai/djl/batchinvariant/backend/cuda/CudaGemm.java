@@ -26,7 +26,9 @@ import jcuda.driver.JCudaDriver;
  * <p>On compute capability 9.0, float16/bfloat16 products with a [n][k] weight run on the Hopper
  * family ({@code gemm_sm90.cu}: warpgroup MMA) with one split: each output is one chain over all
  * of k, and the tile shape (picked from m to fill the device) changes no output's arithmetic. Its
- * bits are those of that device kind; the sm_80 family gives other (equally invariant) bits.
+ * bits are those of that device kind; the sm_80 family gives other (equally invariant) bits. Its
+ * widest tile is fed by the copy engine (TMA) where {@link TensorMaps} can encode tensor maps, else
+ * by its threads' own copies: the same shared-memory image, so the same bits.
  */
 final class CudaGemm {
 
@@ -51,6 +53,10 @@ final class CudaGemm {
      * bits; 0 (the default) lets {@link #splits} decide.
      */
     static volatile int splitOverride;
+    /** Keeps the widest Hopper tile on its threads' own copies (tests compare the two paths). */
+    static volatile boolean tmaOff;
+    /** Threads of the copy-engine tile: two MMA warpgroups and the one that asks for copies. */
+    static final int TMA_THREADS = 384;
     /** Grid z limit of the driver. */
     private static final int MAX_GRID_Z = 65535;
 
@@ -78,6 +84,21 @@ final class CudaGemm {
     }
 
     private CudaGemm() {}
+
+    /**
+     * Returns the tensor maps of A ([m][k]) and the weight ([n][k]) for the copy-engine tile, or
+     * null where it does not run: another tile, a batch, maps unavailable (docs/gpu-ops.md).
+     */
+    private static byte[][] tensorMaps(Tensor a, Tensor b, int m, int n, int k, int batches, DataType type,
+            int[] tile) {
+        if (tmaOff || batches != 1 || tile != SM90_TILES[0] || !TensorMaps.available()) {
+            return null;
+        }
+        byte[] ma = TensorMaps.encode2d(CudaBackend.memory(a).getPointer(), m, k, SM90_TILES[0][0], type);
+        byte[] mb = ma == null ? null : TensorMaps.encode2d(CudaBackend.memory(b).getPointer(), n, k,
+                SM90_TILES[0][1], type);
+        return mb == null ? null : new byte[][] {ma, mb};
+    }
 
     /**
      * Returns the split-K count for a product shape on a device: enough column-tile × split
@@ -324,7 +345,13 @@ final class CudaGemm {
                     .i32(Gemm.ACT, act.ordinal());
             String what = "gemm " + type + " " + batches + "x" + m + "x" + n + "x" + k;
             int gridZ = batches * (perBlock ? splits : 1);
-            if (hopper) {
+            byte[][] maps = hopper ? tensorMaps(a, b, m, n, k, batches, type, hTile) : null;
+            if (maps != null) {
+                int smem = sm90SharedBytes(hTile);
+                CUfunction f = device.function(Abi.MODULE_GEMM_SM90, Abi.gemmSm90TmaKernel(type), smem);
+                check(JCudaDriver.cuLaunchKernel(f, (int) tiles, 1, gridZ, TMA_THREADS, 1, 1, smem,
+                        device.getStream(), p.toKernelParams(maps[0], maps[1]), null), "cuLaunchKernel(" + what + ")");
+            } else if (hopper) {
                 // one linear tile index per block (the kernel groups m tiles for L2 reuse)
                 int smem = sm90SharedBytes(hTile);
                 CUfunction f = device.function(Abi.MODULE_GEMM_SM90, Abi.gemmSm90Kernel(type, tileM, tileN), smem);

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -276,6 +277,41 @@ class GpuGemmTest {
             }
             System.out.println("[gemm] split 1 vs 4: " + differ + " of " + one.length + " outputs differ in their bits");
             assertTrue(differ > 0, "a changed k split must show in the bits");
+        }
+    }
+    /**
+     * The widest Hopper tile fed by the copy engine gives the bits of the same tile fed by its
+     * threads' copies: ragged m, n and k, a bias, forced splits (where tensor maps can be encoded).
+     */
+    @Test
+    void copyEngineTileGivesTheBitsOfThreadCopies() {
+        assumeTrue(CudaRuntime.device(0).hopperKernels(), "Hopper kernels only");
+        assumeTrue(TensorMaps.available(),
+                "tensor maps need --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED");
+        int[][] shapes = {{4096, 1024, 1024}, {1000, 1000, 1088}, {4097, 2048, 2048}};
+        try (NDManager sub = manager.newSubManager()) {
+            for (DataType t : new DataType[] {DataType.BFLOAT16, DataType.FLOAT16}) {
+                for (int[] s : shapes) {
+                    for (int split : new int[] {0, 2}) {
+                        NDArray x = random(31, t, s[0], s[2]);
+                        NDArray w = random(32, t, s[1], s[2]);
+                        NDArray bias = random(33, t, s[1]);
+                        x.attach(sub);
+                        w.attach(sub);
+                        bias.attach(sub);
+                        CudaGemm.splitOverride = split;
+                        long[] engine = bits(x.getNDArrayInternal().linear(x, w, bias).singletonOrThrow());
+                        CudaGemm.tmaOff = true;
+                        long[] threads = bits(x.getNDArrayInternal().linear(x, w, bias).singletonOrThrow());
+                        CudaGemm.tmaOff = false;
+                        CudaGemm.splitOverride = 0;
+                        assertArrayEquals(threads, engine, t + " " + java.util.Arrays.toString(s) + " split " + split);
+                    }
+                }
+            }
+        } finally {
+            CudaGemm.tmaOff = false;
+            CudaGemm.splitOverride = 0;
         }
     }
 }

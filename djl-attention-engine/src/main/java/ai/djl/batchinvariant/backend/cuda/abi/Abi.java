@@ -326,6 +326,17 @@ public final class Abi {
     }
 
     /**
+     * Returns the Hopper GEMM's 128 x 256 tile fed by the copy engine (384 threads; arguments: the
+     * params struct, then the tensor maps of A and of the [n][k] weight).
+     *
+     * @param type float16 or bfloat16
+     * @return the symbol
+     */
+    public static String gemmSm90TmaKernel(DataType type) {
+        return "bi_gemm90_" + tag(type) + "_nk_128x256_tma";
+    }
+
+    /**
      * Returns the kernel that sums split-K partials in split order and applies the epilogue.
      *
      * @param type the output type (float32, float16 or bfloat16)

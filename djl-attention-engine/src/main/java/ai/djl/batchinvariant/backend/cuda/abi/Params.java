@@ -110,4 +110,20 @@ public final class Params {
     public Pointer toKernelParams() {
         return Pointer.to(Pointer.to(bytes));
     }
+
+    /**
+     * Returns the block and further by-value arguments (e.g. 128-byte tensor maps) as
+     * {@code cuLaunchKernel}'s kernelParams, in that order.
+     *
+     * @param more the further arguments' bytes
+     * @return the kernel parameters
+     */
+    public Pointer toKernelParams(byte[]... more) {
+        Pointer[] args = new Pointer[1 + more.length];
+        args[0] = Pointer.to(bytes);
+        for (int i = 0; i < more.length; i++) {
+            args[i + 1] = Pointer.to(more[i]);
+        }
+        return Pointer.to(args);
+    }
 }
