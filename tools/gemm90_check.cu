@@ -56,20 +56,23 @@ static int split_k_of(int k, int splits) {
 // the Hopper tiles, widest first, and CudaGemm.sm90Tile's choice among them: of the tiles that
 // cover the product in one wave, the one with the most tiles (ties to the shorter), else the widest
 // (at m <= 16: 16 x 32)
+typedef void (*TmaKernel)(const bi::GemmParams, const bi::TmaMap, const bi::TmaMap);
 struct Variant {
-  int bm, bn, smem, threads;
+  int bm, bn, smem;
   void (*fn)(const bi::GemmParams);
+  TmaKernel tma;  // the tile fed by the copy engine (Gemm::run_tma), where there is one
   const char* name;
 };
 #define V(BM, NW, KSUB, BN) \
-  {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES, bi::H_THREADS, bi_gemm90_bf16_nk_##BM##x##BN, #BM "x" #BN}
-// the 128 x 256 tile fed by the copy engine (launched by Gemm::run_tma)
-#define W() {128, 256, bi::HTile<128, 256, 1>::SMEM_BYTES, bi::W_THREADS, nullptr, "128x256tma"}
-static const Variant VARIANTS[] = {V(128, 256, 1, 256), W(), V(64, 128, 1, 256), V(64, 64, 2, 128), V(64, 32, 2, 64),
-                                   V(64, 16, 4, 32),    V(16, 16, 2, 32), V(16, 8, 4, 16)};
+  {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES, bi_gemm90_bf16_nk_##BM##x##BN, nullptr, #BM "x" #BN}
+#define VT(BM, NW, KSUB, BN)                                                                                 \
+  {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES, bi_gemm90_bf16_nk_##BM##x##BN, bi_gemm90_bf16_nk_##BM##x##BN##_tma, \
+   #BM "x" #BN}
+static const Variant VARIANTS[] = {VT(128, 256, 1, 256), VT(64, 128, 1, 256), VT(64, 64, 2, 128), V(64, 32, 2, 64),
+                                   V(64, 16, 4, 32),     V(16, 16, 2, 32),    V(16, 8, 4, 16)};
 static const int NV = sizeof(VARIANTS) / sizeof(VARIANTS[0]);
 static int g_force_variant = -1;
-static bool g_tma = true;  // the 128 x 256 tile fed by the copy engine, as the engine runs it with tensor maps
+static bool g_tma = true;  // tiles fed by the copy engine where they have it, as the engine runs them with tensor maps
 
 static const Variant& pick(int m, int n) {
   if (g_force_variant >= 0) return VARIANTS[g_force_variant];
@@ -77,7 +80,6 @@ static const Variant& pick(int m, int n) {
   long long best_tiles = 0;
   for (int i = 0; i < NV; i++) {
     const Variant& v = VARIANTS[i];
-    if (v.threads == bi::W_THREADS) continue;  // only in place of the plain 128 x 256 (g_tma)
     long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn);
     if (tiles <= g_sms && tiles >= best_tiles) {
       best = i;
@@ -85,7 +87,6 @@ static const Variant& pick(int m, int n) {
     }
   }
   if (best_tiles == 0 && m <= 16) best = NV - 2;
-  if (best == 0 && g_tma) best = 1;
   return VARIANTS[best];
 }
 
@@ -109,17 +110,18 @@ struct Gemm {
   const void *ma_base = nullptr, *mb_base = nullptr;
   int mm = -1, mn = -1, mk = -1;
   CUtensorMap ma, mb;
-  void run_tma(const bi::GemmParams& p, const bf16* a, const bf16* w, int m, int n, int k, int zsplits) {
-    if (a != ma_base || w != mb_base || m != mm || n != mn || k != mk) {
-      ma = make_map(a, m, k, 128);
-      mb = make_map(w, n, k, 256);
-      ma_base = a, mb_base = w, mm = m, mn = n, mk = k;
+  int mbm = -1, mbn = -1;
+  void run_tma(const Variant& v, const bi::GemmParams& p, const bf16* a, const bf16* w, int m, int n, int k,
+               int zsplits) {
+    if (a != ma_base || w != mb_base || m != mm || n != mn || k != mk || v.bm != mbm || v.bn != mbn) {
+      ma = make_map(a, m, k, v.bm);
+      mb = make_map(w, n, k, v.bn);
+      ma_base = a, mb_base = w, mm = m, mn = n, mk = k, mbm = v.bm, mbn = v.bn;
     }
-    const int smem = bi::HTile<128, 256, 1>::SMEM_BYTES;
-    CK(cudaFuncSetAttribute(bi_gemm90_bf16_nk_128x256_tma, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-    dim3 grid(((m + 127) / 128) * ((n + 255) / 256), 1, zsplits);
-    bi_gemm90_bf16_nk_128x256_tma<<<grid, bi::W_THREADS, smem>>>(p, *reinterpret_cast<const bi::TmaMap*>(&ma),
-                                                                  *reinterpret_cast<const bi::TmaMap*>(&mb));
+    CK(cudaFuncSetAttribute(v.tma, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
+    dim3 grid(((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn), 1, zsplits);
+    v.tma<<<grid, bi::W_THREADS, v.smem>>>(p, *reinterpret_cast<const bi::TmaMap*>(&ma),
+                                           *reinterpret_cast<const bi::TmaMap*>(&mb));
   }
   float* partial = nullptr;
   size_t partial_bytes = 0;
@@ -157,13 +159,14 @@ struct Gemm {
       int smem = 4 * (128 * 40 + 128 * 40) * 2;
       CK(cudaFuncSetAttribute(bi_gemm_bf16_nk_128x128, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
       bi_gemm_bf16_nk_128x128<<<grid, 256, smem>>>(p);
-    } else if (pick(m, n).fn == nullptr && k % 8 == 0 && ((uintptr_t)a & 15) == 0 && ((uintptr_t)w & 15) == 0) {
-      run_tma(p, a, w, m, n, k, per_block ? splits : 1);
+    } else if (g_tma && pick(m, n).tma != nullptr && k % 8 == 0 && ((uintptr_t)a & 15) == 0 &&
+               ((uintptr_t)w & 15) == 0) {
+      run_tma(pick(m, n), p, a, w, m, n, k, per_block ? splits : 1);
     } else {
-      const Variant& v = pick(m, n).fn == nullptr ? VARIANTS[0] : pick(m, n);
+      const Variant& v = pick(m, n);
       dim3 grid(((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn), 1, per_block ? splits : 1);
       CK(cudaFuncSetAttribute(v.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
-      v.fn<<<grid, v.threads, v.smem>>>(p);
+      v.fn<<<grid, bi::H_THREADS, v.smem>>>(p);
     }
     CK(cudaGetLastError());
     if (per_block) {
@@ -436,13 +439,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc > 1 && std::strcmp(argv[1], "--check-only") == 0) return ok ? 0 : 1;
-  if (argc > 1 && std::strcmp(argv[1], "--large") == 0) {  // the 128 x 256 tile, plain and with a producer
+  if (argc > 1 && std::strcmp(argv[1], "--large") == 0) {  // the picked tile, threads' copies against the copy engine
     CB(cublasCreate(&g_cublas));
     const int shapes[][2] = {{4096, 4096}, {2048, 2048}, {8192, 2048}, {2048, 8192}, {14336, 4096}, {4096, 14336},
                              {128256, 2048}};
-    const int ms[] = {1024, 4096, 8192};
-    std::printf("\n| N | K | M | 128x256 us | 128x256tma us | cuBLAS us | 128x256 / cuBLAS | 128x256tma / cuBLAS |\n");
-    std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    const int ms[] = {256, 512, 1024, 4096, 8192};
+    std::printf("\n| N | K | M | tile | threads' copies us | copy engine us | cuBLAS us | threads / cuBLAS | engine / cuBLAS |\n");
+    std::printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
     for (auto& s : shapes) {
       int n = s[0], k = s[1];
       bf16* w = rand_dev((long long)n * k, 3u);
@@ -451,17 +454,17 @@ int main(int argc, char** argv) {
       CK(cudaMalloc(&c, (size_t)8192 * n * 2));
       for (int m : ms) {
         if ((long long)m * n > 8192LL * 14336) continue;
-        g_force_variant = 0;
+        g_tma = false;
         float t0 = time_us([&] { g.run(a, w, c, m, n, k); });
-        g_force_variant = 1;
+        g_tma = true;
         float t1 = time_us([&] { g.run(a, w, c, m, n, k); });
-        g_force_variant = -1;
         float one = 1.f, zero = 0.f;
         float tc = time_us([&] {
           CB(cublasGemmEx(g_cublas, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, w, CUDA_R_16BF, k, a, CUDA_R_16BF, k, &zero,
                           c, CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
         });
-        std::printf("| %d | %d | %d | %.1f | %.1f | %.1f | %.2f | %.2f |\n", n, k, m, t0, t1, tc, tc / t0, tc / t1);
+        std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.2f | %.2f |\n", n, k, m, pick(m, n).name, t0, t1, tc,
+                    tc / t0, tc / t1);
       }
       CK(cudaFree(w));
       CK(cudaFree(a));

@@ -16,7 +16,8 @@
 // warps 1 to 3, which are never stored. That leaves room for deep pipelines in two blocks an SM,
 // and 16-column tiles put a 2048-wide weight on 128 SMs instead of 64.
 //
-// Data path of the widest tile (128 x 256) when the host passes tensor maps (gemm_wgmma_tma): the
+// Data path of the 128 x 256, 64 x 256 and 64 x 128 tiles when the host passes tensor maps
+// (gemm_wgmma_tma): the
 // copy engine (TMA) writes each stage, asked by one thread of a third warpgroup, on an mbarrier
 // pipeline — 15-25% faster at m >= 1024 than the threads' own copies below, with the same shared
 // memory image and so the same bits. Otherwise (and for every other tile):
@@ -298,10 +299,10 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
 }
 
 // ---- Large products: the copy engine (TMA) feeding two MMA warpgroups ----
-// The same tile (128 x 256, one 64-wide k tile a stage) and the same k chain as
-// gemm_wgmma<128, 256, 1>, so the same bits; only the copies change. One thread of a third warpgroup
-// asks the tensor memory accelerator for each stage's two boxes (A: 64 k x 128 rows, B: 64 k x 256
-// rows, written 128-byte-swizzled as HLoader writes them; out of bounds reads as zero), which
+// The same tiles, stages and k chain as gemm_wgmma<BM, NW, KSUB>, so the same bits; only the copies
+// change. One thread of a third warpgroup asks the tensor memory accelerator for each stage's
+// boxes (64 k by the tile's rows of A, by its columns of B, KSUB of each, written
+// 128-byte-swizzled as HLoader writes them; out of bounds reads as zero), which
 // completes the stage's "full" mbarrier by its byte count; the MMA warpgroups wait on it, multiply,
 // and release the stage on an "empty" mbarrier once the wgmma reading it has completed. The tensor
 // maps come from the host (cuTensorMapEncodeTiled).
@@ -339,20 +340,23 @@ __device__ __forceinline__ void tma_load(uint32_t dst, const TmaMap& map, int x,
       : "memory");
 }
 
-template <typename T, bool TAIL>
-__device__ __forceinline__ void tma_step(float (&acc)[128], uint32_t sbase, uint32_t full, uint32_t empty, int wg,
+template <typename T, int BM, int NW, int KSUB, bool TAIL>
+__device__ __forceinline__ void tma_step(float (&acc)[NW / 2], uint32_t sbase, uint32_t full, uint32_t empty, int wg,
                                          int kb, int ke, int t) {
-  using Tile = HTile<128, 256, 1>;
+  using Tile = HTile<BM, NW, KSUB>;
   const int s = t % Tile::STAGES;
   mbar_wait(full + 8 * s, (t / Tile::STAGES) & 1);
   wgmma_fence();
   const uint32_t stage = sbase + s * Tile::STAGE_BYTES;
+  const uint32_t a_off = BM == 128 ? wg * 64 * H_ROW_BYTES : 0;
+  const uint32_t b_off = Tile::A_BYTES + (BM == 128 ? 0 : wg * NW * H_ROW_BYTES);
   const int k0 = kb + t * Tile::BK;
 #pragma unroll
-  for (int kk = 0; kk < 4; kk++) {
+  for (int kk = 0; kk < Tile::BK / 16; kk++) {
     if (!TAIL || k0 + kk * 16 < ke) {
-      Wgmma<T, 256>::run(acc, smem_desc(stage + wg * 64 * H_ROW_BYTES + kk * 32),
-                         smem_desc(stage + Tile::A_BYTES + kk * 32), t == 0 && kk == 0 ? 0 : 1);
+      const int j = kk / 4, x = (kk % 4) * 32;
+      Wgmma<T, NW>::run(acc, smem_desc(stage + a_off + j * BM * H_ROW_BYTES + x),
+                        smem_desc(stage + b_off + j * Tile::BN * H_ROW_BYTES + x), t == 0 && kk == 0 ? 0 : 1);
     }
   }
   wgmma_commit();
@@ -361,8 +365,9 @@ __device__ __forceinline__ void tma_step(float (&acc)[128], uint32_t sbase, uint
   if (t > 0) mbar_arrive(empty + 8 * ((t - 1) % Tile::STAGES));
 }
 
-template <typename T> __device__ void gemm_wgmma_tma(const GemmParams& p, const TmaMap& ta, const TmaMap& tb) {
-  using Tile = HTile<128, 256, 1>;
+template <typename T, int BM, int NW, int KSUB>
+__device__ void gemm_wgmma_tma(const GemmParams& p, const TmaMap& ta, const TmaMap& tb) {
+  using Tile = HTile<BM, NW, KSUB>;
   extern __shared__ __align__(1024) uint8_t h_smem_raw[];
   __shared__ __align__(8) uint64_t bars[2 * Tile::STAGES];
   const uint32_t raw = smem_addr(h_smem_raw);
@@ -377,10 +382,10 @@ template <typename T> __device__ void gemm_wgmma_tma(const GemmParams& p, const 
   }
   __syncthreads();
   const Slice q = slice_of(p);
-  const int tiles_m = (p.m + 127) / 128, tiles_n = (p.n + 255) / 256;
+  const int tiles_m = (p.m + BM - 1) / BM, tiles_n = (p.n + Tile::BN - 1) / Tile::BN;
   int tm, tn;
   tile_of(blockIdx.x, tiles_m, tiles_n, tm, tn);
-  const int m0 = tm * 128, n0 = tn * 256;
+  const int m0 = tm * BM, n0 = tn * Tile::BN;
   const int steps = (q.ke - q.kb + Tile::BK - 1) / Tile::BK;
   if (threadIdx.x >= 256) {
     if (threadIdx.x == 256) {
@@ -390,24 +395,27 @@ template <typename T> __device__ void gemm_wgmma_tma(const GemmParams& p, const 
         const uint32_t stage = sbase + s * Tile::STAGE_BYTES;
         const int k0 = q.kb + t * Tile::BK;
         mbar_expect_bytes(full + 8 * s, Tile::STAGE_BYTES);
-        tma_load(stage, ta, k0, m0, full + 8 * s);
-        tma_load(stage + Tile::A_BYTES, tb, k0, n0, full + 8 * s);
+#pragma unroll
+        for (int j = 0; j < KSUB; j++) {
+          tma_load(stage + j * BM * H_ROW_BYTES, ta, k0 + j * H_BK, m0, full + 8 * s);
+          tma_load(stage + Tile::A_BYTES + j * Tile::BN * H_ROW_BYTES, tb, k0 + j * H_BK, n0, full + 8 * s);
+        }
       }
     }
     return;
   }
   const int wg = threadIdx.x >> 7;
-  float acc[128];
+  float acc[NW / 2];
 #pragma unroll
-  for (int i = 0; i < 128; i++) acc[i] = 0.f;
-  for (int t = 0; t + 1 < steps; t++) tma_step<T, false>(acc, sbase, full, empty, wg, q.kb, q.ke, t);
-  if (steps > 0) tma_step<T, true>(acc, sbase, full, empty, wg, q.kb, q.ke, steps - 1);
+  for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
+  for (int t = 0; t + 1 < steps; t++) tma_step<T, BM, NW, KSUB, false>(acc, sbase, full, empty, wg, q.kb, q.ke, t);
+  if (steps > 0) tma_step<T, BM, NW, KSUB, true>(acc, sbase, full, empty, wg, q.kb, q.ke, steps - 1);
   wgmma_wait<0>(acc);
   if (steps == 0) {
 #pragma unroll
-    for (int i = 0; i < 128; i++) acc[i] = 0.f;
+    for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
   }
-  h_store<T, 128, 256>(p, q, acc, m0, n0, threadIdx.x);
+  h_store<T, BM, NW>(p, q, acc, m0, n0, threadIdx.x);
 }
 
 }  // namespace bi
@@ -431,12 +439,18 @@ template <typename T> __device__ void gemm_wgmma_tma(const GemmParams& p, const 
 BI_GEMM_SM90(bf16, __nv_bfloat16)
 BI_GEMM_SM90(f16, __half)
 
-// the 128 x 256 tile fed by the copy engine (384 threads; tensor maps of A and the [n][k] weight)
-#define BI_GEMM_SM90_TMA(TAG, T)                                                                \
-  extern "C" __global__ void __launch_bounds__(bi::W_THREADS, 1) bi_gemm90_##TAG##_nk_128x256_tma( \
+// the 64-row and wider tiles fed by the copy engine (384 threads; tensor maps of A and the [n][k]
+// weight, boxes of 64 k by the tile's rows and columns)
+#define BI_GEMM_SM90_TMA_TILE(TAG, T, BM, NW, KSUB, WIDTH)                                      \
+  extern "C" __global__ void __launch_bounds__(bi::W_THREADS, 1) bi_gemm90_##TAG##_nk_##BM##x##WIDTH##_tma( \
       const __grid_constant__ bi::GemmParams p, const __grid_constant__ bi::TmaMap ta,          \
       const __grid_constant__ bi::TmaMap tb) {                                                  \
-    bi::gemm_wgmma_tma<T>(p, ta, tb);                                                           \
+    static_assert(bi::HTile<BM, NW, KSUB>::BN == WIDTH, "tile name");                           \
+    bi::gemm_wgmma_tma<T, BM, NW, KSUB>(p, ta, tb);                                             \
   }
+#define BI_GEMM_SM90_TMA(TAG, T)                                                                \
+  BI_GEMM_SM90_TMA_TILE(TAG, T, 128, 256, 1, 256)                                               \
+  BI_GEMM_SM90_TMA_TILE(TAG, T, 64, 128, 1, 256)                                                \
+  BI_GEMM_SM90_TMA_TILE(TAG, T, 64, 64, 2, 128)
 BI_GEMM_SM90_TMA(bf16, __nv_bfloat16)
 BI_GEMM_SM90_TMA(f16, __half)

@@ -27,8 +27,9 @@ import jcuda.driver.JCudaDriver;
  * family ({@code gemm_sm90.cu}: warpgroup MMA) with one split: each output is one chain over all
  * of k, and the tile shape (picked from m to fill the device) changes no output's arithmetic. Its
  * bits are those of that device kind; the sm_80 family gives other (equally invariant) bits. Its
- * widest tile is fed by the copy engine (TMA) where {@link TensorMaps} can encode tensor maps, else
- * by its threads' own copies: the same shared-memory image, so the same bits.
+ * tiles of 64 rows and 128 columns or more are fed by the copy engine (TMA) where
+ * {@link TensorMaps} can encode tensor maps, else by their threads' own copies: the same
+ * shared-memory image, so the same bits.
  */
 final class CudaGemm {
 
@@ -86,17 +87,17 @@ final class CudaGemm {
     private CudaGemm() {}
 
     /**
-     * Returns the tensor maps of A ([m][k]) and the weight ([n][k]) for the copy-engine tile, or
-     * null where it does not run: another tile, a batch, maps unavailable (docs/gpu-ops.md).
+     * Returns the tensor maps of A ([m][k]) and the weight ([n][k]) for a tile fed by the copy engine
+     * (the 128 x 256, 64 x 256 and 64 x 128 tiles: boxes of 64 k by the tile's rows and columns), or
+     * null where the threads copy: another tile, a batch, maps unavailable (docs/gpu-ops.md).
      */
     private static byte[][] tensorMaps(Tensor a, Tensor b, int m, int n, int k, int batches, DataType type,
             int[] tile) {
-        if (tmaOff || batches != 1 || tile != SM90_TILES[0] || !TensorMaps.available()) {
+        if (tmaOff || batches != 1 || tile[0] < 64 || tile[1] < 128 || !TensorMaps.available()) {
             return null;
         }
-        byte[] ma = TensorMaps.encode2d(CudaBackend.memory(a).getPointer(), m, k, SM90_TILES[0][0], type);
-        byte[] mb = ma == null ? null : TensorMaps.encode2d(CudaBackend.memory(b).getPointer(), n, k,
-                SM90_TILES[0][1], type);
+        byte[] ma = TensorMaps.encode2d(CudaBackend.memory(a).getPointer(), m, k, tile[0], type);
+        byte[] mb = ma == null ? null : TensorMaps.encode2d(CudaBackend.memory(b).getPointer(), n, k, tile[1], type);
         return mb == null ? null : new byte[][] {ma, mb};
     }
 
@@ -348,7 +349,7 @@ final class CudaGemm {
             byte[][] maps = hopper ? tensorMaps(a, b, m, n, k, batches, type, hTile) : null;
             if (maps != null) {
                 int smem = sm90SharedBytes(hTile);
-                CUfunction f = device.function(Abi.MODULE_GEMM_SM90, Abi.gemmSm90TmaKernel(type), smem);
+                CUfunction f = device.function(Abi.MODULE_GEMM_SM90, Abi.gemmSm90TmaKernel(type, tileM, tileN), smem);
                 check(JCudaDriver.cuLaunchKernel(f, (int) tiles, 1, gridZ, TMA_THREADS, 1, 1, smem,
                         device.getStream(), p.toKernelParams(maps[0], maps[1]), null), "cuLaunchKernel(" + what + ")");
             } else if (hopper) {

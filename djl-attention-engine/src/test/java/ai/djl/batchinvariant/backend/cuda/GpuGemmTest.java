@@ -280,15 +280,17 @@ class GpuGemmTest {
         }
     }
     /**
-     * The widest Hopper tile fed by the copy engine gives the bits of the same tile fed by its
-     * threads' copies: ragged m, n and k, a bias, forced splits (where tensor maps can be encoded).
+     * Hopper tiles fed by the copy engine give the bits of the same tiles fed by their threads'
+     * copies: ragged m, n and k, a bias, forced splits (where tensor maps can be encoded).
      */
     @Test
     void copyEngineTileGivesTheBitsOfThreadCopies() {
         assumeTrue(CudaRuntime.device(0).hopperKernels(), "Hopper kernels only");
         assumeTrue(TensorMaps.available(),
                 "tensor maps need --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED");
-        int[][] shapes = {{4096, 1024, 1024}, {1000, 1000, 1088}, {4097, 2048, 2048}};
+        // m x n x k: 128 x 256, 64 x 256 and 64 x 128 tiles
+        int[][] shapes = {{4096, 1024, 1024}, {1000, 1000, 1088}, {4097, 2048, 2048}, {256, 4096, 1024},
+            {1024, 2000, 1032}};
         try (NDManager sub = manager.newSubManager()) {
             for (DataType t : new DataType[] {DataType.BFLOAT16, DataType.FLOAT16}) {
                 for (int[] s : shapes) {

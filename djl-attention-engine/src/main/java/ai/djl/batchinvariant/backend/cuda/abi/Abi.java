@@ -326,14 +326,16 @@ public final class Abi {
     }
 
     /**
-     * Returns the Hopper GEMM's 128 x 256 tile fed by the copy engine (384 threads; arguments: the
-     * params struct, then the tensor maps of A and of the [n][k] weight).
+     * Returns a Hopper GEMM tile fed by the copy engine (384 threads; arguments: the params struct,
+     * then the tensor maps of A and of the [n][k] weight).
      *
      * @param type float16 or bfloat16
+     * @param tileM 128 or 64
+     * @param tileN 256 or 128 (with tileM 64), 256 (with tileM 128)
      * @return the symbol
      */
-    public static String gemmSm90TmaKernel(DataType type) {
-        return "bi_gemm90_" + tag(type) + "_nk_128x256_tma";
+    public static String gemmSm90TmaKernel(DataType type, int tileM, int tileN) {
+        return gemmSm90Kernel(type, tileM, tileN) + "_tma";
     }
 
     /**
