@@ -162,6 +162,26 @@ __device__ __forceinline__ void h_stage(uint8_t* smem, uint32_t sbase, int stage
   }
 }
 
+// The MMAs of one stage: its k16 steps (in the last stage, TAIL, only those that start before ke),
+// k tile kk/4, 32 bytes further along its (swizzled) rows per step; the chain's first step
+// discards the accumulator (scale-d 0). Then this warpgroup's previous stage is waited for.
+template <typename T, int BM, int NW, int KSUB, bool TAIL>
+__device__ __forceinline__ void h_mma_stage(float (&acc)[NW / 2], uint32_t stage, uint32_t a_off, uint32_t b_off,
+                                            int k0, int ke, bool first) {
+  using Tile = HTile<BM, NW, KSUB>;
+  wgmma_fence();
+#pragma unroll
+  for (int kk = 0; kk < Tile::BK / 16; kk++) {
+    if (!TAIL || k0 + kk * 16 < ke) {
+      const int j = kk / 4, x = (kk % 4) * 32;
+      Wgmma<T, NW>::run(acc, smem_desc(stage + a_off + j * BM * H_ROW_BYTES + x),
+                        smem_desc(stage + b_off + j * Tile::BN * H_ROW_BYTES + x), first && kk == 0 ? 0 : 1);
+    }
+  }
+  wgmma_commit();
+  wgmma_wait<1>(acc);
+}
+
 // Stage t of the k loop: wait for its copies, refill the stage step t - 2 read, issue its k16
 // steps (in the last stage, TAIL, only those that start before ke). One block barrier a step: a
 // second one, to refill the stage of step t - 1 as soon as it was done, had cost up to 18% of the
@@ -184,20 +204,8 @@ __device__ __forceinline__ void h_step(float (&acc)[NW / 2], uint8_t* smem, uint
     h_stage<T, BM, NW, KSUB, VEC>(smem, sbase, next % Tile::STAGES, load_a, load_b, kb + next * Tile::BK, ke);
   }
   cp_async_commit();
-  wgmma_fence();
-#pragma unroll
-  for (int kk = 0; kk < Tile::BK / 16; kk++) {
-    // k16 step kk: k tile kk/4, 32 bytes further along its (swizzled) rows per step; the
-    // chain's first step discards the accumulator (scale-d 0)
-    if (!TAIL || k0 + kk * 16 < ke) {
-      const int j = kk / 4, x = (kk % 4) * 32;
-      Wgmma<T, NW>::run(acc, smem_desc(stage + a_off + j * BM * H_ROW_BYTES + x),
-                        smem_desc(stage + b_off + j * Tile::BN * H_ROW_BYTES + x), t == 0 && kk == 0 ? 0 : 1);
-    }
-  }
-  wgmma_commit();
-  // this warpgroup's previous step is done (its stage is refilled one step later)
-  wgmma_wait<1>(acc);
+  // on return this warpgroup's previous step is done (its stage is refilled one step later)
+  h_mma_stage<T, BM, NW, KSUB, TAIL>(acc, stage, a_off, b_off, k0, ke, t == 0);
 }
 
 // The k loop of one block: [kb, ke) into acc. VEC (16-byte copies) is a template parameter so
@@ -346,21 +354,9 @@ __device__ __forceinline__ void tma_step(float (&acc)[NW / 2], uint32_t sbase, u
   using Tile = HTile<BM, NW, KSUB>;
   const int s = t % Tile::STAGES;
   mbar_wait(full + 8 * s, (t / Tile::STAGES) & 1);
-  wgmma_fence();
-  const uint32_t stage = sbase + s * Tile::STAGE_BYTES;
   const uint32_t a_off = BM == 128 ? wg * 64 * H_ROW_BYTES : 0;
   const uint32_t b_off = Tile::A_BYTES + (BM == 128 ? 0 : wg * NW * H_ROW_BYTES);
-  const int k0 = kb + t * Tile::BK;
-#pragma unroll
-  for (int kk = 0; kk < Tile::BK / 16; kk++) {
-    if (!TAIL || k0 + kk * 16 < ke) {
-      const int j = kk / 4, x = (kk % 4) * 32;
-      Wgmma<T, NW>::run(acc, smem_desc(stage + a_off + j * BM * H_ROW_BYTES + x),
-                        smem_desc(stage + b_off + j * Tile::BN * H_ROW_BYTES + x), t == 0 && kk == 0 ? 0 : 1);
-    }
-  }
-  wgmma_commit();
-  wgmma_wait<1>(acc);
+  h_mma_stage<T, BM, NW, KSUB, TAIL>(acc, sbase + s * Tile::STAGE_BYTES, a_off, b_off, kb + t * Tile::BK, ke, t == 0);
   // step t - 1's wgmma group has completed: its stage may be refilled
   if (t > 0) mbar_arrive(empty + 8 * ((t - 1) % Tile::STAGES));
 }
