@@ -348,19 +348,24 @@ __device__ __forceinline__ void tma_load(uint32_t dst, const TmaMap& map, int x,
       : "memory");
 }
 
+// Step t of a tile, the block's g-th stage use overall (stages and barrier phases run on across
+// the tiles of a persistent block).
 template <typename T, int BM, int NW, int KSUB, bool TAIL>
 __device__ __forceinline__ void tma_step(float (&acc)[NW / 2], uint32_t sbase, uint32_t full, uint32_t empty, int wg,
-                                         int kb, int ke, int t) {
+                                         int kb, int ke, int t, int g) {
   using Tile = HTile<BM, NW, KSUB>;
-  const int s = t % Tile::STAGES;
-  mbar_wait(full + 8 * s, (t / Tile::STAGES) & 1);
+  const int s = g % Tile::STAGES;
+  mbar_wait(full + 8 * s, (g / Tile::STAGES) & 1);
   const uint32_t a_off = BM == 128 ? wg * 64 * H_ROW_BYTES : 0;
   const uint32_t b_off = Tile::A_BYTES + (BM == 128 ? 0 : wg * NW * H_ROW_BYTES);
   h_mma_stage<T, BM, NW, KSUB, TAIL>(acc, sbase + s * Tile::STAGE_BYTES, a_off, b_off, kb + t * Tile::BK, ke, t == 0);
-  // step t - 1's wgmma group has completed: its stage may be refilled
-  if (t > 0) mbar_arrive(empty + 8 * ((t - 1) % Tile::STAGES));
+  // the tile's step t - 1 has completed its wgmma group: its stage may be refilled
+  if (t > 0) mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));
 }
 
+// Persistent: a block takes tiles blockIdx.x, blockIdx.x + gridDim.x, ... (at most one a block when
+// the tiles fit one wave), so the copies of a tile's first stages overlap the previous tile's last
+// MMAs and its store. Which tile a block takes changes no output's arithmetic.
 template <typename T, int BM, int NW, int KSUB>
 __device__ void gemm_wgmma_tma(const GemmParams& p, const TmaMap& ta, const TmaMap& tb) {
   using Tile = HTile<BM, NW, KSUB>;
@@ -379,39 +384,54 @@ __device__ void gemm_wgmma_tma(const GemmParams& p, const TmaMap& ta, const TmaM
   __syncthreads();
   const Slice q = slice_of(p);
   const int tiles_m = (p.m + BM - 1) / BM, tiles_n = (p.n + Tile::BN - 1) / Tile::BN;
-  int tm, tn;
-  tile_of(blockIdx.x, tiles_m, tiles_n, tm, tn);
-  const int m0 = tm * BM, n0 = tn * Tile::BN;
+  const int tiles = tiles_m * tiles_n;
   const int steps = (q.ke - q.kb + Tile::BK - 1) / Tile::BK;
   if (threadIdx.x >= 256) {
     if (threadIdx.x == 256) {
-      for (int t = 0; t < steps; t++) {
-        const int s = t % Tile::STAGES;
-        if (t >= Tile::STAGES) mbar_wait(empty + 8 * s, ((t / Tile::STAGES) - 1) & 1);
-        const uint32_t stage = sbase + s * Tile::STAGE_BYTES;
-        const int k0 = q.kb + t * Tile::BK;
-        mbar_expect_bytes(full + 8 * s, Tile::STAGE_BYTES);
+      int g = 0;
+      for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+        int tm, tn;
+        tile_of(tile, tiles_m, tiles_n, tm, tn);
+        for (int t = 0; t < steps; t++, g++) {
+          const int s = g % Tile::STAGES;
+          if (g >= Tile::STAGES) mbar_wait(empty + 8 * s, ((g / Tile::STAGES) - 1) & 1);
+          const uint32_t stage = sbase + s * Tile::STAGE_BYTES;
+          const int k0 = q.kb + t * Tile::BK;
+          mbar_expect_bytes(full + 8 * s, Tile::STAGE_BYTES);
 #pragma unroll
-        for (int j = 0; j < KSUB; j++) {
-          tma_load(stage + j * BM * H_ROW_BYTES, ta, k0 + j * H_BK, m0, full + 8 * s);
-          tma_load(stage + Tile::A_BYTES + j * Tile::BN * H_ROW_BYTES, tb, k0 + j * H_BK, n0, full + 8 * s);
+          for (int j = 0; j < KSUB; j++) {
+            tma_load(stage + j * BM * H_ROW_BYTES, ta, k0 + j * H_BK, tm * BM, full + 8 * s);
+            tma_load(stage + Tile::A_BYTES + j * Tile::BN * H_ROW_BYTES, tb, k0 + j * H_BK, tn * Tile::BN,
+                     full + 8 * s);
+          }
         }
       }
     }
     return;
   }
   const int wg = threadIdx.x >> 7;
-  float acc[NW / 2];
-#pragma unroll
-  for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
-  for (int t = 0; t + 1 < steps; t++) tma_step<T, BM, NW, KSUB, false>(acc, sbase, full, empty, wg, q.kb, q.ke, t);
-  if (steps > 0) tma_step<T, BM, NW, KSUB, true>(acc, sbase, full, empty, wg, q.kb, q.ke, steps - 1);
-  wgmma_wait<0>(acc);
-  if (steps == 0) {
+  int g = 0;
+  for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+    int tm, tn;
+    tile_of(tile, tiles_m, tiles_n, tm, tn);
+    float acc[NW / 2];
 #pragma unroll
     for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
+    for (int t = 0; t + 1 < steps; t++, g++) {
+      tma_step<T, BM, NW, KSUB, false>(acc, sbase, full, empty, wg, q.kb, q.ke, t, g);
+    }
+    if (steps > 0) {
+      tma_step<T, BM, NW, KSUB, true>(acc, sbase, full, empty, wg, q.kb, q.ke, steps - 1, g);
+      g++;
+    }
+    wgmma_wait<0>(acc);
+    if (steps > 0) mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));  // the tile's last stage
+    if (steps == 0) {
+#pragma unroll
+      for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
+    }
+    h_store<T, BM, NW>(p, q, acc, tm * BM, tn * Tile::BN, threadIdx.x);
   }
-  h_store<T, BM, NW>(p, q, acc, m0, n0, threadIdx.x);
 }
 
 }  // namespace bi

@@ -350,7 +350,9 @@ final class CudaGemm {
             if (maps != null) {
                 int smem = sm90SharedBytes(hTile);
                 CUfunction f = device.function(Abi.MODULE_GEMM_SM90, Abi.gemmSm90TmaKernel(type, tileM, tileN), smem);
-                check(JCudaDriver.cuLaunchKernel(f, (int) tiles, 1, gridZ, TMA_THREADS, 1, 1, smem,
+                // persistent: at most one block an SM, each taking every gridDim.x-th tile
+                int blocks = (int) Math.min(tiles, device.getSmCount());
+                check(JCudaDriver.cuLaunchKernel(f, blocks, 1, gridZ, TMA_THREADS, 1, 1, smem,
                         device.getStream(), p.toKernelParams(maps[0], maps[1]), null), "cuLaunchKernel(" + what + ")");
             } else if (hopper) {
                 // one linear tile index per block (the kernel groups m tiles for L2 reuse)
