@@ -387,6 +387,22 @@ template <typename F> static float time_us(F f, int reps = 10) {
 
 static cublasHandle_t g_cublas;
 
+// For each (n, k) of `shapes`: random weights [n][k], inputs [max_m][k] and an output, handed to
+// f(n, k, a, w, c), then freed.
+template <int NS, typename F> static void for_shapes(const int (&shapes)[NS][2], long long max_m, F f) {
+  for (auto& s : shapes) {
+    int n = s[0], k = s[1];
+    bf16* w = rand_dev((long long)n * k, 3u);
+    bf16* a = rand_dev(max_m * k, 4u);
+    bf16* c;
+    CK(cudaMalloc(&c, (size_t)max_m * n * 2));
+    f(n, k, a, w, c);
+    CK(cudaFree(w));
+    CK(cudaFree(a));
+    CK(cudaFree(c));
+  }
+}
+
 int main(int argc, char** argv) {
   cudaDeviceProp prop;
   CK(cudaGetDeviceProperties(&prop, 0));
@@ -449,12 +465,7 @@ int main(int argc, char** argv) {
     const int ms[] = {256, 512, 1024, 4096, 8192};
     std::printf("\n| N | K | M | tile | threads' copies us | copy engine us | cuBLAS us | threads / cuBLAS | engine / cuBLAS |\n");
     std::printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
-    for (auto& s : shapes) {
-      int n = s[0], k = s[1];
-      bf16* w = rand_dev((long long)n * k, 3u);
-      bf16* a = rand_dev(8192LL * k, 4u);
-      bf16* c;
-      CK(cudaMalloc(&c, (size_t)8192 * n * 2));
+    for_shapes(shapes, 8192, [&](int n, int k, bf16* a, bf16* w, bf16* c) {
       for (int m : ms) {
         if ((long long)m * n > 8192LL * 14336) continue;
         g_tma = false;
@@ -469,10 +480,7 @@ int main(int argc, char** argv) {
         std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.2f | %.2f |\n", n, k, m, pick(m, n).name, t0, t1, tc,
                     tc / t0, tc / t1);
       }
-      CK(cudaFree(w));
-      CK(cudaFree(a));
-      CK(cudaFree(c));
-    }
+    });
     return ok ? 0 : 1;
   }
   if (argc > 1 && std::strcmp(argv[1], "--sweep") == 0) {  // every tile shape forced, small m
@@ -484,12 +492,7 @@ int main(int argc, char** argv) {
     std::printf("\n|---:|---:|---:|---|");
     for (int vi = 0; vi < NV; vi++) std::printf("---:|");
     std::printf("\n");
-    for (auto& s : shapes) {
-      int n = s[0], k = s[1];
-      bf16* w = rand_dev((long long)n * k, 3u);
-      bf16* a = rand_dev(512LL * k, 4u);
-      bf16* c;
-      CK(cudaMalloc(&c, (size_t)512 * n * 2));
+    for_shapes(shapes, 512, [&](int n, int k, bf16* a, bf16* w, bf16* c) {
       for (int m : ms) {
         const Variant& pv = pick(m, n);
         std::printf("| %d | %d | %d | %s |", n, k, m, pv.name);
@@ -500,10 +503,7 @@ int main(int argc, char** argv) {
         g_force_variant = -1;
         std::printf("\n");
       }
-      CK(cudaFree(w));
-      CK(cudaFree(a));
-      CK(cudaFree(c));
-    }
+    });
     return ok ? 0 : 1;
   }
 
