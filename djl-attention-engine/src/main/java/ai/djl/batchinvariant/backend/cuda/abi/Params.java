@@ -101,21 +101,11 @@ public final class Params {
     }
 
     /**
-     * Returns the block as {@code cuLaunchKernel}'s kernelParams: one argument, the struct.
-     * JCuda copies the bytes at launch (and into a graph at capture), so the block may be
-     * refilled afterwards.
+     * Returns the block, then any further by-value arguments (e.g. 128-byte tensor maps), as
+     * {@code cuLaunchKernel}'s kernelParams. JCuda copies the bytes at launch (and into a graph at
+     * capture), so the block may be refilled afterwards.
      *
-     * @return the kernel parameters
-     */
-    public Pointer toKernelParams() {
-        return Pointer.to(Pointer.to(bytes));
-    }
-
-    /**
-     * Returns the block and further by-value arguments (e.g. 128-byte tensor maps) as
-     * {@code cuLaunchKernel}'s kernelParams, in that order.
-     *
-     * @param more the further arguments' bytes
+     * @param more the further arguments' bytes (none for most kernels: the struct alone)
      * @return the kernel parameters
      */
     public Pointer toKernelParams(byte[]... more) {
