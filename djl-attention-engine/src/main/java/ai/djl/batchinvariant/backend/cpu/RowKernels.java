@@ -5,15 +5,17 @@ package ai.djl.batchinvariant.backend.cpu;
 
 /**
  * Softmax, layer norm and RMS norm over contiguous float32 rows, with the bits of the one-row
- * loops in {@link CpuMath} (kept there as the reference). A row's sums stay one chain in index
- * order; the speed comes from running the chains of {@value #GROUP} independent rows side by side
- * (one dependent add per row per step, so the adder is never idle), from vectorised element-wise
- * passes (scale, shift, exp, normalise) and from threads over groups of rows.
+ * loops (the norms' as {@code KernelReference} in the tests writes them, softmax's as {@link
+ * CpuMath#softmaxRows}). A row's sums stay one chain in index order; the speed comes from running
+ * the chains of {@value #GROUP} independent rows side by side ({@link RowSums}), from vectorised
+ * element-wise passes (exp, scale, shift, normalise), from passes that read a group's rows again
+ * while they are still in the core's L2 (a group of eight 4096-float rows is 128 KiB), and from
+ * threads over groups of rows.
  */
 final class RowKernels {
 
     /** Rows whose sums run side by side. */
-    static final int GROUP = 4;
+    static final int GROUP = RowSums.WIDTH;
 
     private RowKernels() {}
 
@@ -32,7 +34,9 @@ final class RowKernels {
 
     /**
      * Softmax (or log-softmax) of each row of {@code x} into {@code out} (which may be x): the
-     * exps are written straight into the output, so the input is read, never copied.
+     * exps are written straight into the output, so the input is read, never copied. Per group of
+     * rows: the max (one read of the rows from memory), exp(x - max) into the output (the rows
+     * again, now from L2), the sums of the exps (from L2), then the normalising pass.
      *
      * @param vector whether exp may use the vector path
      * @param x the rows
@@ -47,15 +51,18 @@ final class RowKernels {
             int r0 = gi * GROUP;
             int g = Math.min(GROUP, rows - r0);
             float[] max = new float[GROUP];
-            float[] e = log ? new float[g * n] : out;
-            int eBase = log ? 0 : r0 * n;
+            float[] sum = new float[GROUP];
+            // log-softmax needs the exps only for their sums: they go to the output rows as
+            // scratch, unless the output is the input (in place), which they would overwrite
+            boolean aside = log && out == x;
+            float[] e = aside ? new float[g * n] : out;
+            int eBase = aside ? 0 : r0 * n;
             for (int k = 0; k < g; k++) {
                 int off = (r0 + k) * n;
                 max[k] = AttentionKernels.max(vector, x, off, n);
-                // exp(x - max) for every element: into the output (softmax) or aside (log-softmax)
                 AttentionKernels.exp(vector, x, off, n, max[k], e, eBase + k * n);
             }
-            float[] sum = sums(e, eBase, n, g);
+            RowSums.sums(e, eBase, n, g, sum);
             for (int k = 0; k < g; k++) {
                 int off = (r0 + k) * n;
                 if (log) {
@@ -82,44 +89,6 @@ final class RowKernels {
     }
 
     /**
-     * The sums of {@code g} consecutive rows of length n starting at {@code base}, each added in
-     * index order from 0.
-     */
-    private static float[] sums(float[] x, int base, int n, int g) {
-        float[] s = new float[GROUP];
-        if (g == GROUP) {
-            int o0 = base;
-            int o1 = o0 + n;
-            int o2 = o1 + n;
-            int o3 = o2 + n;
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            for (int i = 0; i < n; i++) {
-                s0 += x[o0 + i];
-                s1 += x[o1 + i];
-                s2 += x[o2 + i];
-                s3 += x[o3 + i];
-            }
-            s[0] = s0;
-            s[1] = s1;
-            s[2] = s2;
-            s[3] = s3;
-            return s;
-        }
-        for (int k = 0; k < g; k++) {
-            float acc = 0f;
-            int o = base + k * n;
-            for (int i = 0; i < n; i++) {
-                acc += x[o + i];
-            }
-            s[k] = acc;
-        }
-        return s;
-    }
-
-    /**
      * Layer normalisation of each row; the bits of {@link CpuMath#layerNormRows}.
      *
      * @param x the input rows
@@ -135,8 +104,20 @@ final class RowKernels {
     }
 
     /**
-     * {@link #layerNorm(float[], float[], int, int, float[], float[], float)} with the element-wise
-     * passes on the Vector API or not (the same bits: tests compare the two).
+     * {@link #layerNorm(float[], float[], int, int, float[], float[], float)} with the output pass
+     * on the Vector API or not (the same bits: tests compare the two). Three passes over a group:
+     * the sums (from memory), the sums of the centred squares (from L2: each difference is
+     * computed again rather than stored, which would cost a write and a read of the output), and
+     * {@code ((x - mean) * rstd) * gamma + beta} into the output, the only write.
+     *
+     * @param vector whether the output pass may use the Vector API
+     * @param x the input rows
+     * @param out the output rows
+     * @param rows the number of rows
+     * @param n the row length
+     * @param gamma the scale (length n), or null
+     * @param beta the shift (length n), or null
+     * @param eps the epsilon
      */
     static void layerNorm(boolean vector, float[] x, float[] out, int rows, int n, float[] gamma, float[] beta,
             float eps) {
@@ -144,87 +125,45 @@ final class RowKernels {
         Parallel.forEach(groups, 6L * GROUP * n, gi -> {
             int r0 = gi * GROUP;
             int g = Math.min(GROUP, rows - r0);
-            float[] sum = sums(x, r0 * n, n, g);
             float[] mean = new float[GROUP];
+            float[] sq = new float[GROUP];
+            RowSums.sums(x, r0 * n, n, g, mean);
             for (int k = 0; k < g; k++) {
-                mean[k] = sum[k] / n;
-                // (x - mean) once per element, reused by the variance and the output
-                int off = (r0 + k) * n;
-                float mk = mean[k];
-                if (vector) {
-                    VectorKernels.subScalar(x, off, n, mk, out, off);
-                } else {
-                    for (int i = 0; i < n; i++) {
-                        out[off + i] = x[off + i] - mk;
-                    }
-                }
+                mean[k] = mean[k] / n;
             }
-            float[] sq = squares(out, r0 * n, n, g);
+            RowSums.centredSquares(x, r0 * n, n, g, mean, sq);
             for (int k = 0; k < g; k++) {
                 int off = (r0 + k) * n;
                 float rstd = 1f / (float) Math.sqrt(sq[k] / n + eps);
                 if (vector) {
-                    VectorKernels.scaleShift(out, off, n, rstd, gamma, beta);
+                    VectorKernels.normalise(x, off, n, mean[k], rstd, gamma, beta, out);
                 } else {
-                    scaleShift(out, off, n, rstd, gamma, beta);
+                    normalise(x, off, n, mean[k], rstd, gamma, beta, out);
                 }
             }
         });
     }
 
-    private static void scaleShift(float[] o, int off, int n, float rstd, float[] gamma, float[] beta) {
+    /** The plain form of {@link VectorKernels#normalise}; the null checks are hoisted per case. */
+    private static void normalise(float[] x, int off, int n, float mean, float rstd, float[] gamma, float[] beta,
+            float[] o) {
         if (gamma != null && beta != null) {
             for (int i = 0; i < n; i++) {
-                o[off + i] = o[off + i] * rstd * gamma[i] + beta[i];
+                o[off + i] = (x[off + i] - mean) * rstd * gamma[i] + beta[i];
             }
         } else if (gamma != null) {
             for (int i = 0; i < n; i++) {
-                o[off + i] = o[off + i] * rstd * gamma[i];
+                o[off + i] = (x[off + i] - mean) * rstd * gamma[i];
             }
         } else if (beta != null) {
             for (int i = 0; i < n; i++) {
-                o[off + i] = o[off + i] * rstd + beta[i];
+                o[off + i] = (x[off + i] - mean) * rstd + beta[i];
             }
         } else {
             for (int i = 0; i < n; i++) {
-                o[off + i] = o[off + i] * rstd;
+                o[off + i] = (x[off + i] - mean) * rstd;
             }
         }
-    }
-
-    /** The sums of squares of {@code g} rows, each square rounded, each row in index order. */
-    private static float[] squares(float[] x, int base, int n, int g) {
-        float[] s = new float[GROUP];
-        if (g == GROUP) {
-            int o0 = base;
-            int o1 = o0 + n;
-            int o2 = o1 + n;
-            int o3 = o2 + n;
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            for (int i = 0; i < n; i++) {
-                s0 += x[o0 + i] * x[o0 + i];
-                s1 += x[o1 + i] * x[o1 + i];
-                s2 += x[o2 + i] * x[o2 + i];
-                s3 += x[o3 + i] * x[o3 + i];
-            }
-            s[0] = s0;
-            s[1] = s1;
-            s[2] = s2;
-            s[3] = s3;
-            return s;
-        }
-        for (int k = 0; k < g; k++) {
-            float acc = 0f;
-            int o = base + k * n;
-            for (int i = 0; i < n; i++) {
-                acc += x[o + i] * x[o + i];
-            }
-            s[k] = acc;
-        }
-        return s;
     }
 
     /**
@@ -247,13 +186,22 @@ final class RowKernels {
      * Vector API or not (the same bits: tests compare the two). The division pass was the slow
      * one: C2 leaves a loop over arrays at different offsets scalar, and a scalar division costs
      * several cycles an element.
+     *
+     * @param vector whether the division pass may use the Vector API
+     * @param v the input rows
+     * @param o the output rows
+     * @param rows the number of rows
+     * @param n the row length
+     * @param w the weight (length n), or null
+     * @param eps the epsilon
      */
     static void rmsNorm(boolean vector, float[] v, float[] o, int rows, int n, float[] w, float eps) {
         int groups = (rows + GROUP - 1) / GROUP;
         Parallel.forEach(groups, 4L * GROUP * n, gi -> {
             int r0 = gi * GROUP;
             int g = Math.min(GROUP, rows - r0);
-            float[] sq = squares(v, r0 * n, n, g);
+            float[] sq = new float[GROUP];
+            RowSums.squares(v, r0 * n, n, g, sq);
             for (int k = 0; k < g; k++) {
                 int off = (r0 + k) * n;
                 float denom = (float) Math.sqrt(sq[k] / n + eps);
