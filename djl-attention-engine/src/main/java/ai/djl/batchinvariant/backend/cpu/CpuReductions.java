@@ -250,7 +250,8 @@ public final class CpuReductions implements ReductionOps {
         }
         if (axis == rank - 1) {
             float[] x = HostData.toFloats(t.hostData(), dataType, t.size32());
-            float[] out = new float[x.length];
+            // a converted copy is the op's own: the output goes there (no second array to zero)
+            float[] out = dataType == DataType.FLOAT32 ? new float[x.length] : x;
             RowKernels.softmax(Simd.ENABLED, x, out, n == 0 ? 0 : x.length / n, n, log);
             return Tensor.host(shape, outType, HostData.fromFloats(out, outType));
         }
@@ -325,8 +326,11 @@ public final class CpuReductions implements ReductionOps {
             WideKernels.layerNormRows((double[]) x.hostData(), o, rows, n, doubles(gamma), doubles(beta), eps);
             return Tensor.host(xs, DataType.FLOAT64, o);
         }
-        float[] out = new float[rows * n];
-        RowKernels.layerNorm(floats(x), out, rows, n, floats(gamma), floats(beta), eps);
+        float[] xf = floats(x);
+        // a converted copy is the op's own: the output overwrites it (the output pass reads each
+        // element before writing it, and the sums are done by then)
+        float[] out = x.getDataType() == DataType.FLOAT32 ? new float[rows * n] : xf;
+        RowKernels.layerNorm(xf, out, rows, n, floats(gamma), floats(beta), eps);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return Tensor.host(xs, t, HostData.fromFloats(out, t));
     }
@@ -362,7 +366,8 @@ public final class CpuReductions implements ReductionOps {
         }
         float[] v = floats(x);
         float[] w = weight == null ? null : floats(weight);
-        float[] o = new float[v.length];
+        // a converted copy is the op's own: the output overwrites it in place
+        float[] o = x.getDataType() == DataType.FLOAT32 ? new float[v.length] : v;
         RowKernels.rmsNorm(v, o, rows, n, w, eps);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return Tensor.host(xs, t, HostData.fromFloats(o, t));
@@ -386,8 +391,9 @@ public final class CpuReductions implements ReductionOps {
         Shape xs = x.getShape();
         int n = OpChecks.rmsNormFeatures(xs, weight);
         int rows = n == 0 ? 0 : (int) (xs.size() / n);
-        float[] o = new float[(int) xs.size()];
-        RowKernels.rmsNorm(floats(x), o, rows, n, null, eps);
+        // x is float16 or bfloat16 here: its float copy is the op's own and takes the output
+        float[] o = floats(x);
+        RowKernels.rmsNorm(o, o, rows, n, null, eps);
         // the weight as x's type holds it, as the composed multiply would see it
         float[] w = floats(weight);
         for (int i = 0; i < o.length; i++) {
