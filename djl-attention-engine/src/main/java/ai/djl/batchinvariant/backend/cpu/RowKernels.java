@@ -131,7 +131,7 @@ final class RowKernels {
             for (int k = 0; k < g; k++) {
                 mean[k] = mean[k] / n;
             }
-            RowSums.centredSquares(x, r0 * n, n, g, mean, sq);
+            RowSums.centredSquares(x, r0 * n, n, g, mean, sq, vector);
             for (int k = 0; k < g; k++) {
                 int off = (r0 + k) * n;
                 float rstd = 1f / (float) Math.sqrt(sq[k] / n + eps);

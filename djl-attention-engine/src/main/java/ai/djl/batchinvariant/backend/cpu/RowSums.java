@@ -15,12 +15,21 @@ package ai.djl.batchinvariant.backend.cpu;
  * squares of rows in L2 from 0.29 to 0.25 ns an element on one core of the benchmark machine.
  * Lanes across rows would need a transpose of each 8 × 8 block, which JDK 17's Vector API compiles
  * to slow code (1.8 to 2.1 ns an element, with rearranges and blends on constant shuffles and
- * masks), and a gather load per step took 0.43 ns.
+ * masks), and a gather load per step took 0.43 ns. Layer norm's centred squares of eight rows
+ * may come from {@link VectorKernels#centredSquares8}, which computes them in vector lanes (one
+ * lane an element) and leaves the chains to {@link #chains8}: the same operations, in the same
+ * order, per row.
  */
 final class RowSums {
 
     /** The most rows summed side by side. */
     static final int WIDTH = 8;
+
+    /**
+     * Elements of each row whose squares {@link VectorKernels#centredSquares8} computes at a
+     * time: eight rows' blocks (4 KiB) stay in L1 until {@link #chains8} adds them.
+     */
+    static final int BLOCK = 128;
 
     private RowSums() {}
 
@@ -216,10 +225,14 @@ final class RowSums {
      * @param g the number of rows (1 to {@value #WIDTH})
      * @param mean each row's mean
      * @param s the sums (length at least g)
+     * @param vector whether eight rows may take {@link VectorKernels#centredSquares8} (same bits)
      */
-    static void centredSquares(float[] x, int base, int n, int g, float[] mean, float[] s) {
+    static void centredSquares(float[] x, int base, int n, int g, float[] mean, float[] s, boolean vector) {
         int k = 0;
-        if (g - k >= 8) {
+        if (g - k >= 8 && vector && n >= BLOCK) {
+            VectorKernels.centredSquares8(x, base, n, mean, s, new float[8 * BLOCK]);
+            k = 8;
+        } else if (g - k >= 8) {
             centred8(x, base, n, mean, s);
             k = 8;
         }
@@ -276,6 +289,43 @@ final class RowSums {
             s5 += d5 * d5;
             s6 += d6 * d6;
             s7 += d7 * d7;
+        }
+        s[0] = s0;
+        s[1] = s1;
+        s[2] = s2;
+        s[3] = s3;
+        s[4] = s4;
+        s[5] = s5;
+        s[6] = s6;
+        s[7] = s7;
+    }
+
+    /**
+     * Adds block k of {@code scratch} ({@value #BLOCK} values at {@code k * BLOCK}) to {@code
+     * s[k]} in index order, for the eight rows k side by side.
+     *
+     * @param scratch eight rows' blocks
+     * @param s the eight running sums (in and out)
+     */
+    static void chains8(float[] scratch, float[] s) {
+        final int b = BLOCK;
+        float s0 = s[0];
+        float s1 = s[1];
+        float s2 = s[2];
+        float s3 = s[3];
+        float s4 = s[4];
+        float s5 = s[5];
+        float s6 = s[6];
+        float s7 = s[7];
+        for (int j = 0; j < b; j++) {
+            s0 += scratch[j];
+            s1 += scratch[b + j];
+            s2 += scratch[2 * b + j];
+            s3 += scratch[3 * b + j];
+            s4 += scratch[4 * b + j];
+            s5 += scratch[5 * b + j];
+            s6 += scratch[6 * b + j];
+            s7 += scratch[7 * b + j];
         }
         s[0] = s0;
         s[1] = s1;

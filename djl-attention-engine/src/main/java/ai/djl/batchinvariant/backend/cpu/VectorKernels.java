@@ -377,4 +377,49 @@ final class VectorKernels {
             o[off + i] = o[off + i] * c;
         }
     }
+
+    /**
+     * The sums of the centred squares {@code (x - mean[k])²} of eight rows at {@code base + k * n},
+     * each difference and square rounded and each row's sum one chain in index order, as {@link
+     * RowSums#centredSquares} computes them. The squares of a block of {@value RowSums#BLOCK}
+     * elements of each row are computed eight lanes at a time into {@code scratch} (in L1), then
+     * {@link RowSums#chains8} adds them row by row in order: the chains then cost a load and an add
+     * an element instead of four scalar operations (rows in L2: 0.29 to 0.21 ns an element on one
+     * core). Layer norm runs this pass on rows already in L2; for RMS norm's squares, the pass that
+     * streams the rows from memory, the same scheme measured 4 to 10% slower than the scalar chains
+     * and is not used.
+     *
+     * @param x the rows
+     * @param base the first row's offset
+     * @param n the row length
+     * @param mean each row's mean
+     * @param s the eight sums (out)
+     * @param scratch at least {@code 8 * RowSums.BLOCK} floats
+     */
+    static void centredSquares8(float[] x, int base, int n, float[] mean, float[] s, float[] scratch) {
+        final int b = RowSums.BLOCK;
+        java.util.Arrays.fill(s, 0, 8, 0f);
+        int i = 0;
+        for (; i + b <= n; i += b) {
+            for (int k = 0; k < 8; k++) {
+                int o = base + k * n + i;
+                float m = mean[k];
+                for (int j = 0; j < b; j += L) {
+                    FloatVector d = FloatVector.fromArray(F, x, o + j).sub(m);
+                    VT.cast(d.mul(d)).intoArray(scratch, k * b + j);
+                }
+            }
+            RowSums.chains8(scratch, s);
+        }
+        for (int k = 0; k < 8; k++) {
+            int o = base + k * n;
+            float m = mean[k];
+            float acc = s[k];
+            for (int j = i; j < n; j++) {
+                float d = x[o + j] - m;
+                acc += d * d;
+            }
+            s[k] = acc;
+        }
+    }
 }

@@ -18,18 +18,20 @@ import java.util.Random;
 /**
  * The row kernels' every group and tail shape against the reference loops, bits equal: row counts
  * below, at and past the group of {@value RowKernels#GROUP} side-by-side chains and its half
- * (1, 2, 3, 5, 7, 8, 9, 17, 64), row lengths below, at and past the vector length (1, 7, 16, 33,
- * 4096), the vector and the plain path, gamma and beta each present or null, rows of signed zeros,
- * infinities and NaN. Softmax and layer norm are compared with {@link CpuMath#softmaxRows} and
- * {@link CpuMath#layerNormRows}; RMS norm with the division form the engine documents ({@code
- * KernelReference.rmsNormRow}: x / sqrt(mean(x * x) + eps) * w, one division per element), which
- * {@link CpuMath#rmsNormRows} (x * (1 / sqrt(…))) does not compute. The half-precision entry points,
- * which reuse their converted copy as the output, are checked against the float32 path.
+ * (1, 2, 3, 5, 7, 8, 9, 17, 64), row lengths below, at and past the vector length and the blocks
+ * of {@link RowSums#BLOCK} (1, 7, 16, 33, 300, 4096), the vector and the plain path, gamma and
+ * beta each present or null, rows of signed zeros, infinities and NaN. Softmax and layer norm are
+ * compared with {@link CpuMath#softmaxRows} and {@link CpuMath#layerNormRows}; RMS norm with the
+ * division form the engine documents ({@code KernelReference.rmsNormRow}: x / sqrt(mean(x * x) +
+ * eps) * w, one division per element), which {@link CpuMath#rmsNormRows} (x * (1 / sqrt(…))) does
+ * not compute. The half-precision entry points, which reuse their converted copy as the output,
+ * are checked against the float32 path; vector exp against {@link FastMath#exp} on a sweep of
+ * every float class.
  */
 class RowKernelShapesTest {
 
     private static final int[] ROWS = {1, 2, 3, 5, 7, 8, 9, 17, 64};
-    private static final int[] LENGTHS = {1, 7, 16, 33, 4096};
+    private static final int[] LENGTHS = {1, 7, 16, 33, 300, 4096};
 
     private final Random rnd = new Random(2026);
 
