@@ -204,13 +204,39 @@ template <typename T> __device__ void reduce_long_rows(const ReduceParams& p) {
   row_one<T, LONG_THREADS>(p, blockIdx.x, threadIdx.x, smem);
 }
 
+// The largest of two values, NaN if either is: one instruction (two 16-bit lanes at once for
+// the 16-bit types). Not Java's max: the sign of a zero maximum may differ and a NaN's payload is
+// lost, neither of which moves a softmax output — x - (+0) and x - (-0) are equal but for x = ±0,
+// whose exp is 1 either way; log-softmax adds the maximum to log(sum), so ±0 + v is v, and
+// ±0 + (+0) is +0; a NaN anywhere makes every output the canonical NaN either way.
+__device__ __forceinline__ float max_nan(float a, float b) {
+  float r;
+  asm("max.NaN.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+  return r;
+}
+
+// A chunk's maximum (every element inside the row), folded into m.
+template <typename T> __device__ __forceinline__ float chunk_max(const Chunk<T>& c, float m) {
+  if constexpr (sizeof(T) == 2) {
+    using T2 = typename std::conditional<std::is_same<T, __half>::value, __half2, __nv_bfloat162>::type;
+    const T2* p = reinterpret_cast<const T2*>(c.e);
+    T2 v = p[0];
+#pragma unroll
+    for (int w = 1; w < Chunk<T>::W / 2; w++) v = __hmax2_nan(v, p[w]);
+    return max_nan(m, max_nan(load_acc(&v.x, 0), load_acc(&v.y, 0)));
+  } else {
+#pragma unroll
+    for (int w = 0; w < Chunk<T>::W; w++) m = max_nan(m, at(c, w));
+    return m;
+  }
+}
+
 // Softmax / log-softmax of one row per G-thread group (rows.cuh), the row kernel's formulas: the
 // maximum, the sum of exp(x - max), then x - (max + log(sum)) or exp(x - max) * (1 / sum).
 // Register path: the row read once with 16-byte loads. Softmax keeps the exponentials from the sum
-// to the store when a thread holds 16 values, and computes them again (the same bits) when it
-// holds 32, which would not fit beside the row in 64 registers. Elements past the end enter the
-// max as -inf and the sum as +0, which change neither (the sum is never -0), so both equal the
-// streaming path's.
+// to the store (a chunk's raw values are dead once its exponentials exist, so the 32 a thread may
+// hold fit the 64 registers); log-softmax needs the row itself at the end. Chunks past the end
+// enter neither the maximum nor the sum, so both equal the streaming path's.
 template <typename T, int G, int V, bool LOG>
 __device__ __forceinline__ void softmax_row_regs(const T* x, T* y, int n, int t, Scratch& scratch) {
   constexpr int W = Chunk<T>::W;
@@ -219,22 +245,21 @@ __device__ __forceinline__ void softmax_row_regs(const T* x, T* y, int n, int t,
   float mx = -INFINITY;
 #pragma unroll
   for (int k = 0; k < V; k++) {
-#pragma unroll
-    for (int w = 0; w < W; w++) {
-      mx = jmax(mx, slot_start<T, G>(k, t) < n ? at(c[k], w) : -INFINITY);
-    }
+    if (slot_start<T, G>(k, t) < n) mx = chunk_max(c[k], mx);
   }
   mx = group_reduce<G>(mx, scratch.take(), MaxOp());
-  constexpr bool KEEP = !LOG && V * W <= 16;
+  constexpr bool KEEP = !LOG;
   float e[KEEP ? V * W : 1];
   float sum = 0.0f;
 #pragma unroll
   for (int k = 0; k < V; k++) {
+    if (slot_start<T, G>(k, t) < n) {
 #pragma unroll
-    for (int w = 0; w < W; w++) {
-      const float ex = expf(__fsub_rn(at(c[k], w), mx));
-      if constexpr (KEEP) e[k * W + w] = ex;
-      sum = __fadd_rn(sum, slot_start<T, G>(k, t) < n ? ex : 0.0f);
+      for (int w = 0; w < W; w++) {
+        const float ex = expf(__fsub_rn(at(c[k], w), mx));
+        if constexpr (KEEP) e[k * W + w] = ex;
+        sum = __fadd_rn(sum, ex);
+      }
     }
   }
   sum = group_reduce<G>(sum, scratch.take(), SumOp());
@@ -247,10 +272,8 @@ __device__ __forceinline__ void softmax_row_regs(const T* x, T* y, int n, int t,
     for (int w = 0; w < W; w++) {
       if constexpr (LOG) {
         o[w] = __fsub_rn(at(c[k], w), lse);
-      } else if constexpr (KEEP) {
-        o[w] = __fmul_rn(e[k * W + w], inv);
       } else {
-        o[w] = __fmul_rn(expf(__fsub_rn(at(c[k], w), mx)), inv);
+        o[w] = __fmul_rn(e[k * W + w], inv);
       }
     }
     chunk_store(y, slot_start<T, G>(k, t), n, o);
