@@ -52,6 +52,21 @@ static int split_k_of(int k, int splits) {
   int per = (k + splits - 1) / splits;
   return (per + 63) / 64 * 64;
 }
+// CudaGemm.sm90Splits / sm90SplitK: more than one split only for narrow weights long in k
+static int g_sm90_min_split_k = 2048;
+static int sm90_splits_of(int n, int k) {
+  int cols = (n + 31) / 32, s = 1;
+  if (2 * cols > g_sms || k < 8192) return 1;
+  while (s * 2 <= 4 && (long long)cols * s * 2 <= 2LL * g_sms && k / (s * 2) >= g_sm90_min_split_k) s *= 2;
+  return s;
+}
+static int sm90_split_k_of(int k, int splits) {
+  int per = (k + splits - 1) / splits;
+  return (per + 255) / 256 * 256;
+}
+// 0: the launcher's choice; 1: a split a block (partials, then the ordered sum); 2: every split
+// inside each block (a running total)
+static int g_force_mode = 0;
 
 // the Hopper tiles, widest first, and CudaGemm.sm90Tile's choice among them: of the tiles that
 // cover the product in one wave, the one with the most tiles (ties to the shorter), else the widest
@@ -74,20 +89,35 @@ static const int NV = sizeof(VARIANTS) / sizeof(VARIANTS[0]);
 static int g_force_variant = -1;
 static bool g_tma = true;  // tiles fed by the copy engine where they have it, as the engine runs them with tensor maps
 
-static const Variant& pick(int m, int n) {
-  if (g_force_variant >= 0) return VARIANTS[g_force_variant];
-  int best = 0;
+// a warpgroup's columns: 128-row tiles stack the warpgroups along m, the others side by side
+static int wg_columns(const Variant& v) { return v.bm == 128 ? v.bn : v.bn / 2; }
+
+// CudaGemm.sm90OneWave: of the tiles that cover the product in one wave, the one with the most
+// tiles (ties to the shorter); -1 if none. Splits inside a block need <= 128 columns a warpgroup.
+static int one_wave(int m, int n, int blocks_per_tile, bool in_block) {
+  int best = -1;
   long long best_tiles = 0;
   for (int i = 0; i < NV; i++) {
     const Variant& v = VARIANTS[i];
-    long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn);
+    if (in_block && wg_columns(v) > 128) continue;
+    long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn) * blocks_per_tile;
     if (tiles <= g_sms && tiles >= best_tiles) {
       best = i;
       best_tiles = tiles;
     }
   }
-  if (best_tiles == 0 && m <= 16) best = NV - 2;
-  return VARIANTS[best];
+  return best;
+}
+
+// CudaGemm.sm90Tile: one_wave, else 16 x 32 at m <= 16, else the widest allowed
+static const Variant& pick(int m, int n, int blocks_per_tile = 1, bool in_block = false) {
+  if (g_force_variant >= 0) return VARIANTS[g_force_variant];
+  int best = one_wave(m, n, blocks_per_tile, in_block);
+  if (best >= 0) return VARIANTS[best];
+  if (m <= 16) return VARIANTS[NV - 2];
+  for (int i = 0; i < NV; i++)
+    if (!in_block || wg_columns(VARIANTS[i]) <= 128) return VARIANTS[i];
+  return VARIANTS[NV - 1];
 }
 
 static CUtensorMap make_map(const void* base, int rows, int k, int box_rows) {
@@ -126,14 +156,39 @@ struct Gemm {
   }
   float* partial = nullptr;
   size_t partial_bytes = 0;
+  float* ws = nullptr;  // the running totals of the widest tile's in-block splits
+  size_t ws_bytes = 0;
+  char last[32] = "";  // the last launch's tile, with its splits (a block each, or inside each block)
   void run(const bf16* a, const bf16* w, bf16* c, int m, int n, int k, bool sm80 = false) {
     bi::GemmParams p{};
-    // on sm_90 one split unless forced; the sm_80 family keeps its policy
-    int splits = g_split_override > 0 ? g_split_override : sm80 ? splits_of(n, k) : 1;
-    int sk = split_k_of(k, splits);
+    // each family's split policy (CudaGemm.run), unless forced
+    int splits = g_split_override > 0 ? g_split_override : sm80 ? splits_of(n, k) : sm90_splits_of(n, k);
+    int sk = sm80 ? split_k_of(k, splits) : sm90_split_k_of(k, splits);
     splits = (k + sk - 1) / sk;
     long long tiles80 = (long long)((m + 127) / 128) * ((n + 127) / 128);
-    bool per_block = splits > 1 && (!sm80 || tiles80 < g_sms);
+    bool per_block = splits > 1 && (sm80 ? tiles80 < g_sms
+                                         : 16LL * m * splits <= k && (one_wave(m, n, splits, false) >= 0 || m <= 16));
+    if (!sm80 && splits > 1 && g_force_mode > 0) per_block = g_force_mode == 1;
+    // in-block splits on the widest tile keep their totals in a workspace, on the copy engine only
+    const bool tma_ok = g_tma && k % 8 == 0 && ((uintptr_t)a & 15) == 0 && ((uintptr_t)w & 15) == 0;
+    const bool wide_ok = tma_ok && k % 64 == 0;
+    const Variant& v = per_block ? pick(m, n, splits, false) : pick(m, n, 1, splits > 1 && !wide_ok);
+    // a forced tile without room for a running total (threads' copies) takes its splits a block each
+    if (!sm80 && splits > 1 && !per_block && wg_columns(v) > 128 && !wide_ok) per_block = true;
+    const bool totals_in_memory = !sm80 && splits > 1 && !per_block && wg_columns(v) > 128;
+    if (totals_in_memory) {
+      size_t wsb = (size_t)g_sms * (v.bn / 2) * 256 * 4;
+      if (wsb > ws_bytes) {
+        if (ws) CK(cudaFree(ws));
+        CK(cudaMalloc(&ws, wsb));
+        ws_bytes = wsb;
+      }
+    }
+    // splits inside a copy-engine block: whole stages only
+    const int stage_k = v.bm == 16 ? 0 : (v.bn == 128 ? 128 : 64);
+    const bool whole = splits == 1 || per_block || (stage_k > 0 && k % stage_k == 0 && sk % stage_k == 0);
+    std::snprintf(last, sizeof last, "%s%s", v.name,
+                  splits == 1 ? "" : per_block ? (splits == 2 ? " /2 blocks" : " /4 blocks") : (splits == 2 ? " /2 in" : " /4 in"));
     size_t need = per_block ? (size_t)m * n * splits * 4 : 0;
     if (need > partial_bytes) {
       if (partial) CK(cudaFree(partial));
@@ -155,16 +210,15 @@ struct Gemm {
     p.splits = splits;
     p.split_k = sk;
     p.act = 0;
+    p.split_ws = totals_in_memory ? ws : nullptr;
     if (sm80) {
       dim3 grid((m + 127) / 128, (n + 127) / 128, per_block ? splits : 1);
       int smem = 4 * (128 * 40 + 128 * 40) * 2;
       CK(cudaFuncSetAttribute(bi_gemm_bf16_nk_128x128, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
       bi_gemm_bf16_nk_128x128<<<grid, 256, smem>>>(p);
-    } else if (g_tma && pick(m, n).tma != nullptr && k % 8 == 0 && ((uintptr_t)a & 15) == 0 &&
-               ((uintptr_t)w & 15) == 0) {
-      run_tma(pick(m, n), p, a, w, m, n, k, per_block ? splits : 1);
+    } else if (tma_ok && v.tma != nullptr && whole) {
+      run_tma(v, p, a, w, m, n, k, per_block ? splits : 1);
     } else {
-      const Variant& v = pick(m, n);
       dim3 grid(((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn), 1, per_block ? splits : 1);
       CK(cudaFuncSetAttribute(v.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
       v.fn<<<grid, bi::H_THREADS, v.smem>>>(p);
@@ -285,10 +339,24 @@ static bool check_invariance(Gemm& g, int n, int k) {
     if (d2) std::printf("invariance n=%d k=%d: tile %s forced: %lld outputs differ -> FAIL\n", n, k, VARIANTS[vi].name, d2);
     all &= d2 == 0;
   }
-  std::printf("invariance n=%d k=%d: M in {1..4097}, row 4000 alone, every tile shape -> %s\n", n, k,
+  // both ways of running the splits (a block each; inside each block) on the same 300 rows
+  const int splits = sm90_splits_of(n, k);
+  for (int mode = 1; mode <= 2 && splits > 1; mode++) {
+    g_force_mode = mode;
+    CK(cudaMemset(cm, 0xFF, (size_t)300 * n * 2));
+    g.run(a, w, cm, 300, n, k);
+    g_force_mode = 0;
+    CK(cudaMemcpy(hm.data(), cm, (size_t)300 * n * 2, cudaMemcpyDeviceToHost));
+    long long d3 = 0;
+    for (long long i = 0; i < 300LL * n; i++) d3 += hm[i] != hb[i];
+    if (d3) std::printf("invariance n=%d k=%d: %s forced: %lld outputs differ -> FAIL\n", n, k, g.last, d3);
+    all &= d3 == 0;
+  }
+  std::printf("invariance n=%d k=%d (%d split%s): M in {1..4097}, row 4000 alone, every tile shape%s -> %s\n", n, k,
+              splits, splits > 1 ? "s" : "", splits > 1 ? ", splits a block each and inside each block" : "",
               all ? "bit-identical" : "FAIL");
   // inverse case: a different split count must change bits
-  g_split_override = 2;
+  g_split_override = splits == 2 ? 3 : 2;
   g.run(a, w, cm, 64, n, k);
   g_split_override = 0;
   CK(cudaMemcpy(hm.data(), cm, (size_t)64 * n * 2, cudaMemcpyDeviceToHost));
@@ -363,6 +431,27 @@ static bool check_negative_zero(Gemm& g, int n, int k) {
   return ok;
 }
 
+// the split paths against float64 on a weight that splits in four (n = 512, k = 8192, and a k
+// that is no multiple of a stage): every split inside each block on the copy-engine tiles (the
+// widest with its totals in the workspace), on the threads' copies, and a split a block
+static bool check_splits(Gemm& g) {
+  bool ok = true;
+  const int tiles[] = {0, 1, 2, 3, 5};  // 128x256, 64x256 and 64x128 (copy engine), 64x64, 16x32
+  g_force_mode = 2;
+  for (int vi : tiles) {
+    g_force_variant = vi;
+    ok &= check_accuracy(g, 300, 512, 8192, false);
+    ok &= check_accuracy(g, 70, 512, 8200, false);
+  }
+  g_force_variant = 0;  // more tiles than SMs: persistent blocks carry their totals from tile to tile
+  ok &= check_accuracy(g, 2100, 2048, 8192, false);
+  g_force_variant = -1;
+  g_force_mode = 1;
+  ok &= check_accuracy(g, 300, 512, 8192, false);
+  g_force_mode = 0;
+  return ok;
+}
+
 template <typename F> static float time_us(F f, int reps = 10) {
   cudaEvent_t e0, e1;
   CK(cudaEventCreate(&e0));
@@ -433,6 +522,7 @@ int main(int argc, char** argv) {
     g_split_override = 3;
     ok &= check_accuracy(g, 100, 1000, 1000, false);
     g_split_override = 0;
+    ok &= check_splits(g);
     ok &= check_negative_zero(g, 300, 1003);
     std::printf("checks: %s\n", ok ? "all passed" : "FAILED");
     return ok ? 0 : 1;
@@ -446,6 +536,7 @@ int main(int argc, char** argv) {
   ok &= check_accuracy(g, 100, 1000, 1000, false);  // forced splits: partials and the ordered sum
   g_split_override = 0;
   ok &= check_accuracy(g, 300, 2048, 2048, true);   // the sm_80 family, same reference
+  ok &= check_splits(g);
   ok &= check_invariance(g, 4096, 4096);
   ok &= check_invariance(g, 2048, 8192);
   ok &= check_invariance(g, 1000, 1003);
@@ -477,8 +568,72 @@ int main(int argc, char** argv) {
           CB(cublasGemmEx(g_cublas, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, w, CUDA_R_16BF, k, a, CUDA_R_16BF, k, &zero,
                           c, CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
         });
-        std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.2f | %.2f |\n", n, k, m, pick(m, n).name, t0, t1, tc,
+        std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.2f | %.2f |\n", n, k, m, g.last, t0, t1, tc,
                     tc / t0, tc / t1);
+      }
+    });
+    return ok ? 0 : 1;
+  }
+  if (argc > 1 && std::strcmp(argv[1], "--splits") == 0) {  // the split weights: one chain, a block each, inside each block
+    CB(cublasCreate(&g_cublas));
+    if (argc > 2) g_split_override = std::atoi(argv[2]);  // a split count other than the policy's
+    const int shapes[][2] = {{2048, 8192}, {1024, 8192}, {4096, 14336}};
+    const int ms[] = {1, 8, 16, 64, 128, 256, 512, 1024, 4096, 8192};
+    std::printf("\n| N | K | M | picked | picked us | one chain us | a block each us | inside each block us | cuBLAS us | picked / cuBLAS |\n");
+    std::printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    for_shapes(shapes, 8192, [&](int n, int k, bf16* a, bf16* w, bf16* c) {
+      for (int m : ms) {
+        if ((long long)m * n > 8192LL * 14336) continue;
+        float tp = time_us([&] { g.run(a, w, c, m, n, k); });
+        char picked[32];
+        std::snprintf(picked, sizeof picked, "%s", g.last);
+        const int forced = g_split_override;
+        g_split_override = 1;
+        float t1 = time_us([&] { g.run(a, w, c, m, n, k); });
+        g_split_override = forced;
+        g_force_mode = 1;
+        float tb = time_us([&] { g.run(a, w, c, m, n, k); });
+        g_force_mode = 2;
+        float ti = time_us([&] { g.run(a, w, c, m, n, k); });
+        g_force_mode = 0;
+        float one = 1.f, zero = 0.f;
+        float tc = time_us([&] {
+          CB(cublasGemmEx(g_cublas, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, w, CUDA_R_16BF, k, a, CUDA_R_16BF, k, &zero,
+                          c, CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        });
+        std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n", n, k, m, picked, tp, t1, tb, ti,
+                    tc, tc / tp);
+      }
+    });
+    return ok ? 0 : 1;
+  }
+  if (argc > 1 && std::strcmp(argv[1], "--splits-small") == 0) {  // decode sizes: split counts x tiles, a block each
+    const int shapes[][2] = {{2048, 8192}, {1024, 8192}, {2048, 4096}};
+    const int ms[] = {1, 16, 64, 128};
+    const int vs[] = {3, 4, 5, 6};  // 64x64, 64x32, 16x32, 16x16
+    std::printf("\n| N | K | M | one chain us |");
+    for (int sp : {2, 4})
+      for (int vi : vs) std::printf(" /%d %s us |", sp, VARIANTS[vi].name);
+    std::printf("\n|---:|---:|---:|---:|");
+    for (int i = 0; i < 8; i++) std::printf("---:|");
+    std::printf("\n");
+    for_shapes(shapes, 128, [&](int n, int k, bf16* a, bf16* w, bf16* c) {
+      for (int m : ms) {
+        g_sm90_min_split_k = 1 << 30;
+        std::printf("| %d | %d | %d | %.1f |", n, k, m, time_us([&] { g.run(a, w, c, m, n, k); }));
+        g_sm90_min_split_k = 2048;
+        g_force_mode = 1;
+        for (int sp : {2, 4}) {
+          g_split_override = sp;
+          for (int vi : vs) {
+            g_force_variant = vi;
+            std::printf(" %.1f |", time_us([&] { g.run(a, w, c, m, n, k); }));
+          }
+        }
+        g_force_variant = -1;
+        g_split_override = 0;
+        g_force_mode = 0;
+        std::printf("\n");
       }
     });
     return ok ? 0 : 1;
@@ -494,8 +649,8 @@ int main(int argc, char** argv) {
     std::printf("\n");
     for_shapes(shapes, 512, [&](int n, int k, bf16* a, bf16* w, bf16* c) {
       for (int m : ms) {
-        const Variant& pv = pick(m, n);
-        std::printf("| %d | %d | %d | %s |", n, k, m, pv.name);
+        g.run(a, w, c, m, n, k);
+        std::printf("| %d | %d | %d | %s |", n, k, m, g.last);
         for (int vi = 0; vi < NV; vi++) {
           g_force_variant = vi;
           std::printf(" %.1f |", time_us([&] { g.run(a, w, c, m, n, k); }));
@@ -540,8 +695,8 @@ int main(int argc, char** argv) {
       float c90 = m <= 256 ? time_us([&] { ours(ws[next++ % copies]); }) : 0.f;
       float ccb = m <= 256 ? time_us([&] { cub(ws[next++ % copies]); }) : 0.f;
       double fl = 2.0 * m * n * k;
-      const Variant& v = pick(m, n);
-      std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.1f | %.2f |", n, k, m, v.name, t90,
+      ours(ws[0]);
+      std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.1f | %.2f |", n, k, m, g.last, t90,
                   fl / t90 / 1e6, tcb, fl / tcb / 1e6, tcb / t90);
       if (m <= 256) {
         std::printf(" %.1f | %.2f | %.1f | %.2f | %.2f |\n", c90, wbytes / c90 / 1e6, ccb, wbytes / ccb / 1e6, ccb / c90);

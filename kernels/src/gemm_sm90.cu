@@ -4,11 +4,14 @@
 //
 // Why it is batch-invariant: every output element is one chain of wgmma k16 steps over k in
 // increasing order — 64-wide k tiles at absolute positions, four steps each — from a fresh fp32
-// accumulator. On this device kind the launcher uses one split (the chain spans all of k); a
-// forced split count (tests) runs one split per block into fp32 partials that gemm.cu's ordered
-// sum kernel adds in split order. The tile shape follows m (wide tiles when many rows fill the
-// device, narrow ones that spread the weight stream over every SM when few do): it decides which
-// thread holds an output and the instruction's width N, never the element's own k chain.
+// accumulator, over one split of k. The split count is the launcher's function of (n, k) and the
+// device (CudaGemm.sm90Splits: one, except for narrow weights long in k, whose decode products are
+// bound by the chain's length). Splits run a block each into fp32 partials that gemm.cu's ordered
+// sum kernel adds in split order, or one after another inside each block into a running total
+// formed in the same order, so both give the same bits. The tile shape follows m (wide tiles when
+// many rows fill the device, narrow ones that spread the weight stream over every SM when few do):
+// it decides which thread holds an output and the instruction's width N, never the element's own
+// k chain.
 //
 // Tiles of 16 rows serve decode-sized products: the instruction still multiplies 64 rows, but only
 // the first 16 of each k tile are stored in shared memory (2 KB instead of 8 KB), and the other 48
@@ -86,6 +89,9 @@ template <int BM, int NW, int KSUB> struct HTile {
   // + 1 KB so the tiles start on the 1024-byte boundary the 128-byte swizzle is defined from
   static constexpr int SMEM_BYTES = STAGES * STAGE_BYTES + 1024;
   static_assert(STAGES >= 3, "the pipeline needs three stages");
+  // a running total of in-block splits beside the accumulators: not for 128 accumulators a thread
+  // (the copy-engine tile keeps it in a workspace instead; the threads' copies are not run so)
+  static constexpr bool SPLITS_IN_BLOCK = NW <= 128;
   static_assert(SMEM_BYTES * BLOCKS_PER_SM <= 227 * 1024, "the pipeline must fit the SM's shared memory");
   // the 64 rows read from a stage's last A k tile must end inside that stage
   static_assert((KSUB - 1) * BM * H_ROW_BYTES + H_MMA_ROWS * H_ROW_BYTES <= STAGE_BYTES, "A reads stay in the stage");
@@ -240,6 +246,48 @@ __device__ __forceinline__ void h_mainloop(float (&acc)[NW / 2], uint8_t* smem, 
   }
 }
 
+// Whether a launch runs every split inside each block (no partial buffer): split s from a fresh
+// accumulator over [s * split_k, (s + 1) * split_k), added to a running total in split order —
+// ((0 + p0) + p1) + ..., the sum gemm.cu's split-K kernel forms from the partials of one split a
+// block, so the two launch shapes give the same bits.
+__device__ __forceinline__ bool splits_in_block(const GemmParams& p) { return p.partial == nullptr && p.splits > 1; }
+
+template <int NW> __device__ __forceinline__ void add_split(float (&total)[NW / 2], const float (&acc)[NW / 2]) {
+#pragma unroll
+  for (int i = 0; i < NW / 2; i++) total[i] = __fadd_rn(total[i], acc[i]);
+}
+
+// The same running total where a thread's 128 accumulators leave no room for a second set (the
+// 128 x 256 copy-engine tile): kept in this block's slice of p.split_ws, [NW / 2][256] floats
+// (coalesced, and written and read back by the same thread, so it stays in L2 between splits).
+// After split r the total is stored there, or, after the last, left in acc for the store (acc is
+// dead until the next chain's first step discards it, so it is written unconditionally: no
+// warp-dependent path around the accumulators). The loads are unconditional too (the first split
+// discards what they read) and issued WS_BATCH at a time, the first batch while the split's last
+// MMAs run: a load behind a branch, consumed at once, waited out its latency 128 times (2.6x the
+// time of one chain at m = 4096).
+constexpr int WS_BATCH = 64;
+
+__device__ __forceinline__ void ws_load(float (&prev)[WS_BATCH], const float* ws, int b) {
+#pragma unroll
+  for (int j = 0; j < WS_BATCH; j++) prev[j] = __ldcg(ws + (b + j) * 256);
+}
+
+template <int NW>
+__device__ __forceinline__ void add_split_ws(float (&acc)[NW / 2], float (&prev)[WS_BATCH], float* ws, bool first,
+                                             bool last) {
+#pragma unroll
+  for (int b = 0; b < NW / 2; b += WS_BATCH) {
+    if (b > 0) ws_load(prev, ws, b);
+#pragma unroll
+    for (int j = 0; j < WS_BATCH; j++) {
+      const float v = __fadd_rn(first ? 0.f : prev[j], acc[b + j]);
+      if (!last) __stcg(ws + (b + j) * 256, v);
+      acc[b + j] = v;
+    }
+  }
+}
+
 // Outputs that need more than a rounding store (bias, activation, a split's partial, the last
 // odd column): out of line, so the common store stays compact.
 template <typename T> __device__ __noinline__ void h_emit(const GemmParams& p, long long z, int s, int row, int col,
@@ -298,6 +346,28 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
   float acc[NW / 2];
 #pragma unroll
   for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
+  if (splits_in_block(p)) {
+    if constexpr (HTile<BM, NW, KSUB>::SPLITS_IN_BLOCK) {
+      float total[NW / 2];
+#pragma unroll
+      for (int i = 0; i < NW / 2; i++) total[i] = 0.f;
+      for (int s = 0; s < p.splits; s++) {
+        // both warpgroups are past the previous split's last stage before its stages are refilled
+        if (s > 0) __syncthreads();
+        const int kb = s * p.split_k, ke = min(p.k, kb + p.split_k);
+        if (vec) {
+          h_mainloop<T, BM, NW, KSUB, true>(acc, smem, sbase, load_a, load_b, kb, ke);
+        } else {
+          h_mainloop<T, BM, NW, KSUB, false>(acc, smem, sbase, load_a, load_b, kb, ke);
+        }
+        add_split<NW>(total, acc);
+      }
+      h_store<T, BM, NW>(p, q, total, m0, n0, threadIdx.x);
+    } else {
+      __trap();  // the host never runs splits inside a block of this tile
+    }
+    return;
+  }
   if (vec) {
     h_mainloop<T, BM, NW, KSUB, true>(acc, smem, sbase, load_a, load_b, q.kb, q.ke);
   } else {
@@ -363,6 +433,82 @@ __device__ __forceinline__ void tma_step(float (&acc)[NW / 2], uint32_t sbase, u
   if (t > 0) mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));
 }
 
+// The MMA warpgroups of a copy-engine block: for each of its tiles, the chain over this block's
+// split, or (IN_BLOCK) every split's chain in turn added to a running total, ((0 + p0) + p1) + ....
+// Stage uses g run on across tiles and splits, as the producer's do.
+template <typename T, int BM, int NW, int KSUB, bool IN_BLOCK>
+__device__ __forceinline__ void tma_consume(const GemmParams& p, const Slice& q, uint32_t sbase, uint32_t full,
+                                            uint32_t empty, int tiles_m, int tiles_n) {
+  using Tile = HTile<BM, NW, KSUB>;
+  const int wg = threadIdx.x >> 7;
+  const int tiles = tiles_m * tiles_n;
+  int g = 0;
+  if constexpr (IN_BLOCK) {
+    // whole stages only (the host's condition): no chain is empty and no step conditional — a
+    // peeled last stage of conditional steps inside the split loop makes ptxas serialise the
+    // wgmma instructions (C7520)
+    if (p.k % Tile::BK != 0 || p.split_k % Tile::BK != 0) __trap();
+    if (!Tile::SPLITS_IN_BLOCK && p.split_ws == nullptr) __trap();
+    float* ws = p.split_ws + static_cast<long long>(blockIdx.x) * (NW / 2) * 256 + threadIdx.x;
+    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+      int tm, tn;
+      tile_of(tile, tiles_m, tiles_n, tm, tn);
+      // the running total in registers beside the accumulators, or in the workspace
+      float total[Tile::SPLITS_IN_BLOCK ? NW / 2 : 1];
+#pragma unroll
+      for (int i = 0; i < (Tile::SPLITS_IN_BLOCK ? NW / 2 : 1); i++) total[i] = 0.f;
+      float acc[NW / 2];
+      for (int r = 0; r < p.splits; r++) {
+        const int kb = r * p.split_k, ke = min(p.k, kb + p.split_k);
+        const int steps = (ke - kb) / Tile::BK;
+        for (int t = 0; t < steps; t++, g++) {
+          tma_step<T, BM, NW, KSUB, false>(acc, sbase, full, empty, wg, kb, ke, t, g);
+        }
+        if constexpr (Tile::SPLITS_IN_BLOCK) {
+          wgmma_wait<0>(acc);
+          mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));  // the split's last stage
+          add_split<NW>(total, acc);
+        } else {
+          // the total's first half is read while the split's last MMAs run
+          float prev[WS_BATCH];
+          ws_load(prev, ws, 0);
+          wgmma_wait<0>(acc);
+          mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));  // the split's last stage
+          add_split_ws<NW>(acc, prev, ws, r == 0, r + 1 == p.splits);
+        }
+      }
+      if constexpr (Tile::SPLITS_IN_BLOCK) {
+        h_store<T, BM, NW>(p, q, total, tm * BM, tn * Tile::BN, threadIdx.x);
+      } else {
+        h_store<T, BM, NW>(p, q, acc, tm * BM, tn * Tile::BN, threadIdx.x);
+      }
+    }
+  } else {
+    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+      int tm, tn;
+      tile_of(tile, tiles_m, tiles_n, tm, tn);
+      float acc[NW / 2];
+#pragma unroll
+      for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
+      const int steps = (q.ke - q.kb + Tile::BK - 1) / Tile::BK;
+      for (int t = 0; t + 1 < steps; t++, g++) {
+        tma_step<T, BM, NW, KSUB, false>(acc, sbase, full, empty, wg, q.kb, q.ke, t, g);
+      }
+      if (steps > 0) {
+        tma_step<T, BM, NW, KSUB, true>(acc, sbase, full, empty, wg, q.kb, q.ke, steps - 1, g);
+        g++;
+      }
+      wgmma_wait<0>(acc);
+      if (steps > 0) mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));  // the tile's last stage
+      if (steps == 0) {
+#pragma unroll
+        for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
+      }
+      h_store<T, BM, NW>(p, q, acc, tm * BM, tn * Tile::BN, threadIdx.x);
+    }
+  }
+}
+
 // Persistent: a block takes tiles blockIdx.x, blockIdx.x + gridDim.x, ... (at most one a block when
 // the tiles fit one wave), so the copies of a tile's first stages overlap the previous tile's last
 // MMAs and its store. Which tile a block takes changes no output's arithmetic.
@@ -385,52 +531,45 @@ __device__ void gemm_wgmma_tma(const GemmParams& p, const TmaMap& ta, const TmaM
   const Slice q = slice_of(p);
   const int tiles_m = (p.m + BM - 1) / BM, tiles_n = (p.n + Tile::BN - 1) / Tile::BN;
   const int tiles = tiles_m * tiles_n;
-  const int steps = (q.ke - q.kb + Tile::BK - 1) / Tile::BK;
+  // the k ranges a tile's chains run over: this block's split, or every split in turn
+  const bool in_block = splits_in_block(p);
+  const int ranges = in_block ? p.splits : 1;
+  // the producer's thread needs few registers; the MMA warpgroups take them (the 128 x 256 tile's
+  // in-block splits hold a running total's address and index beside 128 accumulators a thread:
+  // without this, 36 bytes of them spill inside its k loop)
   if (threadIdx.x >= 256) {
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n" ::: "memory");
     if (threadIdx.x == 256) {
       int g = 0;
       for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
         int tm, tn;
         tile_of(tile, tiles_m, tiles_n, tm, tn);
-        for (int t = 0; t < steps; t++, g++) {
-          const int s = g % Tile::STAGES;
-          if (g >= Tile::STAGES) mbar_wait(empty + 8 * s, ((g / Tile::STAGES) - 1) & 1);
-          const uint32_t stage = sbase + s * Tile::STAGE_BYTES;
-          const int k0 = q.kb + t * Tile::BK;
-          mbar_expect_bytes(full + 8 * s, Tile::STAGE_BYTES);
+        for (int r = 0; r < ranges; r++) {
+          const int kb = in_block ? r * p.split_k : q.kb, ke = in_block ? min(p.k, kb + p.split_k) : q.ke;
+          const int steps = (ke - kb + Tile::BK - 1) / Tile::BK;
+          for (int t = 0; t < steps; t++, g++) {
+            const int s = g % Tile::STAGES;
+            if (g >= Tile::STAGES) mbar_wait(empty + 8 * s, ((g / Tile::STAGES) - 1) & 1);
+            const uint32_t stage = sbase + s * Tile::STAGE_BYTES;
+            const int k0 = kb + t * Tile::BK;
+            mbar_expect_bytes(full + 8 * s, Tile::STAGE_BYTES);
 #pragma unroll
-          for (int j = 0; j < KSUB; j++) {
-            tma_load(stage + j * BM * H_ROW_BYTES, ta, k0 + j * H_BK, tm * BM, full + 8 * s);
-            tma_load(stage + Tile::A_BYTES + j * Tile::BN * H_ROW_BYTES, tb, k0 + j * H_BK, tn * Tile::BN,
-                     full + 8 * s);
+            for (int j = 0; j < KSUB; j++) {
+              tma_load(stage + j * BM * H_ROW_BYTES, ta, k0 + j * H_BK, tm * BM, full + 8 * s);
+              tma_load(stage + Tile::A_BYTES + j * Tile::BN * H_ROW_BYTES, tb, k0 + j * H_BK, tn * Tile::BN,
+                       full + 8 * s);
+            }
           }
         }
       }
     }
     return;
   }
-  const int wg = threadIdx.x >> 7;
-  int g = 0;
-  for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-    int tm, tn;
-    tile_of(tile, tiles_m, tiles_n, tm, tn);
-    float acc[NW / 2];
-#pragma unroll
-    for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
-    for (int t = 0; t + 1 < steps; t++, g++) {
-      tma_step<T, BM, NW, KSUB, false>(acc, sbase, full, empty, wg, q.kb, q.ke, t, g);
-    }
-    if (steps > 0) {
-      tma_step<T, BM, NW, KSUB, true>(acc, sbase, full, empty, wg, q.kb, q.ke, steps - 1, g);
-      g++;
-    }
-    wgmma_wait<0>(acc);
-    if (steps > 0) mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));  // the tile's last stage
-    if (steps == 0) {
-#pragma unroll
-      for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
-    }
-    h_store<T, BM, NW>(p, q, acc, tm * BM, tn * Tile::BN, threadIdx.x);
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory");
+  if (in_block) {
+    tma_consume<T, BM, NW, KSUB, true>(p, q, sbase, full, empty, tiles_m, tiles_n);
+  } else {
+    tma_consume<T, BM, NW, KSUB, false>(p, q, sbase, full, empty, tiles_m, tiles_n);
   }
 }
 

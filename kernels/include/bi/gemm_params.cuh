@@ -32,7 +32,9 @@ enum GemmAct : int { ACT_NONE = 0, ACT_RELU = 1, ACT_GELU = 2, ACT_SILU = 3, ACT
   X(int, b_nk)                                                                                  \
   X(int, splits)             /* split-K count: a function of (n, k, dtype, device) only */      \
   X(int, split_k)            /* k elements per split, a multiple of the k tile */               \
-  X(int, act)
+  X(int, act)                                                                                   \
+  X(float*, split_ws)        /* the 128 x 256 copy-engine tile's running totals of in-block splits: */ \
+                             /* [gridDim.x][128][256] fp32, or null */
 
 struct GemmParams {
   BI_GEMM_FIELDS(BI_DECLARE_FIELD)

@@ -73,6 +73,11 @@ public final class EngineOptions {
      * (the bits of other GPUs) instead of the Hopper ones.
      */
     public static final String CUDA_SM90 = "cuda_sm90";
+    /**
+     * System-property key: false keeps every Hopper GEMM on one k chain (no split-K for narrow
+     * weights long in k): other bits, faster large products, slower decode-sized ones.
+     */
+    public static final String CUDA_GEMM_SPLITS = "cuda_gemm_splits";
 
     /** Default cap of each GPU's cache of freed blocks, in MiB. */
     public static final long DEFAULT_GPU_CACHE_LIMIT_MB = 4096;
@@ -92,7 +97,7 @@ public final class EngineOptions {
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
             Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK,
-                    CPU_VECTOR, CUDA_SM90));
+                    CPU_VECTOR, CUDA_SM90, CUDA_GEMM_SPLITS));
 
     private static final String SPLIT_ALLOWED = "a positive multiple of the KV tile (" + KV_TILE + ") in tokens";
     private static final String BOOLEAN_ALLOWED = "true or false";
@@ -220,6 +225,21 @@ public final class EngineOptions {
     public static boolean cudaSm90() {
         String v = System.getProperty(PROPERTY_PREFIX + CUDA_SM90);
         return v == null || parseBoolean(new Raw(CUDA_SM90, v.trim(), true));
+    }
+
+    /**
+     * Tells whether the Hopper GEMM family may split k for narrow weights long in k (system property
+     * {@code ai.djl.batchinvariant.cuda_gemm_splits}, default true). The split count is a function of
+     * the weight's shape and the device, never of the rows, so either setting is batch-invariant;
+     * the two give different bits, and false favours large products (prefill) over decode-sized
+     * ones.
+     *
+     * @return true where a split may be used
+     * @throws IllegalArgumentException if the property is not true or false
+     */
+    public static boolean cudaGemmSplits() {
+        String v = System.getProperty(PROPERTY_PREFIX + CUDA_GEMM_SPLITS);
+        return v == null || parseBoolean(new Raw(CUDA_GEMM_SPLITS, v.trim(), true));
     }
 
     /**

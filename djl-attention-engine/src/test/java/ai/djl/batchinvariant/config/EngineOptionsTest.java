@@ -91,6 +91,21 @@ class EngineOptionsTest {
     }
 
     @Test
+    void cudaGemmSplitsIsABooleanReadAtUse() {
+        String key = EngineOptions.PROPERTY_PREFIX + EngineOptions.CUDA_GEMM_SPLITS;
+        assertTrue(EngineOptions.cudaGemmSplits());
+        try {
+            System.setProperty(key, "false");
+            assertFalse(EngineOptions.cudaGemmSplits());
+            System.setProperty(key, "4");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, EngineOptions::cudaGemmSplits);
+            assertTrue(e.getMessage().contains(key + "=4"), e.getMessage());
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
+    @Test
     void defaults() {
         EngineOptions o = EngineOptions.parse(Map.of());
         assertEquals(1024, o.getFixedSplitSize());

@@ -8,6 +8,7 @@ import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi.Gemm;
 import ai.djl.batchinvariant.backend.cuda.abi.Params;
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 
@@ -24,12 +25,13 @@ import jcuda.driver.JCudaDriver;
  * one after another inside each block, forming the same ordered sum (many tiles: no buffer).
  *
  * <p>On compute capability 9.0, float16/bfloat16 products with a [n][k] weight run on the Hopper
- * family ({@code gemm_sm90.cu}: warpgroup MMA) with one split: each output is one chain over all
- * of k, and the tile shape (picked from m to fill the device) changes no output's arithmetic. Its
- * bits are those of that device kind; the sm_80 family gives other (equally invariant) bits. Its
- * tiles of 64 rows and 128 columns or more are fed by the copy engine (TMA) where
- * {@link TensorMaps} can encode tensor maps, else by their threads' own copies: the same
- * shared-memory image, so the same bits.
+ * family ({@code gemm_sm90.cu}: warpgroup MMA) with its own split count ({@link #sm90Splits}, again
+ * of (n, k) and the device alone: more than one only for weights too narrow to fill the device at decode and long in
+ * k). The tile shape (picked from m to fill the device) and whether the splits run a block each or
+ * one after another inside each block change no output's arithmetic. Its bits are those of that
+ * device kind; the sm_80 family gives other (equally invariant) bits. Its tiles of 64 rows and 128
+ * columns or more are fed by the copy engine (TMA) where {@link TensorMaps} can encode tensor maps,
+ * else by their threads' own copies: the same shared-memory image, so the same bits.
  */
 final class CudaGemm {
 
@@ -58,6 +60,8 @@ final class CudaGemm {
     static volatile boolean tmaOff;
     /** Threads of the copy-engine tile: two MMA warpgroups and the one that asks for copies. */
     static final int TMA_THREADS = 384;
+    /** The copy-engine tile's MMA threads (two warpgroups). */
+    static final int TMA_MMA_THREADS = 256;
     /** Grid z limit of the driver. */
     private static final int MAX_GRID_Z = 65535;
 
@@ -73,7 +77,8 @@ final class CudaGemm {
 
     /**
      * Returns whether a product can store a SwiGLU gate of its columns (gate and up in alternating
-     * blocks of 8): on the Hopper family, with one split and an even number of blocks.
+     * blocks of 8): on the Hopper family (its splits, if any, inside each block) with an even number
+     * of blocks, unless a test forces a split count.
      *
      * @param type the element type
      * @param n the product's columns
@@ -129,6 +134,20 @@ final class CudaGemm {
     static final int[][] SM90_TILES = {
         {128, 256, 1}, {64, 256, 1}, {64, 128, 2}, {64, 64, 2}, {64, 32, 4}, {16, 32, 2}, {16, 16, 4}
     };
+    /** The most splits of a Hopper product. */
+    static final int SM90_MAX_SPLITS = 4;
+    /**
+     * The k from which a Hopper product may split: one chain of k / 16 steps outlasts the weight
+     * stream (measured on an H100: a 2048 x 4096 weight gained nothing from two splits at m <= 16,
+     * a 2048 x 8192 one 21 to 15 us with four).
+     */
+    static final int SM90_SPLIT_FROM_K = 8192;
+    /** A Hopper split keeps at least this much of k. */
+    static final int SM90_MIN_SPLIT_K = 2048;
+    /** Hopper splits start at multiples of this (the widest stage's k: 4 k tiles of 64). */
+    static final int SM90_SPLIT_ALIGN = 256;
+    /** The most columns a warpgroup may hold when splits run inside a block (gemm_sm90.cu's SPLITS_IN_BLOCK). */
+    static final int SM90_SPLIT_COLUMNS = 128;
     /** Shared memory the Hopper kernels' pipeline may use an SM (gemm_sm90.cu's SMEM_BUDGET). */
     static final int SM90_SMEM_BUDGET = 200 * 1024;
 
@@ -164,25 +183,50 @@ final class CudaGemm {
      * @return {rows, columns, k tiles per stage}
      */
     static int[] sm90Tile(int m, int n, int batches, int sms) {
-        return sm90Tile(m, n, batches, sms, false);
+        return sm90Tile(m, n, batches, sms, false, false);
     }
 
     /**
      * Returns the Hopper tile for an m x n product, as {@link #sm90Tile(int, int, int, int)}, among
-     * the tiles whose warpgroups hold at least 16 columns when the SwiGLU store pairs blocks of 8.
+     * the tiles whose warpgroups hold at least 16 columns when the SwiGLU store pairs blocks of 8,
+     * and at most {@link #SM90_SPLIT_COLUMNS} when the splits run inside each block (their running
+     * total sits beside the accumulators).
      *
      * @param m rows
      * @param n columns
-     * @param batches batch count
+     * @param batches blocks per tile: the batch count, times the splits where each runs in its own block
      * @param sms the device's multiprocessor count
      * @param pairedColumns whether the store pairs gate and up blocks of 8 columns
+     * @param splitsInBlock whether the splits run one after another inside each block
      * @return {rows, columns, k tiles per stage}
      */
-    static int[] sm90Tile(int m, int n, int batches, int sms, boolean pairedColumns) {
+    static int[] sm90Tile(int m, int n, int batches, int sms, boolean pairedColumns, boolean splitsInBlock) {
+        int[] best = sm90OneWave(m, n, batches, sms, pairedColumns, splitsInBlock);
+        if (best != null) {
+            return best;
+        }
+        if (m <= 16) {
+            return SM90_TILES[SM90_TILES.length - 2];
+        }
+        for (int[] t : SM90_TILES) {
+            if (!splitsInBlock || warpgroupColumns(t) <= SM90_SPLIT_COLUMNS) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("no Hopper tile");
+    }
+
+    /**
+     * Returns, of the allowed Hopper tiles that cover the product in one wave (a tile an SM at most),
+     * the one with the most tiles (ties to the shorter tile), or null when none does.
+     */
+    private static int[] sm90OneWave(int m, int n, int batches, int sms, boolean pairedColumns,
+            boolean splitsInBlock) {
         int[] best = null;
         long bestTiles = 0;
         for (int[] t : SM90_TILES) {
-            if (pairedColumns && warpgroupColumns(t) < 16) {
+            int columns = warpgroupColumns(t);
+            if (pairedColumns && columns < 16 || splitsInBlock && columns > SM90_SPLIT_COLUMNS) {
                 continue;
             }
             long tiles = (long) ((m + t[0] - 1) / t[0]) * ((n + t[1] - 1) / t[1]) * batches;
@@ -192,10 +236,49 @@ final class CudaGemm {
                 bestTiles = tiles;
             }
         }
-        if (best != null) {
-            return best;
+        return best;
+    }
+
+    /**
+     * Returns the Hopper family's split-K count for an (n, k) weight on a device — never a function
+     * of m. A product with few rows streams its weight through 16 x 32 tiles, two blocks an SM, and
+     * each output is a chain of k / 16 dependent MMA steps: where the weight's tiles fill at most
+     * half the SMs and k is {@link #SM90_SPLIT_FROM_K} or more, the chain (not the memory) bounds the
+     * time. Splitting k in two
+     * (or four) while the split tiles still fit two to an SM, and each split keeps at least
+     * {@link #SM90_MIN_SPLIT_K} of k, shortens it; the splits' partials are added in split order,
+     * in a second kernel for few rows or inside each block for many (the same sums). Measured on an
+     * H100 (tools/gemm90_check.cu --splits): wider weights (4096 columns) gained nothing at decode
+     * from a split and lost up to 30% at m >= 1024, so they keep one chain.
+     *
+     * @param n the output columns
+     * @param k the reduction length
+     * @param sms the device's multiprocessor count
+     * @return 1, 2 or 4
+     */
+    static int sm90Splits(int n, int k, int sms) {
+        int columnTiles = (n + 31) / 32;
+        if (2L * columnTiles > sms || k < SM90_SPLIT_FROM_K) {
+            return 1;
         }
-        return m <= 16 ? SM90_TILES[SM90_TILES.length - 2] : SM90_TILES[0];
+        int s = 1;
+        while (s * 2 <= SM90_MAX_SPLITS && (long) columnTiles * s * 2 <= 2L * sms && k / (s * 2) >= SM90_MIN_SPLIT_K) {
+            s *= 2;
+        }
+        return s;
+    }
+
+    /**
+     * Returns the Hopper family's k elements per split: a multiple of {@link #SM90_SPLIT_ALIGN}, the
+     * widest stage of any tile, so that every split holds whole stages where k does.
+     *
+     * @param k the reduction length
+     * @param splits the split count
+     * @return elements per split
+     */
+    static int sm90SplitK(int k, int splits) {
+        int per = (k + splits - 1) / splits;
+        return (per + SM90_SPLIT_ALIGN - 1) / SM90_SPLIT_ALIGN * SM90_SPLIT_ALIGN;
     }
 
     /**
@@ -295,7 +378,7 @@ final class CudaGemm {
         CudaDevice device = CudaBackend.device(a);
         int batches = batch.batch0 * batch.batch1;
         if (act == Act.SWIGLU && (!swiGlu(type, n, device) || bias != null || !weightNk)) {
-            throw new IllegalStateException("the SwiGLU store needs the Hopper family, one split, no bias and n % 16 == 0");
+            throw new IllegalStateException("the SwiGLU store needs the Hopper family, no forced split count, no bias and n % 16 == 0");
         }
         // the SwiGLU store writes one output per gate/up pair
         int outN = act == Act.SWIGLU ? n / 2 : n;
@@ -305,22 +388,53 @@ final class CudaGemm {
             return c;
         }
         boolean hopper = sm90(type, weightNk, device);
+        int sms = device.getSmCount();
         int splits = k == 0 || type == DataType.FLOAT64 ? 1
-                : splitOverride > 0 ? splitOverride : hopper ? 1 : splits(n, k, type, device.getSmCount());
-        int splitK = k == 0 ? K_TILE : splitK(k, splits);
+                : splitOverride > 0 ? splitOverride
+                : hopper ? (EngineOptions.cudaGemmSplits() ? sm90Splits(n, k, sms) : 1) : splits(n, k, type, sms);
+        int splitK = k == 0 ? K_TILE : hopper ? sm90SplitK(k, splits) : splitK(k, splits);
         splits = k == 0 ? 1 : (k + splitK - 1) / splitK;
         if ((long) batches * splits > MAX_GRID_Z) {
             throw new IllegalArgumentException("matrix product batch " + batches + " x " + splits
                     + " k splits exceeds the launch limit of " + MAX_GRID_Z + "; split the batch");
         }
         boolean tensorCores = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
-        int[] hTile = hopper ? sm90Tile(m, n, batches, device.getSmCount(), act == Act.SWIGLU) : null;
+        boolean paired = act == Act.SWIGLU;
+        int[] hTile = null;
+        boolean perBlock;
+        if (hopper && splits > 1) {
+            // a split a block where the split tiles fit one wave (or the rows are a decode's), else
+            // every split inside each block; the SwiGLU store has no split-K sum kernel
+            // a split a block while the partials stay small beside the weight (16 m splits <= k) and
+            // the split tiles fit one wave (or the rows are a decode's), else every split inside
+            // each block; the SwiGLU store has no split-K sum kernel
+            int[] wave = sm90OneWave(m, n, batches * splits, sms, paired, false);
+            perBlock = !paired && 16L * m * splits <= k && (wave != null || m <= 16);
+            if (perBlock) {
+                hTile = sm90Tile(m, n, batches * splits, sms, false, false);
+            } else {
+                // the widest tile keeps its running total in a workspace, on the copy engine only
+                hTile = sm90Tile(m, n, batches, sms, paired, false);
+                if (warpgroupColumns(hTile) > SM90_SPLIT_COLUMNS
+                        && (k % K_TILE != 0 || tensorMaps(a, b, m, n, k, batches, type, hTile) == null)) {
+                    hTile = sm90Tile(m, n, batches, sms, paired, true);
+                }
+            }
+        } else {
+            hTile = hopper ? sm90Tile(m, n, batches, sms, paired, false) : null;
+            perBlock = false;
+        }
         int tileM = hopper ? hTile[0] : tensorCores ? (m <= 64 ? 64 : 128) : FMA_TILE;
         int tileN = hopper ? hTile[1] : tensorCores ? MMA_TILE_N : FMA_TILE;
         long tiles = (long) ((m + tileM - 1) / tileM) * ((n + tileN - 1) / tileN) * batches;
-        // the Hopper kernels run a split per block only (their chain holds no running total)
-        boolean perBlock = splits > 1 && (hopper || tiles < device.getSmCount());
+        if (!hopper) {
+            perBlock = splits > 1 && tiles < sms;
+        }
         DeviceMemory partial = perBlock ? device.allocate(outElems * splits * 4) : null;
+        // the running totals of the widest tile's in-block splits: one slice a (persistent) block
+        boolean totalsInMemory = hopper && splits > 1 && !perBlock && warpgroupColumns(hTile) > SM90_SPLIT_COLUMNS;
+        DeviceMemory splitWs = totalsInMemory
+                ? device.allocate(Math.min(tiles, sms) * (long) tileN / 2 * TMA_MMA_THREADS * 4) : null;
         try {
             device.await(device.getStream(), CudaBackend.memory(a), CudaBackend.memory(b),
                     bias == null ? null : CudaBackend.memory(bias));
@@ -343,15 +457,19 @@ final class CudaGemm {
                     .i32(Gemm.B_NK, weightNk ? 1 : 0)
                     .i32(Gemm.SPLITS, splits)
                     .i32(Gemm.SPLIT_K, splitK)
-                    .i32(Gemm.ACT, act.ordinal());
+                    .i32(Gemm.ACT, act.ordinal())
+                    .ptr(Gemm.SPLIT_WS, splitWs == null ? null : splitWs.getPointer());
             String what = "gemm " + type + " " + batches + "x" + m + "x" + n + "x" + k;
             int gridZ = batches * (perBlock ? splits : 1);
-            byte[][] maps = hopper ? tensorMaps(a, b, m, n, k, batches, type, hTile) : null;
+            // splits inside a copy-engine block run whole stages only (gemm_sm90.cu's tma_consume)
+            boolean wholeStages = !hopper || splits == 1 || perBlock
+                    || k % (hTile[2] * K_TILE) == 0 && splitK % (hTile[2] * K_TILE) == 0;
+            byte[][] maps = hopper && wholeStages ? tensorMaps(a, b, m, n, k, batches, type, hTile) : null;
             if (maps != null) {
                 int smem = sm90SharedBytes(hTile);
                 CUfunction f = device.function(Abi.MODULE_GEMM_SM90, Abi.gemmSm90TmaKernel(type, tileM, tileN), smem);
                 // persistent: at most one block an SM, each taking every gridDim.x-th tile
-                int blocks = (int) Math.min(tiles, device.getSmCount());
+                int blocks = (int) Math.min(tiles, sms);
                 check(JCudaDriver.cuLaunchKernel(f, blocks, 1, gridZ, TMA_THREADS, 1, 1, smem,
                         device.getStream(), p.toKernelParams(maps[0], maps[1]), null), "cuLaunchKernel(" + what + ")");
             } else if (hopper) {
@@ -373,9 +491,12 @@ final class CudaGemm {
                         p.toKernelParams(), null), "cuLaunchKernel(" + what + " split-K sum)");
             }
         } finally {
+            // stream-ordered: the next user of these blocks on this stream runs after this product
             if (partial != null) {
-                // stream-ordered: the next user of this block on this stream runs after the sum
                 partial.release();
+            }
+            if (splitWs != null) {
+                splitWs.release();
             }
         }
         return c;

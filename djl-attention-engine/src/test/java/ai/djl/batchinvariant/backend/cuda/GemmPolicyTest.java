@@ -40,6 +40,38 @@ class GemmPolicyTest {
     }
 
     @Test
+    void hopperSplitsFollowTheWeightAlone() {
+        // narrow weights long in k: their 16 x 32 decode tiles (at most half the SMs) take 2 or 4 splits
+        assertEquals(4, CudaGemm.sm90Splits(2048, 8192, 132), "down projection of the 1B shape");
+        // wider weights fill the device at decode: one chain
+        assertEquals(1, CudaGemm.sm90Splits(4096, 14336, 132), "down projection of the 8B shape");
+        assertEquals(1, CudaGemm.sm90Splits(4096, 4096, 132));
+        assertEquals(4, CudaGemm.sm90Splits(1024, 8192, 132));
+        assertEquals(1, CudaGemm.sm90Splits(1024, 4096, 132), "a chain of 4096 does not outlast the stream");
+        // short k, or columns enough to fill the device: one chain
+        assertEquals(1, CudaGemm.sm90Splits(2048, 2048, 132));
+        assertEquals(1, CudaGemm.sm90Splits(8192, 2048, 132));
+        assertEquals(1, CudaGemm.sm90Splits(14336, 4096, 132));
+        assertEquals(1, CudaGemm.sm90Splits(128256, 2048, 132));
+        assertEquals(1, CudaGemm.sm90Splits(2048, 8191, 132), "k below 8192 keeps one chain");
+        for (int k : new int[] {1000, 4096, 8192, 14336, 14400}) {
+            for (int s = 1; s <= CudaGemm.SM90_MAX_SPLITS; s++) {
+                int per = CudaGemm.sm90SplitK(k, s);
+                assertEquals(0, per % CudaGemm.SM90_SPLIT_ALIGN, "whole stages of every tile");
+                assertTrue((long) per * s >= k, "the splits cover k");
+            }
+        }
+    }
+
+    @Test
+    void hopperSplitsInsideABlockLeaveTheWidestTile() {
+        // a running total beside 128 accumulators a thread does not fit: 64 x 256 instead
+        assertArrayEquals(new int[] {64, 256, 1}, CudaGemm.sm90Tile(4096, 4096, 1, 132, false, true));
+        assertArrayEquals(new int[] {64, 256, 1}, CudaGemm.sm90Tile(1024, 2048, 1, 132, false, true));
+        assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(1, 2048, 1, 132, true, true));
+    }
+
+    @Test
     void hopperTileIsTheFastestOfTheSweep() {
         // the fastest tile of tools/gemm90_check.cu --sweep on an H100 (132 SMs), or one within 5%
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(4096, 4096, 1, 132));
@@ -55,7 +87,7 @@ class GemmPolicyTest {
         assertArrayEquals(new int[] {16, 16, 4}, CudaGemm.sm90Tile(1, 2048, 1, 132));
         assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(16, 3072, 1, 132));
         // the SwiGLU store pairs blocks of 8 columns inside a warpgroup: never the 8-column one
-        assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(1, 2048, 1, 132, true));
+        assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(1, 2048, 1, 132, true, false));
         assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90Tile(1, 14336, 1, 132));
         assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90Tile(256, 3072, 1, 132));
         // no tile covers the LM head in one wave: 16 x 32 while it is a weight stream, else the widest

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -61,7 +62,9 @@ class GpuGemmTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        int[][] shapes = {{64, 64}, {600, 96}, {1000, 4096}, {2048, 2048}, {13, 1037}};
+        // (n, k): 512 x 8192 and 512 x 8200 split k in four on the Hopper family (a block each for
+        // few rows, inside each block for many; 8200 on the threads' copies: no whole stages)
+        int[][] shapes = {{64, 64}, {600, 96}, {1000, 4096}, {2048, 2048}, {13, 1037}, {512, 8192}, {512, 8200}};
         for (DataType t : new DataType[] {DataType.FLOAT32, DataType.FLOAT16, DataType.BFLOAT16, DataType.FLOAT64}) {
             for (int[] s : shapes) {
                 for (boolean linear : new boolean[] {true, false}) {
@@ -280,6 +283,41 @@ class GpuGemmTest {
         }
     }
     /**
+     * {@code cuda_gemm_splits=false} keeps a narrow weight long in k on one chain: rows stay
+     * invariant (a row alone equals the same row among 300, which split their work otherwise), and
+     * the bits differ from the default's four splits (the option is part of the configuration).
+     */
+    @Test
+    void oneChainOptionIsInvariantAndOtherBits() {
+        assumeTrue(CudaRuntime.device(0).hopperKernels(), "Hopper kernels only");
+        String key = EngineOptions.PROPERTY_PREFIX + EngineOptions.CUDA_GEMM_SPLITS;
+        NDArray xHost = hostRandom(41, DataType.BFLOAT16, 300, 8192);
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray x = rows(xHost, 0, 300);
+            NDArray w = random(42, DataType.BFLOAT16, 512, 8192);
+            NDArray x0 = rows(xHost, 0, 1);
+            x.attach(sub);
+            w.attach(sub);
+            x0.attach(sub);
+            long[] split = bits(x.getNDArrayInternal().linear(x, w, null).singletonOrThrow());
+            System.setProperty(key, "false");
+            long[] chain = bits(x.getNDArrayInternal().linear(x, w, null).singletonOrThrow());
+            long[] alone = bits(x0.getNDArrayInternal().linear(x0, w, null).singletonOrThrow());
+            System.clearProperty(key);
+            assertArrayEquals(java.util.Arrays.copyOf(chain, 512), alone, "row 0 alone, one chain");
+            int differ = 0;
+            for (int i = 0; i < split.length; i++) {
+                differ += split[i] != chain[i] ? 1 : 0;
+            }
+            System.out.println("[gemm] 4 splits vs one chain: " + differ + " of " + split.length + " outputs differ");
+            assertTrue(differ > 0, "the split count is part of the bits");
+        } finally {
+            System.clearProperty(key);
+            xHost.close();
+        }
+    }
+
+    /**
      * Hopper tiles fed by the copy engine give the bits of the same tiles fed by their threads'
      * copies: ragged m, n and k, a bias, forced splits (where tensor maps can be encoded).
      */
@@ -288,9 +326,9 @@ class GpuGemmTest {
         assumeTrue(CudaRuntime.device(0).hopperKernels(), "Hopper kernels only");
         assumeTrue(TensorMaps.available(),
                 "tensor maps need --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED");
-        // m x n x k: 128 x 256, 64 x 256 and 64 x 128 tiles
+        // m x n x k: 128 x 256, 64 x 256 and 64 x 128 tiles; the last two split k (inside each block)
         int[][] shapes = {{4096, 1024, 1024}, {1000, 1000, 1088}, {4097, 2048, 2048}, {256, 4096, 1024},
-            {1024, 2000, 1032}};
+            {1024, 2000, 1032}, {2048, 512, 8192}, {4097, 1024, 8192}};
         try (NDManager sub = manager.newSubManager()) {
             for (DataType t : new DataType[] {DataType.BFLOAT16, DataType.FLOAT16}) {
                 for (int[] s : shapes) {
