@@ -73,36 +73,31 @@ class EngineOptionsTest {
 
     @Test
     void cudaSm90IsABooleanReadAtUse() {
-        String key = EngineOptions.PROPERTY_PREFIX + EngineOptions.CUDA_SM90;
-        assertTrue(EngineOptions.cudaSm90());
+        booleanReadAtUse(EngineOptions.CUDA_SM90, EngineOptions::cudaSm90);
+    }
+
+    @Test
+    void cudaGemmSplitsIsABooleanReadAtUse() {
+        booleanReadAtUse(EngineOptions.CUDA_GEMM_SPLITS, EngineOptions::cudaGemmSplits);
+    }
+
+    /** A boolean system property, true by default, read at each call, a bad value named. */
+    private static void booleanReadAtUse(String name, java.util.function.BooleanSupplier read) {
+        String key = EngineOptions.PROPERTY_PREFIX + name;
+        assertTrue(read.getAsBoolean());
         try {
             System.setProperty(key, "false");
-            assertFalse(EngineOptions.cudaSm90());
+            assertFalse(read.getAsBoolean());
             System.setProperty(key, " TRUE ");
-            assertTrue(EngineOptions.cudaSm90());
+            assertTrue(read.getAsBoolean());
             System.setProperty(key, "sm80");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, EngineOptions::cudaSm90);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, read::getAsBoolean);
             assertTrue(e.getMessage().contains(key + "=sm80"), e.getMessage());
             assertTrue(e.getMessage().contains("true or false"), e.getMessage());
         } finally {
             System.clearProperty(key);
         }
-        assertTrue(EngineOptions.cudaSm90());
-    }
-
-    @Test
-    void cudaGemmSplitsIsABooleanReadAtUse() {
-        String key = EngineOptions.PROPERTY_PREFIX + EngineOptions.CUDA_GEMM_SPLITS;
-        assertTrue(EngineOptions.cudaGemmSplits());
-        try {
-            System.setProperty(key, "false");
-            assertFalse(EngineOptions.cudaGemmSplits());
-            System.setProperty(key, "4");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, EngineOptions::cudaGemmSplits);
-            assertTrue(e.getMessage().contains(key + "=4"), e.getMessage());
-        } finally {
-            System.clearProperty(key);
-        }
+        assertTrue(read.getAsBoolean());
     }
 
     @Test
