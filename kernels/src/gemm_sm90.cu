@@ -33,6 +33,7 @@
 // steps.
 #include "bi/ew_ops.cuh"
 #include "bi/gemm_common.cuh"
+#include "bi/tma.cuh"
 #include "bi/wgmma.cuh"
 
 namespace bi {
@@ -385,38 +386,6 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
 // and release the stage on an "empty" mbarrier once the wgmma reading it has completed. The tensor
 // maps come from the host (cuTensorMapEncodeTiled).
 constexpr int W_THREADS = 384;
-
-struct alignas(64) TmaMap {
-  unsigned long long opaque[16];
-};
-
-__device__ __forceinline__ void mbar_init(uint32_t bar, int count) {
-  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
-}
-__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
-  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(bar) : "memory");
-}
-__device__ __forceinline__ void mbar_expect_bytes(uint32_t bar, uint32_t bytes) {
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(bytes) : "memory");
-}
-__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
-  uint32_t done = 0;
-  while (!done) {
-    asm volatile(
-        "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
-        : "=r"(done)
-        : "r"(bar), "r"(parity)
-        : "memory");
-  }
-}
-// box (x = k, y = row) of a 2-D map into shared memory, counted on `bar`
-__device__ __forceinline__ void tma_load(uint32_t dst, const TmaMap& map, int x, int y, uint32_t bar) {
-  asm volatile(
-      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n" ::"r"(
-          dst),
-      "l"(reinterpret_cast<uint64_t>(&map)), "r"(x), "r"(y), "r"(bar)
-      : "memory");
-}
 
 // Step t of a tile, the block's g-th stage use overall (stages and barrier phases run on across
 // the tiles of a persistent block).
