@@ -26,8 +26,8 @@ import jcuda.driver.JCudaDriver;
  *
  * <p>On compute capability 9.0, float16/bfloat16 products with a [n][k] weight run on the Hopper
  * family ({@code gemm_sm90.cu}: warpgroup MMA) with its own split count ({@link #sm90Splits}, again
- * of (n, k) and the device alone: more than one only for weights too narrow to fill the device at decode and long in
- * k). The tile shape (picked from m to fill the device) and whether the splits run a block each or
+ * of (n, k) and the device alone: more than one only for weights too narrow to fill the device at
+ * decode and long in k). The tile shape (picked from m to fill the device) and whether the splits run a block each or
  * one after another inside each block change no output's arithmetic. Its bits are those of that
  * device kind; the sm_80 family gives other (equally invariant) bits. Its tiles of 64 rows and 128
  * columns or more are fed by the copy engine (TMA) where {@link TensorMaps} can encode tensor maps,
@@ -244,12 +244,13 @@ final class CudaGemm {
      * of m. A product with few rows streams its weight through 16 x 32 tiles, two blocks an SM, and
      * each output is a chain of k / 16 dependent MMA steps: where the weight's tiles fill at most
      * half the SMs and k is {@link #SM90_SPLIT_FROM_K} or more, the chain (not the memory) bounds the
-     * time. Splitting k in two
-     * (or four) while the split tiles still fit two to an SM, and each split keeps at least
-     * {@link #SM90_MIN_SPLIT_K} of k, shortens it; the splits' partials are added in split order,
-     * in a second kernel for few rows or inside each block for many (the same sums). Measured on an
-     * H100 (tools/gemm90_check.cu --splits): wider weights (4096 columns) gained nothing at decode
-     * from a split and lost up to 30% at m >= 1024, so they keep one chain.
+     * time. Splitting k in two (or four) while the split tiles still fit two to an SM, and each
+     * split keeps at least {@link #SM90_MIN_SPLIT_K} of k, shortens it; the splits' partials are
+     * added in split order, in a second kernel for few rows or inside each block for many (the
+     * same sums). Measured on an H100 (tools/gemm90_check.cu --splits,
+     * docs/benchmarks-gpu-kernels.md): wider weights (4096 columns) gained nothing at decode from a
+     * split and lost up to 34% at m >= 1024, so they keep one chain; the split weights themselves
+     * pay 9-26% at m >= 4096 for 20-40% at decode sizes.
      *
      * @param n the output columns
      * @param k the reduction length
@@ -403,8 +404,6 @@ final class CudaGemm {
         int[] hTile = null;
         boolean perBlock;
         if (hopper && splits > 1) {
-            // a split a block where the split tiles fit one wave (or the rows are a decode's), else
-            // every split inside each block; the SwiGLU store has no split-K sum kernel
             // a split a block while the partials stay small beside the weight (16 m splits <= k) and
             // the split tiles fit one wave (or the rows are a decode's), else every split inside
             // each block; the SwiGLU store has no split-K sum kernel
