@@ -185,8 +185,11 @@ struct Gemm {
     // splits inside a copy-engine block: whole stages only
     const int stage_k = v.bm == 16 ? 0 : (v.bn == 128 ? 128 : 64);
     const bool whole = splits == 1 || per_block || (stage_k > 0 && k % stage_k == 0 && sk % stage_k == 0);
-    std::snprintf(last, sizeof last, "%s%s", v.name,
-                  splits == 1 ? "" : per_block ? (splits == 2 ? " /2 blocks" : " /4 blocks") : (splits == 2 ? " /2 in" : " /4 in"));
+    if (splits == 1) {
+      std::snprintf(last, sizeof last, "%s", v.name);
+    } else {
+      std::snprintf(last, sizeof last, "%s /%d %s", v.name, splits, per_block ? "blocks" : "in");
+    }
     size_t need = per_block ? (size_t)m * n * splits * 4 : 0;
     if (need > partial_bytes) {
       if (partial) CK(cudaFree(partial));

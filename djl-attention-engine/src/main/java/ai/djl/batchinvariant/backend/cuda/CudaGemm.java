@@ -379,7 +379,8 @@ final class CudaGemm {
         CudaDevice device = CudaBackend.device(a);
         int batches = batch.batch0 * batch.batch1;
         if (act == Act.SWIGLU && (!swiGlu(type, n, device) || bias != null || !weightNk)) {
-            throw new IllegalStateException("the SwiGLU store needs the Hopper family, no forced split count, no bias and n % 16 == 0");
+            throw new IllegalStateException(
+                    "the SwiGLU store needs the Hopper family, no forced split count, no bias and n % 16 == 0");
         }
         // the SwiGLU store writes one output per gate/up pair
         int outN = act == Act.SWIGLU ? n / 2 : n;
