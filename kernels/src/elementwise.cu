@@ -332,14 +332,32 @@ template <int T, int MODE> __device__ void silu_mul_body(const ElementwiseParams
     return r * 2 * h + blk * 2 * b + (j - blk * b);
   };
   if (b % VEC == 0 && ((reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(o)) & 15) == 0) {
+    // chunk c of VEC outputs: row r, chunk jc of the row, carried from one grid step to the next
+    // (64-bit divisions once a thread: two of them a chunk had made the gate instruction-bound)
+    const long long chunks = p.n / VEC;
+    const unsigned hv = static_cast<unsigned>(h / VEC), bv = static_cast<unsigned>(b / VEC);
+    const long long step = grid_step();
+    long long c = grid_start();
+    if (c >= chunks) return;
+    long long r = c / hv;
+    unsigned jc = static_cast<unsigned>(c - r * hv);
+    const long long dr = step / hv;
+    const unsigned dj = static_cast<unsigned>(step - dr * hv);
 #pragma unroll 1
-    for (long long c = grid_start(); c < p.n / VEC; c += grid_step()) {
-      const long long gi = g_of(c * VEC);
+    for (; c < chunks; c += step) {
+      const unsigned blk = jc / bv, off = jc - blk * bv;
+      const long long gi = r * 2 * h + static_cast<long long>(blk) * 2 * b + static_cast<long long>(off) * VEC;
       const P g = *reinterpret_cast<const P*>(x + gi), u = *reinterpret_cast<const P*>(x + gi + b);
       P out;
 #pragma unroll
       for (int k = 0; k < VEC; k++) out.e[k] = silu_mul_one<T, MODE>(g.e[k], u.e[k]);
       reinterpret_cast<P*>(o)[c] = out;
+      r += dr;
+      jc += dj;
+      if (jc >= hv) {
+        jc -= hv;
+        r++;
+      }
     }
     return;
   }

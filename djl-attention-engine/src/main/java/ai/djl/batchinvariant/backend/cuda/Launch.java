@@ -27,6 +27,11 @@ final class Launch {
     static final int THREADS = 256;
     /** Enough blocks to fill any current GPU; the kernels loop over the rest. */
     static final long MAX_BLOCKS = 1L << 16;
+    /**
+     * A smaller block cap for tests, so that small inputs take many grid steps a thread (the
+     * kernels' loops over the rest); 0 (the default) keeps {@link #MAX_BLOCKS}.
+     */
+    static volatile int maxBlocksOverride;
 
     private Launch() {}
 
@@ -59,7 +64,7 @@ final class Launch {
             return;
         }
         CUfunction f = device.function(module, kernel, 0);
-        long blocks = Math.min(MAX_BLOCKS, (n + THREADS - 1) / THREADS);
+        long blocks = Math.min(maxBlocksOverride > 0 ? maxBlocksOverride : MAX_BLOCKS, (n + THREADS - 1) / THREADS);
         device.makeCurrent();
         check(JCudaDriver.cuLaunchKernel(f, (int) blocks, 1, 1, THREADS, 1, 1, 0, device.getStream(),
                 params.toKernelParams(), null), "cuLaunchKernel(" + kernel + ", " + n + " items)");

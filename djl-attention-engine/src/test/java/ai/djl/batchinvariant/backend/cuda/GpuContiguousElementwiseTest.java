@@ -6,8 +6,10 @@ package ai.djl.batchinvariant.backend.cuda;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.CPU;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.CUDA;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.TYPES;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.bits;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.both;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.data;
+import static ai.djl.batchinvariant.backend.cuda.GpuCompare.down;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.report;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.show;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.up;
@@ -40,6 +42,38 @@ class GpuContiguousElementwiseTest {
     @BeforeAll
     static void gpu() {
         GpuCompare.requireGpu();
+    }
+
+    /**
+     * The SwiGLU gate on a grid of three blocks, where each thread carries its row and chunk
+     * across many grid steps, gives the bits of the full grid's one step a thread: gate and up in
+     * blocks of 8 and in halves, rows not a power of two.
+     */
+    @Test
+    void gateOnAFewBlocksGivesTheFullGridsBits() {
+        long seed = 880;
+        for (DataType t : new DataType[] {DataType.FLOAT32, DataType.FLOAT16, DataType.BFLOAT16}) {
+            for (int block : new int[] {8, 2056}) {
+                Tensor gx = up(data(new Shape(37, 2 * 2056), t, seed++));
+                Tensor full = CUDA.elementwise().siluMul(gx, block);
+                Tensor few;
+                try {
+                    Launch.maxBlocksOverride = 3;
+                    few = CUDA.elementwise().siluMul(gx, block);
+                } finally {
+                    Launch.maxBlocksOverride = 0;
+                }
+                // down() downloads and closes the device tensors
+                Tensor a = down(full);
+                Tensor b = down(few);
+                for (int i = 0; i < a.getShape().size(); i++) {
+                    if (bits(a, i) != bits(b, i)) {
+                        throw new AssertionError("siluMul " + t + " block " + block + ": element " + i + " differs");
+                    }
+                }
+                gx.close();
+            }
+        }
     }
 
     @Test
