@@ -46,6 +46,12 @@ struct H90 {
   // + 1 KB so the tiles start on the 1024-byte boundary the swizzle is defined from
   static constexpr int SMEM_BYTES = Tile::BYTES + STAGES * STAGE_BYTES + 1024;
   static_assert(STAGES >= 2, "the pipeline needs two stages");
+  // the blocks per SM that shared memory allows, promised to the register allocator
+  static constexpr int BLOCKS = D <= 64 ? 3 : D <= 128 ? 2 : 1;
+};
+
+template <bool B> struct Flag {
+  static constexpr bool value = B;
 };
 
 template <typename T, int D>
@@ -53,6 +59,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   if (blockIdx.x >= *p.num_items) return;
   using L = H90<D>;
   using Tile = SwizzledTile<D>;
+  constexpr int S = L::STAGES;
   extern __shared__ __align__(1024) uint8_t a90_smem_raw[];
   const uint32_t raw = smem_addr(a90_smem_raw);
   uint8_t* smem = a90_smem_raw + ((1024 - (raw & 1023)) & 1023);
@@ -60,23 +67,34 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   const uint32_t skv = sq + Tile::BYTES;  // stage j: K at skv + j * STAGE_BYTES, V after it
   // a shared address as the element pointer the copies take
   auto stage = [&](uint32_t addr) { return reinterpret_cast<T*>(smem + (addr - sq)); };
+  // tile t's K and V (the stage t % S)
+  auto k_at = [&](int t) { return skv + (uint32_t)(t % S) * L::STAGE_BYTES; };
+  auto v_at = [&](int t) { return k_at(t) + Tile::BYTES; };
   __shared__ int row_pos[64];
   __shared__ int staged_pages[STAGED_PAGES];
 
   const Item it = item_of(p);
+  const int n = it.num_tiles;
 
   load_q_tile<T, D, Tile>(p, it, reinterpret_cast<T*>(smem), row_pos);
   cp_async_commit();
 
   const PageView pv = stage_pages(p, it, staged_pages);
-#pragma unroll
-  for (int j = 0; j < L::STAGES - 1; j++) {
-    if (j < it.num_tiles) {
-      const uint32_t st = skv + j * L::STAGE_BYTES;
-      load_kv_tile<T, D, Tile>(p, pv, it, it.first_tile + j * KV_TILE, stage(st), stage(st + Tile::BYTES));
+  // copy group g: K of tile g and V of tile g - 1 (a tile's P·V runs beside the next tile's
+  // scores, so its V is needed a tile later than its K)
+  auto load_group = [&](int g) {
+    if (g < n) {
+      const KvRows<D> rows(p, pv, it, it.first_tile + g * KV_TILE);
+      rows.template copy<T, Tile>(static_cast<const T*>(p.k), stage(k_at(g)));
+    }
+    if (g >= 1 && g <= n) {
+      const KvRows<D> rows(p, pv, it, it.first_tile + (g - 1) * KV_TILE);
+      rows.template copy<T, Tile>(static_cast<const T*>(p.v), stage(v_at(g - 1)));
     }
     cp_async_commit();
-  }
+  };
+#pragma unroll
+  for (int g = 0; g < S - 1; g++) load_group(g);
 
   Rows rw = rows_of(p, it);
   float o[D / 2];
@@ -85,31 +103,54 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   Folded<D> fo(it);
 
   if (p.pos_mode == 1 || p.pos_mode == 3) {
-    cp_async_wait<L::STAGES - 1>();
+    cp_async_wait<S - 1>();
     __syncthreads();
     rope_rows<T, D, Tile>(p, reinterpret_cast<T*>(smem), 64, row_pos);
   }
 
-  for (int t = 0; t < it.num_tiles; t++) {
+  float s[32];     // the tile's scores, then its probabilities
+  uint32_t pr[16]; // the last tile's probabilities, the A operand of its P·V
+
+  // O += P V of tile t: per 64 output columns, 4 steps of 16 positions (2048 bytes of rows apart)
+  auto add_pv = [&](int t) {
+    const uint32_t cv = v_at(t);
+    wgmma_fence();
+#pragma unroll
+    for (int kb = 0; kb < 4; kb++) {
+#pragma unroll
+      for (int half = 0; half < D / 64; half++) {
+        WgmmaRs<T, 64>::run(*reinterpret_cast<float(*)[32]>(&o[32 * half]),
+                            *reinterpret_cast<const uint32_t(*)[4]>(&pr[4 * kb]),
+                            smem_desc(cv + half * Tile::SUB_BYTES + kb * 2048, 1024));
+      }
+    }
+    wgmma_commit();
+  };
+
+  // Tile t: its scores, then the last tile's P·V on the tensor cores while the softmax turns the
+  // scores into probabilities; the output is rescaled once that P·V is in. The first tile has no
+  // P·V before it (a separate copy of the step, so that no branch separates a wgmma from its wait).
+  auto step = [&](int t, auto first) {
+    constexpr bool FIRST = decltype(first)::value;
     const int kt = it.first_tile + t * KV_TILE;
-    const uint32_t ck = skv + (t % L::STAGES) * L::STAGE_BYTES;
-    const uint32_t cv = ck + Tile::BYTES;
-    // tile t has landed for every thread (and is visible to the tensor cores), and every warp is
-    // done with tile t - 1's stage
-    cp_async_wait<L::STAGES - 2>();
+    const uint32_t ck = k_at(t);
+    // copy group t (K of tile t, V of tile t - 1) has landed for every thread and is visible to the
+    // tensor cores, and every warp is done with tile t - 1's scores and tile t - 2's P·V
+    cp_async_wait<S - 2>();
     fence_proxy_async();
     __syncthreads();
     if (p.pos_mode == 1) {
       __shared__ int kpos[64];
       if (threadIdx.x < 64) kpos[threadIdx.x] = kt + (int)threadIdx.x < it.kv_len ? kt + (int)threadIdx.x : -1;
       __syncthreads();
-      rope_rows<T, D, Tile>(p, reinterpret_cast<T*>(smem + (ck - sq)), 64, kpos);
+      rope_rows<T, D, Tile>(p, stage(ck), 64, kpos);
       fence_proxy_async();
       __syncthreads();
     }
+    // refill the stages tile t - 1's K and tile t - 2's V used
+    load_group(t + S - 1);
 
     // S = Q K^T: head_dim/16 steps, 64-column sub-tile kk/4, 32 bytes further along its rows per step
-    float s[32];
 #pragma unroll
     for (int i = 0; i < 32; i++) s[i] = 0.f;
     wgmma_fence();
@@ -119,33 +160,39 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       Wgmma<T, 64>::run(s, smem_desc(sq + x), smem_desc(ck + x), 1);
     }
     wgmma_commit();
-    // refill the stage tile t - 1 used while the tensor cores run
-    if (t + L::STAGES - 1 < it.num_tiles) {
-      const uint32_t st = skv + ((t + L::STAGES - 1) % L::STAGES) * L::STAGE_BYTES;
-      load_kv_tile<T, D, Tile>(p, pv, it, kt + (L::STAGES - 1) * KV_TILE, stage(st), stage(st + Tile::BYTES));
+    if constexpr (FIRST) {
+      wgmma_wait<0>(s);
+    } else {
+      add_pv(t - 1);
+      wgmma_wait<1>(s);
     }
-    cp_async_commit();
-    wgmma_wait<0>(s);
 
-    // a fused tile entering its next chunk: fold the last one's state, restart the softmax
-    fo.at_tile(p, rw, o, t, kt);
+    // a fused tile entering its next chunk restarts the softmax here and folds the last chunk's
+    // state once that chunk's last P·V is in
+    float scale[2], pm[2], pl[2];
+    const bool opens = fo.opens_chunk(p, t, kt);
+    if (opens) fo.restart(rw, pm, pl);
     // every warp runs it, rows of the request or not: a warp-dependent branch around registers the
     // MMAs use makes the compiler serialise the wgmma instructions
-    softmax_tile<D>(p, rw, s, o, kt);
-
-    // O += P V: per 64 output columns, 4 steps of 16 positions (2048 bytes of rows apart)
-    wgmma_fence();
-#pragma unroll
-    for (int kb = 0; kb < 4; kb++) {
-      uint32_t a[4];
-      probs_fragment<T>(s, kb, a);
-#pragma unroll
-      for (int half = 0; half < D / 64; half++) {
-        WgmmaRs<T, 64>::run(*reinterpret_cast<float(*)[32]>(&o[32 * half]), a,
-                            smem_desc(cv + half * Tile::SUB_BYTES + kb * 2048, 1024));
-      }
+    tile_probs(p, rw, s, kt, scale);
+    if constexpr (!FIRST) {
+      wgmma_wait<0>(o);
+      wgmma_pin(pr);
     }
-    wgmma_commit();
+    if (opens) fo.fold(pm, pl, o);
+    rescale_output<D>(o, scale);
+#pragma unroll
+    for (int kb = 0; kb < 4; kb++) probs_fragment<T>(s, kb, *reinterpret_cast<uint32_t(*)[4]>(&pr[4 * kb]));
+  };
+
+  if (n > 0) {
+    step(0, Flag<true>());
+    for (int t = 1; t < n; t++) step(t, Flag<false>());
+    // the last tile's P·V, once its V (copy group n) is in
+    cp_async_wait<0>();
+    fence_proxy_async();
+    __syncthreads();
+    add_pv(n - 1);
     wgmma_wait<0>(o);
   }
   cp_async_wait<0>();
@@ -155,7 +202,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
 }  // namespace bi
 
 #define BI_ATTENTION90(TAG, T, D)                                                            \
-  extern "C" __global__ void __launch_bounds__(bi::THREADS, 2)                              \
+  extern "C" __global__ void __launch_bounds__(bi::THREADS, bi::H90<D>::BLOCKS)            \
       bi_attention90_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) {                 \
     bi::attention90<T, D>(p);                                                                \
   }

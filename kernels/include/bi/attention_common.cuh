@@ -143,26 +143,50 @@ __device__ __forceinline__ void load_q_tile(const AttnParams& p, const Item& it,
   }
 }
 
+// The rows of a KV tile a thread copies: with CHUNKS = D / 8 16-byte columns a row, thread x
+// copies column x % CHUNKS of rows x / CHUNKS + (THREADS / CHUNKS) i. A warp's threads copy 16
+// distinct rows, so each of its lanes finds one row's address (kv_offset: page lookup, strides) and
+// the others take it by shuffle instead of each finding all of theirs.
+template <int D>
+struct KvRows {
+  static constexpr int CHUNKS = D / 8;
+  static constexpr int PASS = THREADS / CHUNKS;  // rows the block copies a pass
+  static constexpr int WARP_ROWS = 32 / CHUNKS;  // rows a warp copies a pass
+  static constexpr int N = 64 / PASS;            // rows a thread copies
+  static_assert(WARP_ROWS * N == 16, "a warp copies 16 rows of a tile");
+  long long mine;  // element offset of row ((lane % 16) % WARP_ROWS) + PASS ((lane % 16) / WARP_ROWS) of the warp's
+
+  __device__ __forceinline__ KvRows(const AttnParams& p, const PageView& pv, const Item& it, int tile_start) {
+    const int l = threadIdx.x % 16;
+    const int first = (threadIdx.x / 32) * WARP_ROWS;
+    mine = kv_offset(p, pv, it, tile_start + first + l % WARP_ROWS + PASS * (l / WARP_ROWS));
+  }
+
+  // Issues the copies of one of K and V (base: its pool) into a shared tile laid out by L::at;
+  // positions past the request's end are zero-filled (a probability of 0 must not meet a stale NaN).
+  template <typename T, typename L>
+  __device__ __forceinline__ void copy(const T* base, T* dst) const {
+    const int ch = threadIdx.x % CHUNKS;
+    const int a = (threadIdx.x % 32) / CHUNKS;
+    // head_dim 256 (16 rows a thread): fully unrolled, the addresses outlive the registers
+#pragma unroll 8
+    for (int i = 0; i < N; i++) {
+      const int row = (int)threadIdx.x / CHUNKS + PASS * i;
+      const long long off = __shfl_sync(0xffffffff, mine, a + WARP_ROWS * i);
+      const bool valid = off >= 0;
+      cp_async16(dst + L::at(row, ch * 8), base + (valid ? off + ch * 8 : 0), valid);
+    }
+  }
+};
+
 // Issues the copies of the KV tile at tile_start (K and V, 64 positions) into shared tiles laid
-// out by L::at; positions past the request's end are zero-filled (a probability of 0 must not
-// meet a stale NaN). Each thread keeps one 16-byte column, so a row's address is computed once.
+// out by L::at.
 template <typename T, int D, typename L>
 __device__ __forceinline__ void load_kv_tile(const AttnParams& p, const PageView& pv, const Item& it,
                                              int tile_start, T* sk, T* sv) {
-  constexpr int CHUNKS = D / 8;
-  constexpr int ROWS_PER_PASS = THREADS / CHUNKS;
-  const T* kbase = static_cast<const T*>(p.k);
-  const T* vbase = static_cast<const T*>(p.v);
-  const int ch = threadIdx.x % CHUNKS;
-#pragma unroll
-  for (int row = threadIdx.x / CHUNKS; row < 64; row += ROWS_PER_PASS) {
-    long long off = kv_offset(p, pv, it, tile_start + row);
-    bool valid = off >= 0;
-    off = valid ? off + ch * 8 : 0;
-    const int at = L::at(row, ch * 8);
-    cp_async16(sk + at, kbase + off, valid);
-    cp_async16(sv + at, vbase + off, valid);
-  }
+  const KvRows<D> rows(p, pv, it, tile_start);
+  rows.template copy<T, L>(static_cast<const T*>(p.k), sk);
+  rows.template copy<T, L>(static_cast<const T*>(p.v), sv);
 }
 
 // Rotates rows of a shared tile in place (rotate-half RoPE) at positions row_pos[row]; L::at
@@ -216,13 +240,12 @@ __device__ __forceinline__ Rows rows_of(const AttnParams& p, const Item& it) {
   return rw;
 }
 
-// One KV tile (positions kt..kt+63) of the online softmax: turns the raw scores s into
-// probabilities, updates the row maxima and sums, and rescales the output accumulator o
-// (head_dim / 2 values). A position a row cannot see gets probability 0 and leaves the row's
-// state exactly as it was.
-template <int D>
-__device__ __forceinline__ void softmax_tile(const AttnParams& p, Rows& rw, float (&s)[32], float (&o)[D / 2],
-                                             int kt) {
+// One KV tile (positions kt..kt+63) of the online softmax, first half: turns the raw scores s
+// into probabilities, updates the row maxima and sums, and returns in scale the factor the output
+// accumulator takes before this tile's P·V (rescale_output). A position a row cannot see gets
+// probability 0 and leaves the row's state exactly as it was. It does not touch the output, so a
+// kernel may run it while the tensor cores still add the last tile's P·V.
+__device__ __forceinline__ void tile_probs(const AttnParams& p, Rows& rw, float (&s)[32], int kt, float (&scale)[2]) {
   const int tq = threadIdx.x & 3;
   float mx[2] = {-INFINITY, -INFINITY};
   const bool whole = kt >= max(rw.lo[0], rw.lo[1]) && kt + KV_TILE <= min(rw.hi[0], rw.hi[1]);
@@ -254,7 +277,6 @@ __device__ __forceinline__ void softmax_tile(const AttnParams& p, Rows& rw, floa
       }
     }
   }
-  float scale[2];
 #pragma unroll
   for (int i = 0; i < 2; i++) {
     mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffff, mx[i], 1));
@@ -282,6 +304,11 @@ __device__ __forceinline__ void softmax_tile(const AttnParams& p, Rows& rw, floa
     rs[i] += __shfl_xor_sync(0xffffffff, rs[i], 2);
     rw.l[i] = rw.l[i] * scale[i] + rs[i];
   }
+}
+
+// Second half: the output accumulator o (head_dim / 2 values) rescaled to the tile's row maxima.
+template <int D>
+__device__ __forceinline__ void rescale_output(float (&o)[D / 2], const float (&scale)[2]) {
 #pragma unroll
   for (int nb = 0; nb < D / 8; nb++) {
     o[4 * nb] *= scale[0];
@@ -289,6 +316,15 @@ __device__ __forceinline__ void softmax_tile(const AttnParams& p, Rows& rw, floa
     o[4 * nb + 2] *= scale[1];
     o[4 * nb + 3] *= scale[1];
   }
+}
+
+// Both halves, for a kernel that adds P·V after them.
+template <int D>
+__device__ __forceinline__ void softmax_tile(const AttnParams& p, Rows& rw, float (&s)[32], float (&o)[D / 2],
+                                             int kt) {
+  float scale[2];
+  tile_probs(p, rw, s, kt, scale);
+  rescale_output<D>(o, scale);
 }
 
 // The probabilities of k16 step kb of a tile (positions 16 kb .. 16 kb + 15) as the A operand
@@ -307,14 +343,16 @@ __device__ __forceinline__ void chunk_state(float m, float l, float* inv, float*
   *lse = l > 0.f ? (m + log2f(l)) * LN2 : -INFINITY;
 }
 
-// Fused tiles, at the end of each chunk: folds the thread's rows' chunk states into the running
-// (acc, sa) exactly as merge.cu folds written states, then restarts the online softmax.
+// Fused tiles, at the end of each chunk: folds the chunk state of the thread's rows (row maxima m,
+// sums l, output o, zeroed after) into the running (acc, sa) exactly as merge.cu folds written
+// states.
 template <int D>
-__device__ __forceinline__ void fold_chunk(Rows& rw, float (&o)[D / 2], float (&acc)[D / 2], float (&sa)[2]) {
+__device__ __forceinline__ void fold_state(const float (&m)[2], const float (&l)[2], float (&o)[D / 2],
+                                           float (&acc)[D / 2], float (&sa)[2]) {
 #pragma unroll
   for (int i = 0; i < 2; i++) {
     float inv, sb;
-    chunk_state(rw.m[i], rw.l[i], &inv, &sb);
+    chunk_state(m[i], l[i], &inv, &sb);
     const Fold f = fold_weights(sa[i], sb);
 #pragma unroll
     for (int nb = 0; nb < D / 8; nb++) {
@@ -326,6 +364,15 @@ __device__ __forceinline__ void fold_chunk(Rows& rw, float (&o)[D / 2], float (&
       }
     }
     sa[i] = f.sa;
+  }
+}
+
+// The same at the rows' own state, then the online softmax restarts.
+template <int D>
+__device__ __forceinline__ void fold_chunk(Rows& rw, float (&o)[D / 2], float (&acc)[D / 2], float (&sa)[2]) {
+  fold_state<D>(rw.m, rw.l, o, acc, sa);
+#pragma unroll
+  for (int i = 0; i < 2; i++) {
     rw.m[i] = -INFINITY;
     rw.l[i] = 0.f;
   }
@@ -405,12 +452,34 @@ struct Folded {
     sa[0] = sa[1] = -INFINITY;
   }
 
-  // Before tile kt (the t-th of the block): a fused tile entering its next chunk folds the last
-  // one's state and restarts the online softmax. Uniform over the block.
+  // Whether tile kt (the t-th of the block) opens the next chunk of a fused tile. Uniform over the
+  // block.
+  __device__ __forceinline__ bool opens_chunk(const AttnParams& p, int t, int kt) const {
+    return FUSABLE && fused && t > 0 && kt % p.split_size == 0;
+  }
+
+  // Before tile kt: a fused tile entering its next chunk folds the last one's state and restarts
+  // the online softmax.
   __device__ __forceinline__ void at_tile(const AttnParams& p, Rows& rw, float (&o)[D / 2], int t, int kt) {
     if constexpr (FUSABLE) {
-      if (fused && t > 0 && kt % p.split_size == 0) fold_chunk<D>(rw, o, acc, sa);
+      if (opens_chunk(p, t, kt)) fold_chunk<D>(rw, o, acc, sa);
     }
+  }
+
+  // The same in two steps, for a kernel whose last P·V is still running when the tile's scores are
+  // ready: restart() moves the running softmax state to (m, l) before the tile's probabilities,
+  // fold() folds it with the finished output after.
+  __device__ __forceinline__ void restart(Rows& rw, float (&m)[2], float (&l)[2]) const {
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+      m[i] = rw.m[i];
+      l[i] = rw.l[i];
+      rw.m[i] = -INFINITY;
+      rw.l[i] = 0.f;
+    }
+  }
+  __device__ __forceinline__ void fold(const float (&m)[2], const float (&l)[2], float (&o)[D / 2]) {
+    if constexpr (FUSABLE) fold_state<D>(m, l, o, acc, sa);
   }
 };
 
