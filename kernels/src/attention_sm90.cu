@@ -81,15 +81,14 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
 
   const PageView pv = stage_pages(p, it, staged_pages);
   // copy group g: K of tile g and V of tile g - 1 (a tile's P·V runs beside the next tile's
-  // scores, so its V is needed a tile later than its K)
+  // scores, so its V is needed a tile later than its K); V's rows are those K's found a group
+  // earlier
+  KvRows<D> last(-1);
   auto load_group = [&](int g) {
+    if (g >= 1 && g <= n) last.template copy<T, Tile>(static_cast<const T*>(p.v), stage(v_at(g - 1)));
     if (g < n) {
-      const KvRows<D> rows(p, pv, it, it.first_tile + g * KV_TILE);
-      rows.template copy<T, Tile>(static_cast<const T*>(p.k), stage(k_at(g)));
-    }
-    if (g >= 1 && g <= n) {
-      const KvRows<D> rows(p, pv, it, it.first_tile + (g - 1) * KV_TILE);
-      rows.template copy<T, Tile>(static_cast<const T*>(p.v), stage(v_at(g - 1)));
+      last = KvRows<D>(p, pv, it, it.first_tile + g * KV_TILE);
+      last.template copy<T, Tile>(static_cast<const T*>(p.k), stage(k_at(g)));
     }
     cp_async_commit();
   };

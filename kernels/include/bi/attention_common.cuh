@@ -161,6 +161,7 @@ struct KvRows {
     const int first = (threadIdx.x / 32) * WARP_ROWS;
     mine = kv_offset(p, pv, it, tile_start + first + l % WARP_ROWS + PASS * (l / WARP_ROWS));
   }
+  __device__ __forceinline__ explicit KvRows(long long found) : mine(found) {}
 
   // Issues the copies of one of K and V (base: its pool) into a shared tile laid out by L::at;
   // positions past the request's end are zero-filled (a probability of 0 must not meet a stale NaN).
@@ -168,13 +169,18 @@ struct KvRows {
   __device__ __forceinline__ void copy(const T* base, T* dst) const {
     const int ch = threadIdx.x % CHUNKS;
     const int a = (threadIdx.x % 32) / CHUNKS;
+    const int row0 = (int)threadIdx.x / CHUNKS;
+    // rows PASS apart: with PASS a multiple of 8 the shared layouts (padded rows; 128-byte swizzle
+    // over 8-row groups) put them a fixed distance apart, found once
+    T* const to = dst + L::at(row0, ch * 8);
+    const int step = L::at(row0 + PASS, ch * 8) - L::at(row0, ch * 8);
     // head_dim 256 (16 rows a thread): fully unrolled, the addresses outlive the registers
 #pragma unroll 8
     for (int i = 0; i < N; i++) {
-      const int row = (int)threadIdx.x / CHUNKS + PASS * i;
       const long long off = __shfl_sync(0xffffffff, mine, a + WARP_ROWS * i);
       const bool valid = off >= 0;
-      cp_async16(dst + L::at(row, ch * 8), base + (valid ? off + ch * 8 : 0), valid);
+      T* const at = PASS % 8 == 0 ? to + i * step : dst + L::at(row0 + PASS * i, ch * 8);
+      cp_async16(at, base + (valid ? off + ch * 8 : 0), valid);
     }
   }
 };

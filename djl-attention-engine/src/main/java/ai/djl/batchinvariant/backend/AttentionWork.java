@@ -125,35 +125,18 @@ public final class AttentionWork {
                     s1 = ALL_CHUNKS;
                 }
                 for (int s = s0; s <= s1; s++) {
-                    int tiles = tiles(lo, hi, s, kvLen);
                     for (int h = 0; h < hkv; h++) {
-                        list.add(new int[] {r, h, t0, s, tiles});
+                        list.add(new int[] {r, h, t0, s});
                     }
                 }
             }
         }
-        // Longest first (stable): the device starts blocks roughly in item order, so a causal
-        // prefill's longest tiles, listed last, would otherwise run alone at the end. The order
-        // changes no result: every item writes its own rows or chunk states.
-        list.sort((x, y) -> Integer.compare(y[ITEM_INTS], x[ITEM_INTS]));
         items = new int[list.size() * ITEM_INTS];
         for (int i = 0; i < list.size(); i++) {
             System.arraycopy(list.get(i), 0, items, i * ITEM_INTS, ITEM_INTS);
         }
         maxKvLen = mk;
         anyMulti = multi;
-    }
-
-    /** The KV tiles an item runs: its rows' visible positions [lo, hi) inside its chunk s. */
-    private int tiles(int lo, int hi, int s, int kvLen) {
-        if (lo >= hi) {
-            return 0;
-        }
-        long cLo = s == ALL_CHUNKS ? 0 : (long) s * splitSize;
-        long cHi = s == ALL_CHUNKS ? kvLen : Math.min(kvLen, cLo + splitSize);
-        long a = Math.max(lo, cLo);
-        long b = Math.min(hi, cHi);
-        return a < b ? (int) ((b - (a / KV_TILE) * KV_TILE + KV_TILE - 1) / KV_TILE) : 0;
     }
 
     /**
