@@ -14,10 +14,15 @@
 // A block's warps all join every wgmma (it is warpgroup-wide): rows past the request's end have
 // zero queries and are never stored, so they cost time and nothing else.
 //
+// Order: tile t's scores are issued, then tile t - 1's P·V, and the softmax of tile t runs while
+// the tensor cores still add that P·V; the output is rescaled once it is in. Every value sees the
+// same operations in the same order as in a kernel that finishes each tile before the next (a fused
+// tile's chunk fold included), so both families keep one per-row arithmetic.
+//
 // Data path: 16-byte cp.async copies into 128-byte-swizzled tiles ([64 rows][64 columns] per
-// 128-byte row, head_dim/64 of them side by side), STAGES tiles of K and V in flight while the
-// tensor cores run; two blocks per SM up to head_dim 128 so that one block's softmax overlaps the
-// other's MMAs.
+// 128-byte row, head_dim/64 of them side by side); copy group g brings K of tile g and V of tile
+// g - 1 (V is needed a tile after K), STAGES - 1 groups ahead of the tensor cores. Two blocks per SM
+// at head_dim 128 (three at 64) so that one block's softmax also overlaps another's MMAs.
 #include "bi/attention_common.cuh"
 #include "bi/wgmma.cuh"
 
