@@ -84,4 +84,24 @@ class FusedTilesPlanTest {
             assertTrue(it[3] >= 0);
         }
     }
+
+    @Test
+    void itemsStayInRequestOrder() {
+        // the device starts blocks roughly in item order: in request order the blocks running
+        // together share a request's KV in L2 (longest-first was measured 5.5% slower on a causal
+        // prefill with split KV)
+        AttentionWork w = plan(128, new int[] {300, 1, 70, 1}, new int[] {300, 200, 500, 64});
+        int lastRequest = -1;
+        int lastToken = -1;
+        for (int[] it : items(w)) {
+            assertTrue(it[0] >= lastRequest, "request " + it[0] + " after " + lastRequest);
+            if (it[0] != lastRequest) {
+                lastToken = -1;
+            }
+            assertTrue(it[2] >= lastToken, "token " + it[2] + " after " + lastToken + " in request " + it[0]);
+            lastRequest = it[0];
+            lastToken = it[2];
+        }
+        assertEquals(3, lastRequest);
+    }
 }
