@@ -373,17 +373,6 @@ __device__ __forceinline__ void fold_state(const float (&m)[2], const float (&l)
   }
 }
 
-// The same at the rows' own state, then the online softmax restarts.
-template <int D>
-__device__ __forceinline__ void fold_chunk(Rows& rw, float (&o)[D / 2], float (&acc)[D / 2], float (&sa)[2]) {
-  fold_state<D>(rw.m, rw.l, o, acc, sa);
-#pragma unroll
-  for (int i = 0; i < 2; i++) {
-    rw.m[i] = -INFINITY;
-    rw.l[i] = 0.f;
-  }
-}
-
 // Writes the thread's rows of a fused tile: the folded output and lse (every row is finished).
 template <typename T, int D>
 __device__ __forceinline__ void store_fused(const AttnParams& p, const Item& it, const Rows& rw,
@@ -464,28 +453,36 @@ struct Folded {
     return FUSABLE && fused && t > 0 && kt % p.split_size == 0;
   }
 
-  // Before tile kt: a fused tile entering its next chunk folds the last one's state and restarts
-  // the online softmax.
-  __device__ __forceinline__ void at_tile(const AttnParams& p, Rows& rw, float (&o)[D / 2], int t, int kt) {
-    if constexpr (FUSABLE) {
-      if (opens_chunk(p, t, kt)) fold_chunk<D>(rw, o, acc, sa);
-    }
-  }
-
-  // The same in two steps, for a kernel whose last P·V is still running when the tile's scores are
-  // ready: restart() moves the running softmax state to (m, l) before the tile's probabilities,
-  // fold() folds it with the finished output after.
+  // A chunk's end in two steps (a kernel whose last P·V is still running when the tile's scores
+  // are ready runs the tile's probabilities between them): restart() moves the running softmax
+  // state to (m, l), fold() folds it with the finished output.
   __device__ __forceinline__ void restart(Rows& rw, float (&m)[2], float (&l)[2]) const {
 #pragma unroll
     for (int i = 0; i < 2; i++) {
       m[i] = rw.m[i];
       l[i] = rw.l[i];
+    }
+    restart_rows(rw);
+  }
+  // the rows' online softmax from the start
+  __device__ __forceinline__ static void restart_rows(Rows& rw) {
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
       rw.m[i] = -INFINITY;
       rw.l[i] = 0.f;
     }
   }
   __device__ __forceinline__ void fold(const float (&m)[2], const float (&l)[2], float (&o)[D / 2]) {
     if constexpr (FUSABLE) fold_state<D>(m, l, o, acc, sa);
+  }
+
+  // Before tile kt: a fused tile entering its next chunk folds the last one's state and restarts
+  // the online softmax.
+  __device__ __forceinline__ void at_tile(const AttnParams& p, Rows& rw, float (&o)[D / 2], int t, int kt) {
+    if (opens_chunk(p, t, kt)) {
+      fold(rw.m, rw.l, o);
+      restart_rows(rw);
+    }
   }
 };
 
@@ -497,7 +494,7 @@ __device__ __forceinline__ void finish_rows(const AttnParams& p, const Item& it,
   if (!rw.warp_active) return;
   if constexpr (Folded<D>::FUSABLE) {
     if (fo.fused) {
-      fold_chunk<D>(rw, o, fo.acc, fo.sa);
+      fo.fold(rw.m, rw.l, o);
       store_fused<T, D>(p, it, rw, fo.acc, fo.sa);
       return;
     }
