@@ -35,6 +35,12 @@ template <int N, int R> __device__ __forceinline__ void wgmma_wait(float (&d)[R]
   asm volatile("wgmma.wait_group.sync.aligned %0;\\n" ::"n"(N) : "memory");
   wgmma_pin(d);
 }
+// A register A operand is read by the asynchronous unit until the wait: kept live (and unchanged)
+// up to it, so that the compiler neither reuses nor rewrites its registers earlier.
+template <int R> __device__ __forceinline__ void wgmma_pin(uint32_t (&a)[R]) {
+#pragma unroll
+  for (int i = 0; i < R; i++) asm volatile("" : "+r"(a[i])::"memory");
+}
 // Ordinary (generic-proxy) shared-memory writes made visible to the tensor cores' async proxy.
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\\n" ::: "memory"); }
 

@@ -10,8 +10,12 @@
 
 namespace bi {
 
+// Threads of a merge block (CudaAttention.MERGE_THREADS): thread x folds columns x, x + 64, ...
+constexpr int MERGE_THREADS = 64;
+
 template <typename T, int D>
 __device__ __forceinline__ void merge_body(const AttnParams& p) {
+  static_assert(D % MERGE_THREADS == 0, "a thread folds whole columns");
   const int row = blockIdx.x / p.num_qo_heads;
   const int hq = blockIdx.x % p.num_qo_heads;
   if (row >= *p.num_rows) return;
@@ -34,24 +38,44 @@ __device__ __forceinline__ void merge_body(const AttnParams& p) {
   const long long base = p.part_indptr[r] + ((long long)tok * p.num_qo_heads + hq) * nsplits;
   const int s0 = vlo / p.split_size;
   const int s1 = (vhi - 1) / p.split_size;
-  for (int d = threadIdx.x; d < D; d += blockDim.x) {
-    float acc = 0.f;
-    float sa = -INFINITY;
-    for (int s = s0; s <= s1; s++) {
-      const Fold f = fold_weights(sa, p.part_lse[base + s]);
-      acc = fold_value(f, acc, f.kind == 0 ? 0.f : p.part_o[(base + s) * D + d]);
+  // Each thread folds its columns over every state in order, with the states' loads issued a
+  // group at a time ahead of the folds: a fold needs the lse before it knows whether it reads o,
+  // so loading on demand put two dependent memory latencies on every link of the chain. A state
+  // past s1 reads as lse = -inf, which the fold skips, as it skips o (any value) of such a state.
+  constexpr int C = D / MERGE_THREADS;
+  constexpr int GROUP = 8;
+  float acc[C];
+#pragma unroll
+  for (int c = 0; c < C; c++) acc[c] = 0.f;
+  float sa = -INFINITY;
+  for (int s = s0; s <= s1; s += GROUP) {
+    float lse[GROUP], ob[GROUP][C];
+#pragma unroll
+    for (int j = 0; j < GROUP; j++) {
+      const bool in = s + j <= s1;
+      const long long st = base + (in ? s + j : s0);
+      lse[j] = in ? p.part_lse[st] : -INFINITY;
+#pragma unroll
+      for (int c = 0; c < C; c++) ob[j][c] = p.part_o[st * D + threadIdx.x + c * MERGE_THREADS];
+    }
+#pragma unroll
+    for (int j = 0; j < GROUP; j++) {
+      const Fold f = fold_weights(sa, lse[j]);
+#pragma unroll
+      for (int c = 0; c < C; c++) acc[c] = fold_value(f, acc[c], ob[j][c]);
       sa = f.sa;
     }
-    T* og = static_cast<T*>(p.o) + ((long long)row * p.num_qo_heads + hq) * D;
-    og[d] = from_float<T>(acc);
-    if (d == 0) p.lse[(long long)row * p.num_qo_heads + hq] = sa;
   }
+  T* og = static_cast<T*>(p.o) + ((long long)row * p.num_qo_heads + hq) * D;
+#pragma unroll
+  for (int c = 0; c < C; c++) og[threadIdx.x + c * MERGE_THREADS] = from_float<T>(acc[c]);
+  if (threadIdx.x == 0) p.lse[(long long)row * p.num_qo_heads + hq] = sa;
 }
 
 }  // namespace bi
 
 #define BI_MERGE(TAG, T, D)                                     \
-  extern "C" __global__ void bi_merge_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) { \
+  extern "C" __global__ void __launch_bounds__(bi::MERGE_THREADS) bi_merge_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) { \
     bi::merge_body<T, D>(p);                                                                   \
   }
 

@@ -3,6 +3,8 @@
  */
 package ai.djl.batchinvariant.backend;
 
+import ai.djl.batchinvariant.config.EngineOptions;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +50,12 @@ public final class AttentionWork {
 
     /** Largest head dimension whose device kernels fold chunk states in the block. */
     public static final int MAX_FUSED_HEAD_DIM = 128;
+
+    /**
+     * Blocks a large GPU runs at once (an H100: 132 SMs, two attention blocks each), the yardstick
+     * of {@link #fusesDecode}.
+     */
+    public static final int FUSE_DECODE_SLOTS = 256;
 
     private final AttentionConfig config;
     private final boolean paged;
@@ -95,6 +103,7 @@ public final class AttentionWork {
         List<int[]> list = new ArrayList<>();
         boolean multi = false;
         int mk = 1;
+        boolean fuseDecode = fusesDecode(kvLens, hkv, config.getHeadDim());
         for (int r = 0; r < b; r++) {
             int qoLen = qoLen(r);
             int kvLen = kvLens[r];
@@ -102,8 +111,9 @@ public final class AttentionWork {
             int n = Math.max(1, (int) ((kvLen + (long) splitSize - 1) / splitSize));
             // Requests of several query tokens fold their chunk states in the block (no partial
             // states, no merge launch); single-token requests (decode) keep one item per chunk, the
-            // parallelism a long KV needs, and the merge kernel. Both give the same bits.
-            boolean fused = n > 1 && isFused(qoLen, config.getHeadDim());
+            // parallelism a long KV needs, and the merge kernel, unless the batch fills the device
+            // without it (fusesDecode). Both give the same bits.
+            boolean fused = n > 1 && (isFused(qoLen, config.getHeadDim()) || fuseDecode && qoLen == 1);
             splitIndptr[r + 1] = splitIndptr[r] + n;
             partIndptr[r + 1] = partIndptr[r] + (n > 1 && !fused ? qoLen * hq * n : 0);
             multi |= n > 1 && !fused;
@@ -137,6 +147,35 @@ public final class AttentionWork {
         }
         maxKvLen = mk;
         anyMulti = multi;
+    }
+
+    /**
+     * Tells whether a batch's decode requests (one query token) fold their chunk states in the
+     * block instead of running a block per chunk and the merge kernel: when the longest request's
+     * fused block (one per KV head) reads no more KV tiles than a block's share of the whole batch
+     * spread over {@link #FUSE_DECODE_SLOTS} blocks, the batch keeps the device busy without the
+     * chunk parallelism and no block straggles, and the partial states and the merge launch are
+     * saved ({@link EngineOptions#fusedDecode} false: never). The choice moves no bit (both paths fold
+     * the same states in the same order); it only looks at the whole batch because it is about
+     * speed.
+     *
+     * @param kvLens KV length per request
+     * @param numKvHeads KV heads (a block per request and head)
+     * @param headDim the head dimension
+     * @return true if multi-chunk decode requests run fused
+     */
+    public static boolean fusesDecode(int[] kvLens, int numKvHeads, int headDim) {
+        if (headDim > MAX_FUSED_HEAD_DIM || !EngineOptions.fusedDecode()) {
+            return false;
+        }
+        long total = 0;
+        long longest = 0;
+        for (int l : kvLens) {
+            long tiles = (l + KV_TILE - 1) / KV_TILE;
+            total += tiles;
+            longest = Math.max(longest, tiles);
+        }
+        return longest * FUSE_DECODE_SLOTS <= total * numKvHeads;
     }
 
     /**

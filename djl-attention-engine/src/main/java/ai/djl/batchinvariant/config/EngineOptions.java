@@ -78,6 +78,11 @@ public final class EngineOptions {
      * weights long in k): other bits, faster large products, slower decode-sized ones.
      */
     public static final String CUDA_GEMM_SPLITS = "cuda_gemm_splits";
+    /**
+     * System-property key: false keeps decode requests on a block per KV chunk and the merge
+     * kernel even where the batch fills the device without them (the same bits either way).
+     */
+    public static final String FUSED_DECODE = "fused_decode";
 
     /** Default cap of each GPU's cache of freed blocks, in MiB. */
     public static final long DEFAULT_GPU_CACHE_LIMIT_MB = 4096;
@@ -97,7 +102,7 @@ public final class EngineOptions {
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
             Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK,
-                    CPU_VECTOR, CUDA_SM90, CUDA_GEMM_SPLITS));
+                    CPU_VECTOR, CUDA_SM90, CUDA_GEMM_SPLITS, FUSED_DECODE));
 
     private static final String SPLIT_ALLOWED = "a positive multiple of the KV tile (" + KV_TILE + ") in tokens";
     private static final String BOOLEAN_ALLOWED = "true or false";
@@ -240,6 +245,20 @@ public final class EngineOptions {
     public static boolean cudaGemmSplits() {
         String v = System.getProperty(PROPERTY_PREFIX + CUDA_GEMM_SPLITS);
         return v == null || parseBoolean(new Raw(CUDA_GEMM_SPLITS, v.trim(), true));
+    }
+
+    /**
+     * Tells whether a plan may fold a decode batch's chunk states in the attention blocks where
+     * the batch fills the device without a block per chunk (system property {@code
+     * ai.djl.batchinvariant.fused_decode}, default true). Both paths fold the same states in the
+     * same order, so the setting changes speed only, never a bit.
+     *
+     * @return true where decode chunks may be fused
+     * @throws IllegalArgumentException if the property is not true or false
+     */
+    public static boolean fusedDecode() {
+        String v = System.getProperty(PROPERTY_PREFIX + FUSED_DECODE);
+        return v == null || parseBoolean(new Raw(FUSED_DECODE, v.trim(), true));
     }
 
     /**

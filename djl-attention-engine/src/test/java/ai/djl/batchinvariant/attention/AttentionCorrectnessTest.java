@@ -35,10 +35,16 @@ class AttentionCorrectnessTest extends SharedManagerTestBase {
         final int[] lens;
         final UnaryOperator<AttentionSpec.Builder> extra;
         final boolean causal;
-        final boolean tailOnly;
+        /** Query tokens per request, the last ones (0: all; 1: a decode step). */
+        final int tail;
 
         Case(String name, int headDim, int group, int pageSize, KvLayout layout, DataType type, int[] lens,
                 boolean causal, boolean tailOnly, UnaryOperator<AttentionSpec.Builder> extra) {
+            this(name, headDim, group, pageSize, layout, type, lens, causal, tailOnly ? 24 : 0, extra);
+        }
+
+        Case(String name, int headDim, int group, int pageSize, KvLayout layout, DataType type, int[] lens,
+                boolean causal, int tail, UnaryOperator<AttentionSpec.Builder> extra) {
             this.name = name;
             this.headDim = headDim;
             this.group = group;
@@ -47,7 +53,7 @@ class AttentionCorrectnessTest extends SharedManagerTestBase {
             this.type = type;
             this.lens = lens;
             this.causal = causal;
-            this.tailOnly = tailOnly;
+            this.tail = tail;
             this.extra = extra;
         }
 
@@ -121,7 +127,7 @@ class AttentionCorrectnessTest extends SharedManagerTestBase {
             BatchAttention attn = new BatchAttention(spec);
             List<Workload.Segment> segs = new ArrayList<>();
             for (int r = 0; r < c.lens.length; r++) {
-                int from = c.tailOnly ? Math.max(0, c.lens[r] - 24) : 0;
+                int from = c.tail > 0 ? Math.max(0, c.lens[r] - c.tail) : 0;
                 segs.add(new Workload.Segment(r, from, c.lens[r], c.lens[r]));
             }
             Workload.Result res = w.run(attn, segs, null);

@@ -25,7 +25,7 @@ import java.util.Random;
 /**
  * Bitwise invariance of batch attention (raw float bits of o and lse): batch size, batch order,
  * the other requests' lengths, page placement, page size and layout; prefill = decode = chunked
- * prefill with chunk sizes 1, 7, 64 and 100; run to run. Each property has an inverse case: the
+ * prefill with chunk sizes 1, 7, 64 and 100; decode alone and fused in a full batch; run to run. Each property has an inverse case: the
  * same comparison under the batch-sized AUTO split must find differing bits. Each backend runs the
  * whole suite through a subclass.
  */
@@ -208,6 +208,47 @@ abstract class AttentionInvarianceTest {
     @Test
     void inversePrefillVsDecodeWithAutoSplitDiffers() {
         assertTrue(chunkedDiffs(SplitPolicy.auto(), 1) > 0, "AUTO split must change bits between prefill and decode");
+    }
+
+    /**
+     * The last token of requests decoded alone (a block per chunk and the merge) vs. the same rows
+     * in a decode batch large enough that the plan folds each request's chunks in one block
+     * ({@link ai.djl.batchinvariant.backend.AttentionWork#fusesDecode}): differing elements.
+     */
+    long fusedDecodeDiffs(SplitPolicy policy) {
+        AttentionSpec spec = spec(policy, PosEncoding.ROPE_LLAMA);
+        int hkv = spec.getNumKvHeads();
+        int n = ai.djl.batchinvariant.backend.AttentionWork.FUSE_DECODE_SLOTS / hkv + 8;
+        // 581..640 keys: ten KV tiles each, five chunks of 128
+        int[] lens = new int[n];
+        for (int i = 0; i < n; i++) {
+            lens[i] = 640 - (i * 7) % 60;
+        }
+        assertTrue(ai.djl.batchinvariant.backend.AttentionWork.fusesDecode(lens, hkv, spec.getHeadDim()));
+        try (Workload w = workload(spec, lens, 16, KvLayout.NHD, 6)) {
+            BatchAttention attn = new BatchAttention(spec);
+            List<Workload.Segment> all = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                all.add(new Workload.Segment(r, lens[r] - 1, lens[r], lens[r]));
+            }
+            Workload.Result batch = w.run(attn, all, null);
+            long diffs = 0;
+            for (int r : new int[] {0, 1, n / 2, n - 1}) {
+                Workload.Result solo = w.run(attn, List.of(all.get(r)), null);
+                diffs += Bits.diff(batch, solo, r, lens[r] - 1, lens[r]);
+            }
+            return diffs;
+        }
+    }
+
+    @Test
+    void decodeFusedInAFullBatchEqualsDecodeAlone() {
+        assertEquals(0, fusedDecodeDiffs(SplitPolicy.fixed(128)));
+    }
+
+    @Test
+    void inverseFusedDecodeWithAutoSplitDiffers() {
+        assertTrue(fusedDecodeDiffs(SplitPolicy.auto()) > 0, "AUTO split must change bits with the batch");
     }
 
     @Test

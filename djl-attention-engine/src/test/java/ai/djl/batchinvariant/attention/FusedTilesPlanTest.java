@@ -19,7 +19,8 @@ import java.util.List;
  * Which device work items a plan makes: a query tile of a multi-token request whose rows see
  * several chunks is one fused item per KV head (the block folds the chunk states itself, no
  * partial states, no merge); a decode request keeps one item per chunk and partial states for the
- * merge kernel; head_dim 256 never fuses. Worked out by hand on small plans.
+ * merge kernel unless the batch fills the device without that parallelism; head_dim 256 never
+ * fuses. Worked out by hand on small plans.
  */
 class FusedTilesPlanTest {
 
@@ -103,5 +104,37 @@ class FusedTilesPlanTest {
             lastToken = it[2];
         }
         assertEquals(3, lastRequest);
+    }
+
+    private static int[] repeat(int n, int value, int last) {
+        int[] a = new int[n];
+        java.util.Arrays.fill(a, value);
+        a[n - 1] = last;
+        return a;
+    }
+
+    @Test
+    void decodeFusesOnlyWhenTheBatchFillsTheDevice() {
+        int slots = AttentionWork.FUSE_DECODE_SLOTS;
+        // one KV head: `slots` decode requests of 3 tiles each give every one of `slots` blocks
+        // a longest request's work -> one fused item per request, no partial states
+        AttentionWork full = plan(128, repeat(slots, 1, 1), repeat(slots, 150, 150));
+        assertEquals(slots, full.getNumItems());
+        assertFalse(full.hasMultiChunk());
+        for (int[] it : items(full)) {
+            assertEquals(AttentionWork.ALL_CHUNKS, it[3]);
+        }
+        // one request fewer: a block per chunk and the merge
+        AttentionWork under = plan(128, repeat(slots - 1, 1, 1), repeat(slots - 1, 150, 150));
+        assertEquals(3 * (slots - 1), under.getNumItems());
+        assertTrue(under.hasMultiChunk());
+        // a long request among many short ones would straggle in one block: not fused
+        AttentionWork skewed = plan(128, repeat(2 * slots, 1, 1), repeat(2 * slots, 150, 64 * 1000));
+        assertTrue(skewed.hasMultiChunk());
+        // head_dim 256 never fuses
+        assertTrue(plan(256, repeat(slots, 1, 1), repeat(slots, 150, 150)).hasMultiChunk());
+        assertTrue(AttentionWork.fusesDecode(repeat(slots, 150, 150), 1, 128));
+        assertTrue(AttentionWork.fusesDecode(repeat(slots / 8, 150, 150), 8, 128));
+        assertFalse(AttentionWork.fusesDecode(repeat(slots / 8 - 1, 150, 150), 8, 128));
     }
 }

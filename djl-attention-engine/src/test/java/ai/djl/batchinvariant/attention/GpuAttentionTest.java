@@ -69,6 +69,21 @@ class GpuAttentionTest extends GpuSupport {
                 b -> b.optSplitPolicy(SplitPolicy.fixed(512))));
         c.add(new AttentionCorrectnessTest.Case("kv5000-bf16-rope", 128, 8, 8, KvLayout.HND, DataType.BFLOAT16, new int[] {5000}, true,
                 true, b -> b.optPosEncoding(PosEncoding.ROPE_LLAMA).optSplitPolicy(SplitPolicy.fixed(1024))));
+        // decode steps alone (at most 8 query rows an item: the Hopper variant with the 8-row query tile)
+        int[] decodeLens = {5000, 17, 1, 300};
+        c.add(new AttentionCorrectnessTest.Case("decode", 64, 1, 16, KvLayout.NHD, DataType.BFLOAT16, decodeLens, true, 1,
+                b -> b.optSplitPolicy(SplitPolicy.fixed(512))));
+        c.add(new AttentionCorrectnessTest.Case("decode-rope", 128, 8, 1, KvLayout.HND, DataType.FLOAT16, decodeLens, true, 1,
+                b -> b.optPosEncoding(PosEncoding.ROPE_LLAMA).optRope(500000, 1).optSplitPolicy(SplitPolicy.fixed(1024))));
+        c.add(new AttentionCorrectnessTest.Case("decode", 256, 4, 64, KvLayout.NHD, DataType.BFLOAT16, decodeLens, true, 1,
+                b -> b.optSplitPolicy(SplitPolicy.fixed(256))));
+        c.add(new AttentionCorrectnessTest.Case("decode-alibi", 128, 2, 16, KvLayout.NHD, DataType.FLOAT16, decodeLens, true, 1,
+                b -> b.optPosEncoding(PosEncoding.ALIBI).optSplitPolicy(SplitPolicy.fixed(512))));
+        c.add(new AttentionCorrectnessTest.Case("decode-window-softcap", 64, 8, 8, KvLayout.HND, DataType.BFLOAT16, decodeLens,
+                true, 1, b -> b.optWindowLeft(700).optLogitsSoftCap(30f).optSplitPolicy(SplitPolicy.fixed(256))));
+        // two tokens of two query heads: 4 rows
+        c.add(new AttentionCorrectnessTest.Case("two-token-steps", 128, 2, 16, KvLayout.NHD, DataType.BFLOAT16, decodeLens, true,
+                2, b -> b.optSplitPolicy(SplitPolicy.fixed(512))));
         return c.stream();
     }
 

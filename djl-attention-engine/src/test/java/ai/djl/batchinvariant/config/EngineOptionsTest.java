@@ -81,6 +81,11 @@ class EngineOptionsTest {
         booleanReadAtUse(EngineOptions.CUDA_GEMM_SPLITS, EngineOptions::cudaGemmSplits);
     }
 
+    @Test
+    void fusedDecodeIsABooleanReadAtUse() {
+        booleanReadAtUse(EngineOptions.FUSED_DECODE, EngineOptions::fusedDecode);
+    }
+
     /** A boolean system property, true by default, read at each call, a bad value named. */
     private static void booleanReadAtUse(String name, java.util.function.BooleanSupplier read) {
         String key = EngineOptions.PROPERTY_PREFIX + name;

@@ -10,10 +10,12 @@ import ai.djl.batchinvariant.attention.BatchPlan;
 import ai.djl.batchinvariant.attention.KvLayout;
 import ai.djl.batchinvariant.attention.PagedKvCache;
 import ai.djl.batchinvariant.attention.SplitPolicy;
+import ai.djl.batchinvariant.backend.AttentionWork;
 import ai.djl.batchinvariant.backend.cuda.CudaAttention;
 import ai.djl.batchinvariant.backend.cuda.CudaDevice;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.engine.Engine;
@@ -70,7 +72,7 @@ public final class GpuAttentionBench {
         System.out.printf(Locale.ROOT, "device gpu(0): %d SMs, sm_%d; fixed split %d%n", dev.getSmCount(),
                 dev.getComputeCapability(), split);
         System.out.println("case                              policy       items   time_us   KV_TB/s  TFLOP/s");
-        int[] batches = quick ? new int[] {1, 64} : new int[] {1, 16, 64, 256};
+        int[] batches = quick ? new int[] {1, 64} : new int[] {1, 16, 32, 64, 256};
         int[] lens = quick ? new int[] {4096} : new int[] {512, 4096, 32768};
         try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager(Device.gpu(0))) {
             for (int l : prefillOnly ? new int[0] : lens) {
@@ -130,7 +132,18 @@ public final class GpuAttentionBench {
         Arrays.fill(kv, l);
         int[] qo = new int[b];
         Arrays.fill(qo, 1);
-        run(m, String.format(Locale.ROOT, "decode B%d L%d", b, l), policy, qo, kv, true);
+        String name = String.format(Locale.ROOT, "decode B%d L%d", b, l);
+        run(m, name, policy, qo, kv, true);
+        if (policy.getKind() == SplitPolicy.Kind.FIXED && AttentionWork.fusesDecode(kv, HKV, D)) {
+            // the same plan with a block per chunk and the merge kernel (same bits), for the cost
+            String key = EngineOptions.PROPERTY_PREFIX + EngineOptions.FUSED_DECODE;
+            System.setProperty(key, "false");
+            try {
+                run(m, name + " merged", policy, qo, kv, true);
+            } finally {
+                System.clearProperty(key);
+            }
+        }
     }
 
     private static void run(NDManager m, String name, SplitPolicy policy, int[] qoLens, int[] kvLens, boolean causal) {
