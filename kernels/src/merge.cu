@@ -43,7 +43,7 @@ __device__ __forceinline__ void merge_body(const AttnParams& p) {
   // so loading on demand put two dependent memory latencies on every link of the chain. A state
   // past s1 reads as lse = -inf, which the fold skips, as it skips o (any value) of such a state.
   constexpr int C = D / MERGE_THREADS;
-  constexpr int GROUP = 8;
+  constexpr int GROUP = 16;
   float acc[C];
 #pragma unroll
   for (int c = 0; c < C; c++) acc[c] = 0.f;

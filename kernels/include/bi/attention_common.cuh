@@ -246,24 +246,45 @@ __device__ __forceinline__ Rows rows_of(const AttnParams& p, const Item& it) {
   return rw;
 }
 
+// 2^x on the special-function unit, subnormal results flushed to zero (a probability below 2^-126
+// of the row maximum's): one instruction, where exp2f adds a range fix-up around it.
+__device__ __forceinline__ float ex2_ftz(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
 // One KV tile (positions kt..kt+63) of the online softmax, first half: turns the raw scores s
 // into probabilities, updates the row maxima and sums, and returns in scale the factor the output
 // accumulator takes before this tile's P·V (rescale_output). A position a row cannot see gets
 // probability 0 and leaves the row's state exactly as it was. It does not touch the output, so a
 // kernel may run it while the tensor cores still add the last tile's P·V.
+//
+// Plain scores (no ALiBi, no soft cap, a positive scale) stay raw until the exponent: the row
+// maximum is taken over raw scores and scaled once (rounding is monotone, so it is the maximum of
+// the scaled scores), and each probability is 2^(s c - m) with c = sm_scale log2(e), one fused
+// multiply-add and one ex2 an element. ALiBi and the soft cap transform each score first.
 __device__ __forceinline__ void tile_probs(const AttnParams& p, Rows& rw, float (&s)[32], int kt, float (&scale)[2]) {
   const int tq = threadIdx.x & 3;
   float mx[2] = {-INFINITY, -INFINITY};
+  const bool plain = p.pos_mode != 2 && p.soft_cap <= 0.f && p.sm_scale > 0.f;
+  const float c = p.sm_scale * LOG2E;
   const bool whole = kt >= max(rw.lo[0], rw.lo[1]) && kt + KV_TILE <= min(rw.hi[0], rw.hi[1]);
-  if (whole && p.pos_mode != 2 && p.soft_cap <= 0.f) {
-    // every position visible to both rows: the same arithmetic as below, without the masks
+  if (plain) {
+    if (whole) {
+      // every position visible to both rows: the same arithmetic as below, without the masks
 #pragma unroll
-    for (int nb = 0; nb < 8; nb++) {
+      for (int k = 0; k < 32; k++) mx[(k >> 1) & 1] = fmaxf(mx[(k >> 1) & 1], s[k]);
+    } else {
 #pragma unroll
-      for (int e = 0; e < 4; e++) {
-        float x = (s[4 * nb + e] * p.sm_scale) * LOG2E;
-        s[4 * nb + e] = x;
-        mx[e >> 1] = fmaxf(mx[e >> 1], x);
+      for (int nb = 0; nb < 8; nb++) {
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+          int i = e >> 1;
+          int j = kt + nb * 8 + tq * 2 + (e & 1);
+          s[4 * nb + e] = j >= rw.lo[i] && j < rw.hi[i] ? s[4 * nb + e] : -INFINITY;
+          mx[i] = fmaxf(mx[i], s[4 * nb + e]);
+        }
       }
     }
   } else {
@@ -287,6 +308,7 @@ __device__ __forceinline__ void tile_probs(const AttnParams& p, Rows& rw, float 
   for (int i = 0; i < 2; i++) {
     mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffff, mx[i], 1));
     mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffff, mx[i], 2));
+    if (plain) mx[i] *= c;
     float mnew = fmaxf(rw.m[i], mx[i]);
     // a row that has seen nothing yet keeps zeros: no (-inf) - (-inf)
     float muse = mnew == -INFINITY ? 0.f : mnew;
@@ -295,11 +317,12 @@ __device__ __forceinline__ void tile_probs(const AttnParams& p, Rows& rw, float 
     mx[i] = muse;
   }
   float rs[2] = {0.f, 0.f};
+  const float cs = plain ? c : 1.f;
 #pragma unroll
   for (int nb = 0; nb < 8; nb++) {
 #pragma unroll
     for (int e = 0; e < 4; e++) {
-      float pe = exp2f(s[4 * nb + e] - mx[e >> 1]);
+      float pe = ex2_ftz(fmaf(s[4 * nb + e], cs, -mx[e >> 1]));
       s[4 * nb + e] = pe;
       rs[e >> 1] += pe;
     }
