@@ -111,6 +111,17 @@ public final class HfCheckpoint {
     }
 
     /**
+     * Returns a tensor's stored type.
+     *
+     * @param name the tensor name
+     * @return F32, F16 or BF16 as the file says, or null when no file holds the tensor
+     */
+    public String dtype(String name) {
+        Safetensors st = byTensor.get(name);
+        return st == null ? null : st.getEntries().get(name).getDtype();
+    }
+
+    /**
      * Reads a tensor as float32 and checks its shape.
      *
      * @param name the tensor name

@@ -31,7 +31,8 @@ import java.util.Map;
  * norm and the LM head.
  *
  * <p>Types ({@link ModelTypes}): by default activations and weights are float32 (fp16/bf16
- * weights are widened at load) and the KV cache is float32 on the CPU and, on a GPU, float16 or
+ * weights are widened at load; on the CPU the projections' weights keep the checkpoint's 16 bits
+ * and are widened exactly when their panels are packed) and the KV cache is float32 on the CPU and, on a GPU, float16 or
  * bfloat16 (the {@code dtype} option), q, k and v rounded to it before attention. On a GPU with
  * {@code dtype} float16 or bfloat16 the weights, activations and cache are all in that type, as
  * Hugging Face transformers runs a model loaded in it: products accumulate in float32 and round
@@ -134,6 +135,16 @@ public final class LlamaModel implements AutoCloseable {
      */
     public HfConfig getConfig() {
         return config;
+    }
+
+    /**
+     * Returns the bytes the model's weight arrays hold (every copy counted, the tied LM head's too;
+     * not the panels a CPU {@code linear} packs from them).
+     *
+     * @return bytes
+     */
+    public long getWeightBytes() {
+        return weights.bytes();
     }
 
     /**

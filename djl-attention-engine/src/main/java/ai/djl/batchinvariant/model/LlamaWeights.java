@@ -14,6 +14,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -97,8 +99,25 @@ final class LlamaWeights implements AutoCloseable {
         return t;
     }
 
+    /**
+     * A projection's weight. On the CPU with float32 compute, a 16-bit checkpoint's weight stays
+     * 16-bit, half the memory of its float32 copy: {@code linear} widens it exactly when it packs
+     * the weight's panels once, so every product is the one the float32 values give.
+     */
+    private NDArray weight(HfCheckpoint c, String name, long... shape) throws IOException {
+        String stored = c.dtype(name);
+        DataType half = "BF16".equals(stored) ? DataType.BFLOAT16 : "F16".equals(stored) ? DataType.FLOAT16 : null;
+        if (half == null || types.compute != DataType.FLOAT32 || types.gpu || !types.linearLayout()) {
+            return array(c, name, shape);
+        }
+        NDArray a = manager.create(c.read(name, shape), new Shape(shape));
+        NDArray t = a.toType(half, false);
+        a.close();
+        return t;
+    }
+
     private Projection proj(HfCheckpoint c, String name, long out, long in, boolean bias) throws IOException {
-        NDArray w = array(c, name + ".weight", out, in);
+        NDArray w = weight(c, name + ".weight", out, in);
         NDArray b = bias ? array(c, name + ".bias", out) : null;
         return types.linearLayout() ? Projection.linear(w, b) : new Projection(w, b);
     }
@@ -111,7 +130,7 @@ final class LlamaWeights implements AutoCloseable {
         NDList ws = new NDList();
         NDList bs = new NDList();
         for (int i = 0; i < names.length; i++) {
-            ws.add(array(c, names[i] + ".weight", outs[i], in));
+            ws.add(weight(c, names[i] + ".weight", outs[i], in));
             if (bias) {
                 bs.add(array(c, names[i] + ".bias", outs[i]));
             }
@@ -130,8 +149,8 @@ final class LlamaWeights implements AutoCloseable {
      */
     private Projection interleaved(HfCheckpoint c, String gate, String up, long out, long in) throws IOException {
         int b = GatedMlp.INTERLEAVE;
-        NDArray g = array(c, gate + ".weight", out, in);
-        NDArray u = array(c, up + ".weight", out, in);
+        NDArray g = weight(c, gate + ".weight", out, in);
+        NDArray u = weight(c, up + ".weight", out, in);
         NDArray s = NDArrays.stack(new NDList(g.reshape(out / b, b, in), u.reshape(out / b, b, in)), 1);
         NDArray w = s.reshape(2 * out, in);
         g.close();
@@ -175,6 +194,22 @@ final class LlamaWeights implements AutoCloseable {
                     + " have no lm_head.weight");
         }
         head = types.linearLayout() ? LmHead.linear(hw) : new LmHead(hw);
+    }
+
+    /** The bytes every weight array holds. */
+    long bytes() {
+        List<AbstractBlock> blocks = new ArrayList<>(List.of(embed, finalNorm, head));
+        for (Layer l : layers) {
+            blocks.addAll(List.of(l.inputNorm, l.qkv, l.o, l.postNorm, l.mlp));
+        }
+        long total = 0;
+        for (AbstractBlock b : blocks) {
+            for (Parameter p : b.getParameters().values()) {
+                NDArray a = p.getArray();
+                total += a.getShape().size() * a.getDataType().getNumOfBytes();
+            }
+        }
+        return total;
     }
 
     /** {@inheritDoc} */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.batchinvariant.model.CausalLmBlock;
 import ai.djl.batchinvariant.model.HfCheckpoint;
 import ai.djl.batchinvariant.model.Safetensors;
 import ai.djl.inference.Predictor;
@@ -53,6 +54,12 @@ class HfLoadingTest {
         try (ZooModel<NDList, NDList> zoo = Fixtures.load(dir); Predictor<NDList, NDList> p = zoo.newPredictor()) {
             return p.predict(new NDList(zoo.getNDManager().create(prompt, new Shape(prompt.length)))).head()
                     .toFloatArray();
+        }
+    }
+
+    static long weightBytes(Path dir) throws Exception {
+        try (ZooModel<NDList, NDList> zoo = Fixtures.load(dir)) {
+            return ((CausalLmBlock) zoo.getBlock()).getModel().getWeightBytes();
         }
     }
 
@@ -112,6 +119,11 @@ class HfLoadingTest {
                     .get("model.norm.weight").getDtype());
             float[] a = logits(half, f.prompt);
             assertArrayEquals(logits(rounded, f.prompt), a, dtype + " weights vs their float32 values");
+            // on the CPU the projections keep the checkpoint's 16 bits (half the memory of float32)
+            long halfBytes = weightBytes(half);
+            long f32Bytes = weightBytes(rounded);
+            System.out.printf("%s weights: %d bytes, as float32 %d%n", dtype, halfBytes, f32Bytes);
+            assertTrue(halfBytes < f32Bytes * 3 / 4, dtype + ": " + halfBytes + " bytes vs " + f32Bytes);
             // rounding the weights moves the logits, but not far
             double e = Fixtures.relErr(firstRow(a, f.logits[0].length), f.logits[0]);
             assertTrue(e < 0.1, dtype + " relative error " + e);
