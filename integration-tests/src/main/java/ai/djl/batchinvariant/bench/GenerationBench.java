@@ -136,10 +136,10 @@ public final class GenerationBench {
         try (ZooModel<NDList, NDList> zoo = criteria.loadModel()) {
             LlamaModel model = ((CausalLmBlock) zoo.getBlock()).getModel();
             System.out.printf(Locale.ROOT, "loaded in %.1f s: %d layers, hidden %d, vocab %d, compute %s, KV cache %s,"
-                    + " decode graphs %s, pool %d pages of %d%n", (System.nanoTime() - t0) / 1e9,
+                    + " decode graphs %s, pool %d pages of %d, weights %.2f GB%n", (System.nanoTime() - t0) / 1e9,
                     model.getConfig().getNumLayers(), model.getConfig().getHiddenSize(),
                     model.getConfig().getVocabSize(), model.getComputeType(), model.getCacheType(),
-                    model.usesDecodeGraphs(), pages, pageSize);
+                    model.usesDecodeGraphs(), pages, pageSize, model.getWeightBytes() / 1e9);
             int vocab = model.getConfig().getVocabSize();
             List<int[]> prompts = new ArrayList<>();
             for (int r = 0; r < requests; r++) {
