@@ -142,7 +142,12 @@ public class BiNDArrayEx extends UnsupportedNDArrayEx {
         for (NDArray a : arrays) {
             expanded.add(a.expandDims(ax));
         }
-        return concatAll(expanded, ax);
+        try {
+            return concatAll(expanded, ax);
+        } finally {
+            // the views hold the inputs' storage: left open, they would keep it until the manager closes
+            expanded.close();
+        }
     }
 
     /** {@inheritDoc} */

@@ -57,6 +57,8 @@ final class LlamaWeights implements AutoCloseable {
     EmbeddingLookup embed;
     RmsNorm finalNorm;
     LmHead head;
+    /** Whether the tied head's weight is a view of the embedding table (counted once). */
+    private boolean headSharesTable;
 
     private final HfConfig config;
     private final NDManager manager;
@@ -151,8 +153,11 @@ final class LlamaWeights implements AutoCloseable {
         int b = GatedMlp.INTERLEAVE;
         NDArray g = weight(c, gate + ".weight", out, in);
         NDArray u = weight(c, up + ".weight", out, in);
-        NDArray s = NDArrays.stack(new NDList(g.reshape(out / b, b, in), u.reshape(out / b, b, in)), 1);
+        // the views hold the loaded storage too: closed with it, or both would stay on the heap
+        NDList blocks = new NDList(g.reshape(out / b, b, in), u.reshape(out / b, b, in));
+        NDArray s = NDArrays.stack(blocks, 1);
         NDArray w = s.reshape(2 * out, in);
+        blocks.close();
         g.close();
         u.close();
         if (w != s) {
@@ -188,7 +193,11 @@ final class LlamaWeights implements AutoCloseable {
         if (c.has("lm_head.weight")) {
             hw = array(c, "lm_head.weight", config.vocabSize, h);
         } else if (config.tieWordEmbeddings) {
-            hw = embed.getTable().duplicate();
+            // on the CPU the head reads the table itself (a view: each block closes its own
+            // reference; the lookup and the head's packed panels never write it)
+            headSharesTable = !types.gpu;
+            NDArray table = embed.getTable();
+            hw = headSharesTable ? table.reshape(table.getShape()) : table.duplicate();
         } else {
             throw new ModelFormatException(config.getFile() + ": key tie_word_embeddings is false but the weights"
                     + " have no lm_head.weight");
@@ -196,9 +205,12 @@ final class LlamaWeights implements AutoCloseable {
         head = types.linearLayout() ? LmHead.linear(hw) : new LmHead(hw);
     }
 
-    /** The bytes every weight array holds. */
+    /** The bytes the weight arrays hold, a table the head shares counted once. */
     long bytes() {
-        List<AbstractBlock> blocks = new ArrayList<>(List.of(embed, finalNorm, head));
+        List<AbstractBlock> blocks = new ArrayList<>(List.of(embed, finalNorm));
+        if (!headSharesTable) {
+            blocks.add(head);
+        }
         for (Layer l : layers) {
             blocks.addAll(List.of(l.inputNorm, l.qkv, l.o, l.postNorm, l.mlp));
         }

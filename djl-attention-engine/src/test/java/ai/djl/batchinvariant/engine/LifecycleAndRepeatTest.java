@@ -84,6 +84,22 @@ class LifecycleAndRepeatTest extends EngineTestBase {
     }
 
     @Test
+    void stackLeavesOnlyItsResultInTheManager() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray a = m.create(new float[] {1, 2});
+            NDArray b = m.create(new float[] {3, 4});
+            NDArray s = a.stack(b, 1);
+            assertArrayEquals(new float[] {1, 3, 2, 4}, s.toFloatArray());
+            // no views of the inputs left behind (they would hold the inputs' storage)
+            assertEquals(3, m.getManagedArrays().size());
+            a.close();
+            b.close();
+            assertEquals(1, m.getManagedArrays().size());
+            assertArrayEquals(new float[] {1, 3, 2, 4}, s.toFloatArray());
+        }
+    }
+
+    @Test
     void versionMovesOnInPlaceWrites() {
         BiNDArray a = (BiNDArray) manager.create(new float[] {1, 2});
         int v0 = a.version();
