@@ -484,16 +484,19 @@ public class BiNDArray extends BiNDArrayElementwise implements TensorArray {
     @Override
     public NDArray cumSum() {
         NDArray flat = flatten();
+        NDArray r = flat.cumSum(0);
+        if (r != flat) {
+            flat.close();
+        }
         if (shape().dimension() == 0 || shape().size() == 0) {
             // the PyTorch engine returns a scalar or empty array as it is, keeping its type
-            NDArray r = flat.cumSum(0);
             NDArray typed = r.toType(dataType(), false);
             if (typed != r) {
                 r.close();
             }
             return typed;
         }
-        return flat.cumSum(0);
+        return r;
     }
 
     // ---------------------------------------------------------------- products and gathers
