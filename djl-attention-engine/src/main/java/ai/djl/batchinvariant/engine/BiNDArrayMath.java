@@ -86,6 +86,56 @@ abstract class BiNDArrayMath extends UnsupportedNDArray {
         }
     }
 
+    // ---------------------------------------------------------------- truth counts
+    // DJL's defaults compose the same operations but leave their intermediates in the manager.
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray countNonzero() {
+        return nonzero(null);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray countNonzero(int axis) {
+        return nonzero(new int[] {axis});
+    }
+
+    private NDArray nonzero(int[] axes) {
+        NDArray b = toType(DataType.BOOLEAN, false);
+        try {
+            return axes == null ? b.sum() : b.sum(axes);
+        } finally {
+            if (b != this) {
+                b.close();
+            }
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray all() {
+        try (NDArray n = countNonzero()) {
+            return n.eq(size());
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray any() {
+        try (NDArray n = countNonzero()) {
+            return n.gt(0);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray none() {
+        try (NDArray n = countNonzero()) {
+            return n.eq(0);
+        }
+    }
+
     // ---------------------------------------------------------------- order statistics
 
     @Override public NDArray sort() { return sort(-1); }

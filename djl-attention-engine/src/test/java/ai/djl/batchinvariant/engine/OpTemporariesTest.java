@@ -96,6 +96,59 @@ class OpTemporariesTest extends EngineTestBase {
                 i -> x.gather(i, 1))));
         l.add(op("duplicate", (x, y) -> x.duplicate()));
         l.add(op("linear", (x, y) -> x.getNDArrayInternal().linear(x, y, null)));
+        l.add(op("batchDot", (x, y) -> with(y.reshape(3, 4, 1), t -> with(x.reshape(3, 1, 4), u -> u.batchDot(t)))));
+        l.add(op("sign", (x, y) -> x.sign()));
+        l.add(op("floor", (x, y) -> x.floor()));
+        l.add(op("round", (x, y) -> x.round()));
+        l.add(op("erf", (x, y) -> x.erf()));
+        l.add(op("erfinv", (x, y) -> with(x.mul(0.1f), NDArray::erfinv)));
+        l.add(op("isNaN", (x, y) -> x.isNaN()));
+        l.add(op("all", (x, y) -> with(x.gt(-5), NDArray::all)));
+        l.add(op("any", (x, y) -> x.any()));
+        l.add(op("none", (x, y) -> x.none()));
+        l.add(op("countNonzero", (x, y) -> x.countNonzero()));
+        l.add(op("countNonzero axis", (x, y) -> x.countNonzero(1)));
+        l.add(op("argMin", (x, y) -> x.argMin()));
+        l.add(op("normalize", (x, y) -> x.normalize()));
+        l.add(op("oneHot", (x, y) -> with(x.getManager().create(new int[] {0, 2, 1}), i -> i.oneHot(3))));
+        l.add(op("swapAxes", (x, y) -> x.swapAxes(0, 1)));
+        l.add(op("broadcast", (x, y) -> x.broadcast(2, 3, 4)));
+        l.add(op("flip", (x, y) -> x.flip(1)));
+        l.add(op("zerosLike", (x, y) -> x.zerosLike()));
+        l.add(op("booleanMask", (x, y) -> with(x.gt(0), b -> x.booleanMask(b))));
+        l.add(op("nonzero", (x, y) -> x.nonzero()));
+        l.add(op("set", (x, y) -> {
+            x.set(new NDIndex("0, :"), 7f);
+            return x;
+        }));
+        l.add(op("set array", (x, y) -> with(y.get(new NDIndex("1")), v -> {
+            x.set(new NDIndex("0"), v);
+            return x;
+        })));
+        l.add(op("addi", (x, y) -> x.addi(y)));
+        l.add(op("rdivi", (x, y) -> x.getNDArrayInternal().rdivi(y)));
+        l.add(op("rpowi", (x, y) -> x.getNDArrayInternal().rpowi(2)));
+        l.add(op("softPlus", (x, y) -> x.getNDArrayInternal().softPlus()));
+        l.add(op("elu", (x, y) -> x.getNDArrayInternal().elu(1f)));
+        l.add(op("leakyRelu", (x, y) -> x.getNDArrayInternal().leakyRelu(0.1f)));
+        l.add(op("relu", (x, y) -> x.getNDArrayInternal().relu()));
+        l.add(op("sigmoid", (x, y) -> x.getNDArrayInternal().sigmoid()));
+        l.add(op("gelu", (x, y) -> x.getNDArrayInternal().gelu()));
+        l.add(op("layerNorm", (x, y) -> with(x.getManager().ones(new Shape(4)), g -> with(x.getManager().zeros(new Shape(4)),
+                b -> x.getNDArrayInternal().layerNorm(x, new Shape(4), g, b, 1e-5f)))));
+        l.add(op("embedding", (x, y) -> with(x.getManager().create(new int[] {2, 0}),
+                i -> i.getNDArrayInternal().embedding(i, x, ai.djl.ndarray.types.SparseFormat.DENSE))));
+        l.add(op("maxPool", (x, y) -> with(x.reshape(1, 1, 3, 4), t -> t.getNDArrayInternal().maxPool(new Shape(2, 2),
+                new Shape(1, 1), new Shape(0, 0), false))));
+        l.add(op("avgPool", (x, y) -> with(x.reshape(1, 1, 3, 4), t -> t.getNDArrayInternal().avgPool(new Shape(2, 2),
+                new Shape(1, 1), new Shape(0, 0), false, true))));
+        l.add(op("globalLpPool", (x, y) -> with(x.reshape(1, 3, 4), t -> t.getNDArrayInternal().globalLpPool(2f))));
+        l.add(op("globalAvgPool", (x, y) -> with(x.reshape(1, 3, 4), t -> t.getNDArrayInternal().globalAvgPool())));
+        l.add(op("conv2d", (x, y) -> with(x.reshape(1, 1, 3, 4), t -> with(y.get(new NDIndex(":2, :2")), k -> with(k.reshape(1, 1, 2, 2),
+                w -> t.getNDArrayInternal().convolution(t, w, null, new Shape(1, 1), new Shape(0, 0), new Shape(1, 1), 1))))));
+        l.add(op("batchNorm", (x, y) -> with(x.reshape(3, 4, 1), t -> with(x.getManager().zeros(new Shape(4)),
+                mu -> with(x.getManager().ones(new Shape(4)), var -> t.getNDArrayInternal().batchNorm(t, mu, var, null, null,
+                        1, 0.9f, 1e-5f, false))))));
         return l.stream();
     }
 
