@@ -50,8 +50,10 @@ public final class EmbeddingLookup extends LoadedBlock {
      */
     public NDArray forward(NDManager manager, int[] ids) {
         checkIds(ids);
-        NDArray idx = manager.create(ids, new Shape(ids.length));
-        NDArray rows = table.getArray().get(new NDIndex("{}", idx));
+        NDArray rows;
+        try (NDArray idx = manager.create(ids, new Shape(ids.length))) {
+            rows = table.getArray().get(new NDIndex("{}", idx));
+        }
         // the result is born in the table's manager; the caller's manager owns it from here
         rows.attach(manager);
         return rows;
@@ -80,8 +82,17 @@ public final class EmbeddingLookup extends LoadedBlock {
      */
     @Override
     public NDArray forward(NDArray ids) {
-        int[] flat = ids.toType(DataType.INT32, false).toIntArray();
-        return forward(ids.getManager(), flat).reshape(ids.getShape().add(hidden));
+        NDArray i32 = ids.toType(DataType.INT32, false);
+        int[] flat = i32.toIntArray();
+        if (i32 != ids) {
+            i32.close();
+        }
+        NDArray rows = forward(ids.getManager(), flat);
+        NDArray shaped = rows.reshape(ids.getShape().add(hidden));
+        if (shaped != rows) {
+            rows.close();
+        }
+        return shaped;
     }
 
     /** {@inheritDoc} */

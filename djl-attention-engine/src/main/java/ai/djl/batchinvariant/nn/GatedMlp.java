@@ -131,10 +131,11 @@ public final class GatedMlp extends LoadedBlock {
         }
         // other engines: view the blocks as an axis of two, take g's and u's
         Shape lead = gu.getShape().slice(0, last);
-        NDArray blocks = gu.reshape(lead.addAll(new Shape(h / b, 2, b)));
-        NDArray g = blocks.get(new NDIndex("..., 0, :")).reshape(lead.add(h));
-        NDArray u = blocks.get(new NDIndex("..., 1, :")).reshape(lead.add(h));
-        return siluMul(g, u);
+        try (NDArray blocks = gu.reshape(lead.addAll(new Shape(h / b, 2, b)));
+                NDArray gb = blocks.get(new NDIndex("..., 0, :"));
+                NDArray ub = blocks.get(new NDIndex("..., 1, :"))) {
+            return siluMul(gb.reshape(lead.add(h)), ub.reshape(lead.add(h)));
+        }
     }
 
     /** {@code silu(g) * u} composed of array ops; consumes (closes) both operands. */

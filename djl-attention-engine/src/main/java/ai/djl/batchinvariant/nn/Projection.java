@@ -68,7 +68,12 @@ public final class Projection extends LoadedBlock {
             return x.getNDArrayInternal().linear(x, weightT.getArray(), b).singletonOrThrow();
         }
         NDArray y = x.matMul(weightT.getArray());
-        return bias == null ? y : y.add(bias.getArray());
+        if (bias == null) {
+            return y;
+        }
+        try (y) {
+            return y.add(bias.getArray());
+        }
     }
 
     /** Whether the weight is kept as (out, in) and run by {@code linear}, with no bias. */

@@ -59,9 +59,13 @@ public final class RmsNorm extends LoadedBlock {
                     : ops.rmsNorm(xt, wt, eps));
         }
         int last = x.getShape().dimension() - 1;
-        NDArray var = x.square().mean(new int[] {last}, true);
-        NDArray inv = var.add(eps).sqrt();
-        return x.div(inv).mul(w);
+        try (NDArray sq = x.square();
+                NDArray var = sq.mean(new int[] {last}, true);
+                NDArray ve = var.add(eps);
+                NDArray inv = ve.sqrt();
+                NDArray n = x.div(inv)) {
+            return n.mul(w);
+        }
     }
 
     /**

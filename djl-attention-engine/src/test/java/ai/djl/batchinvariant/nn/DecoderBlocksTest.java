@@ -120,6 +120,13 @@ class DecoderBlocksTest {
                 assertArrayEquals(Arrays.copyOfRange(t, want[i] * 6, want[i] * 6 + 6),
                         Arrays.copyOfRange(o, i * 6, i * 6 + 6));
             }
+            // the lookup leaves only its result in the ids' manager (int64 ids: a cast, rows, a view)
+            try (NDManager sub = m.newSubManager()) {
+                NDArray ids64 = sub.create(new long[] {3, 0, 9, 3}, new Shape(2, 2));
+                NDArray looked = e.forward(ids64);
+                assertEquals(2, sub.getManagedArrays().size(), sub.getManagedArrays().toString());
+                assertArrayEquals(o, looked.toFloatArray());
+            }
             Exception ex = assertThrows(IllegalArgumentException.class, () -> e.forward(m, new int[] {1, 10}));
             assertTrue(ex.getMessage().contains("token id 10 at position 1"), ex.getMessage());
             LmHead head = new LmHead(e.getTable().duplicate());
