@@ -102,7 +102,7 @@ final class LlamaWeights implements AutoCloseable {
     }
 
     /**
-     * A projection's weight. On the CPU with float32 compute, a 16-bit checkpoint's weight stays
+     * A projection's (or an untied LM head's) weight. On the CPU with float32 compute, a 16-bit checkpoint's weight stays
      * 16-bit, half the memory of its float32 copy: {@code linear} widens it exactly when it packs
      * the weight's panels once, so every product is the one the float32 values give.
      */
@@ -191,7 +191,7 @@ final class LlamaWeights implements AutoCloseable {
         finalNorm = new RmsNorm(array(c, "model.norm.weight", h), eps);
         NDArray hw;
         if (c.has("lm_head.weight")) {
-            hw = array(c, "lm_head.weight", config.vocabSize, h);
+            hw = weight(c, "lm_head.weight", config.vocabSize, h);
         } else if (config.tieWordEmbeddings) {
             // on the CPU the head reads the table itself (a view: each block closes its own
             // reference; the lookup and the head's packed panels never write it)

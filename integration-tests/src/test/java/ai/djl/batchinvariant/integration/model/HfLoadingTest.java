@@ -107,13 +107,20 @@ class HfLoadingTest {
 
     @Test
     void halfPrecisionWeightsWidenExactly(@TempDir Path tmp) throws Exception {
-        Fixtures f = Fixtures.expected("tiny-qwen2");
+        // tiny-qwen2 ties its LM head to the embedding table, tiny-llama has its own
+        for (String model : new String[] {"tiny-qwen2", "tiny-llama"}) {
+            halfPrecisionWeightsWidenExactly(model, Files.createDirectory(tmp.resolve(model)));
+        }
+    }
+
+    private static void halfPrecisionWeightsWidenExactly(String model, Path tmp) throws Exception {
+        Fixtures f = Fixtures.expected(model);
         for (String dtype : new String[] {"F16", "BF16"}) {
-            Path half = copy("tiny-qwen2", Files.createDirectory(tmp.resolve(dtype)));
-            Path rounded = copy("tiny-qwen2", Files.createDirectory(tmp.resolve(dtype + "-as-f32")));
-            SafetensorsWriter.reencode(Fixtures.dir("tiny-qwen2").resolve(HfCheckpoint.SINGLE),
+            Path half = copy(model, Files.createDirectory(tmp.resolve(dtype)));
+            Path rounded = copy(model, Files.createDirectory(tmp.resolve(dtype + "-as-f32")));
+            SafetensorsWriter.reencode(Fixtures.dir(model).resolve(HfCheckpoint.SINGLE),
                     half.resolve(HfCheckpoint.SINGLE), dtype, false);
-            SafetensorsWriter.reencode(Fixtures.dir("tiny-qwen2").resolve(HfCheckpoint.SINGLE),
+            SafetensorsWriter.reencode(Fixtures.dir(model).resolve(HfCheckpoint.SINGLE),
                     rounded.resolve(HfCheckpoint.SINGLE), dtype, true);
             assertEquals(dtype, Safetensors.open(half.resolve(HfCheckpoint.SINGLE)).getEntries()
                     .get("model.norm.weight").getDtype());
@@ -122,7 +129,7 @@ class HfLoadingTest {
             // on the CPU the projections keep the checkpoint's 16 bits (half the memory of float32)
             long halfBytes = weightBytes(half);
             long f32Bytes = weightBytes(rounded);
-            System.out.printf("%s weights: %d bytes, as float32 %d%n", dtype, halfBytes, f32Bytes);
+            System.out.printf("%s %s weights: %d bytes, as float32 %d%n", model, dtype, halfBytes, f32Bytes);
             assertTrue(halfBytes < f32Bytes * 3 / 4, dtype + ": " + halfBytes + " bytes vs " + f32Bytes);
             // rounding the weights moves the logits, but not far
             double e = Fixtures.relErr(firstRow(a, f.logits[0].length), f.logits[0]);
