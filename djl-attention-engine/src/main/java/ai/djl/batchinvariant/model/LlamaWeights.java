@@ -92,30 +92,31 @@ final class LlamaWeights implements AutoCloseable {
     }
 
     private NDArray array(HfCheckpoint c, String name, long... shape) throws IOException {
+        return read(c, name, types.compute, shape);
+    }
+
+    /** A tensor read as float32 and held in {@code type}. */
+    private NDArray read(HfCheckpoint c, String name, DataType type, long... shape) throws IOException {
         NDArray a = manager.create(c.read(name, shape), new Shape(shape));
-        if (types.compute == DataType.FLOAT32) {
+        if (type == DataType.FLOAT32) {
             return a;
         }
-        NDArray t = a.toType(types.compute, false);
+        NDArray t = a.toType(type, false);
         a.close();
         return t;
     }
 
     /**
-     * A projection's (or an untied LM head's) weight. On the CPU with float32 compute, a 16-bit checkpoint's weight stays
-     * 16-bit, half the memory of its float32 copy: {@code linear} widens it exactly when it packs
-     * the weight's panels once, so every product is the one the float32 values give.
+     * A projection's (or an untied LM head's) weight. On the CPU with float32 compute, a 16-bit
+     * checkpoint's weight stays 16-bit, half the memory of its float32 copy: {@code linear} widens
+     * it exactly when it packs the weight's panels once, so every product is the one the float32
+     * values give.
      */
     private NDArray weight(HfCheckpoint c, String name, long... shape) throws IOException {
         String stored = c.dtype(name);
         DataType half = "BF16".equals(stored) ? DataType.BFLOAT16 : "F16".equals(stored) ? DataType.FLOAT16 : null;
-        if (half == null || types.compute != DataType.FLOAT32 || types.gpu || !types.linearLayout()) {
-            return array(c, name, shape);
-        }
-        NDArray a = manager.create(c.read(name, shape), new Shape(shape));
-        NDArray t = a.toType(half, false);
-        a.close();
-        return t;
+        boolean keep = half != null && types.compute == DataType.FLOAT32 && !types.gpu && types.linearLayout();
+        return read(c, name, keep ? half : types.compute, shape);
     }
 
     private Projection proj(HfCheckpoint c, String name, long out, long in, boolean bias) throws IOException {
