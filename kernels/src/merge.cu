@@ -1,10 +1,10 @@
 // Batch-invariant attention engine for DJL: merge of chunk states.
 //
-// One thread block per (query row, query head) whose visible KV positions span several chunks:
-// the chunk states (o, lse) are folded left to right, chunks the row saw nothing of (lse = -inf)
-// skipped, as the CPU backend's StateMerge does (fold_weights / fold_value). Rows inside one chunk,
-// and rows of fused tiles (the attention kernel folded them), were written by the attention kernel
-// and are left alone.
+// One thread block per (query row, query head) of the requests that keep partial states. A row
+// whose visible KV positions span several chunks folds the chunk states (o, lse) left to right,
+// chunks the row saw nothing of (lse = -inf) skipped, as the CPU backend's StateMerge does
+// (fold_weights / fold_value). Rows inside one chunk, and rows of fused tiles (the attention kernel
+// folded them), were written by the attention kernel and are left alone.
 #include "bi/attention_params.cuh"
 #include "bi/common.cuh"
 
@@ -16,24 +16,28 @@ constexpr int MERGE_THREADS = 64;
 template <typename T, int D>
 __device__ __forceinline__ void merge_body(const AttnParams& p) {
   static_assert(D % MERGE_THREADS == 0, "a thread folds whole columns");
-  const int row = blockIdx.x / p.num_qo_heads;
+  // Blocks cover only the rows of requests that keep partial states (merge_indptr): a batch of
+  // long prefills (fused) and a few split decodes launches blocks for the decodes, not for every
+  // query row of the batch.
+  const int m = blockIdx.x / p.num_qo_heads;
   const int hq = blockIdx.x % p.num_qo_heads;
-  if (row >= *p.num_rows) return;
-  // the request of this row: last r with qo_indptr[r] <= row
+  if (m >= *p.num_merge_rows) return;
+  // the request of this merge row: last r with merge_indptr[r] <= m (requests without merge rows
+  // repeat their successor's offset, so the last one is the request that owns the row)
   int lo = 0, hi = p.batch - 1;
   while (lo < hi) {
     int mid = (lo + hi + 1) / 2;
-    if (p.qo_indptr[mid] <= row) lo = mid; else hi = mid - 1;
+    if (p.merge_indptr[mid] <= m) lo = mid; else hi = mid - 1;
   }
   const int r = lo;
+  const int tok = m - p.merge_indptr[r];
+  const int row = p.qo_indptr[r] + tok;
   const int qo_len = p.qo_indptr[r + 1] - p.qo_indptr[r];
   const int kv_len = p.kv_lens[r];
-  const int tok = row - p.qo_indptr[r];
   int vlo, vhi;
   visible_range(p, qo_len, kv_len, tok, &vlo, &vhi);
+  // rows that see one chunk (or none) were written by the attention kernel
   if (vhi <= vlo || vlo / p.split_size == (vhi - 1) / p.split_size) return;
-  // a multi-chunk request without partial states was folded by the attention kernel (fused tiles)
-  if (p.part_indptr[r + 1] == p.part_indptr[r]) return;
   const int nsplits = (kv_len + p.split_size - 1) / p.split_size;
   const long long base = p.part_indptr[r] + ((long long)tok * p.num_qo_heads + hq) * nsplits;
   const int s0 = vlo / p.split_size;

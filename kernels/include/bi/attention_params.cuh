@@ -24,10 +24,12 @@ namespace bi {
   X(const int*, kv_indices)    /* page numbers (paged) */                                        \
   X(const int*, kv_lens)       /* [B] */                                                         \
   X(const int*, part_indptr)   /* [B+1]: first partial state of each request */                  \
+  X(const int*, merge_indptr)  /* [B+1]: first merge row of each request (rows of requests that  \
+                                  keep partial states; none for the others) */                   \
   X(const float*, rope_cos)    /* [position][D/2] */                                             \
   X(const float*, rope_sin)                                                                      \
   X(const float*, alibi)       /* [Hq] */                                                        \
-  X(const int*, num_rows)      /* device scalar: total_qo (merge kernel) */                      \
+  X(const int*, num_merge_rows) /* device scalar: merge rows (a graph's grid may be larger) */  \
   X(int, paged)                                                                                  \
   X(int, page_size)                                                                              \
   X(int, stride_page)          /* elements between pages */                                      \

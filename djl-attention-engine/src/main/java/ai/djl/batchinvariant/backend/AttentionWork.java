@@ -67,6 +67,7 @@ public final class AttentionWork {
     private final int splitSize;
     private final int[] splitIndptr;
     private final int[] partIndptr;
+    private final int[] mergeIndptr;
     private final int[] items;
     private final int maxKvLen;
     private final boolean anyMulti;
@@ -100,6 +101,7 @@ public final class AttentionWork {
         int tokensPerTile = Q_TILE_ROWS / Math.max(1, hq / hkv);
         splitIndptr = new int[b + 1];
         partIndptr = new int[b + 1];
+        mergeIndptr = new int[b + 1];
         List<int[]> list = new ArrayList<>();
         boolean multi = false;
         int mk = 1;
@@ -116,6 +118,7 @@ public final class AttentionWork {
             boolean fused = n > 1 && (isFused(qoLen, config.getHeadDim()) || fuseDecode && qoLen == 1);
             splitIndptr[r + 1] = splitIndptr[r] + n;
             partIndptr[r + 1] = partIndptr[r] + (n > 1 && !fused ? qoLen * hq * n : 0);
+            mergeIndptr[r + 1] = mergeIndptr[r] + (n > 1 && !fused ? qoLen : 0);
             multi |= n > 1 && !fused;
             // Device tiles: the chunks a tile's rows can see; empty chunks get no item.
             for (int t0 = 0; t0 < qoLen; t0 += tokensPerTile) {
@@ -369,6 +372,26 @@ public final class AttentionWork {
      */
     public int[] partIndptr() {
         return partIndptr;
+    }
+
+    /**
+     * Returns the offsets of each request's merge rows: the query rows of the requests that keep
+     * partial states ({@link #partIndptr}), the only rows the merge kernel runs blocks for (a batch
+     * of fused prefills and a few split decodes merges the decodes' rows, not the whole batch's).
+     *
+     * @return batch + 1 offsets (shared; do not modify)
+     */
+    public int[] mergeIndptr() {
+        return mergeIndptr;
+    }
+
+    /**
+     * Returns the number of merge rows ({@link #mergeIndptr}).
+     *
+     * @return rows of the requests that keep partial states
+     */
+    public int getMergeRows() {
+        return mergeIndptr[mergeIndptr.length - 1];
     }
 
     /**

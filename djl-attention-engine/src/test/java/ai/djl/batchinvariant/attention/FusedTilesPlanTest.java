@@ -60,7 +60,21 @@ class FusedTilesPlanTest {
         assertEquals(5, items.size());
         // partial states only for the decode request: 1 row x 4 heads x 3 chunks
         assertArrayEquals(new int[] {0, 0, 12}, w.partIndptr());
+        // merge blocks for the decode's one row, none for the 20 fused rows
+        assertArrayEquals(new int[] {0, 0, 1}, w.mergeIndptr());
         assertTrue(w.hasMultiChunk());
+    }
+
+    @Test
+    void mergeRowsAreTheRowsOfRequestsWithPartialStates() {
+        // a fused prefill between split decodes and a one-chunk decode: merge rows for the split
+        // decodes only, in request order; head_dim 256 keeps every multi-chunk row's states
+        AttentionWork w = plan(128, new int[] {1, 20, 1, 1}, new int[] {150, 150, 30, 70});
+        assertArrayEquals(new int[] {0, 1, 1, 1, 2}, w.mergeIndptr());
+        assertEquals(2, w.getMergeRows());
+        AttentionWork wide = plan(256, new int[] {1, 20, 1}, new int[] {150, 150, 30});
+        assertArrayEquals(new int[] {0, 1, 21, 21}, wide.mergeIndptr());
+        assertEquals(0, plan(128, new int[] {100, 3}, new int[] {100, 200}).getMergeRows());
     }
 
     @Test
@@ -68,6 +82,7 @@ class FusedTilesPlanTest {
         AttentionWork w = plan(64, new int[] {100, 3}, new int[] {100, 200});
         assertFalse(w.hasMultiChunk());
         assertArrayEquals(new int[] {0, 0, 0}, w.partIndptr());
+        assertEquals(0, w.getMergeRows());
         for (int[] it : items(w)) {
             // request 0's tiles of tokens 0..63 see keys 0..63 only (chunk 0); its later tiles and
             // request 1's tile span chunks

@@ -230,7 +230,7 @@ public final class CudaAttention implements AttentionOps {
             long states = work.partIndptr()[work.getBatchSize()];
             partO = anyMulti ? device.allocate(states * d * 4) : null;
             partLse = anyMulti ? device.allocate(states * 4) : null;
-            mergeBlocks = anyMulti ? total * hq : 0;
+            mergeBlocks = anyMulti ? work.getMergeRows() * hq : 0;
             if (Boolean.getBoolean(POISON_PROPERTY)) {
                 o.fill32(0xffffffff, outWords);
                 lse.fill32(0xffffffff, lseWords);
@@ -316,6 +316,7 @@ public final class CudaAttention implements AttentionOps {
         final int idxAt;
         final int lensAt;
         final int partAt;
+        final int mergeAt;
         final int alibiAt;
         final int ints;
 
@@ -327,7 +328,8 @@ public final class CudaAttention implements AttentionOps {
             idxAt = kvAt + capacity + 1;
             lensAt = idxAt + Math.max(pageCapacity, work.kvIndices().length);
             partAt = lensAt + capacity;
-            alibiAt = partAt + capacity + 1;
+            mergeAt = partAt + capacity + 1;
+            alibiAt = mergeAt + capacity + 1;
             ints = alibiAt + work.getConfig().getNumQoHeads();
         }
 
@@ -337,14 +339,16 @@ public final class CudaAttention implements AttentionOps {
             int[] indices = work.kvIndices();
             int[] m = new int[ints];
             m[0] = work.getNumItems();
-            m[1] = work.getTotalQo();
+            m[1] = work.getMergeRows();
             System.arraycopy(work.items(), 0, m, ITEMS_AT, work.items().length);
             int total = work.getTotalQo();
             int[] part = work.partIndptr();
+            int[] merge = work.mergeIndptr();
             for (int r = 0; r <= capacity; r++) {
                 m[qoAt + r] = r < b ? work.qoStart(r) : total;
                 m[kvAt + r] = r < b ? work.kvStart(r) : 0;
                 m[partAt + r] = r <= b ? part[r] : part[b];
+                m[mergeAt + r] = r <= b ? merge[r] : merge[b];
             }
             System.arraycopy(indices, 0, m, idxAt, indices.length);
             for (int r = 0; r < capacity; r++) {
@@ -396,10 +400,11 @@ public final class CudaAttention implements AttentionOps {
                 .ptr(Attn.KV_INDICES, meta.at(work.idxAt * 4L))
                 .ptr(Attn.KV_LENS, meta.at(work.lensAt * 4L))
                 .ptr(Attn.PART_INDPTR, meta.at(work.partAt * 4L))
+                .ptr(Attn.MERGE_INDPTR, meta.at(work.mergeAt * 4L))
                 .ptr(Attn.ROPE_COS, rope[0].getPointer())
                 .ptr(Attn.ROPE_SIN, rope[1].getPointer())
                 .ptr(Attn.ALIBI, meta.at(work.alibiAt * 4L))
-                .ptr(Attn.NUM_ROWS, meta.at(4))
+                .ptr(Attn.NUM_MERGE_ROWS, meta.at(4))
                 .i32(Attn.PAGED, plan.isPaged() ? 1 : 0)
                 .i32(Attn.PAGE_SIZE, ps)
                 .i32(Attn.STRIDE_PAGE, stridePage)

@@ -29,24 +29,25 @@ public final class Abi {
         public static final int KV_INDICES = 11;
         public static final int KV_LENS = 12;
         public static final int PART_INDPTR = 13;
-        public static final int ROPE_COS = 14;
-        public static final int ROPE_SIN = 15;
-        public static final int ALIBI = 16;
-        public static final int NUM_ROWS = 17;
-        public static final int PAGED = 18;
-        public static final int PAGE_SIZE = 19;
-        public static final int STRIDE_PAGE = 20;
-        public static final int STRIDE_SLOT = 21;
-        public static final int STRIDE_HEAD = 22;
-        public static final int NUM_QO_HEADS = 23;
-        public static final int NUM_KV_HEADS = 24;
-        public static final int SPLIT_SIZE = 25;
-        public static final int CAUSAL = 26;
-        public static final int WINDOW_LEFT = 27;
-        public static final int POS_MODE = 28;
-        public static final int SM_SCALE = 29;
-        public static final int SOFT_CAP = 30;
-        public static final int BATCH = 31;
+        public static final int MERGE_INDPTR = 14;
+        public static final int ROPE_COS = 15;
+        public static final int ROPE_SIN = 16;
+        public static final int ALIBI = 17;
+        public static final int NUM_MERGE_ROWS = 18;
+        public static final int PAGED = 19;
+        public static final int PAGE_SIZE = 20;
+        public static final int STRIDE_PAGE = 21;
+        public static final int STRIDE_SLOT = 22;
+        public static final int STRIDE_HEAD = 23;
+        public static final int NUM_QO_HEADS = 24;
+        public static final int NUM_KV_HEADS = 25;
+        public static final int SPLIT_SIZE = 26;
+        public static final int CAUSAL = 27;
+        public static final int WINDOW_LEFT = 28;
+        public static final int POS_MODE = 29;
+        public static final int SM_SCALE = 30;
+        public static final int SOFT_CAP = 31;
+        public static final int BATCH = 32;
 
         private Attn() {}
     }
@@ -171,10 +172,11 @@ public final class Abi {
     /** Layout of {@code bi::AttnParams}. */
     public static final ParamsLayout ATTN = new ParamsLayout("AttnParams",
             new String[] {"q", "k", "v", "o", "lse", "part_o", "part_lse", "items", "num_items", "qo_indptr",
-                "kv_indptr", "kv_indices", "kv_lens", "part_indptr", "rope_cos", "rope_sin", "alibi", "num_rows",
+                "kv_indptr", "kv_indices", "kv_lens", "part_indptr", "merge_indptr", "rope_cos", "rope_sin", "alibi",
+                "num_merge_rows",
                 "paged", "page_size", "stride_page", "stride_slot", "stride_head", "num_qo_heads", "num_kv_heads",
                 "split_size", "causal", "window_left", "pos_mode", "sm_scale", "soft_cap", "batch"},
-            ParamsLayout.kinds(18, Kind.PTR, 11, Kind.I32, 2, Kind.F32, 1, Kind.I32));
+            ParamsLayout.kinds(19, Kind.PTR, 11, Kind.I32, 2, Kind.F32, 1, Kind.I32));
 
     /** Layout of {@code bi::KvAppendParams}. */
     public static final ParamsLayout KV_APPEND = new ParamsLayout("KvAppendParams",
