@@ -64,10 +64,14 @@ __device__ __forceinline__ void merge_body(const AttnParams& p) {
     }
 #pragma unroll
     for (int j = 0; j < GROUP; j++) {
-      const Fold f = fold_weights(sa, lse[j]);
+      // past s1 the states are lse = -inf, which fold_weights would skip after computing the
+      // weights its combination takes (it keeps no branch): a short row skips them here instead
+      if (s + j <= s1) {
+        const Fold f = fold_weights(sa, lse[j]);
 #pragma unroll
-      for (int c = 0; c < C; c++) acc[c] = fold_value(f, acc[c], ob[j][c]);
-      sa = f.sa;
+        for (int c = 0; c < C; c++) acc[c] = fold_value(f, acc[c], ob[j][c]);
+        sa = f.sa;
+      }
     }
   }
   T* og = static_cast<T*>(p.o) + ((long long)row * p.num_qo_heads + hq) * D;

@@ -368,7 +368,7 @@ __device__ __forceinline__ void probs_fragment(const float (&s)[32], int kb, uin
 
 // A row's normalised chunk state as the kernels write it: output scale 1/l and natural-log lse.
 __device__ __forceinline__ void chunk_state(float m, float l, float* inv, float* lse) {
-  *inv = l > 0.f ? 1.f / l : 0.f;
+  *inv = l > 0.f ? rcp_rn(l) : 0.f;
   *lse = l > 0.f ? (m + log2f(l)) * LN2 : -INFINITY;
 }
 

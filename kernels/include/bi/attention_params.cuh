@@ -69,29 +69,41 @@ struct Fold {
   int kind;               // 0 skip the new state, 1 take it as the first, 2 combine
 };
 
+// 1 / x rounded to nearest, the bits of __fdiv_rn(1.f, x) for x in [2^-1, 2^32] and NaN: the
+// division's own fast path (a reciprocal estimate, one Newton step, one correction), without its
+// range check and the call to the slow path behind it. Every x it gets lies in that range: a fold's
+// weight sum in [1, 2], a chunk's probability sum in [1 - 2^-23, 2^31] (its largest probability is
+// 2^0 within rounding, each at most that). tools/rcp_check.cu compares it with the division for
+// every float.
+__device__ __forceinline__ float rcp_rn(float x) {
+  float y;
+  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  y = __fmaf_rn(y, __fmaf_rn(-x, y, 1.f), y);
+  return __fmaf_rn(y, __fmaf_rn(-x, y, 1.f), y);
+}
+
+// The weights of one fold. The combination is computed on every path and the kind picks the
+// results (no branch, no call), so a chain of folds is one straight run of instructions in which
+// the compiler overlaps a link's value folds with the next link's weights; kind 2 gets exactly the
+// values it always had, the others ignore them.
 __device__ __forceinline__ Fold fold_weights(float sa, float sb) {
   Fold f;
-  f.wa = f.wb = f.inv = 0.f;
-  if (sb == -INFINITY) {
-    f.kind = 0;
-    f.sa = sa;
-  } else if (sa == -INFINITY) {
-    f.kind = 1;
-    f.sa = sb;
-  } else {
-    f.kind = 2;
-    float mm = fmaxf(sa, sb);
-    f.wa = expf(sa - mm);
-    f.wb = expf(sb - mm);
-    float sum = __fadd_rn(f.wa, f.wb);
-    f.inv = __fdiv_rn(1.f, sum);
-    f.sa = __fadd_rn(mm, logf(sum));
-  }
+  f.kind = sb == -INFINITY ? 0 : sa == -INFINITY ? 1 : 2;
+  const float mm = fmaxf(sa, sb);
+  const float wa = expf(sa - mm);
+  const float wb = expf(sb - mm);
+  const float sum = __fadd_rn(wa, wb);
+  const bool both = f.kind == 2;
+  f.wa = both ? wa : 0.f;
+  f.wb = both ? wb : 0.f;
+  f.inv = both ? rcp_rn(sum) : 0.f;
+  f.sa = both ? __fadd_rn(mm, logf(sum)) : f.kind == 1 ? sb : sa;
   return f;
 }
 
 __device__ __forceinline__ float fold_value(const Fold& f, float acc, float ob) {
-  return f.kind == 0 ? acc : f.kind == 1 ? ob : __fmul_rn(__fadd_rn(__fmul_rn(acc, f.wa), __fmul_rn(ob, f.wb)), f.inv);
+  const float both = __fmul_rn(__fadd_rn(__fmul_rn(acc, f.wa), __fmul_rn(ob, f.wb)), f.inv);
+  return f.kind == 2 ? both : f.kind == 1 ? ob : acc;
 }
 
 #endif

@@ -54,7 +54,8 @@ public final class GpuAttentionBench {
      *
      * @param args optional: "quick" for a reduced sweep, "prefill" for the prefill cases only,
      *     "sweep" for the split-size sweep (FIXED 256, 512, 1024, 2048 and DISABLED over the
-     *     issue's decode shapes and causal prefill B8 L4096)
+     *     issue's decode shapes and causal prefill B8 L4096), "decode B L" for one decode case at
+     *     the FIXED split (for a profiler)
      */
     public static void main(String[] args) {
         if (CudaRuntime.deviceCount() == 0) {
@@ -68,6 +69,12 @@ public final class GpuAttentionBench {
             return;
         }
         int split = Integer.getInteger("split", 1024);
+        if (args.length == 3 && "decode".equals(args[0])) {
+            try (NDManager m = Engine.getEngine("BatchInvariant").newBaseManager(Device.gpu(0))) {
+                decode(m, Integer.parseInt(args[1]), Integer.parseInt(args[2]), SplitPolicy.fixed(split));
+            }
+            return;
+        }
         CudaDevice dev = CudaRuntime.device(0);
         System.out.printf(Locale.ROOT, "device gpu(0): %d SMs, sm_%d; fixed split %d%n", dev.getSmCount(),
                 dev.getComputeCapability(), split);
