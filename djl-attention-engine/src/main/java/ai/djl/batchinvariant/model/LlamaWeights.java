@@ -194,11 +194,11 @@ final class LlamaWeights implements AutoCloseable {
         if (c.has("lm_head.weight")) {
             hw = weight(c, "lm_head.weight", config.vocabSize, h);
         } else if (config.tieWordEmbeddings) {
-            // on the CPU the head reads the table itself (a view: each block closes its own
-            // reference; the lookup and the head's packed panels never write it)
-            headSharesTable = !types.gpu;
+            // the head reads the table itself (a view: each block closes its own reference, and
+            // device memory is reference counted; the lookup and the head never write it)
+            headSharesTable = true;
             NDArray table = embed.getTable();
-            hw = headSharesTable ? table.reshape(table.getShape()) : table.duplicate();
+            hw = table.reshape(table.getShape());
         } else {
             throw new ModelFormatException(config.getFile() + ": key tie_word_embeddings is false but the weights"
                     + " have no lm_head.weight");
