@@ -14,8 +14,9 @@
 // A block's warps all join every wgmma (it is warpgroup-wide): rows past the request's end have
 // zero queries and are never stored, so they cost time and nothing else.
 //
-// Order: tile t's scores are issued, then tile t - 1's P·V, and the softmax of tile t runs while
-// the tensor cores still add that P·V; the output is rescaled once it is in. Every value sees the
+// Order: tile t's scores are issued; while they run the output takes tile t - 1's rescale, then
+// tile t - 1's P·V is issued, and the softmax of tile t runs while the tensor cores still add it
+// (a fused tile's chunk fold waits for it). Every value sees the
 // same operations in the same order as in a kernel that finishes each tile before the next (a fused
 // tile's chunk fold included), so both families keep one per-row arithmetic.
 //
@@ -131,9 +132,15 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     wgmma_commit();
   };
 
-  // Tile t: its scores, then the last tile's P·V on the tensor cores while the softmax turns the
-  // scores into probabilities; the output is rescaled once that P·V is in. The first tile has no
-  // P·V before it (a separate copy of the step, so that no branch separates a wgmma from its wait).
+  // The rescale tile t - 1's softmax asked of the output (its factors), applied in the next step
+  // once that step's scores are issued, so that the tensor cores compute while the warps do it.
+  float scale[2];
+  auto settle_output = [&]() { rescale_output<D>(o, scale); };
+
+  // Tile t: its scores are issued; the output takes the last tile's rescale and the last tile's
+  // P·V is issued while they run; then the softmax turns the scores into probabilities
+  // while the tensor cores still add that P·V. The first tile has no P·V before it (a separate copy
+  // of the step, so that no branch separates a wgmma from its wait).
   auto step = [&](int t, auto first) {
     constexpr bool FIRST = decltype(first)::value;
     const int kt = it.first_tile + t * KV_TILE;
@@ -167,13 +174,14 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     if constexpr (FIRST) {
       wgmma_wait<0>(s);
     } else {
+      settle_output();
       add_pv(t - 1);
       wgmma_wait<1>(s);
     }
 
     // a fused tile entering its next chunk restarts the softmax here and folds the last chunk's
     // state once that chunk's last P·V is in
-    float scale[2], pm[2], pl[2];
+    float pm[2], pl[2];
     const bool opens = fo.opens_chunk(p, t, kt);
     if (opens) fo.restart(rw, pm, pl);
     // every warp runs it, rows of the request or not: a warp-dependent branch around registers the
@@ -184,7 +192,6 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       wgmma_pin(pr);
     }
     if (opens) fo.fold(pm, pl, o);
-    rescale_output<D>(o, scale);
 #pragma unroll
     for (int kb = 0; kb < 4; kb++) probs_fragment<T>(s, kb, *reinterpret_cast<uint32_t(*)[4]>(&pr[4 * kb]));
   };
@@ -196,6 +203,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     cp_async_wait<0>();
     fence_proxy_async();
     __syncthreads();
+    settle_output();
     add_pv(n - 1);
     wgmma_wait<0>(o);
   }
