@@ -34,16 +34,7 @@ class FusedTilesPlanTest {
     }
 
     private static AttentionWork plan(int headDim, int[] qoLens, int[] kvLens) {
-        AttentionSpec spec = AttentionSpec.builder().setHeads(4, 1).setHeadDim(headDim).optCausal(true)
-                .optSplitPolicy(SplitPolicy.fixed(64)).build();
-        int b = qoLens.length;
-        int[] qo = new int[b + 1];
-        int[] kv = new int[b + 1];
-        for (int r = 0; r < b; r++) {
-            qo[r + 1] = qo[r] + qoLens[r];
-            kv[r + 1] = kv[r] + kvLens[r];
-        }
-        return new BatchAttention(spec).planRagged(qo, kv, kvLens).work();
+        return SmallPlans.ragged(headDim, qoLens, kvLens);
     }
 
     @Test

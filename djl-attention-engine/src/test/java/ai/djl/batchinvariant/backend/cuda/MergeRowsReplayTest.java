@@ -6,9 +6,7 @@ package ai.djl.batchinvariant.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import ai.djl.batchinvariant.attention.AttentionSpec;
-import ai.djl.batchinvariant.attention.BatchAttention;
-import ai.djl.batchinvariant.attention.SplitPolicy;
+import ai.djl.batchinvariant.attention.SmallPlans;
 import ai.djl.batchinvariant.backend.AttentionWork;
 
 import org.junit.jupiter.api.Test;
@@ -27,16 +25,7 @@ import java.util.List;
 class MergeRowsReplayTest {
 
     private static AttentionWork plan(int headDim, int[] qoLens, int[] kvLens) {
-        AttentionSpec spec = AttentionSpec.builder().setHeads(4, 1).setHeadDim(headDim).optCausal(true)
-                .optSplitPolicy(SplitPolicy.fixed(64)).build();
-        int b = qoLens.length;
-        int[] qo = new int[b + 1];
-        int[] kv = new int[b + 1];
-        for (int r = 0; r < b; r++) {
-            qo[r + 1] = qo[r] + qoLens[r];
-            kv[r + 1] = kv[r] + kvLens[r];
-        }
-        return new BatchAttention(spec).planRagged(qo, kv, kvLens).work();
+        return SmallPlans.ragged(headDim, qoLens, kvLens);
     }
 
     /** merge.cu's mapping over the encoded table: the query row of each block, -1 where it returns. */
