@@ -14,10 +14,10 @@
 // A block's warps all join every wgmma (it is warpgroup-wide): rows past the request's end have
 // zero queries and are never stored, so they cost time and nothing else.
 //
-// Order: tile t's scores are issued; while they run the output takes tile t - 1's rescale, then
-// tile t - 1's P·V is issued, and the softmax of tile t runs while the tensor cores still add it
-// (a fused tile's chunk fold waits for it). Every value sees the
-// same operations in the same order as in a kernel that finishes each tile before the next (a fused
+// Order: tile t's scores are issued; while they run, the output takes the rescale tile t - 1's
+// softmax asked for, then tile t - 1's P·V is issued and tile t's softmax runs while the tensor
+// cores still add it (a fused tile's chunk fold follows that P·V). Every value sees the same
+// operations in the same order as in a kernel that finishes each tile before the next (a fused
 // tile's chunk fold included), so both families keep one per-row arithmetic.
 //
 // Data path: 16-byte cp.async copies into 128-byte-swizzled tiles ([64 rows][64 columns] per
@@ -132,10 +132,9 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     wgmma_commit();
   };
 
-  // The rescale tile t - 1's softmax asked of the output (its factors), applied in the next step
-  // once that step's scores are issued, so that the tensor cores compute while the warps do it.
+  // The factors tile t's softmax asks the output to take: applied in the next step once that step's
+  // scores are issued, so that the tensor cores compute while the warps rescale.
   float scale[2];
-  auto settle_output = [&]() { rescale_output<D>(o, scale); };
 
   // Tile t: its scores are issued; the output takes the last tile's rescale and the last tile's
   // P·V is issued while they run; then the softmax turns the scores into probabilities
@@ -174,7 +173,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     if constexpr (FIRST) {
       wgmma_wait<0>(s);
     } else {
-      settle_output();
+      rescale_output<D>(o, scale);
       add_pv(t - 1);
       wgmma_wait<1>(s);
     }
@@ -203,7 +202,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     cp_async_wait<0>();
     fence_proxy_async();
     __syncthreads();
-    settle_output();
+    rescale_output<D>(o, scale);
     add_pv(n - 1);
     wgmma_wait<0>(o);
   }
