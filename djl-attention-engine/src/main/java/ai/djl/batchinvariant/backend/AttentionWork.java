@@ -116,10 +116,12 @@ public final class AttentionWork {
             // parallelism a long KV needs, and the merge kernel, unless the batch fills the device
             // without it (fusesDecode). Both give the same bits.
             boolean fused = n > 1 && (isFused(qoLen, config.getHeadDim()) || fuseDecode && qoLen == 1);
+            // a request split over chunks and not fused keeps partial states and merge rows
+            boolean keepsStates = n > 1 && !fused;
             splitIndptr[r + 1] = splitIndptr[r] + n;
-            partIndptr[r + 1] = partIndptr[r] + (n > 1 && !fused ? qoLen * hq * n : 0);
-            mergeIndptr[r + 1] = mergeIndptr[r] + (n > 1 && !fused ? qoLen : 0);
-            multi |= n > 1 && !fused;
+            partIndptr[r + 1] = partIndptr[r] + (keepsStates ? qoLen * hq * n : 0);
+            mergeIndptr[r + 1] = mergeIndptr[r] + (keepsStates ? qoLen : 0);
+            multi |= keepsStates;
             // Device tiles: the chunks a tile's rows can see; empty chunks get no item.
             for (int t0 = 0; t0 < qoLen; t0 += tokensPerTile) {
                 int lo = Integer.MAX_VALUE;

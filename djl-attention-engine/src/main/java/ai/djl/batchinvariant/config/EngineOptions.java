@@ -215,8 +215,7 @@ public final class EngineOptions {
      * @throws IllegalArgumentException if the property is not true or false
      */
     public static boolean gpuHostFallback() {
-        String v = System.getProperty(PROPERTY_PREFIX + GPU_HOST_FALLBACK);
-        return v == null || parseBoolean(new Raw(GPU_HOST_FALLBACK, v.trim(), true));
+        return systemFlag(GPU_HOST_FALLBACK);
     }
 
     /**
@@ -228,8 +227,7 @@ public final class EngineOptions {
      * @throws IllegalArgumentException if the property is not true or false
      */
     public static boolean cudaSm90() {
-        String v = System.getProperty(PROPERTY_PREFIX + CUDA_SM90);
-        return v == null || parseBoolean(new Raw(CUDA_SM90, v.trim(), true));
+        return systemFlag(CUDA_SM90);
     }
 
     /**
@@ -243,8 +241,7 @@ public final class EngineOptions {
      * @throws IllegalArgumentException if the property is not true or false
      */
     public static boolean cudaGemmSplits() {
-        String v = System.getProperty(PROPERTY_PREFIX + CUDA_GEMM_SPLITS);
-        return v == null || parseBoolean(new Raw(CUDA_GEMM_SPLITS, v.trim(), true));
+        return systemFlag(CUDA_GEMM_SPLITS);
     }
 
     /**
@@ -257,8 +254,7 @@ public final class EngineOptions {
      * @throws IllegalArgumentException if the property is not true or false
      */
     public static boolean fusedDecode() {
-        String v = System.getProperty(PROPERTY_PREFIX + FUSED_DECODE);
-        return v == null || parseBoolean(new Raw(FUSED_DECODE, v.trim(), true));
+        return systemFlag(FUSED_DECODE);
     }
 
     /**
@@ -370,6 +366,12 @@ public final class EngineOptions {
         } catch (IllegalArgumentException e) {
             return "invalid options: " + e.getMessage();
         }
+    }
+
+    /** A system-only switch that is on unless its property says false. */
+    private static boolean systemFlag(String key) {
+        String v = System.getProperty(PROPERTY_PREFIX + key);
+        return v == null || parseBoolean(new Raw(key, v.trim(), true));
     }
 
     private Raw raw(String key) {

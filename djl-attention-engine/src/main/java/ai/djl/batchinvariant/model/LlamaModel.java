@@ -138,8 +138,8 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Returns the bytes the model's weight arrays hold (a tied LM head's copy of the embedding
-     * table counted, a view of it not; not the panels a CPU {@code linear} packs from them).
+     * Returns the bytes the model's weight arrays hold (a tied LM head's table counted once; not
+     * the panels a CPU {@code linear} packs from them).
      *
      * @return bytes
      */
