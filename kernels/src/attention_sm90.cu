@@ -62,7 +62,15 @@ template <bool B> struct Flag {
 
 template <typename T, int D>
 __device__ __forceinline__ void attention90(const AttnParams& p) {
-  if (blockIdx.x >= *p.num_items) return;
+  // Where a merge follows (the plan keeps partial states), it may take free SM slots now and waits
+  // there for this grid's end. Otherwise the next kernel is scheduled as this grid ends: placed
+  // earlier, it would fill the slots left free beside this grid's blocks, two to an SM where the
+  // grid leaves an SM idle, instead of one to an SM on an idle device.
+  if (*p.num_merge_rows > 0) dependents_may_start();
+  if (blockIdx.x >= *p.num_items) {
+    dependent_wait();
+    return;
+  }
   using L = H90<D>;
   using Tile = SwizzledTile<D>;
   constexpr int S = L::STAGES;
@@ -79,13 +87,16 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   __shared__ int row_pos[64];
   __shared__ int staged_pages[STAGED_PAGES];
 
+  // The item and its page numbers come from the plan's tables (host copies), so a dependent launch
+  // finds them while the kernel ahead still runs; the queries and keys may be that kernel's output.
   const Item it = item_of(p);
   const int n = it.num_tiles;
+  const PageView pv = stage_pages(p, it, staged_pages);
+  dependent_wait();
 
   load_q_tile<T, D, Tile>(p, it, reinterpret_cast<T*>(smem), row_pos);
   cp_async_commit();
 
-  const PageView pv = stage_pages(p, it, staged_pages);
   // copy group g: K of tile g and V of tile g - 1 (a tile's P·V runs beside the next tile's
   // scores, so its V is needed a tile later than its K); V's rows are those K's found a group
   // earlier

@@ -16,6 +16,9 @@ constexpr int MERGE_THREADS = 64;
 template <typename T, int D>
 __device__ __forceinline__ void merge_body(const AttnParams& p) {
   static_assert(D % MERGE_THREADS == 0, "a thread folds whole columns");
+  // launched as the attention kernel's dependent on Hopper: its states are complete only here
+  dependents_may_start();
+  dependent_wait();
   // Blocks cover only the rows of requests that keep partial states (merge_indptr): a batch of
   // long prefills (fused) and a few split decodes launches blocks for the decodes, not for every
   // query row of the batch.

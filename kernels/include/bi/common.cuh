@@ -96,4 +96,23 @@ __device__ __forceinline__ void cp_async16(void* dst, const void* src, bool vali
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
+// Programmatic dependent launch (compute capability 9.0; nothing on older devices, where the engine
+// never launches a kernel that way). A kernel launched with it may start while the kernel ahead of
+// it in the stream still runs: before dependent_wait it may read only what host copies wrote (the
+// plan's tables), never an earlier kernel's output, and it writes nothing. Every block of such a
+// kernel reaches dependent_wait before it exits, so that the grid's completion still implies its
+// predecessor's and a kernel after it, launched either way, sees everything before it.
+__device__ __forceinline__ void dependent_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+// Lets the next kernel of the stream, if launched as a dependent, be scheduled now (it still waits
+// in dependent_wait for this grid's completion and memory).
+__device__ __forceinline__ void dependents_may_start() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
 }  // namespace bi

@@ -83,6 +83,11 @@ public final class EngineOptions {
      * kernel even where the batch fills the device without them (the same bits either way).
      */
     public static final String FUSED_DECODE = "fused_decode";
+    /**
+     * System-property key: false launches the attention and merge kernels after the kernel ahead
+     * of them has finished instead of as programmatic dependents of it (the same bits either way).
+     */
+    public static final String CUDA_DEPENDENT_LAUNCH = "cuda_dependent_launch";
 
     /** Default cap of each GPU's cache of freed blocks, in MiB. */
     public static final long DEFAULT_GPU_CACHE_LIMIT_MB = 4096;
@@ -102,7 +107,7 @@ public final class EngineOptions {
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
             Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK,
-                    CPU_VECTOR, CUDA_SM90, CUDA_GEMM_SPLITS, FUSED_DECODE));
+                    CPU_VECTOR, CUDA_SM90, CUDA_GEMM_SPLITS, FUSED_DECODE, CUDA_DEPENDENT_LAUNCH));
 
     private static final String SPLIT_ALLOWED = "a positive multiple of the KV tile (" + KV_TILE + ") in tokens";
     private static final String BOOLEAN_ALLOWED = "true or false";
@@ -255,6 +260,19 @@ public final class EngineOptions {
      */
     public static boolean fusedDecode() {
         return systemFlag(FUSED_DECODE);
+    }
+
+    /**
+     * Tells whether the attention and merge kernels are launched as programmatic dependents of the
+     * kernel ahead of them on devices of compute capability 9.0 and later (system property {@code
+     * ai.djl.batchinvariant.cuda_dependent_launch}, default true; it takes effect where the JVM has
+     * the foreign linker). Scheduling only: the setting never changes a bit.
+     *
+     * @return true for dependent launches
+     * @throws IllegalArgumentException if the property is not true or false
+     */
+    public static boolean cudaDependentLaunch() {
+        return systemFlag(CUDA_DEPENDENT_LAUNCH);
     }
 
     /**

@@ -86,6 +86,11 @@ class EngineOptionsTest {
         booleanReadAtUse(EngineOptions.FUSED_DECODE, EngineOptions::fusedDecode);
     }
 
+    @Test
+    void dependentLaunchIsABooleanReadAtUse() {
+        booleanReadAtUse(EngineOptions.CUDA_DEPENDENT_LAUNCH, EngineOptions::cudaDependentLaunch);
+    }
+
     /** A boolean system property, true by default, read at each call, a bad value named. */
     private static void booleanReadAtUse(String name, java.util.function.BooleanSupplier read) {
         String key = EngineOptions.PROPERTY_PREFIX + name;

@@ -14,6 +14,7 @@ import ai.djl.batchinvariant.backend.AttentionWork;
 import ai.djl.batchinvariant.backend.cuda.CudaAttention;
 import ai.djl.batchinvariant.backend.cuda.CudaDevice;
 import ai.djl.batchinvariant.backend.cuda.CudaRuntime;
+import ai.djl.batchinvariant.backend.cuda.DependentLaunch;
 import ai.djl.batchinvariant.backend.cuda.DeviceMemory;
 import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.tensor.Tensor;
@@ -34,7 +35,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * GPU attention timings with CUDA events: warm-up, then the median of 15 samples, each sample
+ * GPU attention timings with CUDA events: 200 ms of warm-up, then the median of 15 samples, each sample
  * the mean of back-to-back launches of a prepared batch (so host launch overhead is not counted,
  * as with graph replay). Decode B in {1, 16, 64, 256} x L in {512, 4096, 32768}, GQA 32/8,
  * head_dim 128, bfloat16, page 16; causal prefill B8 L4096; a mixed ragged batch; each for the
@@ -76,8 +77,8 @@ public final class GpuAttentionBench {
             return;
         }
         CudaDevice dev = CudaRuntime.device(0);
-        System.out.printf(Locale.ROOT, "device gpu(0): %d SMs, sm_%d; fixed split %d%n", dev.getSmCount(),
-                dev.getComputeCapability(), split);
+        System.out.printf(Locale.ROOT, "device gpu(0): %d SMs, sm_%d; fixed split %d; dependent launches %s%n",
+                dev.getSmCount(), dev.getComputeCapability(), split, DependentLaunch.enabled(dev) ? "on" : "off");
         System.out.println("case                              policy       items   time_us   KV_TB/s  TFLOP/s");
         int[] batches = quick ? new int[] {1, 64} : new int[] {1, 16, 32, 64, 256};
         int[] lens = quick ? new int[] {4096} : new int[] {512, 4096, 32768};
@@ -225,8 +226,14 @@ public final class GpuAttentionBench {
         CUevent end = new CUevent();
         JCudaDriver.cuEventCreate(start, 0);
         JCudaDriver.cuEventCreate(end, 0);
-        for (int i = 0; i < 5; i++) {
+        // warm-up for about 200 ms (at least 5 launches): the host path is compiled by then, so
+        // that the samples time the device, not an interpreted launch
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 5 || System.nanoTime() - t0 < 200_000_000L; i++) {
             launch.launch(stream);
+            if (i % 64 == 63) {
+                JCudaDriver.cuStreamSynchronize(stream);
+            }
         }
         JCudaDriver.cuStreamSynchronize(stream);
         int inner = 10;

@@ -13,6 +13,7 @@ import ai.djl.batchinvariant.backend.RopeTable;
 import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi.Attn;
+import ai.djl.batchinvariant.backend.cuda.abi.Params;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -59,17 +60,35 @@ public final class CudaAttention implements AttentionOps {
      *
      * @param function the kernel
      * @param smem its dynamic shared memory in bytes
+     * @param waits whether it waits for the kernel ahead before touching its output (so may be
+     *     launched as a dependent: DependentLaunch)
      */
-    record Kernel(CUfunction function, int smem) {}
+    record Kernel(CUfunction function, int smem, boolean waits) {
+
+        /**
+         * Prepares its launches: dependent ones where the device allows them (it waits for the
+         * kernel ahead only in the Hopper family), else ordinary ones.
+         *
+         * @param device the kernel's device
+         * @param blocks the work items
+         * @param args the params struct
+         * @return the launch
+         */
+        DependentLaunch.Kernel prepare(CudaDevice device, int blocks, Params args) {
+            return DependentLaunch.prepare(device, function, blocks, THREADS, smem, args, waits,
+                    "attention, " + blocks + " blocks");
+        }
+    }
 
     static Kernel kernel(CudaDevice device, DataType type, int headDim) {
         if (device.hopperKernels()) {
             int smem = sm90SharedBytes(headDim);
             return new Kernel(device.function(Abi.MODULE_ATTENTION_SM90, Abi.attention90Kernel(type, headDim), smem),
-                    smem);
+                    smem, true);
         }
         int smem = 5 * 64 * (headDim + 8) * 2;
-        return new Kernel(device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, headDim), smem), smem);
+        return new Kernel(device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, headDim), smem), smem,
+                false);
     }
 
     /**
@@ -199,15 +218,14 @@ public final class CudaAttention implements AttentionOps {
         private final AttentionWork work;
         private final Tensor q;
         final CudaDevice device;
-        private final Kernel attention;
-        private final CUfunction merge;
+        private final DependentLaunch.Kernel attention;
+        private final DependentLaunch.Kernel merge;
         private final int numItems;
         private final int mergeBlocks;
         private final DeviceMemory o;
         private final DeviceMemory lse;
         private final DeviceMemory partO;
         private final DeviceMemory partLse;
-        private final Pointer args;
         private boolean taken;
 
         Launch(AttentionWork work, Tensor q, Tensor k, Tensor v, boolean hnd) {
@@ -217,8 +235,8 @@ public final class CudaAttention implements AttentionOps {
             int hq = spec.getNumQoHeads();
             int d = spec.getHeadDim();
             device = CudaBackend.device(q);
-            attention = kernel(device, q.getDataType(), d);
-            merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(q.getDataType(), d), 0);
+            Kernel kernel = kernel(device, q.getDataType(), d);
+            CUfunction mergeFunction = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(q.getDataType(), d), 0);
             Uploaded up = upload(work, device);
             numItems = work.getNumItems();
             boolean anyMulti = work.hasMultiChunk();
@@ -242,9 +260,11 @@ public final class CudaAttention implements AttentionOps {
             DeviceMemory[] rope = spec.rotatesQueries()
                     ? rope(spec.getRope(), device, work.getMaxKvLen())
                     : new DeviceMemory[] {up.meta, up.meta};
-            args = kernelArgs(work, hnd, work.getBatchSize(), CudaBackend.memory(q).getPointer(),
+            Params args = kernelArgs(work, hnd, work.getBatchSize(), CudaBackend.memory(q).getPointer(),
                     CudaBackend.memory(k).getPointer(), CudaBackend.memory(v).getPointer(), o, lse, partO, partLse,
                     up.meta, up.table, rope);
+            attention = numItems > 0 ? kernel.prepare(device, numItems, args) : null;
+            merge = mergeBlocks > 0 ? prepareMerge(device, mergeFunction, mergeBlocks, args) : null;
         }
 
         /**
@@ -263,14 +283,11 @@ public final class CudaAttention implements AttentionOps {
          */
         public void launch(CUstream stream) {
             device.makeCurrent();
-            if (numItems > 0) {
-                check(JCudaDriver.cuLaunchKernel(attention.function(), numItems, 1, 1, THREADS, 1, 1, attention.smem(),
-                        stream, args, null),
-                        "cuLaunchKernel(attention, " + numItems + " blocks)");
+            if (attention != null) {
+                attention.launch(stream);
             }
-            if (mergeBlocks > 0) {
-                check(JCudaDriver.cuLaunchKernel(merge, mergeBlocks, 1, 1, MERGE_THREADS, 1, 1, 0, stream, args, null),
-                        "cuLaunchKernel(merge, " + mergeBlocks + " blocks)");
+            if (merge != null) {
+                merge.launch(stream);
             }
         }
 
@@ -361,7 +378,40 @@ public final class CudaAttention implements AttentionOps {
         }
     }
 
-    static Pointer kernelArgs(AttentionWork plan, boolean hnd, int batchArg, CUdeviceptr q,
+    /**
+     * Prepares the merge launch (it waits for the attention kernel ahead, so it is launched as
+     * that kernel's dependent where the device allows it).
+     *
+     * @param device the device
+     * @param merge the merge kernel
+     * @param blocks its blocks
+     * @param args the params struct the attention kernel takes too
+     * @return the launch
+     */
+    static DependentLaunch.Kernel prepareMerge(CudaDevice device, CUfunction merge, int blocks, Params args) {
+        return DependentLaunch.prepare(device, merge, blocks, MERGE_THREADS, 0, args, true,
+                "merge, " + blocks + " blocks");
+    }
+
+    /**
+     * Launches an attention kernel and the merge after it once (decode buffers, capture).
+     *
+     * @param device the device
+     * @param attention the attention kernel
+     * @param items its blocks
+     * @param merge the merge kernel
+     * @param mergeBlocks its blocks
+     * @param stream the stream (may be capturing)
+     * @param args the params struct both kernels take
+     */
+    static void launchPair(CudaDevice device, Kernel attention, int items, CUfunction merge, int mergeBlocks,
+            CUstream stream, Params args) {
+        device.makeCurrent();
+        attention.prepare(device, items, args).launch(stream);
+        prepareMerge(device, merge, mergeBlocks, args).launch(stream);
+    }
+
+    static Params kernelArgs(AttentionWork plan, boolean hnd, int batchArg, CUdeviceptr q,
             CUdeviceptr k, CUdeviceptr v, DeviceMemory o, DeviceMemory lse, DeviceMemory partO,
             DeviceMemory partLse, DeviceMemory meta, WorkTable work, DeviceMemory[] rope) {
         AttentionConfig spec = plan.getConfig();
@@ -418,7 +468,6 @@ public final class CudaAttention implements AttentionOps {
                 .i32(Attn.POS_MODE, spec.getPosMode())
                 .f32(Attn.SM_SCALE, spec.getSmScale())
                 .f32(Attn.SOFT_CAP, spec.getLogitsSoftCap())
-                .i32(Attn.BATCH, batchArg)
-                .toKernelParams();
+                .i32(Attn.BATCH, batchArg);
     }
 }

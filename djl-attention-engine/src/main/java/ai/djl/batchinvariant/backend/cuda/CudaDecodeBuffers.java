@@ -9,6 +9,7 @@ import ai.djl.batchinvariant.backend.AttentionConfig;
 import ai.djl.batchinvariant.backend.AttentionWork;
 import ai.djl.batchinvariant.backend.DecodeBuffers;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
+import ai.djl.batchinvariant.backend.cuda.abi.Params;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -212,16 +213,12 @@ final class CudaDecodeBuffers implements DecodeBuffers {
         device.await(stream, qm, CudaBackend.memory(keyPool), CudaBackend.memory(valuePool));
         DeviceMemory o = Launch.memory(device, (long) capacity * numQoHeads * headDim * type.getNumOfBytes());
         try {
-            Pointer args = CudaAttention.kernelArgs(probe, hnd, capacity, qm.getPointer(),
+            Params args = CudaAttention.kernelArgs(probe, hnd, capacity, qm.getPointer(),
                     CudaBackend.memory(keyPool).getPointer(), CudaBackend.memory(valuePool).getPointer(), o, lse,
                     partO, partLse, meta, table, rope);
             CudaAttention.Kernel attention = CudaAttention.kernel(device, type, headDim);
             CUfunction merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(type, headDim), 0);
-            device.makeCurrent();
-            check(JCudaDriver.cuLaunchKernel(attention.function(), capItems, 1, 1, CudaAttention.THREADS, 1, 1,
-                    attention.smem(), stream, args, null), "cuLaunchKernel(attention, " + capItems + " blocks)");
-            check(JCudaDriver.cuLaunchKernel(merge, capacity * numQoHeads, 1, 1, CudaAttention.MERGE_THREADS, 1, 1, 0,
-                    stream, args, null), "cuLaunchKernel(merge, " + capacity * numQoHeads + " blocks)");
+            CudaAttention.launchPair(device, attention, capItems, merge, capacity * numQoHeads, stream, args);
         } catch (RuntimeException | Error e) {
             o.release();
             throw e;

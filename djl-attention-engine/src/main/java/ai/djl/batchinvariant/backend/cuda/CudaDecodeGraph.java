@@ -7,6 +7,7 @@ import ai.djl.batchinvariant.backend.AttentionConfig;
 import ai.djl.batchinvariant.backend.AttentionOps;
 import ai.djl.batchinvariant.backend.AttentionWork;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
+import ai.djl.batchinvariant.backend.cuda.abi.Params;
 import ai.djl.batchinvariant.tensor.Tensor;
 
 import static ai.djl.batchinvariant.backend.cuda.CudaRuntime.check;
@@ -100,7 +101,7 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
         DeviceMemory[] rope = spec.rotatesQueries()
                 ? CudaAttention.rope(spec.getRope(), device, maxKvLen)
                 : new DeviceMemory[] {meta, meta};
-        Pointer args = CudaAttention.kernelArgs(probe, hnd, capBatch, qBuf.getPointer(),
+        Params args = CudaAttention.kernelArgs(probe, hnd, capBatch, qBuf.getPointer(),
                 CudaBackend.memory(keys).getPointer(), CudaBackend.memory(values).getPointer(), oBuf, lseBuf, partO,
                 partLse, meta, table, rope);
         CudaAttention.Kernel attention = CudaAttention.kernel(device, type, d);
@@ -109,11 +110,7 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
         device.makeCurrent();
         check(JCudaDriver.cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
                 "cuStreamBeginCapture");
-        check(JCudaDriver.cuLaunchKernel(attention.function(), capItems, 1, 1, CudaAttention.THREADS, 1, 1,
-                attention.smem(), stream, args, null),
-                "cuLaunchKernel(attention) during capture");
-        check(JCudaDriver.cuLaunchKernel(merge, capBatch * hq, 1, 1, CudaAttention.MERGE_THREADS, 1, 1, 0, stream, args, null),
-                "cuLaunchKernel(merge) during capture");
+        CudaAttention.launchPair(device, attention, capItems, merge, capBatch * hq, stream, args);
         check(JCudaDriver.cuStreamEndCapture(stream, graph), "cuStreamEndCapture");
         check(JCudaDriver.cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
     }

@@ -9,17 +9,14 @@ import jdk.incubator.foreign.MemoryAccess;
 import jdk.incubator.foreign.MemoryAddress;
 import jdk.incubator.foreign.MemorySegment;
 import jdk.incubator.foreign.ResourceScope;
-import jdk.incubator.foreign.SymbolLookup;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodType;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * {@link TensorMaps.Encoder} on the foreign linker: {@code cuTensorMapEncodeTiled} from the CUDA
- * driver library this process has loaded (found in {@code /proc/self/maps}). Loaded reflectively by
+ * driver library this process has loaded ({@link ForeignDriver}). Loaded reflectively by
  * {@link TensorMaps} only when {@code jdk.incubator.foreign} is present; its constructor throws
  * where native access is not granted or the symbol is missing.
  */
@@ -34,21 +31,7 @@ final class ForeignTensorMaps implements TensorMaps.Encoder {
     private final MethodHandle encode;
 
     ForeignTensorMaps() throws IOException {
-        String lib = null;
-        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
-            int slash = line.indexOf('/');
-            if (slash >= 0 && line.contains("/libcuda.so")) {
-                lib = line.substring(slash).trim();
-                break;
-            }
-        }
-        if (lib == null) {
-            throw new IllegalStateException("the CUDA driver library is not loaded");
-        }
-        System.load(lib);
-        MemoryAddress symbol = SymbolLookup.loaderLookup()
-                .lookup("cuTensorMapEncodeTiled")
-                .orElseThrow(() -> new IllegalStateException("cuTensorMapEncodeTiled not found"));
+        MemoryAddress symbol = ForeignDriver.symbol("cuTensorMapEncodeTiled");
         encode = CLinker.getInstance().downcallHandle(symbol,
                 MethodType.methodType(int.class, MemoryAddress.class, int.class, int.class, MemoryAddress.class,
                         MemoryAddress.class, MemoryAddress.class, MemoryAddress.class, MemoryAddress.class, int.class,

@@ -3,16 +3,11 @@
  */
 package ai.djl.batchinvariant.backend.cuda;
 
+import ai.djl.batchinvariant.backend.cuda.abi.DevicePointers;
 import ai.djl.ndarray.types.DataType;
 
-import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,8 +20,6 @@ import java.util.Map;
  * (docs/gpu-ops.md).
  */
 final class TensorMaps {
-
-    private static final Logger logger = LoggerFactory.getLogger(TensorMaps.class);
 
     /** Bytes of a {@code CUtensorMap}. */
     static final int MAP_BYTES = 128;
@@ -48,23 +41,6 @@ final class TensorMaps {
     };
 
     private static final Encoder ENCODER = load();
-    private static final Method NATIVE_POINTER;
-    private static final Field BYTE_OFFSET;
-
-    static {
-        Method m = null;
-        Field f = null;
-        try {
-            m = jcuda.NativePointerObject.class.getDeclaredMethod("getNativePointer");
-            m.setAccessible(true);
-            f = Pointer.class.getDeclaredField("byteOffset");
-            f.setAccessible(true);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            logger.debug("device addresses unavailable: {}", CudaRuntime.oneLine(e));
-        }
-        NATIVE_POINTER = m;
-        BYTE_OFFSET = f;
-    }
 
     /** Encodes one 2-D map; implemented where the foreign linker is present. */
     interface Encoder {
@@ -91,7 +67,7 @@ final class TensorMaps {
      * @return true with the foreign linker and native access
      */
     static boolean available() {
-        return ENCODER != null && NATIVE_POINTER != null;
+        return ENCODER != null;
     }
 
     /**
@@ -109,7 +85,7 @@ final class TensorMaps {
         if (!available() || k % 8 != 0 || rows < 1) {
             return null;
         }
-        long address = address(ptr);
+        long address = DevicePointers.address(ptr);
         if (address == 0 || address % 16 != 0) {
             return null;
         }
@@ -133,29 +109,8 @@ final class TensorMaps {
     /** What a map encodes. */
     private record Key(long address, long rows, long k, int boxRows, boolean bf16) {}
 
-    private static long address(CUdeviceptr ptr) {
-        try {
-            return (long) NATIVE_POINTER.invoke(ptr) + BYTE_OFFSET.getLong(ptr);
-        } catch (ReflectiveOperationException e) {
-            return 0;
-        }
-    }
-
     private static Encoder load() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.foreign").isEmpty()) {
-            logger.debug("jdk.incubator.foreign absent: the Hopper GEMM copies without the copy engine");
-            return null;
-        }
-        try {
-            // the class links against the module only now, and only when the module is present
-            return (Encoder) Class.forName("ai.djl.batchinvariant.backend.cuda.ForeignTensorMaps")
-                    .getDeclaredConstructor()
-                    .newInstance();
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            logger.debug("tensor maps unavailable ({}): the Hopper GEMM copies without the copy engine",
-                    CudaRuntime.oneLine(cause));
-            return null;
-        }
+        return ForeignLinker.load("ForeignTensorMaps", Encoder.class,
+                "the Hopper GEMM copies without the copy engine");
     }
 }

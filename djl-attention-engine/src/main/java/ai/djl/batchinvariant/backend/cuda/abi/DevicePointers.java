@@ -9,7 +9,7 @@ import jcuda.driver.CUdeviceptr;
  * Reads the raw address of a JCuda device pointer, which a params struct stores as a 64-bit
  * field. JCuda keeps the address and byte offset protected; a subclass copy reads them.
  */
-final class DevicePointers extends CUdeviceptr {
+public final class DevicePointers extends CUdeviceptr {
 
     private DevicePointers(CUdeviceptr p) {
         super(p);
@@ -21,7 +21,7 @@ final class DevicePointers extends CUdeviceptr {
      * @param p the pointer
      * @return the address
      */
-    static long address(CUdeviceptr p) {
+    public static long address(CUdeviceptr p) {
         DevicePointers copy = new DevicePointers(p);
         return copy.getNativePointer() + copy.getByteOffset();
     }

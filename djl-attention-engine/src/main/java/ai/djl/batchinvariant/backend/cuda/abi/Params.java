@@ -101,6 +101,16 @@ public final class Params {
     }
 
     /**
+     * Returns a copy of the block's bytes, for launches that pass the struct by other means than
+     * JCuda (the driver's {@code cuLaunchKernelEx} through the foreign linker).
+     *
+     * @return the struct's bytes
+     */
+    public byte[] toBytes() {
+        return bytes.clone();
+    }
+
+    /**
      * Returns the block, then any further by-value arguments (e.g. 128-byte tensor maps), as
      * {@code cuLaunchKernel}'s kernelParams. JCuda copies the bytes at launch (and into a graph at
      * capture), so the block may be refilled afterwards.
