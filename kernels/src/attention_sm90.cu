@@ -168,9 +168,6 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       fence_proxy_async();
       __syncthreads();
     }
-    // refill the stages tile t - 1's K and tile t - 2's V used
-    load_group(t + S - 1);
-
     // S = Q K^T: head_dim/16 steps, 64-column sub-tile kk/4, 32 bytes further along its rows per step
 #pragma unroll
     for (int i = 0; i < 32; i++) s[i] = 0.f;
@@ -181,6 +178,10 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       Wgmma<T, 64>::run(s, smem_desc(sq + x), smem_desc(ck + x), 1);
     }
     wgmma_commit();
+    // refill the stages tile t - 1's K and tile t - 2's V used (neither is tile t's K nor tile
+    // t - 1's V, which the tensor cores read now): the copies' addresses are found while the
+    // scores run instead of before them
+    load_group(t + S - 1);
     if constexpr (FIRST) {
       wgmma_wait<0>(s);
     } else {
