@@ -14,8 +14,9 @@
 // A block's warps all join every wgmma (it is warpgroup-wide): rows past the request's end have
 // zero queries and are never stored, so they cost time and nothing else.
 //
-// Order: tile t's scores are issued; while they run, the output takes the rescale tile t - 1's
-// softmax asked for, then tile t - 1's P·V is issued and tile t's softmax runs while the tensor
+// Order: tile t's scores are issued; while they run, the warps issue the copies that refill the
+// stages tiles t - 1 and t - 2 are done with, the output takes the rescale tile t - 1's softmax
+// asked for, then tile t - 1's P·V is issued and tile t's softmax runs while the tensor
 // cores still add it (a fused tile's chunk fold follows that P·V). Every value sees the same
 // operations in the same order as in a kernel that finishes each tile before the next (a fused
 // tile's chunk fold included), so both families keep one per-row arithmetic.
