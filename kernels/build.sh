@@ -40,4 +40,7 @@ done
 # the parameter structs' layout as the device compiler sees it; the Java mirror is tested against it
 "$NVCC" -std=c++17 -Iinclude -o target/abi_dump abi/abi_dump.cu
 target/abi_dump > "$OUT/abi.txt"
+# the driver's launch structs, which the foreign-linker launcher writes by hand
+"$NVCC" -std=c++17 -o target/launch_dump abi/launch_dump.cu
+target/launch_dump > "$OUT/launch_abi.txt"
 "$NVCC" --version | tail -1 > "$OUT/nvcc.version"

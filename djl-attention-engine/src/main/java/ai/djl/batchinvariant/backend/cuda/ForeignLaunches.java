@@ -25,17 +25,20 @@ import java.nio.ByteOrder;
 final class ForeignLaunches implements DependentLaunch.Launcher {
 
     // CUlaunchConfig of cuda.h: grid x/y/z, block x/y/z, sharedMemBytes (7 unsigned ints), then
-    // hStream, attrs (pointers) and numAttrs
-    private static final int CONFIG_BYTES = 56;
-    private static final int STREAM_AT = 32;
-    private static final int ATTRS_AT = 40;
-    private static final int NUM_ATTRS_AT = 48;
-    // CUlaunchAttribute: id, 4 bytes of padding, then the 64-byte value union
-    private static final int ATTRIBUTE_AT = 64;
-    private static final int ATTRIBUTE_BYTES = 72;
-    private static final int VALUE_AT = 8;
+    // hStream, attrs (pointers) and numAttrs (LaunchLayoutTest checks each against the header)
+    static final int GRID_AT = 0;
+    static final int BLOCK_AT = 12;
+    static final int SMEM_AT = 24;
+    static final int STREAM_AT = 32;
+    static final int ATTRS_AT = 40;
+    static final int NUM_ATTRS_AT = 48;
+    static final int CONFIG_BYTES = 56;
+    // a CUlaunchAttribute (id, 4 bytes of padding, the 64-byte value union) after the config
+    static final int ATTRIBUTE_AT = 64;
+    static final int ATTRIBUTE_BYTES = 72;
+    static final int VALUE_AT = 8;
     /** CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION. */
-    private static final int PROGRAMMATIC_STREAM_SERIALIZATION = 6;
+    static final int PROGRAMMATIC_STREAM_SERIALIZATION = 6;
     // the kernelParams array (one pointer: the struct), then the struct, 16-byte aligned
     private static final int ARGS_AT = ATTRIBUTE_AT + ATTRIBUTE_BYTES;
     private static final int PARAMS_AT = ARGS_AT + 8;
@@ -63,7 +66,9 @@ final class ForeignLaunches implements DependentLaunch.Launcher {
     public DependentLaunch.Prepared prepare(long function, int blocks, int threads, int smem, byte[] params) {
         // the launch's bytes but the three addresses (stream, attribute array, argument array)
         ByteBuffer b = ByteBuffer.allocate(PARAMS_AT + params.length).order(ByteOrder.nativeOrder());
-        b.putInt(0, blocks).putInt(4, 1).putInt(8, 1).putInt(12, threads).putInt(16, 1).putInt(20, 1).putInt(24, smem);
+        b.putInt(GRID_AT, blocks).putInt(GRID_AT + 4, 1).putInt(GRID_AT + 8, 1);
+        b.putInt(BLOCK_AT, threads).putInt(BLOCK_AT + 4, 1).putInt(BLOCK_AT + 8, 1);
+        b.putInt(SMEM_AT, smem);
         b.putInt(NUM_ATTRS_AT, 1);
         b.putInt(ATTRIBUTE_AT, PROGRAMMATIC_STREAM_SERIALIZATION);
         b.putInt(ATTRIBUTE_AT + VALUE_AT, 1);
