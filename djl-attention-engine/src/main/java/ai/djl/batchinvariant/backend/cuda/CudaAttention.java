@@ -74,7 +74,7 @@ public final class CudaAttention implements AttentionOps {
          * @param args the params struct
          * @return the launch
          */
-        DependentLaunch.Kernel prepare(CudaDevice device, int blocks, Params args) {
+        DependentLaunch.KernelLaunch prepare(CudaDevice device, int blocks, Params args) {
             return DependentLaunch.prepare(device, function, blocks, THREADS, smem, args, waits,
                     "attention, " + blocks + " blocks");
         }
@@ -218,8 +218,8 @@ public final class CudaAttention implements AttentionOps {
         private final AttentionWork work;
         private final Tensor q;
         final CudaDevice device;
-        private final DependentLaunch.Kernel attention;
-        private final DependentLaunch.Kernel merge;
+        private final DependentLaunch.KernelLaunch attention;
+        private final DependentLaunch.KernelLaunch merge;
         private final int numItems;
         private final int mergeBlocks;
         private final DeviceMemory o;
@@ -388,7 +388,7 @@ public final class CudaAttention implements AttentionOps {
      * @param args the params struct the attention kernel takes too
      * @return the launch
      */
-    static DependentLaunch.Kernel prepareMerge(CudaDevice device, CUfunction merge, int blocks, Params args) {
+    static DependentLaunch.KernelLaunch prepareMerge(CudaDevice device, CUfunction merge, int blocks, Params args) {
         return DependentLaunch.prepare(device, merge, blocks, MERGE_THREADS, 0, args, true,
                 "merge, " + blocks + " blocks");
     }

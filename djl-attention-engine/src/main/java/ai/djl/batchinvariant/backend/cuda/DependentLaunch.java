@@ -98,13 +98,13 @@ public final class DependentLaunch {
      * @param what the launch, for an error message
      * @return the launch, to run on a stream once or many times
      */
-    static Kernel prepare(CudaDevice device, CUfunction f, int blocks, int threads, int smem, Params params,
+    static KernelLaunch prepare(CudaDevice device, CUfunction f, int blocks, int threads, int smem, Params params,
             boolean waits, String what) {
-        return new Kernel(device, f, blocks, threads, smem, params, waits, what);
+        return new KernelLaunch(device, f, blocks, threads, smem, params, waits, what);
     }
 
     /** A prepared launch of one kernel, dependent where enabled at the launch. */
-    static final class Kernel {
+    static final class KernelLaunch {
         private final CudaDevice device;
         private final CUfunction f;
         private final int blocks;
@@ -116,7 +116,7 @@ public final class DependentLaunch {
         private Prepared dependent;
         private Pointer kernelParams;
 
-        private Kernel(CudaDevice device, CUfunction f, int blocks, int threads, int smem, Params params,
+        private KernelLaunch(CudaDevice device, CUfunction f, int blocks, int threads, int smem, Params params,
                 boolean waits, String what) {
             this.device = device;
             this.f = f;
