@@ -23,8 +23,11 @@
 //
 // Data path: 16-byte cp.async copies into 128-byte-swizzled tiles ([64 rows][64 columns] per
 // 128-byte row, head_dim/64 of them side by side); copy group g brings K of tile g and V of tile
-// g - 1 (V is needed a tile after K), STAGES - 1 groups ahead of the tensor cores. Two blocks per SM
-// at head_dim 128 (three at 64) so that one block's softmax also overlaps another's MMAs.
+// g - 1 (V is needed a tile after K), STAGES - 1 groups ahead of the tensor cores. With pages of 16k
+// positions a warp copies 16 consecutive rows of one page from one page lookup (RunRows: a third
+// fewer instructions in prefill); otherwise each row's address comes from the page table (KvRows).
+// The same bytes land either way. Two blocks per SM at head_dim 128 (three at 64) so that one
+// block's softmax also overlaps another's MMAs.
 #include "bi/attention_common.cuh"
 #include "bi/wgmma.cuh"
 
@@ -61,7 +64,51 @@ template <bool B> struct Flag {
   static constexpr bool value = B;
 };
 
-template <typename T, int D>
+// A warp's part of one of K and V of a paged tile whose page size is a multiple of 16: its 16
+// consecutive positions lie in one page, so one page lookup a warp a tile finds them, and each copy
+// is a constant step from the thread's first row in both memories. Lane l copies 16-byte chunk
+// l % (D/8) of rows 16 w + l / (D/8) + WR i. Rows past the request's end are zero-filled from
+// addresses of their own page (or of page 0 when all 16 are past it): inside the pool.
+template <int D>
+struct RunRows {
+  static constexpr int CHUNKS = D / 8;
+  static constexpr int WR = 32 / CHUNKS;  // rows a warp copies a pass
+  static constexpr int N = 16 / WR;       // rows a thread copies
+  long long off;  // element offset of the thread's first row and chunk
+  int rem;        // rows from the thread's first to the request's end
+
+  __device__ __forceinline__ RunRows(const AttnParams& p, const PageView& pv, const Item& it, int tile_start) {
+    const int a = (threadIdx.x & 31) / CHUNKS;
+    const int pos = tile_start + 16 * (int)(threadIdx.x >> 5);
+    rem = it.kv_len - pos - a;
+    const int ordinal = pv.shift >= 0 ? pos >> pv.shift : pos / p.page_size;
+    const int page = pos < it.kv_len ? pv.pages[ordinal - pv.first] : 0;
+    off = (long long)page * p.stride_page + (long long)(pos - ordinal * p.page_size + a) * p.stride_slot +
+          (long long)it.h * p.stride_head + (threadIdx.x % CHUNKS) * 8;
+  }
+
+  // Issues the copies into the shared tile at `tile` (laid out as SwizzledTile); rows past the
+  // request's end are zero-filled.
+  template <typename T, typename Tile>
+  __device__ __forceinline__ void copy(const T* base, uint32_t tile, int stride_slot) const {
+    const int ch = threadIdx.x % CHUNKS;
+    const int a = (threadIdx.x & 31) / CHUNKS;
+    // row 16 w + a + WR i has (row & 7) = a ^ (WR i & 7): its swizzled chunk is c ^ (WR i & 7)
+    const uint32_t first = tile + (ch >> 3) * Tile::SUB_BYTES + (16 * (threadIdx.x >> 5) + a) * 128;
+    const uint32_t c = (ch & 7) ^ a;
+    const T* src = base + off;
+    const long long step = (long long)WR * stride_slot;
+#pragma unroll
+    for (int i = 0; i < N; i++) {
+      const uint32_t dst = first + WR * i * 128 + ((c ^ ((WR * i) & 7)) << 4);
+      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src + i * step),
+                   "r"(WR * i < rem ? 16 : 0));
+    }
+  }
+};
+
+// RUNS: the variant for pages of 16k positions (RunRows), launched only for them.
+template <typename T, int D, bool RUNS>
 __device__ __forceinline__ void attention90(const AttnParams& p) {
   // Where a merge follows (the plan keeps partial states), it may take free SM slots now and waits
   // there for this grid's end. Otherwise the next kernel is scheduled as this grid ends: placed
@@ -103,10 +150,20 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   // earlier
   KvRows<D> last(-1);
   auto load_group = [&](int g) {
-    if (g >= 1 && g <= n) last.template copy<T, Tile>(static_cast<const T*>(p.v), stage(v_at(g - 1)));
-    if (g < n) {
-      last = KvRows<D>(p, pv, it, it.first_tile + g * KV_TILE);
-      last.template copy<T, Tile>(static_cast<const T*>(p.k), stage(k_at(g)));
+    if constexpr (RUNS) {
+      // V's rows are found again rather than kept from the last group (registers)
+      const int kt = it.first_tile + g * KV_TILE;
+      if (g >= 1 && g <= n) {
+        RunRows<D>(p, pv, it, kt - KV_TILE).template copy<T, Tile>(static_cast<const T*>(p.v), v_at(g - 1),
+                                                                  p.stride_slot);
+      }
+      if (g < n) RunRows<D>(p, pv, it, kt).template copy<T, Tile>(static_cast<const T*>(p.k), k_at(g), p.stride_slot);
+    } else {
+      if (g >= 1 && g <= n) last.template copy<T, Tile>(static_cast<const T*>(p.v), stage(v_at(g - 1)));
+      if (g < n) {
+        last = KvRows<D>(p, pv, it, it.first_tile + g * KV_TILE);
+        last.template copy<T, Tile>(static_cast<const T*>(p.k), stage(k_at(g)));
+      }
     }
     cp_async_commit();
   };
@@ -228,7 +285,11 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
 #define BI_ATTENTION90(TAG, T, D)                                                            \
   extern "C" __global__ void __launch_bounds__(bi::THREADS, bi::H90<D>::BLOCKS)            \
       bi_attention90_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) {                 \
-    bi::attention90<T, D>(p);                                                                \
+    bi::attention90<T, D, false>(p);                                                         \
+  }                                                                                          \
+  extern "C" __global__ void __launch_bounds__(bi::THREADS, bi::H90<D>::BLOCKS)            \
+      bi_attention90_pages16_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) {         \
+    bi::attention90<T, D, true>(p);                                                          \
   }
 
 BI_ATTN_VARIANTS(BI_ATTENTION90)

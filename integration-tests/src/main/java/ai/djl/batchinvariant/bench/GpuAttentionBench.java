@@ -46,7 +46,8 @@ public final class GpuAttentionBench {
     private static final int HQ = 32;
     private static final int HKV = 8;
     private static final int D = 128;
-    private static final int PAGE = 16;
+    /** KV-cache page size (system property bench.page, default 16). */
+    private static final int PAGE = Integer.getInteger("bench.page", 16);
 
     private GpuAttentionBench() {}
 

@@ -80,11 +80,21 @@ public final class CudaAttention implements AttentionOps {
         }
     }
 
-    static Kernel kernel(CudaDevice device, DataType type, int headDim) {
+    /**
+     * Returns the attention kernel for a plan's runs on a device.
+     *
+     * @param device the device
+     * @param plan the plan (head dim, paging, page size)
+     * @param type the element type
+     * @return the kernel
+     */
+    static Kernel kernel(CudaDevice device, AttentionWork plan, DataType type) {
+        int headDim = plan.getConfig().getHeadDim();
         if (device.hopperKernels()) {
             int smem = sm90SharedBytes(headDim);
-            return new Kernel(device.function(Abi.MODULE_ATTENTION_SM90, Abi.attention90Kernel(type, headDim), smem),
-                    smem, true);
+            boolean pages16 = plan.isPaged() && plan.getPageSize() % 16 == 0;
+            return new Kernel(device.function(Abi.MODULE_ATTENTION_SM90,
+                    Abi.attention90Kernel(type, headDim, pages16), smem), smem, true);
         }
         int smem = 5 * 64 * (headDim + 8) * 2;
         return new Kernel(device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, headDim), smem), smem,
@@ -235,7 +245,7 @@ public final class CudaAttention implements AttentionOps {
             int hq = spec.getNumQoHeads();
             int d = spec.getHeadDim();
             device = CudaBackend.device(q);
-            Kernel kernel = kernel(device, q.getDataType(), d);
+            Kernel kernel = kernel(device, work, q.getDataType());
             CUfunction mergeFunction = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(q.getDataType(), d), 0);
             Uploaded up = upload(work, device);
             numItems = work.getNumItems();

@@ -216,7 +216,7 @@ final class CudaDecodeBuffers implements DecodeBuffers {
             Params args = CudaAttention.kernelArgs(probe, hnd, capacity, qm.getPointer(),
                     CudaBackend.memory(keyPool).getPointer(), CudaBackend.memory(valuePool).getPointer(), o, lse,
                     partO, partLse, meta, table, rope);
-            CudaAttention.Kernel attention = CudaAttention.kernel(device, type, headDim);
+            CudaAttention.Kernel attention = CudaAttention.kernel(device, probe, type);
             CUfunction merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(type, headDim), 0);
             CudaAttention.launchPair(device, attention, capItems, merge, capacity * numQoHeads, stream, args);
         } catch (RuntimeException | Error e) {

@@ -104,7 +104,7 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
         Params args = CudaAttention.kernelArgs(probe, hnd, capBatch, qBuf.getPointer(),
                 CudaBackend.memory(keys).getPointer(), CudaBackend.memory(values).getPointer(), oBuf, lseBuf, partO,
                 partLse, meta, table, rope);
-        CudaAttention.Kernel attention = CudaAttention.kernel(device, type, d);
+        CudaAttention.Kernel attention = CudaAttention.kernel(device, probe, type);
         CUfunction merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(type, d), 0);
         stream = device.getCaptureStream();
         device.makeCurrent();

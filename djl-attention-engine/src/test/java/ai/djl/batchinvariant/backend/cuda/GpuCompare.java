@@ -111,6 +111,31 @@ final class GpuCompare {
         }
     }
 
+    /**
+     * Downloads a device tensor's elements as {@link #bits} (the tensor stays open).
+     *
+     * @param gpu the tensor
+     * @return the bits of every element
+     */
+    static long[] rawBits(Tensor gpu) {
+        Tensor host = CUDA.download(gpu);
+        long[] b = new long[(int) host.getShape().size()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = bits(host, i);
+        }
+        return b;
+    }
+
+    /**
+     * Tells whether {@link #bits} found a NaN.
+     *
+     * @param bits the bits
+     * @return true if any is NaN
+     */
+    static boolean anyNaN(long[] bits) {
+        return java.util.Arrays.stream(bits).anyMatch(b -> b == Long.MIN_VALUE);
+    }
+
     /** Distance in units in the last place of the storage type (0 for equal bits, NaN = NaN). */
     static long ulps(Tensor a, Tensor b, int i) {
         long x = bits(a, i);

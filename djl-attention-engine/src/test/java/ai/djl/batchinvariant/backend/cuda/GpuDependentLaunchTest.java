@@ -59,7 +59,7 @@ class GpuDependentLaunchTest {
     void dependentLaunchesGiveTheBitsOfOrdinaryOnes() {
         assumeDependentLaunches();
         long[][] ordinary = withProperty(EngineOptions.CUDA_DEPENDENT_LAUNCH, "false", () -> chain(true));
-        assertFalse(hasNaN(ordinary[1]), "the chained step's output must be finite");
+        assertFalse(GpuCompare.anyNaN(ordinary[1]), "the chained step's output must be finite");
         for (int run = 0; run < 3; run++) {
             long[][] dependent = chain(true);
             assertArrayEquals(ordinary[0], dependent[0], "first step, run " + run);
@@ -126,7 +126,7 @@ class GpuDependentLaunchTest {
             JCudaDriver.cuStreamSynchronize(stream);
             first.launch(stream);
             second.launch(stream);
-            long[][] bits = {bits(out1[0]), bits(out2[0])};
+            long[][] bits = {GpuCompare.rawBits(out1[0]), GpuCompare.rawBits(out2[0])};
             first.close();
             second.close();
             for (Tensor t : new Tensor[] {out1[0], out1[1], out2[0], out2[1]}) {
@@ -148,19 +148,6 @@ class GpuDependentLaunchTest {
         for (long off = 0; off < bytes; off += step) {
             dst.copyFrom(src, 0, off, Math.min(step, bytes - off));
         }
-    }
-
-    private static long[] bits(Tensor gpu) {
-        Tensor host = GpuCompare.CUDA.download(gpu);
-        long[] b = new long[(int) host.getShape().size()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = GpuCompare.bits(host, i);
-        }
-        return b;
-    }
-
-    private static boolean hasNaN(long[] bits) {
-        return Arrays.stream(bits).anyMatch(b -> b == Long.MIN_VALUE);
     }
 
     private static <T> T withProperty(String key, String value, java.util.function.Supplier<T> call) {

@@ -270,10 +270,12 @@ public final class Abi {
      *
      * @param type float16 or bfloat16
      * @param headDim 64, 128 or 256
+     * @param pages16 the variant for paged KV whose page size is a multiple of 16 (a warp's 16
+     *     consecutive positions in one page: one page lookup a warp a tile); the same bits
      * @return the symbol
      */
-    public static String attention90Kernel(DataType type, int headDim) {
-        return "bi_attention90_" + tag(type) + "_d" + headDim;
+    public static String attention90Kernel(DataType type, int headDim, boolean pages16) {
+        return "bi_attention90_" + (pages16 ? "pages16_" : "") + tag(type) + "_d" + headDim;
     }
 
     /**
