@@ -23,11 +23,11 @@
 //
 // Data path: 16-byte cp.async copies into 128-byte-swizzled tiles ([64 rows][64 columns] per
 // 128-byte row, head_dim/64 of them side by side); copy group g brings K of tile g and V of tile
-// g - 1 (V is needed a tile after K), STAGES - 1 groups ahead of the tensor cores. With pages of 16k
-// positions a warp copies 16 consecutive rows of one page from one page lookup (RunRows: a third
-// fewer instructions in prefill); otherwise each row's address comes from the page table (KvRows).
-// The same bytes land either way. Two blocks per SM at head_dim 128 (three at 64) so that one
-// block's softmax also overlaps another's MMAs.
+// g - 1 (V is needed a tile after K), STAGES - 1 groups ahead of the tensor cores. With pages of
+// 16k positions a warp copies 16 consecutive rows of one page from one page lookup (RunRows: no
+// shuffled 64-bit offsets, no per-row page lookups); otherwise each row's address comes from the
+// page table (KvRows). The same bytes land either way. Two blocks per SM at head_dim 128 (three at
+// 64) so that one block's softmax also overlaps another's MMAs.
 #include "bi/attention_common.cuh"
 #include "bi/wgmma.cuh"
 
