@@ -92,13 +92,24 @@ public final class CudaAttention implements AttentionOps {
         int headDim = plan.getConfig().getHeadDim();
         if (device.hopperKernels()) {
             int smem = sm90SharedBytes(headDim);
-            boolean pages16 = plan.isPaged() && plan.getPageSize() % 16 == 0;
             return new Kernel(device.function(Abi.MODULE_ATTENTION_SM90,
-                    Abi.attention90Kernel(type, headDim, pages16), smem), smem, true);
+                    Abi.attention90Kernel(type, headDim, pageRuns(plan)), smem), smem, true);
         }
         int smem = 5 * 64 * (headDim + 8) * 2;
         return new Kernel(device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, headDim), smem), smem,
                 false);
+    }
+
+    /**
+     * Tells whether a plan's KV tiles are copied as runs of 16 rows of one page (the Hopper
+     * kernel's {@code pages16} variant): a paged pool whose page size is a multiple of 16, so that
+     * 16 consecutive positions starting at a multiple of 16 never leave their page.
+     *
+     * @param plan the plan
+     * @return true for the page-run variant
+     */
+    static boolean pageRuns(AttentionWork plan) {
+        return plan.isPaged() && plan.getPageSize() % 16 == 0;
     }
 
     /**
