@@ -118,6 +118,25 @@ __device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T
   constexpr int W = Chunk<T>::W;
   const int n = p.n;
   const float fn = static_cast<float>(n);
+  const T* g = static_cast<const T*>(p.gamma);
+  const T* b = static_cast<const T*>(p.beta);
+  // Blocks of up to 8 KB of gamma (and as much beta: rows of 64 and 128 threads): the thread's
+  // chunks of them are asked for with its row, into its own shared-memory slots, so the output
+  // pass finds them there instead of waiting on L2 after the reductions (holding them in registers
+  // spills; larger blocks would give up blocks an SM). Same values, same bits.
+  constexpr bool STAGE = V * row_block<G>() * 16 <= 8192;
+  constexpr int SLOTS = STAGE ? V * row_block<G>() : 1;
+  __shared__ Chunk<T> g_staged[SLOTS];
+  __shared__ Chunk<T> b_staged[STAGE && !RMS ? SLOTS : 1];
+  if constexpr (STAGE) {
+#pragma unroll
+    for (int k = 0; k < V; k++) {
+      const int e0 = slot_start<T, G>(k, t);
+      if (g) cp_async16(&g_staged[k * row_block<G>() + threadIdx.x], g + (e0 < n ? e0 : 0), e0 < n);
+      if (!RMS && b) cp_async16(&b_staged[k * row_block<G>() + threadIdx.x], b + (e0 < n ? e0 : 0), e0 < n);
+    }
+    cp_async_commit();
+  }
   Chunk<T> c[V];
   row_load<T, G, V>(x, n, t, c);
   if (res != nullptr) {
@@ -167,13 +186,13 @@ __device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T
     sq = group_reduce<G>(sq, scratch.take(), SumOp());
     scale = __frcp_rn(__fsqrt_rn(__fadd_rn(__fdiv_rn(sq, fn), p.eps)));
   }
-  const T* g = static_cast<const T*>(p.gamma);
-  const T* b = static_cast<const T*>(p.beta);
+  if constexpr (STAGE) cp_async_wait<0>();  // the thread's own copies: no barrier
 #pragma unroll
   for (int k = 0; k < V; k++) {
     const int e0 = slot_start<T, G>(k, t);
-    const Chunk<T> gc = g ? chunk_load(g, e0, n) : Chunk<T>{};
-    const Chunk<T> bc = !RMS && b ? chunk_load(b, e0, n) : Chunk<T>{};
+    const int slot = k * row_block<G>() + threadIdx.x;
+    const Chunk<T> gc = !g ? Chunk<T>{} : STAGE ? g_staged[slot] : chunk_load(g, e0, n);
+    const Chunk<T> bc = RMS || !b ? Chunk<T>{} : STAGE ? b_staged[slot] : chunk_load(b, e0, n);
     float o[W];
 #pragma unroll
     for (int w = 0; w < W; w++) {
