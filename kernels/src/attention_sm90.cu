@@ -101,8 +101,7 @@ struct RunRows {
 #pragma unroll
     for (int i = 0; i < N; i++) {
       const uint32_t dst = first + WR * i * 128 + ((c ^ ((WR * i) & 7)) << 4);
-      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src + i * step),
-                   "r"(WR * i < rem ? 16 : 0));
+      cp_async16_to(dst, src + i * step, WR * i < rem ? 16 : 0);
     }
   }
 };

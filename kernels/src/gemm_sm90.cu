@@ -133,7 +133,7 @@ template <typename T, int ROWS, int THREADS = H_THREADS> struct HLoader {
       if (j < rows) {
         const uint32_t dst = tile + soff + j * (THREADS / 8) * H_ROW_BYTES;
         if (VEC) {
-          asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(g + j * stride), "r"(bytes));
+          cp_async16_to(dst, g + j * stride, bytes);
         } else {
           T* e = reinterpret_cast<T*>(tile_ptr + soff + j * (THREADS / 8) * H_ROW_BYTES);
 #pragma unroll

@@ -69,7 +69,7 @@ __device__ __forceinline__ Slice slice_of(const GemmParams& p) {
 
 // 16-byte global->shared copy of `bytes` valid bytes (0 to 16), the rest zero-filled.
 __device__ __forceinline__ void cp_async16_n(void* dst, const void* src, int bytes) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src), "r"(bytes));
+  cp_async16_to(smem_addr(dst), src, bytes);
 }
 
 }  // namespace bi
