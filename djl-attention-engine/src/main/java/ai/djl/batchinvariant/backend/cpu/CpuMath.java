@@ -61,7 +61,9 @@ public final class CpuMath {
     }
 
     /**
-     * Softmax (or log-softmax) of each of {@code rows} contiguous rows of length n, in place.
+     * Softmax (or log-softmax) of each of {@code rows} contiguous rows of length n, in place: the
+     * plain loops whose bits {@link RowKernels#softmax} gives, the sum of the exps in {@link
+     * LaneSums}' order.
      *
      * @param x the data
      * @param rows the number of rows
@@ -78,24 +80,20 @@ public final class CpuMath {
                     for (int i = 0; i < n; i++) {
                         max = Math.max(max, x[off + i]);
                     }
-                    float sum = 0f;
+                    float[] e = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        e[i] = FastMath.exp(x[off + i] - max);
+                    }
+                    float sum = LaneSums.sum(false, LaneSums.Term.VALUE, e, 0, n, 0f);
                     if (log) {
-                        for (int i = 0; i < n; i++) {
-                            sum += FastMath.exp(x[off + i] - max);
-                        }
                         float lse = max + FastMath.log(sum);
                         for (int i = 0; i < n; i++) {
                             x[off + i] = x[off + i] - lse;
                         }
                     } else {
-                        for (int i = 0; i < n; i++) {
-                            float e = FastMath.exp(x[off + i] - max);
-                            x[off + i] = e;
-                            sum += e;
-                        }
                         float inv = 1f / sum;
                         for (int i = 0; i < n; i++) {
-                            x[off + i] *= inv;
+                            x[off + i] = e[i] * inv;
                         }
                     }
                 });
@@ -103,7 +101,8 @@ public final class CpuMath {
 
     /**
      * Layer normalisation of each row: (x - mean) / sqrt(var + eps) * gamma + beta, with mean and
-     * (biased) variance reduced in index order.
+     * (biased) variance summed in {@link LaneSums}' order; the plain loops whose bits {@link
+     * RowKernels#layerNorm} gives.
      *
      * @param x the input rows
      * @param out the output rows
@@ -120,16 +119,8 @@ public final class CpuMath {
                 6L * n,
                 r -> {
                     int off = r * n;
-                    float sum = 0f;
-                    for (int i = 0; i < n; i++) {
-                        sum += x[off + i];
-                    }
-                    float mean = sum / n;
-                    float sq = 0f;
-                    for (int i = 0; i < n; i++) {
-                        float d = x[off + i] - mean;
-                        sq += d * d;
-                    }
+                    float mean = LaneSums.sum(false, LaneSums.Term.VALUE, x, off, n, 0f) / n;
+                    float sq = LaneSums.sum(false, LaneSums.Term.CENTRED_SQUARE, x, off, n, mean);
                     float rstd = 1f / (float) Math.sqrt(sq / n + eps);
                     for (int i = 0; i < n; i++) {
                         float y = (x[off + i] - mean) * rstd;
@@ -145,7 +136,8 @@ public final class CpuMath {
     }
 
     /**
-     * RMS normalisation of each row: x / sqrt(mean(x^2) + eps) * weight.
+     * RMS normalisation of each row: x / sqrt(mean(x^2) + eps) * weight, the squares summed in
+     * {@link LaneSums}' order; the plain loops whose bits {@link RowKernels#rmsNorm} gives.
      *
      * @param x the input rows
      * @param out the output rows
@@ -160,13 +152,10 @@ public final class CpuMath {
                 4L * n,
                 r -> {
                     int off = r * n;
-                    float sq = 0f;
+                    float sq = LaneSums.sum(false, LaneSums.Term.SQUARE, x, off, n, 0f);
+                    float denom = (float) Math.sqrt(sq / n + eps);
                     for (int i = 0; i < n; i++) {
-                        sq += x[off + i] * x[off + i];
-                    }
-                    float rstd = 1f / (float) Math.sqrt(sq / n + eps);
-                    for (int i = 0; i < n; i++) {
-                        float y = x[off + i] * rstd;
+                        float y = x[off + i] / denom;
                         out[off + i] = weight == null ? y : y * weight[i];
                     }
                 });

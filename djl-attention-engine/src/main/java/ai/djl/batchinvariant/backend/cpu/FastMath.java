@@ -11,15 +11,32 @@ package ai.djl.batchinvariant.backend.cpu;
  */
 public final class FastMath {
 
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
+    static final float LOG2E = 1.44269504088896341f;
+    static final float LN2_HI = 0.693359375f;
+    static final float LN2_LO = -2.12194440e-4f;
+    /** 1.5 · 2^23: a float in [-2^22, 2^22] added to it is rounded to an integer. */
+    static final float ROUND = 12582912f;
+    /** Cephes' expf coefficients, highest degree first. */
+    static final float EXP_C0 = 1.9875691500e-4f;
+    static final float EXP_C1 = 1.3981999507e-3f;
+    static final float EXP_C2 = 8.3334519073e-3f;
+    static final float EXP_C3 = 4.1665795894e-2f;
+    static final float EXP_C4 = 1.6666665459e-1f;
+    static final float EXP_C5 = 5.0000001201e-1f;
 
     private FastMath() {}
 
     /**
      * e^x with a relative error below 2 ulp over the float range; exactly 0 for x = -infinity and
      * for x below about -103.
+     *
+     * <p>The formula (the normal range of {@link VectorKernels#exp} runs it lane by lane): k = x ·
+     * log2(e) rounded to the nearest integer by one fused multiply-add onto 1.5 · 2^23 (whose low
+     * bits then hold k), r = x - k · ln 2 in two fused steps (ln 2 split in a short and a long
+     * part), Cephes' degree-5 polynomial for e^r on [-ln 2 / 2, ln 2 / 2] in fused Horner steps,
+     * times 2^k. Fused multiply-adds are exact roundings of the exact sums, so {@link Math#fma}
+     * and the vector lanes give the same bits; they halve the operations of the separate
+     * multiply-and-add form, which bounded softmax on the CPU.
      *
      * @param x the exponent
      * @return e^x
@@ -34,17 +51,11 @@ public final class FastMath {
         if (x < -103.97208f) {
             return 0f;
         }
-        float k = (float) Math.floor(x * LOG2E + 0.5f);
-        float r = x - k * LN2_HI;
-        r = r - k * LN2_LO;
-        // Cephes expf polynomial on [-ln2/2, ln2/2]
-        float p = 1.9875691500e-4f;
-        p = p * r + 1.3981999507e-3f;
-        p = p * r + 8.3334519073e-3f;
-        p = p * r + 4.1665795894e-2f;
-        p = p * r + 1.6666665459e-1f;
-        p = p * r + 5.0000001201e-1f;
-        float y = p * r * r + r + 1f;
+        float t = Math.fma(x, LOG2E, ROUND);
+        float k = t - ROUND;
+        float r = Math.fma(k, -LN2_HI, x);
+        r = Math.fma(k, -LN2_LO, r);
+        float y = expPoly(r);
         int ki = (int) k;
         if (ki < -126) {
             // two steps keep the subnormal result rounded once
@@ -54,6 +65,22 @@ public final class FastMath {
             return y * 2f * Float.intBitsToFloat((ki - 1 + 127) << 23);
         }
         return y * Float.intBitsToFloat((ki + 127) << 23);
+    }
+
+    /**
+     * e^r for |r| up to ln 2 / 2: Cephes' expf polynomial in fused Horner steps, {@code p · r² + r
+     * + 1}.
+     *
+     * @param r the reduced argument
+     * @return e^r
+     */
+    static float expPoly(float r) {
+        float p = Math.fma(r, EXP_C0, EXP_C1);
+        p = Math.fma(p, r, EXP_C2);
+        p = Math.fma(p, r, EXP_C3);
+        p = Math.fma(p, r, EXP_C4);
+        p = Math.fma(p, r, EXP_C5);
+        return Math.fma(p, r * r, r) + 1f;
     }
 
     /**

@@ -5,26 +5,13 @@ package ai.djl.batchinvariant.backend.cpu;
 
 /**
  * Softmax, layer norm and RMS norm over contiguous float32 rows, with the bits of the one-row
- * loops (the norms' as {@code KernelReference} in the tests writes them, softmax's as {@link
- * CpuMath#softmaxRows}). A row's sums stay one chain in index order; the speed comes from running
- * the chains of {@value #GROUP} independent rows side by side ({@link RowSums}), from vectorised
- * element-wise passes (exp, scale, shift, normalise), from passes that read a group's rows again
- * while they are still in the core's L2 (a group of eight 4096-float rows is 128 KiB), and from
- * threads over groups of rows.
+ * loops ({@link CpuMath#softmaxRows}, {@link CpuMath#layerNormRows}, {@link CpuMath#rmsNormRows}).
+ * A row's sums take the order of {@link LaneSums} (32 interleaved partial sums, one fixed tree),
+ * which runs at the rate the row streams in; the element-wise passes (exp, scale, shift,
+ * normalise) run on the Vector API; a row's later passes find it in the core's L1 or L2 (a row of
+ * 4096 floats is 16 KiB); threads take whole rows.
  */
 final class RowKernels {
-
-    /** Rows whose sums run side by side. */
-    static final int GROUP = RowSums.WIDTH;
-
-    /**
-     * RMS norm's rows a group: four. Its only pass over memory is the squares' (the division
-     * reads the group again from L2), and with two threads streaming eight rows a core took 2 to
-     * 13% longer than four (in the benchmark, and called alternately with the four-row form in
-     * one process), though eight were faster on one thread. Layer norm and softmax, whose later
-     * passes gain from eight rows' chains, keep {@link #GROUP}.
-     */
-    static final int RMS_GROUP = 4;
 
     private RowKernels() {}
 
@@ -43,9 +30,9 @@ final class RowKernels {
 
     /**
      * Softmax (or log-softmax) of each row of {@code x} into {@code out} (which may be x): the
-     * exps are written straight into the output, so the input is read, never copied. Per group of
-     * rows: the max (one read of the rows from memory), exp(x - max) into the output (the rows
-     * again, now from L2), the sums of the exps (from L2), then the normalising pass.
+     * exps are written straight into the output, so the input is read, never copied. Per row: the
+     * max (the one read of the row from memory), exp(x - max) into the output, the sum of the
+     * exps (from L1), then the normalising pass.
      *
      * @param vector whether exp may use the vector path
      * @param x the rows
@@ -55,42 +42,32 @@ final class RowKernels {
      * @param log whether to produce log-softmax
      */
     static void softmax(boolean vector, float[] x, float[] out, int rows, int n, boolean log) {
-        int groups = (rows + GROUP - 1) / GROUP;
-        Parallel.forEach(groups, 4L * GROUP * n, gi -> {
-            int r0 = gi * GROUP;
-            int g = Math.min(GROUP, rows - r0);
-            float[] max = new float[GROUP];
-            float[] sum = new float[GROUP];
-            // log-softmax needs the exps only for their sums: they go to the output rows as
-            // scratch, unless the output is the input (in place), which they would overwrite
+        Parallel.forEach(rows, 4L * n, r -> {
+            int off = r * n;
+            float max = AttentionKernels.max(vector, x, off, n);
+            // log-softmax needs the exps only for their sum: they go to the output row as scratch,
+            // unless the output is the input (in place), which they would overwrite
             boolean aside = log && out == x;
-            float[] e = aside ? new float[g * n] : out;
-            int eBase = aside ? 0 : r0 * n;
-            for (int k = 0; k < g; k++) {
-                int off = (r0 + k) * n;
-                max[k] = AttentionKernels.max(vector, x, off, n);
-                AttentionKernels.exp(vector, x, off, n, max[k], e, eBase + k * n);
-            }
-            RowSums.sums(e, eBase, n, g, sum);
-            for (int k = 0; k < g; k++) {
-                int off = (r0 + k) * n;
-                if (log) {
-                    float lse = max[k] + FastMath.log(sum[k]);
-                    if (vector) {
-                        VectorKernels.subScalar(x, off, n, lse, out, off);
-                    } else {
-                        for (int i = 0; i < n; i++) {
-                            out[off + i] = x[off + i] - lse;
-                        }
-                    }
+            float[] e = aside ? new float[n] : out;
+            int eOff = aside ? 0 : off;
+            AttentionKernels.exp(vector, x, off, n, max, e, eOff);
+            float sum = LaneSums.sum(vector, LaneSums.Term.VALUE, e, eOff, n, 0f);
+            if (log) {
+                float lse = max + FastMath.log(sum);
+                if (vector) {
+                    VectorKernels.subScalar(x, off, n, lse, out, off);
                 } else {
-                    float inv = 1f / sum[k];
-                    if (vector) {
-                        VectorKernels.mulScalar(out, off, n, inv);
-                    } else {
-                        for (int i = 0; i < n; i++) {
-                            out[off + i] *= inv;
-                        }
+                    for (int i = 0; i < n; i++) {
+                        out[off + i] = x[off + i] - lse;
+                    }
+                }
+            } else {
+                float inv = 1f / sum;
+                if (vector) {
+                    VectorKernels.mulScalar(out, off, n, inv);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        out[off + i] *= inv;
                     }
                 }
             }
@@ -113,13 +90,13 @@ final class RowKernels {
     }
 
     /**
-     * {@link #layerNorm(float[], float[], int, int, float[], float[], float)} with the output pass
-     * on the Vector API or not (the same bits: tests compare the two). Three passes over a group:
-     * the sums (from memory), the sums of the centred squares (from L2: each difference is
-     * computed again rather than stored, which would cost a write and a read of the output), and
-     * {@code ((x - mean) * rstd) * gamma + beta} into the output, the only write.
+     * {@link #layerNorm(float[], float[], int, int, float[], float[], float)} with the sums and the
+     * output pass on the Vector API or not (the same bits: tests compare the two). Three passes
+     * over a row: the sum (from memory), the sum of the centred squares (from L1: each difference
+     * is computed again rather than stored, which would cost a write and a read of the output),
+     * and {@code ((x - mean) * rstd) * gamma + beta} into the output, the only write.
      *
-     * @param vector whether the output pass may use the Vector API
+     * @param vector whether the Vector API may be used
      * @param x the input rows
      * @param out the output rows
      * @param rows the number of rows
@@ -130,25 +107,15 @@ final class RowKernels {
      */
     static void layerNorm(boolean vector, float[] x, float[] out, int rows, int n, float[] gamma, float[] beta,
             float eps) {
-        int groups = (rows + GROUP - 1) / GROUP;
-        Parallel.forEach(groups, 6L * GROUP * n, gi -> {
-            int r0 = gi * GROUP;
-            int g = Math.min(GROUP, rows - r0);
-            float[] mean = new float[GROUP];
-            float[] sq = new float[GROUP];
-            RowSums.sums(x, r0 * n, n, g, mean);
-            for (int k = 0; k < g; k++) {
-                mean[k] = mean[k] / n;
-            }
-            RowSums.centredSquares(x, r0 * n, n, g, mean, sq, vector);
-            for (int k = 0; k < g; k++) {
-                int off = (r0 + k) * n;
-                float rstd = 1f / (float) Math.sqrt(sq[k] / n + eps);
-                if (vector) {
-                    VectorKernels.normalise(x, off, n, mean[k], rstd, gamma, beta, out);
-                } else {
-                    normalise(x, off, n, mean[k], rstd, gamma, beta, out);
-                }
+        Parallel.forEach(rows, 6L * n, r -> {
+            int off = r * n;
+            float mean = LaneSums.sum(vector, LaneSums.Term.VALUE, x, off, n, 0f) / n;
+            float sq = LaneSums.sum(vector, LaneSums.Term.CENTRED_SQUARE, x, off, n, mean);
+            float rstd = 1f / (float) Math.sqrt(sq / n + eps);
+            if (vector) {
+                VectorKernels.normalise(x, off, n, mean, rstd, gamma, beta, out);
+            } else {
+                normalise(x, off, n, mean, rstd, gamma, beta, out);
             }
         });
     }
@@ -176,8 +143,8 @@ final class RowKernels {
     }
 
     /**
-     * RMS normalisation of each row, x / sqrt(mean(x * x) + eps) * weight, with the rounding steps
-     * of the composed ops (each square rounded, summed in index order, one division per element).
+     * RMS normalisation of each row, x / sqrt(mean(x * x) + eps) * weight: each square rounded,
+     * summed in {@link LaneSums}' order, then one division and one multiplication per element.
      *
      * @param v the input rows
      * @param o the output rows
@@ -192,11 +159,11 @@ final class RowKernels {
 
     /**
      * {@link #rmsNorm(float[], float[], int, int, float[], float)} with the division pass on the
-     * Vector API or not (the same bits: tests compare the two). The division pass was the slow
-     * one: C2 leaves a loop over arrays at different offsets scalar, and a scalar division costs
-     * several cycles an element.
+     * Vector API or not (the same bits: tests compare the two). Two passes over a row: the sum of
+     * squares (from memory), then the division (from L1; C2 leaves a loop over arrays at different
+     * offsets scalar, and a scalar division costs several cycles an element).
      *
-     * @param vector whether the division pass may use the Vector API
+     * @param vector whether the Vector API may be used
      * @param v the input rows
      * @param o the output rows
      * @param rows the number of rows
@@ -205,25 +172,19 @@ final class RowKernels {
      * @param eps the epsilon
      */
     static void rmsNorm(boolean vector, float[] v, float[] o, int rows, int n, float[] w, float eps) {
-        int groups = (rows + RMS_GROUP - 1) / RMS_GROUP;
-        Parallel.forEach(groups, 4L * RMS_GROUP * n, gi -> {
-            int r0 = gi * RMS_GROUP;
-            int g = Math.min(RMS_GROUP, rows - r0);
-            float[] sq = new float[RMS_GROUP];
-            RowSums.squares(v, r0 * n, n, g, sq);
-            for (int k = 0; k < g; k++) {
-                int off = (r0 + k) * n;
-                float denom = (float) Math.sqrt(sq[k] / n + eps);
-                if (vector) {
-                    VectorKernels.divScale(v, off, n, denom, w, o);
-                } else if (w == null) {
-                    for (int i = 0; i < n; i++) {
-                        o[off + i] = v[off + i] / denom;
-                    }
-                } else {
-                    for (int i = 0; i < n; i++) {
-                        o[off + i] = v[off + i] / denom * w[i];
-                    }
+        Parallel.forEach(rows, 4L * n, r -> {
+            int off = r * n;
+            float sq = LaneSums.sum(vector, LaneSums.Term.SQUARE, v, off, n, 0f);
+            float denom = (float) Math.sqrt(sq / n + eps);
+            if (vector) {
+                VectorKernels.divScale(v, off, n, denom, w, o);
+            } else if (w == null) {
+                for (int i = 0; i < n; i++) {
+                    o[off + i] = v[off + i] / denom;
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    o[off + i] = v[off + i] / denom * w[i];
                 }
             }
         });

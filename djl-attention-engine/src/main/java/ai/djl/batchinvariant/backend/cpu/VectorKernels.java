@@ -36,14 +36,13 @@ final class VectorKernels {
     private static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) F.vectorType();
     @SuppressWarnings("unchecked")
     private static final Class<IntVector> VTI = (Class<IntVector>) (Class<?>) I.vectorType();
-    /** 1.5 * 2^23: adding it rounds a float below 2^22 in magnitude to an integer. */
-    private static final float ROUND = 12582912f;
-    private static final int ROUND_BITS = 0x4B400000;
+    private static final float ROUND = FastMath.ROUND;
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     private static final int L = F.length();
 
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float LOG2E = FastMath.LOG2E;
+    private static final float LN2_HI = FastMath.LN2_HI;
+    private static final float LN2_LO = FastMath.LN2_LO;
 
     private VectorKernels() {}
 
@@ -52,7 +51,7 @@ final class VectorKernels {
      * code; any surprise turns the vector path off.
      */
     static boolean selfCheck() {
-        if (I.length() != L || L < 4 || F4.length() != 4) {
+        if (I.length() != L || 4 * L != LaneSums.LANES || F4.length() != 4) {
             return false;
         }
         float[] x = new float[L * 2];
@@ -128,89 +127,84 @@ final class VectorKernels {
 
     /**
      * See {@link AttentionKernels#exp}. Four blocks of {@code L} lanes per step, their operations
-     * interleaved in program order: one block's formula is a chain of about 27 dependent
-     * operations, and the core's out-of-order window holds only a few blocks of it, so a loop of one
-     * block at a time ran at about a third of the adders' throughput (0.63 ns an element on one
-     * core of the benchmark machine, rows in L2); four interleaved chains run at 0.50 ns, eight
-     * spill registers (0.59 ns). Every lane's operations are those of the one-block loop, so the
-     * bits are the same. The blocks are written out rather than passed to a helper: a {@code
-     * FloatVector} parameter loses its exact class, and C2 then runs the helper's operations as Java
-     * fallbacks (1.8 ns an element).
+     * interleaved in program order: one block's formula is a chain of dependent operations, and
+     * the core's out-of-order window holds only a few blocks of it, so a loop of one block at a
+     * time runs far below the arithmetic units' throughput. Each lane runs {@link FastMath#exp}'s
+     * normal-range formula with the same fused multiply-adds, so the bits are the same. The blocks
+     * are written out rather than passed to a helper, and every result is cast to its exact class:
+     * a {@code FloatVector} whose class C2 cannot prove runs its operations as Java fallbacks (7 to
+     * 9 ns an element instead of under 1).
      */
     static void exp(float[] s, int off, int n, float m, float[] p, int pOff) {
-        FloatVector one = VT.cast(FloatVector.broadcast(F, 1f));
+        FloatVector nhi = VT.cast(FloatVector.broadcast(F, -LN2_HI));
+        FloatVector nlo = VT.cast(FloatVector.broadcast(F, -LN2_LO));
+        FloatVector c2 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C2));
+        FloatVector c3 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C3));
+        FloatVector c4 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C4));
+        FloatVector c5 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C5));
         int i = 0;
         for (; i + 4 * L <= n; i += 4 * L) {
-            FloatVector xa = FloatVector.fromArray(F, s, off + i).sub(m);
-            FloatVector xb = FloatVector.fromArray(F, s, off + i + L).sub(m);
-            FloatVector xc = FloatVector.fromArray(F, s, off + i + 2 * L).sub(m);
-            FloatVector xd = FloatVector.fromArray(F, s, off + i + 3 * L).sub(m);
-            // the normal-range formula of FastMath.exp lane by lane; a block with lanes outside it
-            // (NaN, overflow, underflow, subnormal or top-binade results) takes the scalar code.
+            FloatVector xa = VT.cast(FloatVector.fromArray(F, s, off + i).sub(m));
+            FloatVector xb = VT.cast(FloatVector.fromArray(F, s, off + i + L).sub(m));
+            FloatVector xc = VT.cast(FloatVector.fromArray(F, s, off + i + 2 * L).sub(m));
+            FloatVector xd = VT.cast(FloatVector.fromArray(F, s, off + i + 3 * L).sub(m));
+            // the normal-range formula lane by lane; a block with lanes outside it (NaN, overflow,
+            // underflow, subnormal or top-binade results) takes the scalar code.
             // |x| <= 87 is false for NaN too: one test covers every such lane
             VectorMask<Float> normal = xa.abs().compare(VectorOperators.LE, 87f)
                     .and(xb.abs().compare(VectorOperators.LE, 87f))
                     .and(xc.abs().compare(VectorOperators.LE, 87f))
                     .and(xd.abs().compare(VectorOperators.LE, 87f));
-            FloatVector ya = xa.mul(LOG2E).add(0.5f);
-            FloatVector yb = xb.mul(LOG2E).add(0.5f);
-            FloatVector yc = xc.mul(LOG2E).add(0.5f);
-            FloatVector yd = xd.mul(LOG2E).add(0.5f);
-            // floor(y): round to an integer by adding 1.5 * 2^23, step down where that went up
-            FloatVector ta = ya.add(ROUND).sub(ROUND);
-            FloatVector tb = yb.add(ROUND).sub(ROUND);
-            FloatVector tc = yc.add(ROUND).sub(ROUND);
-            FloatVector td = yd.add(ROUND).sub(ROUND);
-            FloatVector ka = ta.sub(one, ta.compare(VectorOperators.GT, ya));
-            FloatVector kb = tb.sub(one, tb.compare(VectorOperators.GT, yb));
-            FloatVector kc = tc.sub(one, tc.compare(VectorOperators.GT, yc));
-            FloatVector kd = td.sub(one, td.compare(VectorOperators.GT, yd));
-            FloatVector ra = xa.sub(ka.mul(LN2_HI));
-            FloatVector rb = xb.sub(kb.mul(LN2_HI));
-            FloatVector rc = xc.sub(kc.mul(LN2_HI));
-            FloatVector rd = xd.sub(kd.mul(LN2_HI));
-            ra = ra.sub(ka.mul(LN2_LO));
-            rb = rb.sub(kb.mul(LN2_LO));
-            rc = rc.sub(kc.mul(LN2_LO));
-            rd = rd.sub(kd.mul(LN2_LO));
-            FloatVector pa = ra.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-            FloatVector pb = rb.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-            FloatVector pc = rc.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-            FloatVector pd = rd.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-            pa = pa.mul(ra).add(8.3334519073e-3f);
-            pb = pb.mul(rb).add(8.3334519073e-3f);
-            pc = pc.mul(rc).add(8.3334519073e-3f);
-            pd = pd.mul(rd).add(8.3334519073e-3f);
-            pa = pa.mul(ra).add(4.1665795894e-2f);
-            pb = pb.mul(rb).add(4.1665795894e-2f);
-            pc = pc.mul(rc).add(4.1665795894e-2f);
-            pd = pd.mul(rd).add(4.1665795894e-2f);
-            pa = pa.mul(ra).add(1.6666665459e-1f);
-            pb = pb.mul(rb).add(1.6666665459e-1f);
-            pc = pc.mul(rc).add(1.6666665459e-1f);
-            pd = pd.mul(rd).add(1.6666665459e-1f);
-            pa = pa.mul(ra).add(5.0000001201e-1f);
-            pb = pb.mul(rb).add(5.0000001201e-1f);
-            pc = pc.mul(rc).add(5.0000001201e-1f);
-            pd = pd.mul(rd).add(5.0000001201e-1f);
-            FloatVector va = pa.mul(ra).mul(ra).add(ra).add(1f);
-            FloatVector vb = pb.mul(rb).mul(rb).add(rb).add(1f);
-            FloatVector vc = pc.mul(rc).mul(rc).add(rc).add(1f);
-            FloatVector vd = pd.mul(rd).mul(rd).add(rd).add(1f);
-            // 2^k from the integer k held in the low bits of k + 1.5 * 2^23
-            FloatVector sa = VT.cast(VTI.cast(ka.add(ROUND).reinterpretAsInts()).add(127 - ROUND_BITS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            FloatVector sb = VT.cast(VTI.cast(kb.add(ROUND).reinterpretAsInts()).add(127 - ROUND_BITS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            FloatVector sc = VT.cast(VTI.cast(kc.add(ROUND).reinterpretAsInts()).add(127 - ROUND_BITS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            FloatVector sd = VT.cast(VTI.cast(kd.add(ROUND).reinterpretAsInts()).add(127 - ROUND_BITS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            // t = x log2(e) + 1.5 * 2^23, rounded once: k in its low bits
+            FloatVector ta = VT.cast(xa.fma(LOG2E, ROUND));
+            FloatVector tb = VT.cast(xb.fma(LOG2E, ROUND));
+            FloatVector tc = VT.cast(xc.fma(LOG2E, ROUND));
+            FloatVector td = VT.cast(xd.fma(LOG2E, ROUND));
+            FloatVector ka = VT.cast(ta.sub(ROUND));
+            FloatVector kb = VT.cast(tb.sub(ROUND));
+            FloatVector kc = VT.cast(tc.sub(ROUND));
+            FloatVector kd = VT.cast(td.sub(ROUND));
+            FloatVector ra = VT.cast(ka.fma(nhi, xa));
+            FloatVector rb = VT.cast(kb.fma(nhi, xb));
+            FloatVector rc = VT.cast(kc.fma(nhi, xc));
+            FloatVector rd = VT.cast(kd.fma(nhi, xd));
+            ra = VT.cast(ka.fma(nlo, ra));
+            rb = VT.cast(kb.fma(nlo, rb));
+            rc = VT.cast(kc.fma(nlo, rc));
+            rd = VT.cast(kd.fma(nlo, rd));
+            FloatVector pa = VT.cast(ra.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            FloatVector pb = VT.cast(rb.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            FloatVector pc = VT.cast(rc.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            FloatVector pd = VT.cast(rd.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            pa = VT.cast(pa.fma(ra, c2));
+            pb = VT.cast(pb.fma(rb, c2));
+            pc = VT.cast(pc.fma(rc, c2));
+            pd = VT.cast(pd.fma(rd, c2));
+            pa = VT.cast(pa.fma(ra, c3));
+            pb = VT.cast(pb.fma(rb, c3));
+            pc = VT.cast(pc.fma(rc, c3));
+            pd = VT.cast(pd.fma(rd, c3));
+            pa = VT.cast(pa.fma(ra, c4));
+            pb = VT.cast(pb.fma(rb, c4));
+            pc = VT.cast(pc.fma(rc, c4));
+            pd = VT.cast(pd.fma(rd, c4));
+            pa = VT.cast(pa.fma(ra, c5));
+            pb = VT.cast(pb.fma(rb, c5));
+            pc = VT.cast(pc.fma(rc, c5));
+            pd = VT.cast(pd.fma(rd, c5));
+            FloatVector va = VT.cast(VT.cast(pa.fma(VT.cast(ra.mul(ra)), ra)).add(1f));
+            FloatVector vb = VT.cast(VT.cast(pb.fma(VT.cast(rb.mul(rb)), rb)).add(1f));
+            FloatVector vc = VT.cast(VT.cast(pc.fma(VT.cast(rc.mul(rc)), rc)).add(1f));
+            FloatVector vd = VT.cast(VT.cast(pd.fma(VT.cast(rd.mul(rd)), rd)).add(1f));
             if (normal.allTrue()) {
-                va.mul(sa).intoArray(p, pOff + i);
-                vb.mul(sb).intoArray(p, pOff + i + L);
-                vc.mul(sc).intoArray(p, pOff + i + 2 * L);
-                vd.mul(sd).intoArray(p, pOff + i + 3 * L);
+                VT.cast(va.mul(VT.cast(VTI.cast(ta.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()))).intoArray(p, pOff + i);
+                VT.cast(vb.mul(VT.cast(VTI.cast(tb.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()))).intoArray(p, pOff + i + L);
+                VT.cast(vc.mul(VT.cast(VTI.cast(tc.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()))).intoArray(p, pOff + i + 2 * L);
+                VT.cast(vd.mul(VT.cast(VTI.cast(td.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()))).intoArray(p, pOff + i + 3 * L);
             } else {
                 // p may be s itself: each element is read before it is written
                 for (int j = i; j < i + 4 * L; j++) {
@@ -219,27 +213,22 @@ final class VectorKernels {
             }
         }
         for (; i + L <= n; i += L) {
-            FloatVector x = FloatVector.fromArray(F, s, off + i).sub(m);
-            FloatVector y = x.mul(LOG2E).add(0.5f);
-            FloatVector t = y.add(ROUND).sub(ROUND);
-            FloatVector k = t.sub(one, t.compare(VectorOperators.GT, y));
-            FloatVector r = x.sub(k.mul(LN2_HI));
-            r = r.sub(k.mul(LN2_LO));
-            FloatVector poly = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-            poly = poly.mul(r).add(8.3334519073e-3f);
-            poly = poly.mul(r).add(4.1665795894e-2f);
-            poly = poly.mul(r).add(1.6666665459e-1f);
-            poly = poly.mul(r).add(5.0000001201e-1f);
-            FloatVector v = poly.mul(r).mul(r).add(r).add(1f);
-            if (x.abs().compare(VectorOperators.LE, 87f).allTrue()) {
-                IntVector ki = VTI.cast(k.add(ROUND).reinterpretAsInts());
-                v.mul(VT.cast(ki.add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()))
-                        .intoArray(p, pOff + i);
-            } else {
-                for (int j = i; j < i + L; j++) {
-                    p[pOff + j] = FastMath.exp(s[off + j] - m);
-                }
+            FloatVector x = VT.cast(FloatVector.fromArray(F, s, off + i).sub(m));
+            if (!x.abs().compare(VectorOperators.LE, 87f).allTrue()) {
+                break;
             }
+            FloatVector t = VT.cast(x.fma(LOG2E, ROUND));
+            FloatVector k = VT.cast(t.sub(ROUND));
+            FloatVector r = VT.cast(k.fma(nhi, x));
+            r = VT.cast(k.fma(nlo, r));
+            FloatVector q = VT.cast(r.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            q = VT.cast(q.fma(r, c2));
+            q = VT.cast(q.fma(r, c3));
+            q = VT.cast(q.fma(r, c4));
+            q = VT.cast(q.fma(r, c5));
+            FloatVector v = VT.cast(VT.cast(q.fma(VT.cast(r.mul(r)), r)).add(1f));
+            VT.cast(v.mul(VT.cast(VTI.cast(t.reinterpretAsInts()).add(127 - ROUND_BITS)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()))).intoArray(p, pOff + i);
         }
         for (; i < n; i++) {
             p[pOff + i] = FastMath.exp(s[off + i] - m);
@@ -251,13 +240,23 @@ final class VectorKernels {
      * and the caller redoes those in order).
      */
     static float max(float[] s, int off, int n) {
-        FloatVector acc = VT.cast(FloatVector.broadcast(F, Float.NEGATIVE_INFINITY));
+        // four accumulators: one max at a time waits out the instruction's latency every step
+        FloatVector a0 = VT.cast(FloatVector.broadcast(F, Float.NEGATIVE_INFINITY));
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
         int i = 0;
-        for (; i + L <= n; i += L) {
-            acc = VT.cast(acc);
-            acc = acc.max(FloatVector.fromArray(F, s, off + i));
+        for (; i + 4 * L <= n; i += 4 * L) {
+            a0 = VT.cast(a0).max(VT.cast(FloatVector.fromArray(F, s, off + i)));
+            a1 = VT.cast(a1).max(VT.cast(FloatVector.fromArray(F, s, off + i + L)));
+            a2 = VT.cast(a2).max(VT.cast(FloatVector.fromArray(F, s, off + i + 2 * L)));
+            a3 = VT.cast(a3).max(VT.cast(FloatVector.fromArray(F, s, off + i + 3 * L)));
         }
-        float m = VT.cast(acc).reduceLanes(VectorOperators.MAX);
+        for (; i + L <= n; i += L) {
+            a0 = VT.cast(a0).max(VT.cast(FloatVector.fromArray(F, s, off + i)));
+        }
+        FloatVector all = VT.cast(VT.cast(VT.cast(a0).max(VT.cast(a1))).max(VT.cast(VT.cast(a2).max(VT.cast(a3)))));
+        float m = all.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             m = Math.max(m, s[off + i]);
         }
@@ -379,47 +378,55 @@ final class VectorKernels {
     }
 
     /**
-     * The sums of the centred squares {@code (x - mean[k])²} of eight rows at {@code base + k * n},
-     * each difference and square rounded and each row's sum one chain in index order, as {@link
-     * RowSums#centredSquares} computes them. The squares of a block of {@value RowSums#BLOCK}
-     * elements of each row are computed eight lanes at a time into {@code scratch} (in L1), then
-     * {@link RowSums#chains8} adds them row by row in order: the chains then cost a load and an add
-     * an element instead of four scalar operations (rows in L2: 0.29 to 0.21 ns an element on one
-     * core). Layer norm runs this pass on rows already in L2; for RMS norm's squares, the pass that
-     * streams the rows from memory, the same scheme measured 4 to 10% slower than the scalar chains
-     * and is not used.
+     * The vector form of {@link LaneSums#sum}: its 32 partial sums are four vectors of eight
+     * lanes, lane l of vector v holding partial sum {@code 8v + l}, each lane adding its terms in
+     * index order with the plain loop's roundings (difference, product, sum, never fused). Sums
+     * whole blocks of 32 elements into {@code s} (which holds zeros) and returns where it stopped;
+     * the caller adds the rest of the row to the same partial sums.
      *
-     * @param x the rows
-     * @param base the first row's offset
+     * @param t the term
+     * @param x the row's array
+     * @param off the row's first element
      * @param n the row length
-     * @param mean each row's mean
-     * @param s the eight sums (out)
-     * @param scratch at least {@code 8 * RowSums.BLOCK} floats
+     * @param c the centre of {@link LaneSums.Term#CENTRED_SQUARE}
+     * @param s the 32 partial sums (out)
+     * @return the number of elements summed, a multiple of 32
      */
-    static void centredSquares8(float[] x, int base, int n, float[] mean, float[] s, float[] scratch) {
-        final int b = RowSums.BLOCK;
-        java.util.Arrays.fill(s, 0, 8, 0f);
+    static int laneSum(LaneSums.Term t, float[] x, int off, int n, float c, float[] s) {
+        FloatVector a0 = VT.cast(FloatVector.zero(F));
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
         int i = 0;
-        for (; i + b <= n; i += b) {
-            for (int k = 0; k < 8; k++) {
-                int o = base + k * n + i;
-                float m = mean[k];
-                for (int j = 0; j < b; j += L) {
-                    FloatVector d = FloatVector.fromArray(F, x, o + j).sub(m);
-                    VT.cast(d.mul(d)).intoArray(scratch, k * b + j);
-                }
+        // every term subtracts its centre, +0 unless centred: x - (+0) is x for every float (-0
+        // included), and with the subtraction in one case only, a vector exp compiled later in the
+        // same process ran seven times slower (its operations lost their exact vector class)
+        boolean square = t != LaneSums.Term.VALUE;
+        float m = t == LaneSums.Term.CENTRED_SQUARE ? c : 0f;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            FloatVector d0 = FloatVector.fromArray(F, x, off + i);
+            FloatVector d1 = FloatVector.fromArray(F, x, off + i + L);
+            FloatVector d2 = FloatVector.fromArray(F, x, off + i + 2 * L);
+            FloatVector d3 = FloatVector.fromArray(F, x, off + i + 3 * L);
+            d0 = d0.sub(m);
+            d1 = d1.sub(m);
+            d2 = d2.sub(m);
+            d3 = d3.sub(m);
+            if (square) {
+                d0 = d0.mul(d0);
+                d1 = d1.mul(d1);
+                d2 = d2.mul(d2);
+                d3 = d3.mul(d3);
             }
-            RowSums.chains8(scratch, s);
+            a0 = VT.cast(a0).add(VT.cast(d0));
+            a1 = VT.cast(a1).add(VT.cast(d1));
+            a2 = VT.cast(a2).add(VT.cast(d2));
+            a3 = VT.cast(a3).add(VT.cast(d3));
         }
-        for (int k = 0; k < 8; k++) {
-            int o = base + k * n;
-            float m = mean[k];
-            float acc = s[k];
-            for (int j = i; j < n; j++) {
-                float d = x[o + j] - m;
-                acc += d * d;
-            }
-            s[k] = acc;
-        }
+        VT.cast(a0).intoArray(s, 0);
+        VT.cast(a1).intoArray(s, L);
+        VT.cast(a2).intoArray(s, 2 * L);
+        VT.cast(a3).intoArray(s, 3 * L);
+        return i;
     }
 }

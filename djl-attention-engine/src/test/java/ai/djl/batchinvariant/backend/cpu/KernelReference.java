@@ -42,46 +42,58 @@ final class KernelReference {
         }
     }
 
+    /**
+     * A row sum in the row kernels' order, written out from its definition: term i goes to
+     * partial sum i mod 32 (each from +0, in index order), then partial sums 16 apart are added,
+     * then 8, 4, 2 and 1 apart.
+     */
+    static float rowSum(float[] terms) {
+        float[] part = new float[32];
+        for (int i = 0; i < terms.length; i++) {
+            part[i % 32] = part[i % 32] + terms[i];
+        }
+        for (int half = 16; half >= 1; half /= 2) {
+            for (int j = 0; j < half; j++) {
+                part[j] = part[j] + part[j + half];
+            }
+        }
+        return part[0];
+    }
+
     /** Softmax or log-softmax of one row in place, as the one-row loop computes it. */
     static void softmaxRow(float[] x, int off, int n, boolean log) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, x[off + i]);
         }
-        float sum = 0f;
+        float[] e = new float[n];
+        for (int i = 0; i < n; i++) {
+            e[i] = FastMath.exp(x[off + i] - max);
+        }
+        float sum = rowSum(e);
         if (log) {
-            for (int i = 0; i < n; i++) {
-                sum += FastMath.exp(x[off + i] - max);
-            }
             float lse = max + FastMath.log(sum);
             for (int i = 0; i < n; i++) {
                 x[off + i] = x[off + i] - lse;
             }
             return;
         }
-        for (int i = 0; i < n; i++) {
-            float e = FastMath.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
         float inv = 1f / sum;
         for (int i = 0; i < n; i++) {
-            x[off + i] *= inv;
+            x[off + i] = e[i] * inv;
         }
     }
 
-    /** Layer norm of one row: mean and biased variance each summed in index order. */
+    /** Layer norm of one row: mean and biased variance each summed by {@link #rowSum}. */
     static void layerNormRow(float[] x, float[] out, int off, int n, float[] gamma, float[] beta, float eps) {
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            sum += x[off + i];
-        }
-        float mean = sum / n;
-        float sq = 0f;
+        float[] t = new float[n];
+        System.arraycopy(x, off, t, 0, n);
+        float mean = rowSum(t) / n;
         for (int i = 0; i < n; i++) {
             float d = x[off + i] - mean;
-            sq += d * d;
+            t[i] = d * d;
         }
+        float sq = rowSum(t);
         float rstd = 1f / (float) Math.sqrt(sq / n + eps);
         for (int i = 0; i < n; i++) {
             float y = (x[off + i] - mean) * rstd;
@@ -95,14 +107,13 @@ final class KernelReference {
         }
     }
 
-    /** RMS norm of one row: squares rounded and summed in index order, one division each. */
+    /** RMS norm of one row: squares rounded and summed by {@link #rowSum}, one division each. */
     static void rmsNormRow(float[] v, float[] o, int off, int n, float[] w, float eps) {
-        float sq = 0f;
+        float[] t = new float[n];
         for (int i = 0; i < n; i++) {
-            float e = v[off + i] * v[off + i];
-            sq += e;
+            t[i] = v[off + i] * v[off + i];
         }
-        float denom = (float) Math.sqrt(sq / n + eps);
+        float denom = (float) Math.sqrt(rowSum(t) / n + eps);
         for (int i = 0; i < n; i++) {
             float y = v[off + i] / denom;
             o[off + i] = w == null ? y : y * w[i];

@@ -16,22 +16,21 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * The row kernels' every group and tail shape against the reference loops, bits equal: row counts
- * below, at and past the group of {@value RowKernels#GROUP} side-by-side chains and its half
- * (1, 2, 3, 5, 7, 8, 9, 17, 64), row lengths below, at and past the vector length and the blocks
- * of {@link RowSums#BLOCK} (1, 7, 16, 33, 300, 4096), the vector and the plain path, gamma and
- * beta each present or null, rows of signed zeros, infinities and NaN. Softmax and layer norm are
- * compared with {@link CpuMath#softmaxRows} and {@link CpuMath#layerNormRows}; RMS norm with the
- * division form the engine documents ({@code KernelReference.rmsNormRow}: x / sqrt(mean(x * x) +
- * eps) * w, one division per element), which {@link CpuMath#rmsNormRows} (x * (1 / sqrt(…))) does
- * not compute. The half-precision entry points, which reuse their converted copy as the output,
+ * The row kernels' every tail shape against the reference loops, bits equal: row counts 1, 2, 3,
+ * 5, 7, 8, 9, 17 and 64 (threads take rows), row lengths below, at and past the vector length and
+ * the {@value LaneSums#LANES} partial sums of {@link LaneSums} (1, 7, 16, 31, 32, 33, 63, 65,
+ * 300, 4096), the vector and the plain path, gamma and beta each present or null, rows of signed
+ * zeros, infinities and NaN. Softmax, layer norm and RMS norm are compared with {@link
+ * CpuMath#softmaxRows}, {@link CpuMath#layerNormRows} and {@link CpuMath#rmsNormRows}, and RMS
+ * norm also with the division form written out in {@code KernelReference.rmsNormRow} (x /
+ * sqrt(mean(x * x) + eps) * w, one division per element). The half-precision entry points, which reuse their converted copy as the output,
  * are checked against the float32 path; vector exp against {@link FastMath#exp} on a sweep of
  * every float class.
  */
 class RowKernelShapesTest {
 
     private static final int[] ROWS = {1, 2, 3, 5, 7, 8, 9, 17, 64};
-    private static final int[] LENGTHS = {1, 7, 16, 33, 300, 4096};
+    private static final int[] LENGTHS = {1, 7, 16, 31, 32, 33, 63, 65, 300, 4096};
 
     private final Random rnd = new Random(2026);
 
@@ -137,6 +136,10 @@ class RowKernelShapesTest {
                     for (int r = 0; r < rows; r++) {
                         KernelReference.rmsNormRow(x, want, r * n, n, w, 1e-6f);
                     }
+                    float[] plain = new float[x.length];
+                    CpuMath.rmsNormRows(x, plain, rows, n, w, 1e-6f);
+                    int same = KernelReference.firstDifference(want, plain);
+                    assertEquals(-1, same, where("CpuMath.rmsNormRows", false, rows, n, want, plain, same));
                     for (boolean vector : paths()) {
                         float[] got = new float[x.length];
                         Arrays.fill(got, Float.NaN);

@@ -16,8 +16,7 @@ import java.util.Random;
 /**
  * The row kernels (softmax, log-softmax, layer norm, RMS norm) and the element-wise fast paths
  * against the one-row and one-element loops of {@link KernelReference} and {@link Elementwise},
- * bits equal: row counts around the group of {@value RowKernels#GROUP}, lengths that are not
- * multiples of any vector length, lengths large enough to go parallel, NaN and infinities; and
+ * bits equal: row counts from 1 to 17, lengths that are not multiples of any vector length, lengths large enough to go parallel, NaN and infinities; and
  * an inverse case where a changed summation order is caught.
  */
 class RowKernelsTest {
@@ -124,26 +123,38 @@ class RowKernelsTest {
 
     @Test
     void aChangedRowOrderIsCaught() {
-        // inverse case: the squares summed pairwise instead of in index order give other bits
+        // inverse cases: the same squares summed in another fixed order (one chain in index
+        // order, as this backend once did; 16 partial sums instead of 32) give other bits
+        int rows = 64;
         int n = 4096;
-        float[] x = KernelReference.data(rnd, n, 0);
-        float[] got = new float[n];
-        RowKernels.rmsNorm(x, got, 1, n, null, 1e-6f);
-        float[] part = new float[n];
-        for (int i = 0; i < n; i++) {
-            part[i] = x[i] * x[i];
-        }
-        for (int w = n / 2; w >= 1; w /= 2) {
-            for (int i = 0; i < w; i++) {
-                part[i] = part[i] + part[i + w];
+        float[] x = KernelReference.data(rnd, rows * n, 0);
+        float[] got = new float[rows * n];
+        RowKernels.rmsNorm(x, got, rows, n, null, 1e-6f);
+        assertEquals(-1, KernelReference.firstDifference(rmsNormWithLanes(x, rows, n, 32), got));
+        assertNotEquals(-1, KernelReference.firstDifference(rmsNormWithLanes(x, rows, n, 1), got));
+        assertNotEquals(-1, KernelReference.firstDifference(rmsNormWithLanes(x, rows, n, 16), got));
+    }
+
+    /** RMS norm whose sums of squares take {@code lanes} interleaved partial sums and a halving tree. */
+    private static float[] rmsNormWithLanes(float[] x, int rows, int n, int lanes) {
+        float[] out = new float[rows * n];
+        for (int r = 0; r < rows; r++) {
+            float[] part = new float[lanes];
+            for (int i = 0; i < n; i++) {
+                float v = x[r * n + i];
+                part[i % lanes] += v * v;
+            }
+            for (int w = lanes / 2; w >= 1; w /= 2) {
+                for (int j = 0; j < w; j++) {
+                    part[j] = part[j] + part[j + w];
+                }
+            }
+            float denom = (float) Math.sqrt(part[0] / n + 1e-6f);
+            for (int i = 0; i < n; i++) {
+                out[r * n + i] = x[r * n + i] / denom;
             }
         }
-        float denom = (float) Math.sqrt(part[0] / n + 1e-6f);
-        float[] pairwise = new float[n];
-        for (int i = 0; i < n; i++) {
-            pairwise[i] = x[i] / denom;
-        }
-        assertNotEquals(-1, KernelReference.firstDifference(pairwise, got));
+        return out;
     }
 
     @Test

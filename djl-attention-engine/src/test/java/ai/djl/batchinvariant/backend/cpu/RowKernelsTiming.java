@@ -51,21 +51,16 @@ public final class RowKernelsTiming {
         float[] x = data(rows * N, 1);
         float[] w = data(N, 2);
         float[] o = new float[rows * N];
-        float[] s = new float[8];
-        float[] mean = new float[8];
-        float[] scratch = new float[8 * RowSums.BLOCK];
         boolean v = Simd.ENABLED;
         for (int round = 0; round < 3; round++) {
             boolean print = round == 2;
-            pass(print, "sums, 8 rows' chains", rows, () -> chains(x, rows, s, mean, 0));
-            pass(print, "squares, 8 rows' chains", rows, () -> chains(x, rows, s, mean, 1));
-            pass(print, "centred squares, scalar chains", rows, () -> chains(x, rows, s, mean, 2));
+            for (LaneSums.Term t : LaneSums.Term.values()) {
+                pass(print, "lane sums, plain, " + t, rows, () -> sums(false, t, x, rows));
+                if (v) {
+                    pass(print, "lane sums, vector, " + t, rows, () -> sums(true, t, x, rows));
+                }
+            }
             if (v) {
-                pass(print, "centred squares, vector blocks", rows, () -> {
-                    for (int r = 0; r < rows; r += 8) {
-                        VectorKernels.centredSquares8(x, r * N, N, mean, s, scratch);
-                    }
-                });
                 pass(print, "vector exp", rows, () -> {
                     for (int r = 0; r < rows; r++) {
                         VectorKernels.exp(x, r * N, N, 3f, o, r * N);
@@ -102,16 +97,12 @@ public final class RowKernelsTiming {
         }
     }
 
-    private static void chains(float[] x, int rows, float[] s, float[] mean, int kind) {
-        for (int r = 0; r < rows; r += 8) {
-            if (kind == 0) {
-                RowSums.sums(x, r * N, N, 8, s);
-            } else if (kind == 1) {
-                RowSums.squares(x, r * N, N, 8, s);
-            } else {
-                RowSums.centredSquares(x, r * N, N, 8, mean, s, false);
-            }
+    private static void sums(boolean vector, LaneSums.Term t, float[] x, int rows) {
+        float acc = 0f;
+        for (int r = 0; r < rows; r++) {
+            acc += LaneSums.sum(vector, t, x, r * N, N, 0.1f);
         }
+        sink = acc;
     }
 
     private static void pass(boolean print, String name, int rows, Runnable body) {
