@@ -319,6 +319,9 @@ BI_CONTIGUOUS(bool, bool, d, bi::BOOL, bi::BOOL, bi::C_DOUBLE)
 // (ew_ops.cuh). Blocks whose elements are 16-byte aligned go 16 bytes at a time.
 namespace bi {
 
+// Chunks a thread of the gate's vector path takes at once (CudaElementwise.GATE_CHUNKS).
+constexpr int GATE_CHUNKS = 2;
+
 template <int T, int MODE> __device__ void silu_mul_body(const ElementwiseParams& p) {
   typedef typename Storage<T>::type S;
   constexpr int VEC = 16 / sizeof(S);
@@ -333,7 +336,11 @@ template <int T, int MODE> __device__ void silu_mul_body(const ElementwiseParams
   };
   if (b % VEC == 0 && ((reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(o)) & 15) == 0) {
     // chunk c of VEC outputs: row r, chunk jc of the row, carried from one grid step to the next
-    // (64-bit divisions once a thread: two of them a chunk had made the gate instruction-bound)
+    // (64-bit divisions once a thread: two of them a chunk had made the gate instruction-bound).
+    // A thread takes GATE_CHUNKS chunks a grid step apart together, every load before any
+    // arithmetic: one chunk at a time left too few bytes in flight to hide the loads behind the
+    // 16-bit gate's per-element arithmetic (the launcher sizes the grid so that the device stays
+    // full). Each output's arithmetic is the same whatever the grid, so are its bits.
     const long long chunks = p.n / VEC;
     const unsigned hv = static_cast<unsigned>(h / VEC), bv = static_cast<unsigned>(b / VEC);
     const long long step = grid_step();
@@ -343,21 +350,43 @@ template <int T, int MODE> __device__ void silu_mul_body(const ElementwiseParams
     unsigned jc = static_cast<unsigned>(c - r * hv);
     const long long dr = step / hv;
     const unsigned dj = static_cast<unsigned>(step - dr * hv);
+    auto advance = [&](long long& row, unsigned& col) {
+      row += dr;
+      col += dj;
+      if (col >= hv) {  // dj < hv: one wrap at most
+        col -= hv;
+        row++;
+      }
+    };
+    auto g_index = [&](long long row, unsigned col) {
+      const unsigned blk = col / bv, off = col - blk * bv;
+      return row * 2 * h + static_cast<long long>(blk) * 2 * b + static_cast<long long>(off) * VEC;
+    };
+    static_assert(GATE_CHUNKS == 2, "the loop below takes two chunks");
 #pragma unroll 1
-    for (; c < chunks; c += step) {
-      const unsigned blk = jc / bv, off = jc - blk * bv;
-      const long long gi = r * 2 * h + static_cast<long long>(blk) * 2 * b + static_cast<long long>(off) * VEC;
+    for (; c < chunks; c += GATE_CHUNKS * step) {
+      long long r2 = r;
+      unsigned jc2 = jc;
+      advance(r2, jc2);
+      // past the end (every thread of a grid that covers the chunks once: small gates) the second
+      // chunk's loads repeat the first's: no branch around the loads, which are all issued
+      // before any arithmetic
+      const bool second = c + step < chunks;
+      const long long gi = g_index(r, jc), gi2 = second ? g_index(r2, jc2) : gi;
       const P g = *reinterpret_cast<const P*>(x + gi), u = *reinterpret_cast<const P*>(x + gi + b);
+      const P g2 = *reinterpret_cast<const P*>(x + gi2), u2 = *reinterpret_cast<const P*>(x + gi2 + b);
       P out;
 #pragma unroll
       for (int k = 0; k < VEC; k++) out.e[k] = silu_mul_one<T, MODE>(g.e[k], u.e[k]);
       reinterpret_cast<P*>(o)[c] = out;
-      r += dr;
-      jc += dj;
-      if (jc >= hv) {
-        jc -= hv;
-        r++;
+      if (second) {
+#pragma unroll
+        for (int k = 0; k < VEC; k++) out.e[k] = silu_mul_one<T, MODE>(g2.e[k], u2.e[k]);
+        reinterpret_cast<P*>(o)[c + step] = out;
       }
+      r = r2;
+      jc = jc2;
+      advance(r, jc);
     }
     return;
   }

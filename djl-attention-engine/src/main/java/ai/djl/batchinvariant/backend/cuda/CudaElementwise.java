@@ -197,13 +197,31 @@ public final class CudaElementwise implements ElementwiseOps {
                     .i64(Elementwise.N, n)
                     .i32(Elementwise.RANK, 1)
                     .i32(Elementwise.TYPE_A, DataAbi.dtypeCode(x.getDataType()));
-            // a thread a 16-byte chunk where blocks are whole chunks (the kernel's vector path;
-            // launched a thread an element, seven in eight threads of a 16-bit gate had nothing to do)
+            // the kernel's vector path where blocks are whole chunks (launched a thread an element,
+            // seven in eight threads of a 16-bit gate had nothing to do)
             int vec = 16 / x.getDataType().getNumOfBytes();
-            long items = block % vec == 0 ? (n + vec - 1) / vec : n;
+            long items = block % vec == 0 ? gateThreads((n + vec - 1) / vec, device.getSmCount()) : n;
             Launch.run(device, DataAbi.MODULE_ELEMENTWISE, DataAbi.siluMulKernel(x.getDataType()), p, items);
         }
         return Tensor.device(os, x.getDataType(), out);
+    }
+
+    /** Chunks a thread of the gate's vector path takes at once (GATE_CHUNKS in elementwise.cu). */
+    static final int GATE_CHUNKS = 2;
+
+    /**
+     * Threads for the gate's vector path over {@code chunks} 16-byte chunks: one a chunk while that
+     * does not fill the device's resident threads twice over, else one per {@value #GATE_CHUNKS}
+     * chunks, which the kernel loads together. The grid never shows in the bits (each output's
+     * arithmetic is fixed), only in the speed.
+     *
+     * @param chunks the output's 16-byte chunks
+     * @param sms the device's multiprocessors
+     * @return the threads to launch
+     */
+    static long gateThreads(long chunks, int sms) {
+        long resident = 2048L * sms;
+        return chunks >= GATE_CHUNKS * resident ? (chunks + GATE_CHUNKS - 1) / GATE_CHUNKS : chunks;
     }
 
     /**
