@@ -11,7 +11,8 @@ import java.util.concurrent.ForkJoinPool;
  * Times the row kernels' passes one by one on rows held in L2 (16 rows of 4096 floats: best of
  * 200 calls, ns an element), then whole softmax, layer norm and RMS norm calls on ROWS × 4096
  * floats into a preallocated output and with a new output each call, next to {@code
- * System.arraycopy} of the same array (ms, best and mean of the second half of the calls). Used
+ * System.arraycopy} of the same array, on one thread and row by row on the threads the kernels
+ * use (ms, best and mean of the second half of the calls). Used
  * to find what bounds each op (see docs/benchmarks-cpu.md). Not a test: run by hand with {@code
  * --add-modules jdk.incubator.vector} on the test classpath. Usage: {@code RowKernelsTiming
  * [ROWS [THREADS [CALLS]]]} (defaults 4096, 2, 20); THREADS 1 runs everything in a fork-join
@@ -125,6 +126,8 @@ public final class RowKernelsTiming {
         boolean v = Simd.ENABLED;
         double bytes = 8.0 * x.length;
         time("arraycopy", calls, bytes, () -> System.arraycopy(x, 0, out, 0, x.length));
+        time("arraycopy, rows on the kernels' threads", calls, bytes,
+                () -> Parallel.forEach(rows, 4L * N, r -> System.arraycopy(x, r * N, out, r * N, N)));
         time("new float[] alone", calls, bytes, () -> sink = new float[x.length]);
         time("rmsNorm, preallocated output", calls, bytes, () -> RowKernels.rmsNorm(v, x, out, rows, N, w, 1e-6f));
         time("rmsNorm, new output", calls, bytes, () -> {
