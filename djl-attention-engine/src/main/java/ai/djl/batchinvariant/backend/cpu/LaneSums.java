@@ -50,7 +50,24 @@ final class LaneSums {
      */
     static float sum(boolean vector, Term t, float[] x, int off, int n, float c) {
         float[] s = new float[LANES];
-        int i = vector ? VectorKernels.laneSum(t, x, off, n, c, s) : 0;
+        return finish(t, x, off, n, c, s, vector ? VectorKernels.laneSum(t, x, off, n, c, s) : 0);
+    }
+
+    /**
+     * Adds the terms of elements i to n - 1 to the partial sums {@code s} (which hold the terms
+     * before i, i a multiple of {@value #LANES}), then combines them: the rest of {@link #sum}, for
+     * a kernel that summed the first i elements itself.
+     *
+     * @param t the term
+     * @param x the row's array
+     * @param off the row's first element
+     * @param n the row length
+     * @param c the centre of {@link Term#CENTRED_SQUARE} (ignored otherwise)
+     * @param s the {@value #LANES} partial sums so far (overwritten)
+     * @param i the first element not yet summed
+     * @return the sum
+     */
+    static float finish(Term t, float[] x, int off, int n, float c, float[] s, int i) {
         final int mask = LANES - 1;
         switch (t) {
             case SQUARE:

@@ -13,6 +13,12 @@ package ai.djl.batchinvariant.backend.cpu;
  */
 final class RowKernels {
 
+    /**
+     * RMS norm's rows a task: consecutive rows, so that one loop writes a row out while it streams
+     * the next one in ({@link VectorKernels#divScaleThenSquares}).
+     */
+    static final int RMS_ROWS = 16;
+
     private RowKernels() {}
 
     /**
@@ -172,19 +178,35 @@ final class RowKernels {
      * @param eps the epsilon
      */
     static void rmsNorm(boolean vector, float[] v, float[] o, int rows, int n, float[] w, float eps) {
-        Parallel.forEach(rows, 4L * n, r -> {
-            int off = r * n;
-            float sq = LaneSums.sum(vector, LaneSums.Term.SQUARE, v, off, n, 0f);
-            float denom = (float) Math.sqrt(sq / n + eps);
-            if (vector) {
-                VectorKernels.divScale(v, off, n, denom, w, o);
-            } else if (w == null) {
-                for (int i = 0; i < n; i++) {
-                    o[off + i] = v[off + i] / denom;
+        int blocks = (rows + RMS_ROWS - 1) / RMS_ROWS;
+        Parallel.forEach(blocks, 4L * RMS_ROWS * n, bi -> {
+            int r0 = bi * RMS_ROWS;
+            int r1 = Math.min(rows, r0 + RMS_ROWS);
+            float[] s = new float[LaneSums.LANES];
+            float sq = LaneSums.sum(vector, LaneSums.Term.SQUARE, v, r0 * n, n, 0f);
+            for (int r = r0; r < r1; r++) {
+                int off = r * n;
+                float denom = (float) Math.sqrt(sq / n + eps);
+                boolean next = r + 1 < r1;
+                if (vector && next) {
+                    java.util.Arrays.fill(s, 0f);
+                    int i = VectorKernels.divScaleThenSquares(v, off, n, denom, w, o, off + n, s);
+                    sq = LaneSums.finish(LaneSums.Term.SQUARE, v, off + n, n, 0f, s, i);
+                    continue;
                 }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    o[off + i] = v[off + i] / denom * w[i];
+                if (vector) {
+                    VectorKernels.divScale(v, off, n, denom, w, o);
+                } else if (w == null) {
+                    for (int i = 0; i < n; i++) {
+                        o[off + i] = v[off + i] / denom;
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        o[off + i] = v[off + i] / denom * w[i];
+                    }
+                }
+                if (next) {
+                    sq = LaneSums.sum(vector, LaneSums.Term.SQUARE, v, off + n, n, 0f);
                 }
             }
         });

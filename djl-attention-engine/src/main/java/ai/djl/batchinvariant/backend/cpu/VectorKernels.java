@@ -327,6 +327,65 @@ final class VectorKernels {
     }
 
     /**
+     * {@link #divScale} of the row at {@code off} fused with the first {@link #laneSum} pass of
+     * squares over the next row at {@code next}: one loop streams the next row in while the
+     * current one is written out, where two passes would each leave half of a core's memory
+     * traffic idle. Each output and each partial sum takes exactly the operations of the two
+     * separate loops. Returns where the squares stopped (a multiple of 32), their partial sums in
+     * {@code s}, for {@link LaneSums#finish}.
+     *
+     * @param v the rows
+     * @param off the current row
+     * @param n the row length
+     * @param denom the current row's denominator
+     * @param w the weight, or null
+     * @param o the output rows (may be v)
+     * @param next the next row
+     * @param s the 32 partial sums of the next row's squares (out)
+     * @return the next row's elements summed
+     */
+    static int divScaleThenSquares(float[] v, int off, int n, float denom, float[] w, float[] o, int next, float[] s) {
+        FloatVector a0 = VT.cast(FloatVector.zero(F));
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            FloatVector d0 = VT.cast(FloatVector.fromArray(F, v, next + i).sub(0f));
+            FloatVector d1 = VT.cast(FloatVector.fromArray(F, v, next + i + L).sub(0f));
+            FloatVector d2 = VT.cast(FloatVector.fromArray(F, v, next + i + 2 * L).sub(0f));
+            FloatVector d3 = VT.cast(FloatVector.fromArray(F, v, next + i + 3 * L).sub(0f));
+            a0 = VT.cast(a0).add(VT.cast(d0.mul(d0)));
+            a1 = VT.cast(a1).add(VT.cast(d1.mul(d1)));
+            a2 = VT.cast(a2).add(VT.cast(d2.mul(d2)));
+            a3 = VT.cast(a3).add(VT.cast(d3.mul(d3)));
+            for (int j = 0; j < 4 * L; j += L) {
+                FloatVector y = VT.cast(FloatVector.fromArray(F, v, off + i + j).div(denom));
+                if (w != null) {
+                    y = VT.cast(y.mul(FloatVector.fromArray(F, w, i + j)));
+                }
+                y.intoArray(o, off + i + j);
+            }
+        }
+        VT.cast(a0).intoArray(s, 0);
+        VT.cast(a1).intoArray(s, L);
+        VT.cast(a2).intoArray(s, 2 * L);
+        VT.cast(a3).intoArray(s, 3 * L);
+        int done = i;
+        for (; i + L <= n; i += L) {
+            FloatVector y = VT.cast(FloatVector.fromArray(F, v, off + i).div(denom));
+            if (w != null) {
+                y = VT.cast(y.mul(FloatVector.fromArray(F, w, i)));
+            }
+            y.intoArray(o, off + i);
+        }
+        for (; i < n; i++) {
+            o[off + i] = w == null ? v[off + i] / denom : v[off + i] / denom * w[i];
+        }
+        return done;
+    }
+
+    /**
      * {@code o[off + i] = (x[off + i] - mean) * rstd} (then {@code * gamma[i]}, then {@code +
      * beta[i]}) for i in [0, n): layer norm's output pass, each operation rounded as in the scalar
      * loop. The null checks are loop-invariant, and C2 moves them out of the loop.

@@ -161,7 +161,7 @@ class RowKernelShapesTest {
         // every 4099th bit pattern (NaNs, infinities, zeros, subnormals, every binade of both
         // signs) and every float within 4096 ulps of the vector path's edges (|x| = 87) and of
         // exp's overflow and underflow limits; softmax's exp(x - max) runs this code. A whole
-        // sweep of the 2^32 patterns (by hand, 40 s) found no difference either.
+        // sweep of the 2^32 patterns (ExpExhaustiveCheck, by hand) found no difference either.
         if (!Simd.ENABLED) {
             return;
         }

@@ -128,6 +128,11 @@ public final class RowKernelsTiming {
         time("arraycopy", calls, bytes, () -> System.arraycopy(x, 0, out, 0, x.length));
         time("arraycopy, rows on the kernels' threads", calls, bytes,
                 () -> Parallel.forEach(rows, 4L * N, r -> System.arraycopy(x, r * N, out, r * N, N)));
+        if (Simd.ENABLED) {
+            // the kernels' own stores: x - 0 (x itself), written as their output passes write
+            time("vector copy (x - 0), kernels' threads", calls, bytes,
+                    () -> Parallel.forEach(rows, 4L * N, r -> VectorKernels.subScalar(x, r * N, N, 0f, out, r * N)));
+        }
         time("new float[] alone", calls, bytes, () -> sink = new float[x.length]);
         time("rmsNorm, preallocated output", calls, bytes, () -> RowKernels.rmsNorm(v, x, out, rows, N, w, 1e-6f));
         time("rmsNorm, new output", calls, bytes, () -> {
