@@ -14,10 +14,12 @@ package ai.djl.batchinvariant.backend.cpu;
 final class RowKernels {
 
     /**
-     * RMS norm's rows a task: consecutive rows, so that one loop writes a row out while it streams
-     * the next one in ({@link VectorKernels#divScaleThenSquares}).
+     * Consecutive rows a task takes, so that one loop writes a row out while it streams the next
+     * one in ({@link VectorKernels#divScaleThenSquares}, {@link VectorKernels#normaliseThenSum},
+     * {@link VectorKernels#mulScalarThenMax}): a row's passes one after the other leave half of a
+     * core's memory traffic idle.
      */
-    static final int RMS_ROWS = 16;
+    static final int ROWS_A_TASK = 16;
 
     private RowKernels() {}
 
@@ -48,33 +50,48 @@ final class RowKernels {
      * @param log whether to produce log-softmax
      */
     static void softmax(boolean vector, float[] x, float[] out, int rows, int n, boolean log) {
-        Parallel.forEach(rows, 4L * n, r -> {
-            int off = r * n;
-            float max = AttentionKernels.max(vector, x, off, n);
-            // log-softmax needs the exps only for their sum: they go to the output row as scratch,
-            // unless the output is the input (in place), which they would overwrite
-            boolean aside = log && out == x;
-            float[] e = aside ? new float[n] : out;
-            int eOff = aside ? 0 : off;
-            AttentionKernels.exp(vector, x, off, n, max, e, eOff);
-            float sum = LaneSums.sum(vector, LaneSums.Term.VALUE, e, eOff, n, 0f);
-            if (log) {
-                float lse = max + FastMath.log(sum);
-                if (vector) {
-                    VectorKernels.subScalar(x, off, n, lse, out, off);
+        int blocks = (rows + ROWS_A_TASK - 1) / ROWS_A_TASK;
+        Parallel.forEach(blocks, 4L * ROWS_A_TASK * n, bi -> {
+            int r0 = bi * ROWS_A_TASK;
+            int r1 = Math.min(rows, r0 + ROWS_A_TASK);
+            float max = AttentionKernels.max(vector, x, r0 * n, n);
+            for (int r = r0; r < r1; r++) {
+                int off = r * n;
+                boolean next = r + 1 < r1;
+                // log-softmax needs the exps only for their sum: they go to the output row as
+                // scratch, unless the output is the input (in place), which they would overwrite
+                boolean aside = log && out == x;
+                float[] e = aside ? new float[n] : out;
+                int eOff = aside ? 0 : off;
+                AttentionKernels.exp(vector, x, off, n, max, e, eOff);
+                float sum = LaneSums.sum(vector, LaneSums.Term.VALUE, e, eOff, n, 0f);
+                if (!log && vector && next) {
+                    float m = VectorKernels.mulScalarThenMax(out, off, n, 1f / sum, x, off + n);
+                    // a NaN maximum is redone in order (its payload)
+                    max = m == m ? m : AttentionKernels.max(vector, x, off + n, n);
+                    continue;
+                }
+                if (log) {
+                    float lse = max + FastMath.log(sum);
+                    if (vector) {
+                        VectorKernels.subScalar(x, off, n, lse, out, off);
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            out[off + i] = x[off + i] - lse;
+                        }
+                    }
                 } else {
-                    for (int i = 0; i < n; i++) {
-                        out[off + i] = x[off + i] - lse;
+                    float inv = 1f / sum;
+                    if (vector) {
+                        VectorKernels.mulScalar(out, off, n, inv);
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            out[off + i] *= inv;
+                        }
                     }
                 }
-            } else {
-                float inv = 1f / sum;
-                if (vector) {
-                    VectorKernels.mulScalar(out, off, n, inv);
-                } else {
-                    for (int i = 0; i < n; i++) {
-                        out[off + i] *= inv;
-                    }
+                if (next) {
+                    max = AttentionKernels.max(vector, x, off + n, n);
                 }
             }
         });
@@ -113,15 +130,32 @@ final class RowKernels {
      */
     static void layerNorm(boolean vector, float[] x, float[] out, int rows, int n, float[] gamma, float[] beta,
             float eps) {
-        Parallel.forEach(rows, 6L * n, r -> {
-            int off = r * n;
-            float mean = LaneSums.sum(vector, LaneSums.Term.VALUE, x, off, n, 0f) / n;
-            float sq = LaneSums.sum(vector, LaneSums.Term.CENTRED_SQUARE, x, off, n, mean);
-            float rstd = 1f / (float) Math.sqrt(sq / n + eps);
-            if (vector) {
-                VectorKernels.normalise(x, off, n, mean, rstd, gamma, beta, out);
-            } else {
-                normalise(x, off, n, mean, rstd, gamma, beta, out);
+        int blocks = (rows + ROWS_A_TASK - 1) / ROWS_A_TASK;
+        Parallel.forEach(blocks, 6L * ROWS_A_TASK * n, bi -> {
+            int r0 = bi * ROWS_A_TASK;
+            int r1 = Math.min(rows, r0 + ROWS_A_TASK);
+            float[] s = new float[LaneSums.LANES];
+            float sum = LaneSums.sum(vector, LaneSums.Term.VALUE, x, r0 * n, n, 0f);
+            for (int r = r0; r < r1; r++) {
+                int off = r * n;
+                float mean = sum / n;
+                float sq = LaneSums.sum(vector, LaneSums.Term.CENTRED_SQUARE, x, off, n, mean);
+                float rstd = 1f / (float) Math.sqrt(sq / n + eps);
+                boolean next = r + 1 < r1;
+                if (vector && next) {
+                    java.util.Arrays.fill(s, 0f);
+                    int i = VectorKernels.normaliseThenSum(x, off, n, mean, rstd, gamma, beta, out, off + n, s);
+                    sum = LaneSums.finish(LaneSums.Term.VALUE, x, off + n, n, 0f, s, i);
+                    continue;
+                }
+                if (vector) {
+                    VectorKernels.normalise(x, off, n, mean, rstd, gamma, beta, out);
+                } else {
+                    normalise(x, off, n, mean, rstd, gamma, beta, out);
+                }
+                if (next) {
+                    sum = LaneSums.sum(vector, LaneSums.Term.VALUE, x, off + n, n, 0f);
+                }
             }
         });
     }
@@ -178,10 +212,10 @@ final class RowKernels {
      * @param eps the epsilon
      */
     static void rmsNorm(boolean vector, float[] v, float[] o, int rows, int n, float[] w, float eps) {
-        int blocks = (rows + RMS_ROWS - 1) / RMS_ROWS;
-        Parallel.forEach(blocks, 4L * RMS_ROWS * n, bi -> {
-            int r0 = bi * RMS_ROWS;
-            int r1 = Math.min(rows, r0 + RMS_ROWS);
+        int blocks = (rows + ROWS_A_TASK - 1) / ROWS_A_TASK;
+        Parallel.forEach(blocks, 4L * ROWS_A_TASK * n, bi -> {
+            int r0 = bi * ROWS_A_TASK;
+            int r1 = Math.min(rows, r0 + ROWS_A_TASK);
             float[] s = new float[LaneSums.LANES];
             float sq = LaneSums.sum(vector, LaneSums.Term.SQUARE, v, r0 * n, n, 0f);
             for (int r = r0; r < r1; r++) {

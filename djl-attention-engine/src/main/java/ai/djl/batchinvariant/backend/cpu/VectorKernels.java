@@ -414,6 +414,104 @@ final class VectorKernels {
         }
     }
 
+    /**
+     * {@link #normalise} of the row at {@code off} fused with the first {@link #laneSum} pass over
+     * the next row at {@code next} (its plain sum, layer norm's first pass): one loop writes a row
+     * out while it streams the next one in. Each output and each partial sum takes exactly the
+     * operations of the separate loops. Returns where the sum stopped (a multiple of 32), its
+     * partial sums in {@code s}, for {@link LaneSums#finish}.
+     *
+     * @param x the rows
+     * @param off the current row
+     * @param n the row length
+     * @param mean the current row's mean
+     * @param rstd the current row's 1 / standard deviation
+     * @param gamma the scale, or null
+     * @param beta the shift, or null
+     * @param o the output rows (may be x)
+     * @param next the next row
+     * @param s the 32 partial sums of the next row (out)
+     * @return the next row's elements summed
+     */
+    static int normaliseThenSum(float[] x, int off, int n, float mean, float rstd, float[] gamma, float[] beta,
+            float[] o, int next, float[] s) {
+        FloatVector a0 = VT.cast(FloatVector.zero(F));
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            a0 = VT.cast(a0).add(VT.cast(FloatVector.fromArray(F, x, next + i).sub(0f)));
+            a1 = VT.cast(a1).add(VT.cast(FloatVector.fromArray(F, x, next + i + L).sub(0f)));
+            a2 = VT.cast(a2).add(VT.cast(FloatVector.fromArray(F, x, next + i + 2 * L).sub(0f)));
+            a3 = VT.cast(a3).add(VT.cast(FloatVector.fromArray(F, x, next + i + 3 * L).sub(0f)));
+            for (int j = 0; j < 4 * L; j += L) {
+                FloatVector y = VT.cast(FloatVector.fromArray(F, x, off + i + j).sub(mean).mul(rstd));
+                if (gamma != null) {
+                    y = VT.cast(y.mul(FloatVector.fromArray(F, gamma, i + j)));
+                }
+                if (beta != null) {
+                    y = VT.cast(y.add(FloatVector.fromArray(F, beta, i + j)));
+                }
+                y.intoArray(o, off + i + j);
+            }
+        }
+        VT.cast(a0).intoArray(s, 0);
+        VT.cast(a1).intoArray(s, L);
+        VT.cast(a2).intoArray(s, 2 * L);
+        VT.cast(a3).intoArray(s, 3 * L);
+        int done = i;
+        for (; i < n; i++) {
+            float y = (x[off + i] - mean) * rstd;
+            if (gamma != null) {
+                y = y * gamma[i];
+            }
+            if (beta != null) {
+                y = y + beta[i];
+            }
+            o[off + i] = y;
+        }
+        return done;
+    }
+
+    /**
+     * {@link #mulScalar} of the row at {@code off} fused with the vector max of the next row at
+     * {@code next} (softmax's first pass): one loop writes a row out while it streams the next
+     * one in. Returns the next row's maximum in any order; the caller redoes a NaN result in
+     * order, as {@link AttentionKernels#max} does.
+     *
+     * @param o the output rows
+     * @param off the current row
+     * @param n the row length
+     * @param c the factor
+     * @param x the input rows
+     * @param next the next row
+     * @return the next row's maximum, -infinity for n = 0
+     */
+    static float mulScalarThenMax(float[] o, int off, int n, float c, float[] x, int next) {
+        FloatVector m0 = VT.cast(FloatVector.broadcast(F, Float.NEGATIVE_INFINITY));
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector m3 = m0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            m0 = VT.cast(m0).max(VT.cast(FloatVector.fromArray(F, x, next + i)));
+            m1 = VT.cast(m1).max(VT.cast(FloatVector.fromArray(F, x, next + i + L)));
+            m2 = VT.cast(m2).max(VT.cast(FloatVector.fromArray(F, x, next + i + 2 * L)));
+            m3 = VT.cast(m3).max(VT.cast(FloatVector.fromArray(F, x, next + i + 3 * L)));
+            for (int j = 0; j < 4 * L; j += L) {
+                VT.cast(FloatVector.fromArray(F, o, off + i + j).mul(c)).intoArray(o, off + i + j);
+            }
+        }
+        FloatVector all = VT.cast(VT.cast(VT.cast(m0).max(VT.cast(m1))).max(VT.cast(VT.cast(m2).max(VT.cast(m3)))));
+        float m = all.reduceLanes(VectorOperators.MAX);
+        for (int k = i; k < n; k++) {
+            m = Math.max(m, x[next + k]);
+        }
+        mulScalar(o, off + i, n - i, c);
+        return m;
+    }
+
     /** {@code o[oOff + i] = x[xOff + i] - c} for i in [0, n). */
     static void subScalar(float[] x, int xOff, int n, float c, float[] o, int oOff) {
         int i = 0;
