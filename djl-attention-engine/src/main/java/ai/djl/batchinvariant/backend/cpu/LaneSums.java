@@ -15,7 +15,7 @@ package ai.djl.batchinvariant.backend.cpu;
  * float add has 3 to 4 cycles of latency), so layer norm and softmax spent more time in their
  * chains than memory needed to stream the row. Thirty-two independent partial sums are four
  * 256-bit vectors of lanes, each lane an output of its own in the vector form ({@link
- * VectorKernels#laneSum}), which therefore gives the bits of the plain loops here; and they are
+ * VectorRowKernels#laneSum}), which therefore gives the bits of the plain loops here; and they are
  * more accurate than one chain (each adds n / 32 terms). The attention kernels' q·k sums use the
  * same idea with eight partial sums.
  */
@@ -50,7 +50,7 @@ final class LaneSums {
      */
     static float sum(boolean vector, Term t, float[] x, int off, int n, float c) {
         float[] s = new float[LANES];
-        return finish(t, x, off, n, c, s, vector ? VectorKernels.laneSum(t, x, off, n, c, s) : 0);
+        return finish(t, x, off, n, c, s, vector ? VectorRowKernels.laneSum(t, x, off, n, c, s) : 0);
     }
 
     /**

@@ -15,8 +15,8 @@ final class RowKernels {
 
     /**
      * Consecutive rows a task takes, so that one loop writes a row out while it streams the next
-     * one in ({@link VectorKernels#divScaleThenSquares}, {@link VectorKernels#normaliseThenSum},
-     * {@link VectorKernels#mulScalarThenMax}): a row's passes one after the other leave half of a
+     * one in ({@link VectorRowKernels#divScaleThenSquares}, {@link VectorRowKernels#normaliseThenSum},
+     * {@link VectorRowKernels#mulScalarThenMax}): a row's passes one after the other leave half of a
      * core's memory traffic idle.
      */
     static final int ROWS_A_TASK = 16;
@@ -66,7 +66,7 @@ final class RowKernels {
                 AttentionKernels.exp(vector, x, off, n, max, e, eOff);
                 float sum = LaneSums.sum(vector, LaneSums.Term.VALUE, e, eOff, n, 0f);
                 if (!log && vector && next) {
-                    float m = VectorKernels.mulScalarThenMax(out, off, n, 1f / sum, x, off + n);
+                    float m = VectorRowKernels.mulScalarThenMax(out, off, n, 1f / sum, x, off + n);
                     // a NaN maximum is redone in order (its payload)
                     max = m == m ? m : AttentionKernels.max(vector, x, off + n, n);
                     continue;
@@ -74,7 +74,7 @@ final class RowKernels {
                 if (log) {
                     float lse = max + FastMath.log(sum);
                     if (vector) {
-                        VectorKernels.subScalar(x, off, n, lse, out, off);
+                        VectorRowKernels.subScalar(x, off, n, lse, out, off);
                     } else {
                         for (int i = 0; i < n; i++) {
                             out[off + i] = x[off + i] - lse;
@@ -83,7 +83,7 @@ final class RowKernels {
                 } else {
                     float inv = 1f / sum;
                     if (vector) {
-                        VectorKernels.mulScalar(out, off, n, inv);
+                        VectorRowKernels.mulScalar(out, off, n, inv);
                     } else {
                         for (int i = 0; i < n; i++) {
                             out[off + i] *= inv;
@@ -144,12 +144,12 @@ final class RowKernels {
                 boolean next = r + 1 < r1;
                 if (vector && next) {
                     java.util.Arrays.fill(s, 0f);
-                    int i = VectorKernels.normaliseThenSum(x, off, n, mean, rstd, gamma, beta, out, off + n, s);
+                    int i = VectorRowKernels.normaliseThenSum(x, off, n, mean, rstd, gamma, beta, out, off + n, s);
                     sum = LaneSums.finish(LaneSums.Term.VALUE, x, off + n, n, 0f, s, i);
                     continue;
                 }
                 if (vector) {
-                    VectorKernels.normalise(x, off, n, mean, rstd, gamma, beta, out);
+                    VectorRowKernels.normalise(x, off, n, mean, rstd, gamma, beta, out);
                 } else {
                     normalise(x, off, n, mean, rstd, gamma, beta, out);
                 }
@@ -160,7 +160,7 @@ final class RowKernels {
         });
     }
 
-    /** The plain form of {@link VectorKernels#normalise}; the null checks are hoisted per case. */
+    /** The plain form of {@link VectorRowKernels#normalise}; the null checks are hoisted per case. */
     private static void normalise(float[] x, int off, int n, float mean, float rstd, float[] gamma, float[] beta,
             float[] o) {
         if (gamma != null && beta != null) {
@@ -224,12 +224,12 @@ final class RowKernels {
                 boolean next = r + 1 < r1;
                 if (vector && next) {
                     java.util.Arrays.fill(s, 0f);
-                    int i = VectorKernels.divScaleThenSquares(v, off, n, denom, w, o, off + n, s);
+                    int i = VectorRowKernels.divScaleThenSquares(v, off, n, denom, w, o, off + n, s);
                     sq = LaneSums.finish(LaneSums.Term.SQUARE, v, off + n, n, 0f, s, i);
                     continue;
                 }
                 if (vector) {
-                    VectorKernels.divScale(v, off, n, denom, w, o);
+                    VectorRowKernels.divScale(v, off, n, denom, w, o);
                 } else if (w == null) {
                     for (int i = 0; i < n; i++) {
                         o[off + i] = v[off + i] / denom;

@@ -76,17 +76,17 @@ public final class RowKernelsTiming {
                 });
                 pass(print, "division pass x / d * w", rows, () -> {
                     for (int r = 0; r < rows; r++) {
-                        VectorKernels.divScale(x, r * N, N, 1.7f, w, o);
+                        VectorRowKernels.divScale(x, r * N, N, 1.7f, w, o);
                     }
                 });
                 pass(print, "layer norm output pass", rows, () -> {
                     for (int r = 0; r < rows; r++) {
-                        VectorKernels.normalise(x, r * N, N, 0.1f, 1.01f, w, w, o);
+                        VectorRowKernels.normalise(x, r * N, N, 0.1f, 1.01f, w, w, o);
                     }
                 });
                 pass(print, "softmax normalising pass", rows, () -> {
                     for (int r = 0; r < rows; r++) {
-                        VectorKernels.mulScalar(o, r * N, N, 1.0001f);
+                        VectorRowKernels.mulScalar(o, r * N, N, 1.0001f);
                     }
                 });
             }
@@ -131,7 +131,7 @@ public final class RowKernelsTiming {
         if (Simd.ENABLED) {
             // the kernels' own stores: x - 0 (x itself), written as their output passes write
             time("vector copy (x - 0), kernels' threads", calls, bytes,
-                    () -> Parallel.forEach(rows, 4L * N, r -> VectorKernels.subScalar(x, r * N, N, 0f, out, r * N)));
+                    () -> Parallel.forEach(rows, 4L * N, r -> VectorRowKernels.subScalar(x, r * N, N, 0f, out, r * N)));
         }
         time("new float[] alone", calls, bytes, () -> sink = new float[x.length]);
         time("rmsNorm, preallocated output", calls, bytes, () -> RowKernels.rmsNorm(v, x, out, rows, N, w, 1e-6f));

@@ -1,0 +1,304 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import static ai.djl.batchinvariant.backend.cpu.VectorKernels.F;
+import static ai.djl.batchinvariant.backend.cpu.VectorKernels.L;
+import static ai.djl.batchinvariant.backend.cpu.VectorKernels.VT;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The Vector API forms of {@link RowKernels}' passes and {@link LaneSums}: the element-wise passes
+ * (division, scale and shift, normalising), the 32 partial sums of a row, and the fused loops
+ * that write one row out while they stream the next one in. Every lane computes an output (or a
+ * partial sum) of its own with exactly the scalar operation sequence, so each result has the bits
+ * of the plain loop it replaces. Loaded only when {@link Simd} finds the module; loop-carried
+ * vectors and results are cast to their exact class ({@link VectorKernels#VT}).
+ */
+final class VectorRowKernels {
+
+    private VectorRowKernels() {}
+
+    /**
+     * {@code o[off + i] = v[off + i] / denom} (then {@code * w[i]} when w is given) for i in
+     * [0, n): one division and one multiplication per element, each rounded, as in the scalar
+     * loop (C2 does not vectorise that loop: its arrays are indexed with different offsets).
+     */
+    static void divScale(float[] v, int off, int n, float denom, float[] w, float[] o) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector y = FloatVector.fromArray(F, v, off + i).div(denom);
+            if (w != null) {
+                y = y.mul(FloatVector.fromArray(F, w, i));
+            }
+            VT.cast(y).intoArray(o, off + i);
+        }
+        for (; i < n; i++) {
+            o[off + i] = w == null ? v[off + i] / denom : v[off + i] / denom * w[i];
+        }
+    }
+
+    /**
+     * {@link #divScale} of the row at {@code off} fused with the first {@link #laneSum} pass of
+     * squares over the next row at {@code next}: one loop streams the next row in while the
+     * current one is written out, where two passes would each leave half of a core's memory
+     * traffic idle. Each output and each partial sum takes exactly the operations of the two
+     * separate loops. Returns where the squares stopped (a multiple of 32), their partial sums in
+     * {@code s}, for {@link LaneSums#finish}.
+     *
+     * @param v the rows
+     * @param off the current row
+     * @param n the row length
+     * @param denom the current row's denominator
+     * @param w the weight, or null
+     * @param o the output rows (may be v)
+     * @param next the next row
+     * @param s the 32 partial sums of the next row's squares (out)
+     * @return the next row's elements summed
+     */
+    static int divScaleThenSquares(float[] v, int off, int n, float denom, float[] w, float[] o, int next, float[] s) {
+        FloatVector a0 = VT.cast(FloatVector.zero(F));
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            FloatVector d0 = VT.cast(FloatVector.fromArray(F, v, next + i).sub(0f));
+            FloatVector d1 = VT.cast(FloatVector.fromArray(F, v, next + i + L).sub(0f));
+            FloatVector d2 = VT.cast(FloatVector.fromArray(F, v, next + i + 2 * L).sub(0f));
+            FloatVector d3 = VT.cast(FloatVector.fromArray(F, v, next + i + 3 * L).sub(0f));
+            a0 = VT.cast(a0).add(VT.cast(d0.mul(d0)));
+            a1 = VT.cast(a1).add(VT.cast(d1.mul(d1)));
+            a2 = VT.cast(a2).add(VT.cast(d2.mul(d2)));
+            a3 = VT.cast(a3).add(VT.cast(d3.mul(d3)));
+            for (int j = 0; j < 4 * L; j += L) {
+                FloatVector y = VT.cast(FloatVector.fromArray(F, v, off + i + j).div(denom));
+                if (w != null) {
+                    y = VT.cast(y.mul(FloatVector.fromArray(F, w, i + j)));
+                }
+                y.intoArray(o, off + i + j);
+            }
+        }
+        VT.cast(a0).intoArray(s, 0);
+        VT.cast(a1).intoArray(s, L);
+        VT.cast(a2).intoArray(s, 2 * L);
+        VT.cast(a3).intoArray(s, 3 * L);
+        int done = i;
+        for (; i + L <= n; i += L) {
+            FloatVector y = VT.cast(FloatVector.fromArray(F, v, off + i).div(denom));
+            if (w != null) {
+                y = VT.cast(y.mul(FloatVector.fromArray(F, w, i)));
+            }
+            y.intoArray(o, off + i);
+        }
+        for (; i < n; i++) {
+            o[off + i] = w == null ? v[off + i] / denom : v[off + i] / denom * w[i];
+        }
+        return done;
+    }
+
+    /**
+     * {@code o[off + i] = (x[off + i] - mean) * rstd} (then {@code * gamma[i]}, then {@code +
+     * beta[i]}) for i in [0, n): layer norm's output pass, each operation rounded as in the scalar
+     * loop. The null checks are loop-invariant, and C2 moves them out of the loop.
+     */
+    static void normalise(float[] x, int off, int n, float mean, float rstd, float[] gamma, float[] beta, float[] o) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector y = FloatVector.fromArray(F, x, off + i).sub(mean).mul(rstd);
+            if (gamma != null) {
+                y = y.mul(FloatVector.fromArray(F, gamma, i));
+            }
+            if (beta != null) {
+                y = y.add(FloatVector.fromArray(F, beta, i));
+            }
+            VT.cast(y).intoArray(o, off + i);
+        }
+        for (; i < n; i++) {
+            float y = (x[off + i] - mean) * rstd;
+            if (gamma != null) {
+                y = y * gamma[i];
+            }
+            if (beta != null) {
+                y = y + beta[i];
+            }
+            o[off + i] = y;
+        }
+    }
+
+    /**
+     * {@link #normalise} of the row at {@code off} fused with the first {@link #laneSum} pass over
+     * the next row at {@code next} (its plain sum, layer norm's first pass): one loop writes a row
+     * out while it streams the next one in. Each output and each partial sum takes exactly the
+     * operations of the separate loops. Returns where the sum stopped (a multiple of 32), its
+     * partial sums in {@code s}, for {@link LaneSums#finish}.
+     *
+     * @param x the rows
+     * @param off the current row
+     * @param n the row length
+     * @param mean the current row's mean
+     * @param rstd the current row's 1 / standard deviation
+     * @param gamma the scale, or null
+     * @param beta the shift, or null
+     * @param o the output rows (may be x)
+     * @param next the next row
+     * @param s the 32 partial sums of the next row (out)
+     * @return the next row's elements summed
+     */
+    static int normaliseThenSum(float[] x, int off, int n, float mean, float rstd, float[] gamma, float[] beta,
+            float[] o, int next, float[] s) {
+        FloatVector a0 = VT.cast(FloatVector.zero(F));
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            a0 = VT.cast(a0).add(VT.cast(FloatVector.fromArray(F, x, next + i).sub(0f)));
+            a1 = VT.cast(a1).add(VT.cast(FloatVector.fromArray(F, x, next + i + L).sub(0f)));
+            a2 = VT.cast(a2).add(VT.cast(FloatVector.fromArray(F, x, next + i + 2 * L).sub(0f)));
+            a3 = VT.cast(a3).add(VT.cast(FloatVector.fromArray(F, x, next + i + 3 * L).sub(0f)));
+            for (int j = 0; j < 4 * L; j += L) {
+                FloatVector y = VT.cast(FloatVector.fromArray(F, x, off + i + j).sub(mean).mul(rstd));
+                if (gamma != null) {
+                    y = VT.cast(y.mul(FloatVector.fromArray(F, gamma, i + j)));
+                }
+                if (beta != null) {
+                    y = VT.cast(y.add(FloatVector.fromArray(F, beta, i + j)));
+                }
+                y.intoArray(o, off + i + j);
+            }
+        }
+        VT.cast(a0).intoArray(s, 0);
+        VT.cast(a1).intoArray(s, L);
+        VT.cast(a2).intoArray(s, 2 * L);
+        VT.cast(a3).intoArray(s, 3 * L);
+        int done = i;
+        for (; i < n; i++) {
+            float y = (x[off + i] - mean) * rstd;
+            if (gamma != null) {
+                y = y * gamma[i];
+            }
+            if (beta != null) {
+                y = y + beta[i];
+            }
+            o[off + i] = y;
+        }
+        return done;
+    }
+
+    /**
+     * {@link #mulScalar} of the row at {@code off} fused with the vector max of the next row at
+     * {@code next} (softmax's first pass): one loop writes a row out while it streams the next
+     * one in. Returns the next row's maximum in any order; the caller redoes a NaN result in
+     * order, as {@link AttentionKernels#max} does.
+     *
+     * @param o the output rows
+     * @param off the current row
+     * @param n the row length
+     * @param c the factor
+     * @param x the input rows
+     * @param next the next row
+     * @return the next row's maximum, -infinity for n = 0
+     */
+    static float mulScalarThenMax(float[] o, int off, int n, float c, float[] x, int next) {
+        FloatVector m0 = VT.cast(FloatVector.broadcast(F, Float.NEGATIVE_INFINITY));
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector m3 = m0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            m0 = VT.cast(m0).max(VT.cast(FloatVector.fromArray(F, x, next + i)));
+            m1 = VT.cast(m1).max(VT.cast(FloatVector.fromArray(F, x, next + i + L)));
+            m2 = VT.cast(m2).max(VT.cast(FloatVector.fromArray(F, x, next + i + 2 * L)));
+            m3 = VT.cast(m3).max(VT.cast(FloatVector.fromArray(F, x, next + i + 3 * L)));
+            for (int j = 0; j < 4 * L; j += L) {
+                VT.cast(FloatVector.fromArray(F, o, off + i + j).mul(c)).intoArray(o, off + i + j);
+            }
+        }
+        FloatVector all = VT.cast(VT.cast(VT.cast(m0).max(VT.cast(m1))).max(VT.cast(VT.cast(m2).max(VT.cast(m3)))));
+        float m = all.reduceLanes(VectorOperators.MAX);
+        for (int k = i; k < n; k++) {
+            m = Math.max(m, x[next + k]);
+        }
+        mulScalar(o, off + i, n - i, c);
+        return m;
+    }
+
+    /** {@code o[oOff + i] = x[xOff + i] - c} for i in [0, n). */
+    static void subScalar(float[] x, int xOff, int n, float c, float[] o, int oOff) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            VT.cast(FloatVector.fromArray(F, x, xOff + i).sub(c)).intoArray(o, oOff + i);
+        }
+        for (; i < n; i++) {
+            o[oOff + i] = x[xOff + i] - c;
+        }
+    }
+
+    /** {@code o[off + i] = o[off + i] * c} for i in [0, n). */
+    static void mulScalar(float[] o, int off, int n, float c) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            VT.cast(FloatVector.fromArray(F, o, off + i).mul(c)).intoArray(o, off + i);
+        }
+        for (; i < n; i++) {
+            o[off + i] = o[off + i] * c;
+        }
+    }
+
+    /**
+     * The vector form of {@link LaneSums#sum}: its 32 partial sums are four vectors of eight
+     * lanes, lane l of vector v holding partial sum {@code 8v + l}, each lane adding its terms in
+     * index order with the plain loop's roundings (difference, product, sum, never fused). Sums
+     * whole blocks of 32 elements into {@code s} (which holds zeros) and returns where it stopped;
+     * the caller adds the rest of the row to the same partial sums.
+     *
+     * @param t the term
+     * @param x the row's array
+     * @param off the row's first element
+     * @param n the row length
+     * @param c the centre of {@link LaneSums.Term#CENTRED_SQUARE}
+     * @param s the 32 partial sums (out)
+     * @return the number of elements summed, a multiple of 32
+     */
+    static int laneSum(LaneSums.Term t, float[] x, int off, int n, float c, float[] s) {
+        FloatVector a0 = VT.cast(FloatVector.zero(F));
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        // every term subtracts its centre, +0 unless centred: x - (+0) is x for every float (-0
+        // included), and with the subtraction in one case only, a vector exp compiled later in the
+        // same process ran seven times slower (its operations lost their exact vector class)
+        boolean square = t != LaneSums.Term.VALUE;
+        float m = t == LaneSums.Term.CENTRED_SQUARE ? c : 0f;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            FloatVector d0 = FloatVector.fromArray(F, x, off + i);
+            FloatVector d1 = FloatVector.fromArray(F, x, off + i + L);
+            FloatVector d2 = FloatVector.fromArray(F, x, off + i + 2 * L);
+            FloatVector d3 = FloatVector.fromArray(F, x, off + i + 3 * L);
+            d0 = d0.sub(m);
+            d1 = d1.sub(m);
+            d2 = d2.sub(m);
+            d3 = d3.sub(m);
+            if (square) {
+                d0 = d0.mul(d0);
+                d1 = d1.mul(d1);
+                d2 = d2.mul(d2);
+                d3 = d3.mul(d3);
+            }
+            a0 = VT.cast(a0).add(VT.cast(d0));
+            a1 = VT.cast(a1).add(VT.cast(d1));
+            a2 = VT.cast(a2).add(VT.cast(d2));
+            a3 = VT.cast(a3).add(VT.cast(d3));
+        }
+        VT.cast(a0).intoArray(s, 0);
+        VT.cast(a1).intoArray(s, L);
+        VT.cast(a2).intoArray(s, 2 * L);
+        VT.cast(a3).intoArray(s, 3 * L);
+        return i;
+    }
+}
