@@ -54,15 +54,16 @@ final class RowKernels {
         Parallel.forEach(blocks, 4L * ROWS_A_TASK * n, bi -> {
             int r0 = bi * ROWS_A_TASK;
             int r1 = Math.min(rows, r0 + ROWS_A_TASK);
+            // log-softmax needs the exps only for their sum: they go to the output row as scratch,
+            // unless the output is the input (in place), which they would overwrite: then to one
+            // row of scratch for the task
+            float[] aside = log && out == x ? new float[n] : null;
             float max = AttentionKernels.max(vector, x, r0 * n, n);
             for (int r = r0; r < r1; r++) {
                 int off = r * n;
                 boolean next = r + 1 < r1;
-                // log-softmax needs the exps only for their sum: they go to the output row as
-                // scratch, unless the output is the input (in place), which they would overwrite
-                boolean aside = log && out == x;
-                float[] e = aside ? new float[n] : out;
-                int eOff = aside ? 0 : off;
+                float[] e = aside != null ? aside : out;
+                int eOff = aside != null ? 0 : off;
                 AttentionKernels.exp(vector, x, off, n, max, e, eOff);
                 float sum = LaneSums.sum(vector, LaneSums.Term.VALUE, e, eOff, n, 0f);
                 if (!log && vector && next) {
@@ -143,7 +144,6 @@ final class RowKernels {
                 float rstd = 1f / (float) Math.sqrt(sq / n + eps);
                 boolean next = r + 1 < r1;
                 if (vector && next) {
-                    java.util.Arrays.fill(s, 0f);
                     int i = VectorRowKernels.normaliseThenSum(x, off, n, mean, rstd, gamma, beta, out, off + n, s);
                     sum = LaneSums.finish(LaneSums.Term.VALUE, x, off + n, n, 0f, s, i);
                     continue;
@@ -223,7 +223,6 @@ final class RowKernels {
                 float denom = (float) Math.sqrt(sq / n + eps);
                 boolean next = r + 1 < r1;
                 if (vector && next) {
-                    java.util.Arrays.fill(s, 0f);
                     int i = VectorRowKernels.divScaleThenSquares(v, off, n, denom, w, o, off + n, s);
                     sq = LaneSums.finish(LaneSums.Term.SQUARE, v, off + n, n, 0f, s, i);
                     continue;

@@ -253,7 +253,7 @@ final class VectorRowKernels {
      * The vector form of {@link LaneSums#sum}: its 32 partial sums are four vectors of eight
      * lanes, lane l of vector v holding partial sum {@code 8v + l}, each lane adding its terms in
      * index order with the plain loop's roundings (difference, product, sum, never fused). Sums
-     * whole blocks of 32 elements into {@code s} (which holds zeros) and returns where it stopped;
+     * whole blocks of 32 elements into {@code s} (all 32 written) and returns where it stopped;
      * the caller adds the rest of the row to the same partial sums.
      *
      * @param t the term

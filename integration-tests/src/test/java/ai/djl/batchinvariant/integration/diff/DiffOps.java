@@ -105,7 +105,8 @@ final class DiffOps extends DiffIndexingOps {
         unary("NDArrayEx.leakyRelu", "ex.leakyRelu(0.1)", TRANSCENDENTAL, ALL, a -> a.getNDArrayInternal().leakyRelu(0.1f));
         unary("NDArrayEx.elu", "ex.elu(1)", TRANSCENDENTAL, ALL, a -> a.getNDArrayInternal().elu(1f));
         unary("NDArrayEx.selu", "ex.selu()", TRANSCENDENTAL, ALL, a -> a.getNDArrayInternal().selu());
-        unary("NDArrayEx.gelu", "ex.gelu()", TRANSCENDENTAL, ALL, a -> a.getNDArrayInternal().gelu());
+        over(new DiffOp("NDArrayEx.gelu", "ex.gelu()", TRANSCENDENTAL, c -> c.a().getNDArrayInternal().gelu())
+                .referenceInfinityVaries(), ALL, ELEM, true);
         unary("NDArrayEx.swish", "ex.swish(1.5)", TRANSCENDENTAL, ALL, a -> a.getNDArrayInternal().swish(1.5f));
         unary("NDArrayEx.mish", "ex.mish()", TRANSCENDENTAL, ALL, a -> a.getNDArrayInternal().mish());
     }

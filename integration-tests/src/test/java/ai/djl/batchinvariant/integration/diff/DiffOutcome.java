@@ -229,12 +229,8 @@ final class DiffOutcome {
         if (ours.list != ref.list || ours.arrays.size() != ref.arrays.size()) {
             return fail("ours returns " + ours.summary() + ", PyTorch " + ref.summary());
         }
-        // PyTorch's own gelu at +infinity is +infinity in ATen's kernel and NaN in oneDNN's, and
-        // which one takes a dtype depends on the CPU (float16 gave +infinity on an AMD EPYC and
-        // NaN on an Intel Xeon with AVX-512 FP16): either answer is PyTorch's there
-        boolean infOrNaN = "NDArrayEx.gelu".equals(op.api);
         for (int i = 0; i < ref.arrays.size(); i++) {
-            String why = compareArrays(op.tol, infOrNaN, ours.arrays.get(i), ref.arrays.get(i));
+            String why = compareArrays(op.tol, op.infinityOrNaN, ours.arrays.get(i), ref.arrays.get(i));
             if (why != null) {
                 return fail((ref.list ? "element " + i + " of the list: " : "") + why);
             }
