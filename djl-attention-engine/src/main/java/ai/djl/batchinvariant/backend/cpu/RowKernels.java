@@ -16,7 +16,7 @@ final class RowKernels {
     /**
      * Consecutive rows a task takes, so that one loop writes a row out while it streams the next
      * one in ({@link VectorRowKernels#divScaleThenSquares}, {@link VectorRowKernels#normaliseThenSum},
-     * {@link VectorRowKernels#mulScalarThenMax}): a row's passes one after the other leave half of a
+     * {@link VectorKernels#expSumMax}): a row's passes one after the other leave half of a
      * core's memory traffic idle.
      */
     static final int ROWS_A_TASK = 16;
@@ -39,8 +39,9 @@ final class RowKernels {
     /**
      * Softmax (or log-softmax) of each row of {@code x} into {@code out} (which may be x): the
      * exps are written straight into the output, so the input is read, never copied. Per row: the
-     * max (the one read of the row from memory), exp(x - max) into the output, the sum of the
-     * exps (from L1), then the normalising pass.
+     * max (the one read of the row from memory; on the vector path, made in the loop of the row
+     * before), exp(x - max) into the output with the sum of the exps, then the normalising pass
+     * (from L1).
      *
      * @param vector whether exp may use the vector path
      * @param x the rows
@@ -58,19 +59,21 @@ final class RowKernels {
             // unless the output is the input (in place), which they would overwrite: then to one
             // row of scratch for the task
             float[] aside = log && out == x ? new float[n] : null;
+            float[] s = new float[LaneSums.LANES];
             float max = AttentionKernels.max(vector, x, r0 * n, n);
             for (int r = r0; r < r1; r++) {
                 int off = r * n;
                 boolean next = r + 1 < r1;
                 float[] e = aside != null ? aside : out;
                 int eOff = aside != null ? 0 : off;
-                AttentionKernels.exp(vector, x, off, n, max, e, eOff);
-                float sum = LaneSums.sum(vector, LaneSums.Term.VALUE, e, eOff, n, 0f);
-                if (!log && vector && next) {
-                    float m = VectorRowKernels.mulScalarThenMax(out, off, n, 1f / sum, x, off + n);
-                    // a NaN maximum is redone in order (its payload)
-                    max = m == m ? m : AttentionKernels.max(vector, x, off + n, n);
-                    continue;
+                float sum;
+                float nextMax = Float.NEGATIVE_INFINITY;
+                if (vector) {
+                    nextMax = VectorKernels.expSumMax(x, off, n, max, e, eOff, s, next ? off + n : -1);
+                    sum = s[0];
+                } else {
+                    AttentionKernels.exp(false, x, off, n, max, e, eOff);
+                    sum = LaneSums.sum(false, LaneSums.Term.VALUE, e, eOff, n, 0f);
                 }
                 if (log) {
                     float lse = max + FastMath.log(sum);
@@ -92,7 +95,8 @@ final class RowKernels {
                     }
                 }
                 if (next) {
-                    max = AttentionKernels.max(vector, x, off + n, n);
+                    // a NaN maximum is redone in order (its payload)
+                    max = vector && nextMax == nextMax ? nextMax : AttentionKernels.max(vector, x, off + n, n);
                 }
             }
         });

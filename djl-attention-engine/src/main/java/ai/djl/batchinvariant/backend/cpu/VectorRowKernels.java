@@ -5,7 +5,10 @@ package ai.djl.batchinvariant.backend.cpu;
 
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.F;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.L;
+import static ai.djl.batchinvariant.backend.cpu.VectorKernels.LW;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.VT;
+import static ai.djl.batchinvariant.backend.cpu.VectorKernels.VW;
+import static ai.djl.batchinvariant.backend.cpu.VectorKernels.W;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -189,49 +192,11 @@ final class VectorRowKernels {
         return done;
     }
 
-    /**
-     * {@link #mulScalar} of the row at {@code off} fused with the vector max of the next row at
-     * {@code next} (softmax's first pass): one loop writes a row out while it streams the next
-     * one in. Returns the next row's maximum in any order; the caller redoes a NaN result in
-     * order, as {@link AttentionKernels#max} does.
-     *
-     * @param o the output rows
-     * @param off the current row
-     * @param n the row length
-     * @param c the factor
-     * @param x the input rows
-     * @param next the next row
-     * @return the next row's maximum, -infinity for n = 0
-     */
-    static float mulScalarThenMax(float[] o, int off, int n, float c, float[] x, int next) {
-        FloatVector m0 = VT.cast(FloatVector.broadcast(F, Float.NEGATIVE_INFINITY));
-        FloatVector m1 = m0;
-        FloatVector m2 = m0;
-        FloatVector m3 = m0;
-        int i = 0;
-        for (; i + 4 * L <= n; i += 4 * L) {
-            m0 = VT.cast(m0).max(VT.cast(FloatVector.fromArray(F, x, next + i)));
-            m1 = VT.cast(m1).max(VT.cast(FloatVector.fromArray(F, x, next + i + L)));
-            m2 = VT.cast(m2).max(VT.cast(FloatVector.fromArray(F, x, next + i + 2 * L)));
-            m3 = VT.cast(m3).max(VT.cast(FloatVector.fromArray(F, x, next + i + 3 * L)));
-            for (int j = 0; j < 4 * L; j += L) {
-                VT.cast(FloatVector.fromArray(F, o, off + i + j).mul(c)).intoArray(o, off + i + j);
-            }
-        }
-        FloatVector all = VT.cast(VT.cast(VT.cast(m0).max(VT.cast(m1))).max(VT.cast(VT.cast(m2).max(VT.cast(m3)))));
-        float m = all.reduceLanes(VectorOperators.MAX);
-        for (int k = i; k < n; k++) {
-            m = Math.max(m, x[next + k]);
-        }
-        mulScalar(o, off + i, n - i, c);
-        return m;
-    }
-
     /** {@code o[oOff + i] = x[xOff + i] - c} for i in [0, n). */
     static void subScalar(float[] x, int xOff, int n, float c, float[] o, int oOff) {
         int i = 0;
-        for (; i + L <= n; i += L) {
-            VT.cast(FloatVector.fromArray(F, x, xOff + i).sub(c)).intoArray(o, oOff + i);
+        for (; i + LW <= n; i += LW) {
+            VW.cast(FloatVector.fromArray(W, x, xOff + i).sub(c)).intoArray(o, oOff + i);
         }
         for (; i < n; i++) {
             o[oOff + i] = x[xOff + i] - c;
@@ -241,8 +206,8 @@ final class VectorRowKernels {
     /** {@code o[off + i] = o[off + i] * c} for i in [0, n). */
     static void mulScalar(float[] o, int off, int n, float c) {
         int i = 0;
-        for (; i + L <= n; i += L) {
-            VT.cast(FloatVector.fromArray(F, o, off + i).mul(c)).intoArray(o, off + i);
+        for (; i + LW <= n; i += LW) {
+            VW.cast(FloatVector.fromArray(W, o, off + i).mul(c)).intoArray(o, off + i);
         }
         for (; i < n; i++) {
             o[off + i] = o[off + i] * c;
