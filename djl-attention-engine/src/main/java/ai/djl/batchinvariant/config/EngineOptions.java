@@ -69,11 +69,6 @@ public final class EngineOptions {
     /** System-property key: false keeps the CPU kernels off the Vector API (same bits either way). */
     public static final String CPU_VECTOR = "cpu_vector";
     /**
-     * System-property key: 256 keeps the CPU kernels' exp, max and softmax loops on 256-bit vectors
-     * where the processor offers 512 (same bits either way).
-     */
-    public static final String CPU_VECTOR_BITS = "cpu_vector_bits";
-    /**
      * System-property key: false keeps compute capability 9.0 devices on the sm_80 kernel families
      * (the bits of other GPUs) instead of the Hopper ones.
      */
@@ -112,7 +107,7 @@ public final class EngineOptions {
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
             Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK,
-                    CPU_VECTOR, CPU_VECTOR_BITS, CUDA_SM90, CUDA_GEMM_SPLITS, FUSED_DECODE, CUDA_DEPENDENT_LAUNCH));
+                    CPU_VECTOR, CUDA_SM90, CUDA_GEMM_SPLITS, FUSED_DECODE, CUDA_DEPENDENT_LAUNCH));
 
     private static final String SPLIT_ALLOWED = "a positive multiple of the KV tile (" + KV_TILE + ") in tokens";
     private static final String BOOLEAN_ALLOWED = "true or false";
@@ -203,11 +198,6 @@ public final class EngineOptions {
             String value = System.getProperty(name);
             if (GPU_CACHE_LIMIT_MB.equals(key)) {
                 gpuCacheLimitBytes();
-            } else if (CPU_VECTOR_BITS.equals(key)) {
-                if (value != null && !List.of("256", "512").contains(value.trim())) {
-                    throw new IllegalArgumentException("system property " + name + "=" + value
-                            + " is invalid: expected 256 or 512");
-                }
             } else if (SYSTEM_ONLY_KEYS.contains(key)) {
                 if (value != null) {
                     parseBoolean(new Raw(key, value.trim(), true));

@@ -72,26 +72,6 @@ class EngineOptionsTest {
     }
 
     @Test
-    void cpuVectorBitsTakes256Or512AndNamesABadValue() {
-        String key = EngineOptions.PROPERTY_PREFIX + EngineOptions.CPU_VECTOR_BITS;
-        try {
-            for (String good : new String[] {"256", " 512 "}) {
-                System.setProperty(key, good);
-                EngineOptions.checkSystemProperties();
-            }
-            for (String bad : new String[] {"128", "wide", ""}) {
-                System.setProperty(key, bad);
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        EngineOptions::checkSystemProperties);
-                assertTrue(e.getMessage().contains(key + "=" + bad), e.getMessage());
-                assertTrue(e.getMessage().contains("256 or 512"), e.getMessage());
-            }
-        } finally {
-            System.clearProperty(key);
-        }
-    }
-
-    @Test
     void cudaSm90IsABooleanReadAtUse() {
         booleanReadAtUse(EngineOptions.CUDA_SM90, EngineOptions::cudaSm90);
     }

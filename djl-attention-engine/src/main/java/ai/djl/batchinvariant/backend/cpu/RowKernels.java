@@ -39,9 +39,10 @@ final class RowKernels {
     /**
      * Softmax (or log-softmax) of each row of {@code x} into {@code out} (which may be x): the
      * exps are written straight into the output, so the input is read, never copied. Per row: the
-     * max (the one read of the row from memory; on the vector path, made in the loop of the row
-     * before), exp(x - max) into the output with the sum of the exps, then the normalising pass
-     * (from L1).
+     * max (the one read of the row from memory), exp(x - max) into the output with the sum of the
+     * exps, then the output pass. On the vector path one loop a row ({@link
+     * VectorKernels#expSumMax}) takes the row's exps and their sum, the next row's max and the
+     * previous row's output pass.
      *
      * @param vector whether exp may use the vector path
      * @param x the rows
@@ -61,6 +62,9 @@ final class RowKernels {
             float[] aside = log && out == x ? new float[n] : null;
             float[] s = new float[LaneSums.LANES];
             float max = AttentionKernels.max(vector, x, r0 * n, n);
+            // the row whose output pass is still to run (vector path), and its factor or lse
+            int pending = -1;
+            float c = 0f;
             for (int r = r0; r < r1; r++) {
                 int off = r * n;
                 boolean next = r + 1 < r1;
@@ -69,30 +73,26 @@ final class RowKernels {
                 float sum;
                 float nextMax = Float.NEGATIVE_INFINITY;
                 if (vector) {
-                    nextMax = VectorKernels.expSumMax(x, off, n, max, e, eOff, s, next ? off + n : -1);
+                    nextMax = VectorKernels.expSumMax(x, off, n, max, e, eOff, s, next ? off + n : -1, out, pending,
+                            c, log);
                     sum = s[0];
                 } else {
                     AttentionKernels.exp(false, x, off, n, max, e, eOff);
                     sum = LaneSums.sum(false, LaneSums.Term.VALUE, e, eOff, n, 0f);
                 }
-                if (log) {
-                    float lse = max + FastMath.log(sum);
-                    if (vector) {
-                        VectorRowKernels.subScalar(x, off, n, lse, out, off);
-                    } else {
-                        for (int i = 0; i < n; i++) {
-                            out[off + i] = x[off + i] - lse;
+                c = log ? max + FastMath.log(sum) : 1f / sum;
+                if (vector) {
+                    // this row's output pass runs in the next row's loop, or here after the last
+                    pending = off;
+                    if (!next) {
+                        if (log) {
+                            VectorRowKernels.subScalar(x, off, n, c, out, off);
+                        } else {
+                            VectorRowKernels.mulScalar(out, off, n, c);
                         }
                     }
                 } else {
-                    float inv = 1f / sum;
-                    if (vector) {
-                        VectorRowKernels.mulScalar(out, off, n, inv);
-                    } else {
-                        for (int i = 0; i < n; i++) {
-                            out[off + i] *= inv;
-                        }
-                    }
+                    outputPass(x, out, off, n, c, log);
                 }
                 if (next) {
                     // a NaN maximum is redone in order (its payload)
@@ -100,6 +100,22 @@ final class RowKernels {
                 }
             }
         });
+    }
+
+    /**
+     * Softmax's output pass over {@code o[off .. off + n)}: {@code o *= c} (c the reciprocal of the
+     * exps' sum), or for log-softmax {@code o = x - c} (c the log-sum-exp).
+     */
+    static void outputPass(float[] x, float[] o, int off, int n, float c, boolean log) {
+        if (log) {
+            for (int i = off; i < off + n; i++) {
+                o[i] = x[i] - c;
+            }
+        } else {
+            for (int i = off; i < off + n; i++) {
+                o[i] *= c;
+            }
+        }
     }
 
     /**

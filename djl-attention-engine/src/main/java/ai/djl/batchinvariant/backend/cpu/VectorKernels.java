@@ -3,8 +3,6 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
-import ai.djl.batchinvariant.config.EngineOptions;
-
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
@@ -37,25 +35,11 @@ final class VectorKernels {
     private static final Class<FloatVector> VT4 = (Class<FloatVector>) (Class<?>) F4.vectorType();
     @SuppressWarnings("unchecked")
     static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) F.vectorType();
-    /**
-     * The widest vectors the processor offers, 512 or 256 bits ({@link #wide}): exp, max and
-     * softmax's fused loop, whose lanes never meet, so the width changes their speed only.
-     */
-    static final VectorSpecies<Float> W = wide();
-    private static final VectorSpecies<Integer> WI = W.length() == 16 ? IntVector.SPECIES_512 : I;
-    /** The exact vector classes of W and WI (see VT). */
     @SuppressWarnings("unchecked")
-    static final Class<FloatVector> VW = (Class<FloatVector>) (Class<?>) W.vectorType();
-    @SuppressWarnings("unchecked")
-    private static final Class<IntVector> VWI = (Class<IntVector>) (Class<?>) WI.vectorType();
-    /** Lanes of W: 16 or 8. */
-    static final int LW = W.length();
+    private static final Class<IntVector> VTI = (Class<IntVector>) (Class<?>) I.vectorType();
     private static final float ROUND = FastMath.ROUND;
     private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     static final int L = F.length();
-
-    /** The property that keeps W at 256 bits (the value 256). */
-    static final String BITS_PROPERTY = EngineOptions.PROPERTY_PREFIX + EngineOptions.CPU_VECTOR_BITS;
 
     private static final float LOG2E = FastMath.LOG2E;
     private static final float LN2_HI = FastMath.LN2_HI;
@@ -64,27 +48,15 @@ final class VectorKernels {
     private VectorKernels() {}
 
     /**
-     * 512 bits where the processor's preferred vectors are that wide and the property does not ask
-     * for 256 (a half-width pass costs exp twice the instructions on such a processor); else 256.
-     */
-    private static VectorSpecies<Float> wide() {
-        String bits = System.getProperty(BITS_PROPERTY);
-        if ("256".equals(bits == null ? null : bits.trim())) {
-            return F;
-        }
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? FloatVector.SPECIES_512 : F;
-    }
-
-    /**
      * Checks at start-up that the species fit together and that a few values match the scalar
      * code; any surprise turns the vector path off.
      */
     static boolean selfCheck() {
-        if (I.length() != L || 4 * L != LaneSums.LANES || F4.length() != 4 || LaneSums.LANES % LW != 0) {
+        if (I.length() != L || 4 * L != LaneSums.LANES || F4.length() != 4) {
             return false;
         }
         // every loop of exp: whole steps, single blocks and the scalar tail
-        float[] x = new float[5 * LW + 3];
+        float[] x = new float[5 * L + 3];
         float[] y = new float[x.length];
         for (int i = 0; i < x.length; i++) {
             x[i] = -0.37f * i;
@@ -155,21 +127,22 @@ final class VectorKernels {
         return (s.lane(0) + s.lane(1)) + (s.lane(2) + s.lane(3));
     }
 
-    /** See {@link AttentionKernels#exp}: {@link #expSumMax} without the sums and the maximum. */
+    /** See {@link AttentionKernels#exp}: {@link #expSumMax} without its other work. */
     static void exp(float[] s, int off, int n, float m, float[] p, int pOff) {
-        expSumMax(s, off, n, m, p, pOff, null, -1);
+        expSumMax(s, off, n, m, p, pOff, null, -1, null, -1, 0f, false);
     }
 
     /**
      * {@code p[pOff + i] = exp(s[off + i] - m)} for i in [0, n) with {@link FastMath#exp}'s bits,
-     * and the sum of those exps in {@link LaneSums}' order and the maximum of another run of n
-     * elements — softmax's middle pass fused with the next row's first: one loop streams the next
-     * row in from memory while the exps, the costly part, run on the current one (as two passes,
-     * memory idled through the exps). Whole steps of {@code 4 LW} elements run in {@link
+     * the sum of those exps in {@link LaneSums}' order, the maximum of the next row, and the last
+     * row's output pass: softmax's middle pass for one row fused with the next row's first pass
+     * and the previous row's last, so one loop streams the next row in from memory and writes the
+     * previous one out while the exps, the costly part, run (as separate passes, memory idled
+     * through the exps and the output pass). Whole steps of {@code 4 L} elements run in {@link
      * #expSteps}; a step with lanes outside the vector formula's range takes the scalar code here,
      * its exps added to the partial sums as stored, in index order.
      *
-     * @param s the arguments
+     * @param s the arguments (softmax's input rows)
      * @param off the first argument
      * @param n the count
      * @param m subtracted from each argument before exp
@@ -177,34 +150,46 @@ final class VectorKernels {
      * @param pOff the first output
      * @param sums the {@value LaneSums#LANES} partial sums (out; {@code sums[0]} holds the total on
      *     return), or null where the sum is not wanted
-     * @param next where the other run starts in s, or -1 for none
-     * @return that run's maximum in any order (-infinity without one); the caller redoes a NaN
+     * @param next where the next row starts in s, or -1 for none
+     * @param o the output rows of the previous row's pass, or null for none
+     * @param prev where the previous row starts in o (and s), or -1 for none
+     * @param c that row's factor ({@code o *= c}) or, for log-softmax, its log-sum-exp ({@code o =
+     *     s - c})
+     * @param log which of the two passes
+     * @return the next row's maximum in any order (-infinity without one); the caller redoes a NaN
      *     result in order, as {@link AttentionKernels#max} does
      */
-    static float expSumMax(float[] s, int off, int n, float m, float[] p, int pOff, float[] sums, int next) {
+    static float expSumMax(float[] s, int off, int n, float m, float[] p, int pOff, float[] sums, int next,
+            float[] o, int prev, float c, boolean log) {
         float[] acc = sums != null ? sums : new float[LaneSums.LANES];
         Arrays.fill(acc, 0f);
-        float[] most = new float[4 * LW];
+        float[] most = new float[4 * L];
         Arrays.fill(most, Float.NEGATIVE_INFINITY);
-        // without another run the maximum is taken over this one (from L1) and dropped
+        // without a next row the maximum is taken over this one (from L1) and dropped
         int nx = next >= 0 ? next : off;
-        int full = n - n % (4 * LW);
+        int full = n - n % (4 * L);
         int i = 0;
         while (i < full) {
-            i = expSteps(s, off, full, m, p, pOff, acc, most, nx, i);
+            i = expSteps(s, off, full, m, p, pOff, acc, most, nx, o, prev, c, log, i);
             if (i < full) {
-                for (int j = i; j < i + 4 * LW; j++) {
+                for (int j = i; j < i + 4 * L; j++) {
                     // p may be s itself: each element is read before it is written
                     float e = FastMath.exp(s[off + j] - m);
                     p[pOff + j] = e;
                     acc[j & (LaneSums.LANES - 1)] += e;
                     most[0] = Math.max(most[0], s[nx + j]);
                 }
-                i += 4 * LW;
+                if (prev >= 0) {
+                    RowKernels.outputPass(s, o, prev + i, 4 * L, c, log);
+                }
+                i += 4 * L;
             }
         }
         for (; i < n; i++) {
             p[pOff + i] = FastMath.exp(s[off + i] - m);
+        }
+        if (prev >= 0) {
+            RowKernels.outputPass(s, o, prev + full, n - full, c, log);
         }
         if (sums != null) {
             LaneSums.finish(LaneSums.Term.VALUE, p, pOff, n, 0f, sums, full);
@@ -224,43 +209,42 @@ final class VectorKernels {
 
     /**
      * The vector loop of {@link #expSumMax} from element i to the first step with a lane outside
-     * the formula's range (or to n, a multiple of {@code 4 LW}); returns where it stopped. The
+     * the formula's range (or to n, a multiple of {@code 4 L}); returns where it stopped. The
      * partial sums and the maximum lanes come in and go out through arrays: the loop holds no call
      * and no branch that joins two vector values, either of which made C2 box the loop's vectors
      * every step (15 KB of garbage and 2 to 3 times the time a 4096-element row).
      *
-     * <p>Four blocks of {@code LW} lanes per step, their operations interleaved in program order:
+     * <p>Four blocks of {@code L} lanes per step, their operations interleaved in program order:
      * one block's formula is a chain of dependent operations, and the core's out-of-order window
      * holds only a few blocks of it. Each lane runs {@link FastMath#exp}'s normal-range formula
-     * with the same fused multiply-adds, so the bits are the same at every vector width. The
-     * formula is written out: as helper methods C2 stopped inlining it (its node-count cutoff) and
-     * exp ran at 2.3 ns an element instead of under 0.5; every result is cast to its exact class,
-     * since a {@code FloatVector} whose class C2 cannot prove runs its operations as Java
-     * fallbacks. With 16 lanes, partial sum j of LaneSums is lane j of accumulator j / 16, which
-     * adds the exps of elements j, j + 32, … in index order, as the plain loop does.
+     * with the same fused multiply-adds, so the bits are the same. The formula is written out: as
+     * helper methods C2 stopped inlining it (its node-count cutoff) and exp ran at 2.3 ns an
+     * element instead of under 0.5; every vector, receivers of scalar operands included, is cast
+     * to its exact class, since a {@code FloatVector} whose class C2 cannot prove runs its
+     * operations as Java fallbacks. Partial sum j of LaneSums is lane j % 8 of accumulator j / 8,
+     * which adds the exps of elements j, j + 32, … in index order, as the plain loop does.
      */
     private static int expSteps(float[] s, int off, int n, float m, float[] p, int pOff, float[] acc, float[] most,
-            int nx, int i) {
-        FloatVector nhi = VW.cast(FloatVector.broadcast(W, -LN2_HI));
-        FloatVector nlo = VW.cast(FloatVector.broadcast(W, -LN2_LO));
-        FloatVector c2 = VW.cast(FloatVector.broadcast(W, FastMath.EXP_C2));
-        FloatVector c3 = VW.cast(FloatVector.broadcast(W, FastMath.EXP_C3));
-        FloatVector c4 = VW.cast(FloatVector.broadcast(W, FastMath.EXP_C4));
-        FloatVector c5 = VW.cast(FloatVector.broadcast(W, FastMath.EXP_C5));
-        FloatVector a0 = VW.cast(FloatVector.fromArray(W, acc, 0));
-        FloatVector a1 = VW.cast(FloatVector.fromArray(W, acc, LW));
-        // with 16 lanes the 32 partial sums are two vectors: a2 and a3 stay unused
-        FloatVector a2 = VW.cast(FloatVector.fromArray(W, acc, LW == 8 ? 2 * LW : 0));
-        FloatVector a3 = VW.cast(FloatVector.fromArray(W, acc, LW == 8 ? 3 * LW : 0));
-        FloatVector m0 = VW.cast(FloatVector.fromArray(W, most, 0));
-        FloatVector m1 = VW.cast(FloatVector.fromArray(W, most, LW));
-        FloatVector m2 = VW.cast(FloatVector.fromArray(W, most, 2 * LW));
-        FloatVector m3 = VW.cast(FloatVector.fromArray(W, most, 3 * LW));
-        for (; i + 4 * LW <= n; i += 4 * LW) {
-            FloatVector xa = VW.cast(FloatVector.fromArray(W, s, off + i).sub(m));
-            FloatVector xb = VW.cast(FloatVector.fromArray(W, s, off + i + LW).sub(m));
-            FloatVector xc = VW.cast(FloatVector.fromArray(W, s, off + i + 2 * LW).sub(m));
-            FloatVector xd = VW.cast(FloatVector.fromArray(W, s, off + i + 3 * LW).sub(m));
+            int nx, float[] o, int prev, float c, boolean log, int i) {
+        FloatVector nhi = VT.cast(FloatVector.broadcast(F, -LN2_HI));
+        FloatVector nlo = VT.cast(FloatVector.broadcast(F, -LN2_LO));
+        FloatVector c2 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C2));
+        FloatVector c3 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C3));
+        FloatVector c4 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C4));
+        FloatVector c5 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C5));
+        FloatVector a0 = VT.cast(FloatVector.fromArray(F, acc, 0));
+        FloatVector a1 = VT.cast(FloatVector.fromArray(F, acc, L));
+        FloatVector a2 = VT.cast(FloatVector.fromArray(F, acc, 2 * L));
+        FloatVector a3 = VT.cast(FloatVector.fromArray(F, acc, 3 * L));
+        FloatVector m0 = VT.cast(FloatVector.fromArray(F, most, 0));
+        FloatVector m1 = VT.cast(FloatVector.fromArray(F, most, L));
+        FloatVector m2 = VT.cast(FloatVector.fromArray(F, most, 2 * L));
+        FloatVector m3 = VT.cast(FloatVector.fromArray(F, most, 3 * L));
+        for (; i + 4 * L <= n; i += 4 * L) {
+            FloatVector xa = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i)).sub(m));
+            FloatVector xb = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + L)).sub(m));
+            FloatVector xc = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 2 * L)).sub(m));
+            FloatVector xd = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 3 * L)).sub(m));
             // |x| <= 87 is false for NaN too: one test covers every lane outside the formula's range
             if (!xa.abs().compare(VectorOperators.LE, 87f)
                     .and(xb.abs().compare(VectorOperators.LE, 87f))
@@ -269,85 +253,100 @@ final class VectorKernels {
                     .allTrue()) {
                 break;
             }
-            m0 = VW.cast(m0).max(VW.cast(FloatVector.fromArray(W, s, nx + i)));
-            m1 = VW.cast(m1).max(VW.cast(FloatVector.fromArray(W, s, nx + i + LW)));
-            m2 = VW.cast(m2).max(VW.cast(FloatVector.fromArray(W, s, nx + i + 2 * LW)));
-            m3 = VW.cast(m3).max(VW.cast(FloatVector.fromArray(W, s, nx + i + 3 * LW)));
+            if (prev >= 0) {
+                outputStep(s, o, prev + i, c, log);
+            }
+            m0 = VT.cast(m0).max(VT.cast(FloatVector.fromArray(F, s, nx + i)));
+            m1 = VT.cast(m1).max(VT.cast(FloatVector.fromArray(F, s, nx + i + L)));
+            m2 = VT.cast(m2).max(VT.cast(FloatVector.fromArray(F, s, nx + i + 2 * L)));
+            m3 = VT.cast(m3).max(VT.cast(FloatVector.fromArray(F, s, nx + i + 3 * L)));
             // t = x log2(e) + 1.5 * 2^23, rounded once: k in its low bits
-            FloatVector ta = VW.cast(xa.fma(LOG2E, ROUND));
-            FloatVector tb = VW.cast(xb.fma(LOG2E, ROUND));
-            FloatVector tc = VW.cast(xc.fma(LOG2E, ROUND));
-            FloatVector td = VW.cast(xd.fma(LOG2E, ROUND));
-            FloatVector ka = VW.cast(ta.sub(ROUND));
-            FloatVector kb = VW.cast(tb.sub(ROUND));
-            FloatVector kc = VW.cast(tc.sub(ROUND));
-            FloatVector kd = VW.cast(td.sub(ROUND));
-            FloatVector ra = VW.cast(ka.fma(nhi, xa));
-            FloatVector rb = VW.cast(kb.fma(nhi, xb));
-            FloatVector rc = VW.cast(kc.fma(nhi, xc));
-            FloatVector rd = VW.cast(kd.fma(nhi, xd));
-            ra = VW.cast(ka.fma(nlo, ra));
-            rb = VW.cast(kb.fma(nlo, rb));
-            rc = VW.cast(kc.fma(nlo, rc));
-            rd = VW.cast(kd.fma(nlo, rd));
-            FloatVector pa = VW.cast(ra.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-            FloatVector pb = VW.cast(rb.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-            FloatVector pc = VW.cast(rc.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-            FloatVector pd = VW.cast(rd.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-            pa = VW.cast(pa.fma(ra, c2));
-            pb = VW.cast(pb.fma(rb, c2));
-            pc = VW.cast(pc.fma(rc, c2));
-            pd = VW.cast(pd.fma(rd, c2));
-            pa = VW.cast(pa.fma(ra, c3));
-            pb = VW.cast(pb.fma(rb, c3));
-            pc = VW.cast(pc.fma(rc, c3));
-            pd = VW.cast(pd.fma(rd, c3));
-            pa = VW.cast(pa.fma(ra, c4));
-            pb = VW.cast(pb.fma(rb, c4));
-            pc = VW.cast(pc.fma(rc, c4));
-            pd = VW.cast(pd.fma(rd, c4));
-            pa = VW.cast(pa.fma(ra, c5));
-            pb = VW.cast(pb.fma(rb, c5));
-            pc = VW.cast(pc.fma(rc, c5));
-            pd = VW.cast(pd.fma(rd, c5));
-            FloatVector va = VW.cast(VW.cast(pa.fma(VW.cast(ra.mul(ra)), ra)).add(1f));
-            FloatVector vb = VW.cast(VW.cast(pb.fma(VW.cast(rb.mul(rb)), rb)).add(1f));
-            FloatVector vc = VW.cast(VW.cast(pc.fma(VW.cast(rc.mul(rc)), rc)).add(1f));
-            FloatVector vd = VW.cast(VW.cast(pd.fma(VW.cast(rd.mul(rd)), rd)).add(1f));
-            va = VW.cast(va.mul(VW.cast(VWI.cast(ta.reinterpretAsInts()).add(127 - ROUND_BITS)
+            FloatVector ta = VT.cast(xa.fma(LOG2E, ROUND));
+            FloatVector tb = VT.cast(xb.fma(LOG2E, ROUND));
+            FloatVector tc = VT.cast(xc.fma(LOG2E, ROUND));
+            FloatVector td = VT.cast(xd.fma(LOG2E, ROUND));
+            FloatVector ka = VT.cast(ta.sub(ROUND));
+            FloatVector kb = VT.cast(tb.sub(ROUND));
+            FloatVector kc = VT.cast(tc.sub(ROUND));
+            FloatVector kd = VT.cast(td.sub(ROUND));
+            FloatVector ra = VT.cast(ka.fma(nhi, xa));
+            FloatVector rb = VT.cast(kb.fma(nhi, xb));
+            FloatVector rc = VT.cast(kc.fma(nhi, xc));
+            FloatVector rd = VT.cast(kd.fma(nhi, xd));
+            ra = VT.cast(ka.fma(nlo, ra));
+            rb = VT.cast(kb.fma(nlo, rb));
+            rc = VT.cast(kc.fma(nlo, rc));
+            rd = VT.cast(kd.fma(nlo, rd));
+            FloatVector pa = VT.cast(ra.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            FloatVector pb = VT.cast(rb.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            FloatVector pc = VT.cast(rc.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            FloatVector pd = VT.cast(rd.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            pa = VT.cast(pa.fma(ra, c2));
+            pb = VT.cast(pb.fma(rb, c2));
+            pc = VT.cast(pc.fma(rc, c2));
+            pd = VT.cast(pd.fma(rd, c2));
+            pa = VT.cast(pa.fma(ra, c3));
+            pb = VT.cast(pb.fma(rb, c3));
+            pc = VT.cast(pc.fma(rc, c3));
+            pd = VT.cast(pd.fma(rd, c3));
+            pa = VT.cast(pa.fma(ra, c4));
+            pb = VT.cast(pb.fma(rb, c4));
+            pc = VT.cast(pc.fma(rc, c4));
+            pd = VT.cast(pd.fma(rd, c4));
+            pa = VT.cast(pa.fma(ra, c5));
+            pb = VT.cast(pb.fma(rb, c5));
+            pc = VT.cast(pc.fma(rc, c5));
+            pd = VT.cast(pd.fma(rd, c5));
+            FloatVector va = VT.cast(VT.cast(pa.fma(VT.cast(ra.mul(ra)), ra)).add(1f));
+            FloatVector vb = VT.cast(VT.cast(pb.fma(VT.cast(rb.mul(rb)), rb)).add(1f));
+            FloatVector vc = VT.cast(VT.cast(pc.fma(VT.cast(rc.mul(rc)), rc)).add(1f));
+            FloatVector vd = VT.cast(VT.cast(pd.fma(VT.cast(rd.mul(rd)), rd)).add(1f));
+            va = VT.cast(va.mul(VT.cast(VTI.cast(ta.reinterpretAsInts()).add(127 - ROUND_BITS)
                     .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-            vb = VW.cast(vb.mul(VW.cast(VWI.cast(tb.reinterpretAsInts()).add(127 - ROUND_BITS)
+            vb = VT.cast(vb.mul(VT.cast(VTI.cast(tb.reinterpretAsInts()).add(127 - ROUND_BITS)
                     .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-            vc = VW.cast(vc.mul(VW.cast(VWI.cast(tc.reinterpretAsInts()).add(127 - ROUND_BITS)
+            vc = VT.cast(vc.mul(VT.cast(VTI.cast(tc.reinterpretAsInts()).add(127 - ROUND_BITS)
                     .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-            vd = VW.cast(vd.mul(VW.cast(VWI.cast(td.reinterpretAsInts()).add(127 - ROUND_BITS)
+            vd = VT.cast(vd.mul(VT.cast(VTI.cast(td.reinterpretAsInts()).add(127 - ROUND_BITS)
                     .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
             va.intoArray(p, pOff + i);
-            vb.intoArray(p, pOff + i + LW);
-            vc.intoArray(p, pOff + i + 2 * LW);
-            vd.intoArray(p, pOff + i + 3 * LW);
-            if (LW == 16) {
-                // elements i + 32 .. i + 63 go to the same partial sums as i .. i + 31, after them
-                a0 = VW.cast(VW.cast(VW.cast(a0).add(va)).add(vc));
-                a1 = VW.cast(VW.cast(VW.cast(a1).add(vb)).add(vd));
-            } else {
-                a0 = VW.cast(VW.cast(a0).add(va));
-                a1 = VW.cast(VW.cast(a1).add(vb));
-                a2 = VW.cast(VW.cast(a2).add(vc));
-                a3 = VW.cast(VW.cast(a3).add(vd));
+            vb.intoArray(p, pOff + i + L);
+            vc.intoArray(p, pOff + i + 2 * L);
+            vd.intoArray(p, pOff + i + 3 * L);
+            a0 = VT.cast(VT.cast(a0).add(va));
+            a1 = VT.cast(VT.cast(a1).add(vb));
+            a2 = VT.cast(VT.cast(a2).add(vc));
+            a3 = VT.cast(VT.cast(a3).add(vd));
+        }
+        VT.cast(a0).intoArray(acc, 0);
+        VT.cast(a1).intoArray(acc, L);
+        VT.cast(a2).intoArray(acc, 2 * L);
+        VT.cast(a3).intoArray(acc, 3 * L);
+        VT.cast(m0).intoArray(most, 0);
+        VT.cast(m1).intoArray(most, L);
+        VT.cast(m2).intoArray(most, 2 * L);
+        VT.cast(m3).intoArray(most, 3 * L);
+        return i;
+    }
+
+    /**
+     * Softmax's output pass over one step of {@code 4 L} elements at {@code at}: {@code o *= c}, or
+     * {@code o = s - c} for log-softmax. A method of its own: C2 inlines it into {@link #expSteps}
+     * (no call, so no vector of the loop is boxed), and C1, which does not, can still compile
+     * {@link #expSteps} (written out there, its registers ran out and the loop stayed interpreted
+     * until C2 came: 100 times slower).
+     */
+    private static void outputStep(float[] s, float[] o, int at, float c, boolean log) {
+        // each arm stores its own result: a vector chosen by a conditional would be boxed
+        if (log) {
+            for (int j = 0; j < 4 * L; j += L) {
+                VT.cast(VT.cast(FloatVector.fromArray(F, s, at + j)).sub(c)).intoArray(o, at + j);
+            }
+        } else {
+            for (int j = 0; j < 4 * L; j += L) {
+                VT.cast(VT.cast(FloatVector.fromArray(F, o, at + j)).mul(c)).intoArray(o, at + j);
             }
         }
-        VW.cast(a0).intoArray(acc, 0);
-        VW.cast(a1).intoArray(acc, LW);
-        if (LW == 8) {
-            VW.cast(a2).intoArray(acc, 2 * LW);
-            VW.cast(a3).intoArray(acc, 3 * LW);
-        }
-        VW.cast(m0).intoArray(most, 0);
-        VW.cast(m1).intoArray(most, LW);
-        VW.cast(m2).intoArray(most, 2 * LW);
-        VW.cast(m3).intoArray(most, 3 * LW);
-        return i;
     }
 
     /**
@@ -356,19 +355,19 @@ final class VectorKernels {
      */
     static float max(float[] s, int off, int n) {
         // four accumulators: one max at a time waits out the instruction's latency every step
-        FloatVector a0 = VW.cast(FloatVector.broadcast(W, Float.NEGATIVE_INFINITY));
+        FloatVector a0 = VT.cast(FloatVector.broadcast(F, Float.NEGATIVE_INFINITY));
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         int i = 0;
-        for (; i + 4 * LW <= n; i += 4 * LW) {
-            a0 = VW.cast(a0).max(VW.cast(FloatVector.fromArray(W, s, off + i)));
-            a1 = VW.cast(a1).max(VW.cast(FloatVector.fromArray(W, s, off + i + LW)));
-            a2 = VW.cast(a2).max(VW.cast(FloatVector.fromArray(W, s, off + i + 2 * LW)));
-            a3 = VW.cast(a3).max(VW.cast(FloatVector.fromArray(W, s, off + i + 3 * LW)));
+        for (; i + 4 * L <= n; i += 4 * L) {
+            a0 = VT.cast(a0).max(VT.cast(FloatVector.fromArray(F, s, off + i)));
+            a1 = VT.cast(a1).max(VT.cast(FloatVector.fromArray(F, s, off + i + L)));
+            a2 = VT.cast(a2).max(VT.cast(FloatVector.fromArray(F, s, off + i + 2 * L)));
+            a3 = VT.cast(a3).max(VT.cast(FloatVector.fromArray(F, s, off + i + 3 * L)));
         }
-        for (; i + LW <= n; i += LW) {
-            a0 = VW.cast(a0).max(VW.cast(FloatVector.fromArray(W, s, off + i)));
+        for (; i + L <= n; i += L) {
+            a0 = VT.cast(a0).max(VT.cast(FloatVector.fromArray(F, s, off + i)));
         }
         float m = maxOf(a0, a1, a2, a3);
         for (; i < n; i++) {
@@ -379,7 +378,7 @@ final class VectorKernels {
 
     /** The largest lane of four accumulators (NaN if any lane is). */
     static float maxOf(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        return VW.cast(VW.cast(VW.cast(a0).max(VW.cast(a1))).max(VW.cast(VW.cast(a2).max(VW.cast(a3)))))
+        return VT.cast(VT.cast(VT.cast(a0).max(VT.cast(a1))).max(VT.cast(VT.cast(a2).max(VT.cast(a3)))))
                 .reduceLanes(VectorOperators.MAX);
     }
 

@@ -5,10 +5,7 @@ package ai.djl.batchinvariant.backend.cpu;
 
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.F;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.L;
-import static ai.djl.batchinvariant.backend.cpu.VectorKernels.LW;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.VT;
-import static ai.djl.batchinvariant.backend.cpu.VectorKernels.VW;
-import static ai.djl.batchinvariant.backend.cpu.VectorKernels.W;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -195,8 +192,8 @@ final class VectorRowKernels {
     /** {@code o[oOff + i] = x[xOff + i] - c} for i in [0, n). */
     static void subScalar(float[] x, int xOff, int n, float c, float[] o, int oOff) {
         int i = 0;
-        for (; i + LW <= n; i += LW) {
-            VW.cast(FloatVector.fromArray(W, x, xOff + i).sub(c)).intoArray(o, oOff + i);
+        for (; i + L <= n; i += L) {
+            VT.cast(VT.cast(FloatVector.fromArray(F, x, xOff + i)).sub(c)).intoArray(o, oOff + i);
         }
         for (; i < n; i++) {
             o[oOff + i] = x[xOff + i] - c;
@@ -206,8 +203,8 @@ final class VectorRowKernels {
     /** {@code o[off + i] = o[off + i] * c} for i in [0, n). */
     static void mulScalar(float[] o, int off, int n, float c) {
         int i = 0;
-        for (; i + LW <= n; i += LW) {
-            VW.cast(FloatVector.fromArray(W, o, off + i).mul(c)).intoArray(o, off + i);
+        for (; i + L <= n; i += L) {
+            VT.cast(VT.cast(FloatVector.fromArray(F, o, off + i)).mul(c)).intoArray(o, off + i);
         }
         for (; i < n; i++) {
             o[off + i] = o[off + i] * c;
