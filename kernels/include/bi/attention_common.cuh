@@ -473,7 +473,7 @@ struct Folded {
   // Whether tile kt (the t-th of the block) opens the next chunk of a fused tile. Uniform over the
   // block.
   __device__ __forceinline__ bool opens_chunk(const AttnParams& p, int t, int kt) const {
-    return FUSABLE && fused && t > 0 && kt % p.split_size == 0;
+    return FUSABLE && fused && t > 0 && chunk_starts(p, kt);
   }
 
   // A chunk's end in two steps (a kernel whose last P·V is still running when the tile's scores

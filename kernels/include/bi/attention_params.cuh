@@ -44,7 +44,11 @@ namespace bi {
                                   when appended) */                                               \
   X(float, sm_scale)                                                                             \
   X(float, soft_cap)           /* 0: off */                                                      \
-  X(int, batch)
+  X(int, batch)                                                                                  \
+  X(unsigned, split_inv)       /* the chunk-boundary test without a remainder (chunk_starts):    \
+                                  inverse of split_size's odd part modulo 2^32, */               \
+  X(int, split_rot)            /* the power of two in split_size, */                             \
+  X(unsigned, split_lim)       /* and (2^32 - 1) / split_size */
 
 struct AttnParams {
   BI_ATTN_FIELDS(BI_DECLARE_FIELD)
@@ -59,6 +63,15 @@ __device__ __forceinline__ void visible_range(const AttnParams& p, int qo_len, i
   int l = p.window_left >= 0 ? max(0, pos - p.window_left) : 0;
   *lo = l;
   *hi = max(h, l);
+}
+
+// Whether position x (0 <= x < 2^32) is a multiple of split_size, without a remainder (a runtime
+// divisor costs about 20 instructions): x is a multiple of d = d0 2^k (d0 odd) iff x times d0's
+// inverse modulo 2^32, rotated right by k, is at most (2^32 - 1) / d (Granlund and Montgomery; the
+// host fills the three constants, which the instructions read from the constant bank).
+__device__ __forceinline__ bool chunk_starts(const AttnParams& p, int x) {
+  const unsigned y = (unsigned)x * p.split_inv;
+  return __funnelshift_r(y, y, p.split_rot) <= p.split_lim;
 }
 
 // Left-to-right fold of chunk states (normalised output, natural-log lse): the merge kernel's

@@ -489,6 +489,26 @@ public final class CudaAttention implements AttentionOps {
                 .i32(Attn.POS_MODE, spec.getPosMode())
                 .f32(Attn.SM_SCALE, spec.getSmScale())
                 .f32(Attn.SOFT_CAP, spec.getLogitsSoftCap())
-                .i32(Attn.BATCH, batchArg);
+                .i32(Attn.BATCH, batchArg)
+                .i32(Attn.SPLIT_INV, splitInverse(plan.getSplitSize()))
+                .i32(Attn.SPLIT_ROT, Integer.numberOfTrailingZeros(plan.getSplitSize()))
+                .i32(Attn.SPLIT_LIM, (int) (0xFFFFFFFFL / plan.getSplitSize()));
+    }
+
+    /**
+     * The inverse modulo 2^32 of a split size's odd part: with it the kernels test a position for
+     * a chunk start by a multiply, a rotate and a compare instead of a remainder
+     * ({@code chunk_starts} in attention_params.cuh).
+     *
+     * @param splitSize a positive split size
+     * @return d0^-1 mod 2^32 for splitSize = d0 2^k, d0 odd
+     */
+    static int splitInverse(int splitSize) {
+        int d = splitSize >>> Integer.numberOfTrailingZeros(splitSize);
+        int inv = d; // right to 3 bits; each Newton step doubles them
+        for (int i = 0; i < 4; i++) {
+            inv *= 2 - d * inv;
+        }
+        return inv;
     }
 }

@@ -48,6 +48,9 @@ public final class Abi {
         public static final int SM_SCALE = 30;
         public static final int SOFT_CAP = 31;
         public static final int BATCH = 32;
+        public static final int SPLIT_INV = 33;
+        public static final int SPLIT_ROT = 34;
+        public static final int SPLIT_LIM = 35;
 
         private Attn() {}
     }
@@ -175,8 +178,9 @@ public final class Abi {
                 "kv_indptr", "kv_indices", "kv_lens", "part_indptr", "merge_indptr", "rope_cos", "rope_sin", "alibi",
                 "num_merge_rows",
                 "paged", "page_size", "stride_page", "stride_slot", "stride_head", "num_qo_heads", "num_kv_heads",
-                "split_size", "causal", "window_left", "pos_mode", "sm_scale", "soft_cap", "batch"},
-            ParamsLayout.kinds(19, Kind.PTR, 11, Kind.I32, 2, Kind.F32, 1, Kind.I32));
+                "split_size", "causal", "window_left", "pos_mode", "sm_scale", "soft_cap", "batch",
+                "split_inv", "split_rot", "split_lim"},
+            ParamsLayout.kinds(19, Kind.PTR, 11, Kind.I32, 2, Kind.F32, 4, Kind.I32));
 
     /** Layout of {@code bi::KvAppendParams}. */
     public static final ParamsLayout KV_APPEND = new ParamsLayout("KvAppendParams",
