@@ -139,8 +139,8 @@ final class VectorKernels {
      * and the previous row's last, so one loop streams the next row in from memory and writes the
      * previous one out while the exps, the costly part, run (as separate passes, memory idled
      * through the exps and the output pass). Whole steps of {@code 4 L} elements run in {@link
-     * #expSteps}; a step with lanes outside the vector formula's range takes the scalar code here,
-     * its exps added to the partial sums as stored, in index order.
+     * #expSteps}, the rest here. Each of the three is done only where asked for: the element-wise
+     * exp runs the loop alone.
      *
      * @param s the arguments (softmax's input rows)
      * @param off the first argument
@@ -161,30 +161,16 @@ final class VectorKernels {
      */
     static float expSumMax(float[] s, int off, int n, float m, float[] p, int pOff, float[] sums, int next,
             float[] o, int prev, float c, boolean log) {
-        float[] acc = sums != null ? sums : new float[LaneSums.LANES];
-        Arrays.fill(acc, 0f);
-        float[] most = new float[4 * L];
-        Arrays.fill(most, Float.NEGATIVE_INFINITY);
-        // without a next row the maximum is taken over this one (from L1) and dropped
-        int nx = next >= 0 ? next : off;
-        int full = n - n % (4 * L);
-        int i = 0;
-        while (i < full) {
-            i = expSteps(s, off, full, m, p, pOff, acc, most, nx, o, prev, c, log, i);
-            if (i < full) {
-                for (int j = i; j < i + 4 * L; j++) {
-                    // p may be s itself: each element is read before it is written
-                    float e = FastMath.exp(s[off + j] - m);
-                    p[pOff + j] = e;
-                    acc[j & (LaneSums.LANES - 1)] += e;
-                    most[0] = Math.max(most[0], s[nx + j]);
-                }
-                if (prev >= 0) {
-                    RowKernels.outputPass(s, o, prev + i, 4 * L, c, log);
-                }
-                i += 4 * L;
-            }
+        if (sums != null) {
+            Arrays.fill(sums, 0f);
         }
+        float[] most = next >= 0 ? new float[L] : null;
+        if (most != null) {
+            Arrays.fill(most, Float.NEGATIVE_INFINITY);
+        }
+        int full = n - n % (4 * L);
+        expSteps(s, off, full, m, p, pOff, sums, most, next, o, prev, c, log);
+        int i = full;
         for (; i < n; i++) {
             p[pOff + i] = FastMath.exp(s[off + i] - m);
         }
@@ -208,11 +194,13 @@ final class VectorKernels {
     }
 
     /**
-     * The vector loop of {@link #expSumMax} from element i to the first step with a lane outside
-     * the formula's range (or to n, a multiple of {@code 4 L}); returns where it stopped. The
-     * partial sums and the maximum lanes come in and go out through arrays: the loop holds no call
-     * and no branch that joins two vector values, either of which made C2 box the loop's vectors
-     * every step (15 KB of garbage and 2 to 3 times the time a 4096-element row).
+     * The vector loop of {@link #expSumMax} over n elements (a multiple of {@code 4 L}). A step
+     * with lanes outside the vector formula's range takes the scalar code, its exps added to the
+     * partial sums as stored, in index order. The partial sums and the maximum lanes stay in their
+     * arrays (L1) rather than in loop-carried registers: a loop-carried vector live across the
+     * scalar code's call, or assigned in both arms of a branch, made C2 box the loop's vectors every
+     * step (15 KB of garbage and 2 to 3 times the time a 4096-element row); and the three optional
+     * parts are loop-invariant branches around stores, which join no vector value.
      *
      * <p>Four blocks of {@code L} lanes per step, their operations interleaved in program order:
      * one block's formula is a chain of dependent operations, and the core's out-of-order window
@@ -224,42 +212,35 @@ final class VectorKernels {
      * operations as Java fallbacks. Partial sum j of LaneSums is lane j % 8 of accumulator j / 8,
      * which adds the exps of elements j, j + 32, … in index order, as the plain loop does.
      */
-    private static int expSteps(float[] s, int off, int n, float m, float[] p, int pOff, float[] acc, float[] most,
-            int nx, float[] o, int prev, float c, boolean log, int i) {
+    private static void expSteps(float[] s, int off, int n, float m, float[] p, int pOff, float[] acc, float[] most,
+            int nx, float[] o, int prev, float c, boolean log) {
+        boolean max = nx >= 0;
         FloatVector nhi = VT.cast(FloatVector.broadcast(F, -LN2_HI));
         FloatVector nlo = VT.cast(FloatVector.broadcast(F, -LN2_LO));
         FloatVector c2 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C2));
         FloatVector c3 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C3));
         FloatVector c4 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C4));
         FloatVector c5 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C5));
-        FloatVector a0 = VT.cast(FloatVector.fromArray(F, acc, 0));
-        FloatVector a1 = VT.cast(FloatVector.fromArray(F, acc, L));
-        FloatVector a2 = VT.cast(FloatVector.fromArray(F, acc, 2 * L));
-        FloatVector a3 = VT.cast(FloatVector.fromArray(F, acc, 3 * L));
-        FloatVector m0 = VT.cast(FloatVector.fromArray(F, most, 0));
-        FloatVector m1 = VT.cast(FloatVector.fromArray(F, most, L));
-        FloatVector m2 = VT.cast(FloatVector.fromArray(F, most, 2 * L));
-        FloatVector m3 = VT.cast(FloatVector.fromArray(F, most, 3 * L));
-        for (; i + 4 * L <= n; i += 4 * L) {
+        for (int i = 0; i < n; i += 4 * L) {
             FloatVector xa = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i)).sub(m));
             FloatVector xb = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + L)).sub(m));
             FloatVector xc = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 2 * L)).sub(m));
             FloatVector xd = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 3 * L)).sub(m));
             // |x| <= 87 is false for NaN too: one test covers every lane outside the formula's range
-            if (!xa.abs().compare(VectorOperators.LE, 87f)
+            boolean normal = xa.abs().compare(VectorOperators.LE, 87f)
                     .and(xb.abs().compare(VectorOperators.LE, 87f))
                     .and(xc.abs().compare(VectorOperators.LE, 87f))
                     .and(xd.abs().compare(VectorOperators.LE, 87f))
-                    .allTrue()) {
-                break;
-            }
+                    .allTrue();
             if (prev >= 0) {
                 outputStep(s, o, prev + i, c, log);
             }
-            m0 = VT.cast(m0).max(VT.cast(FloatVector.fromArray(F, s, nx + i)));
-            m1 = VT.cast(m1).max(VT.cast(FloatVector.fromArray(F, s, nx + i + L)));
-            m2 = VT.cast(m2).max(VT.cast(FloatVector.fromArray(F, s, nx + i + 2 * L)));
-            m3 = VT.cast(m3).max(VT.cast(FloatVector.fromArray(F, s, nx + i + 3 * L)));
+            if (max) {
+                VT.cast(VT.cast(FloatVector.fromArray(F, most, 0)).max(VT.cast(VT.cast(VT.cast(FloatVector.fromArray(F, s,
+                        nx + i)).max(VT.cast(FloatVector.fromArray(F, s, nx + i + L)))).max(VT.cast(VT.cast(
+                        FloatVector.fromArray(F, s, nx + i + 2 * L)).max(VT.cast(FloatVector.fromArray(F, s,
+                        nx + i + 3 * L)))))))).intoArray(most, 0);
+            }
             // t = x log2(e) + 1.5 * 2^23, rounded once: k in its low bits
             FloatVector ta = VT.cast(xa.fma(LOG2E, ROUND));
             FloatVector tb = VT.cast(xb.fma(LOG2E, ROUND));
@@ -309,24 +290,29 @@ final class VectorKernels {
                     .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
             vd = VT.cast(vd.mul(VT.cast(VTI.cast(td.reinterpretAsInts()).add(127 - ROUND_BITS)
                     .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-            va.intoArray(p, pOff + i);
-            vb.intoArray(p, pOff + i + L);
-            vc.intoArray(p, pOff + i + 2 * L);
-            vd.intoArray(p, pOff + i + 3 * L);
-            a0 = VT.cast(VT.cast(a0).add(va));
-            a1 = VT.cast(VT.cast(a1).add(vb));
-            a2 = VT.cast(VT.cast(a2).add(vc));
-            a3 = VT.cast(VT.cast(a3).add(vd));
+            if (normal) {
+                va.intoArray(p, pOff + i);
+                vb.intoArray(p, pOff + i + L);
+                vc.intoArray(p, pOff + i + 2 * L);
+                vd.intoArray(p, pOff + i + 3 * L);
+                if (acc != null) {
+                    VT.cast(VT.cast(FloatVector.fromArray(F, acc, 0)).add(va)).intoArray(acc, 0);
+                    VT.cast(VT.cast(FloatVector.fromArray(F, acc, L)).add(vb)).intoArray(acc, L);
+                    VT.cast(VT.cast(FloatVector.fromArray(F, acc, 2 * L)).add(vc)).intoArray(acc, 2 * L);
+                    VT.cast(VT.cast(FloatVector.fromArray(F, acc, 3 * L)).add(vd)).intoArray(acc, 3 * L);
+                }
+            } else {
+                // the scalar code, its exps added to the partial sums as stored, in index order (p
+                // may be s itself: each element is read before it is written)
+                for (int j = i; j < i + 4 * L; j++) {
+                    float e = FastMath.exp(s[off + j] - m);
+                    p[pOff + j] = e;
+                    if (acc != null) {
+                        acc[j & (LaneSums.LANES - 1)] += e;
+                    }
+                }
+            }
         }
-        VT.cast(a0).intoArray(acc, 0);
-        VT.cast(a1).intoArray(acc, L);
-        VT.cast(a2).intoArray(acc, 2 * L);
-        VT.cast(a3).intoArray(acc, 3 * L);
-        VT.cast(m0).intoArray(most, 0);
-        VT.cast(m1).intoArray(most, L);
-        VT.cast(m2).intoArray(most, 2 * L);
-        VT.cast(m3).intoArray(most, 3 * L);
-        return i;
     }
 
     /**
