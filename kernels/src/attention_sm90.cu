@@ -259,7 +259,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       wgmma_wait<0>(o);
       wgmma_pin(pr);
     }
-    if (opens) fo.fold(pm, pl, o);
+    if (opens) fo.fold_at(p, it, kt, pm, pl, o);
 #pragma unroll
     for (int kb = 0; kb < 4; kb++) probs_fragment<T>(s, kb, *reinterpret_cast<uint32_t(*)[4]>(&pr[4 * kb]));
   };

@@ -396,6 +396,31 @@ __device__ __forceinline__ void fold_state(const float (&m)[2], const float (&l)
   }
 }
 
+// fold_state where every running state is still empty (sa = -inf: a fused tile's first chunk
+// boundary): fold_value then is kind 1 or 0 for every value — the chunk's output times 1/l, or the
+// empty acc where the chunk saw no key — so this gives fold_state's bits with a multiply and a
+// select a value instead of its five operations and two selects.
+template <int D>
+__device__ __forceinline__ void fold_first(const float (&m)[2], const float (&l)[2], float (&o)[D / 2],
+                                           float (&acc)[D / 2], float (&sa)[2]) {
+#pragma unroll
+  for (int i = 0; i < 2; i++) {
+    float inv, sb;
+    chunk_state(m[i], l[i], &inv, &sb);
+    const bool seen = sb != -INFINITY;
+#pragma unroll
+    for (int nb = 0; nb < D / 8; nb++) {
+#pragma unroll
+      for (int e = 0; e < 2; e++) {
+        const int x = 4 * nb + 2 * i + e;
+        acc[x] = seen ? o[x] * inv : acc[x];
+        o[x] = 0.f;
+      }
+    }
+    sa[i] = seen ? sb : sa[i];
+  }
+}
+
 // Writes the thread's rows of a fused tile: the folded output and lse (every row is finished).
 template <typename T, int D>
 __device__ __forceinline__ void store_fused(const AttnParams& p, const Item& it, const Rows& rw,
@@ -497,6 +522,18 @@ struct Folded {
   }
   __device__ __forceinline__ void fold(const float (&m)[2], const float (&l)[2], float (&o)[D / 2]) {
     if constexpr (FUSABLE) fold_state<D>(m, l, o, acc, sa);
+  }
+  // fold() at the tile's first chunk boundary (block-uniform: no chunk start lies between the
+  // item's first tile and kt), where every row's running state is still empty
+  __device__ __forceinline__ void fold_at(const AttnParams& p, const Item& it, int kt, const float (&m)[2],
+                                          const float (&l)[2], float (&o)[D / 2]) {
+    if constexpr (FUSABLE) {
+      if (kt - p.split_size <= it.first_tile) {
+        fold_first<D>(m, l, o, acc, sa);
+      } else {
+        fold_state<D>(m, l, o, acc, sa);
+      }
+    }
   }
 
   // Before tile kt: a fused tile entering its next chunk folds the last one's state and restarts
