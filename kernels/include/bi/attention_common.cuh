@@ -374,50 +374,33 @@ __device__ __forceinline__ void chunk_state(float m, float l, float* inv, float*
 
 // Fused tiles, at the end of each chunk: folds the chunk state of the thread's rows (row maxima m,
 // sums l, output o, zeroed after) into the running (acc, sa) exactly as merge.cu folds written
-// states.
-template <int D>
+// states. FIRST: every running state is still empty (sa = -inf: a fused tile's first chunk
+// boundary), where fold_value is kind 1 or 0 for every value — the chunk's output times 1/l, or the
+// empty acc where the chunk saw no key — so a multiply and a select a value give its bits instead
+// of five operations and two selects.
+template <int D, bool FIRST = false>
 __device__ __forceinline__ void fold_state(const float (&m)[2], const float (&l)[2], float (&o)[D / 2],
                                            float (&acc)[D / 2], float (&sa)[2]) {
 #pragma unroll
   for (int i = 0; i < 2; i++) {
     float inv, sb;
     chunk_state(m[i], l[i], &inv, &sb);
-    const Fold f = fold_weights(sa[i], sb);
-#pragma unroll
-    for (int nb = 0; nb < D / 8; nb++) {
-#pragma unroll
-      for (int e = 0; e < 2; e++) {
-        const int x = 4 * nb + 2 * i + e;
-        acc[x] = fold_value(f, acc[x], o[x] * inv);
-        o[x] = 0.f;
-      }
-    }
-    sa[i] = f.sa;
-  }
-}
-
-// fold_state where every running state is still empty (sa = -inf: a fused tile's first chunk
-// boundary): fold_value then is kind 1 or 0 for every value — the chunk's output times 1/l, or the
-// empty acc where the chunk saw no key — so this gives fold_state's bits with a multiply and a
-// select a value instead of its five operations and two selects.
-template <int D>
-__device__ __forceinline__ void fold_first(const float (&m)[2], const float (&l)[2], float (&o)[D / 2],
-                                           float (&acc)[D / 2], float (&sa)[2]) {
-#pragma unroll
-  for (int i = 0; i < 2; i++) {
-    float inv, sb;
-    chunk_state(m[i], l[i], &inv, &sb);
     const bool seen = sb != -INFINITY;
+    const Fold f = FIRST ? Fold{} : fold_weights(sa[i], sb);
 #pragma unroll
     for (int nb = 0; nb < D / 8; nb++) {
 #pragma unroll
       for (int e = 0; e < 2; e++) {
         const int x = 4 * nb + 2 * i + e;
-        acc[x] = seen ? o[x] * inv : acc[x];
+        if constexpr (FIRST) {
+          acc[x] = seen ? o[x] * inv : acc[x];
+        } else {
+          acc[x] = fold_value(f, acc[x], o[x] * inv);
+        }
         o[x] = 0.f;
       }
     }
-    sa[i] = seen ? sb : sa[i];
+    sa[i] = FIRST ? (seen ? sb : sa[i]) : f.sa;
   }
 }
 
@@ -529,7 +512,7 @@ struct Folded {
                                           const float (&l)[2], float (&o)[D / 2]) {
     if constexpr (FUSABLE) {
       if (kt - p.split_size <= it.first_tile) {
-        fold_first<D>(m, l, o, acc, sa);
+        fold_state<D, true>(m, l, o, acc, sa);
       } else {
         fold_state<D>(m, l, o, acc, sa);
       }
