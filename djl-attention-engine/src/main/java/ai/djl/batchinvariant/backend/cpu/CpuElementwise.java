@@ -82,11 +82,25 @@ public final class CpuElementwise implements ElementwiseOps {
         DataType t = x.getDataType();
         float[] v = HostData.toFloats(x.hostData(), t, x.size32());
         float[] o = new float[n];
-        for (int i = 0; i < n; i++) {
-            int gi = gateIndex(i, h, block);
-            float g = v[gi];
-            o[i] = HostData.round(t, g * Elementwise.apply(UnaryOp.SIGMOID, g)) * v[gi + block];
-        }
+        // a row at a time: its gates gathered, their sigmoids on the element-wise kernel (the
+        // bits of Elementwise.apply(SIGMOID, g)), then g * sigmoid(g) * up as before
+        int rows = h == 0 ? 0 : n / h;
+        Parallel.forEach(rows, 24L * h, r -> {
+            float[] g = new float[h];
+            float[] s = new float[h];
+            // the row's gate blocks (gateIndex's layout: block b's gates at 2 r h + 2 b block, its up
+            // values one block after them), copied out block by block
+            for (int j = 0; j < h; j += block) {
+                System.arraycopy(v, 2 * r * h + 2 * j, g, j, Math.min(block, h - j));
+            }
+            ElementwiseKernels.sigmoid(Simd.ENABLED, g, s, 0, h);
+            for (int j = 0; j < h; j += block) {
+                int up = 2 * r * h + 2 * j + block;
+                for (int e = j; e < Math.min(j + block, h); e++) {
+                    o[r * h + e] = HostData.round(t, g[e] * s[e]) * v[up + e - j];
+                }
+            }
+        });
         return Tensor.host(os, t, HostData.fromFloats(o, t));
     }
 

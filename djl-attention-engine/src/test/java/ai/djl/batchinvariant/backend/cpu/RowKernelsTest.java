@@ -184,7 +184,7 @@ class RowKernelsTest {
                 assertEquals(-1, KernelReference.firstDifference(want, got), op + " scalar left n=" + n);
             }
             for (UnaryOp op : new UnaryOp[] {UnaryOp.NEG, UnaryOp.ABS, UnaryOp.SQUARE, UnaryOp.RELU, UnaryOp.SQRT,
-                UnaryOp.EXP}) {
+                UnaryOp.EXP, UnaryOp.SIGMOID}) {
                 for (boolean vector : paths()) {
                     float[] want = new float[n];
                     float[] got = new float[n];

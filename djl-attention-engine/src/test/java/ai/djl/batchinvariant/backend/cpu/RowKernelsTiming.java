@@ -3,6 +3,11 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.backend.UnaryOp;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
@@ -12,7 +17,8 @@ import java.util.concurrent.ForkJoinPool;
  * 200 calls, ns an element), then whole softmax, layer norm and RMS norm calls on ROWS × 4096
  * floats into a preallocated output and with a new output each call, next to {@code
  * System.arraycopy} of the same array, on one thread and row by row on the threads the kernels
- * use (ms, best and mean of the second half of the calls). Used
+ * use (ms, best and mean of the second half of the calls), and the element-wise sigmoid and the
+ * SwiGLU gate on the same data. Used
  * to find what bounds each op (see docs/benchmarks-cpu.md). Not a test: run by hand with {@code
  * --add-modules jdk.incubator.vector} on the test classpath. Usage: {@code RowKernelsTiming
  * [ROWS [THREADS [CALLS]]]} (defaults 4096, 2, 20); THREADS 1 runs everything in a fork-join
@@ -153,6 +159,13 @@ public final class RowKernelsTiming {
             RowKernels.softmax(v, x, o, rows, N, false);
             sink = o;
         });
+        time("sigmoid, preallocated output", calls, bytes,
+                () -> ElementwiseKernels.unary(v, UnaryOp.SIGMOID, x, out, x.length));
+        time("sigmoid, plain loops", calls, bytes,
+                () -> ElementwiseKernels.unary(false, UnaryOp.SIGMOID, x, out, x.length));
+        // the SwiGLU gate of rows / 2 rows of 2 x 4096 (gate and up in blocks of 8), as the model calls it
+        Tensor gateUp = Tensor.host(new Shape(rows / 2, 2 * N), DataType.FLOAT32, x);
+        time("siluMul (rows / 2 x 4096 outputs)", calls, 6.0 * x.length, () -> sink = CpuElementwise.INSTANCE.siluMul(gateUp, 8));
     }
 
     private static void time(String name, int calls, double bytes, Runnable body) {
