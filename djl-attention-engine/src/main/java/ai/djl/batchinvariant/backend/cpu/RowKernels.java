@@ -23,6 +23,26 @@ final class RowKernels {
 
     private RowKernels() {}
 
+    /** The rows of a task: r0 to r1 - 1. */
+    @FunctionalInterface
+    private interface RowBlock {
+        void run(int r0, int r1);
+    }
+
+    /**
+     * Runs body over the rows in tasks of {@link #ROWS_A_TASK} consecutive rows, on the kernels'
+     * threads.
+     *
+     * @param rows the number of rows
+     * @param costPerRow the row's cost for {@link Parallel#forEach}
+     * @param body the work of one task
+     */
+    private static void inRowBlocks(int rows, long costPerRow, RowBlock body) {
+        int blocks = (rows + ROWS_A_TASK - 1) / ROWS_A_TASK;
+        Parallel.forEach(blocks, ROWS_A_TASK * costPerRow,
+                bi -> body.run(bi * ROWS_A_TASK, Math.min(rows, (bi + 1) * ROWS_A_TASK)));
+    }
+
     /**
      * Softmax (or log-softmax) of each row, in place; the bits of {@link CpuMath#softmaxRows}.
      *
@@ -52,10 +72,7 @@ final class RowKernels {
      * @param log whether to produce log-softmax
      */
     static void softmax(boolean vector, float[] x, float[] out, int rows, int n, boolean log) {
-        int blocks = (rows + ROWS_A_TASK - 1) / ROWS_A_TASK;
-        Parallel.forEach(blocks, 4L * ROWS_A_TASK * n, bi -> {
-            int r0 = bi * ROWS_A_TASK;
-            int r1 = Math.min(rows, r0 + ROWS_A_TASK);
+        inRowBlocks(rows, 4L * n, (r0, r1) -> {
             // log-softmax needs the exps only for their sum: they go to the output row as scratch,
             // unless the output is the input (in place), which they would overwrite: then to one
             // row of scratch for the task
@@ -151,10 +168,7 @@ final class RowKernels {
      */
     static void layerNorm(boolean vector, float[] x, float[] out, int rows, int n, float[] gamma, float[] beta,
             float eps) {
-        int blocks = (rows + ROWS_A_TASK - 1) / ROWS_A_TASK;
-        Parallel.forEach(blocks, 6L * ROWS_A_TASK * n, bi -> {
-            int r0 = bi * ROWS_A_TASK;
-            int r1 = Math.min(rows, r0 + ROWS_A_TASK);
+        inRowBlocks(rows, 6L * n, (r0, r1) -> {
             float[] s = new float[LaneSums.LANES];
             float sum = LaneSums.sum(vector, LaneSums.Term.VALUE, x, r0 * n, n, 0f);
             for (int r = r0; r < r1; r++) {
@@ -232,10 +246,7 @@ final class RowKernels {
      * @param eps the epsilon
      */
     static void rmsNorm(boolean vector, float[] v, float[] o, int rows, int n, float[] w, float eps) {
-        int blocks = (rows + ROWS_A_TASK - 1) / ROWS_A_TASK;
-        Parallel.forEach(blocks, 4L * ROWS_A_TASK * n, bi -> {
-            int r0 = bi * ROWS_A_TASK;
-            int r1 = Math.min(rows, r0 + ROWS_A_TASK);
+        inRowBlocks(rows, 4L * n, (r0, r1) -> {
             float[] s = new float[LaneSums.LANES];
             float sq = LaneSums.sum(vector, LaneSums.Term.SQUARE, v, r0 * n, n, 0f);
             for (int r = r0; r < r1; r++) {

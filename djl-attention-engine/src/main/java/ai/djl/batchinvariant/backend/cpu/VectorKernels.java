@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API forms of {@link AttentionKernels} and exp (the row kernels' passes are in {@link
- * VectorRowKernels}). Loaded only when {@link Simd} finds the module. Every lane computes an output of its own with exactly the scalar
- * operation sequence (separate multiply and add, never fused; no lane-crossing reduction of a
- * sum), so each result has the bits of the plain loop it replaces.
+ * VectorRowKernels}). Loaded only when {@link Simd} finds the module. Every lane computes an
+ * output of its own with exactly the scalar operation sequence (the dot products' separate
+ * multiply and add; exp's fused multiply-adds, as {@link FastMath#exp} has them; no lane-crossing
+ * reduction of a sum), so each result has the bits of the plain loop it replaces.
  */
 final class VectorKernels {
 

@@ -82,10 +82,7 @@ final class VectorRowKernels {
                 y.intoArray(o, off + i + j);
             }
         }
-        VT.cast(a0).intoArray(s, 0);
-        VT.cast(a1).intoArray(s, L);
-        VT.cast(a2).intoArray(s, 2 * L);
-        VT.cast(a3).intoArray(s, 3 * L);
+        storeSums(a0, a1, a2, a3, s);
         int done = i;
         for (; i + L <= n; i += L) {
             FloatVector y = VT.cast(FloatVector.fromArray(F, v, off + i).div(denom));
@@ -171,10 +168,7 @@ final class VectorRowKernels {
                 y.intoArray(o, off + i + j);
             }
         }
-        VT.cast(a0).intoArray(s, 0);
-        VT.cast(a1).intoArray(s, L);
-        VT.cast(a2).intoArray(s, 2 * L);
-        VT.cast(a3).intoArray(s, 3 * L);
+        storeSums(a0, a1, a2, a3, s);
         int done = i;
         for (; i < n; i++) {
             float y = (x[off + i] - mean) * rstd;
@@ -257,10 +251,15 @@ final class VectorRowKernels {
             a2 = VT.cast(a2).add(VT.cast(d2));
             a3 = VT.cast(a3).add(VT.cast(d3));
         }
+        storeSums(a0, a1, a2, a3, s);
+        return i;
+    }
+
+    /** The 32 partial sums of {@link LaneSums} out of their four vectors of eight lanes, in order. */
+    private static void storeSums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] s) {
         VT.cast(a0).intoArray(s, 0);
         VT.cast(a1).intoArray(s, L);
         VT.cast(a2).intoArray(s, 2 * L);
         VT.cast(a3).intoArray(s, 3 * L);
-        return i;
     }
 }
