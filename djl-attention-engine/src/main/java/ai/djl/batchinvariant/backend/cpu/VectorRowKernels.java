@@ -114,16 +114,7 @@ final class VectorRowKernels {
             }
             VT.cast(y).intoArray(o, off + i);
         }
-        for (; i < n; i++) {
-            float y = (x[off + i] - mean) * rstd;
-            if (gamma != null) {
-                y = y * gamma[i];
-            }
-            if (beta != null) {
-                y = y + beta[i];
-            }
-            o[off + i] = y;
-        }
+        normaliseFrom(x, off, i, n, mean, rstd, gamma, beta, o);
     }
 
     /**
@@ -170,16 +161,7 @@ final class VectorRowKernels {
         }
         storeSums(a0, a1, a2, a3, s);
         int done = i;
-        for (; i < n; i++) {
-            float y = (x[off + i] - mean) * rstd;
-            if (gamma != null) {
-                y = y * gamma[i];
-            }
-            if (beta != null) {
-                y = y + beta[i];
-            }
-            o[off + i] = y;
-        }
+        normaliseFrom(x, off, i, n, mean, rstd, gamma, beta, o);
         return done;
     }
 
@@ -261,5 +243,20 @@ final class VectorRowKernels {
         VT.cast(a1).intoArray(s, L);
         VT.cast(a2).intoArray(s, 2 * L);
         VT.cast(a3).intoArray(s, 3 * L);
+    }
+
+    /** {@link #normalise}'s elements from i to n - 1 one at a time (the rows' tails). */
+    private static void normaliseFrom(float[] x, int off, int i, int n, float mean, float rstd, float[] gamma,
+            float[] beta, float[] o) {
+        for (; i < n; i++) {
+            float y = (x[off + i] - mean) * rstd;
+            if (gamma != null) {
+                y = y * gamma[i];
+            }
+            if (beta != null) {
+                y = y + beta[i];
+            }
+            o[off + i] = y;
+        }
     }
 }
