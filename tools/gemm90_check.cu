@@ -110,6 +110,20 @@ static bool check_invariance(Gemm& g, int n, int k) {
     if (d2) std::printf("invariance n=%d k=%d: tile %s forced: %lld outputs differ -> FAIL\n", n, k, VARIANTS[vi].name, d2);
     all &= d2 == 0;
   }
+  // the copy-engine tiles' stores through c's tensor map and through the threads, on the same 300
+  // and 4097 rows: the same bits
+  for (int vi = 0; vi < 3; vi++) {
+    for (int rows : {300, 4097}) {
+      g_force_variant = vi;
+      g_tma_store = false;
+      const long long d4 = differ(rows);
+      g_tma_store = true;
+      g_force_variant = -1;
+      if (d4) std::printf("invariance n=%d k=%d M=%d: tile %s, threads' stores: %lld outputs differ -> FAIL\n", n, k,
+                          rows, VARIANTS[vi].name, d4);
+      all &= d4 == 0;
+    }
+  }
   // both ways of running the splits (a block each; inside each block) on the same 300 rows
   const int splits = sm90_splits_of(n, k);
   for (int mode = 1; mode <= 2 && splits > 1; mode++) {
@@ -119,7 +133,8 @@ static bool check_invariance(Gemm& g, int n, int k) {
     if (d3) std::printf("invariance n=%d k=%d: %s forced: %lld outputs differ -> FAIL\n", n, k, g.last, d3);
     all &= d3 == 0;
   }
-  std::printf("invariance n=%d k=%d (%d split%s): M in {1..4097}, row 4000 alone, every tile shape%s -> %s\n", n, k,
+  std::printf("invariance n=%d k=%d (%d split%s): M in {1..4097}, row 4000 alone, every tile shape, stores through "
+              "the copy engine and the threads%s -> %s\n", n, k,
               splits, splits > 1 ? "s" : "", splits > 1 ? ", splits a block each and inside each block" : "",
               all ? "bit-identical" : "FAIL");
   // inverse case: a different split count must change bits (not poisoned: an output left unwritten
@@ -281,6 +296,10 @@ int main(int argc, char** argv) {
       g_force_variant = vi;
       ok &= check_accuracy(g, 70, 300, 520, false);
     }
+    for (int vi = 0; vi < 3; vi++) {  // the copy-engine tiles' stores through c's map, boxes cut at m and n
+      g_force_variant = vi;
+      ok &= check_accuracy(g, 70, 328, 520, false);
+    }
     g_force_variant = 0;  // more tiles than SMs: persistent copy-engine blocks take several
     ok &= check_accuracy(g, 1100, 4000, 520, false);
     g_force_variant = -1;
@@ -335,6 +354,64 @@ int main(int argc, char** argv) {
         });
         std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.2f | %.2f |\n", n, k, m, g.last, t0, t1, tc,
                     tc / t0, tc / t1);
+      }
+    });
+    return ok ? 0 : 1;
+  }
+  if (argc > 1 && std::strcmp(argv[1], "--store") == 0) {  // the picked tile: the threads' stores against the copy engine's
+    CB(cublasCreate(&g_cublas));
+    const int shapes[][2] = {{4096, 4096}, {2048, 2048}, {8192, 2048}, {2048, 8192}, {14336, 4096}, {4096, 14336},
+                             {3072, 2048}, {16384, 2048}, {128256, 2048}};
+    const int ms[] = {256, 512, 1024, 1536, 4096, 8192};
+    std::printf("\n| N | K | M | tile | threads' stores us | copy-engine stores us | cuBLAS us | threads / cuBLAS | engine / cuBLAS |\n");
+    std::printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
+    for_shapes(shapes, 8192, [&](int n, int k, bf16* a, bf16* w, bf16* c) {
+      for (int m : ms) {
+        if ((long long)m * n > 8192LL * 14336) continue;
+        float one = 1.f, zero = 0.f;
+        float t0 = 1e30f, t1 = 1e30f, tc = 1e30f;
+        for (int round = 0; round < 2; round++) {  // alternated, the better of two rounds each
+          g_tma_store = false;
+          t0 = std::min(t0, time_us([&] { g.run(a, w, c, m, n, k); }));
+          g_tma_store = true;
+          t1 = std::min(t1, time_us([&] { g.run(a, w, c, m, n, k); }));
+          tc = std::min(tc, time_us([&] {
+            CB(cublasGemmEx(g_cublas, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, w, CUDA_R_16BF, k, a, CUDA_R_16BF, k,
+                            &zero, c, CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+          }));
+        }
+        std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.2f | %.2f |\n", n, k, m, g.last, t0, t1, tc, tc / t0,
+                    tc / t1);
+      }
+    });
+    return ok ? 0 : 1;
+  }
+  if (argc > 1 && std::strcmp(argv[1], "--waves") == 0) {  // products of several waves: 128 x 256 against 64 x 256
+    CB(cublasCreate(&g_cublas));
+    const int shapes[][2] = {{4096, 4096}, {2048, 2048}, {8192, 2048}, {2048, 8192}, {14336, 4096}, {4096, 14336},
+                             {3072, 2048}, {16384, 2048}, {128256, 2048}};
+    const int ms[] = {512, 768, 1024, 1536, 2048, 3072, 4096, 8192};
+    std::printf("\n| N | K | M | picked | 128x256 us | 64x256 us | cuBLAS us |\n|---:|---:|---:|---|---:|---:|---:|\n");
+    for_shapes(shapes, 8192, [&](int n, int k, bf16* a, bf16* w, bf16* c) {
+      for (int m : ms) {
+        if ((long long)m * n > 8192LL * 14336) continue;
+        g.run(a, w, c, m, n, k);
+        char picked[32];
+        std::snprintf(picked, sizeof picked, "%s", g.last);
+        float t[2] = {1e30f, 1e30f}, tc = 1e30f;
+        float one = 1.f, zero = 0.f;
+        for (int round = 0; round < 2; round++) {
+          for (int vi = 0; vi < 2; vi++) {
+            g_force_variant = vi;
+            t[vi] = std::min(t[vi], time_us([&] { g.run(a, w, c, m, n, k); }));
+          }
+          g_force_variant = -1;
+          tc = std::min(tc, time_us([&] {
+            CB(cublasGemmEx(g_cublas, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, w, CUDA_R_16BF, k, a, CUDA_R_16BF, k,
+                            &zero, c, CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+          }));
+        }
+        std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f |\n", n, k, m, picked, t[0], t[1], tc);
       }
     });
     return ok ? 0 : 1;

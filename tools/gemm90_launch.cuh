@@ -69,23 +69,26 @@ static int g_force_mode = 0;
 // the Hopper tiles, widest first, and CudaGemm.sm90Tile's choice among them: of the tiles that
 // cover the product in one wave, the one with the most tiles (ties to the shorter), else the widest
 // (at m <= 16: 16 x 32)
-typedef void (*TmaKernel)(const bi::GemmParams, const bi::TmaMap, const bi::TmaMap);
+typedef void (*TmaKernel)(const bi::GemmParams, const bi::TmaMap, const bi::TmaMap, const bi::TmaMap);
 struct Variant {
   int bm, bn, smem;
+  int tma_smem;  // the copy-engine kernel's: the pipeline's and its store's chunk buffers
   void (*fn)(const bi::GemmParams);
   TmaKernel tma;  // the tile fed by the copy engine (Gemm::run_tma), where there is one
   const char* name;
 };
 #define V(BM, NW, KSUB, BN) \
-  {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES, bi_gemm90_bf16_nk_##BM##x##BN, nullptr, #BM "x" #BN}
+  {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES, 0, bi_gemm90_bf16_nk_##BM##x##BN, nullptr, #BM "x" #BN}
 #define VT(BM, NW, KSUB, BN)                                                                                 \
-  {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES, bi_gemm90_bf16_nk_##BM##x##BN, bi_gemm90_bf16_nk_##BM##x##BN##_tma, \
-   #BM "x" #BN}
+  {BM, BN, bi::HTile<BM, NW, KSUB>::SMEM_BYTES,                                                           \
+   bi::HTile<BM, NW, KSUB>::SMEM_BYTES + bi::HEpi<BM, NW, KSUB>::BYTES, bi_gemm90_bf16_nk_##BM##x##BN,     \
+   bi_gemm90_bf16_nk_##BM##x##BN##_tma, #BM "x" #BN}
 static const Variant VARIANTS[] = {VT(128, 256, 1, 256), VT(64, 128, 1, 256), VT(64, 64, 2, 128), V(64, 32, 2, 64),
                                    V(64, 16, 4, 32),     V(16, 16, 2, 32),    V(16, 8, 4, 16)};
 static const int NV = sizeof(VARIANTS) / sizeof(VARIANTS[0]);
 static int g_force_variant = -1;
 static bool g_tma = true;  // tiles fed by the copy engine where they have it, as the engine runs them with tensor maps
+static bool g_tma_store = true;  // their plain stores through c's tensor map (p.c_map), as the engine runs them
 
 // a warpgroup's columns: 128-row tiles stack the warpgroups along m, the others side by side
 static int wg_columns(const Variant& v) { return v.bm == 128 ? v.bn : v.bn / 2; }
@@ -107,15 +110,30 @@ static int one_wave(int m, int n, int blocks_per_tile, bool in_block) {
   return best;
 }
 
-// CudaGemm.sm90Tile: one_wave, else 16 x 32 at m <= 16, else the widest allowed
-static const Variant& pick(int m, int n, int blocks_per_tile = 1, bool in_block = false) {
+// CudaGemm.sm90FewerWaves: of 128 x 256 and 64 x 256, the one whose whole waves cost less (a half
+// tile at SM90_HALF_TILE_COST of the wide one's time, the wide one's scaled by wide_cost)
+static long long waves_of(int m, int n, int blocks_per_tile, const Variant& v) {
+  long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn) * blocks_per_tile;
+  return (tiles + g_sms - 1) / g_sms;
+}
+static int fewer_waves(int m, int n, int blocks_per_tile, double wide_cost) {
+  return waves_of(m, n, blocks_per_tile, VARIANTS[1]) * 0.58 < waves_of(m, n, blocks_per_tile, VARIANTS[0]) * wide_cost
+             ? 1
+             : 0;
+}
+
+// CudaGemm.sm90Tile: one_wave, else 16 x 32 at m <= 16, else the widest allowed; 128 x 256 gives
+// way to 64 x 256 where that runs fewer (weighted) waves
+static const Variant& pick(int m, int n, int blocks_per_tile = 1, bool in_block = false, double wide_cost = 1.0) {
   if (g_force_variant >= 0) return VARIANTS[g_force_variant];
   int best = one_wave(m, n, blocks_per_tile, in_block);
-  if (best >= 0) return VARIANTS[best];
-  if (m <= 16) return VARIANTS[NV - 2];
-  for (int i = 0; i < NV; i++)
-    if (!in_block || wg_columns(VARIANTS[i]) <= 128) return VARIANTS[i];
-  return VARIANTS[NV - 1];
+  if (best < 0) {
+    if (m <= 16) return VARIANTS[NV - 2];
+    for (int i = 0; i < NV && best < 0; i++)
+      if (!in_block || wg_columns(VARIANTS[i]) <= 128) best = i;
+  }
+  if (best < 0) return VARIANTS[NV - 1];
+  return VARIANTS[best == 0 ? fewer_waves(m, n, blocks_per_tile, wide_cost) : best];
 }
 
 static CUtensorMap make_map(const void* base, int rows, int k, int box_rows) {
@@ -137,20 +155,30 @@ static CUtensorMap make_map(const void* base, int rows, int k, int box_rows) {
 struct Gemm {
   const void *ma_base = nullptr, *mb_base = nullptr;
   int mm = -1, mn = -1, mk = -1;
-  CUtensorMap ma, mb;
+  CUtensorMap ma, mb, mc;
   int mbm = -1, mbn = -1;
-  void run_tma(const Variant& v, const bi::GemmParams& p, const bf16* a, const bf16* w, int m, int n, int k,
+  const void* mc_base = nullptr;
+  int mcm = -1, mcn = -1;
+  void run_tma(const Variant& v, bi::GemmParams p, const bf16* a, const bf16* w, int m, int n, int k,
                int zsplits) {
     if (a != ma_base || w != mb_base || m != mm || n != mn || k != mk || v.bm != mbm || v.bn != mbn) {
       ma = make_map(a, m, k, v.bm);
       mb = make_map(w, n, k, v.bn);
       ma_base = a, mb_base = w, mm = m, mn = n, mk = k, mbm = v.bm, mbn = v.bn;
     }
-    CK(cudaFuncSetAttribute(v.tma, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
+    // the plain store through c's map (CudaGemm: no partials, bias or activation; rows of 16 bytes)
+    p.c_map = g_tma_store && p.partial == nullptr && p.bias == nullptr && p.act == 0 && n % 8 == 0 &&
+              ((uintptr_t)p.c & 15) == 0;
+    if (p.c_map && (p.c != mc_base || m != mcm || n != mcn)) {
+      mc = make_map(p.c, m, n, 64);
+      mc_base = p.c, mcm = m, mcn = n;
+    }
+    CK(cudaFuncSetAttribute(v.tma, cudaFuncAttributeMaxDynamicSharedMemorySize, v.tma_smem));
     // persistent: at most one block an SM, each taking every gridDim.x-th tile
     dim3 grid(std::min(((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn), g_sms), 1, zsplits);
-    v.tma<<<grid, bi::W_THREADS, v.smem>>>(p, *reinterpret_cast<const bi::TmaMap*>(&ma),
-                                           *reinterpret_cast<const bi::TmaMap*>(&mb));
+    v.tma<<<grid, bi::W_THREADS, v.tma_smem>>>(p, *reinterpret_cast<const bi::TmaMap*>(&ma),
+                                               *reinterpret_cast<const bi::TmaMap*>(&mb),
+                                               *reinterpret_cast<const bi::TmaMap*>(p.c_map ? &mc : &ma));
   }
   float* partial = nullptr;
   size_t partial_bytes = 0;
@@ -170,7 +198,8 @@ struct Gemm {
     // in-block splits on the widest tile keep their totals in a workspace, on the copy engine only
     const bool tma_ok = g_tma && k % 8 == 0 && ((uintptr_t)a & 15) == 0 && ((uintptr_t)w & 15) == 0;
     const bool wide_ok = tma_ok && k % 64 == 0;
-    const Variant& v = per_block ? pick(m, n, splits, false) : pick(m, n, 1, splits > 1 && !wide_ok);
+    // in-block splits on the widest tile keep their running total in memory (CudaGemm.SM90_WIDE_TOTALS_COST)
+    const Variant& v = per_block ? pick(m, n, splits, false) : pick(m, n, 1, splits > 1 && !wide_ok, splits > 1 ? 1.2 : 1.0);
     // a forced tile without room for a running total (threads' copies) takes its splits a block each
     if (!sm80 && splits > 1 && !per_block && wg_columns(v) > 128 && !wide_ok) per_block = true;
     const bool totals_in_memory = !sm80 && splits > 1 && !per_block && wg_columns(v) > 128;

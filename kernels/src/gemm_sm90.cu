@@ -31,72 +31,13 @@
 // Rows past m or n are not copied at all: their (stale) values reach only outputs that are never
 // stored; k16 steps wholly past the end of k are not issued, so every tile shape runs the same
 // steps.
-#include "bi/ew_ops.cuh"
 #include "bi/gemm_common.cuh"
+#include "bi/gemm_sm90_store.cuh"
+#include "bi/gemm_sm90_tile.cuh"
 #include "bi/tma.cuh"
 #include "bi/wgmma.cuh"
 
 namespace bi {
-
-template <typename T> struct EwTag;
-template <> struct EwTag<__nv_bfloat16> { static constexpr int value = BF16; };
-template <> struct EwTag<__half> { static constexpr int value = F16; };
-
-// The ACT_SWIGLU store: register block 2j of 8 columns holds gate values, block 2j + 1 the up
-// values of the same outputs; each pair is rounded to T as a plain store would round it, then
-// gated by silu_mul_one (the siluMul kernel's arithmetic), so the output has the bits of the
-// product followed by siluMul over blocks of 8.
-template <typename T, int NW>
-__device__ __forceinline__ void store_swiglu(const GemmParams& p, long long z, const float (&acc)[NW / 2], int row0,
-                                             int col0) {
-  constexpr int TAG = EwTag<T>::value;
-  const int half_n = p.n >> 1;
-  uint16_t* c = static_cast<uint16_t*>(p.c) + z * p.sc;
-#pragma unroll
-  for (int i = 0; i < NW / 2; i += 2) {
-    if (((i >> 2) & 1) == 0) {
-      const int row = row0 + ((i & 2) ? 8 : 0), col = col0 + (i >> 2) * 8;
-      if (row < p.m && col < p.n) {
-        const uint32_t g = Pack2<T>::from(acc[i], acc[i + 1]), u = Pack2<T>::from(acc[i + 4], acc[i + 5]);
-        const uint32_t h0 = silu_mul_one<TAG, C_FLOAT>(static_cast<uint16_t>(g), static_cast<uint16_t>(u));
-        const uint32_t h1 = silu_mul_one<TAG, C_FLOAT>(static_cast<uint16_t>(g >> 16), static_cast<uint16_t>(u >> 16));
-        *reinterpret_cast<uint32_t*>(c + static_cast<long long>(row) * half_n + (col >> 4) * 8 + (col & 7)) =
-            h0 | (h1 << 16);
-      }
-    }
-  }
-}
-
-constexpr int H_BK = 64;
-constexpr int H_THREADS = 256;
-constexpr int H_ROW_BYTES = H_BK * 2;  // one swizzled 128-byte row per k tile
-constexpr int H_MMA_ROWS = 64;  // rows one wgmma multiplies
-
-// A block tile: BM = 128 stacks the two warpgroups along m (64 rows each, NW columns), BM = 64
-// puts them side by side along n (64 rows, NW columns each), BM = 16 likewise with 16 real rows
-// (two blocks an SM); KSUB k tiles of 64 per stage.
-template <int BM, int NW, int KSUB> struct HTile {
-  static constexpr int BLOCKS_PER_SM = BM == 16 ? 2 : 1;
-  static constexpr int SMEM_BUDGET = 200 * 1024 / BLOCKS_PER_SM;
-  static constexpr int BN = BM == 128 ? NW : 2 * NW;
-  static constexpr int BK = KSUB * H_BK;
-  static constexpr int A_BYTES = KSUB * BM * H_ROW_BYTES;
-  static constexpr int B_BYTES = KSUB * BN * H_ROW_BYTES;
-  static constexpr int STAGE_BYTES = A_BYTES + B_BYTES;
-  static constexpr int STAGES = SMEM_BUDGET / STAGE_BYTES < 16 ? SMEM_BUDGET / STAGE_BYTES : 16;
-  // stages copied ahead of the one multiplied: all but that one and the one the previous step's
-  // (possibly unfinished) MMAs read, so a refill needs no second barrier
-  static constexpr int AHEAD = STAGES - 2;
-  // + 1 KB so the tiles start on the 1024-byte boundary the 128-byte swizzle is defined from
-  static constexpr int SMEM_BYTES = STAGES * STAGE_BYTES + 1024;
-  static_assert(STAGES >= 3, "the pipeline needs three stages");
-  // a running total of in-block splits beside the accumulators: not for 128 accumulators a thread
-  // (the copy-engine tile keeps it in a workspace instead; the threads' copies are not run so)
-  static constexpr bool SPLITS_IN_BLOCK = NW <= 128;
-  static_assert(SMEM_BYTES * BLOCKS_PER_SM <= 227 * 1024, "the pipeline must fit the SM's shared memory");
-  // the 64 rows read from a stage's last A k tile must end inside that stage
-  static_assert((KSUB - 1) * BM * H_ROW_BYTES + H_MMA_ROWS * H_ROW_BYTES <= STAGE_BYTES, "A reads stay in the stage");
-};
 
 // The copies of one operand's tiles (ROWS x 64 k of a row-major [rows][k] matrix) that this
 // thread issues, with everything but the k offset worked out once: thread t copies 16-byte chunk
@@ -289,44 +230,6 @@ __device__ __forceinline__ void add_split_ws(float (&acc)[NW / 2], float (&prev)
   }
 }
 
-// Outputs that need more than a rounding store (bias, activation, a split's partial, the last
-// odd column): out of line, so the common store stays compact.
-template <typename T> __device__ __noinline__ void h_emit(const GemmParams& p, long long z, int s, int row, int col,
-                                                          float v) {
-  emit<T, float>(p, z, s, row, col, v);
-}
-
-// The store of a block's outputs; tid is the thread's index among the two MMA warpgroups.
-template <typename T, int BM, int NW>
-__device__ __forceinline__ void h_store(const GemmParams& p, const Slice& q, const float (&acc)[NW / 2], int m0, int n0,
-                                        int tid) {
-  // accumulator fragment: warp w of the warpgroup holds rows 16w..16w+15; register i is row
-  // lane/4 (+8 when i%4 >= 2), column 8*(i/4) + 2*(lane%4) + i%2
-  const int wg = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31;
-  const int row0 = m0 + (BM == 128 ? wg * 64 : 0) + warp * 16 + (lane >> 2);
-  const int col0 = n0 + (BM == 128 ? 0 : wg * NW) + (lane & 3) * 2;
-  if (BM < H_MMA_ROWS && warp * 16 >= BM) return;  // rows the tile does not own
-  if constexpr (NW >= 16) {  // gate and up blocks of 8 columns side by side in one warpgroup
-    if (p.act == ACT_SWIGLU) {
-      store_swiglu<T, NW>(p, q.z, acc, row0, col0);
-      return;
-    }
-  }
-  const bool plain = p.partial == nullptr && p.bias == nullptr && p.act == ACT_NONE && (p.n % 2 == 0) &&
-                     (p.sc % 2 == 0) && ((reinterpret_cast<uintptr_t>(p.c) & 3) == 0);
-  T* c = static_cast<T*>(p.c) + q.z * p.sc;
-#pragma unroll
-  for (int i = 0; i < NW / 2; i += 2) {
-    const int row = row0 + ((i & 2) ? 8 : 0), col = col0 + (i >> 2) * 8;
-    if (plain && row < p.m && col + 1 < p.n) {
-      *reinterpret_cast<uint32_t*>(c + static_cast<long long>(row) * p.n + col) = Pack2<T>::from(acc[i], acc[i + 1]);
-    } else if (row < p.m && col < p.n) {
-      h_emit<T>(p, q.z, q.s, row, col, acc[i]);
-      h_emit<T>(p, q.z, q.s, row, col + 1, acc[i + 1]);
-    }
-  }
-}
-
 template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const GemmParams& p) {
   using Tile = HTile<BM, NW, KSUB>;
   extern __shared__ __align__(1024) uint8_t h_smem_raw[];
@@ -384,8 +287,13 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
 // 128-byte-swizzled as HLoader writes them; out of bounds reads as zero), which
 // completes the stage's "full" mbarrier by its byte count; the MMA warpgroups wait on it, multiply,
 // and release the stage on an "empty" mbarrier once the wgmma reading it has completed. The tensor
-// maps come from the host (cuTensorMapEncodeTiled).
-constexpr int W_THREADS = 384;
+// maps come from the host (cuTensorMapEncodeTiled). A tile's plain store goes through c's map
+// (gemm_sm90_store.cuh's tma_tile_store).
+// A stage's release by the MMA warpgroups: one arrival a warp, once its wgmma reading the stage
+// has completed (the "empty" mbarrier counts the eight MMA warps).
+__device__ __forceinline__ void release_stage(uint32_t bar) {
+  if ((threadIdx.x & 31) == 0) mbar_arrive(bar);
+}
 
 // Step t of a tile, the block's g-th stage use overall (stages and barrier phases run on across
 // the tiles of a persistent block).
@@ -399,16 +307,17 @@ __device__ __forceinline__ void tma_step(float (&acc)[NW / 2], uint32_t sbase, u
   const uint32_t b_off = Tile::A_BYTES + (BM == 128 ? 0 : wg * NW * H_ROW_BYTES);
   h_mma_stage<T, BM, NW, KSUB, TAIL>(acc, sbase + s * Tile::STAGE_BYTES, a_off, b_off, kb + t * Tile::BK, ke, t == 0);
   // the tile's step t - 1 has completed its wgmma group: its stage may be refilled
-  if (t > 0) mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));
+  if (t > 0) release_stage(empty + 8 * ((g - 1) % Tile::STAGES));
 }
 
 // The MMA warpgroups of a copy-engine block: for each of its tiles, the chain over this block's
 // split, or (IN_BLOCK) every split's chain in turn added to a running total, ((0 + p0) + p1) + ....
 // Stage uses g run on across tiles and splits, as the producer's do.
 template <typename T, int BM, int NW, int KSUB, bool IN_BLOCK>
-__device__ __forceinline__ void tma_consume(const GemmParams& p, const Slice& q, uint32_t sbase, uint32_t full,
-                                            uint32_t empty, int tiles_m, int tiles_n) {
+__device__ __forceinline__ void tma_consume(const GemmParams& p, const Slice& q, const TmaMap& tc, uint32_t sbase,
+                                            uint32_t full, uint32_t empty, int tiles_m, int tiles_n) {
   using Tile = HTile<BM, NW, KSUB>;
+  const uint32_t epi = sbase + Tile::STAGES * Tile::STAGE_BYTES;
   const int wg = threadIdx.x >> 7;
   const int tiles = tiles_m * tiles_n;
   int g = 0;
@@ -435,21 +344,21 @@ __device__ __forceinline__ void tma_consume(const GemmParams& p, const Slice& q,
         }
         if constexpr (Tile::SPLITS_IN_BLOCK) {
           wgmma_wait<0>(acc);
-          mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));  // the split's last stage
+          release_stage(empty + 8 * ((g - 1) % Tile::STAGES));  // the split's last stage
           add_split<NW>(total, acc);
         } else {
           // the total's first half is read while the split's last MMAs run
           float prev[WS_BATCH];
           ws_load(prev, ws, 0);
           wgmma_wait<0>(acc);
-          mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));  // the split's last stage
+          release_stage(empty + 8 * ((g - 1) % Tile::STAGES));  // the split's last stage
           add_split_ws<NW>(acc, prev, ws, r == 0, r + 1 == p.splits);
         }
       }
       if constexpr (Tile::SPLITS_IN_BLOCK) {
-        h_store<T, BM, NW>(p, q, total, tm * BM, tn * Tile::BN, threadIdx.x);
+        tma_tile_store<T, BM, NW, KSUB>(p, q, tc, epi, total, tm * BM, tn * Tile::BN);
       } else {
-        h_store<T, BM, NW>(p, q, acc, tm * BM, tn * Tile::BN, threadIdx.x);
+        tma_tile_store<T, BM, NW, KSUB>(p, q, tc, epi, acc, tm * BM, tn * Tile::BN);
       }
     }
   } else {
@@ -468,21 +377,23 @@ __device__ __forceinline__ void tma_consume(const GemmParams& p, const Slice& q,
         g++;
       }
       wgmma_wait<0>(acc);
-      if (steps > 0) mbar_arrive(empty + 8 * ((g - 1) % Tile::STAGES));  // the tile's last stage
+      if (steps > 0) release_stage(empty + 8 * ((g - 1) % Tile::STAGES));  // the tile's last stage
       if (steps == 0) {
 #pragma unroll
         for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
       }
-      h_store<T, BM, NW>(p, q, acc, tm * BM, tn * Tile::BN, threadIdx.x);
+      tma_tile_store<T, BM, NW, KSUB>(p, q, tc, epi, acc, tm * BM, tn * Tile::BN);
     }
   }
+  // the shared memory of the last tensor stores stays until they have completed
+  if (p.c_map && (threadIdx.x & 127) == 0) bulk_wait_all();
 }
 
 // Persistent: a block takes tiles blockIdx.x, blockIdx.x + gridDim.x, ... (at most one a block when
 // the tiles fit one wave), so the copies of a tile's first stages overlap the previous tile's last
 // MMAs and its store. Which tile a block takes changes no output's arithmetic.
 template <typename T, int BM, int NW, int KSUB>
-__device__ void gemm_wgmma_tma(const GemmParams& p, const TmaMap& ta, const TmaMap& tb) {
+__device__ void gemm_wgmma_tma(const GemmParams& p, const TmaMap& ta, const TmaMap& tb, const TmaMap& tc) {
   using Tile = HTile<BM, NW, KSUB>;
   extern __shared__ __align__(1024) uint8_t h_smem_raw[];
   __shared__ __align__(8) uint64_t bars[2 * Tile::STAGES];
@@ -492,7 +403,7 @@ __device__ void gemm_wgmma_tma(const GemmParams& p, const TmaMap& ta, const TmaM
   if (threadIdx.x == 0) {
     for (int s = 0; s < Tile::STAGES; s++) {
       mbar_init(full + 8 * s, 1);     // the producer's arrive, then the stage's bytes
-      mbar_init(empty + 8 * s, 256);  // one arrival per MMA thread
+      mbar_init(empty + 8 * s, 8);    // one arrival per MMA warp
     }
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
   }
@@ -536,9 +447,9 @@ __device__ void gemm_wgmma_tma(const GemmParams& p, const TmaMap& ta, const TmaM
   }
   asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory");
   if (in_block) {
-    tma_consume<T, BM, NW, KSUB, true>(p, q, sbase, full, empty, tiles_m, tiles_n);
+    tma_consume<T, BM, NW, KSUB, true>(p, q, tc, sbase, full, empty, tiles_m, tiles_n);
   } else {
-    tma_consume<T, BM, NW, KSUB, false>(p, q, sbase, full, empty, tiles_m, tiles_n);
+    tma_consume<T, BM, NW, KSUB, false>(p, q, tc, sbase, full, empty, tiles_m, tiles_n);
   }
 }
 
@@ -564,13 +475,14 @@ BI_GEMM_SM90(bf16, __nv_bfloat16)
 BI_GEMM_SM90(f16, __half)
 
 // the 64-row and wider tiles fed by the copy engine (384 threads; tensor maps of A and the [n][k]
-// weight, boxes of 64 k by the tile's rows and columns)
+// weight, boxes of 64 k by the tile's rows and columns, and of c, boxes of 64 x 64, where p.c_map;
+// shared memory: the pipeline's, then HEpi's chunk buffers)
 #define BI_GEMM_SM90_TMA_TILE(TAG, T, BM, NW, KSUB, WIDTH)                                      \
   extern "C" __global__ void __launch_bounds__(bi::W_THREADS, 1) bi_gemm90_##TAG##_nk_##BM##x##WIDTH##_tma( \
       const __grid_constant__ bi::GemmParams p, const __grid_constant__ bi::TmaMap ta,          \
-      const __grid_constant__ bi::TmaMap tb) {                                                  \
+      const __grid_constant__ bi::TmaMap tb, const __grid_constant__ bi::TmaMap tc) {           \
     static_assert(bi::HTile<BM, NW, KSUB>::BN == WIDTH, "tile name");                           \
-    bi::gemm_wgmma_tma<T, BM, NW, KSUB>(p, ta, tb);                                             \
+    bi::gemm_wgmma_tma<T, BM, NW, KSUB>(p, ta, tb, tc);                                         \
   }
 #define BI_GEMM_SM90_TMA(TAG, T)                                                                \
   BI_GEMM_SM90_TMA_TILE(TAG, T, 128, 256, 1, 256)                                               \

@@ -34,7 +34,9 @@ enum GemmAct : int { ACT_NONE = 0, ACT_RELU = 1, ACT_GELU = 2, ACT_SILU = 3, ACT
   X(int, split_k)            /* k elements per split, a multiple of the k tile */               \
   X(int, act)                                                                                   \
   X(float*, split_ws)        /* the 128 x 256 copy-engine tile's running totals of in-block splits: */ \
-                             /* [gridDim.x][128][256] fp32, or null */
+                             /* [gridDim.x][128][256] fp32, or null */                     \
+  X(int, c_map)              /* 1: a copy-engine kernel's third tensor map describes c ([m][n], */ \
+                             /* boxes of 64 x 64), and its plain stores go through it */
 
 struct GemmParams {
   BI_GEMM_FIELDS(BI_DECLARE_FIELD)

@@ -1,8 +1,8 @@
 // Batch-invariant attention engine for DJL: Hopper's asynchronous-copy primitives (sm_90a) — shared
 // memory mbarriers (initialise, arrive, arrive with an expected byte count, wait on a phase) and
-// the tensor memory accelerator's 2-D tile load, which completes its bytes on an mbarrier. The
-// tensor map is built by the host (cuTensorMapEncodeTiled) and passed as a __grid_constant__
-// kernel argument.
+// the tensor memory accelerator's 2-D tile load, which completes its bytes on an mbarrier, and its
+// 2-D tile store from shared memory, tracked in bulk groups of the issuing thread. The tensor map
+// is built by the host (cuTensorMapEncodeTiled) and passed as a __grid_constant__ kernel argument.
 #pragma once
 
 #include "bi/common.cuh"
@@ -40,5 +40,21 @@ __device__ __forceinline__ void tma_load(uint32_t dst, const TmaMap& map, int x,
       "l"(reinterpret_cast<uint64_t>(&map)), "r"(x), "r"(y), "r"(bar)
       : "memory");
 }
+
+// box (x = column, y = row) of a 2-D map written from shared memory at `src` (elements past the
+// map's bounds are not written)
+__device__ __forceinline__ void tma_store(const TmaMap& map, int x, int y, uint32_t src) {
+  asm volatile("cp.async.bulk.tensor.2d.global.shared::cta.bulk_group [%0, {%2, %3}], [%1];\n" ::"l"(
+                   reinterpret_cast<uint64_t>(&map)),
+               "r"(src), "r"(x), "r"(y)
+               : "memory");
+}
+__device__ __forceinline__ void bulk_commit() { asm volatile("cp.async.bulk.commit_group;\n" ::: "memory"); }
+// until at most N of this thread's latest bulk groups still read their shared memory
+template <int N> __device__ __forceinline__ void bulk_wait_read() {
+  asm volatile("cp.async.bulk.wait_group.read %0;\n" ::"n"(N) : "memory");
+}
+// until every bulk group of this thread has completed
+__device__ __forceinline__ void bulk_wait_all() { asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory"); }
 
 }  // namespace bi

@@ -170,7 +170,8 @@ final class CudaGemm {
      * the output's arithmetic, so the choice may follow the whole shape: of the tiles that cover the
      * product in one wave (a tile an SM at most), the one with the most tiles (ties to the shorter
      * tile); when none does, the widest, or at m <= 16 (a weight stream, not a multiplication: the
-     * LM head at decode) the 16 x 32 tile. One wave of narrow tiles spreads a decode-sized product's
+     * LM head at decode) the 16 x 32 tile. Where that picks 128 x 256, 64 x 256 takes its place when
+     * its whole waves cost less. One wave of narrow tiles spreads a decode-sized product's
      * weight stream over the most SMs; a second wave costs more than a wider tile, whose k chain is no
      * longer. Checked on an H100 against every tile forced (tools/gemm90_check.cu --sweep,
      * docs/benchmarks-gpu-ops.md): within 3% of the fastest tile at m = 1 to 512 on the Llama
@@ -201,19 +202,71 @@ final class CudaGemm {
      * @return {rows, columns, k tiles per stage}
      */
     static int[] sm90Tile(int m, int n, int batches, int sms, boolean pairedColumns, boolean splitsInBlock) {
+        return sm90Tile(m, n, batches, sms, pairedColumns, splitsInBlock, 1.0);
+    }
+
+    /**
+     * Returns the Hopper tile as {@link #sm90Tile(int, int, int, int, boolean, boolean)}, the widest
+     * tile's time a wave scaled by {@code wideCost} (its in-block splits keep their running total in
+     * memory: {@link #SM90_WIDE_TOTALS_COST}). Where the widest tile is picked, the 64 x 256 tile
+     * replaces it when its whole waves cost less ({@link #sm90FewerWaves}).
+     *
+     * @param m rows
+     * @param n columns
+     * @param batches blocks per tile
+     * @param sms the device's multiprocessor count
+     * @param pairedColumns whether the store pairs gate and up blocks of 8 columns
+     * @param splitsInBlock whether the splits run inside each block beside the accumulators
+     * @param wideCost the 128 x 256 tile's time a wave relative to a plain k loop
+     * @return {rows, columns, k tiles per stage}
+     */
+    static int[] sm90Tile(int m, int n, int batches, int sms, boolean pairedColumns, boolean splitsInBlock,
+            double wideCost) {
         int[] best = sm90OneWave(m, n, batches, sms, pairedColumns, splitsInBlock);
-        if (best != null) {
-            return best;
-        }
-        if (m <= 16) {
-            return SM90_TILES[SM90_TILES.length - 2];
-        }
-        for (int[] t : SM90_TILES) {
-            if (!splitsInBlock || warpgroupColumns(t) <= SM90_SPLIT_COLUMNS) {
-                return t;
+        if (best == null) {
+            if (m <= 16) {
+                return SM90_TILES[SM90_TILES.length - 2];
+            }
+            for (int[] t : SM90_TILES) {
+                if (!splitsInBlock || warpgroupColumns(t) <= SM90_SPLIT_COLUMNS) {
+                    best = t;
+                    break;
+                }
             }
         }
-        throw new IllegalStateException("no Hopper tile");
+        return best == SM90_TILES[0] ? sm90FewerWaves(m, n, batches, sms, wideCost) : best;
+    }
+
+    /**
+     * The 64 x 256 tile's time against the 128 x 256 tile's, at equal k, on a full wave: half the
+     * work at 1.04-1.24x the time a multiply-add (tools/gemm90_check.cu --waves, products of 8 to 55
+     * waves; docs/benchmarks-gpu-kernels.md).
+     */
+    static final double SM90_HALF_TILE_COST = 0.58;
+    /**
+     * The 128 x 256 tile's time a wave when its in-block splits keep their running total in memory,
+     * against its plain k loop (the 64 x 256 tile keeps its total in registers): 2048 x 8192 with
+     * four splits ran 4-31% slower on it than on 64 x 256 at m = 2048 to 8192.
+     */
+    static final double SM90_WIDE_TOTALS_COST = 1.2;
+
+    /**
+     * Returns, of the 128 x 256 and 64 x 256 tiles, the one whose whole waves cost less: a product
+     * whose wide tiles fill 3.4 waves runs four, where twice as many half tiles fill 6.8 and run seven
+     * at {@link #SM90_HALF_TILE_COST} each (4096 x 4096 at m = 1536: 98 against 83 us). Either tile
+     * keeps every output's k chain, so the choice changes no bits.
+     */
+    private static int[] sm90FewerWaves(int m, int n, int batches, int sms, double wideCost) {
+        int[] wide = SM90_TILES[0];
+        int[] half = SM90_TILES[1];
+        double wideWaves = waves(m, n, batches, sms, wide) * wideCost;
+        double halfWaves = waves(m, n, batches, sms, half) * SM90_HALF_TILE_COST;
+        return halfWaves < wideWaves ? half : wide;
+    }
+
+    private static long waves(int m, int n, int batches, int sms, int[] t) {
+        long tiles = (long) ((m + t[0] - 1) / t[0]) * ((n + t[1] - 1) / t[1]) * batches;
+        return (tiles + sms - 1) / sms;
     }
 
     /**
@@ -304,6 +357,22 @@ final class CudaGemm {
         int stage = tile[2] * (tile[0] + tile[1]) * K_TILE * 2;
         int budget = SM90_SMEM_BUDGET / (tile[0] == 16 ? 2 : 1);
         return Math.min(16, budget / stage) * stage + 1024;
+    }
+
+    /**
+     * Returns the dynamic shared memory of a copy-engine Hopper kernel: {@link #sm90SharedBytes}'s
+     * pipeline, then its store's chunk buffers of 64 x 64 outputs (8 KB), as many a warpgroup as the
+     * SM's 227 KB leave beside 1 KB of static shared memory, at most a warpgroup's columns / 64
+     * (gemm_sm90.cu's HEpi): two each for 128 x 256, one for 64 x 256 and 64 x 128.
+     *
+     * @param tile {rows, columns, k tiles per stage}, a copy-engine tile
+     * @return bytes
+     */
+    static int sm90TmaSharedBytes(int[] tile) {
+        int pipeline = sm90SharedBytes(tile);
+        int chunk = 64 * K_TILE * 2;
+        int fit = (227 * 1024 - pipeline - 1024) / (2 * chunk);
+        return pipeline + 2 * Math.min(warpgroupColumns(tile) / 64, fit) * chunk;
     }
 
     /**
@@ -414,7 +483,7 @@ final class CudaGemm {
                 hTile = sm90Tile(m, n, batches * splits, sms, false, false);
             } else {
                 // the widest tile keeps its running total in a workspace, on the copy engine only
-                hTile = sm90Tile(m, n, batches, sms, paired, false);
+                hTile = sm90Tile(m, n, batches, sms, paired, false, SM90_WIDE_TOTALS_COST);
                 if (warpgroupColumns(hTile) > SM90_SPLIT_COLUMNS
                         && (k % K_TILE != 0 || tensorMaps(a, b, m, n, k, batches, type, hTile) == null)) {
                     hTile = sm90Tile(m, n, batches, sms, paired, true);
@@ -458,7 +527,8 @@ final class CudaGemm {
                     .i32(Gemm.SPLITS, splits)
                     .i32(Gemm.SPLIT_K, splitK)
                     .i32(Gemm.ACT, act.ordinal())
-                    .ptr(Gemm.SPLIT_WS, splitWs == null ? null : splitWs.getPointer());
+                    .ptr(Gemm.SPLIT_WS, splitWs == null ? null : splitWs.getPointer())
+                    .i32(Gemm.C_MAP, 0);
             String what = "gemm " + type + " " + batches + "x" + m + "x" + n + "x" + k;
             int gridZ = batches * (perBlock ? splits : 1);
             // splits inside a copy-engine block run whole stages only (gemm_sm90.cu's tma_consume)
@@ -466,12 +536,18 @@ final class CudaGemm {
                     || k % (hTile[2] * K_TILE) == 0 && splitK % (hTile[2] * K_TILE) == 0;
             byte[][] maps = hopper && wholeStages ? tensorMaps(a, b, m, n, k, batches, type, hTile) : null;
             if (maps != null) {
-                int smem = sm90SharedBytes(hTile);
+                int smem = sm90TmaSharedBytes(hTile);
                 CUfunction f = device.function(Abi.MODULE_GEMM_SM90, Abi.gemmSm90TmaKernel(type, tileM, tileN), smem);
+                // plain stores through c's map (boxes of 64 x 64); the third argument is only read
+                // where C_MAP says so
+                byte[] mc = partial == null && bias == null && act == Act.NONE && outN % 8 == 0
+                        ? TensorMaps.encode2d(c.getPointer(), m, outN, 64, type) : null;
+                p.i32(Gemm.C_MAP, mc == null ? 0 : 1);
                 // persistent: at most one block an SM, each taking every gridDim.x-th tile
                 int blocks = (int) Math.min(tiles, sms);
-                check(JCudaDriver.cuLaunchKernel(f, blocks, 1, gridZ, TMA_THREADS, 1, 1, smem,
-                        device.getStream(), p.toKernelParams(maps[0], maps[1]), null), "cuLaunchKernel(" + what + ")");
+                check(JCudaDriver.cuLaunchKernel(f, blocks, 1, gridZ, TMA_THREADS, 1, 1, smem, device.getStream(),
+                        p.toKernelParams(maps[0], maps[1], mc == null ? maps[0] : mc), null),
+                        "cuLaunchKernel(" + what + ")");
             } else if (hopper) {
                 // one linear tile index per block (the kernel groups m tiles for L2 reuse)
                 int smem = sm90SharedBytes(hTile);

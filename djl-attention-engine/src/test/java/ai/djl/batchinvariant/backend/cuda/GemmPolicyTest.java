@@ -93,10 +93,29 @@ class GemmPolicyTest {
         // no tile covers the LM head in one wave: 16 x 32 while it is a weight stream, else the widest
         assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(1, 128256, 1, 132));
         assertArrayEquals(new int[] {16, 32, 2}, CudaGemm.sm90Tile(16, 128256, 1, 132));
-        assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(17, 128256, 1, 132));
+        // past 16 rows, the half-height tile: the same 501 tiles, four waves either way
+        assertArrayEquals(new int[] {64, 256, 1}, CudaGemm.sm90Tile(17, 128256, 1, 132));
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(128, 128256, 1, 132));
         // a batch counts its tiles too
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(512, 1024, 64, 132));
+    }
+
+    @Test
+    void hopperWideTileGivesWayWhereHalfTilesRunFewerWaves() {
+        // tools/gemm90_check.cu --waves: 4096 x 4096 at m = 1536 ran 98 us on 128 x 256 (192 tiles,
+        // two waves) and 83 on 64 x 256 (384 tiles, three waves of half the work); at 2048 rows the
+        // wide tile's two full waves win (106 against 116)
+        assertArrayEquals(new int[] {64, 256, 1}, CudaGemm.sm90Tile(1536, 4096, 1, 132));
+        assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(2048, 4096, 1, 132));
+        assertArrayEquals(new int[] {64, 256, 1}, CudaGemm.sm90Tile(3072, 2048, 1, 132));
+        assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(4096, 2048, 1, 132));
+        assertArrayEquals(new int[] {64, 256, 1}, CudaGemm.sm90Tile(768, 8192, 1, 132));
+        assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(8192, 14336, 1, 132));
+        // in-block splits with their running total in memory: 2048 x 8192 at m = 4096, 253.7 against
+        // 231.4 us; without that cost the wide tile would stay
+        assertArrayEquals(new int[] {64, 256, 1},
+                CudaGemm.sm90Tile(4096, 2048, 1, 132, false, false, CudaGemm.SM90_WIDE_TOTALS_COST));
+        assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(4096, 2048, 1, 132, false, false, 1.0));
     }
 
     @Test
@@ -114,6 +133,14 @@ class GemmPolicyTest {
         assertEquals(6 * 16384 + 1024, CudaGemm.sm90SharedBytes(new int[] {16, 16, 4}));
         for (int[] t : CudaGemm.SM90_TILES) {
             assertTrue(CudaGemm.sm90SharedBytes(t) * (t[0] == 16 ? 2 : 1) <= 227 * 1024, "fits the SM");
+        }
+        // the copy-engine tiles add their store's 8 KB chunk buffers: two a warpgroup for 128 x 256,
+        // one for 64 x 256 (its five stages leave 26 KB) and for 64 x 128 (a warpgroup's 64 columns)
+        assertEquals(4 * 49152 + 1024 + 4 * 8192, CudaGemm.sm90TmaSharedBytes(new int[] {128, 256, 1}));
+        assertEquals(5 * 40960 + 1024 + 2 * 8192, CudaGemm.sm90TmaSharedBytes(new int[] {64, 256, 1}));
+        assertEquals(4 * 49152 + 1024 + 2 * 8192, CudaGemm.sm90TmaSharedBytes(new int[] {64, 128, 2}));
+        for (int i = 0; i < 3; i++) {
+            assertTrue(CudaGemm.sm90TmaSharedBytes(CudaGemm.SM90_TILES[i]) + 1024 <= 227 * 1024, "fits the SM");
         }
     }
 }

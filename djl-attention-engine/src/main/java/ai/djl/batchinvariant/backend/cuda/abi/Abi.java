@@ -93,6 +93,7 @@ public final class Abi {
         public static final int SPLIT_K = 17;
         public static final int ACT = 18;
         public static final int SPLIT_WS = 19;
+        public static final int C_MAP = 20;
 
         private Gemm() {}
     }
@@ -191,8 +192,8 @@ public final class Abi {
     /** Layout of {@code bi::GemmParams}. */
     public static final ParamsLayout GEMM = new ParamsLayout("GemmParams",
             new String[] {"a", "b", "bias", "c", "partial", "sa0", "sa1", "sb0", "sb1", "sc", "m", "n", "k", "batch1",
-                "batches", "b_nk", "splits", "split_k", "act", "split_ws"},
-            ParamsLayout.kinds(5, Kind.PTR, 5, Kind.I64, 9, Kind.I32, 1, Kind.PTR));
+                "batches", "b_nk", "splits", "split_k", "act", "split_ws", "c_map"},
+            ParamsLayout.kinds(5, Kind.PTR, 5, Kind.I64, 9, Kind.I32, 1, Kind.PTR, 1, Kind.I32));
 
     /** Layout of {@code bi::ReduceParams}. */
     public static final ParamsLayout REDUCE = new ParamsLayout("ReduceParams",
