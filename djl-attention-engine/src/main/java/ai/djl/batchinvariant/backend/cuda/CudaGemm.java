@@ -146,9 +146,9 @@ final class CudaGemm {
     static final int SM90_MIN_SPLIT_K = 2048;
     /** Hopper splits start at multiples of this (the widest stage's k: 4 k tiles of 64). */
     static final int SM90_SPLIT_ALIGN = 256;
-    /** The most columns a warpgroup may hold when splits run inside a block (gemm_sm90.cu's SPLITS_IN_BLOCK). */
+    /** The most columns a warpgroup may hold when splits run inside a block (gemm_sm90_tile.cuh's SPLITS_IN_BLOCK). */
     static final int SM90_SPLIT_COLUMNS = 128;
-    /** Shared memory the Hopper kernels' pipeline may use an SM (gemm_sm90.cu's SMEM_BUDGET). */
+    /** Shared memory the Hopper kernels' pipeline may use an SM (gemm_sm90_tile.cuh's SMEM_BUDGET). */
     static final int SM90_SMEM_BUDGET = 200 * 1024;
 
     /**
@@ -363,7 +363,7 @@ final class CudaGemm {
      * Returns the dynamic shared memory of a copy-engine Hopper kernel: {@link #sm90SharedBytes}'s
      * pipeline, then its store's chunk buffers of 64 x 64 outputs (8 KB), as many a warpgroup as the
      * SM's 227 KB leave beside 1 KB of static shared memory, at most a warpgroup's columns / 64
-     * (gemm_sm90.cu's HEpi): two each for 128 x 256, one for 64 x 256 and 64 x 128.
+     * (gemm_sm90_store.cuh's HEpi): two each for 128 x 256, one for 64 x 256 and 64 x 128.
      *
      * @param tile {rows, columns, k tiles per stage}, a copy-engine tile
      * @return bytes
