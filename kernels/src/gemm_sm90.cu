@@ -20,10 +20,11 @@
 // and 16-column tiles put a 2048-wide weight on 128 SMs instead of 64.
 //
 // Data path of the 128 x 256, 64 x 256 and 64 x 128 tiles when the host passes tensor maps
-// (gemm_wgmma_tma): the
-// copy engine (TMA) writes each stage, asked by one thread of a third warpgroup, on an mbarrier
-// pipeline — 12-25% faster at m >= 1024 than the threads' own copies below, with the same shared
-// memory image and so the same bits. Otherwise (and for every other tile):
+// (gemm_wgmma_tma): the copy engine (TMA) writes each stage, asked by one thread of a third
+// warpgroup, on an mbarrier pipeline — 12-25% faster at m >= 1024 than the threads' own copies
+// below, with the same shared memory image and so the same bits — and, given a map of C, takes
+// the plain stores too (gemm_sm90_store.cuh), so the MMA warpgroups go on to their next tile.
+// Otherwise (and for every other tile):
 // all 256 threads (two warpgroups) copy later stages with 16-byte cp.async into
 // 128-byte-swizzled shared memory, STAGES deep, while the tensor cores run on the current one;
 // wgmma reads both operands from shared memory through matrix descriptors. A stage holds KSUB
