@@ -289,7 +289,8 @@ template <typename T, int BM, int NW, int KSUB> __device__ void gemm_wgmma(const
 // completes the stage's "full" mbarrier by its byte count; the MMA warpgroups wait on it, multiply,
 // and release the stage on an "empty" mbarrier once the wgmma reading it has completed. The tensor
 // maps come from the host (cuTensorMapEncodeTiled). A tile's plain store goes through c's map
-// (gemm_sm90_store.cuh's tma_tile_store).
+// (gemm_sm90_store.cuh's store_tile).
+
 // A stage's release by the MMA warpgroups: one arrival a warp, once its wgmma reading the stage
 // has completed (the "empty" mbarrier counts the eight MMA warps).
 __device__ __forceinline__ void release_stage(uint32_t bar) {
@@ -357,9 +358,9 @@ __device__ __forceinline__ void tma_consume(const GemmParams& p, const Slice& q,
         }
       }
       if constexpr (Tile::SPLITS_IN_BLOCK) {
-        tma_tile_store<T, BM, NW, KSUB>(p, q, tc, epi, total, tm * BM, tn * Tile::BN);
+        store_tile<T, BM, NW, KSUB>(p, q, tc, epi, total, tm * BM, tn * Tile::BN);
       } else {
-        tma_tile_store<T, BM, NW, KSUB>(p, q, tc, epi, acc, tm * BM, tn * Tile::BN);
+        store_tile<T, BM, NW, KSUB>(p, q, tc, epi, acc, tm * BM, tn * Tile::BN);
       }
     }
   } else {
@@ -383,7 +384,7 @@ __device__ __forceinline__ void tma_consume(const GemmParams& p, const Slice& q,
 #pragma unroll
         for (int i = 0; i < NW / 2; i++) acc[i] = 0.f;
       }
-      tma_tile_store<T, BM, NW, KSUB>(p, q, tc, epi, acc, tm * BM, tn * Tile::BN);
+      store_tile<T, BM, NW, KSUB>(p, q, tc, epi, acc, tm * BM, tn * Tile::BN);
     }
   }
   // the shared memory of the last tensor stores stays until they have completed

@@ -116,7 +116,7 @@ __device__ __forceinline__ void wg_barrier(int id) { asm volatile("bar.sync %0, 
 
 // tid: the thread's index among the two MMA warpgroups; epi: the chunk buffers (1024-aligned)
 template <typename T, int BM, int NW, int KSUB>
-__device__ __forceinline__ void tma_store_tile(const TmaMap& tc, uint32_t epi, const float (&acc)[NW / 2], int m0,
+__device__ __forceinline__ void copy_engine_store(const TmaMap& tc, uint32_t epi, const float (&acc)[NW / 2], int m0,
                                                int n0, int tid) {
   using Epi = HEpi<BM, NW, KSUB>;
   const int wg = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31;
@@ -147,10 +147,10 @@ __device__ __forceinline__ void tma_store_tile(const TmaMap& tc, uint32_t epi, c
 
 // A tile's store: through the copy engine where the host gave c's map, else h_store.
 template <typename T, int BM, int NW, int KSUB>
-__device__ __forceinline__ void tma_tile_store(const GemmParams& p, const Slice& q, const TmaMap& tc, uint32_t epi,
+__device__ __forceinline__ void store_tile(const GemmParams& p, const Slice& q, const TmaMap& tc, uint32_t epi,
                                                const float (&acc)[NW / 2], int m0, int n0) {
   if (p.c_map) {
-    tma_store_tile<T, BM, NW, KSUB>(tc, epi, acc, m0, n0, threadIdx.x);
+    copy_engine_store<T, BM, NW, KSUB>(tc, epi, acc, m0, n0, threadIdx.x);
   } else {
     h_store<T, BM, NW>(p, q, acc, m0, n0, threadIdx.x);
   }

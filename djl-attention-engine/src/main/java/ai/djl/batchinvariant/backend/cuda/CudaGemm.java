@@ -265,8 +265,12 @@ final class CudaGemm {
     }
 
     private static long waves(int m, int n, int batches, int sms, int[] t) {
-        long tiles = (long) ((m + t[0] - 1) / t[0]) * ((n + t[1] - 1) / t[1]) * batches;
-        return (tiles + sms - 1) / sms;
+        return (tileCount(m, n, batches, t[0], t[1]) + sms - 1) / sms;
+    }
+
+    /** The output tiles of a product: m / tileM times n / tileN (rounded up), times the batches. */
+    private static long tileCount(int m, int n, int batches, int tileM, int tileN) {
+        return (long) ((m + tileM - 1) / tileM) * ((n + tileN - 1) / tileN) * batches;
     }
 
     /**
@@ -282,7 +286,7 @@ final class CudaGemm {
             if (pairedColumns && columns < 16 || splitsInBlock && columns > SM90_SPLIT_COLUMNS) {
                 continue;
             }
-            long tiles = (long) ((m + t[0] - 1) / t[0]) * ((n + t[1] - 1) / t[1]) * batches;
+            long tiles = tileCount(m, n, batches, t[0], t[1]);
             // SM90_TILES runs widest first: on equal counts the later (shorter) tile wins
             if (tiles <= sms && tiles >= bestTiles) {
                 best = t;
@@ -495,7 +499,7 @@ final class CudaGemm {
         }
         int tileM = hopper ? hTile[0] : tensorCores ? (m <= 64 ? 64 : 128) : FMA_TILE;
         int tileN = hopper ? hTile[1] : tensorCores ? MMA_TILE_N : FMA_TILE;
-        long tiles = (long) ((m + tileM - 1) / tileM) * ((n + tileN - 1) / tileN) * batches;
+        long tiles = tileCount(m, n, batches, tileM, tileN);
         if (!hopper) {
             perBlock = splits > 1 && tiles < sms;
         }
