@@ -186,7 +186,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
 
   // O += P V of tile t: per 64 output columns, 4 steps of 16 positions (2048 bytes of rows apart)
   auto add_pv = [&](int t) {
-    const uint32_t cv = v_at(t);
+    const uint64_t dv = smem_desc(v_at(t), 1024);
     wgmma_fence();
 #pragma unroll
     for (int kb = 0; kb < 4; kb++) {
@@ -194,7 +194,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       for (int half = 0; half < D / 64; half++) {
         WgmmaRs<T, 64>::run(*reinterpret_cast<float(*)[32]>(&o[32 * half]),
                             *reinterpret_cast<const uint32_t(*)[4]>(&pr[4 * kb]),
-                            smem_desc(cv + half * Tile::SUB_BYTES + kb * 2048, 1024));
+                            desc_add(dv, half * Tile::SUB_BYTES + kb * 2048));
       }
     }
     wgmma_commit();
@@ -228,11 +228,12 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     // S = Q K^T: head_dim/16 steps, 64-column sub-tile kk/4, 32 bytes further along its rows per step
 #pragma unroll
     for (int i = 0; i < 32; i++) s[i] = 0.f;
+    const uint64_t dq = smem_desc(sq), dk = smem_desc(ck);
     wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < D / 16; kk++) {
       const uint32_t x = (kk / 4) * Tile::SUB_BYTES + (kk % 4) * 32;
-      Wgmma<T, 64>::run(s, smem_desc(sq + x), smem_desc(ck + x), 1);
+      Wgmma<T, 64>::run(s, desc_add(dq, x), desc_add(dk, x), 1);
     }
     wgmma_commit();
     // refill the stages tile t - 1's K and tile t - 2's V used (neither is tile t's K nor tile

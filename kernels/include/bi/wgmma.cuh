@@ -170,5 +170,13 @@ __device__ __forceinline__ uint64_t smem_desc(uint32_t addr, uint32_t leading_by
   return (static_cast<uint64_t>((addr & 0x3FFFF) >> 4)) | (static_cast<uint64_t>(leading_bytes >> 4) << 16) |
          (static_cast<uint64_t>(1024 >> 4) << 32) | (1ull << 62);
 }
+// The descriptor of the tile `bytes` further on (a multiple of 16) from one of smem_desc's: the
+// start address field grows by bytes / 16, with no carry out of it while the tile stays inside
+// the 256 KB that the field's 14 bits cover, so one 32-bit add on the low word finds it (the
+// descriptors a k loop issues, one add each instead of smem_desc's mask, shift and ors).
+__device__ __forceinline__ uint64_t desc_add(uint64_t desc, uint32_t bytes) {
+  const uint32_t lo = static_cast<uint32_t>(desc) + (bytes >> 4);
+  return (desc & 0xFFFFFFFF00000000ull) | lo;
+}
 
 }  // namespace bi
