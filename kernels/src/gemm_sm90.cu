@@ -67,7 +67,7 @@ template <typename T, int ROWS, int THREADS = H_THREADS> struct HLoader {
 
   // A k tile wholly before ke (every tile of a stage but those of a ragged last one), 16-byte
   // aligned: every chunk is 16 bytes of the row, so neither the byte count nor the address needs
-  // clamping — four instructions a copy where load<true> takes a dozen.
+  // the clamps load<true> works out for each copy (the decode-sized tiles were instruction-bound).
   __device__ __forceinline__ void load_full(uint32_t tile, int k0) const {
     const T* g = src + k0;
 #pragma unroll

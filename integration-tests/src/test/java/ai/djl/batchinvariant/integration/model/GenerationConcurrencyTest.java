@@ -22,6 +22,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -132,6 +133,7 @@ class GenerationConcurrencyTest extends LoadedModelTest {
             Generator g = new Generator(model, cache, 5, 32);
             CountDownLatch start = new CountDownLatch(1);
             CountDownLatch submitted = new CountDownLatch(THREADS);
+            AtomicInteger queued = new AtomicInteger();
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
                 int id = t;
@@ -146,6 +148,7 @@ class GenerationConcurrencyTest extends LoadedModelTest {
                             Generator.Request q = g.submit(specs.get(i).prompt, specs.get(i).config, false, l);
                             reqs.set(i, q);
                             mine.add(q);
+                            queued.incrementAndGet();
                             // bursts of back-to-back submits from all threads, then a pause so
                             // later requests join a running batch
                             if (r.nextInt(8) == 0) {
@@ -168,6 +171,12 @@ class GenerationConcurrencyTest extends LoadedModelTest {
             }
             start.countDown();
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            // the first step waits for two requests, so that steps are shared whatever the
+            // submitters' pace (on a fast device, one request at a time could otherwise finish
+            // before the next arrives, and the check below could not pass)
+            while (queued.get() < Math.min(2, total) && errors.isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
             while (System.nanoTime() < deadline) {
                 // read before the step: once every submit has returned, a step with nothing left means done
                 boolean allIn = submitted.getCount() == 0;
