@@ -98,7 +98,7 @@ __device__ __forceinline__ void attention_kernel(const AttnParams& p) {
           mma16816<T>(&sc[4 * nb + 4], a, b + 2);
         }
       }
-      softmax_tile<D>(p, rw, sc, o, kt);
+      softmax_tile<D>(p, it, rw, sc, o, kt);
       // O += P V
 #pragma unroll
       for (int kb = 0; kb < 4; kb++) {

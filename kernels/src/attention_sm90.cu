@@ -4,31 +4,37 @@
 // for the other devices.
 //
 // The work items, the KV tiles a row meets, the online softmax and the stores are those of every
-// attention kernel (attention_common.cuh). One warpgroup per block holds the item's 64 packed rows
-// (warp w rows 16w..16w+15, the fragment layout of mma.sync), so decode (a token's GQA heads) and
-// prefill (several tokens) run the same instructions on a row. Per 64-position tile:
+// attention kernel (attention_common.cuh). A block has two warpgroups with one role each (warp
+// specialisation): the first multiplies and holds the item's 64 packed rows (warp w rows
+// 16w..16w+15, the fragment layout of mma.sync), so decode (a token's GQA heads) and prefill
+// (several tokens) run the same instructions on a row; the second copies K and V. Per 64-position
+// tile the multiplying warpgroup runs:
 //   S = Q Kᵀ: D/16 wgmma m64n64k16 steps in increasing head-dim order from a zeroed accumulator,
 //             both operands in shared memory (K-major);
 //   O += P V: 4 steps in increasing position order per 64 output columns, P from registers (the
 //             score accumulator is already the A fragment), V in shared memory read transposed.
-// A block's warps all join every wgmma (it is warpgroup-wide): rows past the request's end have
-// zero queries and are never stored, so they cost time and nothing else.
+// Its warps all join every wgmma (it is warpgroup-wide): rows past the request's end have zero
+// queries and are never stored, so they cost time and nothing else.
 //
-// Order: tile t's scores are issued; while they run, the warps issue the copies that refill the
-// stages tiles t - 1 and t - 2 are done with, the output takes the rescale tile t - 1's softmax
-// asked for, then tile t - 1's P·V is issued and tile t's softmax runs while the tensor
+// Order: tile t's scores are issued; while they run, the output takes the rescale tile t - 1's
+// softmax asked for, then tile t - 1's P·V is issued and tile t's softmax runs while the tensor
 // cores still add it (a fused tile's chunk fold follows that P·V). Every value sees the same
 // operations in the same order as in a kernel that finishes each tile before the next (a fused
 // tile's chunk fold included), so both families keep one per-row arithmetic.
 //
-// Data path: 16-byte cp.async copies into 128-byte-swizzled tiles ([64 rows][64 columns] per
-// 128-byte row, head_dim/64 of them side by side); copy group g brings K of tile g and V of tile
-// g - 1 (V is needed a tile after K), STAGES - 1 groups ahead of the tensor cores. With pages of
-// 16k positions a warp copies 16 consecutive rows of one page from one page lookup (RunRows: no
-// shuffled 64-bit offsets, no per-row page lookups); otherwise each row's address comes from the
-// page table (KvRows). The same bytes land either way. Two blocks per SM at head_dim 128 (three at
-// 64) so that one block's softmax also overlaps another's MMAs.
+// Data path: an mbarrier pipeline of STAGES stages, each a K and a V tile, 128-byte swizzled
+// ([64 rows][64 columns] per 128-byte row, head_dim/64 of them side by side). The copying
+// warpgroup fills tile t's K, then its V, as soon as the multiplying warpgroup has released what
+// the stage held (K once its scores are in, V once its P·V is: V is needed a tile after K), with
+// 16-byte cp.async copies that arrive on the stage's "full" barriers as they land; it never waits
+// for the tensor cores, and they never wait on a copy's issue. With pages of 16k positions a warp
+// copies 16 consecutive rows of one page from one page lookup (RunRows: no shuffled 64-bit offsets,
+// no per-row page lookups); otherwise each row's address comes from the page table (KvRows). The
+// same bytes land either way. setmaxnreg gives the copying threads 32 registers and the
+// multiplying ones 224, so two blocks fit an SM (one at head_dim 256) and one block's softmax also
+// overlaps another's MMAs.
 #include "bi/attention_common.cuh"
+#include "bi/tma.cuh"
 #include "bi/wgmma.cuh"
 
 namespace bi {
@@ -47,9 +53,8 @@ struct SwizzledTile {
 template <int D>
 struct H90 {
   using Tile = SwizzledTile<D>;
-  // blocks per SM as the registers allow: head_dim 64 three (three stages), 128 two, 256 one; a
-  // fourth stage at head_dim 64 would leave shared memory for two blocks only
-  static constexpr int BUDGET = D <= 64 ? 60 * 1024 : D <= 128 ? 100 * 1024 : 200 * 1024;
+  // two blocks an SM up to head_dim 128 (each its query tile and up to four stages), one at 256
+  static constexpr int BUDGET = D <= 128 ? 100 * 1024 : 200 * 1024;
   static constexpr int STAGE_BYTES = 2 * Tile::BYTES;  // K and V
   static constexpr int FIT = (BUDGET - Tile::BYTES) / STAGE_BYTES;
   static constexpr int STAGES = FIT < 4 ? FIT : 4;
@@ -57,7 +62,12 @@ struct H90 {
   static constexpr int SMEM_BYTES = Tile::BYTES + STAGES * STAGE_BYTES + 1024;
   static_assert(STAGES >= 2, "the pipeline needs two stages");
   // the blocks per SM that shared memory allows, promised to the register allocator
-  static constexpr int BLOCKS = D <= 64 ? 3 : D <= 128 ? 2 : 1;
+  static constexpr int BLOCKS = D <= 128 ? 2 : 1;
+  // registers a thread after the warpgroups' split (setmaxnreg): the copies need few, the rows'
+  // accumulators many. Two blocks an SM: 2 x 128 x (32 + 224) fills the register file; one block
+  // keeps the 255 the launch gives every thread.
+  static constexpr int PRODUCER_REGS = 32;
+  static constexpr int CONSUMER_REGS = BLOCKS == 2 ? 224 : 0;
 };
 
 template <bool B> struct Flag {
@@ -66,8 +76,8 @@ template <bool B> struct Flag {
 
 // A warp's part of one of K and V of a paged tile whose page size is a multiple of 16: its 16
 // consecutive positions lie in one page, so one page lookup a warp a tile finds them, and each copy
-// is a constant step from the thread's first row in both memories. Lane l copies 16-byte chunk
-// l % (D/8) of rows 16 w + l / (D/8) + WR i. Rows past the request's end are zero-filled from
+// is a constant step from the thread's first row in both memories. Thread x of the copying
+// warpgroup (lane l of warp w = x / 32) copies 16-byte chunk l % (D/8) of rows 16 w + l / (D/8) + WR i. Rows past the request's end are zero-filled from
 // addresses of their own page (or of page 0 when all 16 are past it): inside the pool.
 template <int D>
 struct RunRows {
@@ -77,24 +87,24 @@ struct RunRows {
   long long off;  // element offset of the thread's first row and chunk
   int rem;        // rows from the thread's first to the request's end
 
-  __device__ __forceinline__ RunRows(const AttnParams& p, const PageView& pv, const Item& it, int tile_start) {
-    const int a = (threadIdx.x & 31) / CHUNKS;
-    const int pos = tile_start + 16 * (int)(threadIdx.x >> 5);
+  __device__ __forceinline__ RunRows(const AttnParams& p, const PageView& pv, const Item& it, int tile_start, int x) {
+    const int a = (x & 31) / CHUNKS;
+    const int pos = tile_start + 16 * (x >> 5);
     rem = it.kv_len - pos - a;
     const int ordinal = pv.shift >= 0 ? pos >> pv.shift : pos / p.page_size;
     const int page = pos < it.kv_len ? pv.pages[ordinal - pv.first] : 0;
     off = (long long)page * p.stride_page + (long long)(pos - ordinal * p.page_size + a) * p.stride_slot +
-          (long long)it.h * p.stride_head + (threadIdx.x % CHUNKS) * 8;
+          (long long)it.h * p.stride_head + (x % CHUNKS) * 8;
   }
 
   // Issues the copies into the shared tile at `tile` (laid out as SwizzledTile); rows past the
   // request's end are zero-filled.
   template <typename T, typename Tile>
-  __device__ __forceinline__ void copy(const T* base, uint32_t tile, int stride_slot) const {
-    const int ch = threadIdx.x % CHUNKS;
-    const int a = (threadIdx.x & 31) / CHUNKS;
+  __device__ __forceinline__ void copy(const T* base, uint32_t tile, int stride_slot, int x) const {
+    const int ch = x % CHUNKS;
+    const int a = (x & 31) / CHUNKS;
     // row 16 w + a + WR i has (row & 7) = a ^ (WR i & 7): its swizzled chunk is c ^ (WR i & 7)
-    const uint32_t first = tile + (ch >> 3) * Tile::SUB_BYTES + (16 * (threadIdx.x >> 5) + a) * 128;
+    const uint32_t first = tile + (ch >> 3) * Tile::SUB_BYTES + (16 * (x >> 5) + a) * 128;
     const uint32_t c = (ch & 7) ^ a;
     const T* src = base + off;
     const long long step = (long long)WR * stride_slot;
@@ -105,6 +115,56 @@ struct RunRows {
     }
   }
 };
+
+// Roles of the block's two warpgroups: the first multiplies (its threads hold the rows, as in every
+// attention kernel, so the shared helpers index it by threadIdx.x), the second copies K and V.
+constexpr int A90_THREADS = 2 * THREADS;
+constexpr int A90_PRODUCER = THREADS;  // threadIdx.x of the copying warpgroup's first thread
+// named barrier of the multiplying warpgroup (0 is the block's)
+constexpr int A90_CONSUMER_BAR = 1;
+
+__device__ __forceinline__ void consumer_sync() { named_sync(A90_CONSUMER_BAR, THREADS); }
+
+// The copying warpgroup: tile t's K, then its V, into stage t % S as soon as the multiplying
+// warpgroup has released what the stage held (K of tile t - S once its scores are in, V of tile
+// t - S once its P·V is); each thread's copies arrive on the stage's "full" barrier when they land.
+template <typename T, int D, bool RUNS>
+__device__ __forceinline__ void a90_produce(const AttnParams& p, const Item& it, const PageView& pv, uint32_t sq,
+                                            uint32_t bars) {
+  using L = H90<D>;
+  using Tile = SwizzledTile<D>;
+  constexpr int S = L::STAGES;
+  if constexpr (L::CONSUMER_REGS > 0) {
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(L::PRODUCER_REGS) : "memory");
+  }
+  const int x = threadIdx.x - A90_PRODUCER;
+  const uint32_t skv = sq + Tile::BYTES;
+  const uint32_t full_k = bars, full_v = bars + 8 * S, empty_k = bars + 16 * S, empty_v = bars + 24 * S;
+  for (int t = 0; t < it.num_tiles; t++) {
+    const int s = t % S;
+    const uint32_t released = ((t / S) & 1) ^ 1;  // the phase that tile t - S's release completed
+    const uint32_t k_at = skv + (uint32_t)s * L::STAGE_BYTES, v_at = k_at + Tile::BYTES;
+    const int kt = it.first_tile + t * KV_TILE;
+    if constexpr (RUNS) {
+      const RunRows<D> rows(p, pv, it, kt, x);
+      if (t >= S) mbar_wait(empty_k + 8 * s, released);
+      rows.template copy<T, Tile>(static_cast<const T*>(p.k), k_at, p.stride_slot, x);
+      cp_async_mbar_arrive(full_k + 8 * s);
+      if (t >= S) mbar_wait(empty_v + 8 * s, released);
+      rows.template copy<T, Tile>(static_cast<const T*>(p.v), v_at, p.stride_slot, x);
+      cp_async_mbar_arrive(full_v + 8 * s);
+    } else {
+      const KvRows<D> rows(p, pv, it, kt, x);
+      if (t >= S) mbar_wait(empty_k + 8 * s, released);
+      rows.template copy<T, Tile>(static_cast<const T*>(p.k), k_at, x);
+      cp_async_mbar_arrive(full_k + 8 * s);
+      if (t >= S) mbar_wait(empty_v + 8 * s, released);
+      rows.template copy<T, Tile>(static_cast<const T*>(p.v), v_at, x);
+      cp_async_mbar_arrive(full_v + 8 * s);
+    }
+  }
+  cp_async_wait<0>();
+}
 
 // RUNS: the variant for pages of 16k positions (RunRows), launched only for them.
 template <typename T, int D, bool RUNS>
@@ -126,48 +186,51 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   uint8_t* smem = a90_smem_raw + ((1024 - (raw & 1023)) & 1023);
   const uint32_t sq = smem_addr(smem);
   const uint32_t skv = sq + Tile::BYTES;  // stage j: K at skv + j * STAGE_BYTES, V after it
-  // a shared address as the element pointer the copies take
-  auto stage = [&](uint32_t addr) { return reinterpret_cast<T*>(smem + (addr - sq)); };
   // tile t's K and V (the stage t % S)
   auto k_at = [&](int t) { return skv + (uint32_t)(t % S) * L::STAGE_BYTES; };
   auto v_at = [&](int t) { return k_at(t) + Tile::BYTES; };
   __shared__ int row_pos[64];
   __shared__ int staged_pages[STAGED_PAGES];
+  // per stage: K landed, V landed (the producer's 128 threads), K released, V released (the
+  // multiplying warpgroup's 4 warps)
+  __shared__ __align__(8) uint64_t a90_bars[4 * S];
+  const uint32_t bars = smem_addr(a90_bars);
+  const uint32_t full_k = bars, full_v = bars + 8 * S, empty_k = bars + 16 * S, empty_v = bars + 24 * S;
+  if (threadIdx.x == 0) {
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+      mbar_init(full_k + 8 * s, THREADS);
+      mbar_init(full_v + 8 * s, THREADS);
+      mbar_init(empty_k + 8 * s, WARPS);
+      mbar_init(empty_v + 8 * s, WARPS);
+    }
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+  }
 
   // The item and its page numbers come from the plan's tables (host copies), so a dependent launch
   // finds them while the kernel ahead still runs; the queries and keys may be that kernel's output.
-  const Item it = item_of(p);
+  // The item lives in shared memory: its fields are read where used instead of holding registers
+  // through the tile loop (both warpgroups' registers are counted to the last).
+  __shared__ Item item;
+  if (threadIdx.x == 0) item = item_of(p);
+  __syncthreads();  // the item and the barriers' initialisation, visible to both warpgroups
+  const Item& it = item;
   const int n = it.num_tiles;
+  __shared__ PageView page_view;  // the same for every thread; kept out of the copies' registers
   const PageView pv = stage_pages(p, it, staged_pages);
+  if (threadIdx.x == 0) page_view = pv;
+  __syncthreads();
   dependent_wait();
+  if (threadIdx.x >= A90_PRODUCER) {
+    a90_produce<T, D, RUNS>(p, it, page_view, sq, bars);
+    return;
+  }
+  if constexpr (L::CONSUMER_REGS > 0) {
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(L::CONSUMER_REGS) : "memory");
+  }
 
   load_q_tile<T, D, Tile>(p, it, reinterpret_cast<T*>(smem), row_pos);
   cp_async_commit();
-
-  // copy group g: K of tile g and V of tile g - 1 (a tile's P·V runs beside the next tile's
-  // scores, so its V is needed a tile later than its K); V's rows are those K's found a group
-  // earlier
-  KvRows<D> last(-1);
-  auto load_group = [&](int g) {
-    if constexpr (RUNS) {
-      // V's rows are found again rather than kept from the last group (registers)
-      const int kt = it.first_tile + g * KV_TILE;
-      if (g >= 1 && g <= n) {
-        RunRows<D>(p, pv, it, kt - KV_TILE).template copy<T, Tile>(static_cast<const T*>(p.v), v_at(g - 1),
-                                                                  p.stride_slot);
-      }
-      if (g < n) RunRows<D>(p, pv, it, kt).template copy<T, Tile>(static_cast<const T*>(p.k), k_at(g), p.stride_slot);
-    } else {
-      if (g >= 1 && g <= n) last.template copy<T, Tile>(static_cast<const T*>(p.v), stage(v_at(g - 1)));
-      if (g < n) {
-        last = KvRows<D>(p, pv, it, it.first_tile + g * KV_TILE);
-        last.template copy<T, Tile>(static_cast<const T*>(p.k), stage(k_at(g)));
-      }
-    }
-    cp_async_commit();
-  };
-#pragma unroll
-  for (int g = 0; g < S - 1; g++) load_group(g);
 
   Rows rw = rows_of(p, it);
   float o[D / 2];
@@ -175,11 +238,13 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   for (int i = 0; i < D / 2; i++) o[i] = 0.f;
   Folded<D> fo(it);
 
+  cp_async_wait<0>();
   if (p.pos_mode == 1 || p.pos_mode == 3) {
-    cp_async_wait<S - 1>();
-    __syncthreads();
+    consumer_sync();
     rope_rows<T, D, Tile>(p, reinterpret_cast<T*>(smem), 64, row_pos);
   }
+  fence_proxy_async();
+  consumer_sync();
 
   float s[32];     // the tile's scores, then its probabilities
   uint32_t pr[16]; // the last tile's probabilities, the A operand of its P·V
@@ -199,6 +264,10 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     }
     wgmma_commit();
   };
+  // a stage's K or V given back to the producer: one arrival a warp, once its wgmma reading it is done
+  auto release = [&](uint32_t bar, int t) {
+    if ((threadIdx.x & 31) == 0) mbar_arrive(bar + 8 * (t % S));
+  };
 
   // The factors tile t's softmax asks the output to take: applied in the next step once that step's
   // scores are issued, so that the tensor cores compute while the warps rescale.
@@ -212,18 +281,19 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     constexpr bool FIRST = decltype(first)::value;
     const int kt = it.first_tile + t * KV_TILE;
     const uint32_t ck = k_at(t);
-    // copy group t (K of tile t, V of tile t - 1) has landed for every thread and is visible to the
-    // tensor cores, and every warp is done with tile t - 1's scores and tile t - 2's P·V
-    cp_async_wait<S - 2>();
+    // tile t's K and tile t - 1's V have landed (the copies of the producer's every thread), and
+    // are visible to the tensor cores
+    mbar_wait(full_k + 8 * (t % S), (t / S) & 1);
+    if constexpr (!FIRST) mbar_wait(full_v + 8 * ((t - 1) % S), ((t - 1) / S) & 1);
     fence_proxy_async();
-    __syncthreads();
     if (p.pos_mode == 1) {
       __shared__ int kpos[64];
+      consumer_sync();  // every warp is past the last tile's rotation
       if (threadIdx.x < 64) kpos[threadIdx.x] = kt + (int)threadIdx.x < it.kv_len ? kt + (int)threadIdx.x : -1;
-      __syncthreads();
-      rope_rows<T, D, Tile>(p, stage(ck), 64, kpos);
+      consumer_sync();
+      rope_rows<T, D, Tile>(p, reinterpret_cast<T*>(smem + (ck - sq)), 64, kpos);
       fence_proxy_async();
-      __syncthreads();
+      consumer_sync();
     }
     // S = Q K^T: head_dim/16 steps, 64-column sub-tile kk/4, 32 bytes further along its rows per step
 #pragma unroll
@@ -236,10 +306,6 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       Wgmma<T, 64>::run(s, desc_add(dq, x), desc_add(dk, x), 1);
     }
     wgmma_commit();
-    // refill the stages tile t - 1's K and tile t - 2's V used (neither is tile t's K nor tile
-    // t - 1's V, which the tensor cores read now): the copies' addresses are found while the
-    // scores run instead of before them
-    load_group(t + S - 1);
     if constexpr (FIRST) {
       wgmma_wait<0>(s);
     } else {
@@ -247,6 +313,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       add_pv(t - 1);
       wgmma_wait<1>(s);
     }
+    release(empty_k, t);
 
     // a fused tile entering its next chunk restarts the softmax here and folds the last chunk's
     // state once that chunk's last P·V is in
@@ -255,10 +322,11 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     if (opens) fo.restart(rw, pm, pl);
     // every warp runs it, rows of the request or not: a warp-dependent branch around registers the
     // MMAs use makes the compiler serialise the wgmma instructions
-    tile_probs(p, rw, s, kt, scale);
+    tile_probs(p, it, rw, s, kt, scale);
     if constexpr (!FIRST) {
       wgmma_wait<0>(o);
       wgmma_pin(pr);
+      release(empty_v, t - 1);
     }
     if (opens) fo.fold_at(p, it, kt, pm, pl, o);
 #pragma unroll
@@ -268,26 +336,24 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   if (n > 0) {
     step(0, Flag<true>());
     for (int t = 1; t < n; t++) step(t, Flag<false>());
-    // the last tile's P·V, once its V (copy group n) is in
-    cp_async_wait<0>();
+    // the last tile's P·V, once its V is in
+    mbar_wait(full_v + 8 * ((n - 1) % S), ((n - 1) / S) & 1);
     fence_proxy_async();
-    __syncthreads();
     rescale_output<D>(o, scale);
     add_pv(n - 1);
     wgmma_wait<0>(o);
   }
-  cp_async_wait<0>();
   finish_rows<T, D>(p, it, rw, o, fo);
 }
 
 }  // namespace bi
 
 #define BI_ATTENTION90(TAG, T, D)                                                            \
-  extern "C" __global__ void __launch_bounds__(bi::THREADS, bi::H90<D>::BLOCKS)            \
+  extern "C" __global__ void __launch_bounds__(bi::A90_THREADS, bi::H90<D>::BLOCKS)        \
       bi_attention90_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) {                 \
     bi::attention90<T, D, false>(p);                                                         \
   }                                                                                          \
-  extern "C" __global__ void __launch_bounds__(bi::THREADS, bi::H90<D>::BLOCKS)            \
+  extern "C" __global__ void __launch_bounds__(bi::A90_THREADS, bi::H90<D>::BLOCKS)        \
       bi_attention90_pages16_##TAG##_d##D(const __grid_constant__ bi::AttnParams p) {         \
     bi::attention90<T, D, true>(p);                                                          \
   }

@@ -82,7 +82,8 @@ __device__ __forceinline__ Item item_of(const AttnParams& p) {
   return it;
 }
 
-// Stages the page numbers of the item's tiles in `staged` when they fit (every thread calls it).
+// Stages the page numbers of the item's tiles in `staged` when they fit (every thread of the block
+// calls it, however many the block has).
 __device__ __forceinline__ PageView stage_pages(const AttnParams& p, const Item& it, int* staged) {
   PageView pv;
   pv.shift = (p.page_size & (p.page_size - 1)) == 0 ? __ffs(p.page_size) - 1 : -1;
@@ -92,7 +93,7 @@ __device__ __forceinline__ PageView stage_pages(const AttnParams& p, const Item&
     int first = it.first_tile / p.page_size;
     int last = (min(it.kv_len, it.first_tile + it.num_tiles * KV_TILE) - 1) / p.page_size;
     if (last - first + 1 <= STAGED_PAGES) {
-      for (int i = threadIdx.x; i <= last - first; i += THREADS) {
+      for (int i = threadIdx.x; i <= last - first; i += blockDim.x) {
         staged[i] = pv.pages[first + i];
       }
       __syncthreads();
@@ -143,10 +144,11 @@ __device__ __forceinline__ void load_q_tile(const AttnParams& p, const Item& it,
   }
 }
 
-// The rows of a KV tile a thread copies: with CHUNKS = D / 8 16-byte columns a row, thread x
-// copies column x % CHUNKS of rows x / CHUNKS + (THREADS / CHUNKS) i. A warp's threads copy 16
-// distinct rows, so each of its lanes finds one row's address (kv_offset: page lookup, strides) and
-// the others take it by shuffle instead of each finding all of theirs.
+// The rows of a KV tile a thread copies: with CHUNKS = D / 8 16-byte columns a row, thread x (of
+// the THREADS that copy: a block's, or a producer warpgroup's, x counted from its first) copies
+// column x % CHUNKS of rows x / CHUNKS + (THREADS / CHUNKS) i. A warp's threads copy 16 distinct
+// rows, so each of its lanes finds one row's address (kv_offset: page lookup, strides) and the
+// others take it by shuffle instead of each finding all of theirs.
 template <int D>
 struct KvRows {
   static constexpr int CHUNKS = D / 8;
@@ -156,31 +158,33 @@ struct KvRows {
   static_assert(WARP_ROWS * N == 16, "a warp copies 16 rows of a tile");
   long long mine;  // element offset of row ((lane % 16) % WARP_ROWS) + PASS ((lane % 16) / WARP_ROWS) of the warp's
 
-  __device__ __forceinline__ KvRows(const AttnParams& p, const PageView& pv, const Item& it, int tile_start) {
-    const int l = threadIdx.x % 16;
-    const int first = (threadIdx.x / 32) * WARP_ROWS;
+  __device__ __forceinline__ KvRows(const AttnParams& p, const PageView& pv, const Item& it, int tile_start, int x) {
+    const int l = x % 16;
+    const int first = (x / 32) * WARP_ROWS;
     mine = kv_offset(p, pv, it, tile_start + first + l % WARP_ROWS + PASS * (l / WARP_ROWS));
   }
   __device__ __forceinline__ explicit KvRows(long long found) : mine(found) {}
 
-  // Issues the copies of one of K and V (base: its pool) into a shared tile laid out by L::at;
-  // positions past the request's end are zero-filled (a probability of 0 must not meet a stale NaN).
+  // Issues thread x's copies of one of K and V (base: its pool) into the shared tile at address
+  // dst, laid out by L::at (in elements of T); positions past the request's end are zero-filled (a
+  // probability of 0 must not meet a stale NaN).
   template <typename T, typename L>
-  __device__ __forceinline__ void copy(const T* base, T* dst) const {
-    const int ch = threadIdx.x % CHUNKS;
-    const int a = (threadIdx.x % 32) / CHUNKS;
-    const int row0 = (int)threadIdx.x / CHUNKS;
+  __device__ __forceinline__ void copy(const T* base, uint32_t dst, int x) const {
+    const int ch = x % CHUNKS;
+    const int a = (x % 32) / CHUNKS;
+    const int row0 = x / CHUNKS;
     // rows PASS apart: with PASS a multiple of 8 the shared layouts (padded rows; 128-byte swizzle
     // over 8-row groups) put them a fixed distance apart, found once
-    T* const to = dst + L::at(row0, ch * 8);
-    const int step = L::at(row0 + PASS, ch * 8) - L::at(row0, ch * 8);
+    const uint32_t to = dst + (uint32_t)sizeof(T) * L::at(row0, ch * 8);
+    const uint32_t step = (uint32_t)sizeof(T) * (L::at(row0 + PASS, ch * 8) - L::at(row0, ch * 8));
     // head_dim 256 (16 rows a thread): fully unrolled, the addresses outlive the registers
 #pragma unroll 8
     for (int i = 0; i < N; i++) {
       const long long off = __shfl_sync(0xffffffff, mine, a + WARP_ROWS * i);
       const bool valid = off >= 0;
-      T* const at = PASS % 8 == 0 ? to + i * step : dst + L::at(row0 + PASS * i, ch * 8);
-      cp_async16(at, base + (valid ? off + ch * 8 : 0), valid);
+      const uint32_t at =
+          PASS % 8 == 0 ? to + i * step : dst + (uint32_t)sizeof(T) * L::at(row0 + PASS * i, ch * 8);
+      cp_async16_to(at, base + (valid ? off + ch * 8 : 0), valid ? 16 : 0);
     }
   }
 };
@@ -190,9 +194,9 @@ struct KvRows {
 template <typename T, int D, typename L>
 __device__ __forceinline__ void load_kv_tile(const AttnParams& p, const PageView& pv, const Item& it,
                                              int tile_start, T* sk, T* sv) {
-  const KvRows<D> rows(p, pv, it, tile_start);
-  rows.template copy<T, L>(static_cast<const T*>(p.k), sk);
-  rows.template copy<T, L>(static_cast<const T*>(p.v), sv);
+  const KvRows<D> rows(p, pv, it, tile_start, threadIdx.x);
+  rows.template copy<T, L>(static_cast<const T*>(p.k), smem_addr(sk), threadIdx.x);
+  rows.template copy<T, L>(static_cast<const T*>(p.v), smem_addr(sv), threadIdx.x);
 }
 
 // Rotates rows of a shared tile in place (rotate-half RoPE) at positions row_pos[row]; L::at
@@ -210,36 +214,45 @@ __device__ __forceinline__ void rope_rows(const AttnParams& p, T* s, int rows, c
   }
 }
 
-// The two rows a thread holds and their online-softmax state.
+// The two rows a thread holds and their online-softmax state. What only ALiBi or the stores need
+// (a row's position, its slope) is found where it is needed (rows_pos, row_slope), not kept in
+// registers through the tile loop.
 struct Rows {
-  int row[2], pos[2], lo[2], hi[2];  // packed row, position, visible positions inside the chunk
-  float slope[2];
+  int lo[2], hi[2];  // visible positions inside the chunk
   float m[2], l[2];
   bool warp_active;  // whether the warp holds any row of the request
 };
 
+// Packed row i (0 or 1) of this thread in the block's 64.
+__device__ __forceinline__ int row_of(int i) { return ((threadIdx.x / 32) % 4) * 16 + ((threadIdx.x % 32) >> 2) + 8 * i; }
+
+// The KV position of the thread's row i (0 past the request's rows, which are never stored).
+__device__ __forceinline__ int row_pos_of(const Item& it, int i) {
+  const int tok = it.t0 + row_of(i) / it.G;
+  return tok < it.qo_len ? it.kv_len - it.qo_len + tok : 0;
+}
+
+// The ALiBi slope of the thread's row i.
+__device__ __forceinline__ float row_slope(const AttnParams& p, const Item& it, int i) {
+  return p.alibi[it.h * it.G + row_of(i) % it.G];
+}
+
 __device__ __forceinline__ Rows rows_of(const AttnParams& p, const Item& it) {
   const int warp = (threadIdx.x / 32) % 4;
-  const int g = (threadIdx.x % 32) >> 2;
   Rows rw;
-  rw.row[0] = warp * 16 + g;
-  rw.row[1] = warp * 16 + g + 8;
   rw.warp_active = it.t0 + (warp * 16) / it.G < it.qo_len;
   for (int i = 0; i < 2; i++) {
-    int tok = it.t0 + rw.row[i] / it.G;
+    int tok = it.t0 + row_of(i) / it.G;
     if (tok < it.qo_len) {
       visible_range(p, it.qo_len, it.kv_len, tok, &rw.lo[i], &rw.hi[i]);
-      rw.pos[i] = it.kv_len - it.qo_len + tok;
     } else {
       // a row past the request is never stored: it "sees" the whole chunk, so that it never keeps
       // its thread off the unmasked path (decode blocks hold a few rows of 64)
       rw.lo[i] = it.c_lo;
       rw.hi[i] = it.c_hi;
-      rw.pos[i] = 0;
     }
     rw.lo[i] = max(rw.lo[i], it.c_lo);
     rw.hi[i] = min(rw.hi[i], it.c_hi);
-    rw.slope[i] = p.pos_mode == 2 ? p.alibi[it.h * it.G + rw.row[i] % it.G] : 0.f;
     rw.m[i] = -INFINITY;
     rw.l[i] = 0.f;
   }
@@ -264,7 +277,8 @@ __device__ __forceinline__ float ex2_ftz(float x) {
 // maximum is taken over raw scores and scaled once (rounding is monotone, so it is the maximum of
 // the scaled scores), and each probability is 2^(s c - m) with c = sm_scale log2(e), one fused
 // multiply-add and one ex2 an element. ALiBi and the soft cap transform each score first.
-__device__ __forceinline__ void tile_probs(const AttnParams& p, Rows& rw, float (&s)[32], int kt, float (&scale)[2]) {
+__device__ __forceinline__ void tile_probs(const AttnParams& p, const Item& it, Rows& rw, float (&s)[32], int kt,
+                                           float (&scale)[2]) {
   const int tq = threadIdx.x & 3;
   float mx[2] = {-INFINITY, -INFINITY};
   const bool plain = p.pos_mode != 2 && p.soft_cap <= 0.f && p.sm_scale > 0.f;
@@ -288,6 +302,9 @@ __device__ __forceinline__ void tile_probs(const AttnParams& p, Rows& rw, float 
       }
     }
   } else {
+    const bool alibi = p.pos_mode == 2;
+    const float slope[2] = {alibi ? row_slope(p, it, 0) : 0.f, alibi ? row_slope(p, it, 1) : 0.f};
+    const int pos[2] = {row_pos_of(it, 0), row_pos_of(it, 1)};
 #pragma unroll
     for (int nb = 0; nb < 8; nb++) {
 #pragma unroll
@@ -295,7 +312,7 @@ __device__ __forceinline__ void tile_probs(const AttnParams& p, Rows& rw, float 
         int i = e >> 1;
         int j = kt + nb * 8 + tq * 2 + (e & 1);
         float x = s[4 * nb + e] * p.sm_scale;
-        if (p.pos_mode == 2) x += rw.slope[i] * (float)(j - rw.pos[i]);
+        if (alibi) x += slope[i] * (float)(j - pos[i]);
         if (p.soft_cap > 0.f) x = p.soft_cap * tanhf(x / p.soft_cap);
         x *= LOG2E;
         bool vis = j >= rw.lo[i] && j < rw.hi[i];
@@ -349,10 +366,10 @@ __device__ __forceinline__ void rescale_output(float (&o)[D / 2], const float (&
 
 // Both halves, for a kernel that adds P·V after them.
 template <int D>
-__device__ __forceinline__ void softmax_tile(const AttnParams& p, Rows& rw, float (&s)[32], float (&o)[D / 2],
-                                             int kt) {
+__device__ __forceinline__ void softmax_tile(const AttnParams& p, const Item& it, Rows& rw, float (&s)[32],
+                                             float (&o)[D / 2], int kt) {
   float scale[2];
-  tile_probs(p, rw, s, kt, scale);
+  tile_probs(p, it, rw, s, kt, scale);
   rescale_output<D>(o, scale);
 }
 
@@ -411,9 +428,9 @@ __device__ __forceinline__ void store_fused(const AttnParams& p, const Item& it,
   const int tq = threadIdx.x & 3;
 #pragma unroll
   for (int i = 0; i < 2; i++) {
-    int tok = it.t0 + rw.row[i] / it.G;
+    int tok = it.t0 + row_of(i) / it.G;
     if (tok >= it.qo_len) continue;
-    long long at = (long long)(it.qo_start + tok) * p.num_qo_heads + it.h * it.G + rw.row[i] % it.G;
+    long long at = (long long)(it.qo_start + tok) * p.num_qo_heads + it.h * it.G + row_of(i) % it.G;
     T* og = static_cast<T*>(p.o) + at * D;
 #pragma unroll
     for (int nb = 0; nb < D / 8; nb++) {
@@ -433,9 +450,9 @@ __device__ __forceinline__ void store_rows(const AttnParams& p, const Item& it, 
   const int nsplits = (it.kv_len + p.split_size - 1) / p.split_size;
 #pragma unroll
   for (int i = 0; i < 2; i++) {
-    int tok = it.t0 + rw.row[i] / it.G;
+    int tok = it.t0 + row_of(i) / it.G;
     if (tok >= it.qo_len) continue;
-    int hq = it.h * it.G + rw.row[i] % it.G;
+    int hq = it.h * it.G + row_of(i) % it.G;
     long long qrow = it.qo_start + tok;
     int lo, hi;
     visible_range(p, it.qo_len, it.kv_len, tok, &lo, &hi);

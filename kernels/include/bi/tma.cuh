@@ -1,5 +1,6 @@
 // Batch-invariant attention engine for DJL: Hopper's asynchronous-copy primitives (sm_90a) — shared
-// memory mbarriers (initialise, arrive, arrive with an expected byte count, wait on a phase) and
+// memory mbarriers (initialise, arrive, arrive with an expected byte count, arrive once a thread's
+// cp.async copies land, wait on a phase), named barriers for one warpgroup, and
 // the tensor memory accelerator's 2-D tile load, which completes its bytes on an mbarrier, and its
 // 2-D tile store from shared memory, tracked in bulk groups of the issuing thread. The tensor map
 // is built by the host (cuTensorMapEncodeTiled) and passed as a __grid_constant__ kernel argument.
@@ -32,6 +33,17 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
         : "memory");
   }
 }
+// An arrival on `bar` once every cp.async this thread has issued so far has landed (counted in the
+// barrier's expected arrivals: no increment of its pending count).
+__device__ __forceinline__ void cp_async_mbar_arrive(uint32_t bar) {
+  asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(bar) : "memory");
+}
+// Named barrier `id` (1 to 15; 0 is __syncthreads') over `threads` threads, a multiple of 32: a
+// barrier of one warpgroup while another goes its own way.
+__device__ __forceinline__ void named_sync(int id, int threads) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+
 // box (x = k, y = row) of a 2-D map into shared memory, counted on `bar`
 __device__ __forceinline__ void tma_load(uint32_t dst, const TmaMap& map, int x, int y, uint32_t bar) {
   asm volatile(

@@ -44,6 +44,8 @@ public final class CudaAttention implements AttentionOps {
     public static final String POISON_PROPERTY = "ai.djl.batchinvariant.cuda.poison";
 
     static final int THREADS = 128;
+    /** The Hopper kernel's block: a warpgroup that multiplies and one that copies K and V. */
+    static final int SM90_THREADS = 256;
     static final int MERGE_THREADS = 64;
 
     private static final Map<RopeTable, Map<Integer, DeviceMemory[]>> ROPE = new WeakHashMap<>();
@@ -62,8 +64,9 @@ public final class CudaAttention implements AttentionOps {
      * @param smem its dynamic shared memory in bytes
      * @param waits whether it waits for the kernel ahead before touching its output (so may be
      *     launched as a dependent: DependentLaunch)
+     * @param threads its block
      */
-    record Kernel(CUfunction function, int smem, boolean waits) {
+    record Kernel(CUfunction function, int smem, boolean waits, int threads) {
 
         /**
          * Prepares its launches: dependent ones where the device allows them (it waits for the
@@ -75,7 +78,7 @@ public final class CudaAttention implements AttentionOps {
          * @return the launch
          */
         DependentLaunch.KernelLaunch prepare(CudaDevice device, int blocks, Params args) {
-            return DependentLaunch.prepare(device, function, blocks, THREADS, smem, args, waits,
+            return DependentLaunch.prepare(device, function, blocks, threads, smem, args, waits,
                     "attention, " + blocks + " blocks");
         }
     }
@@ -93,11 +96,11 @@ public final class CudaAttention implements AttentionOps {
         if (device.hopperKernels()) {
             int smem = sm90SharedBytes(headDim);
             return new Kernel(device.function(Abi.MODULE_ATTENTION_SM90,
-                    Abi.attention90Kernel(type, headDim, pageRuns(plan)), smem), smem, true);
+                    Abi.attention90Kernel(type, headDim, pageRuns(plan)), smem), smem, true, SM90_THREADS);
         }
         int smem = 5 * 64 * (headDim + 8) * 2;
         return new Kernel(device.function(Abi.MODULE_ATTENTION, Abi.attentionKernel(type, headDim), smem), smem,
-                false);
+                false, THREADS);
     }
 
     /**
@@ -114,15 +117,15 @@ public final class CudaAttention implements AttentionOps {
 
     /**
      * Returns the Hopper kernel's dynamic shared memory (attention_sm90.cu's H90): the query tile
-     * and as many stages of K and V tiles (at most 4) as fit 60 KB (head_dim 64, three blocks per
-     * SM), 100 KB (128, two) or 200 KB (256, one), plus 1 KB for the swizzle's alignment.
+     * and as many stages of K and V tiles (at most 4) as fit 100 KB (head_dim up to 128, two
+     * blocks per SM) or 200 KB (256, one), plus 1 KB for the swizzle's alignment.
      *
      * @param headDim the head dimension
      * @return bytes
      */
     static int sm90SharedBytes(int headDim) {
         int tile = 64 * headDim * 2;
-        int budget = headDim <= 64 ? 60 * 1024 : headDim <= 128 ? 100 * 1024 : 200 * 1024;
+        int budget = headDim <= 128 ? 100 * 1024 : 200 * 1024;
         int stages = Math.min(4, (budget - tile) / (2 * tile));
         return tile + stages * 2 * tile + 1024;
     }
