@@ -29,8 +29,11 @@
 // 16-byte cp.async copies that arrive on the stage's "full" barriers as they land; it never waits
 // for the tensor cores, and they never wait on a copy's issue. With pages of 16k positions a warp
 // copies 16 consecutive rows of one page from one page lookup (RunRows: no shuffled 64-bit offsets,
-// no per-row page lookups); otherwise each row's address comes from the page table (KvRows). The
-// same bytes land either way. setmaxnreg gives the copying threads 32 registers and the
+// no per-row page lookups), and where the host passed the pools' tensor maps (p.kv_tma) a run
+// wholly inside its request comes by the copy engine instead (TMA: one box a 64 columns, its bytes
+// counted on the same barrier; the last run of a request, zero-filled past its end, stays with the
+// threads); otherwise each row's address comes from the page table (KvRows). The same bytes land
+// every way. setmaxnreg gives the copying threads 32 registers and the
 // multiplying ones 224, so two blocks fit an SM (one at head_dim 256) and one block's softmax also
 // overlaps another's MMAs.
 #include "bi/attention_common.cuh"
@@ -86,11 +89,13 @@ struct RunRows {
   static constexpr int N = 16 / WR;       // rows a thread copies
   long long off;  // element offset of the thread's first row and chunk
   int rem;        // rows from the thread's first to the request's end
+  bool whole;     // all 16 of the warp's positions exist
 
   __device__ __forceinline__ RunRows(const AttnParams& p, const PageView& pv, const Item& it, int tile_start, int x) {
     const int a = (x & 31) / CHUNKS;
     const int pos = tile_start + 16 * (x >> 5);
     rem = it.kv_len - pos - a;
+    whole = it.kv_len - pos >= 16;
     const int ordinal = pv.shift >= 0 ? pos >> pv.shift : pos / p.page_size;
     const int page = pos < it.kv_len ? pv.pages[ordinal - pv.first] : 0;
     off = (long long)page * p.stride_page + (long long)(pos - ordinal * p.page_size + a) * p.stride_slot +
@@ -112,6 +117,26 @@ struct RunRows {
     for (int i = 0; i < N; i++) {
       const uint32_t dst = first + WR * i * 128 + ((c ^ ((WR * i) & 7)) << 4);
       cp_async16_to(dst, src + i * step, WR * i < rem ? 16 : 0);
+    }
+  }
+
+  // The same rows by the copy engine: lane 0 asks for D / 64 boxes of 64 columns by the warp's 16
+  // rows from the pool's map (its rows are the pool's runs of stride_slot elements, so the first
+  // row's element offset gives both coordinates), written 128-byte swizzled as copy() writes them
+  // (the box's 2048 bytes start on a 1024-byte boundary); their bytes complete the stage's
+  // barrier, on which the warp's other lanes arrive at once.
+  template <typename Tile>
+  __device__ __forceinline__ void box(const TmaMap& map, uint32_t tile, uint32_t bar, int stride_slot, int x) const {
+    if ((x & 31) == 0) {
+      mbar_expect_bytes(bar, 16 * D * 2);
+      // lane 0's offset is the warp's first row's, at column 0
+      const int y = (int)(off / stride_slot), c = (int)(off % stride_slot);
+#pragma unroll
+      for (int half = 0; half < D / 64; half++) {
+        tma_load(tile + half * Tile::SUB_BYTES + 16 * (x >> 5) * 128, map, c + half * 64, y, bar);
+      }
+    } else {
+      mbar_arrive(bar);
     }
   }
 };
@@ -147,12 +172,23 @@ __device__ __forceinline__ void a90_produce(const AttnParams& p, const Item& it,
     const int kt = it.first_tile + t * KV_TILE;
     if constexpr (RUNS) {
       const RunRows<D> rows(p, pv, it, kt, x);
+      // a warp's 16 positions whole (none past the request's end) come by the copy engine where
+      // the host gave the pools' maps; the others by the threads, zero-filled past the end
+      const bool box = p.kv_tma && rows.whole;
       if (t >= S) mbar_wait(empty_k + 8 * s, released);
-      rows.template copy<T, Tile>(static_cast<const T*>(p.k), k_at, p.stride_slot, x);
-      cp_async_mbar_arrive(full_k + 8 * s);
+      if (box) {
+        rows.template box<Tile>(p.k_map, k_at, full_k + 8 * s, p.stride_slot, x);
+      } else {
+        rows.template copy<T, Tile>(static_cast<const T*>(p.k), k_at, p.stride_slot, x);
+        cp_async_mbar_arrive(full_k + 8 * s);
+      }
       if (t >= S) mbar_wait(empty_v + 8 * s, released);
-      rows.template copy<T, Tile>(static_cast<const T*>(p.v), v_at, p.stride_slot, x);
-      cp_async_mbar_arrive(full_v + 8 * s);
+      if (box) {
+        rows.template box<Tile>(p.v_map, v_at, full_v + 8 * s, p.stride_slot, x);
+      } else {
+        rows.template copy<T, Tile>(static_cast<const T*>(p.v), v_at, p.stride_slot, x);
+        cp_async_mbar_arrive(full_v + 8 * s);
+      }
     } else {
       const KvRows<D> rows(p, pv, it, kt, x);
       if (t >= S) mbar_wait(empty_k + 8 * s, released);
@@ -191,8 +227,8 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   auto v_at = [&](int t) { return k_at(t) + Tile::BYTES; };
   __shared__ int row_pos[64];
   __shared__ int staged_pages[STAGED_PAGES];
-  // per stage: K landed, V landed (the producer's 128 threads), K released, V released (the
-  // multiplying warpgroup's 4 warps)
+  // per stage: K landed, V landed (the copying warpgroup's 128 threads), K released, V released
+  // (the multiplying warpgroup's 128)
   __shared__ __align__(8) uint64_t a90_bars[4 * S];
   const uint32_t bars = smem_addr(a90_bars);
   const uint32_t full_k = bars, full_v = bars + 8 * S, empty_k = bars + 16 * S, empty_v = bars + 24 * S;
@@ -201,8 +237,8 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     for (int s = 0; s < S; s++) {
       mbar_init(full_k + 8 * s, THREADS);
       mbar_init(full_v + 8 * s, THREADS);
-      mbar_init(empty_k + 8 * s, WARPS);
-      mbar_init(empty_v + 8 * s, WARPS);
+      mbar_init(empty_k + 8 * s, THREADS);
+      mbar_init(empty_v + 8 * s, THREADS);
     }
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
   }
@@ -264,10 +300,10 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     }
     wgmma_commit();
   };
-  // a stage's K or V given back to the producer: one arrival a warp, once its wgmma reading it is done
-  auto release = [&](uint32_t bar, int t) {
-    if ((threadIdx.x & 31) == 0) mbar_arrive(bar + 8 * (t % S));
-  };
+  // a stage's K or V given back to the copying warpgroup once this warpgroup's wgmma reading it is
+  // done: every thread arrives, so that its own shared stores into the stage (RoPE of the keys)
+  // are ordered before the copies that refill it by the barrier itself
+  auto release = [&](uint32_t bar, int t) { mbar_arrive(bar + 8 * (t % S)); };
 
   // The factors tile t's softmax asks the output to take: applied in the next step once that step's
   // scores are issued, so that the tensor cores compute while the warps rescale.

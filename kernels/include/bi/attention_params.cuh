@@ -48,7 +48,13 @@ namespace bi {
   X(unsigned, split_inv)       /* the chunk-boundary test without a remainder (chunk_starts):    \
                                   inverse of split_size's odd part modulo 2^32, */               \
   X(int, split_rot)            /* the power of two in split_size, */                             \
-  X(unsigned, split_lim)       /* and (2^32 - 1) / split_size */
+  X(unsigned, split_lim)       /* and (2^32 - 1) / split_size */                                \
+  X(int, kv_tma)               /* 1: k_map and v_map hold the pools' tensor maps (Hopper, pages  \
+                                  of 16k positions): whole runs of 16 positions come by the copy \
+                                  engine */                                                       \
+  X(bi::TmaMap, k_map)         /* the pool as [elements / stride_slot][stride_slot], boxes of 64 \
+                                  columns by 16 rows, 128-byte swizzled */                        \
+  X(bi::TmaMap, v_map)
 
 struct AttnParams {
   BI_ATTN_FIELDS(BI_DECLARE_FIELD)

@@ -8,3 +8,13 @@
 #include <vector_types.h>
 
 #define BI_DECLARE_FIELD(type, name) type name;
+
+namespace bi {
+
+// A tensor map for Hopper's copy engine (the driver's CUtensorMap: 128 opaque bytes, 64-byte
+// aligned), encoded by the host and passed by value inside a params struct or beside it.
+struct alignas(64) TmaMap {
+  unsigned long long opaque[16];
+};
+
+}  // namespace bi

@@ -7,12 +7,9 @@
 #pragma once
 
 #include "bi/common.cuh"
+#include "bi/params.cuh"
 
 namespace bi {
-
-struct alignas(64) TmaMap {
-  unsigned long long opaque[16];
-};
 
 __device__ __forceinline__ void mbar_init(uint32_t bar, int count) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");

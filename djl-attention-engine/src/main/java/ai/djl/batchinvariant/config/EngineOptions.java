@@ -88,6 +88,11 @@ public final class EngineOptions {
      * of them has finished instead of as programmatic dependents of it (the same bits either way).
      */
     public static final String CUDA_DEPENDENT_LAUNCH = "cuda_dependent_launch";
+    /**
+     * System-property key: false has the Hopper attention kernel's threads copy every K/V run
+     * instead of asking the copy engine for whole ones (the same bytes land either way).
+     */
+    public static final String CUDA_ATTENTION_TMA = "cuda_attention_tma";
 
     /** Default cap of each GPU's cache of freed blocks, in MiB. */
     public static final long DEFAULT_GPU_CACHE_LIMIT_MB = 4096;
@@ -107,7 +112,8 @@ public final class EngineOptions {
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
             Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK,
-                    CPU_VECTOR, CUDA_SM90, CUDA_GEMM_SPLITS, FUSED_DECODE, CUDA_DEPENDENT_LAUNCH));
+                    CPU_VECTOR, CUDA_SM90, CUDA_GEMM_SPLITS, FUSED_DECODE, CUDA_DEPENDENT_LAUNCH,
+                    CUDA_ATTENTION_TMA));
 
     private static final String SPLIT_ALLOWED = "a positive multiple of the KV tile (" + KV_TILE + ") in tokens";
     private static final String BOOLEAN_ALLOWED = "true or false";
@@ -273,6 +279,20 @@ public final class EngineOptions {
      */
     public static boolean cudaDependentLaunch() {
         return systemFlag(CUDA_DEPENDENT_LAUNCH);
+    }
+
+    /**
+     * Tells whether the Hopper attention kernel asks the copy engine (TMA) for the K/V runs of
+     * pages of 16k positions (system property {@code ai.djl.batchinvariant.cuda_attention_tma},
+     * default true; it takes effect where the JVM has the foreign linker, which encodes the maps).
+     * Read when a launch is prepared (a captured graph keeps its copies). The same bytes reach
+     * shared memory either way, so the setting never changes a bit.
+     *
+     * @return true for the copy engine
+     * @throws IllegalArgumentException if the property is not true or false
+     */
+    public static boolean cudaAttentionTma() {
+        return systemFlag(CUDA_ATTENTION_TMA);
     }
 
     /**

@@ -91,6 +91,11 @@ class EngineOptionsTest {
         booleanReadAtUse(EngineOptions.CUDA_DEPENDENT_LAUNCH, EngineOptions::cudaDependentLaunch);
     }
 
+    @Test
+    void attentionCopyEngineIsABooleanReadAtUse() {
+        booleanReadAtUse(EngineOptions.CUDA_ATTENTION_TMA, EngineOptions::cudaAttentionTma);
+    }
+
     /** A boolean system property, true by default, read at each call, a bad value named. */
     private static void booleanReadAtUse(String name, java.util.function.BooleanSupplier read) {
         String key = EngineOptions.PROPERTY_PREFIX + name;

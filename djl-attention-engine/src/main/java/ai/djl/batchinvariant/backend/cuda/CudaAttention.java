@@ -14,6 +14,7 @@ import ai.djl.batchinvariant.backend.Unsupported;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi;
 import ai.djl.batchinvariant.backend.cuda.abi.Abi.Attn;
 import ai.djl.batchinvariant.backend.cuda.abi.Params;
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -284,9 +285,8 @@ public final class CudaAttention implements AttentionOps {
             DeviceMemory[] rope = spec.rotatesQueries()
                     ? rope(spec.getRope(), device, work.getMaxKvLen())
                     : new DeviceMemory[] {up.meta, up.meta};
-            Params args = kernelArgs(work, hnd, work.getBatchSize(), CudaBackend.memory(q).getPointer(),
-                    CudaBackend.memory(k).getPointer(), CudaBackend.memory(v).getPointer(), o, lse, partO, partLse,
-                    up.meta, up.table, rope);
+            Params args = kernelArgs(work, hnd, work.getBatchSize(), CudaBackend.memory(q).getPointer(), k, v, o,
+                    lse, partO, partLse, up.meta, up.table, rope);
             attention = numItems > 0 ? kernel.prepare(device, numItems, args) : null;
             merge = mergeBlocks > 0 ? prepareMerge(device, mergeFunction, mergeBlocks, args) : null;
         }
@@ -436,7 +436,7 @@ public final class CudaAttention implements AttentionOps {
     }
 
     static Params kernelArgs(AttentionWork plan, boolean hnd, int batchArg, CUdeviceptr q,
-            CUdeviceptr k, CUdeviceptr v, DeviceMemory o, DeviceMemory lse, DeviceMemory partO,
+            Tensor k, Tensor v, DeviceMemory o, DeviceMemory lse, DeviceMemory partO,
             DeviceMemory partLse, DeviceMemory meta, WorkTable work, DeviceMemory[] rope) {
         AttentionConfig spec = plan.getConfig();
         int hkv = spec.getNumKvHeads();
@@ -459,10 +459,11 @@ public final class CudaAttention implements AttentionOps {
             strideHead = ps * d;
         }
         CUdeviceptr none = meta.getPointer();
-        return Abi.ATTN.newParams()
+        byte[][] maps = poolMaps(plan, k, v, strideSlot);
+        Params args = Abi.ATTN.newParams()
                 .ptr(Attn.Q, q)
-                .ptr(Attn.K, k)
-                .ptr(Attn.V, v)
+                .ptr(Attn.K, CudaBackend.memory(k).getPointer())
+                .ptr(Attn.V, CudaBackend.memory(v).getPointer())
                 .ptr(Attn.O, o.getPointer())
                 .ptr(Attn.LSE, lse.getPointer())
                 .ptr(Attn.PART_O, partO != null ? partO.getPointer() : none)
@@ -495,7 +496,34 @@ public final class CudaAttention implements AttentionOps {
                 .i32(Attn.BATCH, batchArg)
                 .i32(Attn.SPLIT_INV, splitInverse(plan.getSplitSize()))
                 .i32(Attn.SPLIT_ROT, Integer.numberOfTrailingZeros(plan.getSplitSize()))
-                .i32(Attn.SPLIT_LIM, (int) (0xFFFFFFFFL / plan.getSplitSize()));
+                .i32(Attn.SPLIT_LIM, (int) (0xFFFFFFFFL / plan.getSplitSize()))
+                .i32(Attn.KV_TMA, maps != null ? 1 : 0);
+        return maps != null ? args.map(Attn.K_MAP, maps[0]).map(Attn.V_MAP, maps[1]) : args;
+    }
+
+    /**
+     * The tensor maps of the K and V pools for the Hopper kernel's page-run variant, which then asks
+     * the copy engine for every run of 16 positions that lies wholly inside its request (the rest
+     * its threads copy): each pool as a [elements / stride_slot][stride_slot] matrix, so that a
+     * run of one head is a box of 16 rows by 64 columns per 64 of the head dimension. Null where
+     * the plan takes another kernel, the option is off, or no map can be encoded (no foreign
+     * linker, an unaligned pool): the threads then copy every run, with the same bytes landing.
+     *
+     * @param plan the plan
+     * @param k the key pool
+     * @param v the value pool
+     * @param strideSlot elements between positions in a page
+     * @return the maps' bytes (K, V), or null
+     */
+    static byte[][] poolMaps(AttentionWork plan, Tensor k, Tensor v, int strideSlot) {
+        if (!pageRuns(plan) || !EngineOptions.cudaAttentionTma() || !TensorMaps.available()) {
+            return null;
+        }
+        long rows = k.getShape().size() / strideSlot;
+        byte[] km = TensorMaps.encode2d(CudaBackend.memory(k).getPointer(), rows, strideSlot, 16, k.getDataType());
+        byte[] vm = km == null ? null
+                : TensorMaps.encode2d(CudaBackend.memory(v).getPointer(), rows, strideSlot, 16, v.getDataType());
+        return vm == null ? null : new byte[][] {km, vm};
     }
 
     /**

@@ -214,7 +214,7 @@ final class CudaDecodeBuffers implements DecodeBuffers {
         DeviceMemory o = Launch.memory(device, (long) capacity * numQoHeads * headDim * type.getNumOfBytes());
         try {
             Params args = CudaAttention.kernelArgs(probe, hnd, capacity, qm.getPointer(),
-                    CudaBackend.memory(keyPool).getPointer(), CudaBackend.memory(valuePool).getPointer(), o, lse,
+                    keyPool, valuePool, o, lse,
                     partO, partLse, meta, table, rope);
             CudaAttention.Kernel attention = CudaAttention.kernel(device, probe, type);
             CUfunction merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(type, headDim), 0);

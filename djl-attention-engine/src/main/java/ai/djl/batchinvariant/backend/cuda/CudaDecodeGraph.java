@@ -102,7 +102,7 @@ final class CudaDecodeGraph implements AttentionOps.DecodeStep {
                 ? CudaAttention.rope(spec.getRope(), device, maxKvLen)
                 : new DeviceMemory[] {meta, meta};
         Params args = CudaAttention.kernelArgs(probe, hnd, capBatch, qBuf.getPointer(),
-                CudaBackend.memory(keys).getPointer(), CudaBackend.memory(values).getPointer(), oBuf, lseBuf, partO,
+                keys, values, oBuf, lseBuf, partO,
                 partLse, meta, table, rope);
         CudaAttention.Kernel attention = CudaAttention.kernel(device, probe, type);
         CUfunction merge = device.function(Abi.MODULE_MERGE, Abi.mergeKernel(type, d), 0);

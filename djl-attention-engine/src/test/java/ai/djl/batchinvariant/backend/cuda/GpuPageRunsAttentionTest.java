@@ -11,6 +11,7 @@ import ai.djl.batchinvariant.attention.BatchAttention;
 import ai.djl.batchinvariant.attention.BatchPlan;
 import ai.djl.batchinvariant.attention.KvLayout;
 import ai.djl.batchinvariant.attention.SplitPolicy;
+import ai.djl.batchinvariant.config.EngineOptions;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.batchinvariant.tensor.TensorArray;
 import ai.djl.engine.Engine;
@@ -19,6 +20,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -41,7 +43,9 @@ import java.util.stream.Stream;
  * pages in reverse order, runs with pages of 16, 32, 48, 64 and 128 and with pages of 8 (the
  * reference) and 24, both pool layouts, head dims 64/128/256, both 16-bit types; every pool slot
  * that holds no key of the batch is NaN, so a row read past a request's end, or from a wrong page,
- * shows. The inverse: the same comparison sees another fixed split size.
+ * shows. Where the pools' tensor maps can be encoded, whole runs come by Hopper's copy engine;
+ * the same batch with the threads copying them gives the same bits. The inverse: the same
+ * comparison sees another fixed split size.
  */
 @Tag("gpu")
 class GpuPageRunsAttentionTest {
@@ -78,6 +82,31 @@ class GpuPageRunsAttentionTest {
         long[][] got = run(page, layout, d, type, 1024);
         assertArrayEquals(reference[0], got[0], "o");
         assertArrayEquals(reference[1], got[1], "lse");
+    }
+
+    /**
+     * On Hopper with tensor maps available, whole runs come by the copy engine: the same batch with
+     * the threads copying every run ({@code cuda_attention_tma=false}) gives the same bits.
+     */
+    @ParameterizedTest(name = "page {0} {1} d{2}")
+    @MethodSource("engineCases")
+    void theCopyEngineGivesTheThreadsBits(int page, KvLayout layout, int d) {
+        Assumptions.assumeTrue(TensorMaps.available(), "no tensor maps without the foreign linker");
+        long[][] engine = run(page, layout, d, DataType.BFLOAT16, 1024);
+        String key = EngineOptions.PROPERTY_PREFIX + EngineOptions.CUDA_ATTENTION_TMA;
+        System.setProperty(key, "false");
+        try {
+            long[][] threads = run(page, layout, d, DataType.BFLOAT16, 1024);
+            assertArrayEquals(threads[0], engine[0], "o");
+            assertArrayEquals(threads[1], engine[1], "lse");
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
+    static Stream<Arguments> engineCases() {
+        return Stream.of(Arguments.of(16, KvLayout.NHD, 128), Arguments.of(16, KvLayout.HND, 64),
+                Arguments.of(64, KvLayout.NHD, 256), Arguments.of(48, KvLayout.HND, 128));
     }
 
     @Test

@@ -51,6 +51,9 @@ public final class Abi {
         public static final int SPLIT_INV = 33;
         public static final int SPLIT_ROT = 34;
         public static final int SPLIT_LIM = 35;
+        public static final int KV_TMA = 36;
+        public static final int K_MAP = 37;
+        public static final int V_MAP = 38;
 
         private Attn() {}
     }
@@ -180,8 +183,8 @@ public final class Abi {
                 "num_merge_rows",
                 "paged", "page_size", "stride_page", "stride_slot", "stride_head", "num_qo_heads", "num_kv_heads",
                 "split_size", "causal", "window_left", "pos_mode", "sm_scale", "soft_cap", "batch",
-                "split_inv", "split_rot", "split_lim"},
-            ParamsLayout.kinds(19, Kind.PTR, 11, Kind.I32, 2, Kind.F32, 4, Kind.I32));
+                "split_inv", "split_rot", "split_lim", "kv_tma", "k_map", "v_map"},
+            ParamsLayout.kinds(19, Kind.PTR, 11, Kind.I32, 2, Kind.F32, 5, Kind.I32, 2, Kind.MAP));
 
     /** Layout of {@code bi::KvAppendParams}. */
     public static final ParamsLayout KV_APPEND = new ParamsLayout("KvAppendParams",

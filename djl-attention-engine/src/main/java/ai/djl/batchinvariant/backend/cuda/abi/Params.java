@@ -101,6 +101,23 @@ public final class Params {
     }
 
     /**
+     * Sets a tensor-map field ({@code bi::TmaMap}).
+     *
+     * @param field the field index
+     * @param map the map's 128 bytes, as the driver encoded them
+     * @return this
+     */
+    public Params map(int field, byte[] map) {
+        if (map.length != ParamsLayout.Kind.MAP.size()) {
+            throw new IllegalArgumentException(layout.getName() + "." + layout.getFields().get(field) + " takes "
+                    + ParamsLayout.Kind.MAP.size() + " bytes, got " + map.length);
+        }
+        int at = at(field, ParamsLayout.Kind.MAP);
+        System.arraycopy(map, 0, bytes, at, map.length);
+        return this;
+    }
+
+    /**
      * Returns a copy of the block's bytes, for launches that pass the struct by other means than
      * JCuda (the driver's {@code cuLaunchKernelEx} through the foreign linker).
      *

@@ -24,7 +24,9 @@ public final class ParamsLayout {
         /** A C long long. */
         I64(8),
         /** Eight C long longs ({@code i64x8}: a shape or strides of up to 8 axes). */
-        I64X8(64, 8);
+        I64X8(64, 8),
+        /** A tensor map for the copy engine ({@code bi::TmaMap}: 128 bytes, 64-byte aligned). */
+        MAP(128, 64);
 
         private final int size;
         private final int align;
