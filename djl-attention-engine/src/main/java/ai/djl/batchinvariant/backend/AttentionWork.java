@@ -52,10 +52,12 @@ public final class AttentionWork {
     public static final int MAX_FUSED_HEAD_DIM = 128;
 
     /**
-     * Blocks a large GPU runs at once (an H100: 132 SMs, two attention blocks each), the yardstick
-     * of {@link #fusesDecode}.
+     * The yardstick of {@link #fusesDecode}: about one block an SM of a large GPU (an H100 has 132).
+     * A warp-specialised Hopper block streams its keys near the memory's rate alone, so one long
+     * block an SM beats a block per chunk and the merge (measured: B16 L4096 GQA 32/8 at 128 blocks,
+     * docs/benchmarks.md), where half the SM slots are still free.
      */
-    public static final int FUSE_DECODE_SLOTS = 256;
+    public static final int FUSE_DECODE_SLOTS = 128;
 
     private final AttentionConfig config;
     private final boolean paged;
