@@ -170,33 +170,32 @@ __device__ __forceinline__ void a90_produce(const AttnParams& p, const Item& it,
     const uint32_t released = ((t / S) & 1) ^ 1;  // the phase that tile t - S's release completed
     const uint32_t k_at = skv + (uint32_t)s * L::STAGE_BYTES, v_at = k_at + Tile::BYTES;
     const int kt = it.first_tile + t * KV_TILE;
+    // one of K and V into the stage once released: by the copy engine (box) or the threads
+    auto fill = [&](const auto& rows, bool box, uint32_t empty, uint32_t full, const void* pool, const TmaMap& map,
+                    uint32_t at) {
+      if (t >= S) mbar_wait(empty + 8 * s, released);
+      if constexpr (RUNS) {
+        if (box) {
+          rows.template box<Tile>(map, at, full + 8 * s, p.stride_slot, x);
+          return;
+        }
+        rows.template copy<T, Tile>(static_cast<const T*>(pool), at, p.stride_slot, x);
+      } else {
+        rows.template copy<T, Tile>(static_cast<const T*>(pool), at, x);
+      }
+      cp_async_mbar_arrive(full + 8 * s);
+    };
     if constexpr (RUNS) {
       const RunRows<D> rows(p, pv, it, kt, x);
       // a warp's 16 positions whole (none past the request's end) come by the copy engine where
       // the host gave the pools' maps; the others by the threads, zero-filled past the end
       const bool box = p.kv_tma && rows.whole;
-      if (t >= S) mbar_wait(empty_k + 8 * s, released);
-      if (box) {
-        rows.template box<Tile>(p.k_map, k_at, full_k + 8 * s, p.stride_slot, x);
-      } else {
-        rows.template copy<T, Tile>(static_cast<const T*>(p.k), k_at, p.stride_slot, x);
-        cp_async_mbar_arrive(full_k + 8 * s);
-      }
-      if (t >= S) mbar_wait(empty_v + 8 * s, released);
-      if (box) {
-        rows.template box<Tile>(p.v_map, v_at, full_v + 8 * s, p.stride_slot, x);
-      } else {
-        rows.template copy<T, Tile>(static_cast<const T*>(p.v), v_at, p.stride_slot, x);
-        cp_async_mbar_arrive(full_v + 8 * s);
-      }
+      fill(rows, box, empty_k, full_k, p.k, p.k_map, k_at);
+      fill(rows, box, empty_v, full_v, p.v, p.v_map, v_at);
     } else {
       const KvRows<D> rows(p, pv, it, kt, x);
-      if (t >= S) mbar_wait(empty_k + 8 * s, released);
-      rows.template copy<T, Tile>(static_cast<const T*>(p.k), k_at, x);
-      cp_async_mbar_arrive(full_k + 8 * s);
-      if (t >= S) mbar_wait(empty_v + 8 * s, released);
-      rows.template copy<T, Tile>(static_cast<const T*>(p.v), v_at, x);
-      cp_async_mbar_arrive(full_v + 8 * s);
+      fill(rows, false, empty_k, full_k, p.k, p.k_map, k_at);
+      fill(rows, false, empty_v, full_v, p.v, p.v_map, v_at);
     }
   }
   cp_async_wait<0>();
