@@ -148,14 +148,24 @@ constexpr int A90_PRODUCER = THREADS;  // threadIdx.x of the copying warpgroup's
 // named barrier of the multiplying warpgroup (0 is the block's)
 constexpr int A90_CONSUMER_BAR = 1;
 
-__device__ __forceinline__ void consumer_sync() { named_sync(A90_CONSUMER_BAR, THREADS); }
+__device__ __forceinline__ void consumer_sync() { named_sync<THREADS>(A90_CONSUMER_BAR); }
+
+// The pipeline's mbarriers, S of each kind from `base` (8 bytes each): a stage's K landed, its V
+// landed (the copying warpgroup's 128 threads arrive), its K released, its V released (the
+// multiplying warpgroup's 128).
+template <int S>
+struct A90Bars {
+  uint32_t full_k, full_v, empty_k, empty_v;
+  __device__ __forceinline__ explicit A90Bars(uint32_t base)
+      : full_k(base), full_v(base + 8 * S), empty_k(base + 16 * S), empty_v(base + 24 * S) {}
+};
 
 // The copying warpgroup: tile t's K, then its V, into stage t % S as soon as the multiplying
 // warpgroup has released what the stage held (K of tile t - S once its scores are in, V of tile
 // t - S once its P·V is); each thread's copies arrive on the stage's "full" barrier when they land.
 template <typename T, int D, bool RUNS>
 __device__ __forceinline__ void a90_produce(const AttnParams& p, const Item& it, const PageView& pv, uint32_t sq,
-                                            uint32_t bars) {
+                                            const A90Bars<H90<D>::STAGES>& b) {
   using L = H90<D>;
   using Tile = SwizzledTile<D>;
   constexpr int S = L::STAGES;
@@ -164,7 +174,6 @@ __device__ __forceinline__ void a90_produce(const AttnParams& p, const Item& it,
   }
   const int x = threadIdx.x - A90_PRODUCER;
   const uint32_t skv = sq + Tile::BYTES;
-  const uint32_t full_k = bars, full_v = bars + 8 * S, empty_k = bars + 16 * S, empty_v = bars + 24 * S;
   for (int t = 0; t < it.num_tiles; t++) {
     const int s = t % S;
     const uint32_t released = ((t / S) & 1) ^ 1;  // the phase that tile t - S's release completed
@@ -190,12 +199,12 @@ __device__ __forceinline__ void a90_produce(const AttnParams& p, const Item& it,
       // a warp's 16 positions whole (none past the request's end) come by the copy engine where
       // the host gave the pools' maps; the others by the threads, zero-filled past the end
       const bool box = p.kv_tma && rows.whole;
-      fill(rows, box, empty_k, full_k, p.k, p.k_map, k_at);
-      fill(rows, box, empty_v, full_v, p.v, p.v_map, v_at);
+      fill(rows, box, b.empty_k, b.full_k, p.k, p.k_map, k_at);
+      fill(rows, box, b.empty_v, b.full_v, p.v, p.v_map, v_at);
     } else {
       const KvRows<D> rows(p, pv, it, kt, x);
-      fill(rows, false, empty_k, full_k, p.k, p.k_map, k_at);
-      fill(rows, false, empty_v, full_v, p.v, p.v_map, v_at);
+      fill(rows, false, b.empty_k, b.full_k, p.k, p.k_map, k_at);
+      fill(rows, false, b.empty_v, b.full_v, p.v, p.v_map, v_at);
     }
   }
   cp_async_wait<0>();
@@ -226,18 +235,15 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   auto v_at = [&](int t) { return k_at(t) + Tile::BYTES; };
   __shared__ int row_pos[64];
   __shared__ int staged_pages[STAGED_PAGES];
-  // per stage: K landed, V landed (the copying warpgroup's 128 threads), K released, V released
-  // (the multiplying warpgroup's 128)
   __shared__ __align__(8) uint64_t a90_bars[4 * S];
-  const uint32_t bars = smem_addr(a90_bars);
-  const uint32_t full_k = bars, full_v = bars + 8 * S, empty_k = bars + 16 * S, empty_v = bars + 24 * S;
+  const A90Bars<S> b(smem_addr(a90_bars));
   if (threadIdx.x == 0) {
 #pragma unroll
     for (int s = 0; s < S; s++) {
-      mbar_init(full_k + 8 * s, THREADS);
-      mbar_init(full_v + 8 * s, THREADS);
-      mbar_init(empty_k + 8 * s, THREADS);
-      mbar_init(empty_v + 8 * s, THREADS);
+      mbar_init(b.full_k + 8 * s, THREADS);
+      mbar_init(b.full_v + 8 * s, THREADS);
+      mbar_init(b.empty_k + 8 * s, THREADS);
+      mbar_init(b.empty_v + 8 * s, THREADS);
     }
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
   }
@@ -257,7 +263,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
   __syncthreads();
   dependent_wait();
   if (threadIdx.x >= A90_PRODUCER) {
-    a90_produce<T, D, RUNS>(p, it, page_view, sq, bars);
+    a90_produce<T, D, RUNS>(p, it, page_view, sq, b);
     return;
   }
   if constexpr (L::CONSUMER_REGS > 0) {
@@ -318,8 +324,8 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     const uint32_t ck = k_at(t);
     // tile t's K and tile t - 1's V have landed (the copies of the producer's every thread), and
     // are visible to the tensor cores
-    mbar_wait(full_k + 8 * (t % S), (t / S) & 1);
-    if constexpr (!FIRST) mbar_wait(full_v + 8 * ((t - 1) % S), ((t - 1) / S) & 1);
+    mbar_wait(b.full_k + 8 * (t % S), (t / S) & 1);
+    if constexpr (!FIRST) mbar_wait(b.full_v + 8 * ((t - 1) % S), ((t - 1) / S) & 1);
     fence_proxy_async();
     if (p.pos_mode == 1) {
       __shared__ int kpos[64];
@@ -348,7 +354,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
       add_pv(t - 1);
       wgmma_wait<1>(s);
     }
-    release(empty_k, t);
+    release(b.empty_k, t);
 
     // a fused tile entering its next chunk restarts the softmax here and folds the last chunk's
     // state once that chunk's last P·V is in
@@ -361,7 +367,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     if constexpr (!FIRST) {
       wgmma_wait<0>(o);
       wgmma_pin(pr);
-      release(empty_v, t - 1);
+      release(b.empty_v, t - 1);
     }
     if (opens) fo.fold_at(p, it, kt, pm, pl, o);
 #pragma unroll
@@ -372,7 +378,7 @@ __device__ __forceinline__ void attention90(const AttnParams& p) {
     step(0, Flag<true>());
     for (int t = 1; t < n; t++) step(t, Flag<false>());
     // the last tile's P·V, once its V is in
-    mbar_wait(full_v + 8 * ((n - 1) % S), ((n - 1) / S) & 1);
+    mbar_wait(b.full_v + 8 * ((n - 1) % S), ((n - 1) / S) & 1);
     fence_proxy_async();
     rescale_output<D>(o, scale);
     add_pv(n - 1);

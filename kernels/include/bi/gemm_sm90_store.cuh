@@ -112,7 +112,6 @@ template <int BM, int NW, int KSUB> struct HEpi {
 __device__ __forceinline__ void st_shared_u32(uint32_t addr, uint32_t v) {
   asm volatile("st.shared.u32 [%0], %1;\n" ::"r"(addr), "r"(v) : "memory");
 }
-__device__ __forceinline__ void wg_barrier(int id) { asm volatile("bar.sync %0, 128;\n" ::"r"(id) : "memory"); }
 
 // tid: the thread's index among the two MMA warpgroups; epi: the chunk buffers (1024-aligned)
 template <typename T, int BM, int NW, int KSUB>
@@ -128,7 +127,7 @@ __device__ __forceinline__ void copy_engine_store(const TmaMap& tc, uint32_t epi
     const uint32_t buf = epi + (wg * Epi::PER_WG + j % Epi::PER_WG) * Epi::CHUNK_BYTES;
     // the buffer's last tensor store (PER_WG chunks ago, in this tile or an earlier one) has read it
     if ((tid & 127) == 0) bulk_wait_read<Epi::PER_WG - 1>();
-    wg_barrier(1 + wg);
+    named_sync<128>(1 + wg);
 #pragma unroll
     for (int b = 0; b < 8; b++) {
       const int i = (j * 8 + b) * 4;  // the registers of 8-column block j * 8 + b
@@ -137,7 +136,7 @@ __device__ __forceinline__ void copy_engine_store(const TmaMap& tc, uint32_t epi
       st_shared_u32(a + 8 * H_ROW_BYTES, Pack2<T>::from(acc[i + 2], acc[i + 3]));
     }
     fence_proxy_async();  // the shared stores, visible to the copy engine
-    wg_barrier(1 + wg);
+    named_sync<128>(1 + wg);
     if ((tid & 127) == 0) {
       tma_store(tc, wcol0 + j * 64, wrow0, buf);
       bulk_commit();

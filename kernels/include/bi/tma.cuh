@@ -35,10 +35,10 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
 __device__ __forceinline__ void cp_async_mbar_arrive(uint32_t bar) {
   asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(bar) : "memory");
 }
-// Named barrier `id` (1 to 15; 0 is __syncthreads') over `threads` threads, a multiple of 32: a
-// barrier of one warpgroup while another goes its own way.
-__device__ __forceinline__ void named_sync(int id, int threads) {
-  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+// Named barrier `id` (1 to 15; 0 is __syncthreads') over N threads, a multiple of 32: a barrier of
+// some warpgroups while the others go their own way.
+template <int N> __device__ __forceinline__ void named_sync(int id) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "n"(N) : "memory");
 }
 
 // box (x = k, y = row) of a 2-D map into shared memory, counted on `bar`
