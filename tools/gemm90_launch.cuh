@@ -136,6 +136,19 @@ static const Variant& pick(int m, int n, int blocks_per_tile = 1, bool in_block 
   return VARIANTS[best == 0 ? fewer_waves(m, n, blocks_per_tile, wide_cost) : best];
 }
 
+// CudaGemm.sm90SplitsInBlockTile: pick's choice, unless a copy-engine tile (the first three) with at
+// most 128 columns a warpgroup covers the product in one wave (the one with the most tiles)
+static const Variant& pick_in_block(int m, int n) {
+  const Variant& picked = pick(m, n, 1, false, 1.2);
+  for (int i = 2; i >= 0; i--) {
+    const Variant& v = VARIANTS[i];
+    if (&v == &picked) return picked;
+    long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn);
+    if (wg_columns(v) <= 128 && tiles <= g_sms) return v;
+  }
+  return picked;
+}
+
 static CUtensorMap make_map(const void* base, int rows, int k, int box_rows) {
   CUtensorMap map;
   cuuint64_t dims[2] = {(cuuint64_t)k, (cuuint64_t)rows};
@@ -199,7 +212,9 @@ struct Gemm {
     const bool tma_ok = g_tma && k % 8 == 0 && ((uintptr_t)a & 15) == 0 && ((uintptr_t)w & 15) == 0;
     const bool wide_ok = tma_ok && k % 64 == 0;
     // in-block splits on the widest tile keep their running total in memory (CudaGemm.SM90_WIDE_TOTALS_COST)
-    const Variant& v = per_block ? pick(m, n, splits, false) : pick(m, n, 1, splits > 1 && !wide_ok, splits > 1 ? 1.2 : 1.0);
+    const Variant& v = per_block ? pick(m, n, splits, false)
+                       : splits > 1 && wide_ok && g_force_variant < 0 ? pick_in_block(m, n)
+                                                                      : pick(m, n, 1, splits > 1 && !wide_ok, splits > 1 ? 1.2 : 1.0);
     // a forced tile without room for a running total (threads' copies) takes its splits a block each
     if (!sm80 && splits > 1 && !per_block && wg_columns(v) > 128 && !wide_ok) per_block = true;
     const bool totals_in_memory = !sm80 && splits > 1 && !per_block && wg_columns(v) > 128;

@@ -1,4 +1,4 @@
-// Checks bi::rcp_rn (attention_params.cuh) against the IEEE division __fdiv_rn(1.f, x) for every
+// Checks bi::rcp_rn (common.cuh) against the IEEE division __fdiv_rn(1.f, x) for every
 // float bit pattern, bit for bit. The attention kernels rely on it only for x in [2^-1, 2^32] and
 // NaN (chunk probability sums and fold weight sums): there it must never differ. Elsewhere the
 // differences are counted and printed for the record (denormal and huge x take the division's slow
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstdint>
 
-#include "bi/attention_params.cuh"
+#include "bi/common.cuh"
 
 // counts: [0] in the used range, [1] NaN, [2] elsewhere; first mismatch of each
 __global__ void check(unsigned long long* counts, unsigned int* first) {

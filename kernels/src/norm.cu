@@ -123,7 +123,9 @@ __device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T
   // Blocks of up to 8 KB of gamma (and as much beta: rows of 64 and 128 threads): the thread's
   // chunks of them are asked for with its row, into its own shared-memory slots, so the output
   // pass finds them there instead of waiting on L2 after the reductions (holding them in registers
-  // spills; larger blocks would give up blocks an SM). Same values, same bits.
+  // spills; larger blocks would give up blocks an SM). The copies keep them in L1 on the way: every
+  // row's block asks for the same gamma and beta, which as L2 reads were as many bytes as the rows
+  // (bfloat16 layer norm of 4,096 rows: 27.1 -> 26.3 us). Same values, same bits.
   constexpr bool STAGE = V * row_block<G>() * 16 <= 8192;
   constexpr int SLOTS = STAGE ? V * row_block<G>() : 1;
   __shared__ Chunk<T> g_staged[SLOTS];
@@ -132,8 +134,8 @@ __device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T
 #pragma unroll
     for (int k = 0; k < V; k++) {
       const int e0 = slot_start<T, G>(k, t);
-      if (g) cp_async16(&g_staged[k * row_block<G>() + threadIdx.x], g + (e0 < n ? e0 : 0), e0 < n);
-      if (!RMS && b) cp_async16(&b_staged[k * row_block<G>() + threadIdx.x], b + (e0 < n ? e0 : 0), e0 < n);
+      if (g) cp_async16_l1(&g_staged[k * row_block<G>() + threadIdx.x], g + (e0 < n ? e0 : 0), e0 < n);
+      if (!RMS && b) cp_async16_l1(&b_staged[k * row_block<G>() + threadIdx.x], b + (e0 < n ? e0 : 0), e0 < n);
     }
     cp_async_commit();
   }

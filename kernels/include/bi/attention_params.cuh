@@ -4,6 +4,9 @@
 #pragma once
 
 #include "bi/params.cuh"
+#ifdef __CUDACC__
+#include "bi/common.cuh"  // rcp_rn
+#endif
 
 namespace bi {
 
@@ -87,19 +90,6 @@ struct Fold {
   float wa, wb, inv, sa;  // weights of the running and the new state, 1 / their sum, the new lse
   int kind;               // 0 skip the new state, 1 take it as the first, 2 combine
 };
-
-// 1 / x rounded to nearest, the bits of __fdiv_rn(1.f, x) for x in [2^-1, 2^32] and NaN: the
-// division's own fast path (a reciprocal estimate, one Newton step, one correction), without its
-// range check and the call to the slow path behind it. Every x it gets lies in that range: a fold's
-// weight sum in [1, 2], a chunk's probability sum in [1 - 2^-23, 2^31] (its largest probability is
-// 2^0 within rounding, each at most that). tools/rcp_check.cu compares it with the division for
-// every float.
-__device__ __forceinline__ float rcp_rn(float x) {
-  float y;
-  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
-  y = __fmaf_rn(y, __fmaf_rn(-x, y, 1.f), y);
-  return __fmaf_rn(y, __fmaf_rn(-x, y, 1.f), y);
-}
 
 // The weights of one fold. The combination is computed on every path and the kind picks the
 // results (no branch, no call), so a chain of folds is one straight run of instructions in which

@@ -15,6 +15,19 @@ constexpr int Q_TILE = 64;
 constexpr int WARPS = 4;
 constexpr int THREADS = WARPS * 32;
 
+// 1 / x rounded to nearest, the bits of __fdiv_rn(1.f, x) for x in [2^-1, 2^32] and NaN: the
+// division's own fast path (a reciprocal estimate, one Newton step, one correction), without its
+// range check and the call to the slow path behind it. Callers keep x in that range: a fold's
+// weight sum in [1, 2], a chunk's probability sum in [1 - 2^-23, 2^31] (its largest probability is
+// 2^0 within rounding, each at most that), a sigmoid's 1 + e^-x up to 2^32 (ew_ops.cuh).
+// tools/rcp_check.cu compares it with the division for every float.
+__device__ __forceinline__ float rcp_rn(float x) {
+  float y;
+  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  y = __fmaf_rn(y, __fmaf_rn(-x, y, 1.f), y);
+  return __fmaf_rn(y, __fmaf_rn(-x, y, 1.f), y);
+}
+
 constexpr float LOG2E = 1.4426950408889634f;
 constexpr float LN2 = 0.6931471805599453f;
 
@@ -97,6 +110,11 @@ __device__ __forceinline__ void cp_async16_to(uint32_t dst, const void* src, int
 __device__ __forceinline__ void cp_async16(void* dst, const void* src, bool valid) {
   int n = valid ? 16 : 0;
   cp_async16_to(smem_addr(dst), src, n);
+}
+// The same copy kept in L1 on the way (.ca): for small operands that every block of an SM asks for
+// again (a norm's gamma and beta), which then come from L1 instead of L2.
+__device__ __forceinline__ void cp_async16_l1(void* dst, const void* src, bool valid) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src), "r"(valid ? 16 : 0));
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }

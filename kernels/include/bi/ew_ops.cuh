@@ -5,6 +5,7 @@
 // strided kernels and the contiguous ones, so both give the same bits.
 #pragma once
 
+#include "bi/common.cuh"
 #include "bi/data_params.cuh"
 #include "bi/values.cuh"
 
@@ -192,6 +193,16 @@ __device__ __forceinline__ double un_d(int op, double x) {
   }
 }
 
+
+// 1 / (1 + e^-x), the IEEE division's bits: where 1 + e^-x <= 2^32 (x > -22.2, nearly every input)
+// by the division's fast path alone (rcp_rn: equal there for every float, tools/rcp_check.cu), the
+// division itself beyond that and for NaN. The division's range check and slow-path call were a
+// large part of the SwiGLU gate's instructions, which bound the 16-bit gate below the copy rate.
+__device__ __forceinline__ float sigmoid_f(float x) {
+  const float d = __fadd_rn(1.0f, expf(-x));
+  return d <= 4294967296.0f ? rcp_rn(d) : __fdiv_rn(1.0f, d);
+}
+
 __device__ __forceinline__ float un_f(int op, float x) {
   switch (op) {
     case U_NEG: return -x;
@@ -203,7 +214,7 @@ __device__ __forceinline__ float un_f(int op, float x) {
     case U_SQRT: return __double2float_rn(__dsqrt_rn((double)x));
     case U_SQUARE: return __fmul_rn(x, x);
     case U_TANH: return tanhf(x);
-    case U_SIGMOID: return __fdiv_rn(1.0f, __fadd_rn(1.0f, expf(-x)));
+    case U_SIGMOID: return sigmoid_f(x);
     case U_RELU: return x < 0 ? 0.0f : x;
     case U_GELU: return __double2float_rn(gelu_d((double)x));
     case U_SIN: return __double2float_rn(sin((double)x));

@@ -1,9 +1,12 @@
 // Batch-invariant attention engine for DJL: reading and writing one element of any storage type
 // exactly as the CPU backend's HostData does (getFloat/getDouble/getLong, setFloat/setDouble/
-// setLong), so conversions give the same bits on both backends. The 16-bit float conversions are
-// written out in integer arithmetic, like tensor/Half.java, so NaN payloads match too.
+// setLong), so conversions give the same bits on both backends. The 16-bit float conversions keep
+// NaN payloads as tensor/Half.java does and round every other value as it does (round to nearest
+// even), by the hardware's conversion.
 #pragma once
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <stdint.h>
 
 #include "bi/data_params.cuh"
@@ -31,7 +34,20 @@ __device__ __forceinline__ float half_bits_to_float(uint16_t h) {
   return __uint_as_float(sign | ((exp - 15 + 127) << 23) | (mant << 13));
 }
 
+// Integer arithmetic for NaN (its payload kept as Half.java keeps it), the hardware's
+// round-to-nearest-even conversion for every other float: the same bits for all 2^32 inputs
+// (tools/convert_check.cu), in a fraction of the instructions.
 __device__ __forceinline__ uint16_t float_to_half_bits(float f) {
+  const uint32_t bits = __float_as_uint(f);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) {
+    return (uint16_t)(((bits >> 16) & 0x8000u) | 0x7c00u | 0x200u | ((bits & 0x7fffffu) >> 13));
+  }
+  return __half_as_ushort(__float2half_rn(f));
+}
+
+// The reference form of float_to_half_bits, written out as tensor/Half.java computes it; kept for
+// tools/convert_check.cu, which compares the two for every float.
+__device__ __forceinline__ uint16_t float_to_half_bits_reference(float f) {
   uint32_t bits = __float_as_uint(f);
   uint32_t sign = (bits >> 16) & 0x8000u;
   int exp = (int)((bits >> 23) & 0xffu);
@@ -57,7 +73,17 @@ __device__ __forceinline__ uint16_t float_to_half_bits(float f) {
 
 __device__ __forceinline__ float bf16_bits_to_float(uint16_t b) { return __uint_as_float((uint32_t)b << 16); }
 
+// NaN quieted with its payload's top bits kept; every other float by the hardware's
+// round-to-nearest-even conversion (equal to the integer form below for all 2^32 inputs:
+// tools/convert_check.cu).
 __device__ __forceinline__ uint16_t float_to_bf16_bits(float f) {
+  const uint32_t bits = __float_as_uint(f);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
+  return __bfloat16_as_ushort(__float2bfloat16_rn(f));
+}
+
+// The integer form of float_to_bf16_bits, as tensor/Half.java rounds, for the check.
+__device__ __forceinline__ uint16_t float_to_bf16_bits_reference(float f) {
   uint32_t bits = __float_as_uint(f);
   if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
   uint32_t rounding = 0x7fffu + ((bits >> 16) & 1u);

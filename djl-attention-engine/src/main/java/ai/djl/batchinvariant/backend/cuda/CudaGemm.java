@@ -237,6 +237,40 @@ final class CudaGemm {
         return best == SM90_TILES[0] ? sm90FewerWaves(m, n, batches, sms, wideCost) : best;
     }
 
+    /** The tiles the copy engine feeds (gemm_sm90.cu's {@code _tma} kernels): the first of {@link #SM90_TILES}. */
+    static final int SM90_TMA_TILES = 3;
+
+    /**
+     * Returns the Hopper tile of a product whose k splits run one after another inside each block:
+     * {@link #sm90Tile(int, int, int, int, boolean, boolean, double)}'s choice, unless a copy-engine
+     * tile also covers the product in one wave, which is then taken (the fewest of them that do:
+     * the one with the most tiles). The splits' long k chains gain more from the copy engine's
+     * stages than from more, narrower blocks: 2048 x 8192 with four splits at m = 256 ran in 28.7 us
+     * on 64 x 128 against 31.5 on the 64 x 64 tile the one-wave rule picks (H100,
+     * tools/gemm90_check.cu --sweep, docs/benchmarks.md). Which block computes an output never
+     * changes its sum.
+     *
+     * @param m rows
+     * @param n columns
+     * @param batches blocks per tile
+     * @param sms the device's multiprocessor count
+     * @param pairedColumns whether the store pairs gate and up blocks of 8 columns
+     * @return {rows, columns, k tiles per stage}
+     */
+    static int[] sm90SplitsInBlockTile(int m, int n, int batches, int sms, boolean pairedColumns) {
+        int[] picked = sm90Tile(m, n, batches, sms, pairedColumns, false, SM90_WIDE_TOTALS_COST);
+        for (int i = SM90_TMA_TILES - 1; i >= 0; i--) {
+            int[] t = SM90_TILES[i];
+            if (t == picked) {
+                return picked;
+            }
+            if (warpgroupColumns(t) <= SM90_SPLIT_COLUMNS && tileCount(m, n, batches, t[0], t[1]) <= sms) {
+                return t;
+            }
+        }
+        return picked;
+    }
+
     /**
      * The 64 x 256 tile's time against the 128 x 256 tile's, at equal k, on a full wave: half the
      * work at 1.04-1.24x the time a multiply-add (tools/gemm90_check.cu --waves, products of 8 to 55
@@ -487,7 +521,7 @@ final class CudaGemm {
                 hTile = sm90Tile(m, n, batches * splits, sms, false, false);
             } else {
                 // the widest tile keeps its running total in a workspace, on the copy engine only
-                hTile = sm90Tile(m, n, batches, sms, paired, false, SM90_WIDE_TOTALS_COST);
+                hTile = sm90SplitsInBlockTile(m, n, batches, sms, paired);
                 if (warpgroupColumns(hTile) > SM90_SPLIT_COLUMNS
                         && (k % K_TILE != 0 || tensorMaps(a, b, m, n, k, batches, type, hTile) == null)) {
                     hTile = sm90Tile(m, n, batches, sms, paired, true);

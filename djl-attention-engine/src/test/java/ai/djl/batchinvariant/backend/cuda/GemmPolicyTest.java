@@ -72,6 +72,20 @@ class GemmPolicyTest {
     }
 
     @Test
+    void hopperSplitsInsideABlockTakeACopyEngineTileOfOneWave() {
+        // 2048 x 8192 at m = 256 (four splits inside each block): 64 x 128 (64 tiles) ran 28.7 us
+        // where the one-wave rule's 64 x 64 (128 tiles) ran 31.5 (H100 sweep)
+        assertArrayEquals(new int[] {64, 64, 2}, CudaGemm.sm90Tile(256, 2048, 1, 132, false, false, 1.2));
+        assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90SplitsInBlockTile(256, 2048, 1, 132, false));
+        // the SwiGLU store's pairs fit the same tile
+        assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90SplitsInBlockTile(256, 2048, 1, 132, true));
+        // a copy-engine tile is kept; none in one wave keeps the rule's choice
+        assertArrayEquals(new int[] {64, 128, 2}, CudaGemm.sm90SplitsInBlockTile(512, 2048, 1, 132, false));
+        assertArrayEquals(CudaGemm.sm90Tile(4096, 2048, 1, 132, false, false, 1.2),
+                CudaGemm.sm90SplitsInBlockTile(4096, 2048, 1, 132, false));
+    }
+
+    @Test
     void hopperTileIsTheFastestOfTheSweep() {
         // the fastest tile of tools/gemm90_check.cu --sweep on an H100 (132 SMs), or one within 5%
         assertArrayEquals(new int[] {128, 256, 1}, CudaGemm.sm90Tile(4096, 4096, 1, 132));
