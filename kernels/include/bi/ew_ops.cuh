@@ -193,7 +193,6 @@ __device__ __forceinline__ double un_d(int op, double x) {
   }
 }
 
-
 // 1 / (1 + e^-x), the IEEE division's bits: where 1 + e^-x <= 2^32 (x > -22.2, nearly every input)
 // by the division's fast path alone (rcp_rn: equal there for every float, tools/rcp_check.cu), the
 // division itself beyond that and for NaN. The division's range check and slow-path call were a
