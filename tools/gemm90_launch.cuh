@@ -50,7 +50,7 @@ static int split_k_of(int k, int splits) {
   int per = (k + splits - 1) / splits;
   return (per + 63) / 64 * 64;
 }
-// CudaGemm.sm90Splits / sm90SplitK: more than one split only for narrow weights long in k
+// HopperTiles.sm90Splits / sm90SplitK: more than one split only for narrow weights long in k
 static int g_sm90_min_split_k = 2048;
 static int sm90_splits_of(int n, int k) {
   int cols = (n + 31) / 32, s = 1;
@@ -66,7 +66,7 @@ static int sm90_split_k_of(int k, int splits) {
 // inside each block (a running total)
 static int g_force_mode = 0;
 
-// the Hopper tiles, widest first, and CudaGemm.sm90Tile's choice among them: of the tiles that
+// the Hopper tiles, widest first, and HopperTiles.sm90Tile's choice among them: of the tiles that
 // cover the product in one wave, the one with the most tiles (ties to the shorter), else the widest
 // (at m <= 16: 16 x 32)
 typedef void (*TmaKernel)(const bi::GemmParams, const bi::TmaMap, const bi::TmaMap, const bi::TmaMap);
@@ -93,7 +93,7 @@ static bool g_tma_store = true;  // their plain stores through c's tensor map (p
 // a warpgroup's columns: 128-row tiles stack the warpgroups along m, the others side by side
 static int wg_columns(const Variant& v) { return v.bm == 128 ? v.bn : v.bn / 2; }
 
-// CudaGemm.sm90OneWave: of the tiles that cover the product in one wave, the one with the most
+// HopperTiles.sm90OneWave: of the tiles that cover the product in one wave, the one with the most
 // tiles (ties to the shorter); -1 if none. Splits inside a block need <= 128 columns a warpgroup.
 static int one_wave(int m, int n, int blocks_per_tile, bool in_block) {
   int best = -1;
@@ -110,7 +110,7 @@ static int one_wave(int m, int n, int blocks_per_tile, bool in_block) {
   return best;
 }
 
-// CudaGemm.sm90FewerWaves: of 128 x 256 and 64 x 256, the one whose whole waves cost less (a half
+// HopperTiles.sm90FewerWaves: of 128 x 256 and 64 x 256, the one whose whole waves cost less (a half
 // tile at SM90_HALF_TILE_COST of the wide one's time, the wide one's scaled by wide_cost)
 static long long waves_of(int m, int n, int blocks_per_tile, const Variant& v) {
   long long tiles = (long long)((m + v.bm - 1) / v.bm) * ((n + v.bn - 1) / v.bn) * blocks_per_tile;
@@ -122,7 +122,7 @@ static int fewer_waves(int m, int n, int blocks_per_tile, double wide_cost) {
              : 0;
 }
 
-// CudaGemm.sm90Tile: one_wave, else 16 x 32 at m <= 16, else the widest allowed; 128 x 256 gives
+// HopperTiles.sm90Tile: one_wave, else 16 x 32 at m <= 16, else the widest allowed; 128 x 256 gives
 // way to 64 x 256 where that runs fewer (weighted) waves
 static const Variant& pick(int m, int n, int blocks_per_tile = 1, bool in_block = false, double wide_cost = 1.0) {
   if (g_force_variant >= 0) return VARIANTS[g_force_variant];
@@ -136,7 +136,7 @@ static const Variant& pick(int m, int n, int blocks_per_tile = 1, bool in_block 
   return VARIANTS[best == 0 ? fewer_waves(m, n, blocks_per_tile, wide_cost) : best];
 }
 
-// CudaGemm.sm90SplitsInBlockTile: pick's choice, unless a copy-engine tile (the first three) with at
+// HopperTiles.sm90SplitsInBlockTile: pick's choice, unless a copy-engine tile (the first three) with at
 // most 128 columns a warpgroup covers the product in one wave (the one with the most tiles)
 static const Variant& pick_in_block(int m, int n) {
   const Variant& picked = pick(m, n, 1, false, 1.2);
@@ -211,7 +211,7 @@ struct Gemm {
     // in-block splits on the widest tile keep their totals in a workspace, on the copy engine only
     const bool tma_ok = g_tma && k % 8 == 0 && ((uintptr_t)a & 15) == 0 && ((uintptr_t)w & 15) == 0;
     const bool wide_ok = tma_ok && k % 64 == 0;
-    // in-block splits on the widest tile keep their running total in memory (CudaGemm.SM90_WIDE_TOTALS_COST)
+    // in-block splits on the widest tile keep their running total in memory (HopperTiles.SM90_WIDE_TOTALS_COST)
     const Variant& v = per_block ? pick(m, n, splits, false)
                        : splits > 1 && wide_ok && g_force_variant < 0 ? pick_in_block(m, n)
                                                                       : pick(m, n, 1, splits > 1 && !wide_ok, splits > 1 ? 1.2 : 1.0);

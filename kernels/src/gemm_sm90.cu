@@ -5,7 +5,7 @@
 // Why it is batch-invariant: every output element is one chain of wgmma k16 steps over k in
 // increasing order — 64-wide k tiles at absolute positions, four steps each — from a fresh fp32
 // accumulator, over one split of k. The split count is the launcher's function of (n, k) and the
-// device (CudaGemm.sm90Splits: one, except for narrow weights long in k, whose decode products are
+// device (HopperTiles.sm90Splits: one, except for narrow weights long in k, whose decode products are
 // bound by the chain's length). Splits run a block each into fp32 partials that gemm.cu's ordered
 // sum kernel adds in split order, or one after another inside each block into a running total
 // formed in the same order, so both give the same bits. The tile shape follows m (wide tiles when
