@@ -1,10 +1,10 @@
 // Stand-alone check and timing of the Hopper GEMM kernels (kernels/src/gemm_sm90.cu) beside
 // cuBLAS in one process, without the Java side: correctness against a float64 reference on the
 // device, row bits independent of M, and CUDA-event timings. The launcher (gemm90_launch.cuh)
-// mirrors CudaGemm.java. Build and run on an sm_90 machine:
+// mirrors CudaGemm.java and HopperTiles.java; gemm90_bench.cuh holds the inputs and the timer. Build and run on an sm_90 machine:
 //   nvcc -O3 -std=c++17 -Ikernels/include -gencode arch=compute_90a,code=sm_90a \
 //        tools/gemm90_check.cu -lcublas -lcuda -o gemm90_check && ./gemm90_check
-#include "gemm90_launch.cuh"
+#include "gemm90_bench.cuh"
 
 __global__ void ref_kernel(const bf16* a, const bf16* w, double* out, int m, int n, int k) {
   int col = blockIdx.x * blockDim.x + threadIdx.x, row = blockIdx.y;
@@ -12,26 +12,6 @@ __global__ void ref_kernel(const bf16* a, const bf16* w, double* out, int m, int
   double s = 0;
   for (int i = 0; i < k; i++) s += (double)__bfloat162float(a[(long long)row * k + i]) * (double)__bfloat162float(w[(long long)col * k + i]);
   out[(long long)row * n + col] = s;
-}
-
-__global__ void fill_kernel(bf16* x, long long n, unsigned seed) {
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-    unsigned h = (unsigned)(i * 2654435761ull) ^ seed;
-    h ^= h >> 16;
-    h *= 0x7feb352d;
-    h ^= h >> 15;
-    h *= 0x846ca68b;
-    h ^= h >> 16;
-    x[i] = __float2bfloat16((h & 0xFFFFFF) / 8388608.0f - 1.0f);
-  }
-}
-
-static bf16* rand_dev(long long n, unsigned seed) {
-  bf16* p;
-  CK(cudaMalloc(&p, std::max<long long>(n, 1) * 2));
-  fill_kernel<<<1024, 256>>>(p, n, seed);
-  CK(cudaGetLastError());
-  return p;
 }
 
 // correctness: ‖out − ref‖ / ‖ref‖ against float64, every output written (poisoned first)
@@ -232,62 +212,7 @@ static bool check_splits(Gemm& g) {
   return ok;
 }
 
-template <typename F> static float time_us(F f, int reps = 10) {
-  cudaEvent_t e0, e1;
-  CK(cudaEventCreate(&e0));
-  CK(cudaEventCreate(&e1));
-  std::vector<float> ts;
-  f();
-  CK(cudaDeviceSynchronize());
-  for (int r = 0; r < 9; r++) {
-    CK(cudaEventRecord(e0));
-    for (int i = 0; i < reps; i++) f();
-    CK(cudaEventRecord(e1));
-    CK(cudaEventSynchronize(e1));
-    float ms;
-    CK(cudaEventElapsedTime(&ms, e0, e1));
-    ts.push_back(ms * 1000 / reps);
-  }
-  std::sort(ts.begin(), ts.end());
-  CK(cudaEventDestroy(e0));
-  CK(cudaEventDestroy(e1));
-  return ts[4];
-}
-
 static cublasHandle_t g_cublas;
-
-// For each (n, k) of `shapes`: random weights [n][k], inputs [max_m][k] and an output, handed to
-// f(n, k, a, w, c), then freed.
-template <int NS, typename F> static void for_shapes(const int (&shapes)[NS][2], long long max_m, F f) {
-  for (auto& s : shapes) {
-    int n = s[0], k = s[1];
-    bf16* w = rand_dev((long long)n * k, 3u);
-    bf16* a = rand_dev(max_m * k, 4u);
-    bf16* c;
-    CK(cudaMalloc(&c, (size_t)max_m * n * 2));
-    f(n, k, a, w, c);
-    CK(cudaFree(w));
-    CK(cudaFree(a));
-    CK(cudaFree(c));
-  }
-}
-
-// The size's own ceiling for a weight stream: every 16-byte word of w read once (the words of
-// each thread in flight together), folded into one word a block so the loads stay live.
-__global__ void stream_read(const uint4* w, long long words, unsigned* sink) {
-  const long long stride = (long long)gridDim.x * blockDim.x;
-  unsigned acc = 0;
-  long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-  for (; i + 3 * stride < words; i += 4 * stride) {
-    const uint4 a = __ldg(w + i), b = __ldg(w + i + stride), c = __ldg(w + i + 2 * stride), d = __ldg(w + i + 3 * stride);
-    acc ^= a.x ^ a.y ^ a.z ^ a.w ^ b.x ^ b.y ^ b.z ^ b.w ^ c.x ^ c.y ^ c.z ^ c.w ^ d.x ^ d.y ^ d.z ^ d.w;
-  }
-  for (; i < words; i += stride) {
-    const uint4 a = __ldg(w + i);
-    acc ^= a.x ^ a.y ^ a.z ^ a.w;
-  }
-  if (acc == 0x9e3779b9u) sink[blockIdx.x] = acc;  // almost never: keeps the loads without a store
-}
 
 int main(int argc, char** argv) {
   cudaDeviceProp prop;
@@ -402,48 +327,6 @@ int main(int argc, char** argv) {
       }
     });
     return ok ? 0 : 1;
-  }
-  if (argc > 1 && std::strcmp(argv[1], "--stream") == 0) {  // cold weight streams without a product, back to back
-    CB(cublasCreate(&g_cublas));
-    const int shapes[][2] = {{2048, 2048}, {3072, 2048}, {4096, 4096}, {8192, 2048}, {2048, 8192}, {16384, 2048},
-                             {14336, 4096}, {4096, 14336}, {128256, 2048}};
-    unsigned* sink;
-    CK(cudaMalloc(&sink, 1 << 20));
-    std::printf("\n| N | K | weight MB | read-only kernel us (best grid) | its TB/s | cudaMemcpy D2D us | its TB/s (bytes once) | sm90 m=1 us | sm90 TB/s | sm90 / read-only |\n");
-    std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (auto& s : shapes) {
-      const int n = s[0], k = s[1];
-      const double wbytes = 2.0 * n * k;
-      const int copies = std::max(2, (int)std::ceil(256e6 / wbytes));
-      std::vector<bf16*> ws(copies);
-      for (int i = 0; i < copies; i++) ws[i] = rand_dev((long long)n * k, 3u + i);
-      bf16* dst;
-      CK(cudaMalloc(&dst, (size_t)wbytes));
-      bf16* a = rand_dev(16LL * k, 4u);
-      bf16* c;
-      CK(cudaMalloc(&c, (size_t)16 * n * 2));
-      int next = 0;
-      float best = 1e30f;
-      for (int per_sm : {2, 4, 8, 16}) {
-        for (int threads : {256, 512}) {
-          const int grid = per_sm * g_sms;
-          float t = time_us([&] {
-            stream_read<<<grid, threads>>>(reinterpret_cast<const uint4*>(ws[next++ % copies]), (long long)(wbytes / 16), sink);
-          });
-          CK(cudaGetLastError());
-          best = std::min(best, t);
-        }
-      }
-      float tm = time_us([&] { CK(cudaMemcpyAsync(dst, ws[next++ % copies], (size_t)wbytes, cudaMemcpyDeviceToDevice)); });
-      float tg = time_us([&] { g.run(a, ws[next++ % copies], c, 1, n, k); });
-      std::printf("| %d | %d | %.1f | %.1f | %.2f | %.1f | %.2f | %.1f | %.2f | %.2f |\n", n, k, wbytes / 1e6, best,
-                  wbytes / best / 1e6, tm, wbytes / tm / 1e6, tg, wbytes / tg / 1e6, best / tg);
-      for (bf16* w : ws) CK(cudaFree(w));
-      CK(cudaFree(dst));
-      CK(cudaFree(a));
-      CK(cudaFree(c));
-    }
-    return 0;
   }
   if (argc > 1 && std::strcmp(argv[1], "--waves") == 0) {  // products of several waves: 128 x 256 against 64 x 256
     CB(cublasCreate(&g_cublas));
@@ -576,27 +459,24 @@ int main(int argc, char** argv) {
   for (auto& s : shapes) {
     int n = s[0], k = s[1];
     const double wbytes = 2.0 * n * k;
-    const int copies = std::max(1, (int)std::ceil(256e6 / wbytes));
-    std::vector<bf16*> ws(copies);
-    for (int i = 0; i < copies; i++) ws[i] = rand_dev((long long)n * k, 3u + i);
+    ColdWeights ws(n, k);
     bf16* a = rand_dev(8192LL * k, 4u);
     bf16* c;
     CK(cudaMalloc(&c, (size_t)8192 * n * 2));
     for (int m : ms) {
       if ((long long)m * n > 8192LL * 14336) continue;
       float one = 1.f, zero = 0.f;
-      int next = 0;
       auto ours = [&](bf16* w) { g.run(a, w, c, m, n, k); };
       auto cub = [&](bf16* w) {
         CB(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, w, CUDA_R_16BF, k, a, CUDA_R_16BF, k, &zero, c,
                         CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
       };
-      float t90 = time_us([&] { ours(ws[0]); });
-      float tcb = time_us([&] { cub(ws[0]); });
-      float c90 = m <= 256 ? time_us([&] { ours(ws[next++ % copies]); }) : 0.f;
-      float ccb = m <= 256 ? time_us([&] { cub(ws[next++ % copies]); }) : 0.f;
+      float t90 = time_us([&] { ours(ws.first()); });
+      float tcb = time_us([&] { cub(ws.first()); });
+      float c90 = m <= 256 ? time_us([&] { ours(ws.next()); }) : 0.f;
+      float ccb = m <= 256 ? time_us([&] { cub(ws.next()); }) : 0.f;
       double fl = 2.0 * m * n * k;
-      ours(ws[0]);
+      ours(ws.first());
       std::printf("| %d | %d | %d | %s | %.1f | %.1f | %.1f | %.1f | %.2f |", n, k, m, g.last, t90,
                   fl / t90 / 1e6, tcb, fl / tcb / 1e6, tcb / t90);
       if (m <= 256) {
@@ -605,7 +485,6 @@ int main(int argc, char** argv) {
         std::printf(" | | | | |\n");
       }
     }
-    for (bf16* w : ws) CK(cudaFree(w));
     CK(cudaFree(a));
     CK(cudaFree(c));
   }

@@ -134,8 +134,8 @@ __device__ __forceinline__ void norm_row_regs(const NormParams& p, const T* x, T
 #pragma unroll
     for (int k = 0; k < V; k++) {
       const int e0 = slot_start<T, G>(k, t);
-      if (g) cp_async16_l1(&g_staged[k * row_block<G>() + threadIdx.x], g + (e0 < n ? e0 : 0), e0 < n);
-      if (!RMS && b) cp_async16_l1(&b_staged[k * row_block<G>() + threadIdx.x], b + (e0 < n ? e0 : 0), e0 < n);
+      if (g) cp_async16<true>(&g_staged[k * row_block<G>() + threadIdx.x], g + (e0 < n ? e0 : 0), e0 < n);
+      if (!RMS && b) cp_async16<true>(&b_staged[k * row_block<G>() + threadIdx.x], b + (e0 < n ? e0 : 0), e0 < n);
     }
     cp_async_commit();
   }

@@ -102,19 +102,20 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t* r, const void* p) {
 }
 
 // 16-byte global->shared copy to a shared address, of `bytes` valid bytes (0 to 16) and zeros
-// after them: the one cp.async every kernel's copies go through.
-__device__ __forceinline__ void cp_async16_to(uint32_t dst, const void* src, int bytes) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(bytes));
+// after them: the one cp.async every kernel's copies go through. L1 (.ca instead of .cg) keeps the
+// line in L1 on the way, for small operands every block of an SM asks for again (a norm's gamma
+// and beta), which then come from L1 instead of L2.
+template <bool L1 = false> __device__ __forceinline__ void cp_async16_to(uint32_t dst, const void* src, int bytes) {
+  if constexpr (L1) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(bytes));
+  } else {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(bytes));
+  }
 }
 // The same to a shared pointer; valid = false writes zeros (rows past the end of a request's KV).
-__device__ __forceinline__ void cp_async16(void* dst, const void* src, bool valid) {
+template <bool L1 = false> __device__ __forceinline__ void cp_async16(void* dst, const void* src, bool valid) {
   int n = valid ? 16 : 0;
-  cp_async16_to(smem_addr(dst), src, n);
-}
-// The same copy kept in L1 on the way (.ca): for small operands that every block of an SM asks for
-// again (a norm's gamma and beta), which then come from L1 instead of L2.
-__device__ __forceinline__ void cp_async16_l1(void* dst, const void* src, bool valid) {
-  asm volatile("cp.async.ca.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src), "r"(valid ? 16 : 0));
+  cp_async16_to<L1>(smem_addr(dst), src, n);
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }

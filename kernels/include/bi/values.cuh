@@ -35,8 +35,8 @@ __device__ __forceinline__ float half_bits_to_float(uint16_t h) {
 }
 
 // Integer arithmetic for NaN (its payload kept as Half.java keeps it), the hardware's
-// round-to-nearest-even conversion for every other float: the same bits for all 2^32 inputs
-// (tools/convert_check.cu), in a fraction of the instructions.
+// round-to-nearest-even conversion for every other float: the bits of Half.java's integer form for
+// all 2^32 inputs (tools/convert_check.cu), in a fraction of the instructions.
 __device__ __forceinline__ uint16_t float_to_half_bits(float f) {
   const uint32_t bits = __float_as_uint(f);
   if ((bits & 0x7fffffffu) > 0x7f800000u) {
@@ -45,49 +45,15 @@ __device__ __forceinline__ uint16_t float_to_half_bits(float f) {
   return __half_as_ushort(__float2half_rn(f));
 }
 
-// The reference form of float_to_half_bits, written out as tensor/Half.java computes it; kept for
-// tools/convert_check.cu, which compares the two for every float.
-__device__ __forceinline__ uint16_t float_to_half_bits_reference(float f) {
-  uint32_t bits = __float_as_uint(f);
-  uint32_t sign = (bits >> 16) & 0x8000u;
-  int exp = (int)((bits >> 23) & 0xffu);
-  uint32_t mant = bits & 0x7fffffu;
-  if (exp == 0xff) return (uint16_t)(sign | 0x7c00u | (mant != 0 ? 0x200u | (mant >> 13) : 0u));
-  int e = exp - 127 + 15;
-  if (e >= 0x1f) return (uint16_t)(sign | 0x7c00u);
-  if (e <= 0) {
-    if (e < -10) return (uint16_t)sign;
-    mant |= 0x800000u;
-    int shift = 14 - e;
-    uint32_t half = mant >> shift;
-    uint32_t rem = mant & ((1u << shift) - 1u);
-    uint32_t mid = 1u << (shift - 1);
-    if (rem > mid || (rem == mid && (half & 1u) != 0)) half++;
-    return (uint16_t)(sign | half);
-  }
-  uint32_t half = ((uint32_t)e << 10) | (mant >> 13);
-  uint32_t rem = mant & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (half & 1u) != 0)) half++;
-  return (uint16_t)(sign | half);
-}
-
 __device__ __forceinline__ float bf16_bits_to_float(uint16_t b) { return __uint_as_float((uint32_t)b << 16); }
 
 // NaN quieted with its payload's top bits kept; every other float by the hardware's
-// round-to-nearest-even conversion (equal to the integer form below for all 2^32 inputs:
+// round-to-nearest-even conversion (equal to Half.java's integer form for all 2^32 inputs:
 // tools/convert_check.cu).
 __device__ __forceinline__ uint16_t float_to_bf16_bits(float f) {
   const uint32_t bits = __float_as_uint(f);
   if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
   return __bfloat16_as_ushort(__float2bfloat16_rn(f));
-}
-
-// The integer form of float_to_bf16_bits, as tensor/Half.java rounds, for the check.
-__device__ __forceinline__ uint16_t float_to_bf16_bits_reference(float f) {
-  uint32_t bits = __float_as_uint(f);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
-  uint32_t rounding = 0x7fffu + ((bits >> 16) & 1u);
-  return (uint16_t)((bits + rounding) >> 16);
 }
 
 // Storage of each type code.

@@ -15,9 +15,9 @@ import java.util.Map;
  * Tensor maps for Hopper's copy engine (TMA): the driver's {@code cuTensorMapEncodeTiled}, which
  * JCuda 12.6 does not bind, called through the incubating foreign linker. Optional at run time, like
  * the Vector API on the CPU: with {@code --add-modules jdk.incubator.foreign
- * --enable-native-access=ALL-UNNAMED} the large Hopper GEMM tile is fed by the copy engine, without
- * them by its threads' own copies — the same shared-memory image, so the same bits
- * (docs/gpu-ops.md).
+ * --enable-native-access=ALL-UNNAMED} the wide Hopper GEMM tiles and the Hopper attention kernel's
+ * page runs of K and V are fed by the copy engine, without them by their threads' own copies — the
+ * same shared-memory image, so the same bits (docs/gpu-ops.md).
  */
 final class TensorMaps {
 
