@@ -40,7 +40,8 @@ import java.util.Map;
  * </table>
  *
  * <p>System properties only: {@code disable_cuda} and {@code cuda.poison} (true or false), read
- * by the CUDA backend, {@code gpu_cache_limit_mb} (the cap on each GPU allocator's cache) and
+ * by the CUDA backend, {@code gpu_cache_limit_mb} (the cap on each GPU allocator's cache), {@code
+ * cpu_cache_limit_mb} and {@code cpu.poison} (the CPU backend's cache of freed host arrays) and
  * {@code gpu_host_fallback} (default true: an op the GPU has no kernel for runs on the CPU through
  * host copies, counted and logged once; false: it is refused by name).
  */
@@ -63,6 +64,11 @@ public final class EngineOptions {
     public static final String CUDA_POISON = "cuda.poison";
     /** System-property key of the most freed device memory each GPU's allocator keeps, in MiB. */
     public static final String GPU_CACHE_LIMIT_MB = "gpu_cache_limit_mb";
+
+    /** System-property key of the most freed host arrays the CPU backend keeps for reuse, in MiB. */
+    public static final String CPU_CACHE_LIMIT_MB = "cpu_cache_limit_mb";
+    /** System-property key: true fills reused host arrays with NaN (or a pattern) before an op gets one. */
+    public static final String CPU_POISON = "cpu.poison";
 
     /** System-property key: whether ops without a GPU kernel run on the CPU through host copies. */
     public static final String GPU_HOST_FALLBACK = "gpu_host_fallback";
@@ -111,7 +117,7 @@ public final class EngineOptions {
             Collections.unmodifiableList(List.of(FIXED_SPLIT_SIZE, DISABLE_SPLIT_KV, PAGE_SIZE, DTYPE));
     /** Keys accepted as system properties only. */
     public static final List<String> SYSTEM_ONLY_KEYS =
-            Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, GPU_HOST_FALLBACK,
+            Collections.unmodifiableList(List.of(DISABLE_CUDA, CUDA_POISON, GPU_CACHE_LIMIT_MB, CPU_CACHE_LIMIT_MB, CPU_POISON, GPU_HOST_FALLBACK,
                     CPU_VECTOR, CUDA_SM90, CUDA_GEMM_SPLITS, FUSED_DECODE, CUDA_DEPENDENT_LAUNCH,
                     CUDA_ATTENTION_TMA));
 
@@ -204,6 +210,8 @@ public final class EngineOptions {
             String value = System.getProperty(name);
             if (GPU_CACHE_LIMIT_MB.equals(key)) {
                 gpuCacheLimitBytes();
+            } else if (CPU_CACHE_LIMIT_MB.equals(key)) {
+                cpuCacheLimitBytes();
             } else if (SYSTEM_ONLY_KEYS.contains(key)) {
                 if (value != null) {
                     parseBoolean(new Raw(key, value.trim(), true));
@@ -304,11 +312,42 @@ public final class EngineOptions {
      * @throws IllegalArgumentException if the property is not a non-negative integer
      */
     public static long gpuCacheLimitBytes() {
-        String v = System.getProperty(PROPERTY_PREFIX + GPU_CACHE_LIMIT_MB);
+        return limitBytes(GPU_CACHE_LIMIT_MB, DEFAULT_GPU_CACHE_LIMIT_MB << 20);
+    }
+
+    /**
+     * Returns the cap on the CPU backend's cache of freed host arrays (system property {@code
+     * ai.djl.batchinvariant.cpu_cache_limit_mb}, default a quarter of the JVM's maximum heap; 0
+     * keeps none). The cache holds its arrays softly: the garbage collector takes them before the
+     * heap runs out.
+     *
+     * @return bytes
+     * @throws IllegalArgumentException if the property is not a non-negative integer
+     */
+    public static long cpuCacheLimitBytes() {
+        return limitBytes(CPU_CACHE_LIMIT_MB, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    /**
+     * Tells whether reused host arrays are filled with NaN (integers with a pattern) before an op
+     * gets one, and closed outputs of every size are kept for reuse (system property {@code
+     * ai.djl.batchinvariant.cpu.poison}, default false): a test switch that makes an op which leaves
+     * part of its output unwritten visible.
+     *
+     * @return true to poison
+     * @throws IllegalArgumentException if the property is not true or false
+     */
+    public static boolean cpuPoison() {
+        String v = System.getProperty(PROPERTY_PREFIX + CPU_POISON);
+        return v != null && parseBoolean(new Raw(CPU_POISON, v.trim(), true));
+    }
+
+    private static long limitBytes(String key, long defaultBytes) {
+        String v = System.getProperty(PROPERTY_PREFIX + key);
         if (v == null) {
-            return DEFAULT_GPU_CACHE_LIMIT_MB << 20;
+            return defaultBytes;
         }
-        Raw r = new Raw(GPU_CACHE_LIMIT_MB, v.trim(), true);
+        Raw r = new Raw(key, v.trim(), true);
         String allowed = "a non-negative integer (MiB) below 2^43";
         long mb;
         try {

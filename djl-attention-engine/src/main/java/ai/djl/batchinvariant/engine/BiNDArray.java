@@ -302,7 +302,7 @@ public class BiNDArray extends BiNDArrayElementwise implements TensorArray {
     public ByteBuffer toByteBuffer(boolean tryDirect) {
         checkOpen();
         Tensor host = backend().toHost(tensor);
-        ByteBuffer bb = HostData.toByteBuffer(host.hostData(), host.getDataType(), host.size32());
+        ByteBuffer bb = HostData.toByteBuffer(host.borrowHostData(), host.getDataType(), host.size32());
         if (host != tensor) {
             host.close();
         }

@@ -12,8 +12,8 @@ import ai.djl.ndarray.types.Shape;
  * element type follows {@link HostData}) or a {@link DeviceBuffer} on a GPU. This is what backends
  * compute on; the engine's NDArray wraps one and adds DJL's bookkeeping (name, manager).
  *
- * <p>Views ({@link #view}) share storage; device memory is reference counted, so closing a view
- * never frees memory another tensor still reads.
+ * <p>Views ({@link #view}) share storage; device memory and recyclable host arrays are reference
+ * counted, so closing a view never frees or reuses memory another tensor still reads.
  */
 public final class Tensor {
 
@@ -21,14 +21,16 @@ public final class Tensor {
     private final DataType dataType;
     private final Device device;
     private final Object storage;
+    private final HostLease lease;
     private volatile boolean closed;
     private int version;
 
-    private Tensor(Shape shape, DataType dataType, Device device, Object storage) {
+    private Tensor(Shape shape, DataType dataType, Device device, Object storage, HostLease lease) {
         this.shape = shape;
         this.dataType = dataType;
         this.device = device;
         this.storage = storage;
+        this.lease = lease;
     }
 
     /**
@@ -40,7 +42,21 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor host(Shape shape, DataType dataType, Object data) {
-        return new Tensor(shape, dataType, Device.cpu(), data);
+        return new Tensor(shape, dataType, Device.cpu(), data, null);
+    }
+
+    /**
+     * Wraps a host array nothing else holds, to be handed to {@code recycler} once this tensor and
+     * every view of it are closed — provided nobody was given the array by {@link #hostData}.
+     *
+     * @param shape the shape
+     * @param dataType the data type
+     * @param data a primitive array of {@code shape.size()} elements that no other object holds
+     * @param recycler where the array goes when the last tensor over it closes
+     * @return the tensor
+     */
+    public static Tensor hostRecyclable(Shape shape, DataType dataType, Object data, HostLease.Recycler recycler) {
+        return new Tensor(shape, dataType, Device.cpu(), data, new HostLease(data, recycler));
     }
 
     /**
@@ -52,7 +68,7 @@ public final class Tensor {
      * @return the tensor
      */
     public static Tensor device(Shape shape, DataType dataType, DeviceBuffer buffer) {
-        return new Tensor(shape, dataType, Device.gpu(buffer.getDeviceId()), buffer);
+        return new Tensor(shape, dataType, Device.gpu(buffer.getDeviceId()), buffer, null);
     }
 
     /**
@@ -110,17 +126,44 @@ public final class Tensor {
     }
 
     /**
-     * Returns the host array.
+     * Returns the host array, which the caller may keep: the array is then never reused for
+     * another tensor (see {@link #borrowHostData}).
      *
      * @return a primitive array
      * @throws IllegalStateException if the tensor is closed or lives on a device
      */
     public Object hostData() {
+        Object data = borrowHostData();
+        if (lease != null) {
+            lease.escape();
+        }
+        return data;
+    }
+
+    /**
+     * Returns the host array for the length of one operation: the caller reads or writes it and
+     * then drops it — it neither keeps it in a field or cache nor wraps it in another tensor (those
+     * call {@link #hostData}), since once this tensor is closed the array may become another
+     * tensor's storage.
+     *
+     * @return a primitive array
+     * @throws IllegalStateException if the tensor is closed or lives on a device
+     */
+    public Object borrowHostData() {
         checkOpen();
         if (storage instanceof DeviceBuffer) {
             throw new IllegalStateException("tensor is on " + device + ", not the CPU");
         }
         return storage;
+    }
+
+    /**
+     * Tells whether closing this tensor (and its views) hands its host array back for reuse.
+     *
+     * @return true for a recyclable array nobody was given
+     */
+    public boolean isRecyclable() {
+        return lease != null && !lease.isEscaped();
     }
 
     /**
@@ -149,7 +192,10 @@ public final class Tensor {
             throw new IllegalArgumentException("cannot view " + shape + " as " + target);
         }
         Object s = storage instanceof DeviceBuffer ? ((DeviceBuffer) storage).retain() : storage;
-        return new Tensor(target, dataType, device, s);
+        if (lease != null) {
+            lease.retain();
+        }
+        return new Tensor(target, dataType, device, s, lease);
     }
 
     /**
@@ -187,12 +233,17 @@ public final class Tensor {
         }
     }
 
-    /** Releases the storage (device memory goes back to its allocator); idempotent. */
+    /**
+     * Releases the storage (device memory goes back to its allocator, a recyclable host array to its
+     * recycler once no view uses it); idempotent.
+     */
     public synchronized void close() {
         if (!closed) {
             closed = true;
             if (storage instanceof DeviceBuffer) {
                 ((DeviceBuffer) storage).release();
+            } else if (lease != null) {
+                lease.release();
             }
         }
     }

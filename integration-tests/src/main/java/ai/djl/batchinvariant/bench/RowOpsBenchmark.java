@@ -32,6 +32,10 @@ import java.util.concurrent.TimeUnit;
  * the last axis, {@code layerNorm} over the last axis with a scale and a shift (DJL's {@code
  * NDArrayEx.layerNorm} on both engines) and {@code add} of two arrays of the same shape. Bytes
  * moved per call: 8 per element for rmsNorm, layerNorm and softmax (read, write), 12 for add.
+ * {@code copy} is the machine's reference for 8 bytes an element: plain Java copying the input's
+ * floats into a kept array on two threads, the same for either engine parameter. Outputs are
+ * closed each call, as a DJL program's are; this engine then reuses their arrays ({@code
+ * cpuCacheMb}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,7 +45,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgs = {"-Xmx8g", "-Dai.djl.offline=true", "--add-modules", "jdk.incubator.vector"})
 public class RowOpsBenchmark {
 
-    @Param({"rmsNorm", "layerNorm", "softmax", "add"})
+    @Param({"rmsNorm", "layerNorm", "softmax", "add", "copy"})
     public String op;
 
     @Param({"64", "4096"})
@@ -53,16 +57,36 @@ public class RowOpsBenchmark {
     @Param({"BatchInvariant", "PyTorch"})
     public String engine;
 
+    /**
+     * This engine's cache of closed outputs in MiB ({@code cpu_cache_limit_mb}); "default" leaves
+     * the property unset, "0" gives every op a new array (the JVM clears it first).
+     */
+    @Param({"default"})
+    public String cpuCacheMb;
+
     private NDManager manager;
     private NDArray x;
     private NDArray y;
     private RmsNorm norm;
     private NDArray gamma;
     private NDArray beta;
+    private float[] copySource;
+    private float[] copyTarget;
 
     /** Allocates the inputs. */
     @Setup(Level.Trial)
     public void setUp() {
+        String key = "ai.djl.batchinvariant.cpu_cache_limit_mb";
+        if ("default".equals(cpuCacheMb)) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, cpuCacheMb);
+        }
+        if ("copy".equals(op)) {
+            copySource = new float[rows * cols];
+            copyTarget = new float[rows * cols];
+            java.util.Arrays.fill(copySource, 1f);
+        }
         manager = Engine.getEngine(engine).newBaseManager();
         x = manager.randomNormal(new Shape(rows, cols));
         y = manager.randomNormal(new Shape(rows, cols));
@@ -84,6 +108,9 @@ public class RowOpsBenchmark {
      */
     @Benchmark
     public float run() {
+        if (copySource != null) {
+            return copy();
+        }
         NDArray out;
         switch (op) {
             case "rmsNorm":
@@ -101,5 +128,15 @@ public class RowOpsBenchmark {
         float v = out.getFloat(0, 0);
         out.close();
         return v;
+    }
+
+    /** The machine's rate for the same bytes: the input copied into a kept array on two threads. */
+    private float copy() {
+        int half = copySource.length / 2;
+        java.util.stream.IntStream.range(0, 2).parallel().forEach(p -> {
+            int from = p * half;
+            System.arraycopy(copySource, from, copyTarget, from, p == 0 ? half : copySource.length - half);
+        });
+        return copyTarget[0];
     }
 }

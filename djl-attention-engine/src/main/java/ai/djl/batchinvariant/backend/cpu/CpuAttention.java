@@ -45,13 +45,15 @@ public final class CpuAttention implements AttentionOps {
         int total = work.getTotalQo();
         int hq = spec.getNumQoHeads();
         int d = spec.getHeadDim();
-        float[] out = new float[total * hq * d];
-        float[] lse = new float[total * hq];
-        compute(work, q.hostData(), k.hostData(), v.hostData(), q.getDataType(), hnd, out, lse, vector);
+        float[] out = HostArrays.floats(total * hq * d);
+        float[] lse = HostArrays.floats(total * hq);
+        compute(work, q.borrowHostData(), k.borrowHostData(), v.borrowHostData(), q.getDataType(), hnd, out, lse,
+                vector);
         // one rounding to the query's type, after the merge
-        Object typed = HostData.fromFloats(out, q.getDataType());
+        Object typed = HostArrays.fromFloats(out, q.getDataType());
         return new Tensor[] {
-            Tensor.host(new Shape(total, hq, d), q.getDataType(), typed), Tensor.host(new Shape(total, hq), DataType.FLOAT32, lse)
+            HostArrays.wrap(new Shape(total, hq, d), q.getDataType(), typed),
+            HostArrays.wrap(new Shape(total, hq), DataType.FLOAT32, lse)
         };
     }
 
@@ -106,17 +108,18 @@ public final class CpuAttention implements AttentionOps {
         int n = (int) dims[1];
         int h = (int) dims[2];
         int d = (int) dims[3];
-        float[] vo = (float[]) v.hostData();
-        float[] so = (float[]) s.hostData();
-        float[] out = new float[rows * h * d];
-        float[] lse = new float[rows * h];
+        float[] vo = (float[]) v.borrowHostData();
+        float[] so = (float[]) s.borrowHostData();
+        float[] out = HostArrays.floats(rows * h * d);
+        float[] lse = HostArrays.floats(rows * h);
         for (int r = 0; r < rows; r++) {
             for (int g = 0; g < h; g++) {
                 lse[r * h + g] = StateMerge.fold(vo, so, r * n * h + g, h, n, d, out, (r * h + g) * d);
             }
         }
         return new Tensor[] {
-            Tensor.host(new Shape(rows, h, d), DataType.FLOAT32, out), Tensor.host(new Shape(rows, h), DataType.FLOAT32, lse)
+            HostArrays.wrap(new Shape(rows, h, d), DataType.FLOAT32, out),
+            HostArrays.wrap(new Shape(rows, h), DataType.FLOAT32, lse)
         };
     }
 

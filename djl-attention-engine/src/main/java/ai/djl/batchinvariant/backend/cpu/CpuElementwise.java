@@ -27,17 +27,17 @@ public final class CpuElementwise implements ElementwiseOps {
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         Shape out = Strided.broadcast(a.getShape(), b.getShape());
         DataType compute = TypeRules.binaryCompute(op, a.getDataType(), b.getDataType());
-        Object d = Elementwise.binary(a.hostData(), a.getDataType(), a.getShape(), b.hostData(), b.getDataType(),
-                b.getShape(), op, compute, out);
-        return Tensor.host(out, op.isBoolean() ? DataType.BOOLEAN : compute, d);
+        Object d = Elementwise.binary(a.borrowHostData(), a.getDataType(), a.getShape(), b.borrowHostData(),
+                b.getDataType(), b.getShape(), op, compute, out);
+        return HostArrays.wrap(out, op.isBoolean() ? DataType.BOOLEAN : compute, d);
     }
 
     /** {@inheritDoc} */
     @Override
     public Tensor unary(UnaryOp op, Tensor a) {
         TypeRules.checkUnary(op, a.getDataType());
-        Elementwise.Result r = Elementwise.unary(a.hostData(), a.getDataType(), a.size32(), op);
-        return Tensor.host(a.getShape(), r.type(), r.data());
+        Elementwise.Result r = Elementwise.unary(a.borrowHostData(), a.getDataType(), a.size32(), op);
+        return HostArrays.wrap(a.getShape(), r.type(), r.data());
     }
 
     /** {@inheritDoc} */
@@ -80,8 +80,8 @@ public final class CpuElementwise implements ElementwiseOps {
             return Tensor.host(os, DataType.FLOAT64, o);
         }
         DataType t = x.getDataType();
-        float[] v = HostData.toFloats(x.hostData(), t, x.size32());
-        float[] o = new float[n];
+        float[] v = HostData.toFloats(x.borrowHostData(), t, x.size32());
+        float[] o = HostArrays.floats(n);
         // a row at a time: its gates gathered, their sigmoids on the element-wise kernel (the
         // bits of Elementwise.apply(SIGMOID, g)), then g * sigmoid(g) * up as before
         int rows = h == 0 ? 0 : n / h;
@@ -101,7 +101,7 @@ public final class CpuElementwise implements ElementwiseOps {
                 }
             }
         });
-        return Tensor.host(os, t, HostData.fromFloats(o, t));
+        return HostArrays.wrap(os, t, HostArrays.fromFloats(o, t));
     }
 
     /** Where output i's gate value sits: row i / h, block (i % h) / block, offset i % block. */

@@ -34,6 +34,11 @@ public final class CpuLinalg implements LinalgOps {
         return HostData.toFloats(t.hostData(), t.getDataType(), t.size32());
     }
 
+    /** {@link #floats} for the length of one op: the array (or its converted copy) is not kept. */
+    private static float[] borrowFloats(Tensor t) {
+        return HostData.toFloats(t.borrowHostData(), t.getDataType(), t.size32());
+    }
+
     /** {@inheritDoc} */
     @Override
     public Tensor matMul(Tensor a, Tensor b) {
@@ -66,9 +71,9 @@ public final class CpuLinalg implements LinalgOps {
             }
             out = narrow(c, t);
         } else {
-            float[] x = floats(a);
-            float[] y = floats(b);
-            float[] c = new float[nb * m * n];
+            float[] x = borrowFloats(a);
+            float[] y = borrowFloats(b);
+            float[] c = HostArrays.floats(nb * m * n);
             // a right operand broadcast over the batch is packed once
             Map<Integer, PackedGemm.Panels> packs = new HashMap<>();
             for (int i = 0; i < nb; i++) {
@@ -83,9 +88,9 @@ public final class CpuLinalg implements LinalgOps {
             if (!HostData.isFloating(t)) {
                 t = DataType.FLOAT32;
             }
-            out = HostData.fromFloats(c, t);
+            out = HostArrays.fromFloats(c, t);
         }
-        return Tensor.host(g.out, t, out);
+        return HostArrays.wrap(g.out, t, out);
     }
 
     /** Integer types whose products PyTorch computes exactly in the type (booleans excluded). */
@@ -161,16 +166,16 @@ public final class CpuLinalg implements LinalgOps {
         }
         float[] b = null;
         if (bias != null) {
-            b = floats(bias);
+            b = borrowFloats(bias);
             if (b.length != n) {
                 throw new IllegalArgumentException("linear: bias " + bias.getShape() + " does not match " + n + " outputs");
             }
         }
-        float[] out = new float[rows * n];
+        float[] out = HostArrays.floats(rows * n);
         // the bias is added to each finished sum (one rounding), as a separate add would
-        PackedGemm.multiply(floats(x), 0, packed(w, n, k), out, 0, rows, b);
+        PackedGemm.multiply(borrowFloats(x), 0, packed(w, n, k), out, 0, rows, b);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        return Tensor.host(new Shape(od), t, HostData.fromFloats(out, t));
+        return HostArrays.wrap(new Shape(od), t, HostArrays.fromFloats(out, t));
     }
 
     /** linear in double (float64) or exact 64-bit integers, like PyTorch, which keeps the type. */

@@ -249,16 +249,20 @@ public final class CpuReductions implements ReductionOps {
             return Tensor.host(shape, outType, x);
         }
         if (axis == rank - 1) {
-            float[] x = HostData.toFloats(t.hostData(), dataType, t.size32());
-            // a converted copy is the op's own: the output goes there (no second array to zero)
-            float[] out = dataType == DataType.FLOAT32 ? new float[x.length] : x;
+            float[] x = HostData.toFloats(t.borrowHostData(), dataType, t.size32());
+            // a converted copy is the op's own: the output goes there (no second array)
+            float[] out = dataType == DataType.FLOAT32 ? HostArrays.floats(x.length) : x;
             RowKernels.softmax(Simd.ENABLED, x, out, n == 0 ? 0 : x.length / n, n, log);
-            return Tensor.host(shape, outType, HostData.fromFloats(out, outType));
+            return HostArrays.wrap(shape, outType, HostArrays.fromFloats(out, outType));
         }
         int[] perm = CpuShapes.moveLast(rank, axis);
         Tensor moved = CpuShapes.transpose(t, perm);
         Tensor sm = softmax(moved, rank - 1, log);
-        return CpuShapes.transpose(sm, CpuShapes.inverse(perm));
+        // the copies are this op's own: closed, their arrays serve the next op
+        moved.close();
+        Tensor out = CpuShapes.transpose(sm, CpuShapes.inverse(perm));
+        sm.close();
+        return out;
     }
 
     /** {@inheritDoc} */
@@ -312,6 +316,11 @@ public final class CpuReductions implements ReductionOps {
         return t == null ? null : HostData.toFloats(t.hostData(), t.getDataType(), t.size32());
     }
 
+    /** {@link #floats} for the length of one op: the array (or its converted copy) is not kept. */
+    private static float[] borrowFloats(Tensor t) {
+        return t == null ? null : HostData.toFloats(t.borrowHostData(), t.getDataType(), t.size32());
+    }
+
     /** {@inheritDoc} */
     @Override
     public Tensor layerNorm(Tensor x, Shape normalizedShape, Tensor gamma, Tensor beta, float eps) {
@@ -326,13 +335,13 @@ public final class CpuReductions implements ReductionOps {
             WideKernels.layerNormRows((double[]) x.hostData(), o, rows, n, doubles(gamma), doubles(beta), eps);
             return Tensor.host(xs, DataType.FLOAT64, o);
         }
-        float[] xf = floats(x);
+        float[] xf = borrowFloats(x);
         // a converted copy is the op's own: the output overwrites it (the output pass reads each
         // element before writing it, and the sums are done by then)
-        float[] out = x.getDataType() == DataType.FLOAT32 ? new float[rows * n] : xf;
-        RowKernels.layerNorm(xf, out, rows, n, floats(gamma), floats(beta), eps);
+        float[] out = x.getDataType() == DataType.FLOAT32 ? HostArrays.floats(rows * n) : xf;
+        RowKernels.layerNorm(xf, out, rows, n, borrowFloats(gamma), borrowFloats(beta), eps);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        return Tensor.host(xs, t, HostData.fromFloats(out, t));
+        return HostArrays.wrap(xs, t, HostArrays.fromFloats(out, t));
     }
 
     /**
@@ -364,13 +373,13 @@ public final class CpuReductions implements ReductionOps {
             }
             return Tensor.host(xs, DataType.FLOAT64, o);
         }
-        float[] v = floats(x);
-        float[] w = weight == null ? null : floats(weight);
+        float[] v = borrowFloats(x);
+        float[] w = weight == null ? null : borrowFloats(weight);
         // a converted copy is the op's own: the output overwrites it in place
-        float[] o = x.getDataType() == DataType.FLOAT32 ? new float[v.length] : v;
+        float[] o = x.getDataType() == DataType.FLOAT32 ? HostArrays.floats(v.length) : v;
         RowKernels.rmsNorm(v, o, rows, n, w, eps);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
-        return Tensor.host(xs, t, HostData.fromFloats(o, t));
+        return HostArrays.wrap(xs, t, HostArrays.fromFloats(o, t));
     }
 
     /** {@inheritDoc} */
@@ -392,14 +401,14 @@ public final class CpuReductions implements ReductionOps {
         int n = OpChecks.rmsNormFeatures(xs, weight);
         int rows = n == 0 ? 0 : (int) (xs.size() / n);
         // x is float16 or bfloat16 here: its float copy is the op's own and takes the output
-        float[] o = floats(x);
+        float[] o = borrowFloats(x);
         RowKernels.rmsNorm(o, o, rows, n, null, eps);
         // the weight as x's type holds it, as the composed multiply would see it
-        float[] w = floats(weight);
+        float[] w = borrowFloats(weight);
         for (int i = 0; i < o.length; i++) {
             o[i] = HostData.round(t, o[i]) * HostData.round(t, w[i % n]);
         }
-        return Tensor.host(xs, t, HostData.fromFloats(o, t));
+        return HostArrays.wrap(xs, t, HostArrays.fromFloats(o, t));
     }
 
     /** {@inheritDoc} */

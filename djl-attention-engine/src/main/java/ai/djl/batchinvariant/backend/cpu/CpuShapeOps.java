@@ -153,8 +153,8 @@ public final class CpuShapeOps implements ShapeOps {
     public Tensor toType(Tensor a, DataType type) {
         DataType dataType = a.getDataType();
         int n = a.size32();
-        Object out = HostData.allocate(type, n);
-        Object src = a.hostData();
+        Object out = HostArrays.uninitialized(type, n);
+        Object src = a.borrowHostData();
         boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType);
         for (int i = 0; i < n; i++) {
             if (exactLong) {
@@ -165,6 +165,6 @@ public final class CpuShapeOps implements ShapeOps {
                 HostData.setFloat(out, type, i, HostData.getFloat(src, dataType, i));
             }
         }
-        return Tensor.host(a.getShape(), type, out);
+        return HostArrays.wrap(a.getShape(), type, out);
     }
 }

@@ -25,8 +25,8 @@ final class CpuShapes {
      */
     static Tensor gather(Tensor t, Shape outShape, int[] offs) {
         DataType dataType = t.getDataType();
-        Object src = t.hostData();
-        Object out = HostData.allocate(dataType, offs.length);
+        Object src = t.borrowHostData();
+        Object out = HostArrays.uninitialized(dataType, offs.length);
         if (dataType == DataType.FLOAT32) {
             float[] s = (float[]) src;
             float[] o = (float[]) out;
@@ -38,7 +38,7 @@ final class CpuShapes {
                 copyElement(dataType, src, offs[i], out, i);
             }
         }
-        return Tensor.host(outShape, dataType, out);
+        return HostArrays.wrap(outShape, dataType, out);
     }
 
     private static void copyElement(DataType dataType, Object src, int from, Object dst, int to) {

@@ -267,7 +267,8 @@ public final class Elementwise {
             BinaryOp op, DataType compute, Shape outShape) {
         int n = (int) outShape.size();
         DataType outType = op.isBoolean() ? DataType.BOOLEAN : compute;
-        Object out = HostData.allocate(outType, n);
+        // every path below writes every element
+        Object out = HostArrays.uninitialized(outType, n);
         int[] ia = as.equals(outShape) ? null : Strided.offsets(outShape, Strided.broadcastStrides(as, outShape), 0);
         int[] ib = bs.equals(outShape) ? null : Strided.offsets(outShape, Strided.broadcastStrides(bs, outShape), 0);
         if (!op.isBoolean() && compute == DataType.FLOAT32 && at == DataType.FLOAT32 && bt == DataType.FLOAT32) {
@@ -350,7 +351,7 @@ public final class Elementwise {
         boolean geluInfNaN = op == UnaryOp.GELU && n > 1 && (type == DataType.FLOAT32 || type == DataType.BFLOAT16);
         if (outType == DataType.FLOAT32) {
             float[] x = HostData.toFloats(a, type, n);
-            float[] o = new float[n];
+            float[] o = HostArrays.floats(n);
             if (ElementwiseKernels.handles(op)) {
                 ElementwiseKernels.unary(Simd.ENABLED, op, x, o, n);
                 return new Result(outType, o);
