@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * the last axis, {@code layerNorm} over the last axis with a scale and a shift (DJL's {@code
  * NDArrayEx.layerNorm} on both engines) and {@code add} of two arrays of the same shape. Bytes
  * moved per call: 8 per element for rmsNorm, layerNorm and softmax (read, write), 12 for add.
- * {@code copy} is the machine's reference for 8 bytes an element: plain Java copying the input's
- * floats into a kept array on two threads, the same for either engine parameter. Outputs are
+ * {@code copy} and {@code copyLoop} are the machine's reference for 8 bytes an element: plain Java
+ * copying the input's floats into a kept array on two threads, the same for either engine parameter. Outputs are
  * closed each call, as a DJL program's are; this engine then reuses their arrays ({@code
  * cpuCacheMb}).
  */
@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgs = {"-Xmx8g", "-Dai.djl.offline=true", "--add-modules", "jdk.incubator.vector"})
 public class RowOpsBenchmark {
 
-    @Param({"rmsNorm", "layerNorm", "softmax", "add", "copy"})
+    @Param({"rmsNorm", "layerNorm", "softmax", "add", "copy", "copyLoop"})
     public String op;
 
     @Param({"64", "4096"})
@@ -82,7 +82,7 @@ public class RowOpsBenchmark {
         } else {
             System.setProperty(key, cpuCacheMb);
         }
-        if ("copy".equals(op)) {
+        if (op.startsWith("copy")) {
             copySource = new float[rows * cols];
             copyTarget = new float[rows * cols];
             java.util.Arrays.fill(copySource, 1f);
@@ -130,13 +130,29 @@ public class RowOpsBenchmark {
         return v;
     }
 
-    /** The machine's rate for the same bytes: the input copied into a kept array on two threads. */
+    /**
+     * The machine's rate for the same bytes: the input copied into a kept array on two threads, by
+     * {@code System.arraycopy} ({@code copy}: the JVM's copy stub, which may store past the caches)
+     * or by a plain loop ({@code copyLoop}: the vector loads and stores a Java kernel gets).
+     */
     private float copy() {
         int half = copySource.length / 2;
+        boolean loop = "copyLoop".equals(op);
         java.util.stream.IntStream.range(0, 2).parallel().forEach(p -> {
             int from = p * half;
-            System.arraycopy(copySource, from, copyTarget, from, p == 0 ? half : copySource.length - half);
+            int to = p == 0 ? half : copySource.length;
+            if (loop) {
+                copyLoop(copySource, copyTarget, from, to);
+            } else {
+                System.arraycopy(copySource, from, copyTarget, from, to - from);
+            }
         });
         return copyTarget[0];
+    }
+
+    private static void copyLoop(float[] s, float[] t, int from, int to) {
+        for (int i = from; i < to; i++) {
+            t[i] = s[i];
+        }
     }
 }

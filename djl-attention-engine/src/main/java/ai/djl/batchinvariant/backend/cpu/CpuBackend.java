@@ -61,10 +61,10 @@ public final class CpuBackend implements Backend {
     /** {@inheritDoc} */
     @Override
     public Tensor copy(Tensor tensor) {
-        Object src = tensor.hostData();
-        Object dst = HostData.allocate(tensor.getDataType(), tensor.size32());
+        Object src = tensor.borrowHostData();
+        Object dst = HostArrays.uninitialized(tensor.getDataType(), tensor.size32());
         System.arraycopy(src, 0, dst, 0, tensor.size32());
-        return Tensor.host(tensor.getShape(), tensor.getDataType(), dst);
+        return HostArrays.wrap(tensor.getShape(), tensor.getDataType(), dst);
     }
 
     /** {@inheritDoc} */
@@ -86,11 +86,11 @@ public final class CpuBackend implements Backend {
         if (src.size32() != n) {
             throw new IllegalArgumentException("source holds " + src.size32() + " elements, target " + n);
         }
-        Object d = src.hostData();
+        Object d = src.borrowHostData();
         if (src.getDataType() != dst.getDataType()) {
             d = HostData.fromFloats(HostData.toFloats(d, src.getDataType(), n), dst.getDataType());
         }
-        System.arraycopy(d, 0, dst.hostData(), 0, n);
+        System.arraycopy(d, 0, dst.borrowHostData(), 0, n);
         dst.touch();
     }
 

@@ -136,16 +136,16 @@ public final class CpuShapeOps implements ShapeOps {
         long[] dims = OpChecks.concatDims(all, axis);
         Shape out = new Shape(dims);
         long outer = s0.slice(0, axis).size();
-        Object dst = HostData.allocate(t, (int) out.size());
+        Object dst = HostArrays.uninitialized(t, (int) out.size());
         int pos = 0;
         for (long o = 0; o < outer; o++) {
             for (Tensor b : all) {
                 int chunk = (int) (b.getShape().slice(axis).size());
-                System.arraycopy(b.hostData(), (int) o * chunk, dst, pos, chunk);
+                System.arraycopy(b.borrowHostData(), (int) o * chunk, dst, pos, chunk);
                 pos += chunk;
             }
         }
-        return Tensor.host(out, t, dst);
+        return HostArrays.wrap(out, t, dst);
     }
 
     /** {@inheritDoc} */

@@ -188,6 +188,8 @@ class HostArraysTest {
         ops.put("matMul, few rows", () -> CpuLinalg.INSTANCE.matMul(few, wide));
         ops.put("toType bfloat16", () -> CpuShapeOps.INSTANCE.toType(x, DataType.BFLOAT16));
         ops.put("toType int64", () -> CpuShapeOps.INSTANCE.toType(x, DataType.INT64));
+        ops.put("copy", () -> CpuBackend.INSTANCE.copy(x));
+        ops.put("concat", () -> CpuShapeOps.INSTANCE.concat(new Tensor[] {x, y}, 1));
         ops.put("transpose", () -> CpuShapes.transpose(x, new int[] {1, 0}));
         return ops;
     }
