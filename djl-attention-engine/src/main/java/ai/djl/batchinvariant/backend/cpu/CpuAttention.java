@@ -61,8 +61,8 @@ public final class CpuAttention implements AttentionOps {
     @Override
     public void appendKv(Tensor k, Tensor v, Tensor keyPool, Tensor valuePool, long[] offsets, int headDim,
             RopeTable rope, int[] positions) {
-        Object ks = k.hostData();
-        Object vs = v.hostData();
+        Object ks = k.borrowHostData();
+        Object vs = v.borrowHostData();
         Object kp = keyPool.hostData();
         Object vp = valuePool.hostData();
         DataType type = keyPool.getDataType();
