@@ -15,8 +15,8 @@ public final class CpuMath {
 
     /**
      * C = A·B for row-major A (M×K) and B (K×N), float32 accumulation over k in increasing order:
-     * each output is {@code 0 + a[i][0]·b[0][j] + a[i][1]·b[1][j] + …}, one rounding per product
-     * and one per sum, never fused. Blocking, packing, SIMD lanes and threads only decide which
+     * each output is {@code fma(a[i][k-1], b[k-1][j], … fma(a[i][0], b[0][j], 0))}, one exactly
+     * rounded fused multiply-add per step. Blocking, packing, SIMD lanes and threads only decide which
      * outputs are computed together, never the order of one output's sum (see {@link
      * PackedGemm}), so a row's bits do not depend on M.
      *

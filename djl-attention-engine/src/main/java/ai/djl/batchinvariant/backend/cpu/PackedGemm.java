@@ -6,9 +6,9 @@ package ai.djl.batchinvariant.backend.cpu;
 /**
  * The CPU backend's float32 matrix product C = A·B (+ bias) on B packed into column panels.
  *
- * <p>Every output element c[i][j] is {@code 0 + a[i][0]·b[0][j] + a[i][1]·b[1][j] + …} summed in
- * increasing k with one rounding per product and one per sum, the same bits as the plain triple
- * loop, whatever M, the blocking or the number of threads:
+ * <p>Every output element c[i][j] is summed from +0 in increasing k, {@code c = fma(a[i][kk],
+ * b[kk][j], c)} a step (one exact rounding each), the same bits as the plain triple loop, whatever
+ * M, the blocking or the number of threads:
  *
  * <ul>
  *   <li>B is packed once into panels of {@link #WIDTH} columns, k-major (the {@code WIDTH} values

@@ -6,8 +6,8 @@ package ai.djl.batchinvariant.backend.cpu;
 /**
  * Float32 products with too few rows to repay packing B ({@link PackedGemm} packs otherwise): the
  * sums live in C, which each pass over a block of columns updates by four k steps, B read in place.
- * The same bits as {@link PackedGemm}: each output sums in increasing k, one rounding per product
- * and one per sum.
+ * The same bits as {@link PackedGemm}: each output sums in increasing k, one fused multiply-add a
+ * step.
  */
 final class StreamingGemm {
 
@@ -93,10 +93,10 @@ final class StreamingGemm {
                     float v1 = b[b1 + j];
                     float v2 = b[b2 + j];
                     float v3 = b[b3 + j];
-                    c[o0 + j] = c[o0 + j] + a00 * v0 + a01 * v1 + a02 * v2 + a03 * v3;
-                    c[o1 + j] = c[o1 + j] + a10 * v0 + a11 * v1 + a12 * v2 + a13 * v3;
-                    c[o2 + j] = c[o2 + j] + a20 * v0 + a21 * v1 + a22 * v2 + a23 * v3;
-                    c[o3 + j] = c[o3 + j] + a30 * v0 + a31 * v1 + a32 * v2 + a33 * v3;
+                    c[o0 + j] = Math.fma(a03, v3, Math.fma(a02, v2, Math.fma(a01, v1, Math.fma(a00, v0, c[o0 + j]))));
+                    c[o1 + j] = Math.fma(a13, v3, Math.fma(a12, v2, Math.fma(a11, v1, Math.fma(a10, v0, c[o1 + j]))));
+                    c[o2 + j] = Math.fma(a23, v3, Math.fma(a22, v2, Math.fma(a21, v1, Math.fma(a20, v0, c[o2 + j]))));
+                    c[o3 + j] = Math.fma(a33, v3, Math.fma(a32, v2, Math.fma(a31, v1, Math.fma(a30, v0, c[o3 + j]))));
                 }
             }
             for (; kk < k; kk++) {
@@ -107,10 +107,10 @@ final class StreamingGemm {
                 int bRow = bOff + kk * n;
                 for (int j = c0; j < c1; j++) {
                     float bv = b[bRow + j];
-                    c[o0 + j] += a0 * bv;
-                    c[o1 + j] += a1 * bv;
-                    c[o2 + j] += a2 * bv;
-                    c[o3 + j] += a3 * bv;
+                    c[o0 + j] = Math.fma(a0, bv, c[o0 + j]);
+                    c[o1 + j] = Math.fma(a1, bv, c[o1 + j]);
+                    c[o2 + j] = Math.fma(a2, bv, c[o2 + j]);
+                    c[o3 + j] = Math.fma(a3, bv, c[o3 + j]);
                 }
             }
         }
@@ -128,14 +128,14 @@ final class StreamingGemm {
                 int b2 = b1 + n;
                 int b3 = b2 + n;
                 for (int j = c0; j < c1; j++) {
-                    c[o0 + j] = c[o0 + j] + a00 * b[b0 + j] + a01 * b[b1 + j] + a02 * b[b2 + j] + a03 * b[b3 + j];
+                    c[o0 + j] = Math.fma(a03, b[b3 + j], Math.fma(a02, b[b2 + j], Math.fma(a01, b[b1 + j], Math.fma(a00, b[b0 + j], c[o0 + j]))));
                 }
             }
             for (; kk < k; kk++) {
                 float a0 = a[ra + kk];
                 int bRow = bOff + kk * n;
                 for (int j = c0; j < c1; j++) {
-                    c[o0 + j] += a0 * b[bRow + j];
+                    c[o0 + j] = Math.fma(a0, b[bRow + j], c[o0 + j]);
                 }
             }
         }

@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 2L·g + lane}, its low half column {@code 2L·g + L + lane} (L = {@link VectorGemmKernels#LANES},
  * g = 0 or 1). Masking the low half off, or shifting it up by 16, gives the float32 weight with
  * its exact bits (a weight is packed this way only when its low 16 bits are zero), so every step
- * is the same {@code acc.add(x.mul(b))} on the same values as {@link VectorGemmKernels}: the same
+ * is the same {@code x.fma(b, acc)} on the same values as {@link VectorGemmKernels}: the same
  * bits, half the bytes streamed from memory.
  */
 final class VectorBf16Kernels {
@@ -139,25 +139,25 @@ final class VectorBf16Kernels {
             FloatVector b2 = VT.cast(v1.and(HIGH).reinterpretAsFloats());
             FloatVector b3 = VT.cast(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats());
             FloatVector x = VT.cast(FloatVector.broadcast(SPECIES, a[a0 + kk]));
-            c00 = c00.add(x.mul(b0));
-            c01 = c01.add(x.mul(b1));
-            c02 = c02.add(x.mul(b2));
-            c03 = c03.add(x.mul(b3));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
             x = VT.cast(FloatVector.broadcast(SPECIES, a[a1 + kk]));
-            c10 = c10.add(x.mul(b0));
-            c11 = c11.add(x.mul(b1));
-            c12 = c12.add(x.mul(b2));
-            c13 = c13.add(x.mul(b3));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
             x = VT.cast(FloatVector.broadcast(SPECIES, a[a2 + kk]));
-            c20 = c20.add(x.mul(b0));
-            c21 = c21.add(x.mul(b1));
-            c22 = c22.add(x.mul(b2));
-            c23 = c23.add(x.mul(b3));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
             x = VT.cast(FloatVector.broadcast(SPECIES, a[a3 + kk]));
-            c30 = c30.add(x.mul(b0));
-            c31 = c31.add(x.mul(b1));
-            c32 = c32.add(x.mul(b2));
-            c33 = c33.add(x.mul(b3));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
         }
         c00 = VT.cast(c00);
         c01 = VT.cast(c01);
@@ -239,10 +239,10 @@ final class VectorBf16Kernels {
             FloatVector x = VT.cast(FloatVector.broadcast(SPECIES, a[aRow + kk]));
             IntVector v0 = IntVector.fromArray(INTS, h, pb);
             IntVector v1 = IntVector.fromArray(INTS, h, pb + l);
-            c0 = c0.add(x.mul(VT.cast(v0.and(HIGH).reinterpretAsFloats())));
-            c1 = c1.add(x.mul(VT.cast(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats())));
-            c2 = c2.add(x.mul(VT.cast(v1.and(HIGH).reinterpretAsFloats())));
-            c3 = c3.add(x.mul(VT.cast(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats())));
+            c0 = x.fma(VT.cast(v0.and(HIGH).reinterpretAsFloats()), c0);
+            c1 = x.fma(VT.cast(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()), c1);
+            c2 = x.fma(VT.cast(v1.and(HIGH).reinterpretAsFloats()), c2);
+            c3 = x.fma(VT.cast(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()), c3);
         }
         c0 = VT.cast(c0);
         c1 = VT.cast(c1);
