@@ -85,22 +85,22 @@ final class AttentionKernels {
                 float k1 = k[ko + x + 1];
                 float k2 = k[ko + x + 2];
                 float k3 = k[ko + x + 3];
-                a0 += q[qOff + x] * k0;
-                a1 += q[qOff + x + 1] * k1;
-                a2 += q[qOff + x + 2] * k2;
-                a3 += q[qOff + x + 3] * k3;
-                b0 += q[q1 + x] * k0;
-                b1 += q[q1 + x + 1] * k1;
-                b2 += q[q1 + x + 2] * k2;
-                b3 += q[q1 + x + 3] * k3;
-                c0 += q[q2 + x] * k0;
-                c1 += q[q2 + x + 1] * k1;
-                c2 += q[q2 + x + 2] * k2;
-                c3 += q[q2 + x + 3] * k3;
-                d0 += q[q3 + x] * k0;
-                d1 += q[q3 + x + 1] * k1;
-                d2 += q[q3 + x + 2] * k2;
-                d3 += q[q3 + x + 3] * k3;
+                a0 = Math.fma(q[qOff + x], k0, a0);
+                a1 = Math.fma(q[qOff + x + 1], k1, a1);
+                a2 = Math.fma(q[qOff + x + 2], k2, a2);
+                a3 = Math.fma(q[qOff + x + 3], k3, a3);
+                b0 = Math.fma(q[q1 + x], k0, b0);
+                b1 = Math.fma(q[q1 + x + 1], k1, b1);
+                b2 = Math.fma(q[q1 + x + 2], k2, b2);
+                b3 = Math.fma(q[q1 + x + 3], k3, b3);
+                c0 = Math.fma(q[q2 + x], k0, c0);
+                c1 = Math.fma(q[q2 + x + 1], k1, c1);
+                c2 = Math.fma(q[q2 + x + 2], k2, c2);
+                c3 = Math.fma(q[q2 + x + 3], k3, c3);
+                d0 = Math.fma(q[q3 + x], k0, d0);
+                d1 = Math.fma(q[q3 + x + 1], k1, d1);
+                d2 = Math.fma(q[q3 + x + 2], k2, d2);
+                d3 = Math.fma(q[q3 + x + 3], k3, d3);
             }
             out[outOff + j] = (a0 + a1) + (a2 + a3);
             out[outOff + stride + j] = (b0 + b1) + (b2 + b3);
@@ -215,7 +215,7 @@ final class AttentionKernels {
                 float pj = p[pOff + g * pStride + j];
                 int vo = vOff + j * d;
                 for (int x = x0; x < d; x++) {
-                    acc[ao + x] += pj * v[vo + x];
+                    acc[ao + x] = Math.fma(pj, v[vo + x], acc[ao + x]);
                 }
             }
         }

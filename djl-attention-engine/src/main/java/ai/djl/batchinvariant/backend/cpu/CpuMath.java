@@ -52,10 +52,10 @@ public final class CpuMath {
         float s2 = 0f;
         float s3 = 0f;
         for (int i = 0; i < n; i += 4) {
-            s0 += x[xOff + i] * y[yOff + i];
-            s1 += x[xOff + i + 1] * y[yOff + i + 1];
-            s2 += x[xOff + i + 2] * y[yOff + i + 2];
-            s3 += x[xOff + i + 3] * y[yOff + i + 3];
+            s0 = Math.fma(x[xOff + i], y[yOff + i], s0);
+            s1 = Math.fma(x[xOff + i + 1], y[yOff + i + 1], s1);
+            s2 = Math.fma(x[xOff + i + 2], y[yOff + i + 2], s2);
+            s3 = Math.fma(x[xOff + i + 3], y[yOff + i + 3], s3);
         }
         return (s0 + s1) + (s2 + s3);
     }

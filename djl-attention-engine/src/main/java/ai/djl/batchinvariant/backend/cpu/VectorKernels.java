@@ -93,10 +93,10 @@ final class VectorKernels {
                     c = VT4.cast(c);
                     e = VT4.cast(e);
                     FloatVector kv = FloatVector.fromArray(F4, k, ko + x);
-                    a = a.add(FloatVector.fromArray(F4, q, q0 + x).mul(kv));
-                    b = b.add(FloatVector.fromArray(F4, q, q1 + x).mul(kv));
-                    c = c.add(FloatVector.fromArray(F4, q, q2 + x).mul(kv));
-                    e = e.add(FloatVector.fromArray(F4, q, q3 + x).mul(kv));
+                    a = FloatVector.fromArray(F4, q, q0 + x).fma(kv, a);
+                    b = FloatVector.fromArray(F4, q, q1 + x).fma(kv, b);
+                    c = FloatVector.fromArray(F4, q, q2 + x).fma(kv, c);
+                    e = FloatVector.fromArray(F4, q, q3 + x).fma(kv, e);
                 }
                 a = VT4.cast(a);
                 b = VT4.cast(b);
@@ -116,7 +116,7 @@ final class VectorKernels {
                 FloatVector a = FloatVector.zero(F4);
                 for (int x = 0; x < d; x += 4) {
                     a = VT4.cast(a);
-                    a = a.add(FloatVector.fromArray(F4, q, q0 + x).mul(FloatVector.fromArray(F4, k, ko + x)));
+                    a = FloatVector.fromArray(F4, q, q0 + x).fma(FloatVector.fromArray(F4, k, ko + x), a);
                 }
                 out[o + j] = combine(VT4.cast(a));
             }
@@ -388,10 +388,10 @@ final class VectorKernels {
                     s2 = VT.cast(s2);
                     s3 = VT.cast(s3);
                     FloatVector vv = FloatVector.fromArray(F, v, vOff + j * d + x);
-                    s0 = s0.add(VT.cast(FloatVector.broadcast(F, p[p0 + j])).mul(vv));
-                    s1 = s1.add(VT.cast(FloatVector.broadcast(F, p[p0 + pStride + j])).mul(vv));
-                    s2 = s2.add(VT.cast(FloatVector.broadcast(F, p[p0 + 2 * pStride + j])).mul(vv));
-                    s3 = s3.add(VT.cast(FloatVector.broadcast(F, p[p0 + 3 * pStride + j])).mul(vv));
+                    s0 = VT.cast(FloatVector.broadcast(F, p[p0 + j])).fma(vv, s0);
+                    s1 = VT.cast(FloatVector.broadcast(F, p[p0 + pStride + j])).fma(vv, s1);
+                    s2 = VT.cast(FloatVector.broadcast(F, p[p0 + 2 * pStride + j])).fma(vv, s2);
+                    s3 = VT.cast(FloatVector.broadcast(F, p[p0 + 3 * pStride + j])).fma(vv, s3);
                 }
                 VT.cast(s0).intoArray(acc, a0);
                 VT.cast(s1).intoArray(acc, a0 + d);
@@ -404,7 +404,7 @@ final class VectorKernels {
                 int p0 = pOff + g * pStride;
                 for (int j = 0; j < keys; j++) {
                     s0 = VT.cast(s0);
-                    s0 = s0.add(VT.cast(FloatVector.broadcast(F, p[p0 + j])).mul(FloatVector.fromArray(F, v, vOff + j * d + x)));
+                    s0 = VT.cast(FloatVector.broadcast(F, p[p0 + j])).fma(FloatVector.fromArray(F, v, vOff + j * d + x), s0);
                 }
                 VT.cast(s0).intoArray(acc, a0);
             }

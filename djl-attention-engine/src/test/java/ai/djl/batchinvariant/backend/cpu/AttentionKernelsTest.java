@@ -83,6 +83,25 @@ class AttentionKernelsTest {
     }
 
     @Test
+    void aProductRoundedBeforeItsAddIsCaught() {
+        // inverse case: the same four partial sums with each product rounded before its add
+        int d = 128;
+        float[] q = KernelReference.data(rnd, d, 0);
+        float[] k = KernelReference.data(rnd, 64 * d, 0);
+        float[] got = new float[64];
+        float[] unfused = new float[64];
+        AttentionKernels.scores(Simd.ENABLED, q, 0, 1, k, 0, 64, d, got, 0, 64);
+        for (int j = 0; j < 64; j++) {
+            float[] s = new float[4];
+            for (int x = 0; x < d; x++) {
+                s[x % 4] = s[x % 4] + q[x] * k[j * d + x];
+            }
+            unfused[j] = (s[0] + s[1]) + (s[2] + s[3]);
+        }
+        assertNotEquals(-1, KernelReference.firstDifference(unfused, got));
+    }
+
+    @Test
     void expMatchesFastMathOverTheWholeRange() {
         int n = 4099;
         float[] s = new float[n];

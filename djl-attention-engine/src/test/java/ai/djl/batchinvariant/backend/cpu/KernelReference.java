@@ -15,29 +15,32 @@ final class KernelReference {
 
     private KernelReference() {}
 
-    /** q·k as {@link CpuMath#dot} defines it: four interleaved partial sums, one fixed tree. */
+    /**
+     * q·k as {@link CpuMath#dot} defines it: four interleaved partial sums, each step a fused
+     * multiply-add, one fixed tree.
+     */
     static float dot(float[] x, int xo, float[] y, int yo, int n) {
         float s0 = 0f;
         float s1 = 0f;
         float s2 = 0f;
         float s3 = 0f;
         for (int i = 0; i < n; i += 4) {
-            s0 += x[xo + i] * y[yo + i];
-            s1 += x[xo + i + 1] * y[yo + i + 1];
-            s2 += x[xo + i + 2] * y[yo + i + 2];
-            s3 += x[xo + i + 3] * y[yo + i + 3];
+            s0 = Math.fma(x[xo + i], y[yo + i], s0);
+            s1 = Math.fma(x[xo + i + 1], y[yo + i + 1], s1);
+            s2 = Math.fma(x[xo + i + 2], y[yo + i + 2], s2);
+            s3 = Math.fma(x[xo + i + 3], y[yo + i + 3], s3);
         }
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** One head's online-softmax update: acc *= scale, then acc += p[j] v[j] for j in order. */
+    /** One head's online-softmax update: acc *= scale, then acc = fma(p[j], v[j], acc) for j in order. */
     static void accumulate(float[] acc, int ao, float scale, float[] p, int po, float[] v, int vo, int keys, int d) {
         for (int x = 0; x < d; x++) {
             acc[ao + x] *= scale;
         }
         for (int j = 0; j < keys; j++) {
             for (int x = 0; x < d; x++) {
-                acc[ao + x] += p[po + j] * v[vo + j * d + x];
+                acc[ao + x] = Math.fma(p[po + j], v[vo + j * d + x], acc[ao + x]);
             }
         }
     }
