@@ -64,40 +64,27 @@ class AttentionKernelsTest {
     }
 
     @Test
-    void aChangedSummationOrderIsCaught() {
-        // inverse case: one sequential chain instead of four partial sums gives other bits
+    void aChangedSummationOrderOrAnUnfusedProductIsCaught() {
+        // inverse cases: one sequential chain instead of four partial sums, or the same four sums
+        // with each product rounded before its add, give other bits
         int d = 128;
         float[] q = KernelReference.data(rnd, d, 0);
         float[] k = KernelReference.data(rnd, 64 * d, 0);
         float[] got = new float[64];
+        AttentionKernels.scores(Simd.ENABLED, q, 0, 1, k, 0, 64, d, got, 0, 64);
         float[] chain = new float[64];
-        AttentionKernels.scores(Simd.ENABLED, q, 0, 1, k, 0, 64, d, got, 0, 64);
-        for (int j = 0; j < 64; j++) {
-            float s = 0f;
-            for (int x = 0; x < d; x++) {
-                s += q[x] * k[j * d + x];
-            }
-            chain[j] = s;
-        }
-        assertNotEquals(-1, KernelReference.firstDifference(chain, got));
-    }
-
-    @Test
-    void aProductRoundedBeforeItsAddIsCaught() {
-        // inverse case: the same four partial sums with each product rounded before its add
-        int d = 128;
-        float[] q = KernelReference.data(rnd, d, 0);
-        float[] k = KernelReference.data(rnd, 64 * d, 0);
-        float[] got = new float[64];
         float[] unfused = new float[64];
-        AttentionKernels.scores(Simd.ENABLED, q, 0, 1, k, 0, 64, d, got, 0, 64);
         for (int j = 0; j < 64; j++) {
+            float c = 0f;
             float[] s = new float[4];
             for (int x = 0; x < d; x++) {
+                c += q[x] * k[j * d + x];
                 s[x % 4] = s[x % 4] + q[x] * k[j * d + x];
             }
+            chain[j] = c;
             unfused[j] = (s[0] + s[1]) + (s[2] + s[3]);
         }
+        assertNotEquals(-1, KernelReference.firstDifference(chain, got));
         assertNotEquals(-1, KernelReference.firstDifference(unfused, got));
     }
 
