@@ -276,10 +276,18 @@ public final class HostData {
      * @return the storage
      */
     public static Object fromFloats(float[] values, DataType type) {
-        if (type == DataType.FLOAT32) {
-            return values;
-        }
-        Object out = allocate(type, values.length);
+        return type == DataType.FLOAT32 ? values : fromFloats(values, type, allocate(type, values.length));
+    }
+
+    /**
+     * Writes float32 values into storage of {@code type} (round to nearest even for 16-bit floats).
+     *
+     * @param values the values
+     * @param type the storage's data type
+     * @param out the storage, at least {@code values.length} elements
+     * @return {@code out}
+     */
+    public static Object fromFloats(float[] values, DataType type, Object out) {
         for (int i = 0; i < values.length; i++) {
             setFloat(out, type, i, values[i]);
         }

@@ -34,11 +34,6 @@ public final class CpuLinalg implements LinalgOps {
         return HostData.toFloats(t.hostData(), t.getDataType(), t.size32());
     }
 
-    /** {@link #floats} for the length of one op: the array (or its converted copy) is not kept. */
-    private static float[] borrowFloats(Tensor t) {
-        return HostData.toFloats(t.borrowHostData(), t.getDataType(), t.size32());
-    }
-
     /** {@inheritDoc} */
     @Override
     public Tensor matMul(Tensor a, Tensor b) {
@@ -71,8 +66,8 @@ public final class CpuLinalg implements LinalgOps {
             }
             out = narrow(c, t);
         } else {
-            float[] x = borrowFloats(a);
-            float[] y = borrowFloats(b);
+            float[] x = HostArrays.borrowFloats(a);
+            float[] y = HostArrays.borrowFloats(b);
             float[] c = HostArrays.floats(nb * m * n);
             // a right operand broadcast over the batch is packed once
             Map<Integer, PackedGemm.Panels> packs = new HashMap<>();
@@ -166,14 +161,14 @@ public final class CpuLinalg implements LinalgOps {
         }
         float[] b = null;
         if (bias != null) {
-            b = borrowFloats(bias);
+            b = HostArrays.borrowFloats(bias);
             if (b.length != n) {
                 throw new IllegalArgumentException("linear: bias " + bias.getShape() + " does not match " + n + " outputs");
             }
         }
         float[] out = HostArrays.floats(rows * n);
         // the bias is added to each finished sum (one rounding), as a separate add would
-        PackedGemm.multiply(borrowFloats(x), 0, packed(w, n, k), out, 0, rows, b);
+        PackedGemm.multiply(HostArrays.borrowFloats(x), 0, packed(w, n, k), out, 0, rows, b);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return HostArrays.wrap(new Shape(od), t, HostArrays.fromFloats(out, t));
     }

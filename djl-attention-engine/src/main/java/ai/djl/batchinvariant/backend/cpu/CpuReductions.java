@@ -316,11 +316,6 @@ public final class CpuReductions implements ReductionOps {
         return t == null ? null : HostData.toFloats(t.hostData(), t.getDataType(), t.size32());
     }
 
-    /** {@link #floats} for the length of one op: the array (or its converted copy) is not kept. */
-    private static float[] borrowFloats(Tensor t) {
-        return t == null ? null : HostData.toFloats(t.borrowHostData(), t.getDataType(), t.size32());
-    }
-
     /** {@inheritDoc} */
     @Override
     public Tensor layerNorm(Tensor x, Shape normalizedShape, Tensor gamma, Tensor beta, float eps) {
@@ -335,11 +330,11 @@ public final class CpuReductions implements ReductionOps {
             WideKernels.layerNormRows((double[]) x.hostData(), o, rows, n, doubles(gamma), doubles(beta), eps);
             return Tensor.host(xs, DataType.FLOAT64, o);
         }
-        float[] xf = borrowFloats(x);
+        float[] xf = HostArrays.borrowFloats(x);
         // a converted copy is the op's own: the output overwrites it (the output pass reads each
         // element before writing it, and the sums are done by then)
         float[] out = x.getDataType() == DataType.FLOAT32 ? HostArrays.floats(rows * n) : xf;
-        RowKernels.layerNorm(xf, out, rows, n, borrowFloats(gamma), borrowFloats(beta), eps);
+        RowKernels.layerNorm(xf, out, rows, n, HostArrays.borrowFloats(gamma), HostArrays.borrowFloats(beta), eps);
         DataType t = HostData.isFloating(x.getDataType()) ? x.getDataType() : DataType.FLOAT32;
         return HostArrays.wrap(xs, t, HostArrays.fromFloats(out, t));
     }
@@ -373,8 +368,8 @@ public final class CpuReductions implements ReductionOps {
             }
             return Tensor.host(xs, DataType.FLOAT64, o);
         }
-        float[] v = borrowFloats(x);
-        float[] w = weight == null ? null : borrowFloats(weight);
+        float[] v = HostArrays.borrowFloats(x);
+        float[] w = HostArrays.borrowFloats(weight);
         // a converted copy is the op's own: the output overwrites it in place
         float[] o = x.getDataType() == DataType.FLOAT32 ? HostArrays.floats(v.length) : v;
         RowKernels.rmsNorm(v, o, rows, n, w, eps);
@@ -401,10 +396,10 @@ public final class CpuReductions implements ReductionOps {
         int n = OpChecks.rmsNormFeatures(xs, weight);
         int rows = n == 0 ? 0 : (int) (xs.size() / n);
         // x is float16 or bfloat16 here: its float copy is the op's own and takes the output
-        float[] o = borrowFloats(x);
+        float[] o = HostArrays.borrowFloats(x);
         RowKernels.rmsNorm(o, o, rows, n, null, eps);
         // the weight as x's type holds it, as the composed multiply would see it
-        float[] w = borrowFloats(weight);
+        float[] w = HostArrays.borrowFloats(weight);
         for (int i = 0; i < o.length; i++) {
             o[i] = HostData.round(t, o[i]) * HostData.round(t, w[i % n]);
         }

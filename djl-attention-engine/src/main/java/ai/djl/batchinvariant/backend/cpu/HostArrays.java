@@ -15,7 +15,6 @@ import java.lang.reflect.Array;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -79,14 +78,20 @@ public final class HostArrays {
      * @return the storage
      */
     public static Object fromFloats(float[] values, DataType type) {
-        if (type == DataType.FLOAT32) {
-            return values;
-        }
-        Object out = uninitialized(type, values.length);
-        for (int i = 0; i < values.length; i++) {
-            HostData.setFloat(out, type, i, values[i]);
-        }
-        return out;
+        return type == DataType.FLOAT32
+                ? values
+                : HostData.fromFloats(values, type, uninitialized(type, values.length));
+    }
+
+    /**
+     * A tensor's values as float32 for the length of one op ({@link Tensor#borrowHostData}): its
+     * own array for float32, else a converted copy; neither is kept.
+     *
+     * @param t the tensor, or null
+     * @return the values, or null
+     */
+    static float[] borrowFloats(Tensor t) {
+        return t == null ? null : HostData.toFloats(t.borrowHostData(), t.getDataType(), t.size32());
     }
 
     /**
@@ -99,7 +104,7 @@ public final class HostArrays {
      * @return the tensor
      */
     public static Tensor wrap(Shape shape, DataType type, Object data) {
-        return bytes(data) >= minBytes()
+        return cached(bytes(data))
                 ? Tensor.hostRecyclable(shape, type, data, RECYCLER)
                 : Tensor.host(shape, type, data);
     }
@@ -121,7 +126,7 @@ public final class HostArrays {
 
     private static Object take(DataType type, int n) {
         long size = (long) n * type.getNumOfBytes();
-        if (size < minBytes()) {
+        if (!cached(size)) {
             return null;
         }
         Object a = null;
@@ -157,21 +162,20 @@ public final class HostArrays {
 
     /** Forgets the entries whose arrays the collector took (they still count in {@link #heldBytes}). */
     private static void dropCollected() {
-        for (Iterator<Map.Entry<Key, ArrayDeque<SoftReference<Object>>>> it = FREE.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Key, ArrayDeque<SoftReference<Object>>> e = it.next();
-            long each = e.getKey().bytes();
+        FREE.entrySet().removeIf(e -> {
             int before = e.getValue().size();
             e.getValue().removeIf(r -> r.get() == null);
-            heldBytes -= each * (before - e.getValue().size());
-            if (e.getValue().isEmpty()) {
-                it.remove();
-            }
-        }
+            heldBytes -= e.getKey().bytes() * (before - e.getValue().size());
+            return e.getValue().isEmpty();
+        });
     }
 
-    /** With {@code cpu.poison} every size is cached, so tests of small shapes meet reused arrays too. */
-    private static long minBytes() {
-        return EngineOptions.cpuPoison() ? 0 : MIN_BYTES;
+    /**
+     * Whether arrays of this size are cached: with {@code cpu.poison} every size, so tests of small
+     * shapes meet reuse too (the switch is read only where the size alone does not decide).
+     */
+    private static boolean cached(long bytes) {
+        return bytes >= MIN_BYTES || EngineOptions.cpuPoison();
     }
 
     private static long bytes(Object a) {
