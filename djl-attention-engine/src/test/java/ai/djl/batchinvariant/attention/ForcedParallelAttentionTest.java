@@ -81,6 +81,38 @@ class ForcedParallelAttentionTest {
     }
 
     @Test
+    void everyRunOfKvHeadsAWorkItemGivesTheSameBits() throws Exception {
+        // a work item takes a run of KV heads sized from the thread count: 8 KV heads over 12
+        // chunks run as 8 heads an item from one thread, fewer with 64 threads, and 2 or 1 for
+        // the short request's one chunk
+        AttentionSpec spec = AttentionSpec.builder().setHeads(16, 8).setHeadDim(64).optCausal(true)
+                .optSplitPolicy(SplitPolicy.fixed(64)).build();
+        int[] lens = {700, 33};
+        assertEquals(8, ai.djl.batchinvariant.backend.cpu.CpuAttention.headsPerItem(12, 8, 1));
+        assertEquals(1, ai.djl.batchinvariant.backend.cpu.CpuAttention.headsPerItem(12, 8, 64));
+        try (Workload w = new Workload(manager, spec, DataType.FLOAT32, lens, 16, KvLayout.NHD, 8, 13)) {
+            BatchAttention attn = new BatchAttention(spec);
+            List<Workload.Segment> segs = Workload.fullPrefill(lens, 0, 1);
+            Workload.Result plain = w.run(attn, segs, null);
+            RefAttention ref = new RefAttention(16, 8, 64);
+            double[] e = ref.errors(w, plain, segs);
+            assertTrue(e[0] < RefAttention.TOL && e[2] < 1e-4, "relative L2 " + e[0] + ", lse " + e[2]);
+            for (int threads : new int[] {1, 3, 64}) {
+                ForkJoinPool p = new ForkJoinPool(threads);
+                try {
+                    Workload.Result other = p.submit(() -> w.run(attn, segs, null)).get();
+                    for (int r = 0; r < lens.length; r++) {
+                        assertEquals(0, Bits.diff(plain, other, r, 0, lens[r]), "request " + r + ", " + threads
+                                + " threads");
+                    }
+                } finally {
+                    p.shutdownNow();
+                }
+            }
+        }
+    }
+
+    @Test
     void gqaAlibiWindowUnderFourThreads() throws Exception {
         AttentionSpec spec = AttentionSpec.builder().setHeads(6, 2).setHeadDim(64).optCausal(true)
                 .optPosEncoding(PosEncoding.ALIBI).optWindowLeft(100).optSplitPolicy(SplitPolicy.fixed(128)).build();

@@ -17,7 +17,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
- * Batch attention in plain Java. Work items are (request, KV head, chunk): each computes the
+ * Batch attention in plain Java. Work items are (request, chunk, run of KV heads): each computes the
  * online-softmax state of all its query rows over one chunk, walking KV tiles of {@link
  * AttentionWork#KV_TILE} positions aligned to absolute positions; a second pass merges each row's
  * chunk states left to right. Positions a row may not see are skipped, never added as zeros, and a
@@ -145,14 +145,16 @@ public final class CpuAttention implements AttentionOps {
                 itemReq[plan.splitStart(r) + s] = r;
             }
         }
-        int items = totalSplits * hkv;
+        int nh = headsPerItem(totalSplits, hkv, Parallel.threads());
+        int headGroups = hkv / nh;
+        int items = totalSplits * headGroups;
         float[][] rope = spec.rotatesQueries() ? spec.getRope().upTo(maxKv(plan)) : null;
-        Parallel.forEach(items, (long) T * d * 4, item -> {
-            int split = item / hkv;
-            int h = item % hkv;
+        Parallel.forEach(items, (long) T * d * 4 * nh, item -> {
+            int split = item / headGroups;
+            int h0 = item % headGroups * nh;
             int r = itemReq[split];
             int s = split - plan.splitStart(r);
-            chunk(plan, r, h, s, q, kv, vv, type, hnd, rope, partO, partLse,
+            chunk(plan, r, h0, nh, s, q, kv, vv, type, hnd, rope, partO, partLse,
                     (int) partBase[r], vector);
         });
         int totalQo = plan.getTotalQo();
@@ -181,32 +183,61 @@ public final class CpuAttention implements AttentionOps {
         return m;
     }
 
-    /** Scratch for one work item. */
+    /** Scratch for one work item: a KV tile of up to {@code heads} heads, and the scores. */
     private static final class Scratch {
+        final int heads;
         final float[] k;
         final float[] v;
         float[] qk = new float[0];
         float[] p = new float[0];
         float[] scale = new float[0];
 
-        Scratch(int d) {
-            k = new float[T * d];
-            v = new float[T * d];
+        Scratch(int d, int heads) {
+            this.heads = heads;
+            k = new float[heads * T * d];
+            v = new float[heads * T * d];
         }
     }
 
     private static final ThreadLocal<Scratch[]> SCRATCH = ThreadLocal.withInitial(() -> new Scratch[3]);
 
-    private static Scratch scratch(int d) {
+    private static Scratch scratch(int d, int heads) {
         Scratch[] s = SCRATCH.get();
         int slot = d == 64 ? 0 : d == 128 ? 1 : 2;
-        if (s[slot] == null || s[slot].k.length != T * d) {
-            s[slot] = new Scratch(d);
+        if (s[slot] == null || s[slot].k.length / s[slot].heads != T * d || s[slot].heads < heads) {
+            s[slot] = new Scratch(d, heads);
         }
         return s[slot];
     }
 
-    private static void chunk(AttentionWork plan, int r, int h, int s, Object q, Object kv, Object vv,
+    /**
+     * KV heads a work item takes: as many as leave at least four items a thread. A tile's rows of
+     * consecutive heads lie side by side in the cache, so an item over several heads reads each
+     * tile position's heads in one sequential run (a head alone reads one row every {@code hkv *
+     * d} floats, a stride the cores' prefetchers do not follow across pages). The choice moves
+     * work between threads only: every head's operations are the same.
+     *
+     * @param splits the work's chunks over all requests
+     * @param hkv the KV heads
+     * @param threads the threads that will run the items
+     * @return a divisor of hkv
+     */
+    public static int headsPerItem(int splits, int hkv, int threads) {
+        int per = hkv;
+        while (per > 1 && (long) splits * (hkv / per) < 4L * threads) {
+            do {
+                per--;
+            } while (hkv % per != 0);
+        }
+        return per;
+    }
+
+    /**
+     * One work item: chunk s of request r for KV heads h0 to h0 + nh - 1. Per tile of {@link #T}
+     * positions the keys and values of all nh heads are loaded position by position (one run of
+     * the cache), then each head takes the tile as a head alone would.
+     */
+    private static void chunk(AttentionWork plan, int r, int h0, int nh, int s, Object q, Object kv, Object vv,
             DataType type, boolean hnd, float[][] rope, float[] partO,
             float[] partLse, int base, boolean vector) {
         AttentionConfig spec = plan.getConfig();
@@ -220,11 +251,11 @@ public final class CpuAttention implements AttentionOps {
         int cStart = (int) Math.min(kvLen, s * splitSize);
         int cEnd = (int) Math.min(kvLen, cStart + splitSize);
         int rows = qoLen * group;
-        // per (row, head in group): running max, sum, accumulator
-        float[] m = new float[rows];
-        float[] l = new float[rows];
-        float[] acc = new float[rows * d];
-        float[] qv = new float[rows * d];
+        // per (head of the item, row, head in group): running max, sum, accumulator
+        float[] m = new float[nh * rows];
+        float[] l = new float[nh * rows];
+        float[] acc = new float[nh * rows * d];
+        float[] qv = new float[nh * rows * d];
         int[] lo = new int[qoLen];
         int[] hi = new int[qoLen];
         int[] pos = new int[qoLen];
@@ -242,26 +273,25 @@ public final class CpuAttention implements AttentionOps {
             minLo = Math.min(minLo, lo[i]);
             maxHi = Math.max(maxHi, hi[i]);
             int qRow = plan.qoStart(r) + i;
-            for (int g = 0; g < group; g++) {
-                int src = (qRow * hq + h * group + g) * d;
-                int dst = (i * group + g) * d;
-                for (int x = 0; x < d; x++) {
-                    qv[dst + x] = HostData.getFloat(q, type, src + x);
-                }
-                if (rope != null) {
-                    spec.getRope().rotate(qv, dst, Math.max(p, 0), rope);
+            for (int hh = 0; hh < nh; hh++) {
+                for (int g = 0; g < group; g++) {
+                    int src = (qRow * hq + (h0 + hh) * group + g) * d;
+                    int dst = (hh * rows + i * group + g) * d;
+                    for (int x = 0; x < d; x++) {
+                        qv[dst + x] = HostData.getFloat(q, type, src + x);
+                    }
+                    if (rope != null) {
+                        spec.getRope().rotate(qv, dst, Math.max(p, 0), rope);
+                    }
                 }
             }
         }
-        Scratch sc = scratch(d);
+        Scratch sc = scratch(d, nh);
         if (sc.qk.length < group * T) {
             sc.qk = new float[group * T];
             sc.p = new float[group * T];
             sc.scale = new float[group];
         }
-        float smScale = spec.getSmScale();
-        float cap = spec.getLogitsSoftCap();
-        boolean alibi = spec.getPosMode() == AttentionConfig.POS_ALIBI;
         RopeTable table = spec.getRope();
         // keys stored rotated (POS_ROPE_Q) are used as read
         boolean rotateKeys = rope != null && spec.getPosMode() == AttentionConfig.POS_ROPE;
@@ -271,80 +301,106 @@ public final class CpuAttention implements AttentionOps {
                 int t1 = Math.min(t0 + T, maxHi);
                 int a0 = Math.max(t0, minLo);
                 for (int j = a0; j < t1; j++) {
-                    int off = kvOffset(plan, r, j, h, hkv, d, hnd);
-                    int dst = (j - t0) * d;
-                    load(kv, type, off, sc.k, dst, d);
-                    load(vv, type, off, sc.v, dst, d);
-                    if (rotateKeys) {
-                        table.rotate(sc.k, dst, j, rope);
+                    for (int hh = 0; hh < nh; hh++) {
+                        int off = kvOffset(plan, r, j, h0 + hh, hkv, d, hnd);
+                        int dst = (hh * T + j - t0) * d;
+                        load(kv, type, off, sc.k, dst, d);
+                        load(vv, type, off, sc.v, dst, d);
+                        if (rotateKeys) {
+                            table.rotate(sc.k, dst, j, rope);
+                        }
                     }
                 }
-                for (int i = 0; i < qoLen; i++) {
-                    int a = Math.max(lo[i], t0);
-                    int e = Math.min(hi[i], t0 + T);
-                    if (a >= e) {
-                        continue;
-                    }
-                    int n = e - a;
-                    int qo = i * group * d;
-                    AttentionKernels.scores(vector, qv, qo, group, sc.k, (a - t0) * d, n, d, sc.qk, 0, T);
-                    for (int g = 0; g < group; g++) {
-                        int row = i * group + g;
-                        int so = g * T;
-                        float tileMax;
-                        if (!alibi && cap <= 0f) {
-                            for (int j = 0; j < n; j++) {
-                                sc.qk[so + j] *= smScale;
-                            }
-                            tileMax = AttentionKernels.max(vector, sc.qk, so, n);
-                        } else {
-                            float slope = alibi ? spec.alibiSlope(h * group + g) : 0f;
-                            tileMax = Float.NEGATIVE_INFINITY;
-                            for (int j = 0; j < n; j++) {
-                                float sc0 = sc.qk[so + j] * smScale;
-                                if (alibi) {
-                                    sc0 += slope * (a + j - pos[i]);
-                                }
-                                if (cap > 0f) {
-                                    sc0 = cap * FastMath.tanh(sc0 / cap);
-                                }
-                                sc.qk[so + j] = sc0;
-                                tileMax = Math.max(tileMax, sc0);
-                            }
-                        }
-                        float mNew = Math.max(m[row], tileMax);
-                        float scale = FastMath.exp(m[row] - mNew);
-                        m[row] = mNew;
-                        sc.scale[g] = scale;
-                        AttentionKernels.exp(vector, sc.qk, so, n, mNew, sc.p, so);
-                        float sum = l[row] * scale;
-                        for (int j = 0; j < n; j++) {
-                            sum += sc.p[so + j];
-                        }
-                        l[row] = sum;
-                    }
-                    // p·v for all heads of the position at once: one pass over each value row
-                    AttentionKernels.accumulate(vector, acc, qo, group, sc.scale, sc.p, 0, T, sc.v, (a - t0) * d, n, d);
+                for (int hh = 0; hh < nh; hh++) {
+                    tile(spec, h0 + hh, hh * rows, hh * T * d, t0, qoLen, lo, hi, pos, qv, m, l, acc, sc, vector);
                 }
             }
         }
         int per = qoLen * hq;
-        for (int i = 0; i < qoLen; i++) {
-            for (int g = 0; g < group; g++) {
-                int row = i * group + g;
-                int state = base + s * per + i * hq + h * group + g;
-                int o = state * d;
-                if (l[row] == 0f) {
-                    partLse[state] = Float.NEGATIVE_INFINITY;
-                    Arrays.fill(partO, o, o + d, 0f);
-                } else {
-                    float inv = 1f / l[row];
-                    for (int x = 0; x < d; x++) {
-                        partO[o + x] = acc[row * d + x] * inv;
+        for (int hh = 0; hh < nh; hh++) {
+            for (int i = 0; i < qoLen; i++) {
+                for (int g = 0; g < group; g++) {
+                    int row = hh * rows + i * group + g;
+                    int state = base + s * per + i * hq + (h0 + hh) * group + g;
+                    int o = state * d;
+                    if (l[row] == 0f) {
+                        partLse[state] = Float.NEGATIVE_INFINITY;
+                        Arrays.fill(partO, o, o + d, 0f);
+                    } else {
+                        float inv = 1f / l[row];
+                        for (int x = 0; x < d; x++) {
+                            partO[o + x] = acc[row * d + x] * inv;
+                        }
+                        partLse[state] = m[row] + FastMath.log(l[row]);
                     }
-                    partLse[state] = m[row] + FastMath.log(l[row]);
                 }
             }
+        }
+    }
+
+    /**
+     * One KV head's work on one loaded tile: for each query position that sees part of it, the
+     * scores of the head's query heads, their online-softmax update and p·v.
+     *
+     * @param h the KV head
+     * @param rowBase the head's first row in m, l, acc and qv (rows of d in acc and qv)
+     * @param kvBase the head's first element in the scratch's keys and values
+     * @param t0 the tile's first position
+     */
+    private static void tile(AttentionConfig spec, int h, int rowBase, int kvBase, int t0, int qoLen, int[] lo,
+            int[] hi, int[] pos, float[] qv, float[] m, float[] l, float[] acc, Scratch sc, boolean vector) {
+        int group = spec.getNumQoHeads() / spec.getNumKvHeads();
+        int d = spec.getHeadDim();
+        float smScale = spec.getSmScale();
+        float cap = spec.getLogitsSoftCap();
+        boolean alibi = spec.getPosMode() == AttentionConfig.POS_ALIBI;
+        for (int i = 0; i < qoLen; i++) {
+            int a = Math.max(lo[i], t0);
+            int e = Math.min(hi[i], t0 + T);
+            if (a >= e) {
+                continue;
+            }
+            int n = e - a;
+            int qo = (rowBase + i * group) * d;
+            AttentionKernels.scores(vector, qv, qo, group, sc.k, kvBase + (a - t0) * d, n, d, sc.qk, 0, T);
+            for (int g = 0; g < group; g++) {
+                int row = rowBase + i * group + g;
+                int so = g * T;
+                float tileMax;
+                if (!alibi && cap <= 0f) {
+                    for (int j = 0; j < n; j++) {
+                        sc.qk[so + j] *= smScale;
+                    }
+                    tileMax = AttentionKernels.max(vector, sc.qk, so, n);
+                } else {
+                    float slope = alibi ? spec.alibiSlope(h * group + g) : 0f;
+                    tileMax = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < n; j++) {
+                        float sc0 = sc.qk[so + j] * smScale;
+                        if (alibi) {
+                            sc0 += slope * (a + j - pos[i]);
+                        }
+                        if (cap > 0f) {
+                            sc0 = cap * FastMath.tanh(sc0 / cap);
+                        }
+                        sc.qk[so + j] = sc0;
+                        tileMax = Math.max(tileMax, sc0);
+                    }
+                }
+                float mNew = Math.max(m[row], tileMax);
+                float scale = FastMath.exp(m[row] - mNew);
+                m[row] = mNew;
+                sc.scale[g] = scale;
+                AttentionKernels.exp(vector, sc.qk, so, n, mNew, sc.p, so);
+                float sum = l[row] * scale;
+                for (int j = 0; j < n; j++) {
+                    sum += sc.p[so + j];
+                }
+                l[row] = sum;
+            }
+            // p·v for all heads of the position at once: one pass over each value row
+            AttentionKernels.accumulate(vector, acc, qo, group, sc.scale, sc.p, 0, T, sc.v, kvBase + (a - t0) * d,
+                    n, d);
         }
     }
 

@@ -30,11 +30,7 @@ public final class Parallel {
         if (n <= 0) {
             return;
         }
-        // a caller inside a pool (e.g. a server's executor) keeps its work in that pool
-        boolean inPool = ForkJoinTask.inForkJoinPool();
-        ForkJoinPool pool = inPool ? ForkJoinTask.getPool() : ForkJoinPool.commonPool();
-        int threads = inPool ? pool.getParallelism()
-                : Math.min(pool.getParallelism() + 1, Runtime.getRuntime().availableProcessors());
+        int threads = threads();
         if (n == 1 || threads <= 1 || costPerItem * n < 200_000L) {
             for (int i = 0; i < n; i++) {
                 body.accept(i);
@@ -45,6 +41,21 @@ public final class Parallel {
         // invoke() runs the root on this thread (or in this worker's pool); the halves it forks go
         // to the pool
         new Range(0, n, Math.max(1, grain), body).invoke();
+    }
+
+    /**
+     * The threads {@link #forEach} would use from the calling thread: a pool worker's pool, or the
+     * common pool's workers and the caller.
+     *
+     * @return the thread count
+     */
+    public static int threads() {
+        // a caller inside a pool (e.g. a server's executor) keeps its work in that pool
+        if (ForkJoinTask.inForkJoinPool()) {
+            return ForkJoinTask.getPool().getParallelism();
+        }
+        ForkJoinPool pool = ForkJoinPool.commonPool();
+        return Math.min(pool.getParallelism() + 1, Runtime.getRuntime().availableProcessors());
     }
 
     private static final class Range extends RecursiveAction {

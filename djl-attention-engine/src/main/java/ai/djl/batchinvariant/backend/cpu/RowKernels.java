@@ -15,7 +15,7 @@ final class RowKernels {
 
     /**
      * Consecutive rows a task takes, so that one loop writes a row out while it streams the next
-     * one in ({@link VectorRowKernels#divScaleThenSquares}, {@link VectorRowKernels#normaliseThenSum},
+     * one in ({@link VectorRowKernels#divScaleThenSquares}, {@link VectorRowKernels#normaliseSquaresSum},
      * {@link VectorKernels#expSumMax}): a row's passes one after the other leave half of a
      * core's memory traffic idle.
      */
@@ -169,29 +169,51 @@ final class RowKernels {
     static void layerNorm(boolean vector, float[] x, float[] out, int rows, int n, float[] gamma, float[] beta,
             float eps) {
         inRowBlocks(rows, 6L * n, (r0, r1) -> {
-            float[] s = new float[LaneSums.LANES];
-            float sum = LaneSums.sum(vector, LaneSums.Term.VALUE, x, r0 * n, n, 0f);
+            if (vector) {
+                layerNormPipelined(x, out, r0, r1, n, gamma, beta, eps);
+                return;
+            }
             for (int r = r0; r < r1; r++) {
                 int off = r * n;
-                float mean = sum / n;
-                float sq = LaneSums.sum(vector, LaneSums.Term.CENTRED_SQUARE, x, off, n, mean);
-                float rstd = 1f / (float) Math.sqrt(sq / n + eps);
-                boolean next = r + 1 < r1;
-                if (vector && next) {
-                    int i = VectorRowKernels.normaliseThenSum(x, off, n, mean, rstd, gamma, beta, out, off + n, s);
-                    sum = LaneSums.finish(LaneSums.Term.VALUE, x, off + n, n, 0f, s, i);
-                    continue;
-                }
-                if (vector) {
-                    VectorRowKernels.normalise(x, off, n, mean, rstd, gamma, beta, out);
-                } else {
-                    normalise(x, off, n, mean, rstd, gamma, beta, out);
-                }
-                if (next) {
-                    sum = LaneSums.sum(vector, LaneSums.Term.VALUE, x, off + n, n, 0f);
-                }
+                float mean = LaneSums.sum(false, LaneSums.Term.VALUE, x, off, n, 0f) / n;
+                float sq = LaneSums.sum(false, LaneSums.Term.CENTRED_SQUARE, x, off, n, mean);
+                normalise(x, off, n, mean, 1f / (float) Math.sqrt(sq / n + eps), gamma, beta, out);
             }
         });
+    }
+
+    /**
+     * The vector path of layer norm over rows r0 to r1 - 1, its passes in a three-row pipeline:
+     * while row r is written out, the centred squares of row r + 1 are summed (from L1) and row r
+     * + 2 is summed as it streams in ({@link VectorRowKernels#normaliseSquaresSum}). Each row's
+     * two sums and outputs take exactly the operations of the one-row loop.
+     */
+    private static void layerNormPipelined(float[] x, float[] out, int r0, int r1, int n, float[] gamma,
+            float[] beta, float eps) {
+        float[] sqs = new float[LaneSums.LANES];
+        float[] s = new float[LaneSums.LANES];
+        float mean = LaneSums.sum(true, LaneSums.Term.VALUE, x, r0 * n, n, 0f) / n;
+        float sq = LaneSums.sum(true, LaneSums.Term.CENTRED_SQUARE, x, r0 * n, n, mean);
+        // the next row's mean, known one row ahead of its squares
+        float nextMean = r0 + 1 < r1 ? LaneSums.sum(true, LaneSums.Term.VALUE, x, (r0 + 1) * n, n, 0f) / n : 0f;
+        for (int r = r0; r < r1; r++) {
+            int off = r * n;
+            float rstd = 1f / (float) Math.sqrt(sq / n + eps);
+            if (r + 2 < r1) {
+                int mid = off + n;
+                int i = VectorRowKernels.normaliseSquaresSum(x, off, n, mean, rstd, gamma, beta, out, mid, nextMean,
+                        sqs, mid + n, s);
+                sq = LaneSums.finish(LaneSums.Term.CENTRED_SQUARE, x, mid, n, nextMean, sqs, i);
+                mean = nextMean;
+                nextMean = LaneSums.finish(LaneSums.Term.VALUE, x, mid + n, n, 0f, s, i) / n;
+                continue;
+            }
+            VectorRowKernels.normalise(x, off, n, mean, rstd, gamma, beta, out);
+            if (r + 1 < r1) {
+                mean = nextMean;
+                sq = LaneSums.sum(true, LaneSums.Term.CENTRED_SQUARE, x, off + n, n, mean);
+            }
+        }
     }
 
     /** The plain form of {@link VectorRowKernels#normalise}; the null checks are hoisted per case. */

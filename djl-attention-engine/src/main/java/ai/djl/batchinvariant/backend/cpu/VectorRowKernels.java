@@ -118,36 +118,53 @@ final class VectorRowKernels {
     }
 
     /**
-     * {@link #normalise} of the row at {@code off} fused with the first {@link #laneSum} pass over
-     * the next row at {@code next} (its plain sum, layer norm's first pass): one loop writes a row
-     * out while it streams the next one in. Each output and each partial sum takes exactly the
-     * operations of the separate loops. Returns where the sum stopped (a multiple of 32), its
-     * partial sums in {@code s}, for {@link LaneSums#finish}.
+     * Layer norm's three passes over three consecutive rows in one loop: {@link #normalise} of
+     * the row at {@code off}, the centred squares of the row at {@code mid} (its mean known) and
+     * the plain sum of the row at {@code next}. Only the last row comes from memory; the squares
+     * pass, from L1, then runs while that row streams in instead of in a loop of its own (which
+     * left the core's memory traffic idle for a sixth of the op). Each output and each partial sum
+     * takes exactly the operations of the separate loops. Returns where both sums stopped (a
+     * multiple of 32), their partial sums in {@code sq} and {@code s}, for {@link LaneSums#finish}.
      *
      * @param x the rows
-     * @param off the current row
+     * @param off the row written out
      * @param n the row length
-     * @param mean the current row's mean
-     * @param rstd the current row's 1 / standard deviation
+     * @param mean that row's mean
+     * @param rstd that row's 1 / standard deviation
      * @param gamma the scale, or null
      * @param beta the shift, or null
      * @param o the output rows (may be x)
-     * @param next the next row
-     * @param s the 32 partial sums of the next row (out)
-     * @return the next row's elements summed
+     * @param mid the row whose centred squares are summed
+     * @param midMean its mean
+     * @param sq the 32 partial sums of those squares (out)
+     * @param next the row whose elements are summed
+     * @param s the 32 partial sums of that row (out)
+     * @return the elements both sums took
      */
-    static int normaliseThenSum(float[] x, int off, int n, float mean, float rstd, float[] gamma, float[] beta,
-            float[] o, int next, float[] s) {
+    static int normaliseSquaresSum(float[] x, int off, int n, float mean, float rstd, float[] gamma, float[] beta,
+            float[] o, int mid, float midMean, float[] sq, int next, float[] s) {
         FloatVector a0 = VT.cast(FloatVector.zero(F));
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
         int i = 0;
         for (; i + 4 * L <= n; i += 4 * L) {
-            a0 = VT.cast(a0).add(VT.cast(FloatVector.fromArray(F, x, next + i).sub(0f)));
-            a1 = VT.cast(a1).add(VT.cast(FloatVector.fromArray(F, x, next + i + L).sub(0f)));
-            a2 = VT.cast(a2).add(VT.cast(FloatVector.fromArray(F, x, next + i + 2 * L).sub(0f)));
-            a3 = VT.cast(a3).add(VT.cast(FloatVector.fromArray(F, x, next + i + 3 * L).sub(0f)));
+            b0 = VT.cast(b0).add(VT.cast(FloatVector.fromArray(F, x, next + i).sub(0f)));
+            b1 = VT.cast(b1).add(VT.cast(FloatVector.fromArray(F, x, next + i + L).sub(0f)));
+            b2 = VT.cast(b2).add(VT.cast(FloatVector.fromArray(F, x, next + i + 2 * L).sub(0f)));
+            b3 = VT.cast(b3).add(VT.cast(FloatVector.fromArray(F, x, next + i + 3 * L).sub(0f)));
+            FloatVector d0 = VT.cast(FloatVector.fromArray(F, x, mid + i).sub(midMean));
+            FloatVector d1 = VT.cast(FloatVector.fromArray(F, x, mid + i + L).sub(midMean));
+            FloatVector d2 = VT.cast(FloatVector.fromArray(F, x, mid + i + 2 * L).sub(midMean));
+            FloatVector d3 = VT.cast(FloatVector.fromArray(F, x, mid + i + 3 * L).sub(midMean));
+            a0 = VT.cast(a0).add(VT.cast(d0.mul(d0)));
+            a1 = VT.cast(a1).add(VT.cast(d1.mul(d1)));
+            a2 = VT.cast(a2).add(VT.cast(d2.mul(d2)));
+            a3 = VT.cast(a3).add(VT.cast(d3.mul(d3)));
             for (int j = 0; j < 4 * L; j += L) {
                 FloatVector y = VT.cast(FloatVector.fromArray(F, x, off + i + j).sub(mean).mul(rstd));
                 if (gamma != null) {
@@ -159,7 +176,8 @@ final class VectorRowKernels {
                 y.intoArray(o, off + i + j);
             }
         }
-        storeSums(a0, a1, a2, a3, s);
+        storeSums(a0, a1, a2, a3, sq);
+        storeSums(b0, b1, b2, b3, s);
         int done = i;
         normaliseFrom(x, off, i, n, mean, rstd, gamma, beta, o);
         return done;
