@@ -81,7 +81,54 @@ final class VectorKernels {
             int q2 = q1 + d;
             int q3 = q2 + d;
             int o = outOff + g * outStride;
-            for (int j = 0; j < keys; j++) {
+            int j = 0;
+            // two keys a step: eight independent chains, where four left each step waiting out the
+            // fused multiply-add's latency; each key's four chains are those of the one-key loop
+            for (; j + 2 <= keys; j += 2) {
+                int ko = kOff + j * d;
+                int kn = ko + d;
+                FloatVector a = FloatVector.zero(F4);
+                FloatVector b = a;
+                FloatVector c = a;
+                FloatVector e = a;
+                FloatVector an = a;
+                FloatVector bn = a;
+                FloatVector cn = a;
+                FloatVector en = a;
+                for (int x = 0; x < d; x += 4) {
+                    a = VT4.cast(a);
+                    b = VT4.cast(b);
+                    c = VT4.cast(c);
+                    e = VT4.cast(e);
+                    an = VT4.cast(an);
+                    bn = VT4.cast(bn);
+                    cn = VT4.cast(cn);
+                    en = VT4.cast(en);
+                    FloatVector kv = FloatVector.fromArray(F4, k, ko + x);
+                    FloatVector kw = FloatVector.fromArray(F4, k, kn + x);
+                    FloatVector qa = FloatVector.fromArray(F4, q, q0 + x);
+                    FloatVector qb = FloatVector.fromArray(F4, q, q1 + x);
+                    FloatVector qc = FloatVector.fromArray(F4, q, q2 + x);
+                    FloatVector qd = FloatVector.fromArray(F4, q, q3 + x);
+                    a = VT4.cast(qa).fma(kv, a);
+                    b = VT4.cast(qb).fma(kv, b);
+                    c = VT4.cast(qc).fma(kv, c);
+                    e = VT4.cast(qd).fma(kv, e);
+                    an = VT4.cast(qa).fma(kw, an);
+                    bn = VT4.cast(qb).fma(kw, bn);
+                    cn = VT4.cast(qc).fma(kw, cn);
+                    en = VT4.cast(qd).fma(kw, en);
+                }
+                out[o + j] = combine(VT4.cast(a));
+                out[o + outStride + j] = combine(VT4.cast(b));
+                out[o + 2 * outStride + j] = combine(VT4.cast(c));
+                out[o + 3 * outStride + j] = combine(VT4.cast(e));
+                out[o + j + 1] = combine(VT4.cast(an));
+                out[o + outStride + j + 1] = combine(VT4.cast(bn));
+                out[o + 2 * outStride + j + 1] = combine(VT4.cast(cn));
+                out[o + 3 * outStride + j + 1] = combine(VT4.cast(en));
+            }
+            for (; j < keys; j++) {
                 int ko = kOff + j * d;
                 FloatVector a = FloatVector.zero(F4);
                 FloatVector b = a;
@@ -373,6 +420,61 @@ final class VectorKernels {
     static void accumulate(float[] acc, int accOff, int heads, float[] scale, float[] p, int pOff, int pStride,
             float[] v, int vOff, int keys, int d) {
         int x = 0;
+        // two spans of L dimensions a step for four heads: eight independent chains, where four
+        // left each key waiting out the fused multiply-add's latency; every lane is the same chain
+        for (; x + 2 * L <= d && heads >= 4; x += 2 * L) {
+            int g = 0;
+            for (; g + 4 <= heads; g += 4) {
+                int a0 = accOff + g * d + x;
+                FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(scale[g]);
+                FloatVector s1 = FloatVector.fromArray(F, acc, a0 + d).mul(scale[g + 1]);
+                FloatVector s2 = FloatVector.fromArray(F, acc, a0 + 2 * d).mul(scale[g + 2]);
+                FloatVector s3 = FloatVector.fromArray(F, acc, a0 + 3 * d).mul(scale[g + 3]);
+                FloatVector t0 = FloatVector.fromArray(F, acc, a0 + L).mul(scale[g]);
+                FloatVector t1 = FloatVector.fromArray(F, acc, a0 + d + L).mul(scale[g + 1]);
+                FloatVector t2 = FloatVector.fromArray(F, acc, a0 + 2 * d + L).mul(scale[g + 2]);
+                FloatVector t3 = FloatVector.fromArray(F, acc, a0 + 3 * d + L).mul(scale[g + 3]);
+                int p0 = pOff + g * pStride;
+                for (int j = 0; j < keys; j++) {
+                    s0 = VT.cast(s0);
+                    s1 = VT.cast(s1);
+                    s2 = VT.cast(s2);
+                    s3 = VT.cast(s3);
+                    t0 = VT.cast(t0);
+                    t1 = VT.cast(t1);
+                    t2 = VT.cast(t2);
+                    t3 = VT.cast(t3);
+                    int vo = vOff + j * d + x;
+                    FloatVector vv = FloatVector.fromArray(F, v, vo);
+                    FloatVector vw = FloatVector.fromArray(F, v, vo + L);
+                    FloatVector b0 = VT.cast(FloatVector.broadcast(F, p[p0 + j]));
+                    FloatVector b1 = VT.cast(FloatVector.broadcast(F, p[p0 + pStride + j]));
+                    FloatVector b2 = VT.cast(FloatVector.broadcast(F, p[p0 + 2 * pStride + j]));
+                    FloatVector b3 = VT.cast(FloatVector.broadcast(F, p[p0 + 3 * pStride + j]));
+                    s0 = VT.cast(b0).fma(vv, s0);
+                    s1 = VT.cast(b1).fma(vv, s1);
+                    s2 = VT.cast(b2).fma(vv, s2);
+                    s3 = VT.cast(b3).fma(vv, s3);
+                    t0 = VT.cast(b0).fma(vw, t0);
+                    t1 = VT.cast(b1).fma(vw, t1);
+                    t2 = VT.cast(b2).fma(vw, t2);
+                    t3 = VT.cast(b3).fma(vw, t3);
+                }
+                VT.cast(s0).intoArray(acc, a0);
+                VT.cast(s1).intoArray(acc, a0 + d);
+                VT.cast(s2).intoArray(acc, a0 + 2 * d);
+                VT.cast(s3).intoArray(acc, a0 + 3 * d);
+                VT.cast(t0).intoArray(acc, a0 + L);
+                VT.cast(t1).intoArray(acc, a0 + d + L);
+                VT.cast(t2).intoArray(acc, a0 + 2 * d + L);
+                VT.cast(t3).intoArray(acc, a0 + 3 * d + L);
+            }
+            for (; g < heads; g++) {
+                accumulateSpan(acc, accOff + g * d + x, scale[g], p, pOff + g * pStride, v, vOff + x, keys, d);
+                accumulateSpan(acc, accOff + g * d + x + L, scale[g], p, pOff + g * pStride, v, vOff + x + L, keys,
+                        d);
+            }
+        }
         for (; x + L <= d; x += L) {
             int g = 0;
             for (; g + 4 <= heads; g += 4) {
@@ -399,18 +501,22 @@ final class VectorKernels {
                 VT.cast(s3).intoArray(acc, a0 + 3 * d);
             }
             for (; g < heads; g++) {
-                int a0 = accOff + g * d + x;
-                FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(scale[g]);
-                int p0 = pOff + g * pStride;
-                for (int j = 0; j < keys; j++) {
-                    s0 = VT.cast(s0);
-                    s0 = VT.cast(FloatVector.broadcast(F, p[p0 + j])).fma(FloatVector.fromArray(F, v, vOff + j * d + x), s0);
-                }
-                VT.cast(s0).intoArray(acc, a0);
+                accumulateSpan(acc, accOff + g * d + x, scale[g], p, pOff + g * pStride, v, vOff + x, keys, d);
             }
         }
         if (x < d) {
             AttentionKernels.accumulateScalar(acc, accOff, heads, scale, p, pOff, pStride, v, vOff, keys, d, x);
         }
+    }
+
+    /** One head's L accumulators at {@code a0}: {@code acc *= sc}, then {@code acc += p[p0 + j] · v[vo + j d]}. */
+    private static void accumulateSpan(float[] acc, int a0, float sc, float[] p, int p0, float[] v, int vo, int keys,
+            int d) {
+        FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(sc);
+        for (int j = 0; j < keys; j++) {
+            s0 = VT.cast(s0);
+            s0 = VT.cast(FloatVector.broadcast(F, p[p0 + j])).fma(FloatVector.fromArray(F, v, vo + j * d), s0);
+        }
+        VT.cast(s0).intoArray(acc, a0);
     }
 }
