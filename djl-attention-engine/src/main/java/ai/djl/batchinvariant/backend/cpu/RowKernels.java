@@ -155,7 +155,8 @@ final class RowKernels {
      * output pass on the Vector API or not (the same bits: tests compare the two). Three passes
      * over a row: the sum (from memory), the sum of the centred squares (from L1: each difference
      * is computed again rather than stored, which would cost a write and a read of the output),
-     * and {@code ((x - mean) * rstd) * gamma + beta} into the output, the only write.
+     * and {@code ((x - mean) * rstd) * gamma + beta} into the output, the only write. The vector
+     * path runs the three over three consecutive rows in one loop ({@link #layerNormPipelined}).
      *
      * @param vector whether the Vector API may be used
      * @param x the input rows

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -17,8 +18,8 @@ import java.util.concurrent.ForkJoinPool;
  * 200 calls, ns an element), then whole softmax, layer norm and RMS norm calls on ROWS × 4096
  * floats into a preallocated output and with a new output each call, next to {@code
  * System.arraycopy} of the same array, on one thread and row by row on the threads the kernels
- * use (ms, best and mean of the second half of the calls), and the element-wise sigmoid and the
- * SwiGLU gate on the same data. Used
+ * use (ms, best and mean of the second half of the calls, GB/s at 8 bytes an element: 12 for the
+ * add), and the element-wise add, the sigmoid and the SwiGLU gate on the same data. Used
  * to find what bounds each op (see docs/benchmarks-cpu.md). Not a test: run by hand with {@code
  * --add-modules jdk.incubator.vector} on the test classpath. Usage: {@code RowKernelsTiming
  * [ROWS [THREADS [CALLS]]]} (defaults 4096, 2, 20); THREADS 1 runs everything in a fork-join
@@ -159,6 +160,10 @@ public final class RowKernelsTiming {
             RowKernels.softmax(v, x, o, rows, N, false);
             sink = o;
         });
+        // two inputs and an output: 12 bytes an element
+        float[] y = data(x.length, 6);
+        time("add x + y (12 bytes an element)", calls, 1.5 * bytes,
+                () -> ElementwiseKernels.binary(BinaryOp.ADD, x, false, y, false, out, x.length));
         time("sigmoid, preallocated output", calls, bytes,
                 () -> ElementwiseKernels.unary(v, UnaryOp.SIGMOID, x, out, x.length));
         time("sigmoid, plain loops", calls, bytes,
@@ -180,7 +185,7 @@ public final class RowKernelsTiming {
                 sum += ms;
             }
         }
-        System.out.printf(Locale.ROOT, "%-34s best %7.3f ms, mean %7.3f ms (%5.1f GB/s at 8 bytes an element)%n", name,
+        System.out.printf(Locale.ROOT, "%-34s best %7.3f ms, mean %7.3f ms (%5.1f GB/s)%n", name,
                 best, sum / (calls - calls / 2), bytes / best / 1e6);
     }
 

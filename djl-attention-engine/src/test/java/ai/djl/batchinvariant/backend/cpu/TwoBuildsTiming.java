@@ -13,12 +13,12 @@ import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * Times softmax, log-softmax or layer norm of two builds of the engine in one JVM, each loaded
+ * Times softmax, log-softmax, layer norm or RMS norm of two builds of the engine in one JVM, each loaded
  * from its own classes folder by a class loader of its own, calls alternated (A, B, then a copy of
  * the same bytes on two threads) so that both see the same load: on a shared two-core machine,
  * separate processes spread by more than the changes measured. Also checks that the two builds
  * gave the same bits. Not a test: run by hand with {@code --add-modules jdk.incubator.vector}.
- * Usage: {@code TwoBuildsTiming CLASSES_A CLASSES_B [softmax|log|layerNorm] [ROWS] [new]} (4096 ×
+ * Usage: {@code TwoBuildsTiming CLASSES_A CLASSES_B [softmax|log|layerNorm|rmsNorm] [ROWS] [new]} (4096 ×
  * 4096 float32 by default, 40 rounds after 10 of warm-up; {@code new}: a new output array each
  * call, as the engine's API returns, its allocation timed; prints median, best and quartiles in
  * ms).
@@ -46,6 +46,9 @@ public final class TwoBuildsTiming {
             m[i] = "layerNorm".equals(op)
                     ? c.getDeclaredMethod("layerNorm", boolean.class, float[].class, float[].class, int.class,
                             int.class, float[].class, float[].class, float.class)
+                    : "rmsNorm".equals(op)
+                    ? c.getDeclaredMethod("rmsNorm", boolean.class, float[].class, float[].class, int.class,
+                            int.class, float[].class, float.class)
                     : c.getDeclaredMethod("softmax", boolean.class, float[].class, float[].class, int.class,
                             int.class, boolean.class);
             m[i].setAccessible(true);
@@ -67,6 +70,8 @@ public final class TwoBuildsTiming {
                 }
                 if ("layerNorm".equals(op)) {
                     m[i].invoke(null, true, x, out[i], rows, n, null, null, 1e-5f);
+                } else if ("rmsNorm".equals(op)) {
+                    m[i].invoke(null, true, x, out[i], rows, n, null, 1e-6f);
                 } else {
                     m[i].invoke(null, true, x, out[i], rows, n, "log".equals(op));
                 }
