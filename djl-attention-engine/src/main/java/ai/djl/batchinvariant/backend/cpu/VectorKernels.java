@@ -81,12 +81,13 @@ final class VectorKernels {
             int q2 = q1 + d;
             int q3 = q2 + d;
             int o = outOff + g * outStride;
-            int j = 0;
             // two keys a step: eight independent chains, where four left each step waiting out the
-            // fused multiply-add's latency; each key's four chains are those of the one-key loop
-            for (; j + 2 <= keys; j += 2) {
+            // fused multiply-add's latency; each key's four chains are those of the one-key loop.
+            // An odd last key runs as both keys of its step, its second results dropped
+            for (int j = 0; j < keys; j += 2) {
+                boolean pair = j + 1 < keys;
                 int ko = kOff + j * d;
-                int kn = ko + d;
+                int kn = pair ? ko + d : ko;
                 FloatVector a = FloatVector.zero(F4);
                 FloatVector b = a;
                 FloatVector c = a;
@@ -123,36 +124,12 @@ final class VectorKernels {
                 out[o + outStride + j] = combine(VT4.cast(b));
                 out[o + 2 * outStride + j] = combine(VT4.cast(c));
                 out[o + 3 * outStride + j] = combine(VT4.cast(e));
-                out[o + j + 1] = combine(VT4.cast(an));
-                out[o + outStride + j + 1] = combine(VT4.cast(bn));
-                out[o + 2 * outStride + j + 1] = combine(VT4.cast(cn));
-                out[o + 3 * outStride + j + 1] = combine(VT4.cast(en));
-            }
-            for (; j < keys; j++) {
-                int ko = kOff + j * d;
-                FloatVector a = FloatVector.zero(F4);
-                FloatVector b = a;
-                FloatVector c = a;
-                FloatVector e = a;
-                for (int x = 0; x < d; x += 4) {
-                    a = VT4.cast(a);
-                    b = VT4.cast(b);
-                    c = VT4.cast(c);
-                    e = VT4.cast(e);
-                    FloatVector kv = FloatVector.fromArray(F4, k, ko + x);
-                    a = FloatVector.fromArray(F4, q, q0 + x).fma(kv, a);
-                    b = FloatVector.fromArray(F4, q, q1 + x).fma(kv, b);
-                    c = FloatVector.fromArray(F4, q, q2 + x).fma(kv, c);
-                    e = FloatVector.fromArray(F4, q, q3 + x).fma(kv, e);
+                if (pair) {
+                    out[o + j + 1] = combine(VT4.cast(an));
+                    out[o + outStride + j + 1] = combine(VT4.cast(bn));
+                    out[o + 2 * outStride + j + 1] = combine(VT4.cast(cn));
+                    out[o + 3 * outStride + j + 1] = combine(VT4.cast(en));
                 }
-                a = VT4.cast(a);
-                b = VT4.cast(b);
-                c = VT4.cast(c);
-                e = VT4.cast(e);
-                out[o + j] = combine(a);
-                out[o + outStride + j] = combine(b);
-                out[o + 2 * outStride + j] = combine(c);
-                out[o + 3 * outStride + j] = combine(e);
             }
         }
         for (; g < heads; g++) {
