@@ -398,19 +398,23 @@ final class VectorKernels {
             float[] v, int vOff, int keys, int d) {
         int x = 0;
         // two spans of L dimensions a step for four heads: eight independent chains, where four
-        // left each key waiting out the fused multiply-add's latency; every lane is the same chain
-        for (; x + 2 * L <= d && heads >= 4; x += 2 * L) {
+        // left each key waiting out the fused multiply-add's latency; every lane is the same chain.
+        // A last single span runs as both spans of its step, its second results dropped
+        for (; x + L <= d; x += 2 * L) {
+            boolean pair = x + 2 * L <= d;
+            int xw = pair ? x + L : x;
             int g = 0;
             for (; g + 4 <= heads; g += 4) {
                 int a0 = accOff + g * d + x;
+                int aw = accOff + g * d + xw;
                 FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(scale[g]);
                 FloatVector s1 = FloatVector.fromArray(F, acc, a0 + d).mul(scale[g + 1]);
                 FloatVector s2 = FloatVector.fromArray(F, acc, a0 + 2 * d).mul(scale[g + 2]);
                 FloatVector s3 = FloatVector.fromArray(F, acc, a0 + 3 * d).mul(scale[g + 3]);
-                FloatVector t0 = FloatVector.fromArray(F, acc, a0 + L).mul(scale[g]);
-                FloatVector t1 = FloatVector.fromArray(F, acc, a0 + d + L).mul(scale[g + 1]);
-                FloatVector t2 = FloatVector.fromArray(F, acc, a0 + 2 * d + L).mul(scale[g + 2]);
-                FloatVector t3 = FloatVector.fromArray(F, acc, a0 + 3 * d + L).mul(scale[g + 3]);
+                FloatVector t0 = FloatVector.fromArray(F, acc, aw).mul(scale[g]);
+                FloatVector t1 = FloatVector.fromArray(F, acc, aw + d).mul(scale[g + 1]);
+                FloatVector t2 = FloatVector.fromArray(F, acc, aw + 2 * d).mul(scale[g + 2]);
+                FloatVector t3 = FloatVector.fromArray(F, acc, aw + 3 * d).mul(scale[g + 3]);
                 int p0 = pOff + g * pStride;
                 for (int j = 0; j < keys; j++) {
                     s0 = VT.cast(s0);
@@ -421,9 +425,8 @@ final class VectorKernels {
                     t1 = VT.cast(t1);
                     t2 = VT.cast(t2);
                     t3 = VT.cast(t3);
-                    int vo = vOff + j * d + x;
-                    FloatVector vv = FloatVector.fromArray(F, v, vo);
-                    FloatVector vw = FloatVector.fromArray(F, v, vo + L);
+                    FloatVector vv = FloatVector.fromArray(F, v, vOff + j * d + x);
+                    FloatVector vw = FloatVector.fromArray(F, v, vOff + j * d + xw);
                     FloatVector b0 = VT.cast(FloatVector.broadcast(F, p[p0 + j]));
                     FloatVector b1 = VT.cast(FloatVector.broadcast(F, p[p0 + pStride + j]));
                     FloatVector b2 = VT.cast(FloatVector.broadcast(F, p[p0 + 2 * pStride + j]));
@@ -441,44 +444,22 @@ final class VectorKernels {
                 VT.cast(s1).intoArray(acc, a0 + d);
                 VT.cast(s2).intoArray(acc, a0 + 2 * d);
                 VT.cast(s3).intoArray(acc, a0 + 3 * d);
-                VT.cast(t0).intoArray(acc, a0 + L);
-                VT.cast(t1).intoArray(acc, a0 + d + L);
-                VT.cast(t2).intoArray(acc, a0 + 2 * d + L);
-                VT.cast(t3).intoArray(acc, a0 + 3 * d + L);
-            }
-            for (; g < heads; g++) {
-                accumulateSpan(acc, accOff + g * d + x, scale[g], p, pOff + g * pStride, v, vOff + x, keys, d);
-                accumulateSpan(acc, accOff + g * d + x + L, scale[g], p, pOff + g * pStride, v, vOff + x + L, keys,
-                        d);
-            }
-        }
-        for (; x + L <= d; x += L) {
-            int g = 0;
-            for (; g + 4 <= heads; g += 4) {
-                int a0 = accOff + g * d + x;
-                FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(scale[g]);
-                FloatVector s1 = FloatVector.fromArray(F, acc, a0 + d).mul(scale[g + 1]);
-                FloatVector s2 = FloatVector.fromArray(F, acc, a0 + 2 * d).mul(scale[g + 2]);
-                FloatVector s3 = FloatVector.fromArray(F, acc, a0 + 3 * d).mul(scale[g + 3]);
-                int p0 = pOff + g * pStride;
-                for (int j = 0; j < keys; j++) {
-                    s0 = VT.cast(s0);
-                    s1 = VT.cast(s1);
-                    s2 = VT.cast(s2);
-                    s3 = VT.cast(s3);
-                    FloatVector vv = FloatVector.fromArray(F, v, vOff + j * d + x);
-                    s0 = VT.cast(FloatVector.broadcast(F, p[p0 + j])).fma(vv, s0);
-                    s1 = VT.cast(FloatVector.broadcast(F, p[p0 + pStride + j])).fma(vv, s1);
-                    s2 = VT.cast(FloatVector.broadcast(F, p[p0 + 2 * pStride + j])).fma(vv, s2);
-                    s3 = VT.cast(FloatVector.broadcast(F, p[p0 + 3 * pStride + j])).fma(vv, s3);
+                if (pair) {
+                    VT.cast(t0).intoArray(acc, aw);
+                    VT.cast(t1).intoArray(acc, aw + d);
+                    VT.cast(t2).intoArray(acc, aw + 2 * d);
+                    VT.cast(t3).intoArray(acc, aw + 3 * d);
                 }
-                VT.cast(s0).intoArray(acc, a0);
-                VT.cast(s1).intoArray(acc, a0 + d);
-                VT.cast(s2).intoArray(acc, a0 + 2 * d);
-                VT.cast(s3).intoArray(acc, a0 + 3 * d);
             }
             for (; g < heads; g++) {
                 accumulateSpan(acc, accOff + g * d + x, scale[g], p, pOff + g * pStride, v, vOff + x, keys, d);
+                if (pair) {
+                    accumulateSpan(acc, accOff + g * d + xw, scale[g], p, pOff + g * pStride, v, vOff + xw, keys, d);
+                }
+            }
+            if (!pair) {
+                x += L;
+                break;
             }
         }
         if (x < d) {
