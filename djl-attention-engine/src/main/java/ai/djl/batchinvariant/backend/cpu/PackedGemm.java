@@ -259,6 +259,9 @@ public final class PackedGemm {
             int r = r0;
             if (vector && h != null) {
                 // pairs: the panel starts at half its float offset
+                for (; r + 6 <= r1; r += 6) {
+                    VectorBf16Kernels.rows6(a, aOff + r * k, k, h, pOff / 2, t, (r - r0) * w, k0, k1, first);
+                }
                 for (; r + 4 <= r1; r += 4) {
                     VectorBf16Kernels.rows4(a, aOff + r * k, k, h, pOff / 2, t, (r - r0) * w, k0, k1, first);
                 }
@@ -266,6 +269,9 @@ public final class PackedGemm {
                     VectorBf16Kernels.row1(a, aOff + r * k, h, pOff / 2, t, (r - r0) * w, k0, k1, first);
                 }
             } else if (vector) {
+                for (; r + 6 <= r1; r += 6) {
+                    VectorGemmKernels.rows6(a, aOff + r * k, k, p, pOff, t, (r - r0) * w, k0, k1, first);
+                }
                 for (; r + 4 <= r1; r += 4) {
                     VectorGemmKernels.rows4(a, aOff + r * k, k, p, pOff, t, (r - r0) * w, k0, k1, first);
                 }

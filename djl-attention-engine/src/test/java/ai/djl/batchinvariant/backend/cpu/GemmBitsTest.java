@@ -26,7 +26,7 @@ import java.util.Random;
  * The float32 matrix product's bit contract: every entry point and both kernels (Vector API and
  * plain Java) give, on raw bits, what the plain triple loop written here gives — each output
  * summed in increasing k from +0, a rounded product then a rounded sum per step. Shapes cover
- * every remainder of the panel width, the four-row kernel, the k block and the four-k unrolling;
+ * every remainder of the panel width, the six- and four-row kernels, the k block and the four-k unrolling;
  * data include negatives, overflowing and subnormal magnitudes, signed zeros, infinities and NaN.
  * Row i of an M-row product equals the same row computed alone. Inverse cases show that a
  * pairwise sum or a fused multiply-add, each close in value, fail this bit comparison. A child
