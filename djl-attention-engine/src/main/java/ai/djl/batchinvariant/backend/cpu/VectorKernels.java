@@ -380,17 +380,15 @@ final class VectorKernels {
         for (; i + L <= n; i += L) {
             a0 = VT.cast(a0).max(VT.cast(FloatVector.fromArray(F, s, off + i)));
         }
-        float m = maxOf(a0, a1, a2, a3);
+        // written out, not in a helper: a helper taking the vectors, compiled on its own first, was
+        // later not inlined, and its arguments' boxing put the loop on the Java fallback (seen
+        // after warm-up in a 1B-model profile: the logits softmax's first max)
+        float m = VT.cast(VT.cast(VT.cast(a0).max(VT.cast(a1))).max(VT.cast(VT.cast(a2).max(VT.cast(a3)))))
+                .reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             m = Math.max(m, s[off + i]);
         }
         return m;
-    }
-
-    /** The largest lane of four accumulators (NaN if any lane is). */
-    static float maxOf(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        return VT.cast(VT.cast(VT.cast(a0).max(VT.cast(a1))).max(VT.cast(VT.cast(a2).max(VT.cast(a3)))))
-                .reduceLanes(VectorOperators.MAX);
     }
 
     /** See {@link AttentionKernels#accumulate}. */
