@@ -185,6 +185,7 @@ public final class CpuAttention implements AttentionOps {
 
     /** Scratch for one work item: a KV tile of up to {@code heads} heads, and the scores. */
     private static final class Scratch {
+        final int d;
         final int heads;
         final float[] k;
         final float[] v;
@@ -193,6 +194,7 @@ public final class CpuAttention implements AttentionOps {
         float[] scale = new float[0];
 
         Scratch(int d, int heads) {
+            this.d = d;
             this.heads = heads;
             k = new float[heads * T * d];
             v = new float[heads * T * d];
@@ -204,7 +206,7 @@ public final class CpuAttention implements AttentionOps {
     private static Scratch scratch(int d, int heads) {
         Scratch[] s = SCRATCH.get();
         int slot = d == 64 ? 0 : d == 128 ? 1 : 2;
-        if (s[slot] == null || s[slot].k.length / s[slot].heads != T * d || s[slot].heads < heads) {
+        if (s[slot] == null || s[slot].d != d || s[slot].heads < heads) {
             s[slot] = new Scratch(d, heads);
         }
         return s[slot];
@@ -295,14 +297,17 @@ public final class CpuAttention implements AttentionOps {
         RopeTable table = spec.getRope();
         // keys stored rotated (POS_ROPE_Q) are used as read
         boolean rotateKeys = rope != null && spec.getPosMode() == AttentionConfig.POS_ROPE;
+        // consecutive heads of one position: d floats apart, or a page's rows apart in paged HND
+        int headStride = plan.isPaged() && hnd ? plan.getPageSize() * d : d;
         if (minLo < maxHi) {
             int firstTile = minLo - Math.floorMod(minLo, T);
             for (int t0 = firstTile; t0 < maxHi; t0 += T) {
                 int t1 = Math.min(t0 + T, maxHi);
                 int a0 = Math.max(t0, minLo);
                 for (int j = a0; j < t1; j++) {
+                    int first = kvOffset(plan, r, j, h0, hkv, d, hnd);
                     for (int hh = 0; hh < nh; hh++) {
-                        int off = kvOffset(plan, r, j, h0 + hh, hkv, d, hnd);
+                        int off = first + hh * headStride;
                         int dst = (hh * T + j - t0) * d;
                         load(kv, type, off, sc.k, dst, d);
                         load(vv, type, off, sc.v, dst, d);
