@@ -139,6 +139,40 @@ class AttentionKernelsTest {
         }
     }
 
+    /**
+     * The max of a run in any order must still give the ordered chain's result for NaNs of either
+     * sign and any payload, and its bits for signed zeros and infinities, wherever in the run
+     * (vector steps or tail) they sit.
+     */
+    @Test
+    void maxKeepsJavasOrderForNaNsZerosAndInfinities() {
+        float[] odd = {Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0xffffffff),
+            Float.intBitsToFloat(0xff800001), Float.intBitsToFloat(0x7f800001), Float.NaN, 0f, -0f,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -Float.MAX_VALUE, -Float.MIN_VALUE};
+        for (boolean vector : paths()) {
+            for (int n : new int[] {64, 100, 257, 1000}) {
+                for (float base : new float[] {-0f, Float.NEGATIVE_INFINITY, -3f}) {
+                    for (float v : odd) {
+                        for (int at : new int[] {0, 17, n / 2, n - 1}) {
+                            float[] s = new float[n + 2];
+                            java.util.Arrays.fill(s, base);
+                            s[at + 2] = v;
+                            float want = Float.NEGATIVE_INFINITY;
+                            for (int i = 0; i < n; i++) {
+                                want = Math.max(want, s[i + 2]);
+                            }
+                            // a NaN's payload is left open (see KernelReference#firstDifference)
+                            assertEquals(Float.floatToIntBits(want),
+                                    Float.floatToIntBits(AttentionKernels.max(vector, s, 2, n)),
+                                    "vector=" + vector + " n=" + n + " base=" + base + " value bits="
+                                            + Integer.toHexString(Float.floatToRawIntBits(v)) + " at " + at);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void accumulateMatchesTheKeyOrderedLoop() {
         for (boolean vector : paths()) {

@@ -1,0 +1,137 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.backend.UnaryOp;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * What bounds each row op on this machine: its arithmetic alone, on 16 rows of 4096 floats held
+ * in L2 (256 calls in a row, so nothing comes from memory), against the memory time of its
+ * bytes, a copy of the same bytes streamed from memory (ROWS rows), both on one thread; then the
+ * op streaming on one thread and on the kernels' threads, each beside its copy. An op whose
+ * arithmetic takes well under its copy's time is memory-bound and should stream at the copy's
+ * rate; one whose arithmetic alone takes about as long as the copy cannot, since no op here
+ * overlaps all of its arithmetic with its memory traffic. Not a test: run by hand with {@code
+ * --add-modules jdk.incubator.vector} on the test classpath. Usage: {@code RowBoundsTiming [ROWS
+ * [CALLS]]} (defaults 4096, 11).
+ */
+public final class RowBoundsTiming {
+
+    private static final int N = 4096;
+    private static final int HELD = 16;
+    private static final int REPEATS = 256;
+
+    private RowBoundsTiming() {}
+
+    /** One op over {@code rows} rows of x (and y) into o. */
+    private interface Op {
+        void run(float[] x, float[] y, float[] o, int rows);
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args rows, calls
+     * @throws Exception if the one-thread pool fails
+     */
+    public static void main(String[] args) throws Exception {
+        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
+        int calls = args.length > 1 ? Integer.parseInt(args[1]) : 11;
+        float[] x = data(rows * N, 3);
+        float[] y = data(rows * N, 4);
+        float[] o = new float[rows * N];
+        float[] w = data(N, 5);
+        boolean v = Simd.ENABLED;
+        String[] names = {"copy", "add x + y", "rmsNorm", "layerNorm", "softmax", "log-softmax", "sigmoid"};
+        // bytes an element each op moves to and from memory
+        double[] bytes = {8, 12, 8, 8, 8, 8, 8};
+        Op[] ops = {
+            (a, b, c, r) -> Parallel.forEach(r, 4L * N, i -> System.arraycopy(a, i * N, c, i * N, N)),
+            (a, b, c, r) -> ElementwiseKernels.binary(BinaryOp.ADD, a, false, b, false, c, r * N),
+            (a, b, c, r) -> RowKernels.rmsNorm(v, a, c, r, N, w, 1e-6f),
+            (a, b, c, r) -> RowKernels.layerNorm(v, a, c, r, N, w, w, 1e-5f),
+            (a, b, c, r) -> RowKernels.softmax(v, a, c, r, N, false),
+            (a, b, c, r) -> RowKernels.softmax(v, a, c, r, N, true),
+            (a, b, c, r) -> ElementwiseKernels.unary(v, UnaryOp.SIGMOID, a, c, r * N),
+        };
+        // per op: arithmetic in L2 (best), then the op streaming and its copy alternated call by call
+        // (medians: this machine's bandwidth drifts within seconds), on one thread and on all
+        double[] held = new double[ops.length];
+        double[][] one = new double[2][ops.length];
+        double[][] all = new double[2][ops.length];
+        Op copy = ops[0];
+        for (int k = 0; k < ops.length; k++) {
+            Op op = ops[k];
+            int at = k;
+            new ForkJoinPool(1).submit(() -> {
+                held[at] = best(() -> {
+                    for (int i = 0; i < REPEATS; i++) {
+                        op.run(x, y, o, HELD);
+                    }
+                }) / ((double) REPEATS * HELD * N);
+                double[] m = alternated(copy, op, x, y, o, rows, calls);
+                one[0][at] = m[0];
+                one[1][at] = m[1];
+            }).get();
+            double[] m = alternated(copy, op, x, y, o, rows, calls);
+            all[0][k] = m[0];
+            all[1][k] = m[1];
+        }
+        System.out.printf(Locale.ROOT, "%d rows of %d floats, vector path %s, %d threads; ns an element (medians of %d"
+                + " alternated calls; in L2: best of 5 x %d calls)%n", rows, N, v, Parallel.threads(), calls, REPEATS);
+        System.out.printf(Locale.ROOT, "%-12s %10s %10s %10s %8s | %10s %11s %8s%n", "op", "in L2, 1t", "copy, 1t",
+                "stream, 1t", "of copy", "copy, all", "stream, all", "of copy");
+        for (int k = 0; k < ops.length; k++) {
+            double c1 = one[0][k] * bytes[k] / 8;
+            double ca = all[0][k] * bytes[k] / 8;
+            System.out.printf(Locale.ROOT, "%-12s %10.3f %10.3f %10.3f %7.0f%% | %10.3f %11.3f %7.0f%%%n", names[k],
+                    held[k], c1, one[1][k], 100 * c1 / one[1][k], ca, all[1][k], 100 * ca / all[1][k]);
+        }
+    }
+
+    /** Medians, ns an element, of the copy and the op called alternately {@code calls} times after a warm-up. */
+    private static double[] alternated(Op copy, Op op, float[] x, float[] y, float[] o, int rows, int calls) {
+        double[][] t = new double[2][calls];
+        for (int i = -3; i < calls; i++) {
+            for (int j = 0; j < 2; j++) {
+                Op run = j == 0 ? copy : op;
+                long t0 = System.nanoTime();
+                run.run(x, y, o, rows);
+                long t1 = System.nanoTime();
+                if (i >= 0) {
+                    t[j][i] = (t1 - t0) / ((double) rows * N);
+                }
+            }
+        }
+        for (double[] r : t) {
+            Arrays.sort(r);
+        }
+        return new double[] {t[0][calls / 2], t[1][calls / 2]};
+    }
+
+    private static double best(Runnable body) {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            long t = System.nanoTime();
+            body.run();
+            best = Math.min(best, System.nanoTime() - t);
+        }
+        return best;
+    }
+
+    private static float[] data(int n, long seed) {
+        Random rnd = new Random(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        return x;
+    }
+}
