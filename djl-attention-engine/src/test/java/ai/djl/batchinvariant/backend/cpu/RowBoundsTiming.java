@@ -8,7 +8,6 @@ import ai.djl.batchinvariant.backend.UnaryOp;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -44,10 +43,10 @@ public final class RowBoundsTiming {
     public static void main(String[] args) throws Exception {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
         int calls = args.length > 1 ? Integer.parseInt(args[1]) : 11;
-        float[] x = data(rows * N, 3);
-        float[] y = data(rows * N, 4);
+        float[] x = RowKernelsTiming.data(rows * N, 3);
+        float[] y = RowKernelsTiming.data(rows * N, 4);
         float[] o = new float[rows * N];
-        float[] w = data(N, 5);
+        float[] w = RowKernelsTiming.data(N, 5);
         boolean v = Simd.ENABLED;
         String[] names = {"copy", "add x + y", "rmsNorm", "layerNorm", "softmax", "log-softmax", "sigmoid"};
         // bytes an element each op moves to and from memory
@@ -124,14 +123,5 @@ public final class RowBoundsTiming {
             best = Math.min(best, System.nanoTime() - t);
         }
         return best;
-    }
-
-    private static float[] data(int n, long seed) {
-        Random rnd = new Random(seed);
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        return x;
     }
 }

@@ -189,7 +189,7 @@ public final class RowKernelsTiming {
                 best, sum / (calls - calls / 2), bytes / best / 1e6);
     }
 
-    private static float[] data(int n, long seed) {
+    static float[] data(int n, long seed) {
         Random rnd = new Random(seed);
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
