@@ -13,8 +13,9 @@ import java.util.concurrent.ForkJoinPool;
 /**
  * What bounds each row op on this machine: its arithmetic alone, on 16 rows of 4096 floats held
  * in L2 (256 calls in a row, so nothing comes from memory), against the memory time of its
- * bytes, a copy of the same bytes streamed from memory (ROWS rows), both on one thread; then the
- * op streaming on one thread and on the kernels' threads, each beside its copy. An op whose
+ * bytes, a copy of the same bytes streamed from memory (ROWS rows, {@code System.arraycopy} a row
+ * at a time), both on one thread; then the op streaming on one thread and on the kernels' threads,
+ * each beside its copy. The vector copy is the same copy written as a kernel writes its output. An op whose
  * arithmetic takes well under its copy's time is memory-bound and should stream at the copy's
  * rate; one whose arithmetic alone takes about as long as the copy cannot, since no op here
  * overlaps all of its arithmetic with its memory traffic. Not a test: run by hand with {@code
@@ -48,11 +49,14 @@ public final class RowBoundsTiming {
         float[] o = new float[rows * N];
         float[] w = RowKernelsTiming.data(N, 5);
         boolean v = Simd.ENABLED;
-        String[] names = {"copy", "add x + y", "rmsNorm", "layerNorm", "softmax", "log-softmax", "sigmoid"};
+        String[] names = {"copy", "vector copy", "add x + y", "rmsNorm", "layerNorm", "softmax", "log-softmax", "sigmoid"};
         // bytes an element each op moves to and from memory
-        double[] bytes = {8, 12, 8, 8, 8, 8, 8};
+        double[] bytes = {8, 8, 12, 8, 8, 8, 8, 8};
         Op[] ops = {
             (a, b, c, r) -> Parallel.forEach(r, 4L * N, i -> System.arraycopy(a, i * N, c, i * N, N)),
+            // the same copy as a kernel's own 256-bit loads and stores (x - 0), where the stub above
+            // may use wider moves
+            (a, b, c, r) -> Parallel.forEach(r, 4L * N, i -> VectorRowKernels.subScalar(a, i * N, N, 0f, c, i * N)),
             (a, b, c, r) -> ElementwiseKernels.binary(BinaryOp.ADD, a, false, b, false, c, r * N),
             (a, b, c, r) -> RowKernels.rmsNorm(v, a, c, r, N, w, 1e-6f),
             (a, b, c, r) -> RowKernels.layerNorm(v, a, c, r, N, w, w, 1e-5f),
