@@ -15,7 +15,9 @@ import java.util.concurrent.ForkJoinPool;
  * in L2 (256 calls in a row, so nothing comes from memory), against the memory time of its
  * bytes, a copy of the same bytes streamed from memory (ROWS rows, {@code System.arraycopy} a row
  * at a time), both on one thread; then the op streaming on one thread and on the kernels' threads,
- * each beside its copy. The vector copy is the same copy written as a kernel writes its output. An op whose
+ * each beside its copy, and the arithmetic alone on all threads at once (each on rows of its own in
+ * cache) beside the copy on all threads. The vector copy is the same copy written as a kernel
+ * writes its output. An op whose
  * arithmetic takes well under its copy's time is memory-bound and should stream at the copy's
  * rate; one whose arithmetic alone takes about as long as the copy cannot, since no op here
  * overlaps all of its arithmetic with its memory traffic. Not a test: run by hand with {@code
@@ -49,7 +51,8 @@ public final class RowBoundsTiming {
         float[] o = new float[rows * N];
         float[] w = RowKernelsTiming.data(N, 5);
         boolean v = Simd.ENABLED;
-        String[] names = {"copy", "vector copy", "add x + y", "rmsNorm", "layerNorm", "softmax", "log-softmax", "sigmoid"};
+        String[] names = {"copy", "vector copy", "add x + y", "rmsNorm", "layerNorm", "softmax", "log-softmax",
+            "sigmoid"};
         // bytes an element each op moves to and from memory
         double[] bytes = {8, 8, 12, 8, 8, 8, 8, 8};
         Op[] ops = {
@@ -67,6 +70,12 @@ public final class RowBoundsTiming {
         // per op: arithmetic in L2 (best), then the op streaming and its copy alternated call by call
         // (medians: this machine's bandwidth drifts within seconds), on one thread and on all
         double[] held = new double[ops.length];
+        double[] heldAll = new double[ops.length];
+        int threads = Parallel.threads();
+        ForkJoinPool[] pools = new ForkJoinPool[threads];
+        for (int t = 0; t < threads; t++) {
+            pools[t] = new ForkJoinPool(1);
+        }
         double[][] one = new double[2][ops.length];
         double[][] all = new double[2][ops.length];
         Op copy = ops[0];
@@ -83,20 +92,53 @@ public final class RowBoundsTiming {
                 one[0][at] = m[0];
                 one[1][at] = m[1];
             }).get();
+            heldAll[k] = heldOnAll(op, x, y, o, pools);
             double[] m = alternated(copy, op, x, y, o, rows, calls);
             all[0][k] = m[0];
             all[1][k] = m[1];
         }
         System.out.printf(Locale.ROOT, "%d rows of %d floats, vector path %s, %d threads; ns an element (medians of %d"
                 + " alternated calls; in L2: best of 5 x %d calls)%n", rows, N, v, Parallel.threads(), calls, REPEATS);
-        System.out.printf(Locale.ROOT, "%-12s %10s %10s %10s %8s | %10s %11s %8s%n", "op", "in L2, 1t", "copy, 1t",
-                "stream, 1t", "of copy", "copy, all", "stream, all", "of copy");
+        System.out.printf(Locale.ROOT, "%-12s %10s %10s %10s %8s | %10s %10s %11s %8s%n", "op", "in L2, 1t", "copy, 1t",
+                "stream, 1t", "of copy", "in L2, all", "copy, all", "stream, all", "of copy");
         for (int k = 0; k < ops.length; k++) {
             double c1 = one[0][k] * bytes[k] / 8;
             double ca = all[0][k] * bytes[k] / 8;
-            System.out.printf(Locale.ROOT, "%-12s %10.3f %10.3f %10.3f %7.0f%% | %10.3f %11.3f %7.0f%%%n", names[k],
-                    held[k], c1, one[1][k], 100 * c1 / one[1][k], ca, all[1][k], 100 * ca / all[1][k]);
+            System.out.printf(Locale.ROOT, "%-12s %10.3f %10.3f %10.3f %7.0f%% | %10.3f %10.3f %11.3f %7.0f%%%n",
+                    names[k], held[k], c1, one[1][k], 100 * c1 / one[1][k], heldAll[k], ca, all[1][k],
+                    100 * ca / all[1][k]);
         }
+    }
+
+    /**
+     * The arithmetic alone on every thread at once, ns an element of all: each thread (a pool of
+     * one, so the op does not split further) runs the op on 16 rows of its own held in cache,
+     * {@value #REPEATS} calls; best of 5 (the threads may share a core's units).
+     */
+    private static double heldOnAll(Op op, float[] x, float[] y, float[] o, ForkJoinPool[] pools) throws Exception {
+        int threads = pools.length;
+        int size = HELD * N;
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            java.util.List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int t = 0; t < threads; t++) {
+                int from = t * size;
+                runs.add(pools[t].submit(() -> {
+                    float[] xs = Arrays.copyOfRange(x, from, from + size);
+                    float[] ys = Arrays.copyOfRange(y, from, from + size);
+                    float[] os = new float[size];
+                    for (int i = 0; i < REPEATS; i++) {
+                        op.run(xs, ys, os, HELD);
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : runs) {
+                f.get();
+            }
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        return best / ((double) threads * REPEATS * HELD * N);
     }
 
     /** Medians, ns an element, of the copy and the op called alternately {@code calls} times after a warm-up. */
