@@ -6,9 +6,12 @@ package ai.djl.batchinvariant.backend.cpu;
 import ai.djl.batchinvariant.backend.BinaryOp;
 import ai.djl.batchinvariant.backend.UnaryOp;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
 
 /**
  * What bounds each row op on this machine: its arithmetic alone, on 16 rows of 4096 floats held
@@ -82,7 +85,7 @@ public final class RowBoundsTiming {
         for (int k = 0; k < ops.length; k++) {
             Op op = ops[k];
             int at = k;
-            new ForkJoinPool(1).submit(() -> {
+            pools[0].submit(() -> {
                 held[at] = best(() -> {
                     for (int i = 0; i < REPEATS; i++) {
                         op.run(x, y, o, HELD);
@@ -118,22 +121,28 @@ public final class RowBoundsTiming {
     private static double heldOnAll(Op op, float[] x, float[] y, float[] o, ForkJoinPool[] pools) throws Exception {
         int threads = pools.length;
         int size = HELD * N;
+        // each thread's rows copied once, outside the timed rounds
+        float[][] xs = new float[threads][];
+        float[][] ys = new float[threads][];
+        float[][] os = new float[threads][];
+        for (int t = 0; t < threads; t++) {
+            xs[t] = Arrays.copyOfRange(x, t * size, (t + 1) * size);
+            ys[t] = Arrays.copyOfRange(y, t * size, (t + 1) * size);
+            os[t] = new float[size];
+        }
         double best = Double.MAX_VALUE;
         for (int round = 0; round < 5; round++) {
-            java.util.List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+            List<Future<?>> runs = new ArrayList<>();
             long t0 = System.nanoTime();
             for (int t = 0; t < threads; t++) {
-                int from = t * size;
+                int at = t;
                 runs.add(pools[t].submit(() -> {
-                    float[] xs = Arrays.copyOfRange(x, from, from + size);
-                    float[] ys = Arrays.copyOfRange(y, from, from + size);
-                    float[] os = new float[size];
                     for (int i = 0; i < REPEATS; i++) {
-                        op.run(xs, ys, os, HELD);
+                        op.run(xs[at], ys[at], os[at], HELD);
                     }
                 }));
             }
-            for (java.util.concurrent.Future<?> f : runs) {
+            for (Future<?> f : runs) {
                 f.get();
             }
             best = Math.min(best, System.nanoTime() - t0);

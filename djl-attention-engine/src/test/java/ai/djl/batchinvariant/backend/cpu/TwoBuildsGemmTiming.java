@@ -4,10 +4,6 @@
 package ai.djl.batchinvariant.backend.cpu;
 
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Paths;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 
@@ -49,10 +45,8 @@ public final class TwoBuildsGemmTiming {
         Method[] multiply = new Method[2];
         Object[] panels = new Object[2];
         for (int i = 0; i < 2; i++) {
-            URLClassLoader cl = new URLClassLoader(new URL[] {Paths.get(args[i]).toUri().toURL()},
-                    TwoBuildsGemmTiming.class.getClassLoader().getParent());
-            Class<?> c = cl.loadClass("ai.djl.batchinvariant.backend.cpu.PackedGemm");
-            Class<?> p = cl.loadClass("ai.djl.batchinvariant.backend.cpu.PackedGemm$Panels");
+            Class<?> c = TwoBuilds.load(args[i], "ai.djl.batchinvariant.backend.cpu.PackedGemm");
+            Class<?> p = c.getClassLoader().loadClass("ai.djl.batchinvariant.backend.cpu.PackedGemm$Panels");
             panels[i] = c.getMethod("packColumns", float[].class, int.class, int.class, int.class)
                     .invoke(null, w, 0, n, k);
             multiply[i] = c.getMethod("multiply", float[].class, int.class, p, float[].class, int.class, int.class,
@@ -70,16 +64,12 @@ public final class TwoBuildsGemmTiming {
                 }
             }
         }
-        int differ = 0;
-        for (int i = 0; i < out[0].length; i++) {
-            differ += Float.floatToRawIntBits(out[0][i]) != Float.floatToRawIntBits(out[1][i]) ? 1 : 0;
-        }
+        int differ = TwoBuilds.differingBits(out[0], out[1]);
         System.out.println("gemm " + m + " x " + n + " x " + k + (bf16 ? ", bfloat16 weights" : "")
                 + ": outputs differing in bits between the builds: " + differ);
         String[] names = {"A " + args[0], "B " + args[1]};
         for (int i = 0; i < 2; i++) {
-            double[] s = t[i].clone();
-            Arrays.sort(s);
+            double[] s = TwoBuilds.sorted(t[i]);
             System.out.printf(Locale.ROOT, "%-40s median %7.2f ms (%6.1f GFLOP/s), best %7.2f, quartiles %7.2f / %7.2f%n",
                     names[i], s[rounds / 2], 2.0 * m * n * k / s[rounds / 2] / 1e6, s[0], s[rounds / 4],
                     s[3 * rounds / 4]);

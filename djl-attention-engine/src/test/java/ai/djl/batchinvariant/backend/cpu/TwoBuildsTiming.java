@@ -4,10 +4,6 @@
 package ai.djl.batchinvariant.backend.cpu;
 
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Paths;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -40,9 +36,7 @@ public final class TwoBuildsTiming {
         int n = 4096;
         Method[] m = new Method[2];
         for (int i = 0; i < 2; i++) {
-            URLClassLoader cl = new URLClassLoader(new URL[] {Paths.get(args[i]).toUri().toURL()},
-                    TwoBuildsTiming.class.getClassLoader().getParent());
-            Class<?> c = cl.loadClass("ai.djl.batchinvariant.backend.cpu.RowKernels");
+            Class<?> c = TwoBuilds.load(args[i], "ai.djl.batchinvariant.backend.cpu.RowKernels");
             m[i] = "layerNorm".equals(op)
                     ? c.getDeclaredMethod("layerNorm", boolean.class, float[].class, float[].class, int.class,
                             int.class, float[].class, float[].class, float.class)
@@ -86,16 +80,12 @@ public final class TwoBuildsTiming {
                 t[2][k] = (System.nanoTime() - t0) / 1e6;
             }
         }
-        int differ = 0;
-        for (int i = 0; i < x.length; i++) {
-            differ += Float.floatToRawIntBits(out[0][i]) != Float.floatToRawIntBits(out[1][i]) ? 1 : 0;
-        }
+        int differ = TwoBuilds.differingBits(out[0], out[1]);
         System.out.println(op + ", " + rows + " x " + n + (fresh ? ", a new output each call" : ", preallocated output")
                 + ": outputs differing in bits between the builds: " + differ);
         String[] names = {"A " + args[0], "B " + args[1], "copy, two threads"};
         for (int i = 0; i < 3; i++) {
-            double[] s = t[i].clone();
-            Arrays.sort(s);
+            double[] s = TwoBuilds.sorted(t[i]);
             System.out.printf(Locale.ROOT, "%-60s median %6.2f ms, best %6.2f, quartiles %6.2f / %6.2f%n", names[i],
                     s[rounds / 2], s[0], s[rounds / 4], s[3 * rounds / 4]);
         }
