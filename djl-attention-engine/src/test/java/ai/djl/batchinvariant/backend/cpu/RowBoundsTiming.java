@@ -28,7 +28,7 @@ import jdk.incubator.vector.FloatVector;
  * writes its output. An op whose
  * arithmetic takes well under its copy's time is memory-bound and should stream at the copy's
  * rate; one whose arithmetic alone takes about as long as the copy cannot, since no op here
- * overlaps all of its arithmetic with its memory traffic. "RMS, one pass" is a control, not an
+ * overlaps all of its arithmetic with its memory traffic. "RMS, 1 pass" is a control, not an
  * op: RMS norm's arithmetic (squares summed in four vectors of lanes, a division and a
  * multiplication an element) over each row in one pass, the divisor taken from the row before, so
  * its only traffic is the row in and out — what RMS norm would reach without its second pass
