@@ -107,7 +107,7 @@ template <typename T> __device__ void norm_rows(const NormParams& p) {
 }
 
 // One row per group of G threads (rows.cuh): RMS norm x * (1 / sqrt(mean(x^2) + eps)) (the CPU
-// backend's formula), layer norm (x - mean) * (1 / sqrt(mean((x - mean)^2) + eps)), then times
+// backend divides by the root instead: backends differ in bits by contract), layer norm (x - mean) * (1 / sqrt(mean((x - mean)^2) + eps)), then times
 // gamma, plus beta. Each rounding step is written out (_rn) so that no path of the compiler's can
 // fuse two of them differently. Register path: the row read once with 16-byte loads. Its sums run
 // over every held element, those past the end (zeros, or made zero) adding exactly nothing (a sum
