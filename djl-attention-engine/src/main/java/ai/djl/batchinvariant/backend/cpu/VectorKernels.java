@@ -49,6 +49,17 @@ final class VectorKernels {
     private VectorKernels() {}
 
     /**
+     * L floats of {@code a} from index i, as F's exact vector class. An operation on a vector
+     * whose class C2 cannot prove is compiled from the type profile that FloatVector's shared
+     * methods gather over the whole process: once other code in it has used another vector shape
+     * (an application's 512-bit vectors, say), C2 boxes such vectors and a kernel runs several
+     * times slower. So every vector an operation is called on is one of these, or cast (VT, VT4).
+     */
+    static FloatVector load(float[] a, int i) {
+        return VT.cast(FloatVector.fromArray(F, a, i));
+    }
+
+    /**
      * Checks at start-up that the species fit together and that a few values match the scalar
      * code; any surprise turns the vector path off.
      */
@@ -140,7 +151,7 @@ final class VectorKernels {
                 FloatVector a = FloatVector.zero(F4);
                 for (int x = 0; x < d; x += 4) {
                     a = VT4.cast(a);
-                    a = FloatVector.fromArray(F4, q, q0 + x).fma(FloatVector.fromArray(F4, k, ko + x), a);
+                    a = VT4.cast(FloatVector.fromArray(F4, q, q0 + x)).fma(FloatVector.fromArray(F4, k, ko + x), a);
                 }
                 out[o + j] = combine(VT4.cast(a));
             }
@@ -234,7 +245,8 @@ final class VectorKernels {
      * helper methods C2 stopped inlining it (its node-count cutoff) and exp ran at 2.3 ns an
      * element instead of under 0.5; every vector, receivers of scalar operands included, is cast
      * to its exact class, since a {@code FloatVector} whose class C2 cannot prove runs its
-     * operations as Java fallbacks. Partial sum j of LaneSums is lane j % 8 of accumulator j / 8,
+     * operations as Java fallbacks — except the range test's absolute values and masks: casting
+     * them too took the loop past the cutoff (softmax at 15–27% of a copy's rate). Partial sum j of LaneSums is lane j % 8 of accumulator j / 8,
      * which adds the exps of elements j, j + 32, … in index order, as the plain loop does.
      */
     private static void expSteps(float[] s, int off, int n, float m, float[] p, int pOff, float[] acc, float[] most,
@@ -405,14 +417,14 @@ final class VectorKernels {
             for (; g + 4 <= heads; g += 4) {
                 int a0 = accOff + g * d + x;
                 int aw = accOff + g * d + xw;
-                FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(scale[g]);
-                FloatVector s1 = FloatVector.fromArray(F, acc, a0 + d).mul(scale[g + 1]);
-                FloatVector s2 = FloatVector.fromArray(F, acc, a0 + 2 * d).mul(scale[g + 2]);
-                FloatVector s3 = FloatVector.fromArray(F, acc, a0 + 3 * d).mul(scale[g + 3]);
-                FloatVector t0 = FloatVector.fromArray(F, acc, aw).mul(scale[g]);
-                FloatVector t1 = FloatVector.fromArray(F, acc, aw + d).mul(scale[g + 1]);
-                FloatVector t2 = FloatVector.fromArray(F, acc, aw + 2 * d).mul(scale[g + 2]);
-                FloatVector t3 = FloatVector.fromArray(F, acc, aw + 3 * d).mul(scale[g + 3]);
+                FloatVector s0 = load(acc, a0).mul(scale[g]);
+                FloatVector s1 = load(acc, a0 + d).mul(scale[g + 1]);
+                FloatVector s2 = load(acc, a0 + 2 * d).mul(scale[g + 2]);
+                FloatVector s3 = load(acc, a0 + 3 * d).mul(scale[g + 3]);
+                FloatVector t0 = load(acc, aw).mul(scale[g]);
+                FloatVector t1 = load(acc, aw + d).mul(scale[g + 1]);
+                FloatVector t2 = load(acc, aw + 2 * d).mul(scale[g + 2]);
+                FloatVector t3 = load(acc, aw + 3 * d).mul(scale[g + 3]);
                 int p0 = pOff + g * pStride;
                 for (int j = 0; j < keys; j++) {
                     s0 = VT.cast(s0);
@@ -468,7 +480,7 @@ final class VectorKernels {
     /** One head's L accumulators at {@code a0}: {@code acc *= sc}, then {@code acc += p[p0 + j] · v[vo + j d]}. */
     private static void accumulateSpan(float[] acc, int a0, float sc, float[] p, int p0, float[] v, int vo, int keys,
             int d) {
-        FloatVector s0 = FloatVector.fromArray(F, acc, a0).mul(sc);
+        FloatVector s0 = load(acc, a0).mul(sc);
         for (int j = 0; j < keys; j++) {
             s0 = VT.cast(s0);
             s0 = VT.cast(FloatVector.broadcast(F, p[p0 + j])).fma(FloatVector.fromArray(F, v, vo + j * d), s0);

@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.backend.cpu;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.F;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.L;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.VT;
+import static ai.djl.batchinvariant.backend.cpu.VectorKernels.load;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -15,8 +16,10 @@ import jdk.incubator.vector.VectorOperators;
  * (division, scale and shift, normalising), the 32 partial sums of a row, and the fused loops
  * that write one row out while they stream the next one in. Every lane computes an output (or a
  * partial sum) of its own with exactly the scalar operation sequence, so each result has the bits
- * of the plain loop it replaces. Loaded only when {@link Simd} finds the module; loop-carried
- * vectors and results are cast to their exact class ({@link VectorKernels#VT}).
+ * of the plain loop it replaces. Loaded only when {@link Simd} finds the module; every vector an
+ * operation is called on comes from {@link VectorKernels#load} or is cast to its exact class
+ * ({@link VectorKernels#VT}), so that other vector shapes in the process (an application's 512-bit
+ * code, say) do not turn these loops' vectors into boxed objects.
  */
 final class VectorRowKernels {
 
@@ -30,11 +33,11 @@ final class VectorRowKernels {
     static void divScale(float[] v, int off, int n, float denom, float[] w, float[] o) {
         int i = 0;
         for (; i + L <= n; i += L) {
-            FloatVector y = FloatVector.fromArray(F, v, off + i).div(denom);
+            FloatVector y = VT.cast(load(v, off + i).div(denom));
             if (w != null) {
-                y = y.mul(FloatVector.fromArray(F, w, i));
+                y = VT.cast(y.mul(load(w, i)));
             }
-            VT.cast(y).intoArray(o, off + i);
+            y.intoArray(o, off + i);
         }
         for (; i < n; i++) {
             o[off + i] = w == null ? v[off + i] / denom : v[off + i] / denom * w[i];
@@ -66,18 +69,18 @@ final class VectorRowKernels {
         FloatVector a3 = a0;
         int i = 0;
         for (; i + 4 * L <= n; i += 4 * L) {
-            FloatVector d0 = VT.cast(FloatVector.fromArray(F, v, next + i).sub(0f));
-            FloatVector d1 = VT.cast(FloatVector.fromArray(F, v, next + i + L).sub(0f));
-            FloatVector d2 = VT.cast(FloatVector.fromArray(F, v, next + i + 2 * L).sub(0f));
-            FloatVector d3 = VT.cast(FloatVector.fromArray(F, v, next + i + 3 * L).sub(0f));
+            FloatVector d0 = load(v, next + i);
+            FloatVector d1 = load(v, next + i + L);
+            FloatVector d2 = load(v, next + i + 2 * L);
+            FloatVector d3 = load(v, next + i + 3 * L);
             a0 = VT.cast(a0).add(VT.cast(d0.mul(d0)));
             a1 = VT.cast(a1).add(VT.cast(d1.mul(d1)));
             a2 = VT.cast(a2).add(VT.cast(d2.mul(d2)));
             a3 = VT.cast(a3).add(VT.cast(d3.mul(d3)));
             for (int j = 0; j < 4 * L; j += L) {
-                FloatVector y = VT.cast(FloatVector.fromArray(F, v, off + i + j).div(denom));
+                FloatVector y = VT.cast(load(v, off + i + j).div(denom));
                 if (w != null) {
-                    y = VT.cast(y.mul(FloatVector.fromArray(F, w, i + j)));
+                    y = VT.cast(y.mul(load(w, i + j)));
                 }
                 y.intoArray(o, off + i + j);
             }
@@ -85,9 +88,9 @@ final class VectorRowKernels {
         storeSums(a0, a1, a2, a3, s);
         int done = i;
         for (; i + L <= n; i += L) {
-            FloatVector y = VT.cast(FloatVector.fromArray(F, v, off + i).div(denom));
+            FloatVector y = VT.cast(load(v, off + i).div(denom));
             if (w != null) {
-                y = VT.cast(y.mul(FloatVector.fromArray(F, w, i)));
+                y = VT.cast(y.mul(load(w, i)));
             }
             y.intoArray(o, off + i);
         }
@@ -105,14 +108,14 @@ final class VectorRowKernels {
     static void normalise(float[] x, int off, int n, float mean, float rstd, float[] gamma, float[] beta, float[] o) {
         int i = 0;
         for (; i + L <= n; i += L) {
-            FloatVector y = FloatVector.fromArray(F, x, off + i).sub(mean).mul(rstd);
+            FloatVector y = VT.cast(VT.cast(load(x, off + i).sub(mean)).mul(rstd));
             if (gamma != null) {
-                y = y.mul(FloatVector.fromArray(F, gamma, i));
+                y = VT.cast(y.mul(load(gamma, i)));
             }
             if (beta != null) {
-                y = y.add(FloatVector.fromArray(F, beta, i));
+                y = VT.cast(y.add(load(beta, i)));
             }
-            VT.cast(y).intoArray(o, off + i);
+            y.intoArray(o, off + i);
         }
         normaliseFrom(x, off, i, n, mean, rstd, gamma, beta, o);
     }
@@ -153,25 +156,25 @@ final class VectorRowKernels {
         FloatVector b3 = a0;
         int i = 0;
         for (; i + 4 * L <= n; i += 4 * L) {
-            b0 = VT.cast(b0).add(VT.cast(FloatVector.fromArray(F, x, next + i).sub(0f)));
-            b1 = VT.cast(b1).add(VT.cast(FloatVector.fromArray(F, x, next + i + L).sub(0f)));
-            b2 = VT.cast(b2).add(VT.cast(FloatVector.fromArray(F, x, next + i + 2 * L).sub(0f)));
-            b3 = VT.cast(b3).add(VT.cast(FloatVector.fromArray(F, x, next + i + 3 * L).sub(0f)));
-            FloatVector d0 = VT.cast(FloatVector.fromArray(F, x, mid + i).sub(midMean));
-            FloatVector d1 = VT.cast(FloatVector.fromArray(F, x, mid + i + L).sub(midMean));
-            FloatVector d2 = VT.cast(FloatVector.fromArray(F, x, mid + i + 2 * L).sub(midMean));
-            FloatVector d3 = VT.cast(FloatVector.fromArray(F, x, mid + i + 3 * L).sub(midMean));
+            b0 = VT.cast(b0).add(load(x, next + i));
+            b1 = VT.cast(b1).add(load(x, next + i + L));
+            b2 = VT.cast(b2).add(load(x, next + i + 2 * L));
+            b3 = VT.cast(b3).add(load(x, next + i + 3 * L));
+            FloatVector d0 = VT.cast(load(x, mid + i).sub(midMean));
+            FloatVector d1 = VT.cast(load(x, mid + i + L).sub(midMean));
+            FloatVector d2 = VT.cast(load(x, mid + i + 2 * L).sub(midMean));
+            FloatVector d3 = VT.cast(load(x, mid + i + 3 * L).sub(midMean));
             a0 = VT.cast(a0).add(VT.cast(d0.mul(d0)));
             a1 = VT.cast(a1).add(VT.cast(d1.mul(d1)));
             a2 = VT.cast(a2).add(VT.cast(d2.mul(d2)));
             a3 = VT.cast(a3).add(VT.cast(d3.mul(d3)));
             for (int j = 0; j < 4 * L; j += L) {
-                FloatVector y = VT.cast(FloatVector.fromArray(F, x, off + i + j).sub(mean).mul(rstd));
+                FloatVector y = VT.cast(VT.cast(load(x, off + i + j).sub(mean)).mul(rstd));
                 if (gamma != null) {
-                    y = VT.cast(y.mul(FloatVector.fromArray(F, gamma, i + j)));
+                    y = VT.cast(y.mul(load(gamma, i + j)));
                 }
                 if (beta != null) {
-                    y = VT.cast(y.add(FloatVector.fromArray(F, beta, i + j)));
+                    y = VT.cast(y.add(load(beta, i + j)));
                 }
                 y.intoArray(o, off + i + j);
             }
@@ -187,7 +190,7 @@ final class VectorRowKernels {
     static void subScalar(float[] x, int xOff, int n, float c, float[] o, int oOff) {
         int i = 0;
         for (; i + L <= n; i += L) {
-            VT.cast(VT.cast(FloatVector.fromArray(F, x, xOff + i)).sub(c)).intoArray(o, oOff + i);
+            VT.cast(load(x, xOff + i).sub(c)).intoArray(o, oOff + i);
         }
         for (; i < n; i++) {
             o[oOff + i] = x[xOff + i] - c;
@@ -198,7 +201,7 @@ final class VectorRowKernels {
     static void mulScalar(float[] o, int off, int n, float c) {
         int i = 0;
         for (; i + L <= n; i += L) {
-            VT.cast(VT.cast(FloatVector.fromArray(F, o, off + i)).mul(c)).intoArray(o, off + i);
+            VT.cast(load(o, off + i).mul(c)).intoArray(o, off + i);
         }
         for (; i < n; i++) {
             o[off + i] = o[off + i] * c;
@@ -232,19 +235,15 @@ final class VectorRowKernels {
         boolean square = t != LaneSums.Term.VALUE;
         float m = t == LaneSums.Term.CENTRED_SQUARE ? c : 0f;
         for (; i + 4 * L <= n; i += 4 * L) {
-            FloatVector d0 = FloatVector.fromArray(F, x, off + i);
-            FloatVector d1 = FloatVector.fromArray(F, x, off + i + L);
-            FloatVector d2 = FloatVector.fromArray(F, x, off + i + 2 * L);
-            FloatVector d3 = FloatVector.fromArray(F, x, off + i + 3 * L);
-            d0 = d0.sub(m);
-            d1 = d1.sub(m);
-            d2 = d2.sub(m);
-            d3 = d3.sub(m);
+            FloatVector d0 = VT.cast(load(x, off + i).sub(m));
+            FloatVector d1 = VT.cast(load(x, off + i + L).sub(m));
+            FloatVector d2 = VT.cast(load(x, off + i + 2 * L).sub(m));
+            FloatVector d3 = VT.cast(load(x, off + i + 3 * L).sub(m));
             if (square) {
-                d0 = d0.mul(d0);
-                d1 = d1.mul(d1);
-                d2 = d2.mul(d2);
-                d3 = d3.mul(d3);
+                d0 = VT.cast(d0.mul(d0));
+                d1 = VT.cast(d1.mul(d1));
+                d2 = VT.cast(d2.mul(d2));
+                d3 = VT.cast(d3.mul(d3));
             }
             a0 = VT.cast(a0).add(VT.cast(d0));
             a1 = VT.cast(a1).add(VT.cast(d1));
