@@ -53,7 +53,8 @@ final class VectorKernels {
      * whose class C2 cannot prove is compiled from the type profile that FloatVector's shared
      * methods gather over the whole process: once other code in it has used another vector shape
      * (an application's 512-bit vectors, say), C2 boxes such vectors and a kernel runs several
-     * times slower. So every vector an operation is called on is one of these, or cast (VT, VT4).
+     * times slower. So every vector an operation is called on is one of these, or cast (VT, VT4;
+     * {@link #expSteps} notes its one exception).
      */
     static FloatVector load(float[] a, int i) {
         return VT.cast(FloatVector.fromArray(F, a, i));
@@ -246,8 +247,9 @@ final class VectorKernels {
      * element instead of under 0.5; every vector, receivers of scalar operands included, is cast
      * to its exact class, since a {@code FloatVector} whose class C2 cannot prove runs its
      * operations as Java fallbacks — except the range test's absolute values and masks: casting
-     * them too took the loop past the cutoff (softmax at 15–27% of a copy's rate). Partial sum j of LaneSums is lane j % 8 of accumulator j / 8,
-     * which adds the exps of elements j, j + 32, … in index order, as the plain loop does.
+     * them too took the loop past the cutoff (softmax at 15–27% of a copy's rate). Partial sum j
+     * of LaneSums is lane j % 8 of accumulator j / 8, which adds the exps of elements j, j + 32, …
+     * in index order, as the plain loop does.
      */
     private static void expSteps(float[] s, int off, int n, float m, float[] p, int pOff, float[] acc, float[] most,
             int nx, float[] o, int prev, float c, boolean log) {

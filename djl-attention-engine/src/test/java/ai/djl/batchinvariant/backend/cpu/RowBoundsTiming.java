@@ -119,8 +119,8 @@ public final class RowBoundsTiming {
         System.out.printf(Locale.ROOT, "%-12s %10s %10s %10s %13s | %10s %10s %11s %13s%n", "op", "in L2, 1t",
                 "copy, 1t", "stream, 1t", "of copy (iqr)", "in L2, all", "copy, all", "stream, all", "of copy (iqr)");
         for (int k = 0; k < ops.length; k++) {
-            System.out.printf(Locale.ROOT, "%-12s %10.3f %10.3f %10.3f %4.0f%% %3.0f-%3.0f | %10.3f %10.3f %11.3f %4.0f%% "
-                    + "%3.0f-%3.0f%n", names[k], held[k], one[0][k] * bytes[k] / 8, one[1][k], one[3][k], one[2][k],
+            System.out.printf(Locale.ROOT, "%-12s %10.3f %10.3f %10.3f %4.0f%% %3.0f-%3.0f | %10.3f %10.3f %11.3f "
+                    + "%4.0f%% %3.0f-%3.0f%n", names[k], held[k], one[0][k] * bytes[k] / 8, one[1][k], one[3][k], one[2][k],
                     one[4][k], heldAll[k], all[0][k] * bytes[k] / 8, all[1][k], all[3][k], all[2][k], all[4][k]);
         }
     }
