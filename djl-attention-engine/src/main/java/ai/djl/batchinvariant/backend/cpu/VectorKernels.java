@@ -375,6 +375,63 @@ final class VectorKernels {
     }
 
     /**
+     * {@code o[oOff + i] = FastMath.sigmoid(x[off + i])}, 1 / (1 + exp(-x)), for i in [0, n) in one
+     * pass: the input streams in and the output out while the exps run. As three passes (negate,
+     * exp, reciprocal) over blocks in L2 the memory stream paused through the exps (half a copy's
+     * rate); over 8 KiB blocks in L1 its prefetch restarted every block (slower still). A step
+     * with a lane outside exp's vector range takes the scalar code.
+     *
+     * @param x the input
+     * @param off the first input
+     * @param n the count
+     * @param o the output (may be x)
+     * @param oOff the first output
+     */
+    static void sigmoid(float[] x, int off, int n, float[] o, int oOff) {
+        FloatVector one = VT.cast(FloatVector.broadcast(F, 1f));
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = VT.cast(load(x, off + i).neg());
+            // as in expSteps: false for NaN too
+            if (VT.cast(v.abs()).compare(VectorOperators.LE, 87f).allTrue()) {
+                VT.cast(one.div(VT.cast(expNormal(v).add(1f)))).intoArray(o, oOff + i);
+            } else {
+                for (int j = i; j < i + L; j++) {
+                    o[oOff + j] = FastMath.sigmoid(x[off + j]);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            o[oOff + i] = FastMath.sigmoid(x[off + i]);
+        }
+    }
+
+    /**
+     * {@link FastMath#exp} of each lane of x, every lane within |x| <= 87 (no NaN): the normal-range
+     * formula of {@link #expSteps} for one vector. A helper where the loop is small enough for C2 to
+     * inline it (expSteps, four vectors a step and more to do, writes it out).
+     */
+    private static FloatVector expNormal(FloatVector x) {
+        FloatVector t = VT.cast(VT.cast(x).fma(LOG2E, ROUND));
+        FloatVector k = VT.cast(t.sub(ROUND));
+        FloatVector r = VT.cast(k.fma(constant(-LN2_HI), VT.cast(x)));
+        r = VT.cast(k.fma(constant(-LN2_LO), r));
+        FloatVector p = VT.cast(r.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+        p = VT.cast(p.fma(r, constant(FastMath.EXP_C2)));
+        p = VT.cast(p.fma(r, constant(FastMath.EXP_C3)));
+        p = VT.cast(p.fma(r, constant(FastMath.EXP_C4)));
+        p = VT.cast(p.fma(r, constant(FastMath.EXP_C5)));
+        FloatVector v = VT.cast(VT.cast(p.fma(VT.cast(r.mul(r)), r)).add(1f));
+        return VT.cast(v.mul(VT.cast(VTI.cast(t.reinterpretAsInts()).add(127 - ROUND_BITS)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+    }
+
+    /** c in every lane (a loop invariant C2 hoists out of the inlined loop). */
+    private static FloatVector constant(float c) {
+        return VT.cast(FloatVector.broadcast(F, c));
+    }
+
+    /**
      * The maximum of a long run (any order: only its NaN result may differ from the ordered chain,
      * and the caller redoes those in order).
      */

@@ -197,4 +197,34 @@ class RowKernelsTest {
             }
         }
     }
+
+    /**
+     * The one-pass sigmoid against the scalar one around exp's vector range (|x| <= 87) and where
+     * the scalar exp leaves its normal range (subnormal results, overflow): every element at
+     * every lane position, in place and not, with a tail shorter than a vector.
+     */
+    @Test
+    void sigmoidKeepsTheScalarBitsAtTheEdgesOfExpsRange() {
+        float[] edges = {87f, Math.nextUp(87f), Math.nextDown(87f), 86.5f, 88.72283f, 88.8f, 89f, 103.97208f,
+            104f, 150f, 0f, -0f, 1e-30f, 20f, Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NaN};
+        int n = 3 * 64 + 5;
+        float[] x = new float[n];
+        for (int shift = 0; shift < 8; shift++) {
+            for (int i = 0; i < n; i++) {
+                float e = edges[(i + shift) % edges.length];
+                // the same magnitudes on both sides, and between the edges ordinary values
+                x[i] = (i / edges.length) % 3 == 2 ? (float) rnd.nextGaussian() * 4 : (i % 2 == 0 ? e : -e);
+            }
+            float[] want = new float[n];
+            for (int i = 0; i < n; i++) {
+                want[i] = FastMath.sigmoid(x[i]);
+            }
+            float[] got = new float[n];
+            ElementwiseKernels.unary(Simd.ENABLED, UnaryOp.SIGMOID, x, got, n);
+            assertEquals(-1, KernelReference.firstDifference(want, got), "shift " + shift);
+            float[] in = x.clone();
+            ElementwiseKernels.unary(Simd.ENABLED, UnaryOp.SIGMOID, in, in, n);
+            assertEquals(-1, KernelReference.firstDifference(want, in), "in place, shift " + shift);
+        }
+    }
 }

@@ -1,0 +1,293 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ *
+ * The machine's own figures for the CPU row ops, outside the JVM: what a C compiler makes of each
+ * op with its own passes over a row, order of sums left free (-ffast-math), on every core, beside
+ * a copy of the same bytes. The engine's kernels (RowBoundsTiming) are read against these: a
+ * memory-bound op "at the machine's bandwidth" streams at the rate this program reaches with the
+ * same passes, and the copies here say what the memory system gives at all (memcpy a row at a
+ * time, a plain loop, and non-temporal stores, which the JVM does not emit).
+ *
+ * Same shapes and protocol as RowBoundsTiming: ROWS rows of 4096 floats, rows split evenly over
+ * the threads, each op call timed right after a memcpy of the same rows; printed are the medians
+ * (ns an element) and the quartiles of the op's rate as a share of its paired copy's, bytes
+ * counted per element as the Java tool counts them (8, add 12).
+ *
+ * Build and run by hand (not part of the build):
+ *   gcc -O3 -march=native -ffast-math -fopenmp -o row_bandwidth row_bandwidth.c -lm
+ *   OMP_NUM_THREADS=2 ./row_bandwidth [ROWS [CALLS]]
+ */
+#include <immintrin.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define N 4096
+
+typedef void (*row_op)(const float *x, const float *y, float *o, const float *w);
+
+/* an op over a block of consecutive rows (a thread's share) */
+typedef void (*block_op)(const float *x, const float *y, float *o, const float *w, long rows);
+
+static void copy_memcpy(const float *x, const float *y, float *o, const float *w) {
+    (void) y; (void) w;
+    memcpy(o, x, N * sizeof(float));
+}
+
+static void copy_loop(const float *restrict x, const float *y, float *restrict o, const float *w) {
+    (void) y; (void) w;
+    for (int i = 0; i < N; i++) {
+        o[i] = x[i];
+    }
+}
+
+static void copy_stream(const float *x, const float *y, float *o, const float *w) {
+    (void) y; (void) w;
+    for (int i = 0; i < N; i += 16) {
+        _mm512_stream_ps(o + i, _mm512_load_ps(x + i));
+    }
+}
+
+static void add(const float *restrict x, const float *restrict y, float *restrict o, const float *w) {
+    (void) w;
+    for (int i = 0; i < N; i++) {
+        o[i] = x[i] + y[i];
+    }
+}
+
+static void rms_norm(const float *restrict x, const float *y, float *restrict o, const float *restrict w) {
+    (void) y;
+    float s = 0;
+    for (int i = 0; i < N; i++) {
+        s += x[i] * x[i];
+    }
+    float denom = sqrtf(s / N + 1e-6f);
+    for (int i = 0; i < N; i++) {
+        o[i] = x[i] / denom * w[i];
+    }
+}
+
+static void layer_norm(const float *restrict x, const float *y, float *restrict o, const float *restrict w) {
+    (void) y;
+    float s = 0;
+    for (int i = 0; i < N; i++) {
+        s += x[i];
+    }
+    float mean = s / N;
+    float v = 0;
+    for (int i = 0; i < N; i++) {
+        float d = x[i] - mean;
+        v += d * d;
+    }
+    float denom = sqrtf(v / N + 1e-5f);
+    for (int i = 0; i < N; i++) {
+        o[i] = (x[i] - mean) / denom * w[i] + w[i];
+    }
+}
+
+static void softmax(const float *restrict x, const float *y, float *restrict o, const float *w) {
+    (void) y; (void) w;
+    float m = -INFINITY;
+    for (int i = 0; i < N; i++) {
+        m = fmaxf(m, x[i]);
+    }
+    float s = 0;
+    for (int i = 0; i < N; i++) {
+        float e = expf(x[i] - m);
+        o[i] = e;
+        s += e;
+    }
+    float r = 1 / s;
+    for (int i = 0; i < N; i++) {
+        o[i] *= r;
+    }
+}
+
+static void sigmoid(const float *restrict x, const float *y, float *restrict o, const float *w) {
+    (void) y; (void) w;
+    for (int i = 0; i < N; i++) {
+        o[i] = 1 / (1 + expf(-x[i]));
+    }
+}
+
+/* RMS norm with its two passes interleaved: row r's output written in the loop that sums row
+ * r + 1's squares, so the memory stream never pauses for a pass through cache (as the engine's
+ * two-row loop) */
+static void rms_norm_fused(const float *restrict x, const float *y, float *restrict o, const float *restrict w,
+        long rows) {
+    (void) y;
+    float s = 0;
+    for (int i = 0; i < N; i++) {
+        s += x[i] * x[i];
+    }
+    for (long r = 0; r < rows; r++) {
+        const float *a = x + r * N;
+        const float *next = r + 1 < rows ? a + N : a;
+        float *out = o + r * N;
+        float denom = sqrtf(s / N + 1e-6f);
+        float t = 0;
+        for (int i = 0; i < N; i++) {
+            t += next[i] * next[i];
+            out[i] = a[i] / denom * w[i];
+        }
+        s = t;
+    }
+}
+
+/* the control: RMS norm's arithmetic in one pass, each row divided by the row before's root */
+static void rms_one_pass(const float *restrict x, const float *y, float *restrict o, const float *restrict w,
+        long rows) {
+    (void) y;
+    float denom = 1;
+    for (long r = 0; r < rows; r++) {
+        const float *a = x + r * N;
+        float *out = o + r * N;
+        float t = 0;
+        for (int i = 0; i < N; i++) {
+            t += a[i] * a[i];
+            out[i] = a[i] / denom * w[i];
+        }
+        denom = sqrtf(t / N + 1e-6f);
+    }
+}
+
+/* layer norm's three passes interleaved over three rows: row r's output, row r + 1's variance and
+ * row r + 2's mean in one loop (as the engine's three-row loop) */
+static void layer_norm_fused(const float *restrict x, const float *y, float *restrict o, const float *restrict w,
+        long rows) {
+    (void) y;
+    float mean[3] = {0, 0, 0};
+    float var = 0;
+    /* prologue: row 0's mean and variance, row 1's mean */
+    for (int k = 0; k < 2 && k < rows; k++) {
+        float s = 0;
+        for (int i = 0; i < N; i++) {
+            s += x[k * N + i];
+        }
+        mean[k] = s / N;
+    }
+    for (int i = 0; i < N; i++) {
+        float d = x[i] - mean[0];
+        var += d * d;
+    }
+    for (long r = 0; r < rows; r++) {
+        const float *a = x + r * N;
+        const float *b = r + 1 < rows ? a + N : a;
+        const float *c = r + 2 < rows ? a + 2 * N : a;
+        float *out = o + r * N;
+        float m = mean[0];
+        float denom = sqrtf(var / N + 1e-5f);
+        float mb = mean[1];
+        float v = 0;
+        float s = 0;
+        for (int i = 0; i < N; i++) {
+            s += c[i];
+            float d = b[i] - mb;
+            v += d * d;
+            out[i] = (a[i] - m) / denom * w[i] + w[i];
+        }
+        mean[0] = mb;
+        mean[1] = s / N;
+        var = v;
+    }
+}
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+/* one call over all rows, rows split evenly over the threads, a row op row by row or a block op
+ * on each thread's block; ns an element */
+static double call(row_op op, block_op block, const float *x, const float *y, float *o, const float *w,
+        long rows) {
+    double t0 = now();
+#pragma omp parallel
+    {
+        int threads = omp_get_num_threads();
+        long lo = rows * omp_get_thread_num() / threads;
+        long hi = rows * (omp_get_thread_num() + 1) / threads;
+        if (block != NULL) {
+            block(x + lo * N, y + lo * N, o + lo * N, w, hi - lo);
+        } else {
+            for (long r = lo; r < hi; r++) {
+                op(x + r * N, y + r * N, o + r * N, w);
+            }
+        }
+    }
+    return (now() - t0) / ((double) rows * N);
+}
+
+static int compare(const void *a, const void *b) {
+    double d = *(const double *) a - *(const double *) b;
+    return (d > 0) - (d < 0);
+}
+
+static float *data(long n, unsigned seed) {
+    float *a = aligned_alloc(64, n * sizeof(float));
+    srand(seed);
+#pragma omp parallel
+    {
+        /* first touch on the thread that streams it */
+        int threads = omp_get_num_threads();
+        long lo = n * omp_get_thread_num() / threads;
+        long hi = n * (omp_get_thread_num() + 1) / threads;
+        memset(a + lo, 0, (hi - lo) * sizeof(float));
+    }
+    for (long i = 0; i < n; i++) {
+        /* a sum of uniforms: roughly Gaussian, never all zeros */
+        a[i] = (float) ((rand() + rand() + rand()) / (double) RAND_MAX - 1.5);
+    }
+    return a;
+}
+
+int main(int argc, char **argv) {
+    long rows = argc > 1 ? atol(argv[1]) : 4096;
+    int calls = argc > 2 ? atoi(argv[2]) : 21;
+    float *x = data(rows * N, 3);
+    float *y = data(rows * N, 4);
+    float *o = data(rows * N, 6);
+    float *w = data(N, 5);
+    const char *names[] = {"copy", "loop copy", "stream copy", "add x + y", "rmsNorm", "rmsNorm fused",
+        "RMS, 1 pass", "layerNorm", "layerNorm fused", "softmax", "sigmoid"};
+    row_op ops[] = {copy_memcpy, copy_loop, copy_stream, add, rms_norm, NULL, NULL, layer_norm, NULL, softmax,
+        sigmoid};
+    block_op blocks[] = {NULL, NULL, NULL, NULL, NULL, rms_norm_fused, rms_one_pass, NULL, layer_norm_fused, NULL,
+        NULL};
+    double bytes[] = {8, 8, 8, 12, 8, 8, 8, 8, 8, 8, 8};
+    int count = sizeof(ops) / sizeof(ops[0]);
+    double *t[3];
+    for (int j = 0; j < 3; j++) {
+        t[j] = malloc(calls * sizeof(double));
+    }
+    printf("%ld rows of %d floats, %d threads; ns an element (medians of %d alternated calls)\n", rows, N,
+            omp_get_max_threads(), calls);
+    printf("%-15s %10s %10s %8s %13s\n", "op", "copy", "stream", "GB/s", "of copy (iqr)");
+    for (int k = 0; k < count; k++) {
+        for (int i = -3; i < calls; i++) {
+            double c = call(copy_memcpy, NULL, x, y, o, w, rows);
+            double s = call(ops[k], blocks[k], x, y, o, w, rows);
+            if (i >= 0) {
+                t[0][i] = c;
+                t[1][i] = s;
+                t[2][i] = 100 * bytes[k] / 8 * c / s;
+            }
+        }
+        for (int j = 0; j < 3; j++) {
+            qsort(t[j], calls, sizeof(double), compare);
+        }
+        double op = t[1][calls / 2];
+        printf("%-15s %10.3f %10.3f %8.1f %4.0f%% %3.0f-%3.0f\n", names[k], t[0][calls / 2] * bytes[k] / 8, op,
+                bytes[k] / op, t[2][calls / 2], t[2][calls / 4], t[2][3 * calls / 4]);
+    }
+    float check = 0;
+    for (long i = 0; i < rows * N; i += 4097) {
+        check += o[i];
+    }
+    printf("(checksum %g)\n", check);
+    return 0;
+}
