@@ -195,6 +195,84 @@ static void layer_norm_fused(const float *restrict x, const float *y, float *res
     }
 }
 
+/* log-softmax with its passes one after the other: max, the sum of the exps, x - (max + log sum) */
+static void log_softmax(const float *restrict x, const float *y, float *restrict o, const float *w) {
+    (void) y; (void) w;
+    float m = -INFINITY;
+    for (int i = 0; i < N; i++) {
+        m = fmaxf(m, x[i]);
+    }
+    float s = 0;
+    for (int i = 0; i < N; i++) {
+        s += expf(x[i] - m);
+    }
+    float c = m + logf(s);
+    for (int i = 0; i < N; i++) {
+        o[i] = x[i] - c;
+    }
+}
+
+/* softmax (or log-softmax) with its passes over three rows in one loop, as the engine's: row r's
+ * exps and their sum, row r + 1's max and row r - 1's output pass */
+static void softmax_fused_rows(const float *restrict x, float *restrict o, long rows, int log) {
+    float m = -INFINITY;
+    for (int i = 0; i < N; i++) {
+        m = fmaxf(m, x[i]);
+    }
+    float c = 0;
+    for (long r = 0; r <= rows; r++) {
+        const float *a = x + (r < rows ? r : rows - 1) * N;
+        const float *next = x + (r + 1 < rows ? r + 1 : rows - 1) * N;
+        const float *before = x + (r > 0 ? r - 1 : 0) * N;
+        float *out = o + (r < rows ? r : rows - 1) * N;
+        float *prev = o + (r > 0 ? r - 1 : 0) * N;
+        float s = 0;
+        float mn = -INFINITY;
+        if (r == rows) {
+            /* the last row's output pass alone */
+            for (int i = 0; i < N; i++) {
+                prev[i] = log ? before[i] - c : prev[i] * c;
+            }
+            break;
+        }
+        if (log) {
+            for (int i = 0; i < N; i++) {
+                s += expf(a[i] - m);
+                mn = fmaxf(mn, next[i]);
+                prev[i] = before[i] - c;
+            }
+        } else if (r == 0) {
+            for (int i = 0; i < N; i++) {
+                float e = expf(a[i] - m);
+                out[i] = e;
+                s += e;
+                mn = fmaxf(mn, next[i]);
+            }
+        } else {
+            for (int i = 0; i < N; i++) {
+                float e = expf(a[i] - m);
+                out[i] = e;
+                s += e;
+                mn = fmaxf(mn, next[i]);
+                prev[i] *= c;
+            }
+        }
+        c = log ? m + logf(s) : 1 / s;
+        m = mn;
+    }
+}
+
+static void softmax_fused(const float *restrict x, const float *y, float *restrict o, const float *w, long rows) {
+    (void) y; (void) w;
+    softmax_fused_rows(x, o, rows, 0);
+}
+
+static void log_softmax_fused(const float *restrict x, const float *y, float *restrict o, const float *w,
+        long rows) {
+    (void) y; (void) w;
+    softmax_fused_rows(x, o, rows, 1);
+}
+
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -253,12 +331,13 @@ int main(int argc, char **argv) {
     float *o = data(rows * N, 6);
     float *w = data(N, 5);
     const char *names[] = {"copy", "loop copy", "stream copy", "add x + y", "rmsNorm", "rmsNorm fused",
-        "RMS, 1 pass", "layerNorm", "layerNorm fused", "softmax", "sigmoid"};
-    row_op ops[] = {copy_memcpy, copy_loop, copy_stream, add, rms_norm, NULL, NULL, layer_norm, NULL, softmax,
-        sigmoid};
+        "RMS, 1 pass", "layerNorm", "layerNorm fused", "softmax", "softmax fused", "log-softmax", "log-sm fused",
+        "sigmoid"};
+    row_op ops[] = {copy_memcpy, copy_loop, copy_stream, add, rms_norm, NULL, NULL, layer_norm, NULL, softmax, NULL,
+        log_softmax, NULL, sigmoid};
     block_op blocks[] = {NULL, NULL, NULL, NULL, NULL, rms_norm_fused, rms_one_pass, NULL, layer_norm_fused, NULL,
-        NULL};
-    double bytes[] = {8, 8, 8, 12, 8, 8, 8, 8, 8, 8, 8};
+        softmax_fused, NULL, log_softmax_fused, NULL};
+    double bytes[] = {8, 8, 8, 12, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8};
     int count = sizeof(ops) / sizeof(ops[0]);
     double *t[3];
     for (int j = 0; j < 3; j++) {
