@@ -2,11 +2,14 @@
  * Batch-invariant attention engine for DJL.
  *
  * The machine's own figures for the CPU row ops, outside the JVM: what a C compiler makes of each
- * op with its own passes over a row, order of sums left free (-ffast-math), on every core, beside
- * a copy of the same bytes. The engine's kernels (RowBoundsTiming) are read against these: a
- * memory-bound op "at the machine's bandwidth" streams at the rate this program reaches with the
- * same passes, and the copies here say what the memory system gives at all (memcpy a row at a
- * time, a plain loop, and non-temporal stores, which the JVM does not emit).
+ * op with its own passes over a row, order of sums left free (-ffast-math: sums in any lanes,
+ * fused multiply-adds, glibc's vector expf), on every core, beside a copy of the same bytes. Each
+ * op twice: its passes one after the other a row at a time, and ("fused") in the engine's
+ * pipelined form, one loop writing a row out while the next streams in. The engine's kernels
+ * (RowBoundsTiming) are read against these: an op is at the machine's bandwidth when it streams
+ * at the rate this program reaches with the same passes; the copies say what the memory system
+ * gives at all (memcpy a row at a time, a plain loop, and non-temporal stores, which the JVM does
+ * not emit). "RMS, 1 pass" is RowBoundsTiming's control: RMS norm's arithmetic in one pass.
  *
  * Same shapes and protocol as RowBoundsTiming: ROWS rows of 4096 floats, rows split evenly over
  * the threads, each op call timed right after a memcpy of the same rows; printed are the medians
@@ -15,6 +18,7 @@
  *
  * Build and run by hand (not part of the build):
  *   gcc -O3 -march=native -ffast-math -fopenmp -o row_bandwidth row_bandwidth.c -lm
+ *   (add -DENGINE_EXP for the engine's exp formula in place of glibc's)
  *   OMP_NUM_THREADS=2 ./row_bandwidth [ROWS [CALLS]]
  */
 #include <immintrin.h>
@@ -26,6 +30,28 @@
 #include <time.h>
 
 #define N 4096
+
+#ifdef ENGINE_EXP
+/* -DENGINE_EXP: every exp as the engine's FastMath.exp computes it in its normal range (Cephes'
+ * polynomial in fused steps, 2^k from the bits, no range test: arguments here stay in range), to
+ * separate the cost of glibc's exp from the streaming */
+static inline float engine_exp(float x) {
+    float t = fmaf(x, 1.44269504088896341f, 12582912.0f);
+    float k = t - 12582912.0f;
+    float r = fmaf(k, -0.693359375f, x);
+    r = fmaf(k, 2.12194440e-4f, r);
+    float p = fmaf(r, 1.9875691500e-4f, 1.3981999507e-3f);
+    p = fmaf(p, r, 8.3334519073e-3f);
+    p = fmaf(p, r, 4.1665795894e-2f);
+    p = fmaf(p, r, 1.6666665459e-1f);
+    p = fmaf(p, r, 5.0000001201e-1f);
+    float y = fmaf(p, r * r, r) + 1;
+    union { float f; int i; } scale, bits = {t};
+    scale.i = (bits.i - 0x4b400000 + 127) << 23;
+    return y * scale.f;
+}
+#define expf engine_exp
+#endif
 
 typedef void (*row_op)(const float *x, const float *y, float *o, const float *w);
 

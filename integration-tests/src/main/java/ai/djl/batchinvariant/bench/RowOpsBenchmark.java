@@ -8,6 +8,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,10 +29,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Memory-bound row and element-wise ops on float32 (rows × 4096) on this engine and on DJL's
  * PyTorch engine: {@code rmsNorm} (the {@link RmsNorm} block: one fused op here, the composed
- * x / sqrt(mean(x²) + eps) · w on PyTorch, as Hugging Face Llama writes it), {@code softmax} over
- * the last axis, {@code layerNorm} over the last axis with a scale and a shift (DJL's {@code
+ * x / sqrt(mean(x²) + eps) · w on PyTorch, as Hugging Face Llama writes it), {@code softmax} and
+ * {@code logSoftmax} over the last axis, {@code sigmoid} element-wise, {@code layerNorm} over the last axis with a scale and a shift (DJL's {@code
  * NDArrayEx.layerNorm} on both engines) and {@code add} of two arrays of the same shape. Bytes
- * moved per call: 8 per element for rmsNorm, layerNorm and softmax (read, write), 12 for add.
+ * moved per call: 8 per element for all but add (read, write), 12 for add.
  * {@code copy} and {@code copyLoop} are the machine's reference for 8 bytes an element: plain Java
  * copying the input's floats into a kept array on two threads, the same for either engine parameter. Outputs are
  * closed each call, as a DJL program's are; this engine then reuses their arrays ({@code
@@ -45,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgs = {"-Xmx8g", "-Dai.djl.offline=true", "--add-modules", "jdk.incubator.vector"})
 public class RowOpsBenchmark {
 
-    @Param({"rmsNorm", "layerNorm", "softmax", "add", "copy", "copyLoop"})
+    @Param({"rmsNorm", "layerNorm", "softmax", "logSoftmax", "sigmoid", "add", "copy", "copyLoop"})
     public String op;
 
     @Param({"64", "4096"})
@@ -118,6 +119,12 @@ public class RowOpsBenchmark {
                 break;
             case "softmax":
                 out = x.softmax(-1);
+                break;
+            case "logSoftmax":
+                out = x.logSoftmax(-1);
+                break;
+            case "sigmoid":
+                out = Activation.sigmoid(x);
                 break;
             case "layerNorm":
                 out = x.getNDArrayInternal().layerNorm(x, new Shape(cols), gamma, beta, 1e-5f).singletonOrThrow();
