@@ -389,12 +389,34 @@ final class VectorKernels {
      */
     static void sigmoid(float[] x, int off, int n, float[] o, int oOff) {
         FloatVector one = VT.cast(FloatVector.broadcast(F, 1f));
+        FloatVector nhi = VT.cast(FloatVector.broadcast(F, -LN2_HI));
+        FloatVector nlo = VT.cast(FloatVector.broadcast(F, -LN2_LO));
+        FloatVector c2 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C2));
+        FloatVector c3 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C3));
+        FloatVector c4 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C4));
+        FloatVector c5 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C5));
         int i = 0;
         for (; i + L <= n; i += L) {
             FloatVector v = VT.cast(load(x, off + i).neg());
             // as in expSteps: false for NaN too
             if (VT.cast(v.abs()).compare(VectorOperators.LE, 87f).allTrue()) {
-                VT.cast(one.div(VT.cast(expNormal(v).add(1f)))).intoArray(o, oOff + i);
+                // expSteps' formula for one vector, written out: a helper method is inlined only
+                // where C2 has seen its call site hot, and a compilation made while the loop ran
+                // on-stack-replaced saw it cold, kept the call and boxed every vector (4-5 times
+                // slower, in some processes and not others)
+                FloatVector t = VT.cast(v.fma(LOG2E, ROUND));
+                FloatVector k = VT.cast(t.sub(ROUND));
+                FloatVector r = VT.cast(k.fma(nhi, v));
+                r = VT.cast(k.fma(nlo, r));
+                FloatVector p = VT.cast(r.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+                p = VT.cast(p.fma(r, c2));
+                p = VT.cast(p.fma(r, c3));
+                p = VT.cast(p.fma(r, c4));
+                p = VT.cast(p.fma(r, c5));
+                FloatVector e = VT.cast(VT.cast(p.fma(VT.cast(r.mul(r)), r)).add(1f));
+                e = VT.cast(e.mul(VT.cast(VTI.cast(t.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+                VT.cast(one.div(VT.cast(e.add(1f)))).intoArray(o, oOff + i);
             } else {
                 for (int j = i; j < i + L; j++) {
                     o[oOff + j] = FastMath.sigmoid(x[off + j]);
@@ -404,31 +426,6 @@ final class VectorKernels {
         for (; i < n; i++) {
             o[oOff + i] = FastMath.sigmoid(x[off + i]);
         }
-    }
-
-    /**
-     * {@link FastMath#exp} of each lane of x, every lane within |x| <= 87 (no NaN): the normal-range
-     * formula of {@link #expSteps} for one vector. A helper where the loop is small enough for C2 to
-     * inline it (expSteps, four vectors a step and more to do, writes it out).
-     */
-    private static FloatVector expNormal(FloatVector x) {
-        FloatVector t = VT.cast(VT.cast(x).fma(LOG2E, ROUND));
-        FloatVector k = VT.cast(t.sub(ROUND));
-        FloatVector r = VT.cast(k.fma(constant(-LN2_HI), VT.cast(x)));
-        r = VT.cast(k.fma(constant(-LN2_LO), r));
-        FloatVector p = VT.cast(r.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-        p = VT.cast(p.fma(r, constant(FastMath.EXP_C2)));
-        p = VT.cast(p.fma(r, constant(FastMath.EXP_C3)));
-        p = VT.cast(p.fma(r, constant(FastMath.EXP_C4)));
-        p = VT.cast(p.fma(r, constant(FastMath.EXP_C5)));
-        FloatVector v = VT.cast(VT.cast(p.fma(VT.cast(r.mul(r)), r)).add(1f));
-        return VT.cast(v.mul(VT.cast(VTI.cast(t.reinterpretAsInts()).add(127 - ROUND_BITS)
-                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-    }
-
-    /** c in every lane (a loop invariant C2 hoists out of the inlined loop). */
-    private static FloatVector constant(float c) {
-        return VT.cast(FloatVector.broadcast(F, c));
     }
 
     /**
