@@ -185,7 +185,7 @@ static void rms_one_pass(const float *restrict x, const float *y, float *restric
 static void layer_norm_fused(const float *restrict x, const float *y, float *restrict o, const float *restrict w,
         long rows) {
     (void) y;
-    float mean[3] = {0, 0, 0};
+    float mean[2] = {0, 0};
     float var = 0;
     /* prologue: row 0's mean and variance, row 1's mean */
     for (int k = 0; k < 2 && k < rows; k++) {
@@ -316,7 +316,9 @@ static double call(row_op op, block_op block, const float *x, const float *y, fl
         long lo = rows * omp_get_thread_num() / threads;
         long hi = rows * (omp_get_thread_num() + 1) / threads;
         if (block != NULL) {
-            block(x + lo * N, y + lo * N, o + lo * N, w, hi - lo);
+            if (hi > lo) {
+                block(x + lo * N, y + lo * N, o + lo * N, w, hi - lo);
+            }
         } else {
             for (long r = lo; r < hi; r++) {
                 op(x + r * N, y + r * N, o + r * N, w);

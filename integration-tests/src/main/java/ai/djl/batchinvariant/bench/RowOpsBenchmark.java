@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * Memory-bound row and element-wise ops on float32 (rows × 4096) on this engine and on DJL's
  * PyTorch engine: {@code rmsNorm} (the {@link RmsNorm} block: one fused op here, the composed
  * x / sqrt(mean(x²) + eps) · w on PyTorch, as Hugging Face Llama writes it), {@code softmax} and
- * {@code logSoftmax} over the last axis, {@code sigmoid} element-wise, {@code layerNorm} over the last axis with a scale and a shift (DJL's {@code
+ * {@code logSoftmax} over the last axis, {@code sigmoid} element-wise (DJL's {@code
+ * Activation.sigmoid}), {@code layerNorm} over the last axis with a scale and a shift (DJL's {@code
  * NDArrayEx.layerNorm} on both engines) and {@code add} of two arrays of the same shape. Bytes
  * moved per call: 8 per element for all but add (read, write), 12 for add.
  * {@code copy} and {@code copyLoop} are the machine's reference for 8 bytes an element: plain Java

@@ -16,8 +16,10 @@ import java.util.Random;
 /**
  * The row kernels (softmax, log-softmax, layer norm, RMS norm) and the element-wise fast paths
  * against the one-row and one-element loops of {@link KernelReference} and {@link Elementwise},
- * bits equal: row counts from 1 to 17, lengths that are not multiples of any vector length, lengths large enough to go parallel, NaN and infinities; and
- * an inverse case where a changed summation order is caught.
+ * bits equal: row counts from 1 to 20 and, for the norms, 70 and 150 (several row tasks), lengths
+ * that are not multiples of any vector length, lengths large enough to go parallel, NaN and
+ * infinities, sigmoid at the edges of exp's vector range; and an inverse case where a changed
+ * summation order is caught.
  */
 class RowKernelsTest {
 
