@@ -114,12 +114,17 @@ static void layer_norm(const float *restrict x, const float *y, float *restrict 
     }
 }
 
-static void softmax(const float *restrict x, const float *y, float *restrict o, const float *w) {
-    (void) y; (void) w;
+static float row_max(const float *x) {
     float m = -INFINITY;
     for (int i = 0; i < N; i++) {
         m = fmaxf(m, x[i]);
     }
+    return m;
+}
+
+static void softmax(const float *restrict x, const float *y, float *restrict o, const float *w) {
+    (void) y; (void) w;
+    float m = row_max(x);
     float s = 0;
     for (int i = 0; i < N; i++) {
         float e = expf(x[i] - m);
@@ -224,10 +229,7 @@ static void layer_norm_fused(const float *restrict x, const float *y, float *res
 /* log-softmax with its passes one after the other: max, the sum of the exps, x - (max + log sum) */
 static void log_softmax(const float *restrict x, const float *y, float *restrict o, const float *w) {
     (void) y; (void) w;
-    float m = -INFINITY;
-    for (int i = 0; i < N; i++) {
-        m = fmaxf(m, x[i]);
-    }
+    float m = row_max(x);
     float s = 0;
     for (int i = 0; i < N; i++) {
         s += expf(x[i] - m);
@@ -241,10 +243,7 @@ static void log_softmax(const float *restrict x, const float *y, float *restrict
 /* softmax (or log-softmax) with its passes over three rows in one loop, as the engine's: row r's
  * exps and their sum, row r + 1's max and row r - 1's output pass */
 static void softmax_fused_rows(const float *restrict x, float *restrict o, long rows, int log) {
-    float m = -INFINITY;
-    for (int i = 0; i < N; i++) {
-        m = fmaxf(m, x[i]);
-    }
+    float m = row_max(x);
     float c = 0;
     for (long r = 0; r <= rows; r++) {
         const float *a = x + (r < rows ? r : rows - 1) * N;
