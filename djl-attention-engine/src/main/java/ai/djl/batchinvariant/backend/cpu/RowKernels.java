@@ -44,8 +44,8 @@ final class RowKernels {
      * @param body the work of one task
      */
     private static void inRowBlocks(int rows, long costPerRow, RowBlock body) {
-        int perThread = (rows + 2 * Parallel.threads() - 1) / (2 * Parallel.threads());
-        int size = Math.max(MIN_ROWS_A_TASK, Math.min(ROWS_A_TASK, perThread));
+        int tasks = 2 * Parallel.threads();
+        int size = Math.max(MIN_ROWS_A_TASK, Math.min(ROWS_A_TASK, (rows + tasks - 1) / tasks));
         int blocks = (rows + size - 1) / size;
         Parallel.forEach(blocks, size * costPerRow, bi -> body.run(bi * size, Math.min(rows, (bi + 1) * size)));
     }
