@@ -16,14 +16,21 @@
  * (ns an element) and the quartiles of the op's rate as a share of its paired copy's, bytes
  * counted per element as the Java tool counts them (8, add 12).
  *
+ * A second build (-DFIXED_ORDER) gives the yardstick for the engine's contract: the fused ops with
+ * the engine's own arithmetic (sums in its 32 lanes, a division kept a division, its exp), which
+ * is all a batch-invariant implementation may do.
+ *
  * Build and run by hand (not part of the build):
  *   gcc -O3 -march=native -ffast-math -fopenmp -o row_bandwidth row_bandwidth.c -lm
  *   (add -DENGINE_EXP for the engine's exp formula in place of glibc's)
+ *   gcc -O3 -march=native -mprefer-vector-width=256 -ffp-contract=off -fopenmp -DFIXED_ORDER \
+ *       -o row_fixed row_bandwidth.c -lm
  *   OMP_NUM_THREADS=2 ./row_bandwidth [ROWS [CALLS]]
  */
 #include <immintrin.h>
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +38,7 @@
 
 #define N 4096
 
-#ifdef ENGINE_EXP
+#if defined(ENGINE_EXP) || defined(FIXED_ORDER)
 /* -DENGINE_EXP: every exp as the engine's FastMath.exp computes it in its normal range (Cephes'
  * polynomial in fused steps, 2^k from the bits, no range test: arguments here stay in range), to
  * separate the cost of glibc's exp from the streaming */
@@ -298,6 +305,182 @@ static void log_softmax_fused(const float *restrict x, const float *y, float *re
     softmax_fused_rows(x, o, rows, 1);
 }
 
+#ifdef FIXED_ORDER
+/* -DFIXED_ORDER (built without -ffast-math, with -ffp-contract=off): the fused ops with the
+ * engine's own arithmetic, each output and each partial sum rounded as in its Java loop: sums in 32
+ * lanes (element i to lane i mod 32), the division kept a division, fused multiply-adds only where
+ * the engine has them (its exp). What the machine gives the engine's contract, as gcc compiles it. */
+#define LANES 32
+
+/* the engine's halving tree over the 32 partial sums (LaneSums.combine; s is overwritten) */
+static float lanes_total(float *s) {
+    for (int w = LANES / 2; w > 0; w >>= 1) {
+        for (int j = 0; j < w; j++) {
+            s[j] += s[j + w];
+        }
+    }
+    return s[0];
+}
+
+/* the engine's log (FastMath.log) for the positive normal sums of softmax: Cephes' polynomial */
+static float engine_log(float x) {
+    union { float f; uint32_t i; } b = {x}, mb;
+    int e = (int) ((b.i >> 23) & 0xff) - 127;
+    mb.i = (b.i & 0x007fffff) | 0x3f800000;
+    float m = mb.f;
+    if (m > 1.41421356f) {
+        m *= 0.5f;
+        e++;
+    }
+    float f = m - 1;
+    float z = f * f;
+    float p = 7.0376836292e-2f;
+    p = p * f - 1.1514610310e-1f;
+    p = p * f + 1.1676998740e-1f;
+    p = p * f - 1.2420140846e-1f;
+    p = p * f + 1.4249322787e-1f;
+    p = p * f - 1.6668057665e-1f;
+    p = p * f + 2.0000714765e-1f;
+    p = p * f - 2.4999993993e-1f;
+    p = p * f + 3.3333331174e-1f;
+    float y = p * f * z;
+    float fe = (float) e;
+    y += fe * -2.12194440e-4f;
+    y -= 0.5f * z;
+    return f + y + fe * 0.693359375f;
+}
+
+static float squares_fixed(const float *x) {
+    float s[LANES] = {0};
+    for (int i = 0; i < N; i += LANES) {
+        for (int k = 0; k < LANES; k++) {
+            s[k] += x[i + k] * x[i + k];
+        }
+    }
+    return lanes_total(s);
+}
+
+static void rms_norm_fixed(const float *restrict x, const float *y, float *restrict o, const float *restrict w,
+        long rows) {
+    (void) y;
+    float sq = squares_fixed(x);
+    for (long r = 0; r < rows; r++) {
+        const float *a = x + r * N;
+        const float *next = r + 1 < rows ? a + N : a;
+        float *out = o + r * N;
+        float denom = sqrtf(sq / N + 1e-6f);
+        float s[LANES] = {0};
+        for (int i = 0; i < N; i += LANES) {
+            for (int k = 0; k < LANES; k++) {
+                s[k] += next[i + k] * next[i + k];
+                out[i + k] = a[i + k] / denom * w[i + k];
+            }
+        }
+        sq = lanes_total(s);
+    }
+}
+
+static void layer_norm_fixed(const float *restrict x, const float *y, float *restrict o, const float *restrict w,
+        long rows) {
+    (void) y;
+    float mean[2] = {0, 0};
+    for (int k = 0; k < 2 && k < rows; k++) {
+        float s[LANES] = {0};
+        for (int i = 0; i < N; i += LANES) {
+            for (int l = 0; l < LANES; l++) {
+                s[l] += x[k * N + i + l];
+            }
+        }
+        mean[k] = lanes_total(s) / N;
+    }
+    float v0[LANES] = {0};
+    for (int i = 0; i < N; i += LANES) {
+        for (int l = 0; l < LANES; l++) {
+            float d = x[i + l] - mean[0];
+            v0[l] += d * d;
+        }
+    }
+    float var = lanes_total(v0);
+    for (long r = 0; r < rows; r++) {
+        const float *a = x + r * N;
+        const float *b = r + 1 < rows ? a + N : a;
+        const float *c = r + 2 < rows ? a + 2 * N : a;
+        float *out = o + r * N;
+        float m = mean[0];
+        float rstd = 1 / sqrtf(var / N + 1e-5f);
+        float mb = mean[1];
+        float v[LANES] = {0};
+        float s[LANES] = {0};
+        for (int i = 0; i < N; i += LANES) {
+            for (int l = 0; l < LANES; l++) {
+                s[l] += c[i + l];
+                float d = b[i + l] - mb;
+                v[l] += d * d;
+                out[i + l] = (a[i + l] - m) * rstd * w[i + l] + w[i + l];
+            }
+        }
+        mean[0] = mb;
+        mean[1] = lanes_total(s) / N;
+        var = lanes_total(v);
+    }
+}
+
+/* softmax (or log-softmax): row r's exps (into the output, or for log-softmax only summed) and
+ * their lane sums, row r + 1's lane maxima, row r - 1's output pass, in one loop */
+static void softmax_fixed_rows(const float *restrict x, float *restrict o, long rows, int log) {
+    float m = row_max(x);
+    float c = 0;
+    for (long r = 0; r <= rows; r++) {
+        const float *before = x + (r > 0 ? r - 1 : 0) * N;
+        float *prev = o + (r > 0 ? r - 1 : 0) * N;
+        if (r == rows) {
+            for (int i = 0; i < N; i++) {
+                prev[i] = log ? before[i] - c : prev[i] * c;
+            }
+            break;
+        }
+        const float *a = x + r * N;
+        const float *next = x + (r + 1 < rows ? r + 1 : rows - 1) * N;
+        float *out = o + r * N;
+        float s[LANES] = {0};
+        float mx[LANES];
+        for (int l = 0; l < LANES; l++) {
+            mx[l] = -INFINITY;
+        }
+        for (int i = 0; i < N; i += LANES) {
+            for (int l = 0; l < LANES; l++) {
+                float e = engine_exp(a[i + l] - m);
+                if (!log) {
+                    out[i + l] = e;
+                }
+                s[l] += e;
+                mx[l] = next[i + l] > mx[l] ? next[i + l] : mx[l];
+                if (r > 0) {
+                    prev[i + l] = log ? before[i + l] - c : prev[i + l] * c;
+                }
+            }
+        }
+        float sum = lanes_total(s);
+        c = log ? m + engine_log(sum) : 1 / sum;
+        m = -INFINITY;
+        for (int l = 0; l < LANES; l++) {
+            m = mx[l] > m ? mx[l] : m;
+        }
+    }
+}
+
+static void softmax_fixed(const float *restrict x, const float *y, float *restrict o, const float *w, long rows) {
+    (void) y; (void) w;
+    softmax_fixed_rows(x, o, rows, 0);
+}
+
+static void log_softmax_fixed(const float *restrict x, const float *y, float *restrict o, const float *w,
+        long rows) {
+    (void) y; (void) w;
+    softmax_fixed_rows(x, o, rows, 1);
+}
+#endif
+
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -350,13 +533,76 @@ static float *data(long n, unsigned seed) {
     return a;
 }
 
+#ifdef FIXED_ORDER
+/* the check's input: a hash of the index as a float in [-3, 3), computed the same way in Java */
+static float hashed(uint32_t i) {
+    uint32_t h = i * 0x9E3779B1u;
+    h ^= h >> 15;
+    h *= 0x85EBCA77u;
+    h ^= h >> 13;
+    return (float) (h >> 8) * 0x1p-24f * 6.0f - 3.0f;
+}
+
+/* FNV-1a over the outputs' bits, in order */
+static uint64_t bits_hash(const float *o, long n) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (long i = 0; i < n; i++) {
+        union { float f; uint32_t u; } b = {o[i]};
+        h ^= b.u;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* "check ROWS": each fixed-order op once over hashed rows (w: the hashes from 1 << 24 on), a
+ * hash of its outputs' bits a line, for the engine's test to compare with its own */
+static int check(long rows) {
+    float *x = aligned_alloc(64, rows * N * sizeof(float));
+    float *o = aligned_alloc(64, rows * N * sizeof(float));
+    float *w = aligned_alloc(64, N * sizeof(float));
+    for (long i = 0; i < rows * N; i++) {
+        x[i] = hashed((uint32_t) i);
+    }
+    for (int i = 0; i < N; i++) {
+        w[i] = hashed((1u << 24) + (uint32_t) i);
+    }
+    const char *names[] = {"rmsNorm", "layerNorm", "softmax", "logSoftmax", "sigmoid"};
+    printf("# row_bandwidth -DFIXED_ORDER check %ld: FNV-1a of the output bits; input rows hashed\n", rows);
+    for (int k = 0; k < 5; k++) {
+        memset(o, 0xff, rows * N * sizeof(float));
+        switch (k) {
+            case 0: call(NULL, rms_norm_fixed, x, NULL, o, w, rows); break;
+            case 1: call(NULL, layer_norm_fixed, x, NULL, o, w, rows); break;
+            case 2: call(NULL, softmax_fixed, x, NULL, o, w, rows); break;
+            case 3: call(NULL, log_softmax_fixed, x, NULL, o, w, rows); break;
+            default: call(sigmoid, NULL, x, NULL, o, w, rows); break;
+        }
+        printf("%s %016llx\n", names[k], (unsigned long long) bits_hash(o, rows * N));
+    }
+    return 0;
+}
+#endif
+
 int main(int argc, char **argv) {
+#ifdef FIXED_ORDER
+    if (argc > 2 && strcmp(argv[1], "check") == 0) {
+        return check(atol(argv[2]));
+    }
+#endif
     long rows = argc > 1 ? atol(argv[1]) : 4096;
     int calls = argc > 2 ? atoi(argv[2]) : 21;
     float *x = data(rows * N, 3);
     float *y = data(rows * N, 4);
     float *o = data(rows * N, 6);
     float *w = data(N, 5);
+#ifdef FIXED_ORDER
+    const char *names[] = {"copy", "loop copy", "stream copy", "add x + y", "rmsNorm fixed", "layerNorm fixed",
+        "softmax fixed", "log-sm fixed", "sigmoid"};
+    row_op ops[] = {copy_memcpy, copy_loop, copy_stream, add, NULL, NULL, NULL, NULL, sigmoid};
+    block_op blocks[] = {NULL, NULL, NULL, NULL, rms_norm_fixed, layer_norm_fixed, softmax_fixed, log_softmax_fixed,
+        NULL};
+    double bytes[] = {8, 8, 8, 12, 8, 8, 8, 8, 8};
+#else
     const char *names[] = {"copy", "loop copy", "stream copy", "add x + y", "rmsNorm", "rmsNorm fused",
         "RMS, 1 pass", "layerNorm", "layerNorm fused", "softmax", "softmax fused", "log-softmax", "log-sm fused",
         "sigmoid"};
@@ -365,6 +611,7 @@ int main(int argc, char **argv) {
     block_op blocks[] = {NULL, NULL, NULL, NULL, NULL, rms_norm_fused, rms_one_pass, NULL, layer_norm_fused, NULL,
         softmax_fused, NULL, log_softmax_fused, NULL};
     double bytes[] = {8, 8, 8, 12, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8};
+#endif
     int count = sizeof(ops) / sizeof(ops[0]);
     double *t[3];
     for (int j = 0; j < 3; j++) {
