@@ -231,13 +231,18 @@ final class VectorKernels {
     }
 
     /**
-     * The vector loop of {@link #expSumMax} over n elements (a multiple of {@code 4 L}). A step
-     * with lanes outside the vector formula's range takes the scalar code, its exps added to the
-     * partial sums as stored, in index order. The partial sums and the maximum lanes stay in their
-     * arrays (L1) rather than in loop-carried registers: a loop-carried vector live across the
-     * scalar code's call, or assigned in both arms of a branch, made C2 box the loop's vectors every
-     * step (15 KB of garbage and 2 to 3 times the time a 4096-element row); and the three optional
-     * parts are loop-invariant branches around stores, which join no vector value.
+     * The vector loop of {@link #expSumMax} over n elements (a multiple of {@code 4 L}). The
+     * partial sums and the maximum lanes are carried in registers through a run of steps in the
+     * formula's range; a step with lanes outside it ends the run: the registers go back to their
+     * arrays and the step takes the scalar code, its exps added to the partial sums as stored, in
+     * index order, before the next run loads them again. So no vector is live across the scalar
+     * code's call, nor chosen by a branch: either made C2 box the loop's vectors every step (15 KB
+     * of garbage and 2 to 3 times the time a 4096-element row). The loop body is the same for every
+     * caller (the sums and the maximum always run, into scratch where not asked for; exps are
+     * stored, for log-softmax into its scratch row): skipping the exps' stores for log-softmax alone
+     * made each mode's compilation box the other's vectors. Carried in registers rather than in
+     * their arrays (a load and a store each a step), the arithmetic takes 35–40% less time
+     * ({@code RowBoundsTiming}).
      *
      * <p>Four blocks of {@code L} lanes per step, their operations interleaved in program order:
      * one block's formula is a chain of dependent operations, and the core's out-of-order window
@@ -251,107 +256,134 @@ final class VectorKernels {
      * of LaneSums is lane j % 8 of accumulator j / 8, which adds the exps of elements j, j + 32, …
      * in index order, as the plain loop does.
      */
-    private static void expSteps(float[] s, int off, int n, float m, float[] p, int pOff, float[] acc, float[] most,
+    private static void expSteps(float[] s, int off, int n, float m, float[] p, int pOff, float[] sums, float[] most,
             int nx, float[] o, int prev, float c, boolean log) {
-        boolean max = nx >= 0;
+        // the element-wise exp sums into scratch, and without a next row the maximum runs over this
+        // one (its loads are the exps' own): one loop body for every caller, no vector chosen by a
+        // branch
+        float[] acc = sums != null ? sums : new float[LaneSums.LANES];
+        float[] mostLanes = most != null ? most : new float[L];
+        int at = nx >= 0 ? nx : off;
         FloatVector nhi = VT.cast(FloatVector.broadcast(F, -LN2_HI));
         FloatVector nlo = VT.cast(FloatVector.broadcast(F, -LN2_LO));
         FloatVector c2 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C2));
         FloatVector c3 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C3));
         FloatVector c4 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C4));
         FloatVector c5 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C5));
-        for (int i = 0; i < n; i += 4 * L) {
-            FloatVector xa = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i)).sub(m));
-            FloatVector xb = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + L)).sub(m));
-            FloatVector xc = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 2 * L)).sub(m));
-            FloatVector xd = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 3 * L)).sub(m));
-            // |x| <= 87 is false for NaN too: one test covers every lane outside the formula's range
-            boolean normal = xa.abs().compare(VectorOperators.LE, 87f)
-                    .and(xb.abs().compare(VectorOperators.LE, 87f))
-                    .and(xc.abs().compare(VectorOperators.LE, 87f))
-                    .and(xd.abs().compare(VectorOperators.LE, 87f))
-                    .allTrue();
-            if (prev >= 0) {
-                outputStep(s, o, prev + i, c, log);
-            }
-            if (max) {
-                VT.cast(VT.cast(FloatVector.fromArray(F, most, 0)).max(VT.cast(VT.cast(VT.cast(FloatVector.fromArray(F, s,
-                        nx + i)).max(VT.cast(FloatVector.fromArray(F, s, nx + i + L)))).max(VT.cast(VT.cast(
-                        FloatVector.fromArray(F, s, nx + i + 2 * L)).max(VT.cast(FloatVector.fromArray(F, s,
-                        nx + i + 3 * L)))))))).intoArray(most, 0);
-            }
-            // t = x log2(e) + 1.5 * 2^23, rounded once: k in its low bits
-            FloatVector ta = VT.cast(xa.fma(LOG2E, ROUND));
-            FloatVector tb = VT.cast(xb.fma(LOG2E, ROUND));
-            FloatVector tc = VT.cast(xc.fma(LOG2E, ROUND));
-            FloatVector td = VT.cast(xd.fma(LOG2E, ROUND));
-            FloatVector ka = VT.cast(ta.sub(ROUND));
-            FloatVector kb = VT.cast(tb.sub(ROUND));
-            FloatVector kc = VT.cast(tc.sub(ROUND));
-            FloatVector kd = VT.cast(td.sub(ROUND));
-            FloatVector ra = VT.cast(ka.fma(nhi, xa));
-            FloatVector rb = VT.cast(kb.fma(nhi, xb));
-            FloatVector rc = VT.cast(kc.fma(nhi, xc));
-            FloatVector rd = VT.cast(kd.fma(nhi, xd));
-            ra = VT.cast(ka.fma(nlo, ra));
-            rb = VT.cast(kb.fma(nlo, rb));
-            rc = VT.cast(kc.fma(nlo, rc));
-            rd = VT.cast(kd.fma(nlo, rd));
-            FloatVector pa = VT.cast(ra.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-            FloatVector pb = VT.cast(rb.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-            FloatVector pc = VT.cast(rc.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-            FloatVector pd = VT.cast(rd.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-            pa = VT.cast(pa.fma(ra, c2));
-            pb = VT.cast(pb.fma(rb, c2));
-            pc = VT.cast(pc.fma(rc, c2));
-            pd = VT.cast(pd.fma(rd, c2));
-            pa = VT.cast(pa.fma(ra, c3));
-            pb = VT.cast(pb.fma(rb, c3));
-            pc = VT.cast(pc.fma(rc, c3));
-            pd = VT.cast(pd.fma(rd, c3));
-            pa = VT.cast(pa.fma(ra, c4));
-            pb = VT.cast(pb.fma(rb, c4));
-            pc = VT.cast(pc.fma(rc, c4));
-            pd = VT.cast(pd.fma(rd, c4));
-            pa = VT.cast(pa.fma(ra, c5));
-            pb = VT.cast(pb.fma(rb, c5));
-            pc = VT.cast(pc.fma(rc, c5));
-            pd = VT.cast(pd.fma(rd, c5));
-            FloatVector va = VT.cast(VT.cast(pa.fma(VT.cast(ra.mul(ra)), ra)).add(1f));
-            FloatVector vb = VT.cast(VT.cast(pb.fma(VT.cast(rb.mul(rb)), rb)).add(1f));
-            FloatVector vc = VT.cast(VT.cast(pc.fma(VT.cast(rc.mul(rc)), rc)).add(1f));
-            FloatVector vd = VT.cast(VT.cast(pd.fma(VT.cast(rd.mul(rd)), rd)).add(1f));
-            va = VT.cast(va.mul(VT.cast(VTI.cast(ta.reinterpretAsInts()).add(127 - ROUND_BITS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-            vb = VT.cast(vb.mul(VT.cast(VTI.cast(tb.reinterpretAsInts()).add(127 - ROUND_BITS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-            vc = VT.cast(vc.mul(VT.cast(VTI.cast(tc.reinterpretAsInts()).add(127 - ROUND_BITS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-            vd = VT.cast(vd.mul(VT.cast(VTI.cast(td.reinterpretAsInts()).add(127 - ROUND_BITS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-            if (normal) {
+        int i = 0;
+        while (i < n) {
+            FloatVector a0 = VT.cast(FloatVector.fromArray(F, acc, 0));
+            FloatVector a1 = VT.cast(FloatVector.fromArray(F, acc, L));
+            FloatVector a2 = VT.cast(FloatVector.fromArray(F, acc, 2 * L));
+            FloatVector a3 = VT.cast(FloatVector.fromArray(F, acc, 3 * L));
+            FloatVector mx = VT.cast(FloatVector.fromArray(F, mostLanes, 0));
+            for (; i < n; i += 4 * L) {
+                FloatVector xa = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i)).sub(m));
+                FloatVector xb = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + L)).sub(m));
+                FloatVector xc = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 2 * L)).sub(m));
+                FloatVector xd = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 3 * L)).sub(m));
+                // |x| <= 87 is false for NaN too: one test covers every lane outside the formula's range
+                if (!xa.abs().compare(VectorOperators.LE, 87f)
+                        .and(xb.abs().compare(VectorOperators.LE, 87f))
+                        .and(xc.abs().compare(VectorOperators.LE, 87f))
+                        .and(xd.abs().compare(VectorOperators.LE, 87f))
+                        .allTrue()) {
+                    break;
+                }
+                if (prev >= 0) {
+                    outputStep(s, o, prev + i, c, log);
+                }
+                mx = VT.cast(mx.max(VT.cast(VT.cast(VT.cast(FloatVector.fromArray(F, s, at + i))
+                        .max(VT.cast(FloatVector.fromArray(F, s, at + i + L))))
+                        .max(VT.cast(VT.cast(FloatVector.fromArray(F, s, at + i + 2 * L))
+                        .max(VT.cast(FloatVector.fromArray(F, s, at + i + 3 * L))))))));
+                // t = x log2(e) + 1.5 * 2^23, rounded once: k in its low bits
+                FloatVector ta = VT.cast(xa.fma(LOG2E, ROUND));
+                FloatVector tb = VT.cast(xb.fma(LOG2E, ROUND));
+                FloatVector tc = VT.cast(xc.fma(LOG2E, ROUND));
+                FloatVector td = VT.cast(xd.fma(LOG2E, ROUND));
+                FloatVector ka = VT.cast(ta.sub(ROUND));
+                FloatVector kb = VT.cast(tb.sub(ROUND));
+                FloatVector kc = VT.cast(tc.sub(ROUND));
+                FloatVector kd = VT.cast(td.sub(ROUND));
+                FloatVector ra = VT.cast(ka.fma(nhi, xa));
+                FloatVector rb = VT.cast(kb.fma(nhi, xb));
+                FloatVector rc = VT.cast(kc.fma(nhi, xc));
+                FloatVector rd = VT.cast(kd.fma(nhi, xd));
+                ra = VT.cast(ka.fma(nlo, ra));
+                rb = VT.cast(kb.fma(nlo, rb));
+                rc = VT.cast(kc.fma(nlo, rc));
+                rd = VT.cast(kd.fma(nlo, rd));
+                FloatVector pa = VT.cast(ra.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+                FloatVector pb = VT.cast(rb.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+                FloatVector pc = VT.cast(rc.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+                FloatVector pd = VT.cast(rd.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+                pa = VT.cast(pa.fma(ra, c2));
+                pb = VT.cast(pb.fma(rb, c2));
+                pc = VT.cast(pc.fma(rc, c2));
+                pd = VT.cast(pd.fma(rd, c2));
+                pa = VT.cast(pa.fma(ra, c3));
+                pb = VT.cast(pb.fma(rb, c3));
+                pc = VT.cast(pc.fma(rc, c3));
+                pd = VT.cast(pd.fma(rd, c3));
+                pa = VT.cast(pa.fma(ra, c4));
+                pb = VT.cast(pb.fma(rb, c4));
+                pc = VT.cast(pc.fma(rc, c4));
+                pd = VT.cast(pd.fma(rd, c4));
+                pa = VT.cast(pa.fma(ra, c5));
+                pb = VT.cast(pb.fma(rb, c5));
+                pc = VT.cast(pc.fma(rc, c5));
+                pd = VT.cast(pd.fma(rd, c5));
+                FloatVector va = VT.cast(VT.cast(pa.fma(VT.cast(ra.mul(ra)), ra)).add(1f));
+                FloatVector vb = VT.cast(VT.cast(pb.fma(VT.cast(rb.mul(rb)), rb)).add(1f));
+                FloatVector vc = VT.cast(VT.cast(pc.fma(VT.cast(rc.mul(rc)), rc)).add(1f));
+                FloatVector vd = VT.cast(VT.cast(pd.fma(VT.cast(rd.mul(rd)), rd)).add(1f));
+                va = VT.cast(va.mul(VT.cast(VTI.cast(ta.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+                vb = VT.cast(vb.mul(VT.cast(VTI.cast(tb.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+                vc = VT.cast(vc.mul(VT.cast(VTI.cast(tc.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+                vd = VT.cast(vd.mul(VT.cast(VTI.cast(td.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
                 va.intoArray(p, pOff + i);
                 vb.intoArray(p, pOff + i + L);
                 vc.intoArray(p, pOff + i + 2 * L);
                 vd.intoArray(p, pOff + i + 3 * L);
-                if (acc != null) {
-                    VT.cast(VT.cast(FloatVector.fromArray(F, acc, 0)).add(va)).intoArray(acc, 0);
-                    VT.cast(VT.cast(FloatVector.fromArray(F, acc, L)).add(vb)).intoArray(acc, L);
-                    VT.cast(VT.cast(FloatVector.fromArray(F, acc, 2 * L)).add(vc)).intoArray(acc, 2 * L);
-                    VT.cast(VT.cast(FloatVector.fromArray(F, acc, 3 * L)).add(vd)).intoArray(acc, 3 * L);
+                a0 = VT.cast(a0.add(va));
+                a1 = VT.cast(a1.add(vb));
+                a2 = VT.cast(a2.add(vc));
+                a3 = VT.cast(a3.add(vd));
+            }
+            a0.intoArray(acc, 0);
+            a1.intoArray(acc, L);
+            a2.intoArray(acc, 2 * L);
+            a3.intoArray(acc, 3 * L);
+            mx.intoArray(mostLanes, 0);
+            if (i < n) {
+                // a step with lanes outside the formula's range: the scalar code, its exps added to
+                // the partial sums as stored, in index order (p may be s itself: each element is
+                // read before it is written)
+                if (prev >= 0) {
+                    outputStep(s, o, prev + i, c, log);
                 }
-            } else {
-                // the scalar code, its exps added to the partial sums as stored, in index order (p
-                // may be s itself: each element is read before it is written)
+                maxStep(s, at + i, mostLanes);
                 for (int j = i; j < i + 4 * L; j++) {
                     float e = FastMath.exp(s[off + j] - m);
                     p[pOff + j] = e;
-                    if (acc != null) {
-                        acc[j & (LaneSums.LANES - 1)] += e;
-                    }
+                    acc[j & (LaneSums.LANES - 1)] += e;
                 }
+                i += 4 * L;
             }
         }
+    }
+
+    /** The running maximum lanes {@code most} over one step of {@code 4 L} elements at {@code at}. */
+    private static void maxStep(float[] s, int at, float[] most) {
+        VT.cast(VT.cast(FloatVector.fromArray(F, most, 0)).max(VT.cast(VT.cast(VT.cast(FloatVector.fromArray(F, s,
+                at)).max(VT.cast(FloatVector.fromArray(F, s, at + L)))).max(VT.cast(VT.cast(
+                FloatVector.fromArray(F, s, at + 2 * L)).max(VT.cast(FloatVector.fromArray(F, s,
+                at + 3 * L)))))))).intoArray(most, 0);
     }
 
     /**
