@@ -185,8 +185,8 @@ public final class Elementwise {
                 // x < 0 rather than x > 0: -0.0 and NaN pass through, as in PyTorch
                 return x < 0 ? 0f : x;
             case GELU:
-                // the exact double gelu rounded once: no cancellation for negative x
-                return (float) Float64Math.gelu(x);
+                // x / 2 * erfc(-x / sqrt 2) in double, rounded once: no cancellation for negative x
+                return ErfFunctions.gelu(x);
             case SIN:
                 return (float) StrictMath.sin(x);
             case COS:
@@ -204,7 +204,7 @@ public final class Elementwise {
             case SIGN:
                 return (float) Float64Math.sign(x);
             case ERF:
-                return (float) Float64Math.erf(x);
+                return ErfFunctions.erf(x);
             case SOFTPLUS:
                 return x > 20f ? x : FastMath.log(1f + FastMath.exp(x));
             case CBRT:
@@ -354,10 +354,8 @@ public final class Elementwise {
             float[] o = HostArrays.floats(n);
             if (ElementwiseKernels.handles(op)) {
                 ElementwiseKernels.unary(Simd.ENABLED, op, x, o, n);
-                return new Result(outType, o);
-            }
-            for (int i = 0; i < n; i++) {
-                o[i] = geluInfNaN && x[i] == Float.POSITIVE_INFINITY ? Float.NaN : apply(op, x[i]);
+            } else {
+                ElementwiseKernels.each(op, x, o, n, geluInfNaN);
             }
             return new Result(outType, o);
         }

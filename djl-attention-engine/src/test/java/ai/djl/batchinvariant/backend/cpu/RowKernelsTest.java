@@ -18,8 +18,8 @@ import java.util.Random;
  * against the one-row and one-element loops of {@link KernelReference} and {@link Elementwise},
  * bits equal: row counts from 1 to 20 and, for the norms, 70 and 150 (several row tasks), lengths
  * that are not multiples of any vector length, lengths large enough to go parallel, NaN and
- * infinities, sigmoid at the edges of exp's vector range; and an inverse case where a changed
- * summation order is caught.
+ * infinities, sigmoid at the edges of exp's vector range, every other unary op's block loop; and an
+ * inverse case where a changed summation order is caught.
  */
 class RowKernelsTest {
 
@@ -197,6 +197,19 @@ class RowKernelsTest {
                     ElementwiseKernels.unary(vector, op, x, got, n);
                     assertEquals(-1, KernelReference.firstDifference(want, got), op + " n=" + n);
                 }
+            }
+            // the others' block loops (gelu, erf, tanh and log with loops of their own)
+            for (UnaryOp op : UnaryOp.values()) {
+                if (ElementwiseKernels.handles(op)) {
+                    continue;
+                }
+                float[] want = new float[n];
+                float[] got = new float[n];
+                for (int i = 0; i < n; i++) {
+                    want[i] = Elementwise.apply(op, x[i]);
+                }
+                ElementwiseKernels.each(op, x, got, n, false);
+                assertEquals(-1, KernelReference.firstDifference(want, got), op + " n=" + n);
             }
         }
     }
