@@ -171,7 +171,7 @@ final class ElementwiseKernels {
      * Whether {@link #unary} handles the operation.
      *
      * @param op the operation
-     * @return true for neg, abs, square, relu, sqrt, exp and sigmoid
+     * @return true for neg, abs, square, relu, sqrt, exp, sigmoid and tanh
      */
     static boolean handles(UnaryOp op) {
         switch (op) {
@@ -182,6 +182,7 @@ final class ElementwiseKernels {
             case SQRT:
             case EXP:
             case SIGMOID:
+            case TANH:
                 return true;
             default:
                 return false;
@@ -231,6 +232,15 @@ final class ElementwiseKernels {
                 case SIGMOID:
                     sigmoid(vector, x, o, from, to);
                     break;
+                case TANH:
+                    if (vector) {
+                        VectorElementwiseKernels.tanh(x, from, to - from, o, from);
+                    } else {
+                        for (int i = from; i < to; i++) {
+                            o[i] = FastMath.tanh(x[i]);
+                        }
+                    }
+                    break;
                 default:
                     AttentionKernels.exp(vector, x, from, to - from, 0f, o, from);
             }
@@ -239,8 +249,8 @@ final class ElementwiseKernels {
 
     /**
      * {@code o[i] = Elementwise.apply(op, x[i])} for i in [0, n), for the operations {@link
-     * #handles} leaves out: threads over blocks, as for the others. gelu, erf, tanh and log, the
-     * costly ones that models use, get a loop each (through {@code apply}'s switch every element
+     * #handles} leaves out: threads over blocks, as for the others. gelu, erf and log, costly ones
+     * that models use, get a loop each (through {@code apply}'s switch every element
      * they took 1.5 times as long); the rest loop over {@code apply}.
      *
      * @param op the operation
@@ -265,11 +275,6 @@ final class ElementwiseKernels {
                 case ERF:
                     for (int i = from; i < to; i++) {
                         o[i] = ErfFunctions.erf(x[i]);
-                    }
-                    break;
-                case TANH:
-                    for (int i = from; i < to; i++) {
-                        o[i] = FastMath.tanh(x[i]);
                     }
                     break;
                 case LOG:

@@ -187,7 +187,7 @@ class RowKernelsTest {
                 assertEquals(-1, KernelReference.firstDifference(want, got), op + " scalar left n=" + n);
             }
             for (UnaryOp op : new UnaryOp[] {UnaryOp.NEG, UnaryOp.ABS, UnaryOp.SQUARE, UnaryOp.RELU, UnaryOp.SQRT,
-                UnaryOp.EXP, UnaryOp.SIGMOID}) {
+                UnaryOp.EXP, UnaryOp.SIGMOID, UnaryOp.TANH}) {
                 for (boolean vector : paths()) {
                     float[] want = new float[n];
                     float[] got = new float[n];
@@ -198,7 +198,7 @@ class RowKernelsTest {
                     assertEquals(-1, KernelReference.firstDifference(want, got), op + " n=" + n);
                 }
             }
-            // the others' block loops (gelu, erf, tanh and log with loops of their own)
+            // the others' block loops (gelu, erf and log with loops of their own)
             for (UnaryOp op : UnaryOp.values()) {
                 if (ElementwiseKernels.handles(op)) {
                     continue;
@@ -223,6 +223,23 @@ class RowKernelsTest {
     void sigmoidKeepsTheScalarBitsAtTheEdgesOfExpsRange() {
         float[] edges = {87f, Math.nextUp(87f), Math.nextDown(87f), 86.5f, 88.72283f, 88.8f, 89f, 103.97208f,
             104f, 150f, 0f, -0f, 1e-30f, 20f, Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NaN};
+        atTheEdges(UnaryOp.SIGMOID, edges);
+    }
+
+    /** tanh likewise, around its branches' bounds (1/16 and 9) and at the specials. */
+    @Test
+    void tanhKeepsTheScalarBitsAtItsBranchBounds() {
+        float[] edges = {0.0625f, Math.nextUp(0.0625f), Math.nextDown(0.0625f), 9f, Math.nextUp(9f),
+            Math.nextDown(9f), 0f, -0f, 1e-30f, Float.MIN_VALUE, 0.5f, 3f, 20f, Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NaN};
+        atTheEdges(UnaryOp.TANH, edges);
+    }
+
+    /**
+     * The op's fast path against its scalar function (as {@link Elementwise#apply} computes it) with
+     * the edge values, both signs, at every lane position, in place and not.
+     */
+    private void atTheEdges(UnaryOp op, float[] edges) {
         int n = 3 * 64 + 5;
         float[] x = new float[n];
         for (int shift = 0; shift < 8; shift++) {
@@ -233,14 +250,14 @@ class RowKernelsTest {
             }
             float[] want = new float[n];
             for (int i = 0; i < n; i++) {
-                want[i] = FastMath.sigmoid(x[i]);
+                want[i] = Elementwise.apply(op, x[i]);
             }
             float[] got = new float[n];
-            ElementwiseKernels.unary(Simd.ENABLED, UnaryOp.SIGMOID, x, got, n);
-            assertEquals(-1, KernelReference.firstDifference(want, got), "shift " + shift);
+            ElementwiseKernels.unary(Simd.ENABLED, op, x, got, n);
+            assertEquals(-1, KernelReference.firstDifference(want, got), op + " shift " + shift);
             float[] in = x.clone();
-            ElementwiseKernels.unary(Simd.ENABLED, UnaryOp.SIGMOID, in, in, n);
-            assertEquals(-1, KernelReference.firstDifference(want, in), "in place, shift " + shift);
+            ElementwiseKernels.unary(Simd.ENABLED, op, in, in, n);
+            assertEquals(-1, KernelReference.firstDifference(want, in), op + " in place, shift " + shift);
         }
     }
 }
