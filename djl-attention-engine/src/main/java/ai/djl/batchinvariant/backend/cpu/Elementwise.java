@@ -355,7 +355,7 @@ public final class Elementwise {
             if (ElementwiseKernels.handles(op)) {
                 ElementwiseKernels.unary(Simd.ENABLED, op, x, o, n);
             } else {
-                ElementwiseKernels.each(op, x, o, n, geluInfNaN);
+                ElementwiseKernels.each(Simd.ENABLED, op, x, o, n, geluInfNaN);
             }
             return new Result(outType, o);
         }

@@ -249,10 +249,12 @@ final class ElementwiseKernels {
 
     /**
      * {@code o[i] = Elementwise.apply(op, x[i])} for i in [0, n), for the operations {@link
-     * #handles} leaves out: threads over blocks, as for the others. gelu, erf and log, costly ones
-     * that models use, get a loop each (through {@code apply}'s switch every element
-     * they took 1.5 times as long); the rest loop over {@code apply}.
+     * #handles} leaves out: threads over blocks, as for the others. gelu (on the Vector API where
+     * asked: {@link VectorElementwiseKernels#gelu}), erf and log, costly ones that models use, get a
+     * loop each (through {@code apply}'s switch every element they took 1.5 times as long); the
+     * rest loop over {@code apply}.
      *
+     * @param vector whether gelu may use the vector path
      * @param op the operation
      * @param x the input
      * @param o the output
@@ -260,7 +262,7 @@ final class ElementwiseKernels {
      * @param geluInfNaN whether gelu gives NaN at +infinity (PyTorch's oneDNN kernel, {@link
      *     ai.djl.batchinvariant.backend.TypeRules#geluInfIsNaN})
      */
-    static void each(UnaryOp op, float[] x, float[] o, int n, boolean geluInfNaN) {
+    static void each(boolean vector, UnaryOp op, float[] x, float[] o, int n, boolean geluInfNaN) {
         int blocks = (n + BLOCK - 1) / BLOCK;
         // tens of operations an element (gelu's double rational functions and exponentials)
         Parallel.forEach(blocks, 32L * BLOCK, b -> {
@@ -268,6 +270,10 @@ final class ElementwiseKernels {
             int to = Math.min(n, from + BLOCK);
             switch (op) {
                 case GELU:
+                    if (vector) {
+                        VectorElementwiseKernels.gelu(x, from, to - from, o, from, geluInfNaN);
+                        break;
+                    }
                     for (int i = from; i < to; i++) {
                         o[i] = geluInfNaN && x[i] == Float.POSITIVE_INFINITY ? Float.NaN : ErfFunctions.gelu(x[i]);
                     }

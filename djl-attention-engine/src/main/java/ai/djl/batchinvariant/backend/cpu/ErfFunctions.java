@@ -17,24 +17,24 @@ package ai.djl.batchinvariant.backend.cpu;
  */
 final class ErfFunctions {
 
-    private static final double SQRT1_2 = 0.7071067811865476;
+    static final double SQRT1_2 = 0.7071067811865476;
     /** 1 / sqrt(pi). */
     private static final double SQRPI = 0.56418958354775628695;
     /** Past this, erfc(y) is below the smallest double. */
     private static final double BIG = 26.543;
-    private static final double[] A = {
+    static final double[] A = {
         3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03,
         1.85777706184603153e-1
     };
-    private static final double[] B = {
+    static final double[] B = {
         2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03
     };
-    private static final double[] C = {
+    static final double[] C = {
         5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02,
         8.81952221241769090e02, 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03,
         2.15311535474403846e-8
     };
-    private static final double[] D = {
+    static final double[] D = {
         1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03,
         3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03
     };
@@ -46,10 +46,16 @@ final class ErfFunctions {
         2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1, 6.05183413124413191e-2,
         2.33520497626869185e-3
     };
-    private static final double LOG2E = 1.4426950408889634;
+    static final double LOG2E = 1.4426950408889634;
     /** ln 2 in two parts, the first with trailing zeros so that k · LN2_HI is exact (fdlibm's). */
-    private static final double LN2_HI = 6.93147180369123816490e-01;
-    private static final double LN2_LO = 1.90821492927058770002e-10;
+    static final double LN2_HI = 6.93147180369123816490e-01;
+    static final double LN2_LO = 1.90821492927058770002e-10;
+
+    /** 1/13!, 1/12!, …, 1/2!, 1, 1: e^r's Taylor polynomial, highest degree first. */
+    static final double[] EXP_TAYLOR = {
+        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
+        1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0
+    };
 
     private ErfFunctions() {}
 
@@ -158,20 +164,10 @@ final class ErfFunctions {
     private static double expNeg(double t) {
         double k = Math.rint(t * LOG2E);
         double r = (t - k * LN2_HI) - k * LN2_LO;
-        double p = 1.0 / 6227020800.0;
-        p = p * r + 1.0 / 479001600.0;
-        p = p * r + 1.0 / 39916800.0;
-        p = p * r + 1.0 / 3628800.0;
-        p = p * r + 1.0 / 362880.0;
-        p = p * r + 1.0 / 40320.0;
-        p = p * r + 1.0 / 5040.0;
-        p = p * r + 1.0 / 720.0;
-        p = p * r + 1.0 / 120.0;
-        p = p * r + 1.0 / 24.0;
-        p = p * r + 1.0 / 6.0;
-        p = p * r + 0.5;
-        p = p * r + 1.0;
-        p = p * r + 1.0;
+        double p = EXP_TAYLOR[0];
+        for (int j = 1; j < EXP_TAYLOR.length; j++) {
+            p = p * r + EXP_TAYLOR[j];
+        }
         return p * Double.longBitsToDouble((long) ((int) k + 1023) << 52);
     }
 }

@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -15,7 +16,8 @@ import java.util.Random;
  * Float64Math}'s series and continued fraction rounded once, an independent double evaluation:
  * the same bits for every float of magnitude up to 16 at a stride of bit patterns, for values
  * drawn uniformly in [-15, 15] and for the special values (signed zeros, infinities, NaN, the
- * smallest subnormal, arguments whose gelu underflows). Inverse case: gelu written as x / 2 · (1 +
+ * smallest subnormal, arguments whose gelu underflows); the Vector API gelu against the scalar one
+ * over the same values and its branches' bounds. Inverse case: gelu written as x / 2 · (1 +
  * erf(x / √2)), which cancels for negative x, is caught by the same comparison.
  */
 class ErfFunctionsTest {
@@ -64,6 +66,32 @@ class ErfFunctionsTest {
         assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(ErfFunctions.erf(-0f)));
         assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(ErfFunctions.gelu(-30f)));
         assertTrue(Float.isNaN(ErfFunctions.gelu(Float.NEGATIVE_INFINITY)));
+    }
+
+    @Test
+    void theVectorGeluHasTheScalarBits() {
+        Assumptions.assumeTrue(Simd.ENABLED, "no Vector API");
+        float[] x = arguments();
+        // the bounds of the vector path's branches (0.46875 and 4 after the division by the root of 2)
+        float[] bounds = {0.6629126f, Math.nextUp(0.6629126f), Math.nextDown(0.6629126f), 5.656854f,
+            Math.nextUp(5.656854f), Math.nextDown(5.656854f)};
+        float[] all = java.util.Arrays.copyOf(x, x.length + 2 * bounds.length);
+        for (int i = 0; i < bounds.length; i++) {
+            all[x.length + 2 * i] = bounds[i];
+            all[x.length + 2 * i + 1] = -bounds[i];
+        }
+        for (boolean infNaN : new boolean[] {false, true}) {
+            float[] got = new float[all.length];
+            VectorElementwiseKernels.gelu(all, 0, all.length, got, 0, infNaN);
+            int differ = 0;
+            for (int i = 0; i < all.length; i++) {
+                float want = infNaN && all[i] == Float.POSITIVE_INFINITY ? Float.NaN : ErfFunctions.gelu(all[i]);
+                if (!same(want, got[i])) {
+                    differ++;
+                }
+            }
+            assertEquals(0, differ, "vector gelu results differing from the scalar's, infNaN " + infNaN);
+        }
     }
 
     @Test

@@ -204,12 +204,14 @@ class RowKernelsTest {
                     continue;
                 }
                 float[] want = new float[n];
-                float[] got = new float[n];
                 for (int i = 0; i < n; i++) {
                     want[i] = Elementwise.apply(op, x[i]);
                 }
-                ElementwiseKernels.each(op, x, got, n, false);
-                assertEquals(-1, KernelReference.firstDifference(want, got), op + " n=" + n);
+                for (boolean vector : paths()) {
+                    float[] got = new float[n];
+                    ElementwiseKernels.each(vector, op, x, got, n, false);
+                    assertEquals(-1, KernelReference.firstDifference(want, got), op + " n=" + n);
+                }
             }
         }
     }
