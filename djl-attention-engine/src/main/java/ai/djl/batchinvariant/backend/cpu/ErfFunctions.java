@@ -57,6 +57,16 @@ final class ErfFunctions {
         1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0
     };
 
+    /** e^(-h²) for h = m / 16, m from 0 to 16 · {@link #BIG}, by {@link #expNeg}. */
+    static final double[] EXP_NEG_H2 = new double[(int) (16 * BIG) + 1];
+
+    static {
+        for (int m = 0; m < EXP_NEG_H2.length; m++) {
+            double h = m / 16.0;
+            EXP_NEG_H2[m] = expNeg(-h * h);
+        }
+    }
+
     private ErfFunctions() {}
 
     /**
@@ -149,12 +159,13 @@ final class ErfFunctions {
 
     /**
      * e^(-y²) for 0 ≤ y < {@link #BIG}: y² split as h² + (y - h)(y + h) with h = y to 1/16 (so h² is
-     * exact and the rounding of y² does not reach the result), each part's exponential by {@link
-     * #expNeg}.
+     * exact and the rounding of y² does not reach the result): e^(-h²) from {@link #EXP_NEG_H2},
+     * the other part's exponential by {@link #expNeg}.
      */
     private static double expNegSquare(double y) {
-        double h = Math.floor(y * 16.0) / 16.0;
-        return expNeg(-h * h) * expNeg(-(y - h) * (y + h));
+        int m = (int) Math.floor(y * 16.0);
+        double h = m / 16.0;
+        return EXP_NEG_H2[m] * expNeg(-(y - h) * (y + h));
     }
 
     /**
