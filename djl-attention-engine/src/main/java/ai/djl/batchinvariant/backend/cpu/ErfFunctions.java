@@ -177,7 +177,7 @@ final class ErfFunctions {
         double r = (t - k * LN2_HI) - k * LN2_LO;
         double p = EXP_TAYLOR[0];
         for (int j = 1; j < EXP_TAYLOR.length; j++) {
-            p = p * r + EXP_TAYLOR[j];
+            p = Math.fma(p, r, EXP_TAYLOR[j]);
         }
         return p * Double.longBitsToDouble((long) ((int) k + 1023) << 52);
     }

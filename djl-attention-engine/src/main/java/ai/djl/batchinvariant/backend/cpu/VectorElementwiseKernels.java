@@ -198,19 +198,19 @@ final class VectorElementwiseKernels {
             DoubleVector ra = VD.cast(VD.cast(ta.sub(VD.cast(ka.mul(ErfFunctions.LN2_HI))))
                     .sub(VD.cast(ka.mul(ErfFunctions.LN2_LO))));
             DoubleVector ea = VD.cast(DoubleVector.broadcast(D, ex[0]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[1]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[2]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[3]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[4]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[5]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[6]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[7]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[8]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[9]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[10]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[11]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[12]));
-            ea = VD.cast(VD.cast(ea.mul(ra)).add(ex[13]));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[1]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[2]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[3]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[4]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[5]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[6]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[7]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[8]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[9]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[10]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[11]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[12]))));
+            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[13]))));
             ea = VD.cast(ea.mul(VD.cast(VL.cast(VL.cast(sa.reinterpretAsLongs()).add(1023 - RND_BITS))
                     .lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles())));
             DoubleVector sb = VD.cast(VD.cast(tb.mul(ErfFunctions.LOG2E)).add(RND));
@@ -218,19 +218,19 @@ final class VectorElementwiseKernels {
             DoubleVector rb = VD.cast(VD.cast(tb.sub(VD.cast(kb.mul(ErfFunctions.LN2_HI))))
                     .sub(VD.cast(kb.mul(ErfFunctions.LN2_LO))));
             DoubleVector eb = VD.cast(DoubleVector.broadcast(D, ex[0]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[1]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[2]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[3]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[4]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[5]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[6]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[7]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[8]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[9]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[10]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[11]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[12]));
-            eb = VD.cast(VD.cast(eb.mul(rb)).add(ex[13]));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[1]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[2]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[3]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[4]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[5]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[6]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[7]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[8]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[9]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[10]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[11]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[12]))));
+            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[13]))));
             eb = VD.cast(eb.mul(VD.cast(VL.cast(VL.cast(sb.reinterpretAsLongs()).add(1023 - RND_BITS))
                     .lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles())));
             DoubleVector far = VD.cast(VD.cast(ea.mul(eb)).mul(rat));
