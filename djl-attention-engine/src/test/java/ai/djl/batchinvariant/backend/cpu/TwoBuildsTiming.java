@@ -9,15 +9,15 @@ import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * Times softmax, log-softmax, layer norm or RMS norm of two builds of the engine in one JVM, each loaded
- * from its own classes folder by a class loader of its own, calls alternated (A, B, then a copy of
- * the same bytes on two threads) so that both see the same load: on a shared two-core machine,
- * separate processes spread by more than the changes measured. Also checks that the two builds
- * gave the same bits. Not a test: run by hand with {@code --add-modules jdk.incubator.vector}.
- * Usage: {@code TwoBuildsTiming CLASSES_A CLASSES_B [softmax|log|layerNorm|rmsNorm] [ROWS] [new]} (4096 ×
- * 4096 float32 by default, 40 rounds after 10 of warm-up; {@code new}: a new output array each
- * call, as the engine's API returns, its allocation timed; prints median, best and quartiles in
- * ms).
+ * Times softmax, log-softmax, layer norm, RMS norm, sigmoid or tanh of two builds of the engine in
+ * one JVM, each loaded from its own classes folder by a class loader of its own, calls alternated
+ * (A, B, then a copy of the same bytes on two threads) so that both see the same load: on a shared
+ * two-core machine, separate processes spread by more than the changes measured. Also checks that
+ * the two builds gave the same bits. Not a test: run by hand with {@code --add-modules
+ * jdk.incubator.vector}. Usage: {@code TwoBuildsTiming CLASSES_A CLASSES_B
+ * [softmax|log|layerNorm|rmsNorm|sigmoid|tanh] [ROWS] [new]} (4096 × 4096 float32 by default, 40
+ * rounds after 10 of warm-up; {@code new}: a new output array each call, as the engine's API
+ * returns, its allocation timed; prints median, best and quartiles in ms).
  */
 public final class TwoBuildsTiming {
 
@@ -35,7 +35,17 @@ public final class TwoBuildsTiming {
         boolean fresh = args.length > 4 && "new".equals(args[4]);
         int n = 4096;
         Method[] m = new Method[2];
+        boolean unary = "sigmoid".equals(op) || "tanh".equals(op);
+        Object[] unaryOp = new Object[2];
         for (int i = 0; i < 2; i++) {
+            if (unary) {
+                Class<?> c = TwoBuilds.load(args[i], "ai.djl.batchinvariant.backend.cpu.ElementwiseKernels");
+                Class<?> u = Class.forName("ai.djl.batchinvariant.backend.UnaryOp", true, c.getClassLoader());
+                m[i] = c.getDeclaredMethod("unary", boolean.class, u, float[].class, float[].class, int.class);
+                m[i].setAccessible(true);
+                unaryOp[i] = u.getField(op.toUpperCase(Locale.ROOT)).get(null);
+                continue;
+            }
             Class<?> c = TwoBuilds.load(args[i], "ai.djl.batchinvariant.backend.cpu.RowKernels");
             m[i] = "layerNorm".equals(op)
                     ? c.getDeclaredMethod("layerNorm", boolean.class, float[].class, float[].class, int.class,
@@ -62,7 +72,9 @@ public final class TwoBuildsTiming {
                 if (fresh) {
                     out[i] = new float[x.length];
                 }
-                if ("layerNorm".equals(op)) {
+                if (unary) {
+                    m[i].invoke(null, true, unaryOp[i], x, out[i], rows * n);
+                } else if ("layerNorm".equals(op)) {
                     m[i].invoke(null, true, x, out[i], rows, n, null, null, 1e-5f);
                 } else if ("rmsNorm".equals(op)) {
                     m[i].invoke(null, true, x, out[i], rows, n, null, 1e-6f);
