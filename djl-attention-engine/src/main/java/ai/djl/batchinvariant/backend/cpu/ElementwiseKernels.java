@@ -171,7 +171,7 @@ final class ElementwiseKernels {
      * Whether {@link #unary} handles the operation.
      *
      * @param op the operation
-     * @return true for neg, abs, square, relu, sqrt, exp, sigmoid and tanh
+     * @return true for neg, abs, square, relu, sqrt, exp, sigmoid, tanh and log
      */
     static boolean handles(UnaryOp op) {
         switch (op) {
@@ -183,6 +183,7 @@ final class ElementwiseKernels {
             case EXP:
             case SIGMOID:
             case TANH:
+            case LOG:
                 return true;
             default:
                 return false;
@@ -241,6 +242,15 @@ final class ElementwiseKernels {
                         }
                     }
                     break;
+                case LOG:
+                    if (vector) {
+                        VectorElementwiseKernels.log(x, from, to - from, o, from);
+                    } else {
+                        for (int i = from; i < to; i++) {
+                            o[i] = FastMath.log(x[i]);
+                        }
+                    }
+                    break;
                 default:
                     AttentionKernels.exp(vector, x, from, to - from, 0f, o, from);
             }
@@ -250,7 +260,7 @@ final class ElementwiseKernels {
     /**
      * {@code o[i] = Elementwise.apply(op, x[i])} for i in [0, n), for the operations {@link
      * #handles} leaves out: threads over blocks, as for the others. gelu (on the Vector API where
-     * asked: {@link VectorElementwiseKernels#gelu}), erf and log, costly ones that models use, get a
+     * asked: {@link VectorElementwiseKernels#gelu}) and erf, costly ones that models use, get a
      * loop each (through {@code apply}'s switch every element they took 1.5 times as long); the
      * rest loop over {@code apply}.
      *
@@ -281,11 +291,6 @@ final class ElementwiseKernels {
                 case ERF:
                     for (int i = from; i < to; i++) {
                         o[i] = ErfFunctions.erf(x[i]);
-                    }
-                    break;
-                case LOG:
-                    for (int i = from; i < to; i++) {
-                        o[i] = FastMath.log(x[i]);
                     }
                     break;
                 default:

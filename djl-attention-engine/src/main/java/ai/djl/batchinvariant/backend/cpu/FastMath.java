@@ -24,6 +24,15 @@ public final class FastMath {
     static final float EXP_C4 = 1.6666665459e-1f;
     static final float EXP_C5 = 5.0000001201e-1f;
 
+    /**
+     * Cephes' logf polynomial for log(1 + f), f in [sqrt(1/2) - 1, sqrt(2) - 1], highest degree
+     * first (a step p · f + c, the same bits as p · f - |c| for the negative ones).
+     */
+    static final float[] LOG_POLY = {
+        7.0376836292e-2f, -1.1514610310e-1f, 1.1676998740e-1f, -1.2420140846e-1f, 1.4249322787e-1f,
+        -1.6668057665e-1f, 2.0000714765e-1f, -2.4999993993e-1f, 3.3333331174e-1f
+    };
+
     private FastMath() {}
 
     /**
@@ -113,17 +122,11 @@ public final class FastMath {
             e++;
         }
         float f = m - 1f;
-        // Cephes logf polynomial for log(1+f), f in [sqrt(1/2)-1, sqrt(2)-1]
         float z = f * f;
-        float p = 7.0376836292e-2f;
-        p = p * f - 1.1514610310e-1f;
-        p = p * f + 1.1676998740e-1f;
-        p = p * f - 1.2420140846e-1f;
-        p = p * f + 1.4249322787e-1f;
-        p = p * f - 1.6668057665e-1f;
-        p = p * f + 2.0000714765e-1f;
-        p = p * f - 2.4999993993e-1f;
-        p = p * f + 3.3333331174e-1f;
+        float p = LOG_POLY[0];
+        for (int j = 1; j < LOG_POLY.length; j++) {
+            p = p * f + LOG_POLY[j];
+        }
         float y = p * f * z;
         float fe = e;
         y += fe * LN2_LO;

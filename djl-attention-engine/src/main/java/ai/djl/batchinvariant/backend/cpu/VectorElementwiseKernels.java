@@ -118,6 +118,60 @@ final class VectorElementwiseKernels {
     }
 
     /**
+     * {@code o[oOff + i] = FastMath.log(x[off + i])} for i in [0, n): per lane, the exponent and
+     * the mantissa from the bits, the mantissa halved (and the exponent raised) past √2, Cephes'
+     * polynomial in the scalar order (written out: a vector carried around a loop may be boxed). A
+     * step with a lane that is not a positive normal finite float (zero, negative, subnormal,
+     * infinite, NaN) takes the scalar code.
+     *
+     * @param x the input
+     * @param off the first input
+     * @param n the count
+     * @param o the output (may be x)
+     * @param oOff the first output
+     */
+    static void log(float[] x, int off, int n, float[] o, int oOff) {
+        float[] poly = FastMath.LOG_POLY;
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = load(x, off + i);
+            // false for NaN too
+            if (!v.compare(VectorOperators.GE, Float.MIN_NORMAL).and(v.compare(VectorOperators.LE, Float.MAX_VALUE))
+                    .allTrue()) {
+                for (int j = i; j < i + L; j++) {
+                    o[oOff + j] = FastMath.log(x[off + j]);
+                }
+                continue;
+            }
+            IntVector bits = VTI.cast(v.reinterpretAsInts());
+            FloatVector fe = VT.cast(VTI.cast(VTI.cast(bits.lanewise(VectorOperators.LSHR, 23)).and(0xff)).sub(127)
+                    .convert(VectorOperators.I2F, 0));
+            FloatVector m = VT.cast(VTI.cast(VTI.cast(bits.and(0x007fffff)).or(0x3f800000)).reinterpretAsFloats());
+            VectorMask<Float> big = m.compare(VectorOperators.GT, 1.41421356f);
+            m = VT.cast(m.blend(VT.cast(m.mul(0.5f)), big));
+            fe = VT.cast(fe.blend(VT.cast(fe.add(1f)), big));
+            FloatVector f = VT.cast(m.sub(1f));
+            FloatVector z = VT.cast(f.mul(f));
+            FloatVector p = VT.cast(FloatVector.broadcast(F, poly[0]));
+            p = VT.cast(VT.cast(p.mul(f)).add(poly[1]));
+            p = VT.cast(VT.cast(p.mul(f)).add(poly[2]));
+            p = VT.cast(VT.cast(p.mul(f)).add(poly[3]));
+            p = VT.cast(VT.cast(p.mul(f)).add(poly[4]));
+            p = VT.cast(VT.cast(p.mul(f)).add(poly[5]));
+            p = VT.cast(VT.cast(p.mul(f)).add(poly[6]));
+            p = VT.cast(VT.cast(p.mul(f)).add(poly[7]));
+            p = VT.cast(VT.cast(p.mul(f)).add(poly[8]));
+            FloatVector y = VT.cast(VT.cast(p.mul(f)).mul(z));
+            y = VT.cast(y.add(VT.cast(fe.mul(FastMath.LN2_LO))));
+            y = VT.cast(y.sub(VT.cast(z.mul(0.5f))));
+            VT.cast(VT.cast(f.add(y)).add(VT.cast(fe.mul(FastMath.LN2_HI)))).intoArray(o, oOff + i);
+        }
+        for (; i < n; i++) {
+            o[oOff + i] = FastMath.log(x[off + i]);
+        }
+    }
+
+    /**
      * {@code o[oOff + i] = ErfFunctions.gelu(x[off + i])} for i in [0, n) (NaN at +infinity where
      * {@code infNaN}): a vector of doubles a step, each lane running {@link ErfFunctions}' double
      * arithmetic with the same operations in the same order — erf's rational function below

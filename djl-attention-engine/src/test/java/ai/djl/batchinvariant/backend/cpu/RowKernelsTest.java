@@ -187,7 +187,7 @@ class RowKernelsTest {
                 assertEquals(-1, KernelReference.firstDifference(want, got), op + " scalar left n=" + n);
             }
             for (UnaryOp op : new UnaryOp[] {UnaryOp.NEG, UnaryOp.ABS, UnaryOp.SQUARE, UnaryOp.RELU, UnaryOp.SQRT,
-                UnaryOp.EXP, UnaryOp.SIGMOID, UnaryOp.TANH}) {
+                UnaryOp.EXP, UnaryOp.SIGMOID, UnaryOp.TANH, UnaryOp.LOG}) {
                 for (boolean vector : paths()) {
                     float[] want = new float[n];
                     float[] got = new float[n];
@@ -198,7 +198,7 @@ class RowKernelsTest {
                     assertEquals(-1, KernelReference.firstDifference(want, got), op + " n=" + n);
                 }
             }
-            // the others' block loops (gelu, erf and log with loops of their own)
+            // the others' block loops (gelu and erf with loops of their own)
             for (UnaryOp op : UnaryOp.values()) {
                 if (ElementwiseKernels.handles(op)) {
                     continue;
@@ -235,6 +235,32 @@ class RowKernelsTest {
             Math.nextDown(9f), 0f, -0f, 1e-30f, Float.MIN_VALUE, 0.5f, 3f, 20f, Float.MAX_VALUE,
             Float.POSITIVE_INFINITY, Float.NaN};
         atTheEdges(UnaryOp.TANH, edges);
+    }
+
+    /** log likewise, around the mantissa's √2 bound, the normal range's ends and the specials. */
+    @Test
+    void logKeepsTheScalarBitsAtItsBounds() {
+        float[] edges = {1.41421356f, Math.nextUp(1.41421356f), Math.nextDown(1.41421356f), 1f, 2f, 0.5f,
+            Float.MIN_NORMAL, Math.nextDown(Float.MIN_NORMAL), Float.MIN_VALUE, 0f, -0f, -1f, Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NaN, 3e-20f, 7e30f};
+        atTheEdges(UnaryOp.LOG, edges);
+        // and where whole steps are positive normal floats (the vector path): the bounds at every
+        // lane among magnitudes from 2^-126 to 2^127
+        float[] inRange = {1.41421356f, Math.nextUp(1.41421356f), Math.nextDown(1.41421356f), 1f,
+            Math.nextUp(1f), Math.nextDown(1f), Float.MIN_NORMAL, Float.MAX_VALUE, 0.70710677f};
+        int n = 50_000;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i % 3 == 0 ? inRange[(i / 3) % inRange.length]
+                    : (float) Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(253) - 126);
+        }
+        float[] want = new float[n];
+        for (int i = 0; i < n; i++) {
+            want[i] = FastMath.log(x[i]);
+        }
+        float[] got = new float[n];
+        ElementwiseKernels.unary(Simd.ENABLED, UnaryOp.LOG, x, got, n);
+        assertEquals(-1, KernelReference.firstDifference(want, got), "log of positive normal floats");
     }
 
     /**
