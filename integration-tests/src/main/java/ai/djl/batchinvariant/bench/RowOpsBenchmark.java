@@ -32,8 +32,9 @@ import java.util.concurrent.TimeUnit;
  * x / sqrt(mean(x²) + eps) · w on PyTorch, as Hugging Face Llama writes it), {@code softmax} and
  * {@code logSoftmax} over the last axis, {@code sigmoid} and {@code gelu} element-wise (DJL's {@code
  * Activation.sigmoid}, {@code Activation.gelu}), {@code tanh}, {@code layerNorm} over the last
- * axis with a scale and a shift (DJL's {@code NDArrayEx.layerNorm} on both engines) and {@code add}
- * of two arrays of the same shape. Bytes
+ * axis with a scale and a shift (DJL's {@code NDArrayEx.layerNorm} on both engines), {@code add}
+ * of two arrays of the same shape, {@code addRow} (a row of {@code cols} broadcast over the rows)
+ * and {@code mulScalar} (times 2). Bytes
  * moved per call: 8 per element for all but add (read, write), 12 for add.
  * {@code copy} and {@code copyLoop} are the machine's reference for 8 bytes an element: plain Java
  * copying the input's floats into a kept array on two threads, the same for either engine parameter. Outputs are
@@ -48,7 +49,8 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgs = {"-Xmx8g", "-Dai.djl.offline=true", "--add-modules", "jdk.incubator.vector"})
 public class RowOpsBenchmark {
 
-    @Param({"rmsNorm", "layerNorm", "softmax", "logSoftmax", "sigmoid", "gelu", "tanh", "add", "copy", "copyLoop"})
+    @Param({"rmsNorm", "layerNorm", "softmax", "logSoftmax", "sigmoid", "gelu", "tanh", "add", "addRow", "mulScalar",
+        "copy", "copyLoop"})
     public String op;
 
     @Param({"64", "4096"})
@@ -133,6 +135,12 @@ public class RowOpsBenchmark {
                 break;
             case "tanh":
                 out = x.tanh();
+                break;
+            case "addRow":
+                out = x.add(gamma);
+                break;
+            case "mulScalar":
+                out = x.mul(2f);
                 break;
             case "layerNorm":
                 out = x.getNDArrayInternal().layerNorm(x, new Shape(cols), gamma, beta, 1e-5f).singletonOrThrow();

@@ -269,17 +269,25 @@ public final class Elementwise {
         DataType outType = op.isBoolean() ? DataType.BOOLEAN : compute;
         // every path below writes every element
         Object out = HostArrays.uninitialized(outType, n);
+        boolean floats = !op.isBoolean() && compute == DataType.FLOAT32 && at == DataType.FLOAT32
+                && bt == DataType.FLOAT32;
+        if (floats && ElementwiseKernels.handles(op) && n > 0) {
+            float[] o = (float[]) out;
+            if (as.equals(outShape) && bs.equals(outShape)) {
+                ElementwiseKernels.binary(op, (float[]) a, false, (float[]) b, false, o, n);
+            } else {
+                BroadcastKernels.broadcast(op, (float[]) a, Strided.broadcastStrides(as, outShape), (float[]) b,
+                        Strided.broadcastStrides(bs, outShape), o, outShape.getShape());
+            }
+            return out;
+        }
         int[] ia = as.equals(outShape) ? null : Strided.offsets(outShape, Strided.broadcastStrides(as, outShape), 0);
         int[] ib = bs.equals(outShape) ? null : Strided.offsets(outShape, Strided.broadcastStrides(bs, outShape), 0);
-        if (!op.isBoolean() && compute == DataType.FLOAT32 && at == DataType.FLOAT32 && bt == DataType.FLOAT32) {
+        if (floats) {
             float[] x = (float[]) a;
             float[] y = (float[]) b;
             float[] o = (float[]) out;
-            boolean scalarA = ia != null && as.size() == 1 && ib == null;
-            boolean scalarB = ib != null && bs.size() == 1 && ia == null;
-            if ((ia == null && ib == null || scalarA || scalarB) && ElementwiseKernels.handles(op) && n > 0) {
-                ElementwiseKernels.binary(op, x, scalarA, y, scalarB, o, n);
-            } else if (ia == null && ib == null) {
+            if (ia == null && ib == null) {
                 for (int i = 0; i < n; i++) {
                     o[i] = apply(op, x[i], y[i]);
                 }

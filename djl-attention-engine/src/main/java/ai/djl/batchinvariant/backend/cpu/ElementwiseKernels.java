@@ -15,7 +15,7 @@ import ai.djl.batchinvariant.backend.UnaryOp;
 final class ElementwiseKernels {
 
     /** Elements per work item: big enough to amortise a task, small enough to spread. */
-    private static final int BLOCK = 1 << 16;
+    static final int BLOCK = 1 << 16;
 
     private ElementwiseKernels() {}
 

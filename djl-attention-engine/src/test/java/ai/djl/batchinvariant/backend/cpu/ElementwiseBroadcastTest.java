@@ -1,0 +1,83 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import ai.djl.batchinvariant.backend.BinaryOp;
+import ai.djl.batchinvariant.tensor.Strided;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+/**
+ * float32 binary operations with broadcasting ({@link BroadcastKernels#broadcast}, through
+ * {@link Elementwise#binary}) against a per-element loop over the broadcast index of every output,
+ * bits equal: a row, a column, a scalar on either side, a mask across batch and heads, operands
+ * broadcast on both sides, dimensions of one inside the run, rank 6, runs longer than a work item,
+ * NaN, infinities and signed zeros. Inverse case: an output read with the other operand's layout
+ * (a row taken for a column) is caught.
+ */
+class ElementwiseBroadcastTest {
+
+    private final Random rnd = new Random(5);
+
+    /** {a shape, b shape} pairs. */
+    private static final Shape[][] PAIRS = {
+        {new Shape(64, 33), new Shape(33)},
+        {new Shape(33), new Shape(64, 33)},
+        {new Shape(64, 33), new Shape(64, 1)},
+        {new Shape(2, 3), new Shape()},
+        {new Shape(), new Shape(5, 7)},
+        {new Shape(3, 1, 5), new Shape(1, 4, 1)},
+        {new Shape(2, 4, 9, 9), new Shape(1, 1, 9, 9)},
+        {new Shape(2, 1, 3, 1, 2, 2), new Shape(3, 4, 1, 1)},
+        {new Shape(4, 1, 6), new Shape(4, 7, 1)},
+        {new Shape(5, 1, 1, 8), new Shape(1, 3, 1, 8)},
+        {new Shape(3, 70_000), new Shape(70_000)},
+        {new Shape(70_000, 2), new Shape(70_000, 1)},
+    };
+
+    @Test
+    void broadcastOperationsMatchThePerElementLoop() {
+        BinaryOp[] ops = {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAX, BinaryOp.MIN};
+        for (Shape[] pair : PAIRS) {
+            Shape out = Strided.broadcast(pair[0], pair[1]);
+            float[] a = KernelReference.data(rnd, (int) pair[0].size(), 0.05);
+            float[] b = KernelReference.data(rnd, (int) pair[1].size(), 0.05);
+            for (BinaryOp op : ops) {
+                float[] want = reference(op, a, pair[0], b, pair[1], out);
+                float[] got = (float[]) Elementwise.binary(a, DataType.FLOAT32, pair[0], b, DataType.FLOAT32, pair[1],
+                        op, DataType.FLOAT32, out);
+                assertEquals(-1, KernelReference.firstDifference(want, got), op + " " + pair[0] + " " + pair[1]);
+            }
+        }
+    }
+
+    @Test
+    void aRowTakenForAColumnIsCaught() {
+        Shape a = new Shape(33, 33);
+        float[] x = KernelReference.data(rnd, 33 * 33, 0);
+        float[] v = KernelReference.data(rnd, 33, 0);
+        float[] asRow = reference(BinaryOp.ADD, x, a, v, new Shape(33), a);
+        float[] got = (float[]) Elementwise.binary(x, DataType.FLOAT32, a, v, DataType.FLOAT32, new Shape(33, 1),
+                BinaryOp.ADD, DataType.FLOAT32, a);
+        assertNotEquals(-1, KernelReference.firstDifference(asRow, got));
+    }
+
+    /** Every output from its two broadcast indices, one {@code apply} each. */
+    private static float[] reference(BinaryOp op, float[] a, Shape as, float[] b, Shape bs, Shape out) {
+        int[] ia = Strided.offsets(out, Strided.broadcastStrides(as, out), 0);
+        int[] ib = Strided.offsets(out, Strided.broadcastStrides(bs, out), 0);
+        float[] o = new float[ia.length];
+        for (int i = 0; i < o.length; i++) {
+            o[i] = Elementwise.apply(op, a[ia[i]], b[ib[i]]);
+        }
+        return o;
+    }
+}
