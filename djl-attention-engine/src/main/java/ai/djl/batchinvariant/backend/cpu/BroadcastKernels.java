@@ -25,7 +25,8 @@ final class BroadcastKernels {
      * index per element (4 bytes each, built first) they took 20-30 times as long. Each element is
      * the same single IEEE operation as in {@link Elementwise#apply(BinaryOp, float, float)}.
      *
-     * @param op an operation {@link ElementwiseKernels#handles} accepts
+     * @param op an arithmetic operation (those {@link ElementwiseKernels#handles} accepts by loops
+     *     C2 vectorises, the others element by element)
      * @param x the left operand
      * @param xs x's strides over the output's dimensions, 0 where broadcast ({@code
      *     Strided.broadcastStrides})
@@ -35,6 +36,94 @@ final class BroadcastKernels {
      * @param dims the output's dimensions
      */
     static void broadcast(BinaryOp op, float[] x, int[] xs, float[] y, int[] ys, float[] o, long[] dims) {
+        if (ElementwiseKernels.handles(op)) {
+            inRuns(xs, ys, dims, (xo, xStep, yo, yStep, oo, len) -> span(op, x, xo, xStep, y, yo, yStep, o, oo, len));
+        } else {
+            // the rest (clip's bounds, mod, pow): the same runs, each element by apply
+            inRuns(xs, ys, dims, (xo, xStep, yo, yStep, oo, len) -> {
+                for (int i = 0; i < len; i++) {
+                    o[oo + i] = Elementwise.apply(op, x[xo + i * xStep], y[yo + i * yStep]);
+                }
+            });
+        }
+    }
+
+    /**
+     * A comparison (eq, neq, gt, gte, lt, lte) of float32 operands with broadcasting, 1 or 0 a byte,
+     * over the same runs as {@link #broadcast}.
+     *
+     * @param op the comparison
+     * @param x the left operand
+     * @param xs x's strides over the output's dimensions, 0 where broadcast
+     * @param y the right operand
+     * @param ys y's strides likewise
+     * @param o the output (row-major over dims)
+     * @param dims the output's dimensions
+     */
+    static void compare(BinaryOp op, float[] x, int[] xs, float[] y, int[] ys, byte[] o, long[] dims) {
+        inRuns(xs, ys, dims, (xo, xStep, yo, yStep, oo, len) -> {
+            switch (op) {
+                case EQ:
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = x[xo + i * xStep] == y[yo + i * yStep] ? (byte) 1 : 0;
+                    }
+                    break;
+                case NEQ:
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = x[xo + i * xStep] != y[yo + i * yStep] ? (byte) 1 : 0;
+                    }
+                    break;
+                case GT:
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = x[xo + i * xStep] > y[yo + i * yStep] ? (byte) 1 : 0;
+                    }
+                    break;
+                case GTE:
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = x[xo + i * xStep] >= y[yo + i * yStep] ? (byte) 1 : 0;
+                    }
+                    break;
+                case LT:
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = x[xo + i * xStep] < y[yo + i * yStep] ? (byte) 1 : 0;
+                    }
+                    break;
+                default:
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = x[xo + i * xStep] <= y[yo + i * yStep] ? (byte) 1 : 0;
+                    }
+            }
+        });
+    }
+
+    /**
+     * Whether {@link #compare} takes the operation.
+     *
+     * @param op the operation
+     * @return true for eq, neq, gt, gte, lt and lte
+     */
+    static boolean compares(BinaryOp op) {
+        switch (op) {
+            case EQ:
+            case NEQ:
+            case GT:
+            case GTE:
+            case LT:
+            case LTE:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /** One run: the operands' first elements and steps (0 or 1), the output's first, the length. */
+    @FunctionalInterface
+    private interface Run {
+        void run(int xo, int xStep, int yo, int yStep, int oo, int len);
+    }
+
+    /** Cuts the output into runs (see {@link #broadcast}) and calls body for each, on the kernels' threads. */
+    private static void inRuns(int[] xs, int[] ys, long[] dims, Run body) {
         int rank = dims.length;
         // modes over the inner run: 0 undecided (dimensions of 1 so far), 1 contiguous, 2 one value
         int xm = 0;
@@ -81,7 +170,7 @@ final class BroadcastKernels {
                 xo += idx * xs[d];
                 yo += idx * ys[d];
             }
-            span(op, x, xo + from * xStep, xStep, y, yo + from * yStep, yStep, o, oi * innerRun + from, len);
+            body.run(xo + from * xStep, xStep, yo + from * yStep, yStep, oi * innerRun + from, len);
         });
     }
 

@@ -271,9 +271,9 @@ public final class Elementwise {
         Object out = HostArrays.uninitialized(outType, n);
         boolean floats = !op.isBoolean() && compute == DataType.FLOAT32 && at == DataType.FLOAT32
                 && bt == DataType.FLOAT32;
-        if (floats && ElementwiseKernels.handles(op) && n > 0) {
+        if (floats && n > 0) {
             float[] o = (float[]) out;
-            if (as.equals(outShape) && bs.equals(outShape)) {
+            if (ElementwiseKernels.handles(op) && as.equals(outShape) && bs.equals(outShape)) {
                 ElementwiseKernels.binary(op, (float[]) a, false, (float[]) b, false, o, n);
             } else {
                 BroadcastKernels.broadcast(op, (float[]) a, Strided.broadcastStrides(as, outShape), (float[]) b,
@@ -281,23 +281,13 @@ public final class Elementwise {
             }
             return out;
         }
-        int[] ia = as.equals(outShape) ? null : Strided.offsets(outShape, Strided.broadcastStrides(as, outShape), 0);
-        int[] ib = bs.equals(outShape) ? null : Strided.offsets(outShape, Strided.broadcastStrides(bs, outShape), 0);
-        if (floats) {
-            float[] x = (float[]) a;
-            float[] y = (float[]) b;
-            float[] o = (float[]) out;
-            if (ia == null && ib == null) {
-                for (int i = 0; i < n; i++) {
-                    o[i] = apply(op, x[i], y[i]);
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    o[i] = apply(op, x[ia == null ? i : ia[i]], y[ib == null ? i : ib[i]]);
-                }
-            }
+        if (BroadcastKernels.compares(op) && at == DataType.FLOAT32 && bt == DataType.FLOAT32 && n > 0) {
+            BroadcastKernels.compare(op, (float[]) a, Strided.broadcastStrides(as, outShape), (float[]) b,
+                    Strided.broadcastStrides(bs, outShape), (byte[]) out, outShape.getShape());
             return out;
         }
+        int[] ia = as.equals(outShape) ? null : Strided.offsets(outShape, Strided.broadcastStrides(as, outShape), 0);
+        int[] ib = bs.equals(outShape) ? null : Strided.offsets(outShape, Strided.broadcastStrides(bs, outShape), 0);
         boolean floating = HostData.isFloating(compute);
         for (int i = 0; i < n; i++) {
             int pa = ia == null ? i : ia[i];

@@ -20,7 +20,8 @@ import java.util.Random;
  * {@link Elementwise#binary}) against a per-element loop over the broadcast index of every output,
  * bits equal: a row, a column, a scalar on either side, a mask across batch and heads, operands
  * broadcast on both sides, dimensions of one inside the run, rank 6, runs longer than a work item,
- * NaN, infinities and signed zeros. Inverse case: an output read with the other operand's layout
+ * NaN, infinities and signed zeros; the same for clip's bounds, mod, pow and the six comparisons.
+ * Inverse case: an output read with the other operand's layout
  * (a row taken for a column) is caught.
  */
 class ElementwiseBroadcastTest {
@@ -55,6 +56,40 @@ class ElementwiseBroadcastTest {
                 float[] got = (float[]) Elementwise.binary(a, DataType.FLOAT32, pair[0], b, DataType.FLOAT32, pair[1],
                         op, DataType.FLOAT32, out);
                 assertEquals(-1, KernelReference.firstDifference(want, got), op + " " + pair[0] + " " + pair[1]);
+            }
+        }
+    }
+
+    @Test
+    void theOtherArithmeticAndTheComparisonsMatchThePerElementLoop() {
+        BinaryOp[] arithmetic = {BinaryOp.CLIP_LO, BinaryOp.CLIP_HI, BinaryOp.MOD, BinaryOp.POW};
+        BinaryOp[] comparisons = {BinaryOp.EQ, BinaryOp.NEQ, BinaryOp.GT, BinaryOp.GTE, BinaryOp.LT, BinaryOp.LTE};
+        for (Shape[] pair : PAIRS) {
+            Shape out = Strided.broadcast(pair[0], pair[1]);
+            float[] a = KernelReference.data(rnd, (int) pair[0].size(), 0.05);
+            float[] b = KernelReference.data(rnd, (int) pair[1].size(), 0.05);
+            // some equal pairs, so that eq and the non-strict comparisons see both answers
+            for (int i = 0; i < Math.min(a.length, b.length); i += 3) {
+                a[i] = b[i];
+            }
+            int[] ia = Strided.offsets(out, Strided.broadcastStrides(pair[0], out), 0);
+            int[] ib = Strided.offsets(out, Strided.broadcastStrides(pair[1], out), 0);
+            for (BinaryOp op : arithmetic) {
+                float[] want = reference(op, a, pair[0], b, pair[1], out);
+                float[] got = (float[]) Elementwise.binary(a, DataType.FLOAT32, pair[0], b, DataType.FLOAT32, pair[1],
+                        op, DataType.FLOAT32, out);
+                assertEquals(-1, KernelReference.firstDifference(want, got), op + " " + pair[0] + " " + pair[1]);
+            }
+            for (BinaryOp op : comparisons) {
+                byte[] got = (byte[]) Elementwise.binary(a, DataType.FLOAT32, pair[0], b, DataType.FLOAT32, pair[1],
+                        op, DataType.FLOAT32, out);
+                int differ = 0;
+                for (int i = 0; i < got.length; i++) {
+                    if (got[i] != (byte) Elementwise.apply(op, (double) a[ia[i]], (double) b[ib[i]])) {
+                        differ++;
+                    }
+                }
+                assertEquals(0, differ, op + " " + pair[0] + " " + pair[1]);
             }
         }
     }
