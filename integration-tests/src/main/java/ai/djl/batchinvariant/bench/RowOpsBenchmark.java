@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * Activation.sigmoid}, {@code Activation.gelu}), {@code tanh}, {@code layerNorm} over the last
  * axis with a scale and a shift (DJL's {@code NDArrayEx.layerNorm} on both engines), {@code add}
  * of two arrays of the same shape, {@code addRow} (a row of {@code cols} broadcast over the rows)
- * and {@code mulScalar} (times 2). Bytes
+ * {@code mulScalar} (times 2), {@code gt} (x > 0, a boolean result) and {@code clip} (to [-1, 1]).
+ * Bytes
  * moved per call: 8 per element for all but add (read, write), 12 for add.
  * {@code copy} and {@code copyLoop} are the machine's reference for 8 bytes an element: plain Java
  * copying the input's floats into a kept array on two threads, the same for either engine parameter. Outputs are
@@ -50,7 +51,7 @@ import java.util.concurrent.TimeUnit;
 public class RowOpsBenchmark {
 
     @Param({"rmsNorm", "layerNorm", "softmax", "logSoftmax", "sigmoid", "gelu", "tanh", "add", "addRow", "mulScalar",
-        "copy", "copyLoop"})
+        "gt", "clip", "copy", "copyLoop"})
     public String op;
 
     @Param({"64", "4096"})
@@ -141,6 +142,12 @@ public class RowOpsBenchmark {
                 break;
             case "mulScalar":
                 out = x.mul(2f);
+                break;
+            case "gt":
+                out = x.gt(0f);
+                break;
+            case "clip":
+                out = x.clip(-1, 1);
                 break;
             case "layerNorm":
                 out = x.getNDArrayInternal().layerNorm(x, new Shape(cols), gamma, beta, 1e-5f).singletonOrThrow();

@@ -25,8 +25,8 @@ final class BroadcastKernels {
      * index per element (4 bytes each, built first) they took 20-30 times as long. Each element is
      * the same single IEEE operation as in {@link Elementwise#apply(BinaryOp, float, float)}.
      *
-     * @param op an arithmetic operation (those {@link ElementwiseKernels#handles} accepts by loops
-     *     C2 vectorises, the others element by element)
+     * @param op an arithmetic operation (those {@link ElementwiseKernels#handles} accepts and clip's
+     *     bounds by loops C2 vectorises, the others element by element)
      * @param x the left operand
      * @param xs x's strides over the output's dimensions, 0 where broadcast ({@code
      *     Strided.broadcastStrides})
@@ -36,10 +36,10 @@ final class BroadcastKernels {
      * @param dims the output's dimensions
      */
     static void broadcast(BinaryOp op, float[] x, int[] xs, float[] y, int[] ys, float[] o, long[] dims) {
-        if (ElementwiseKernels.handles(op)) {
+        if (ElementwiseKernels.handles(op) || op == BinaryOp.CLIP_LO || op == BinaryOp.CLIP_HI) {
             inRuns(xs, ys, dims, (xo, xStep, yo, yStep, oo, len) -> span(op, x, xo, xStep, y, yo, yStep, o, oo, len));
         } else {
-            // the rest (clip's bounds, mod, pow): the same runs, each element by apply
+            // the rest (mod, pow): the same runs, each element by apply
             inRuns(xs, ys, dims, (xo, xStep, yo, yStep, oo, len) -> {
                 for (int i = 0; i < len; i++) {
                     o[oo + i] = Elementwise.apply(op, x[xo + i * xStep], y[yo + i * yStep]);
@@ -233,6 +233,16 @@ final class BroadcastKernels {
                     o[oo + i] = Math.max(x[xo + i], y[yo + i]);
                 }
                 break;
+            case CLIP_LO:
+                for (int i = 0; i < len; i++) {
+                    o[oo + i] = x[xo + i] < y[yo + i] ? y[yo + i] : x[xo + i];
+                }
+                break;
+            case CLIP_HI:
+                for (int i = 0; i < len; i++) {
+                    o[oo + i] = x[xo + i] > y[yo + i] ? y[yo + i] : x[xo + i];
+                }
+                break;
             default:
                 for (int i = 0; i < len; i++) {
                     o[oo + i] = Math.min(x[xo + i], y[yo + i]);
@@ -267,6 +277,16 @@ final class BroadcastKernels {
                     o[oo + i] = Math.max(x[xo + i], c);
                 }
                 break;
+            case CLIP_LO:
+                for (int i = 0; i < len; i++) {
+                    o[oo + i] = x[xo + i] < c ? c : x[xo + i];
+                }
+                break;
+            case CLIP_HI:
+                for (int i = 0; i < len; i++) {
+                    o[oo + i] = x[xo + i] > c ? c : x[xo + i];
+                }
+                break;
             default:
                 for (int i = 0; i < len; i++) {
                     o[oo + i] = Math.min(x[xo + i], c);
@@ -299,6 +319,16 @@ final class BroadcastKernels {
             case MAX:
                 for (int i = 0; i < len; i++) {
                     o[oo + i] = Math.max(c, y[yo + i]);
+                }
+                break;
+            case CLIP_LO:
+                for (int i = 0; i < len; i++) {
+                    o[oo + i] = c < y[yo + i] ? y[yo + i] : c;
+                }
+                break;
+            case CLIP_HI:
+                for (int i = 0; i < len; i++) {
+                    o[oo + i] = c > y[yo + i] ? y[yo + i] : c;
                 }
                 break;
             default:

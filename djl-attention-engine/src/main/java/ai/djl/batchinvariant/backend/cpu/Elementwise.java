@@ -269,6 +269,21 @@ public final class Elementwise {
         DataType outType = op.isBoolean() ? DataType.BOOLEAN : compute;
         // every path below writes every element
         Object out = HostArrays.uninitialized(outType, n);
+        // a scalar of another type beside a float32 array (x.clip(-1, 1), x.gt(0)): its float value,
+        // which the per-element loop below would take for every element
+        if (at == DataType.FLOAT32 && bt != DataType.FLOAT32 && bs.size() == 1) {
+            float[] f = scalarAsFloat(b, bt, op, compute);
+            if (f != null) {
+                b = f;
+                bt = DataType.FLOAT32;
+            }
+        } else if (bt == DataType.FLOAT32 && at != DataType.FLOAT32 && as.size() == 1) {
+            float[] f = scalarAsFloat(a, at, op, compute);
+            if (f != null) {
+                a = f;
+                at = DataType.FLOAT32;
+            }
+        }
         boolean floats = !op.isBoolean() && compute == DataType.FLOAT32 && at == DataType.FLOAT32
                 && bt == DataType.FLOAT32;
         if (floats && n > 0) {
@@ -304,6 +319,20 @@ public final class Elementwise {
             }
         }
         return out;
+    }
+
+    /**
+     * A one-element array as the float32 one the per-element loop would read it as: for arithmetic
+     * in float32 its {@code getFloat}, for a comparison its value where a float holds it exactly
+     * (the loop compares in double); null otherwise.
+     */
+    private static float[] scalarAsFloat(Object a, DataType t, BinaryOp op, DataType compute) {
+        if (!op.isBoolean()) {
+            return compute == DataType.FLOAT32 ? new float[] {HostData.getFloat(a, t, 0)} : null;
+        }
+        double v = HostData.getDouble(a, t, 0);
+        float f = (float) v;
+        return f == v || v != v ? new float[] {f} : null;
     }
 
     /**
