@@ -7,6 +7,7 @@ import ai.djl.batchinvariant.nn.RmsNorm;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
@@ -155,7 +156,7 @@ public class RowOpsBenchmark {
             default:
                 out = x.add(y);
         }
-        float v = out.getFloat(0, 0);
+        float v = out.getDataType() == DataType.BOOLEAN ? (out.getBoolean(0, 0) ? 1f : 0f) : out.getFloat(0, 0);
         out.close();
         return v;
     }
