@@ -120,9 +120,8 @@ final class VectorElementwiseKernels {
     /**
      * {@code o[oOff + i] = FastMath.log(x[off + i])} for i in [0, n): per lane, the exponent and
      * the mantissa from the bits, the mantissa halved (and the exponent raised) past √2, Cephes'
-     * polynomial in the scalar order (written out: a vector carried around a loop may be boxed). A
-     * step with a lane that is not a positive normal finite float (zero, negative, subnormal,
-     * infinite, NaN) takes the scalar code.
+     * polynomial in the scalar order. A step with a lane that is not a positive normal finite float
+     * (zero, negative, subnormal, infinite, NaN) takes the scalar code.
      *
      * @param x the input
      * @param off the first input
@@ -153,14 +152,9 @@ final class VectorElementwiseKernels {
             FloatVector f = VT.cast(m.sub(1f));
             FloatVector z = VT.cast(f.mul(f));
             FloatVector p = VT.cast(FloatVector.broadcast(F, poly[0]));
-            p = VT.cast(VT.cast(p.mul(f)).add(poly[1]));
-            p = VT.cast(VT.cast(p.mul(f)).add(poly[2]));
-            p = VT.cast(VT.cast(p.mul(f)).add(poly[3]));
-            p = VT.cast(VT.cast(p.mul(f)).add(poly[4]));
-            p = VT.cast(VT.cast(p.mul(f)).add(poly[5]));
-            p = VT.cast(VT.cast(p.mul(f)).add(poly[6]));
-            p = VT.cast(VT.cast(p.mul(f)).add(poly[7]));
-            p = VT.cast(VT.cast(p.mul(f)).add(poly[8]));
+            for (int j = 1; j < poly.length; j++) {
+                p = VT.cast(VT.cast(p.mul(f)).add(poly[j]));
+            }
             FloatVector y = VT.cast(VT.cast(p.mul(f)).mul(z));
             y = VT.cast(y.add(VT.cast(fe.mul(FastMath.LN2_LO))));
             y = VT.cast(y.sub(VT.cast(z.mul(0.5f))));
@@ -178,7 +172,7 @@ final class VectorElementwiseKernels {
      * 0.46875 and erfc's on [0.46875, 4] with its e^(-y²) (floor by the 2^52 rounding and a
      * correction, rint likewise, 2^k from the bits), each lane keeping its own — then rounded to
      * float. A step with a lane past 4 (|x| over 4√2: the tail's formula), infinite or NaN takes
-     * the scalar code. Written out in one loop body: a helper taking vectors was boxed. e^(-h²) is
+     * the scalar code. All in one loop body: a helper taking vectors was boxed. e^(-h²) is
      * computed, not looked up in {@link ErfFunctions#EXP_NEG_H2} as the scalar code does (the same
      * values): JDK 17's gather boxed every vector (150 MB a call of 4 Mi elements).
      *
@@ -215,31 +209,19 @@ final class VectorElementwiseKernels {
             DoubleVector ysq = VD.cast(y.mul(y));
             DoubleVector num = VD.cast(ysq.mul(a[4]));
             DoubleVector den = ysq;
-            num = VD.cast(VD.cast(num.add(a[0])).mul(ysq));
-            den = VD.cast(VD.cast(den.add(b[0])).mul(ysq));
-            num = VD.cast(VD.cast(num.add(a[1])).mul(ysq));
-            den = VD.cast(VD.cast(den.add(b[1])).mul(ysq));
-            num = VD.cast(VD.cast(num.add(a[2])).mul(ysq));
-            den = VD.cast(VD.cast(den.add(b[2])).mul(ysq));
+            for (int j = 0; j < 3; j++) {
+                num = VD.cast(VD.cast(num.add(a[j])).mul(ysq));
+                den = VD.cast(VD.cast(den.add(b[j])).mul(ysq));
+            }
             DoubleVector near = VD.cast(one.sub(VD.cast(z.mul(VD.cast(VD.cast(num.add(a[3]))
                     .div(VD.cast(den.add(b[3]))))))));
             // erfc(y) = e^(-y²) R(y) on [0.46875, 4]
             DoubleVector pn = VD.cast(y.mul(c[8]));
             DoubleVector pd = y;
-            pn = VD.cast(VD.cast(pn.add(c[0])).mul(y));
-            pd = VD.cast(VD.cast(pd.add(d[0])).mul(y));
-            pn = VD.cast(VD.cast(pn.add(c[1])).mul(y));
-            pd = VD.cast(VD.cast(pd.add(d[1])).mul(y));
-            pn = VD.cast(VD.cast(pn.add(c[2])).mul(y));
-            pd = VD.cast(VD.cast(pd.add(d[2])).mul(y));
-            pn = VD.cast(VD.cast(pn.add(c[3])).mul(y));
-            pd = VD.cast(VD.cast(pd.add(d[3])).mul(y));
-            pn = VD.cast(VD.cast(pn.add(c[4])).mul(y));
-            pd = VD.cast(VD.cast(pd.add(d[4])).mul(y));
-            pn = VD.cast(VD.cast(pn.add(c[5])).mul(y));
-            pd = VD.cast(VD.cast(pd.add(d[5])).mul(y));
-            pn = VD.cast(VD.cast(pn.add(c[6])).mul(y));
-            pd = VD.cast(VD.cast(pd.add(d[6])).mul(y));
+            for (int j = 0; j < 7; j++) {
+                pn = VD.cast(VD.cast(pn.add(c[j])).mul(y));
+                pd = VD.cast(VD.cast(pd.add(d[j])).mul(y));
+            }
             DoubleVector rat = VD.cast(VD.cast(pn.add(c[7])).div(VD.cast(pd.add(d[7]))));
             // h = floor(16 y) / 16: 16 y rounded to an integer, less one where that rounded up
             DoubleVector y16 = VD.cast(y.mul(16.0));
@@ -252,19 +234,9 @@ final class VectorElementwiseKernels {
             DoubleVector ra = VD.cast(VD.cast(ta.sub(VD.cast(ka.mul(ErfFunctions.LN2_HI))))
                     .sub(VD.cast(ka.mul(ErfFunctions.LN2_LO))));
             DoubleVector ea = VD.cast(DoubleVector.broadcast(D, ex[0]));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[1]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[2]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[3]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[4]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[5]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[6]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[7]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[8]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[9]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[10]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[11]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[12]))));
-            ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[13]))));
+            for (int j = 1; j < ex.length; j++) {
+                ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[j]))));
+            }
             ea = VD.cast(ea.mul(VD.cast(VL.cast(VL.cast(sa.reinterpretAsLongs()).add(1023 - RND_BITS))
                     .lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles())));
             DoubleVector sb = VD.cast(VD.cast(tb.mul(ErfFunctions.LOG2E)).add(RND));
@@ -272,19 +244,9 @@ final class VectorElementwiseKernels {
             DoubleVector rb = VD.cast(VD.cast(tb.sub(VD.cast(kb.mul(ErfFunctions.LN2_HI))))
                     .sub(VD.cast(kb.mul(ErfFunctions.LN2_LO))));
             DoubleVector eb = VD.cast(DoubleVector.broadcast(D, ex[0]));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[1]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[2]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[3]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[4]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[5]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[6]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[7]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[8]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[9]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[10]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[11]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[12]))));
-            eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[13]))));
+            for (int j = 1; j < ex.length; j++) {
+                eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[j]))));
+            }
             eb = VD.cast(eb.mul(VD.cast(VL.cast(VL.cast(sb.reinterpretAsLongs()).add(1023 - RND_BITS))
                     .lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles())));
             DoubleVector far = VD.cast(VD.cast(ea.mul(eb)).mul(rat));
