@@ -229,24 +229,24 @@ final class VectorElementwiseKernels {
             h = VD.cast(VD.cast(h.blend(VD.cast(h.sub(1.0)), h.compare(VectorOperators.GT, y16))).mul(0.0625));
             DoubleVector ta = VD.cast(VD.cast(h.neg()).mul(h));
             DoubleVector tb = VD.cast(VD.cast(VD.cast(y.sub(h)).neg()).mul(VD.cast(y.add(h))));
+            // e^ta and e^tb side by side: ta = k ln 2 + r, e^r by the Taylor steps, times 2^k
             DoubleVector sa = VD.cast(VD.cast(ta.mul(ErfFunctions.LOG2E)).add(RND));
+            DoubleVector sb = VD.cast(VD.cast(tb.mul(ErfFunctions.LOG2E)).add(RND));
             DoubleVector ka = VD.cast(sa.sub(RND));
+            DoubleVector kb = VD.cast(sb.sub(RND));
             DoubleVector ra = VD.cast(VD.cast(ta.sub(VD.cast(ka.mul(ErfFunctions.LN2_HI))))
                     .sub(VD.cast(ka.mul(ErfFunctions.LN2_LO))));
+            DoubleVector rb = VD.cast(VD.cast(tb.sub(VD.cast(kb.mul(ErfFunctions.LN2_HI))))
+                    .sub(VD.cast(kb.mul(ErfFunctions.LN2_LO))));
             DoubleVector ea = VD.cast(DoubleVector.broadcast(D, ex[0]));
+            DoubleVector eb = ea;
             for (int j = 1; j < ex.length; j++) {
-                ea = VD.cast(ea.fma(ra, VD.cast(DoubleVector.broadcast(D, ex[j]))));
+                DoubleVector cj = VD.cast(DoubleVector.broadcast(D, ex[j]));
+                ea = VD.cast(ea.fma(ra, cj));
+                eb = VD.cast(eb.fma(rb, cj));
             }
             ea = VD.cast(ea.mul(VD.cast(VL.cast(VL.cast(sa.reinterpretAsLongs()).add(1023 - RND_BITS))
                     .lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles())));
-            DoubleVector sb = VD.cast(VD.cast(tb.mul(ErfFunctions.LOG2E)).add(RND));
-            DoubleVector kb = VD.cast(sb.sub(RND));
-            DoubleVector rb = VD.cast(VD.cast(tb.sub(VD.cast(kb.mul(ErfFunctions.LN2_HI))))
-                    .sub(VD.cast(kb.mul(ErfFunctions.LN2_LO))));
-            DoubleVector eb = VD.cast(DoubleVector.broadcast(D, ex[0]));
-            for (int j = 1; j < ex.length; j++) {
-                eb = VD.cast(eb.fma(rb, VD.cast(DoubleVector.broadcast(D, ex[j]))));
-            }
             eb = VD.cast(eb.mul(VD.cast(VL.cast(VL.cast(sb.reinterpretAsLongs()).add(1023 - RND_BITS))
                     .lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles())));
             DoubleVector far = VD.cast(VD.cast(ea.mul(eb)).mul(rat));
