@@ -269,8 +269,8 @@ public final class Elementwise {
         DataType outType = op.isBoolean() ? DataType.BOOLEAN : compute;
         // every path below writes every element
         Object out = HostArrays.uninitialized(outType, n);
-        // a scalar of another type beside a float32 array (x.clip(-1, 1), x.gt(0)): its float value,
-        // which the per-element loop below would take for every element
+        // a one-element array of another type beside a float32 array (an int or a double one, say):
+        // its float value, which the per-element loop below would take for every element
         if (at == DataType.FLOAT32 && bt != DataType.FLOAT32 && bs.size() == 1) {
             float[] f = scalarAsFloat(b, bt, op, compute);
             if (f != null) {

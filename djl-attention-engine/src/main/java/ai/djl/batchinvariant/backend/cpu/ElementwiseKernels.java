@@ -261,8 +261,7 @@ final class ElementwiseKernels {
      * {@code o[i] = Elementwise.apply(op, x[i])} for i in [0, n), for the operations {@link
      * #handles} leaves out: threads over blocks, as for the others. gelu (on the Vector API where
      * asked: {@link VectorElementwiseKernels#gelu}) and erf, costly ones that models use, get a
-     * loop each (through {@code apply}'s switch every element they took 1.5 times as long); the
-     * rest loop over {@code apply}.
+     * loop each, calling their function directly; the rest loop over {@code apply}.
      *
      * @param vector whether gelu may use the vector path
      * @param op the operation
