@@ -122,7 +122,7 @@ final class AttentionKernels {
      */
     static void exp(boolean vector, float[] s, int off, int n, float m, float[] p, int pOff) {
         if (vector) {
-            VectorKernels.exp(s, off, n, m, p, pOff);
+            VectorElementwiseKernels.exp(s, off, n, m, p, pOff);
             return;
         }
         for (int i = 0; i < n; i++) {

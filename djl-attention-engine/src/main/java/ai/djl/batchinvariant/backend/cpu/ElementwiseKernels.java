@@ -302,7 +302,7 @@ final class ElementwiseKernels {
 
     /**
      * {@code o[i] = FastMath.sigmoid(x[i])} for i in [from, to): 1 / (1 + exp(-x)), each step
-     * rounded as there; the vector path is one pass, {@link VectorKernels#sigmoid}.
+     * rounded as there; the vector path is one pass, {@link VectorElementwiseKernels#sigmoid}.
      *
      * @param vector whether exp may use the vector path
      * @param x the input
@@ -317,6 +317,6 @@ final class ElementwiseKernels {
             }
             return;
         }
-        VectorKernels.sigmoid(x, from, to - from, o, from);
+        VectorElementwiseKernels.sigmoid(x, from, to - from, o, from);
     }
 }

@@ -39,7 +39,7 @@ public final class FastMath {
      * e^x with a relative error below 2 ulp over the float range; exactly 0 for x = -infinity and
      * for x below about -103.
      *
-     * <p>The formula (the normal range of {@link VectorKernels#exp} runs it lane by lane): k = x ·
+     * <p>The formula (the normal range of {@link VectorElementwiseKernels#exp} runs it lane by lane): k = x ·
      * log2(e) rounded to the nearest integer by one fused multiply-add onto 1.5 · 2^23 (whose low
      * bits then hold k), r = x - k · ln 2 in two fused steps (ln 2 split in a short and a long
      * part), Cephes' degree-5 polynomial for e^r on [-ln 2 / 2, ln 2 / 2] in fused Horner steps,

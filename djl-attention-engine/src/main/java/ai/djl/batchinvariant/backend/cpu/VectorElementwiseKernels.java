@@ -30,7 +30,11 @@ final class VectorElementwiseKernels {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     @SuppressWarnings("unchecked")
     private static final Class<IntVector> VTI = (Class<IntVector>) (Class<?>) I.vectorType();
-    private static final int ROUND_BITS = Float.floatToRawIntBits(FastMath.ROUND);
+    private static final float ROUND = FastMath.ROUND;
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    private static final float LOG2E = FastMath.LOG2E;
+    private static final float LN2_HI = FastMath.LN2_HI;
+    private static final float LN2_LO = FastMath.LN2_LO;
     /**
      * gelu's lanes: doubles of the machine's widest vectors (eight with AVX-512: 25% faster than
      * four, its arithmetic being long dependent chains), the floats they widen from, and longs for
@@ -53,11 +57,162 @@ final class VectorElementwiseKernels {
 
     private VectorElementwiseKernels() {}
 
+    /** See {@link AttentionKernels#exp}: {@link #expRun}'s steps, the rest by the scalar code. */
+    static void exp(float[] s, int off, int n, float m, float[] p, int pOff) {
+        int full = n - n % (4 * L);
+        expRun(s, off, full, m, p, pOff);
+        for (int i = full; i < n; i++) {
+            p[pOff + i] = FastMath.exp(s[off + i] - m);
+        }
+    }
+
+    /**
+     * {@code p[pOff + i] = exp(s[off + i] - m)} for i in [0, n), n a multiple of {@code 4 L}: the
+     * formula of {@code VectorKernels}' softmax loop and nothing else — attention's per-tile exps,
+     * the element-wise exp. Its own loop, not that one with its sums and maximum into scratch: on
+     * attention's path of a few dozen keys a call, that cost two scratch arrays a call and, in
+     * some processes, boxed vectors (decode at B16 L2048: 2.1 MB allocated a call became 5–14 MB).
+     * A step with lanes outside the formula's range takes the scalar code.
+     */
+    private static void expRun(float[] s, int off, int n, float m, float[] p, int pOff) {
+        FloatVector nhi = VT.cast(FloatVector.broadcast(F, -LN2_HI));
+        FloatVector nlo = VT.cast(FloatVector.broadcast(F, -LN2_LO));
+        FloatVector c2 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C2));
+        FloatVector c3 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C3));
+        FloatVector c4 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C4));
+        FloatVector c5 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C5));
+        for (int i = 0; i < n; i += 4 * L) {
+            FloatVector xa = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i)).sub(m));
+            FloatVector xb = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + L)).sub(m));
+            FloatVector xc = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 2 * L)).sub(m));
+            FloatVector xd = VT.cast(VT.cast(FloatVector.fromArray(F, s, off + i + 3 * L)).sub(m));
+            // |x| <= 87 is false for NaN too: one test covers every lane outside the formula's range
+            if (!xa.abs().compare(VectorOperators.LE, 87f)
+                    .and(xb.abs().compare(VectorOperators.LE, 87f))
+                    .and(xc.abs().compare(VectorOperators.LE, 87f))
+                    .and(xd.abs().compare(VectorOperators.LE, 87f))
+                    .allTrue()) {
+                // p may be s itself: each element is read before it is written
+                for (int j = i; j < i + 4 * L; j++) {
+                    p[pOff + j] = FastMath.exp(s[off + j] - m);
+                }
+                continue;
+            }
+            // t = x log2(e) + 1.5 * 2^23, rounded once: k in its low bits
+            FloatVector ta = VT.cast(xa.fma(LOG2E, ROUND));
+            FloatVector tb = VT.cast(xb.fma(LOG2E, ROUND));
+            FloatVector tc = VT.cast(xc.fma(LOG2E, ROUND));
+            FloatVector td = VT.cast(xd.fma(LOG2E, ROUND));
+            FloatVector ka = VT.cast(ta.sub(ROUND));
+            FloatVector kb = VT.cast(tb.sub(ROUND));
+            FloatVector kc = VT.cast(tc.sub(ROUND));
+            FloatVector kd = VT.cast(td.sub(ROUND));
+            FloatVector ra = VT.cast(ka.fma(nhi, xa));
+            FloatVector rb = VT.cast(kb.fma(nhi, xb));
+            FloatVector rc = VT.cast(kc.fma(nhi, xc));
+            FloatVector rd = VT.cast(kd.fma(nhi, xd));
+            ra = VT.cast(ka.fma(nlo, ra));
+            rb = VT.cast(kb.fma(nlo, rb));
+            rc = VT.cast(kc.fma(nlo, rc));
+            rd = VT.cast(kd.fma(nlo, rd));
+            FloatVector pa = VT.cast(ra.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            FloatVector pb = VT.cast(rb.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            FloatVector pc = VT.cast(rc.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            FloatVector pd = VT.cast(rd.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+            pa = VT.cast(pa.fma(ra, c2));
+            pb = VT.cast(pb.fma(rb, c2));
+            pc = VT.cast(pc.fma(rc, c2));
+            pd = VT.cast(pd.fma(rd, c2));
+            pa = VT.cast(pa.fma(ra, c3));
+            pb = VT.cast(pb.fma(rb, c3));
+            pc = VT.cast(pc.fma(rc, c3));
+            pd = VT.cast(pd.fma(rd, c3));
+            pa = VT.cast(pa.fma(ra, c4));
+            pb = VT.cast(pb.fma(rb, c4));
+            pc = VT.cast(pc.fma(rc, c4));
+            pd = VT.cast(pd.fma(rd, c4));
+            pa = VT.cast(pa.fma(ra, c5));
+            pb = VT.cast(pb.fma(rb, c5));
+            pc = VT.cast(pc.fma(rc, c5));
+            pd = VT.cast(pd.fma(rd, c5));
+            FloatVector va = VT.cast(VT.cast(pa.fma(VT.cast(ra.mul(ra)), ra)).add(1f));
+            FloatVector vb = VT.cast(VT.cast(pb.fma(VT.cast(rb.mul(rb)), rb)).add(1f));
+            FloatVector vc = VT.cast(VT.cast(pc.fma(VT.cast(rc.mul(rc)), rc)).add(1f));
+            FloatVector vd = VT.cast(VT.cast(pd.fma(VT.cast(rd.mul(rd)), rd)).add(1f));
+            va = VT.cast(va.mul(VT.cast(VTI.cast(ta.reinterpretAsInts()).add(127 - ROUND_BITS)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+            vb = VT.cast(vb.mul(VT.cast(VTI.cast(tb.reinterpretAsInts()).add(127 - ROUND_BITS)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+            vc = VT.cast(vc.mul(VT.cast(VTI.cast(tc.reinterpretAsInts()).add(127 - ROUND_BITS)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+            vd = VT.cast(vd.mul(VT.cast(VTI.cast(td.reinterpretAsInts()).add(127 - ROUND_BITS)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+            va.intoArray(p, pOff + i);
+            vb.intoArray(p, pOff + i + L);
+            vc.intoArray(p, pOff + i + 2 * L);
+            vd.intoArray(p, pOff + i + 3 * L);
+        }
+    }
+
+    /**
+     * {@code o[oOff + i] = FastMath.sigmoid(x[off + i])}, 1 / (1 + exp(-x)), for i in [0, n) in one
+     * pass: the input streams in and the output out while the exps run. As three passes (negate,
+     * exp, reciprocal) over blocks in L2 the memory stream paused through the exps (half a copy's
+     * rate); over 8 KiB blocks in L1 its prefetch restarted every block (slower still). A step
+     * with a lane outside exp's vector range takes the scalar code.
+     *
+     * @param x the input
+     * @param off the first input
+     * @param n the count
+     * @param o the output (may be x)
+     * @param oOff the first output
+     */
+    static void sigmoid(float[] x, int off, int n, float[] o, int oOff) {
+        FloatVector one = VT.cast(FloatVector.broadcast(F, 1f));
+        FloatVector nhi = VT.cast(FloatVector.broadcast(F, -LN2_HI));
+        FloatVector nlo = VT.cast(FloatVector.broadcast(F, -LN2_LO));
+        FloatVector c2 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C2));
+        FloatVector c3 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C3));
+        FloatVector c4 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C4));
+        FloatVector c5 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C5));
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = VT.cast(load(x, off + i).neg());
+            // as in expSteps: false for NaN too
+            if (VT.cast(v.abs()).compare(VectorOperators.LE, 87f).allTrue()) {
+                // expSteps' formula for one vector, written out: a helper method is inlined only
+                // where C2 has seen its call site hot, and a compilation made while the loop ran
+                // on-stack-replaced saw it cold, kept the call and boxed every vector (4-5 times
+                // slower, in some processes and not others)
+                FloatVector t = VT.cast(v.fma(LOG2E, ROUND));
+                FloatVector k = VT.cast(t.sub(ROUND));
+                FloatVector r = VT.cast(k.fma(nhi, v));
+                r = VT.cast(k.fma(nlo, r));
+                FloatVector p = VT.cast(r.fma(FastMath.EXP_C0, FastMath.EXP_C1));
+                p = VT.cast(p.fma(r, c2));
+                p = VT.cast(p.fma(r, c3));
+                p = VT.cast(p.fma(r, c4));
+                p = VT.cast(p.fma(r, c5));
+                FloatVector e = VT.cast(VT.cast(p.fma(VT.cast(r.mul(r)), r)).add(1f));
+                e = VT.cast(e.mul(VT.cast(VTI.cast(t.reinterpretAsInts()).add(127 - ROUND_BITS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
+                VT.cast(one.div(VT.cast(e.add(1f)))).intoArray(o, oOff + i);
+            } else {
+                for (int j = i; j < i + L; j++) {
+                    o[oOff + j] = FastMath.sigmoid(x[off + j]);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            o[oOff + i] = FastMath.sigmoid(x[off + i]);
+        }
+    }
+
     /**
      * {@code o[oOff + i] = FastMath.tanh(x[off + i])} for i in [0, n): per lane, ±1 past 9, the
      * odd polynomial below 1/16, else 1 - 2 / (e^{2|x|} + 1) with the sign of x, e^{2|x|} by
      * {@link FastMath#exp}'s normal-range formula written out (2|x| ≤ 18 is inside it; a helper
-     * taking vectors was boxed, see {@link VectorKernels#sigmoid}).
+     * taking vectors was boxed, see {@link #sigmoid}).
      *
      * @param x the input
      * @param off the first input

@@ -74,7 +74,7 @@ final class VectorKernels {
         for (int i = 0; i < x.length; i++) {
             x[i] = -0.37f * i;
         }
-        exp(x, 0, x.length, 0f, y, 0);
+        VectorElementwiseKernels.exp(x, 0, x.length, 0f, y, 0);
         for (int i = 0; i < x.length; i++) {
             if (Float.floatToRawIntBits(y[i]) != Float.floatToRawIntBits(FastMath.exp(x[i]))) {
                 return false;
@@ -164,11 +164,6 @@ final class VectorKernels {
         return (s.lane(0) + s.lane(1)) + (s.lane(2) + s.lane(3));
     }
 
-    /** See {@link AttentionKernels#exp}: {@link #expSumMax} without its other work. */
-    static void exp(float[] s, int off, int n, float m, float[] p, int pOff) {
-        expSumMax(s, off, n, m, p, pOff, null, -1, null, -1, 0f, false);
-    }
-
     /**
      * {@code p[pOff + i] = exp(s[off + i] - m)} for i in [0, n) with {@link FastMath#exp}'s bits,
      * the sum of those exps in {@link LaneSums}' order, the maximum of the next row, and the last
@@ -176,8 +171,8 @@ final class VectorKernels {
      * and the previous row's last, so one loop streams the next row in from memory and writes the
      * previous one out while the exps, the costly part, run (as separate passes, memory idled
      * through the exps and the output pass). Whole steps of {@code 4 L} elements run in {@link
-     * #expSteps}, the rest here. Each of the three is done only where asked for: the element-wise
-     * exp runs the loop alone.
+     * #expSteps}, the rest here. The next row's maximum and the previous row's output pass are
+     * done only where asked for; the exps alone run in {@link VectorElementwiseKernels#exp}.
      *
      * @param s the arguments (softmax's input rows)
      * @param off the first argument
@@ -186,7 +181,7 @@ final class VectorKernels {
      * @param p the output (may be s)
      * @param pOff the first output
      * @param sums the {@value LaneSums#LANES} partial sums (out; {@code sums[0]} holds the total on
-     *     return), or null where the sum is not wanted
+     *     return)
      * @param next where the next row starts in s, or -1 for none
      * @param o the output rows of the previous row's pass, or null for none
      * @param prev where the previous row starts in o (and s), or -1 for none
@@ -198,9 +193,7 @@ final class VectorKernels {
      */
     static float expSumMax(float[] s, int off, int n, float m, float[] p, int pOff, float[] sums, int next,
             float[] o, int prev, float c, boolean log) {
-        if (sums != null) {
-            Arrays.fill(sums, 0f);
-        }
+        Arrays.fill(sums, 0f);
         float[] most = next >= 0 ? new float[L] : null;
         if (most != null) {
             Arrays.fill(most, Float.NEGATIVE_INFINITY);
@@ -214,9 +207,7 @@ final class VectorKernels {
         if (prev >= 0) {
             RowKernels.outputPass(s, o, prev + full, n - full, c, log);
         }
-        if (sums != null) {
-            LaneSums.finish(LaneSums.Term.VALUE, p, pOff, n, 0f, sums, full);
-        }
+        LaneSums.finish(LaneSums.Term.VALUE, p, pOff, n, 0f, sums, full);
         if (next < 0) {
             return Float.NEGATIVE_INFINITY;
         }
@@ -238,8 +229,8 @@ final class VectorKernels {
      * index order, before the next run loads them again. So no vector is live across the scalar
      * code's call, nor chosen by a branch: either made C2 box the loop's vectors every step (15 KB
      * of garbage and 2 to 3 times the time a 4096-element row). The loop body is the same for every
-     * caller (the sums and the maximum always run, into scratch where not asked for; exps are
-     * stored, for log-softmax into its scratch row): skipping the exps' stores for log-softmax alone
+     * row (the maximum always runs, over the row itself for a task's last; exps are stored, for
+     * log-softmax into its scratch row): skipping the exps' stores for log-softmax alone
      * made each mode's compilation box the other's vectors. Carried in registers rather than in
      * their arrays (a load and a store each a step), softmax and log-softmax ran 3–4% faster with
      * both builds alternated in one process ({@code TwoBuildsTiming}).
@@ -258,10 +249,9 @@ final class VectorKernels {
      */
     private static void expSteps(float[] s, int off, int n, float m, float[] p, int pOff, float[] sums, float[] most,
             int nx, float[] o, int prev, float c, boolean log) {
-        // the element-wise exp sums into scratch, and without a next row the maximum runs over this
-        // one (its loads are the exps' own): one loop body for every caller, no vector chosen by a
-        // branch
-        float[] acc = sums != null ? sums : new float[LaneSums.LANES];
+        // without a next row (a task's last) the maximum runs over this one, its loads the exps'
+        // own: one loop body for every row, no vector chosen by a branch
+        float[] acc = sums;
         float[] mostLanes = most != null ? most : new float[L];
         int at = nx >= 0 ? nx : off;
         FloatVector nhi = VT.cast(FloatVector.broadcast(F, -LN2_HI));
@@ -403,60 +393,6 @@ final class VectorKernels {
             for (int j = 0; j < 4 * L; j += L) {
                 VT.cast(VT.cast(FloatVector.fromArray(F, o, at + j)).mul(c)).intoArray(o, at + j);
             }
-        }
-    }
-
-    /**
-     * {@code o[oOff + i] = FastMath.sigmoid(x[off + i])}, 1 / (1 + exp(-x)), for i in [0, n) in one
-     * pass: the input streams in and the output out while the exps run. As three passes (negate,
-     * exp, reciprocal) over blocks in L2 the memory stream paused through the exps (half a copy's
-     * rate); over 8 KiB blocks in L1 its prefetch restarted every block (slower still). A step
-     * with a lane outside exp's vector range takes the scalar code.
-     *
-     * @param x the input
-     * @param off the first input
-     * @param n the count
-     * @param o the output (may be x)
-     * @param oOff the first output
-     */
-    static void sigmoid(float[] x, int off, int n, float[] o, int oOff) {
-        FloatVector one = VT.cast(FloatVector.broadcast(F, 1f));
-        FloatVector nhi = VT.cast(FloatVector.broadcast(F, -LN2_HI));
-        FloatVector nlo = VT.cast(FloatVector.broadcast(F, -LN2_LO));
-        FloatVector c2 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C2));
-        FloatVector c3 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C3));
-        FloatVector c4 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C4));
-        FloatVector c5 = VT.cast(FloatVector.broadcast(F, FastMath.EXP_C5));
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector v = VT.cast(load(x, off + i).neg());
-            // as in expSteps: false for NaN too
-            if (VT.cast(v.abs()).compare(VectorOperators.LE, 87f).allTrue()) {
-                // expSteps' formula for one vector, written out: a helper method is inlined only
-                // where C2 has seen its call site hot, and a compilation made while the loop ran
-                // on-stack-replaced saw it cold, kept the call and boxed every vector (4-5 times
-                // slower, in some processes and not others)
-                FloatVector t = VT.cast(v.fma(LOG2E, ROUND));
-                FloatVector k = VT.cast(t.sub(ROUND));
-                FloatVector r = VT.cast(k.fma(nhi, v));
-                r = VT.cast(k.fma(nlo, r));
-                FloatVector p = VT.cast(r.fma(FastMath.EXP_C0, FastMath.EXP_C1));
-                p = VT.cast(p.fma(r, c2));
-                p = VT.cast(p.fma(r, c3));
-                p = VT.cast(p.fma(r, c4));
-                p = VT.cast(p.fma(r, c5));
-                FloatVector e = VT.cast(VT.cast(p.fma(VT.cast(r.mul(r)), r)).add(1f));
-                e = VT.cast(e.mul(VT.cast(VTI.cast(t.reinterpretAsInts()).add(127 - ROUND_BITS)
-                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())));
-                VT.cast(one.div(VT.cast(e.add(1f)))).intoArray(o, oOff + i);
-            } else {
-                for (int j = i; j < i + L; j++) {
-                    o[oOff + j] = FastMath.sigmoid(x[off + j]);
-                }
-            }
-        }
-        for (; i < n; i++) {
-            o[oOff + i] = FastMath.sigmoid(x[off + i]);
         }
     }
 

@@ -6,7 +6,7 @@ package ai.djl.batchinvariant.backend.cpu;
 import java.util.Locale;
 
 /**
- * Every one of the 2^32 float bit patterns through the vector exp ({@link VectorKernels#exp})
+ * Every one of the 2^32 float bit patterns through the vector exp ({@link VectorElementwiseKernels#exp})
  * and {@link FastMath#exp}: counts the inputs whose bits differ between the two, and the largest
  * error of {@link FastMath#exp} in units of the float ulp of {@link StrictMath#exp}'s value
  * (NaN inputs, and results that overflow or underflow to infinity or zero, left out). About a
@@ -40,7 +40,7 @@ public final class ExpExhaustiveCheck {
                     for (int i = 0; i < CHUNK; i++) {
                         x[i] = Float.intBitsToFloat((int) (base + i));
                     }
-                    VectorKernels.exp(x, 0, CHUNK, 0f, y, 0);
+                    VectorElementwiseKernels.exp(x, 0, CHUNK, 0f, y, 0);
                     for (int i = 0; i < CHUNK; i++) {
                         float f = FastMath.exp(x[i]);
                         if (Float.floatToIntBits(f) != Float.floatToIntBits(y[i])) {

@@ -180,7 +180,7 @@ class RowKernelShapesTest {
         }
         for (float m : new float[] {0f, 1.5f, -3f}) {
             float[] p = new float[at];
-            VectorKernels.exp(s, 0, at, m, p, 0);
+            VectorElementwiseKernels.exp(s, 0, at, m, p, 0);
             for (int i = 0; i < at; i++) {
                 float want = FastMath.exp(s[i] - m);
                 assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(p[i]),

@@ -71,7 +71,7 @@ public final class RowKernelsTiming {
             if (v) {
                 pass(print, "vector exp", rows, () -> {
                     for (int r = 0; r < rows; r++) {
-                        VectorKernels.exp(x, r * N, N, 3f, o, r * N);
+                        VectorElementwiseKernels.exp(x, r * N, N, 3f, o, r * N);
                     }
                 });
                 pass(print, "vector max", rows, () -> {
