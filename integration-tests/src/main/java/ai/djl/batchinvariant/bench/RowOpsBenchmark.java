@@ -6,6 +6,7 @@ package ai.djl.batchinvariant.bench;
 import ai.djl.batchinvariant.nn.RmsNorm;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -35,9 +36,10 @@ import java.util.concurrent.TimeUnit;
  * Activation.sigmoid}, {@code Activation.gelu}), {@code tanh}, {@code layerNorm} over the last
  * axis with a scale and a shift (DJL's {@code NDArrayEx.layerNorm} on both engines), {@code add}
  * of two arrays of the same shape, {@code addRow} (a row of {@code cols} broadcast over the rows)
- * {@code mulScalar} (times 2), {@code gt} (x > 0, a boolean result) and {@code clip} (to [-1, 1]).
- * Bytes
- * moved per call: 8 per element for all but add (read, write), 12 for add.
+ * {@code mulScalar} (times 2), {@code gt} (x > 0, a boolean result), {@code clip} (to [-1, 1]),
+ * {@code where} (x where a boolean mask is set, else y), and the reductions {@code sum} and {@code
+ * max} over the last axis and {@code sumColumns} over the first. Bytes moved per call: 8 per
+ * element for the element-wise ops but add (read, write), 12 for add, about 4 for the reductions.
  * {@code copy} and {@code copyLoop} are the machine's reference for 8 bytes an element: plain Java
  * copying the input's floats into a kept array on two threads, the same for either engine parameter. Outputs are
  * closed each call, as a DJL program's are; this engine then reuses their arrays ({@code
@@ -52,7 +54,7 @@ import java.util.concurrent.TimeUnit;
 public class RowOpsBenchmark {
 
     @Param({"rmsNorm", "layerNorm", "softmax", "logSoftmax", "sigmoid", "gelu", "tanh", "add", "addRow", "mulScalar",
-        "gt", "clip", "copy", "copyLoop"})
+        "gt", "clip", "where", "sum", "sumColumns", "max", "copy", "copyLoop"})
     public String op;
 
     @Param({"64", "4096"})
@@ -77,6 +79,7 @@ public class RowOpsBenchmark {
     private RmsNorm norm;
     private NDArray gamma;
     private NDArray beta;
+    private NDArray mask;
     private float[] copySource;
     private float[] copyTarget;
 
@@ -100,6 +103,7 @@ public class RowOpsBenchmark {
         norm = new RmsNorm(manager.randomNormal(new Shape(cols)), 1e-6f);
         gamma = manager.randomNormal(new Shape(cols));
         beta = manager.randomNormal(new Shape(cols));
+        mask = x.gt(y);
     }
 
     /** Frees everything. */
@@ -150,13 +154,26 @@ public class RowOpsBenchmark {
             case "clip":
                 out = x.clip(-1, 1);
                 break;
+            case "where":
+                out = NDArrays.where(mask, x, y);
+                break;
+            case "sum":
+                out = x.sum(new int[] {-1});
+                break;
+            case "sumColumns":
+                out = x.sum(new int[] {0});
+                break;
+            case "max":
+                out = x.max(new int[] {-1});
+                break;
             case "layerNorm":
                 out = x.getNDArrayInternal().layerNorm(x, new Shape(cols), gamma, beta, 1e-5f).singletonOrThrow();
                 break;
             default:
                 out = x.add(y);
         }
-        float v = out.getDataType() == DataType.BOOLEAN ? (out.getBoolean(0, 0) ? 1f : 0f) : out.getFloat(0, 0);
+        long[] first = new long[out.getShape().dimension()];
+        float v = out.getDataType() == DataType.BOOLEAN ? (out.getBoolean(first) ? 1f : 0f) : out.getFloat(first);
         out.close();
         return v;
     }

@@ -116,77 +116,106 @@ final class BroadcastKernels {
         }
     }
 
+    /**
+     * o = c ? a : b element by element with broadcasting, over the runs of {@link BroadcastRuns}:
+     * each element a copy of one operand's, of any storage type (a and b of the output's).
+     *
+     * @param c the condition, one byte an element (nonzero picks a)
+     * @param cs c's strides over the output's dimensions, 0 where broadcast
+     * @param a the values where c is set: float[], double[], short[], int[], long[] or byte[]
+     * @param as a's strides likewise
+     * @param b the values elsewhere, of a's storage type
+     * @param bs b's strides likewise
+     * @param o the output, of a's storage type (row-major over dims)
+     * @param dims the output's dimensions
+     */
+    static void select(byte[] c, int[] cs, Object a, int[] as, Object b, int[] bs, Object o, long[] dims) {
+        BroadcastRuns runs = BroadcastRuns.of(dims, cs, as, bs);
+        int c1 = runs.step(0);
+        int a1 = runs.step(1);
+        int b1 = runs.step(2);
+        Parallel.forEach(runs.items(), runs.itemLength(), item -> {
+            int co = runs.start(0, item);
+            int ao = runs.start(1, item);
+            int bo = runs.start(2, item);
+            int oo = runs.outStart(item);
+            int len = runs.length(item);
+            // a mask from the condition, -1 or 0 without a branch ((v | -v) >> 31): a condition
+            // that changes from element to element makes a branch per element mispredict half
+            // the time; selecting bits with the mask costs the same whatever the condition
+            if (o instanceof float[]) {
+                float[] x = (float[]) a;
+                float[] y = (float[]) b;
+                float[] z = (float[]) o;
+                for (int i = 0; i < len; i++) {
+                    int v = c[co + i * c1];
+                    int m = (v | -v) >> 31;
+                    z[oo + i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[ao + i * a1]) & m
+                            | Float.floatToRawIntBits(y[bo + i * b1]) & ~m);
+                }
+            } else if (o instanceof double[]) {
+                double[] x = (double[]) a;
+                double[] y = (double[]) b;
+                double[] z = (double[]) o;
+                for (int i = 0; i < len; i++) {
+                    int v = c[co + i * c1];
+                    long m = (v | -v) >> 31;
+                    z[oo + i] = Double.longBitsToDouble(Double.doubleToRawLongBits(x[ao + i * a1]) & m
+                            | Double.doubleToRawLongBits(y[bo + i * b1]) & ~m);
+                }
+            } else if (o instanceof short[]) {
+                short[] x = (short[]) a;
+                short[] y = (short[]) b;
+                short[] z = (short[]) o;
+                for (int i = 0; i < len; i++) {
+                    int v = c[co + i * c1];
+                    int m = (v | -v) >> 31;
+                    z[oo + i] = (short) (x[ao + i * a1] & m | y[bo + i * b1] & ~m);
+                }
+            } else if (o instanceof int[]) {
+                int[] x = (int[]) a;
+                int[] y = (int[]) b;
+                int[] z = (int[]) o;
+                for (int i = 0; i < len; i++) {
+                    int v = c[co + i * c1];
+                    int m = (v | -v) >> 31;
+                    z[oo + i] = x[ao + i * a1] & m | y[bo + i * b1] & ~m;
+                }
+            } else if (o instanceof long[]) {
+                long[] x = (long[]) a;
+                long[] y = (long[]) b;
+                long[] z = (long[]) o;
+                for (int i = 0; i < len; i++) {
+                    int v = c[co + i * c1];
+                    long m = (v | -v) >> 31;
+                    z[oo + i] = x[ao + i * a1] & m | y[bo + i * b1] & ~m;
+                }
+            } else {
+                byte[] x = (byte[]) a;
+                byte[] y = (byte[]) b;
+                byte[] z = (byte[]) o;
+                for (int i = 0; i < len; i++) {
+                    int v = c[co + i * c1];
+                    int m = (v | -v) >> 31;
+                    z[oo + i] = (byte) (x[ao + i * a1] & m | y[bo + i * b1] & ~m);
+                }
+            }
+        });
+    }
+
     /** One run: the operands' first elements and steps (0 or 1), the output's first, the length. */
     @FunctionalInterface
     private interface Run {
         void run(int xo, int xStep, int yo, int yStep, int oo, int len);
     }
 
-    /** Cuts the output into runs (see {@link #broadcast}) and calls body for each, on the kernels' threads. */
+    /** Cuts the output into runs ({@link BroadcastRuns}) and calls body for each, on the kernels' threads. */
     private static void inRuns(int[] xs, int[] ys, long[] dims, Run body) {
-        int rank = dims.length;
-        // modes over the inner run: 0 undecided (dimensions of 1 so far), 1 contiguous, 2 one value
-        int xm = 0;
-        int ym = 0;
-        int inner = 1;
-        int k = rank;
-        for (; k > 0; k--) {
-            int d = (int) dims[k - 1];
-            if (d == 1) {
-                continue;
-            }
-            int xn = mode(xm, xs[k - 1], inner);
-            int yn = mode(ym, ys[k - 1], inner);
-            if (xn < 0 || yn < 0) {
-                break;
-            }
-            xm = xn;
-            ym = yn;
-            inner *= d;
-        }
-        int outerDims = k;
-        int n = 1;
-        for (long d : dims) {
-            n *= (int) d;
-        }
-        if (n == 0) {
-            return;
-        }
-        int outer = n / inner;
-        int chunks = (inner + ElementwiseKernels.BLOCK - 1) / ElementwiseKernels.BLOCK;
-        int xStep = xm == 2 ? 0 : 1;
-        int yStep = ym == 2 ? 0 : 1;
-        int innerRun = inner;
-        Parallel.forEach(outer * chunks, Math.min(innerRun, ElementwiseKernels.BLOCK), item -> {
-            int oi = item / chunks;
-            int from = (item % chunks) * ElementwiseKernels.BLOCK;
-            int len = Math.min(ElementwiseKernels.BLOCK, innerRun - from);
-            int xo = 0;
-            int yo = 0;
-            int rest = oi;
-            for (int d = outerDims - 1; d >= 0; d--) {
-                int idx = rest % (int) dims[d];
-                rest /= (int) dims[d];
-                xo += idx * xs[d];
-                yo += idx * ys[d];
-            }
-            body.run(xo + from * xStep, xStep, yo + from * yStep, yStep, oi * innerRun + from, len);
-        });
-    }
-
-    /**
-     * An operand's mode once the inner run takes one more dimension of stride s, the run so far
-     * holding {@code inner} elements: contiguous (1) where s continues it, one value (2) where s is
-     * 0, -1 where the dimension breaks the operand's mode.
-     */
-    private static int mode(int m, int s, int inner) {
-        if (s == inner && m != 2) {
-            return 1;
-        }
-        if (s == 0 && m != 1) {
-            return 2;
-        }
-        return -1;
+        BroadcastRuns runs = BroadcastRuns.of(dims, xs, ys);
+        int xStep = runs.step(0);
+        int yStep = runs.step(1);
+        Parallel.forEach(runs.items(), runs.itemLength(), item -> body.run(runs.start(0, item), xStep,
+                runs.start(1, item), yStep, runs.outStart(item), runs.length(item)));
     }
 
     /**
@@ -278,13 +307,25 @@ final class BroadcastKernels {
                 }
                 break;
             case CLIP_LO:
-                for (int i = 0; i < len; i++) {
-                    o[oo + i] = x[xo + i] < c ? c : x[xo + i];
+                if (plainBound(c)) {
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = Math.max(x[xo + i], c);
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = x[xo + i] < c ? c : x[xo + i];
+                    }
                 }
                 break;
             case CLIP_HI:
-                for (int i = 0; i < len; i++) {
-                    o[oo + i] = x[xo + i] > c ? c : x[xo + i];
+                if (plainBound(c)) {
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = Math.min(x[xo + i], c);
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        o[oo + i] = x[xo + i] > c ? c : x[xo + i];
+                    }
                 }
                 break;
             default:
@@ -292,6 +333,16 @@ final class BroadcastKernels {
                     o[oo + i] = Math.min(x[xo + i], c);
                 }
         }
+    }
+
+    /**
+     * Whether a clip bound c lets Math.max(x, c) (Math.min) stand for x &lt; c ? c : x (x &gt; c ? c :
+     * x): they differ only where c is NaN (the comparison keeps x) or where x and c are zeros of
+     * opposite signs (the comparison keeps x's sign). Math.max is branch-free and vectorised; the
+     * comparison's branch mispredicts wherever values fall on either side at random.
+     */
+    private static boolean plainBound(float c) {
+        return c == c && c != 0f;
     }
 
     private static void spanLeft(BinaryOp op, float c, float[] y, int yo, float[] o, int oo, int len) {

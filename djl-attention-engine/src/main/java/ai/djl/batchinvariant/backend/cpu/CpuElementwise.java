@@ -45,10 +45,27 @@ public final class CpuElementwise implements ElementwiseOps {
     public Tensor where(Tensor c, Tensor a, Tensor b) {
         Shape out = Strided.broadcast(Strided.broadcast(c.getShape(), a.getShape()), b.getShape());
         int n = (int) out.size();
+        DataType t = TypeRules.promote(a.getDataType(), b.getDataType());
+        if (c.borrowHostData() instanceof byte[] && a.getDataType() == t && b.getDataType() == t) {
+            // the common case (a boolean mask, values of one type) by runs, each element a copy
+            Object d = HostArrays.uninitialized(t, n);
+            BroadcastKernels.select((byte[]) c.borrowHostData(), Strided.broadcastStrides(c.getShape(), out),
+                    a.borrowHostData(), Strided.broadcastStrides(a.getShape(), out), b.borrowHostData(),
+                    Strided.broadcastStrides(b.getShape(), out), d, out.getShape());
+            return HostArrays.wrap(out, t, d);
+        }
+        return whereByElement(c, a, b, out, t);
+    }
+
+    /**
+     * where element by element through index arrays and doubles: conditions of other types and
+     * values of two types; also the reference the runs are tested against.
+     */
+    static Tensor whereByElement(Tensor c, Tensor a, Tensor b, Shape out, DataType t) {
+        int n = (int) out.size();
         int[] ic = Strided.offsets(out, Strided.broadcastStrides(c.getShape(), out), 0);
         int[] ia = Strided.offsets(out, Strided.broadcastStrides(a.getShape(), out), 0);
         int[] io = Strided.offsets(out, Strided.broadcastStrides(b.getShape(), out), 0);
-        DataType t = TypeRules.promote(a.getDataType(), b.getDataType());
         Object d = HostData.allocate(t, n);
         Object cd = c.hostData();
         Object ad = a.hostData();

@@ -32,7 +32,7 @@ public final class CpuReductions implements ReductionOps {
      * Moves the given axes to the end (in the given order) and returns the source offsets of the
      * permuted layout, so each output element reduces one contiguous segment, in index order.
      */
-    private static int[] reduceLayout(Shape shape, int[] axes, long[] keptDims, boolean[] reduced) {
+    static int[] reduceLayout(Shape shape, int[] axes, long[] keptDims, boolean[] reduced) {
         int rank = shape.dimension();
         List<Integer> order = new ArrayList<>();
         int k = 0;
@@ -61,15 +61,68 @@ public final class CpuReductions implements ReductionOps {
             reduced[a] = true;
         }
         long[] kept = new long[rank - axes.length];
-        int[] offs = reduceLayout(shape, axes, kept, reduced);
+        long reducedSize = 1;
+        for (int i = 0, k = 0; i < rank; i++) {
+            if (reduced[i]) {
+                reducedSize *= shape.get(i);
+            } else {
+                kept[k++] = shape.get(i);
+            }
+        }
         int outN = (int) new Shape(kept).size();
-        int seg = outN == 0 ? 0 : offs.length / Math.max(outN, 1);
+        int seg = outN == 0 ? 0 : (int) reducedSize;
         DataType outType = dataType;
         OpChecks.reduction(kind, dataType, shape, axes, outN, axesIn == null);
         if ((kind == ReduceOp.SUM || kind == ReduceOp.PROD)
                 && (outType == DataType.BOOLEAN || outType == DataType.INT8 || outType == DataType.UINT8 || outType == DataType.INT32)) {
             outType = DataType.INT64;
         }
+        Shape outShape = keepDims ? keptShape(shape, reduced) : new Shape(kept);
+        if (inBlock(axes) && outN > 0 && seg > 0 && HostData.isFloating(dataType) && dataType != DataType.FLOAT64) {
+            // one block of adjacent axes: the same chains without the index array (ReductionKernels)
+            int outer = (int) product(shape, 0, axes[0]);
+            int inner = (int) product(shape, axes[axes.length - 1] + 1, rank);
+            float[] o = HostArrays.floats(outN);
+            ReductionKernels.reduce(kind, HostData.toFloats(t.borrowHostData(), dataType, t.size32()), outer, seg,
+                    inner, o);
+            return HostArrays.wrap(outShape, dataType, HostArrays.fromFloats(o, dataType));
+        }
+        int[] offs = reduceLayout(shape, axes, new long[kept.length], reduced);
+        return Tensor.host(outShape, outType, inIndexOrder(kind, t, offs, outN, seg, outType));
+    }
+
+    private static long product(Shape shape, int from, int to) {
+        long p = 1;
+        for (int i = from; i < to; i++) {
+            p *= shape.get(i);
+        }
+        return p;
+    }
+
+    /** Whether the (sorted) axes are one block of adjacent axes. */
+    private static boolean inBlock(int[] axes) {
+        for (int i = 1; i < axes.length; i++) {
+            if (axes[i] != axes[0] + i) {
+                return false;
+            }
+        }
+        return axes.length > 0;
+    }
+
+    /**
+     * The reductions element by element through the permuted layout's offsets: every type, and
+     * the reference {@link ReductionKernels} is tested against.
+     *
+     * @param kind the reduction
+     * @param t the input
+     * @param offs the input's offsets in the permuted layout (kept axes first)
+     * @param outN the output's element count
+     * @param seg the count of values each output reduces
+     * @param outType the output's data type
+     * @return the output's storage
+     */
+    static Object inIndexOrder(ReduceOp kind, Tensor t, int[] offs, int outN, int seg, DataType outType) {
+        DataType dataType = t.getDataType();
         Object out = HostData.allocate(outType, outN);
         Object src = t.hostData();
         boolean floating = HostData.isFloating(dataType);
@@ -122,7 +175,7 @@ public final class CpuReductions implements ReductionOps {
                 HostData.setLong(out, outType, o, acc);
             }
         }
-        return Tensor.host(keepDims ? keptShape(shape, reduced) : new Shape(kept), outType, out);
+        return out;
     }
 
     private static Shape keptShape(Shape shape, boolean[] reduced) {

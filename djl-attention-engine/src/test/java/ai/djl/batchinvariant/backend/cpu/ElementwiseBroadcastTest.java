@@ -95,6 +95,28 @@ class ElementwiseBroadcastTest {
     }
 
     @Test
+    void clipBoundsOfEveryKindMatchThePerElementLoop() {
+        // Math.max / Math.min stand in for the comparison only for bounds that are neither NaN
+        // nor zero: each kind of bound on either side, against zeros of both signs and NaN
+        float[] bounds = {-1f, 1f, 0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        Shape shape = new Shape(3, 300);
+        float[] a = KernelReference.data(rnd, (int) shape.size(), 0.3);
+        for (float bound : bounds) {
+            float[] c = {bound};
+            for (BinaryOp op : new BinaryOp[] {BinaryOp.CLIP_LO, BinaryOp.CLIP_HI}) {
+                float[] want = reference(op, a, shape, c, new Shape(), shape);
+                float[] got = (float[]) Elementwise.binary(a, DataType.FLOAT32, shape, c, DataType.FLOAT32,
+                        new Shape(), op, DataType.FLOAT32, shape);
+                assertEquals(-1, KernelReference.firstDifference(want, got), op + " bound " + bound);
+                float[] left = reference(op, c, new Shape(), a, shape, shape);
+                float[] gotLeft = (float[]) Elementwise.binary(c, DataType.FLOAT32, new Shape(), a, DataType.FLOAT32,
+                        shape, op, DataType.FLOAT32, shape);
+                assertEquals(-1, KernelReference.firstDifference(left, gotLeft), op + " left " + bound);
+            }
+        }
+    }
+
+    @Test
     void aRowTakenForAColumnIsCaught() {
         Shape a = new Shape(33, 33);
         float[] x = KernelReference.data(rnd, 33 * 33, 0);

@@ -1,0 +1,241 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import ai.djl.batchinvariant.backend.ReduceOp;
+
+import java.util.Arrays;
+
+/**
+ * float32 reductions over one block of adjacent axes without an index array. The input is seen as
+ * [outer][len][inner] and the output as [outer][inner]; each output reduces its len values in
+ * index order, one chain, exactly as {@link CpuReductions}' element loop does (the contract's
+ * order, which the GPU's reduction kernel keeps too). The speed comes from independent outputs
+ * only: over the last axis (inner 1) eight rows' chains are interleaved so that their adds'
+ * latencies overlap; over an axis with elements after it (inner &gt; 1) a run of outputs advances
+ * together, one element of each chain per step, which C2 vectorises across the outputs. Threads
+ * take disjoint outputs, never part of a chain.
+ */
+final class ReductionKernels {
+
+    /** Rows whose chains one pass interleaves over the last axis. */
+    private static final int ROWS = 8;
+
+    /** Outputs a task takes at once where inner &gt; 1: the run of sums stays in L1. */
+    private static final int COLUMNS = 2048;
+
+    private ReductionKernels() {}
+
+    /**
+     * out[a * inner + b] = the reduction of x[(a * len + r) * inner + b] over r = 0, 1, …, len - 1 in
+     * that order, starting from op's identity; a mean divides the sum by len at the end.
+     *
+     * @param op the reduction
+     * @param x the input, outer * len * inner elements
+     * @param outer the count of leading positions
+     * @param len the reduced length (at least 1)
+     * @param inner the count of trailing positions
+     * @param out the output, outer * inner elements
+     */
+    static void reduce(ReduceOp op, float[] x, int outer, int len, int inner, float[] out) {
+        if (inner == 1) {
+            int groups = (outer + ROWS - 1) / ROWS;
+            Parallel.forEach(groups, (long) ROWS * len, g -> {
+                int from = g * ROWS;
+                lastAxis(op, x, from, Math.min(outer, from + ROWS), len, out);
+            });
+        } else {
+            int chunks = (inner + COLUMNS - 1) / COLUMNS;
+            Parallel.forEach(outer * chunks, (long) len * Math.min(inner, COLUMNS), item -> {
+                int a = item / chunks;
+                int from = (item % chunks) * COLUMNS;
+                int to = Math.min(inner, from + COLUMNS);
+                columns(op, x, a * len * inner, len, inner, from, to, out, a * inner);
+            });
+        }
+    }
+
+    private static float identity(ReduceOp op) {
+        switch (op) {
+            case MAX:
+                return Float.NEGATIVE_INFINITY;
+            case MIN:
+                return Float.POSITIVE_INFINITY;
+            case PROD:
+                return 1f;
+            default:
+                return 0f;
+        }
+    }
+
+    /** Rows [from, to) over the last axis: groups of eight chains, then one at a time. */
+    private static void lastAxis(ReduceOp op, float[] x, int from, int to, int len, float[] out) {
+        int r = from;
+        if (to - from == ROWS) {
+            switch (op) {
+                case MAX:
+                    maxRows(x, r * len, len, out, r);
+                    break;
+                case MIN:
+                    minRows(x, r * len, len, out, r);
+                    break;
+                case PROD:
+                    prodRows(x, r * len, len, out, r);
+                    break;
+                default:
+                    sumRows(x, r * len, len, out, r);
+            }
+            r = to;
+        }
+        for (; r < to; r++) {
+            float acc = identity(op);
+            int b = r * len;
+            for (int i = 0; i < len; i++) {
+                acc = step(op, acc, x[b + i]);
+            }
+            out[r] = acc;
+        }
+        if (op == ReduceOp.MEAN) {
+            for (int i = from; i < to; i++) {
+                out[i] /= len;
+            }
+        }
+    }
+
+    /** One element of a chain, as {@link CpuReductions}' loop takes it. */
+    private static float step(ReduceOp op, float acc, float v) {
+        switch (op) {
+            case MAX:
+                return Float.isNaN(v) ? v : Math.max(acc, v);
+            case MIN:
+                return Float.isNaN(v) ? v : Math.min(acc, v);
+            case PROD:
+                return acc * v;
+            default:
+                return acc + v;
+        }
+    }
+
+    // The four interleaved loops below differ only in their step; written out because a step
+    // chosen per element (a switch or a call through an interface) is what kept C2 from
+    // overlapping the chains.
+
+    private static void sumRows(float[] x, int b, int len, float[] out, int o) {
+        float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, a4 = 0f, a5 = 0f, a6 = 0f, a7 = 0f;
+        for (int i = 0; i < len; i++) {
+            a0 += x[b + i];
+            a1 += x[b + len + i];
+            a2 += x[b + 2 * len + i];
+            a3 += x[b + 3 * len + i];
+            a4 += x[b + 4 * len + i];
+            a5 += x[b + 5 * len + i];
+            a6 += x[b + 6 * len + i];
+            a7 += x[b + 7 * len + i];
+        }
+        store(out, o, a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    private static void prodRows(float[] x, int b, int len, float[] out, int o) {
+        float a0 = 1f, a1 = 1f, a2 = 1f, a3 = 1f, a4 = 1f, a5 = 1f, a6 = 1f, a7 = 1f;
+        for (int i = 0; i < len; i++) {
+            a0 *= x[b + i];
+            a1 *= x[b + len + i];
+            a2 *= x[b + 2 * len + i];
+            a3 *= x[b + 3 * len + i];
+            a4 *= x[b + 4 * len + i];
+            a5 *= x[b + 5 * len + i];
+            a6 *= x[b + 6 * len + i];
+            a7 *= x[b + 7 * len + i];
+        }
+        store(out, o, a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    private static void maxRows(float[] x, int b, int len, float[] out, int o) {
+        float a0 = Float.NEGATIVE_INFINITY, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0; i < len; i++) {
+            a0 = max(a0, x[b + i]);
+            a1 = max(a1, x[b + len + i]);
+            a2 = max(a2, x[b + 2 * len + i]);
+            a3 = max(a3, x[b + 3 * len + i]);
+            a4 = max(a4, x[b + 4 * len + i]);
+            a5 = max(a5, x[b + 5 * len + i]);
+            a6 = max(a6, x[b + 6 * len + i]);
+            a7 = max(a7, x[b + 7 * len + i]);
+        }
+        store(out, o, a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    private static void minRows(float[] x, int b, int len, float[] out, int o) {
+        float a0 = Float.POSITIVE_INFINITY, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0; i < len; i++) {
+            a0 = min(a0, x[b + i]);
+            a1 = min(a1, x[b + len + i]);
+            a2 = min(a2, x[b + 2 * len + i]);
+            a3 = min(a3, x[b + 3 * len + i]);
+            a4 = min(a4, x[b + 4 * len + i]);
+            a5 = min(a5, x[b + 5 * len + i]);
+            a6 = min(a6, x[b + 6 * len + i]);
+            a7 = min(a7, x[b + 7 * len + i]);
+        }
+        store(out, o, a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    private static float max(float acc, float v) {
+        return Float.isNaN(v) ? v : Math.max(acc, v);
+    }
+
+    private static float min(float acc, float v) {
+        return Float.isNaN(v) ? v : Math.min(acc, v);
+    }
+
+    private static void store(float[] out, int o, float a0, float a1, float a2, float a3, float a4, float a5,
+            float a6, float a7) {
+        out[o] = a0;
+        out[o + 1] = a1;
+        out[o + 2] = a2;
+        out[o + 3] = a3;
+        out[o + 4] = a4;
+        out[o + 5] = a5;
+        out[o + 6] = a6;
+        out[o + 7] = a7;
+    }
+
+    /**
+     * Outputs [from, to) of one leading position: their chains advance together, element r of
+     * each per pass over the run (the run's partial results live in out, in L1).
+     */
+    private static void columns(ReduceOp op, float[] x, int base, int len, int inner, int from, int to, float[] out,
+            int ob) {
+        Arrays.fill(out, ob + from, ob + to, identity(op));
+        for (int r = 0; r < len; r++) {
+            int xb = base + r * inner - ob;
+            switch (op) {
+                case MAX:
+                    for (int j = ob + from; j < ob + to; j++) {
+                        out[j] = max(out[j], x[xb + j]);
+                    }
+                    break;
+                case MIN:
+                    for (int j = ob + from; j < ob + to; j++) {
+                        out[j] = min(out[j], x[xb + j]);
+                    }
+                    break;
+                case PROD:
+                    for (int j = ob + from; j < ob + to; j++) {
+                        out[j] *= x[xb + j];
+                    }
+                    break;
+                default:
+                    for (int j = ob + from; j < ob + to; j++) {
+                        out[j] += x[xb + j];
+                    }
+            }
+        }
+        if (op == ReduceOp.MEAN) {
+            for (int j = ob + from; j < ob + to; j++) {
+                out[j] /= len;
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+/*
+ * Batch-invariant attention engine for DJL.
+ */
+package ai.djl.batchinvariant.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import ai.djl.batchinvariant.backend.ReduceOp;
+import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.Tensor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Reductions over a block of adjacent axes ({@link ReductionKernels}, through {@link
+ * CpuReductions#reduce}) against the element loop over the permuted layout's offsets ({@link
+ * CpuReductions#inIndexOrder}), bits equal: every reduction, float32, float16 and bfloat16, every
+ * block of adjacent axes of shapes up to rank 4, row counts that are and are not multiples of the
+ * eight interleaved chains, runs of outputs longer than a task's, sizes that go to the threads,
+ * NaN, infinities and signed zeros. Inverse case: the same row summed in another order (two
+ * chains, even and odd elements) differs, so the comparison can fail.
+ */
+class ReductionKernelsTest {
+
+    private final Random rnd = new Random(11);
+
+    private static final Shape[] SHAPES = {
+        new Shape(7),
+        new Shape(16, 33),
+        new Shape(13, 5),
+        new Shape(3, 5, 2100),
+        new Shape(2, 3, 4, 5),
+        new Shape(9, 1, 6),
+        new Shape(70, 4000),
+        new Shape(4000, 70),
+    };
+
+    @Test
+    void everyBlockOfAdjacentAxesMatchesTheElementLoop() {
+        DataType[] types = {DataType.FLOAT32, DataType.FLOAT16, DataType.BFLOAT16};
+        for (Shape shape : SHAPES) {
+            int rank = shape.dimension();
+            // specials only where rows are short enough that not every result is NaN
+            double odd = shape.size() > 10_000 ? 0 : 0.03;
+            float[] values = KernelReference.data(rnd, (int) shape.size(), odd);
+            for (DataType type : types) {
+                Tensor t = Tensor.host(shape, type, HostData.fromFloats(values.clone(), type));
+                for (int from = 0; from < rank; from++) {
+                    for (int to = from + 1; to <= rank; to++) {
+                        int[] axes = new int[to - from];
+                        for (int i = 0; i < axes.length; i++) {
+                            axes[i] = from + i;
+                        }
+                        for (ReduceOp op : ReduceOp.values()) {
+                            Object got = CpuReductions.INSTANCE.reduce(op, t, axes, false).hostData();
+                            Object want = reference(op, t, axes);
+                            assertEquals(-1, difference(got, want, type),
+                                    op + " " + type + " " + shape + " axes " + Arrays.toString(axes));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theSameCheckCatchesASumInAnotherOrder() {
+        float[] row = KernelReference.data(rnd, 4096, 0);
+        Tensor t = Tensor.host(new Shape(1, 4096), DataType.FLOAT32, row);
+        float got = ((float[]) CpuReductions.INSTANCE.reduce(ReduceOp.SUM, t, new int[] {1}, false).hostData())[0];
+        float even = 0f;
+        float odd = 0f;
+        for (int i = 0; i < row.length; i += 2) {
+            even += row[i];
+            odd += row[i + 1];
+        }
+        assertNotEquals(-1, difference(new float[] {got}, new float[] {even + odd}, DataType.FLOAT32));
+    }
+
+    private static Object reference(ReduceOp op, Tensor t, int[] axes) {
+        Shape shape = t.getShape();
+        boolean[] reduced = new boolean[shape.dimension()];
+        for (int a : axes) {
+            reduced[a] = true;
+        }
+        long[] kept = new long[shape.dimension() - axes.length];
+        int[] offs = CpuReductions.reduceLayout(shape, axes, kept, reduced);
+        int outN = (int) new Shape(kept).size();
+        return CpuReductions.inIndexOrder(op, t, offs, outN, offs.length / outN, t.getDataType());
+    }
+
+    /** The first index whose bits differ (every NaN one value), or -1. */
+    private static int difference(Object got, Object want, DataType type) {
+        if (type == DataType.FLOAT32) {
+            return KernelReference.firstDifference((float[]) want, (float[]) got);
+        }
+        short[] g = (short[]) got;
+        short[] w = (short[]) want;
+        if (g.length != w.length) {
+            return 0;
+        }
+        for (int i = 0; i < g.length; i++) {
+            float gv = HostData.getFloat(g, type, i);
+            float wv = HostData.getFloat(w, type, i);
+            if (g[i] != w[i] && !(Float.isNaN(gv) && Float.isNaN(wv))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
