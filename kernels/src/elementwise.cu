@@ -52,9 +52,13 @@ __device__ void elementwise_body(const ElementwiseParams& p) {
         break;
       case EW_WHERE: {
         bool pick = load_d(p.c, p.type_c, strided_offset(i, p.rank, p.shape, p.stride_c)) != 0.0;
-        double v = pick ? load_d(p.a, p.type_a, ia)
-                        : load_d(p.b, p.type_b, strided_offset(i, p.rank, p.shape, p.stride_b));
-        store_d<T>(p.out, i, v);
+        long long ib = strided_offset(i, p.rank, p.shape, p.stride_b);
+        // integer outputs by value (int64 past 2^53 exact), the others through doubles, as the CPU
+        if (p.mode == C_LONG) {
+          store_l<T>(p.out, i, pick ? load_l(p.a, p.type_a, ia) : load_l(p.b, p.type_b, ib));
+        } else {
+          store_d<T>(p.out, i, pick ? load_d(p.a, p.type_a, ia) : load_d(p.b, p.type_b, ib));
+        }
         break;
       }
       case EW_LEAKY_RELU:

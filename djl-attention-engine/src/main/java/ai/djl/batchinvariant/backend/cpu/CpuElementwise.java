@@ -58,8 +58,9 @@ public final class CpuElementwise implements ElementwiseOps {
     }
 
     /**
-     * where element by element through index arrays and doubles: conditions of other types and
-     * values of two types; also the reference the runs are tested against.
+     * where element by element through index arrays (floating values through doubles, integers
+     * as longs): conditions of other types and values of two types; also the reference the runs
+     * are tested against.
      */
     static Tensor whereByElement(Tensor c, Tensor a, Tensor b, Shape out, DataType t) {
         int n = (int) out.size();
@@ -70,8 +71,15 @@ public final class CpuElementwise implements ElementwiseOps {
         Object cd = c.hostData();
         Object ad = a.hostData();
         Object bd = b.hostData();
+        boolean exact = !HostData.isFloating(t);
         for (int i = 0; i < n; i++) {
             boolean pick = HostData.getDouble(cd, c.getDataType(), ic[i]) != 0;
+            if (exact) {
+                // integers by value: int64 past 2^53 exact
+                HostData.setLong(d, t, i, pick ? HostData.getLong(ad, a.getDataType(), ia[i])
+                        : HostData.getLong(bd, b.getDataType(), io[i]));
+                continue;
+            }
             double v = pick
                     ? HostData.getDouble(ad, a.getDataType(), ia[i])
                     : HostData.getDouble(bd, b.getDataType(), io[i]);

@@ -11,6 +11,7 @@ import ai.djl.batchinvariant.backend.UnaryOp;
 import ai.djl.batchinvariant.backend.cuda.abi.DataAbi;
 import ai.djl.batchinvariant.backend.cuda.abi.DataAbi.Elementwise;
 import ai.djl.batchinvariant.backend.cuda.abi.Params;
+import ai.djl.batchinvariant.tensor.HostData;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.engine.EngineException;
@@ -150,7 +151,8 @@ public final class CudaElementwise implements ElementwiseOps {
         DataType t = TypeRules.promote(a.getDataType(), b.getDataType());
         Tensor out = Launch.output(CudaBackend.device(a), shape, t);
         if (shape.size() > 0) {
-            run(out, params(out, Elementwise.KIND_WHERE, 0, DataAbi.MODE_DOUBLE, a, b, c, "NDArray.where"));
+            int mode = HostData.isFloating(t) ? DataAbi.MODE_DOUBLE : DataAbi.MODE_LONG;
+            run(out, params(out, Elementwise.KIND_WHERE, 0, mode, a, b, c, "NDArray.where"));
         }
         return out;
     }

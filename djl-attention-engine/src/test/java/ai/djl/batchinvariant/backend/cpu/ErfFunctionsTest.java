@@ -17,8 +17,9 @@ import java.util.Random;
  * the same bits for every float of magnitude up to 16 at a stride of bit patterns, for values
  * drawn uniformly in [-15, 15] and for the special values (signed zeros, infinities, NaN, the
  * smallest subnormal, arguments whose gelu underflows); the Vector API gelu against the scalar one
- * over the same values and its branches' bounds. Inverse case: gelu written as x / 2 · (1 +
- * erf(x / √2)), which cancels for negative x, is caught by the same comparison.
+ * over the same values and its range's bound. Inverse cases: gelu written as x / 2 · (1 + erf(x /
+ * √2)), which cancels for negative x, and the vector gelu without its rounding test are caught by
+ * the same comparison.
  */
 class ErfFunctionsTest {
 
@@ -72,7 +73,8 @@ class ErfFunctionsTest {
     void theVectorGeluHasTheScalarBits() {
         Assumptions.assumeTrue(Simd.ENABLED, "no Vector API");
         float[] x = arguments();
-        // the bounds of the vector path's branches (0.46875 and 4 after the division by the root of 2)
+        // the vector range's bound (4 after the division by the root of 2) and where the scalar
+        // code changes formulas (0.46875)
         float[] bounds = {0.6629126f, Math.nextUp(0.6629126f), Math.nextDown(0.6629126f), 5.656854f,
             Math.nextUp(5.656854f), Math.nextDown(5.656854f)};
         float[] all = java.util.Arrays.copyOf(x, x.length + 2 * bounds.length);
@@ -92,6 +94,29 @@ class ErfFunctionsTest {
             }
             assertEquals(0, differ, "vector gelu results differing from the scalar's, infNaN " + infNaN);
         }
+    }
+
+    @Test
+    void theVectorGeluWithoutItsRoundingTestIsCaught() {
+        Assumptions.assumeTrue(Simd.ENABLED, "no Vector API");
+        // subnormals with an odd last bit: x / 2 lies on a rounding boundary, which the exact
+        // gelu leaves by a hair the vector polynomials cannot resolve
+        float[] x = new float[4096];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Float.intBitsToFloat(2 * i + 1);
+        }
+        float[] checked = new float[x.length];
+        float[] unchecked = new float[x.length];
+        VectorElementwiseKernels.gelu(x, 0, x.length, checked, 0, false);
+        VectorElementwiseKernels.gelu(x, 0, x.length, unchecked, 0, false, 0.0);
+        int differ = 0;
+        int differUnchecked = 0;
+        for (int i = 0; i < x.length; i++) {
+            differ += same(ErfFunctions.gelu(x[i]), checked[i]) ? 0 : 1;
+            differUnchecked += same(ErfFunctions.gelu(x[i]), unchecked[i]) ? 0 : 1;
+        }
+        assertEquals(0, differ);
+        assertTrue(differUnchecked > 0, "the comparison found no difference without the rounding test");
     }
 
     @Test

@@ -22,7 +22,7 @@ import java.util.Random;
  * {@link CpuElementwise#where}) against the element loop through index arrays ({@link
  * CpuElementwise#whereByElement}), bytes equal, for every storage type and broadcast layouts: a
  * condition, value or both broadcast, scalars, rank 5, runs longer than a work item. int64 values
- * beyond 2^53 come through exactly. Inverse case: the output of a condition read with another
+ * beyond 2^53 come through exactly on both paths. Inverse case: the output of a condition read with another
  * operand's layout differs.
  */
 class WhereRunsTest {
@@ -70,6 +70,12 @@ class WhereRunsTest {
         long[] got = (long[]) CpuElementwise.INSTANCE.where(c, a, b).hostData();
         assertEquals(big, got[0]);
         assertEquals(-big, got[1]);
+        // values of two integer types and a float condition: the element loop, exact too
+        Tensor fc = Tensor.host(new Shape(2), DataType.FLOAT32, new float[] {0f, 2f});
+        Tensor small = Tensor.host(new Shape(), DataType.INT32, new int[] {-3});
+        long[] mixed = (long[]) CpuElementwise.INSTANCE.where(fc, small, a).hostData();
+        assertEquals(big, mixed[0]);
+        assertEquals(-3, mixed[1]);
     }
 
     @Test

@@ -12,6 +12,7 @@ import static ai.djl.batchinvariant.backend.cuda.GpuCompare.down;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.report;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.show;
 import static ai.djl.batchinvariant.backend.cuda.GpuCompare.up;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -161,6 +162,18 @@ class GpuElementwiseTest {
             }
         }
         report(failures, cases);
+    }
+
+    @Test
+    void whereKeepsInt64PastDoublesExactly() {
+        long big = (1L << 60) + 1;
+        Tensor c = Tensor.host(new Shape(3), DataType.BOOLEAN, new byte[] {1, 0, 1});
+        Tensor a = Tensor.host(new Shape(3), DataType.INT64, new long[] {big, 5, -big - 2});
+        Tensor b = Tensor.host(new Shape(), DataType.INT32, new int[] {-7});
+        long[] want = {big, -7, -big - 2};
+        assertArrayEquals(want, (long[]) CPU.elementwise().where(c, a, b).hostData());
+        assertArrayEquals(want,
+                (long[]) down(CUDA.elementwise().where(up(c), up(a), up(b))).hostData());
     }
 
     @Test
