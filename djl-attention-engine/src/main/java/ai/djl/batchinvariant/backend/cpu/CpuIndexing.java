@@ -195,20 +195,33 @@ public final class CpuIndexing implements IndexingOps {
     }
 
     private static int[] sliceOffsets(Shape src, long[] min, long[] step, Shape sliceShape) {
+        return Strided.offsets(sliceShape, sliceStrides(src, step), sliceBase(src, min));
+    }
+
+    /** The source's step along each dimension of a slice taking every step[d]-th element. */
+    private static int[] sliceStrides(Shape src, long[] step) {
         int[] st = Strided.strides(src.getShape());
-        int[] sst = new int[st.length];
+        for (int d = 0; d < st.length; d++) {
+            st[d] = (int) (st[d] * step[d]);
+        }
+        return st;
+    }
+
+    /** The source offset of a slice's first element. */
+    private static int sliceBase(Shape src, long[] min) {
+        int[] st = Strided.strides(src.getShape());
         int base = 0;
         for (int d = 0; d < st.length; d++) {
-            sst[d] = (int) (st[d] * step[d]);
             base += (int) (min[d] * st[d]);
         }
-        return Strided.offsets(sliceShape, sst, base);
+        return base;
     }
 
     /** {@inheritDoc} */
     @Override
     public Tensor getSlice(Tensor a, long[] min, long[] step, Shape sliceShape, Shape outShape) {
-        return CpuShapes.gather(a, outShape, sliceOffsets(a.getShape(), min, step, sliceShape));
+        return CpuShapes.strided(a, sliceShape.getShape(), sliceStrides(a.getShape(), step),
+                sliceBase(a.getShape(), min), outShape);
     }
 
     /** {@inheritDoc} */

@@ -219,11 +219,39 @@ public final class CpuReductions implements ReductionOps {
         boolean[] reduced = new boolean[rank];
         reduced[axis] = true;
         long[] kept = new long[rank - 1];
+        if (HostData.isFloating(dataType) && dataType != DataType.FLOAT64) {
+            // without the index array: floats compare as their doubles do (each converts exactly)
+            for (int i = 0, k = 0; i < rank; i++) {
+                if (i != axis) {
+                    kept[k++] = srcShape.get(i);
+                }
+            }
+            int outer = (int) product(srcShape, 0, axis);
+            int inner = (int) product(srcShape, axis + 1, rank);
+            long[] out = new long[outer * inner];
+            ReductionKernels.argExtreme(HostData.toFloats(t.borrowHostData(), dataType, t.size32()), outer,
+                    (int) srcShape.get(axis), inner, max, out);
+            return Tensor.host(new Shape(kept), DataType.INT64, out);
+        }
         int[] offs = reduceLayout(srcShape, new int[] {axis}, kept, reduced);
-        int seg = (int) srcShape.get(axis);
-        int outN = seg == 0 ? 0 : offs.length / seg;
+        return Tensor.host(new Shape(kept), DataType.INT64, argExtremeByOffsets(t, offs, (int) srcShape.get(axis), max));
+    }
+
+    /**
+     * argMax / argMin element by element through the permuted layout's offsets (the searched axis
+     * last): every type, and the reference {@link ReductionKernels#argExtreme} is tested against.
+     *
+     * @param t the input
+     * @param offs its offsets in the permuted layout
+     * @param seg the searched axis' length (at least 1)
+     * @param max whether the largest is sought
+     * @return one index an output
+     */
+    static long[] argExtremeByOffsets(Tensor t, int[] offs, int seg, boolean max) {
+        DataType dataType = t.getDataType();
+        int outN = offs.length / seg;
         long[] out = new long[outN];
-        Object d = t.hostData();
+        Object d = t.borrowHostData();
         for (int o = 0; o < outN; o++) {
             int best = 0;
             double bv = HostData.getDouble(d, dataType, offs[o * seg]);
@@ -236,7 +264,7 @@ public final class CpuReductions implements ReductionOps {
             }
             out[o] = best;
         }
-        return Tensor.host(new Shape(kept), DataType.INT64, out);
+        return out;
     }
 
     /** {@inheritDoc} */

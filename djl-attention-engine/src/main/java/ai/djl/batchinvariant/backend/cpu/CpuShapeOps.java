@@ -35,7 +35,7 @@ public final class CpuShapeOps implements ShapeOps {
         if (!b.equals(target)) {
             throw new IllegalArgumentException("cannot broadcast " + shape + " to " + target);
         }
-        return CpuShapes.gather(a, target, Strided.offsets(target, Strided.broadcastStrides(shape, target), 0));
+        return CpuShapes.strided(a, target.getShape(), Strided.broadcastStrides(shape, target), 0, target);
     }
 
     /** {@inheritDoc} */
@@ -104,7 +104,7 @@ public final class CpuShapeOps implements ShapeOps {
         dims[axis] = Math.max(0, end - start);
         Shape out = new Shape(dims);
         int[] st = Strided.strides(shape.getShape());
-        return CpuShapes.gather(a, out, Strided.offsets(out, st, (int) start * st[axis]));
+        return CpuShapes.strided(a, dims, st, (int) start * st[axis], out);
     }
 
     /** {@inheritDoc} */
@@ -125,7 +125,7 @@ public final class CpuShapeOps implements ShapeOps {
                 base += (int) (shape.get(d) - 1) * st[d];
             }
         }
-        return CpuShapes.gather(a, shape, Strided.offsets(shape, fst, base));
+        return CpuShapes.strided(a, shape.getShape(), fst, base, shape);
     }
 
     /** {@inheritDoc} */

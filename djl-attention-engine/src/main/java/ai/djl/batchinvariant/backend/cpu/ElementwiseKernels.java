@@ -193,7 +193,7 @@ final class ElementwiseKernels {
     /**
      * o[i] = op(x[i]) for i in [0, n) with the bits of {@link Elementwise#apply(UnaryOp, float)}.
      *
-     * @param vector whether exp may use the vector path
+     * @param vector whether exp, sigmoid, tanh, log and relu may use the vector path
      * @param op an operation {@link #handles} accepts
      * @param x the input
      * @param o the output
@@ -221,8 +221,12 @@ final class ElementwiseKernels {
                     }
                     break;
                 case RELU:
-                    for (int i = from; i < to; i++) {
-                        o[i] = x[i] < 0 ? 0f : x[i];
+                    if (vector) {
+                        VectorElementwiseKernels.relu(x, from, to - from, o, from);
+                    } else {
+                        for (int i = from; i < to; i++) {
+                            o[i] = x[i] < 0 ? 0f : x[i];
+                        }
                     }
                     break;
                 case SQRT:
@@ -304,7 +308,7 @@ final class ElementwiseKernels {
      * {@code o[i] = FastMath.sigmoid(x[i])} for i in [from, to): 1 / (1 + exp(-x)), each step
      * rounded as there; the vector path is one pass, {@link VectorElementwiseKernels#sigmoid}.
      *
-     * @param vector whether exp may use the vector path
+     * @param vector whether exp, sigmoid, tanh, log and relu may use the vector path
      * @param x the input
      * @param o the output (may be x)
      * @param from the first element

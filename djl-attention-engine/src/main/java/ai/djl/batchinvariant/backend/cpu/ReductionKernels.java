@@ -238,4 +238,61 @@ final class ReductionKernels {
             }
         }
     }
+
+    /**
+     * out[a * inner + b] = the first r in [0, len) whose x[(a * len + r) * inner + b] is the
+     * largest (smallest), compared as {@link CpuReductions#argExtreme}'s loop compares: each value
+     * only against the best so far, strictly, so a NaN never replaces a number nor one a NaN that
+     * came first.
+     *
+     * @param x the input, outer * len * inner elements
+     * @param outer the count of leading positions
+     * @param len the length of the searched axis (at least 1)
+     * @param inner the count of trailing positions
+     * @param max whether the largest is sought
+     * @param out the output, outer * inner indices
+     */
+    static void argExtreme(float[] x, int outer, int len, int inner, boolean max, long[] out) {
+        int chunks = (inner + COLUMNS - 1) / COLUMNS;
+        Parallel.forEach(outer * chunks, (long) len * Math.min(inner, COLUMNS), item -> {
+            int a = item / chunks;
+            int from = (item % chunks) * COLUMNS;
+            int to = Math.min(inner, from + COLUMNS);
+            int base = a * len * inner;
+            if (inner == 1) {
+                out[a] = argRow(x, base, len, max);
+                return;
+            }
+            // a run of outputs advances together, row by row (the input streams)
+            float[] bv = new float[to - from];
+            int[] best = new int[to - from];
+            System.arraycopy(x, base + from, bv, 0, to - from);
+            for (int r = 1; r < len; r++) {
+                int k = base + r * inner + from;
+                for (int b = 0; b < bv.length; b++) {
+                    float v = x[k + b];
+                    if (max ? v > bv[b] : v < bv[b]) {
+                        bv[b] = v;
+                        best[b] = r;
+                    }
+                }
+            }
+            for (int b = 0; b < bv.length; b++) {
+                out[a * inner + from + b] = best[b];
+            }
+        });
+    }
+
+    private static int argRow(float[] x, int base, int len, boolean max) {
+        int best = 0;
+        float bv = x[base];
+        for (int r = 1; r < len; r++) {
+            float v = x[base + r];
+            if (max ? v > bv : v < bv) {
+                bv = v;
+                best = r;
+            }
+        }
+        return best;
+    }
 }

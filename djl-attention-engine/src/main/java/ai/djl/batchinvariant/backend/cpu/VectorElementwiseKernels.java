@@ -330,6 +330,30 @@ final class VectorElementwiseKernels {
     }
 
     /**
+     * {@code o[oOff + i] = x[off + i] < 0 ? 0 : x[off + i]} for i in [0, n): a compare and a blend
+     * a vector, the scalar test's result in every lane (NaN and -0 kept). C2 leaves the scalar
+     * form a branch per element, which mispredicts wherever signs fall at random (12.8 ms against
+     * 1.5 for a negation, 1024 × 4096).
+     *
+     * @param x the input
+     * @param off the first input
+     * @param n the count
+     * @param o the output (may be x)
+     * @param oOff the first output
+     */
+    static void relu(float[] x, int off, int n, float[] o, int oOff) {
+        FloatVector zero = VT.cast(FloatVector.zero(F));
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = load(x, off + i);
+            VT.cast(v.blend(zero, v.compare(VectorOperators.LT, 0f))).intoArray(o, oOff + i);
+        }
+        for (; i < n; i++) {
+            o[oOff + i] = x[off + i] < 0 ? 0f : x[off + i];
+        }
+    }
+
+    /**
      * {@code o[oOff + i] = ErfFunctions.gelu(x[off + i])} for i in [0, n) (NaN at +infinity where
      * {@code infNaN}), bits equal, a vector of doubles a step, without a division. Each lane
      * computes g = x / 2 · erfc(-x / √2) by a shorter route than {@link ErfFunctions}' — erfc(y) =

@@ -3,6 +3,7 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
@@ -23,7 +24,8 @@ import java.util.Random;
  * CpuReductions#inIndexOrder}), bits equal: every reduction, float32, float16 and bfloat16, every
  * block of adjacent axes of shapes up to rank 4, row counts that are and are not multiples of the
  * eight interleaved chains, runs of outputs longer than a task's, sizes that go to the threads,
- * NaN, infinities and signed zeros. Inverse case: the same row summed in another order (two
+ * NaN, infinities and signed zeros; argMax and argMin over every axis likewise, ties included.
+ * Inverse case: the same row summed in another order (two
  * chains, even and odd elements) differs, so the comparison can fail.
  */
 class ReductionKernelsTest {
@@ -63,6 +65,34 @@ class ReductionKernelsTest {
                             assertEquals(-1, difference(got, want, type),
                                     op + " " + type + " " + shape + " axes " + Arrays.toString(axes));
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void argMaxAndArgMinOverEveryAxisMatchTheElementLoop() {
+        DataType[] types = {DataType.FLOAT32, DataType.FLOAT16, DataType.BFLOAT16};
+        for (Shape shape : SHAPES) {
+            double odd = shape.size() > 10_000 ? 0.001 : 0.03;
+            float[] values = KernelReference.data(rnd, (int) shape.size(), odd);
+            // ties, so that the first of equal values must be the one chosen
+            for (int i = 0; i < values.length; i += 7) {
+                values[i] = 1.5f;
+            }
+            for (DataType type : types) {
+                Tensor t = Tensor.host(shape, type, HostData.fromFloats(values.clone(), type));
+                for (int axis = 0; axis < shape.dimension(); axis++) {
+                    boolean[] reduced = new boolean[shape.dimension()];
+                    reduced[axis] = true;
+                    int[] offs = CpuReductions.reduceLayout(shape, new int[] {axis}, new long[shape.dimension() - 1],
+                            reduced);
+                    for (boolean max : new boolean[] {true, false}) {
+                        long[] got = (long[]) CpuReductions.INSTANCE.argExtreme(t, axis, max).hostData();
+                        long[] want = CpuReductions.argExtremeByOffsets(t, offs, (int) shape.get(axis), max);
+                        assertArrayEquals(want, got,
+                                (max ? "argMax " : "argMin ") + type + " " + shape + " axis " + axis);
                     }
                 }
             }
