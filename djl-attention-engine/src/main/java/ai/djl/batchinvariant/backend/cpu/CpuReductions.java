@@ -83,7 +83,7 @@ public final class CpuReductions implements ReductionOps {
             int outer = (int) product(shape, 0, axes[0]);
             int inner = (int) product(shape, axes[axes.length - 1] + 1, rank);
             float[] o = HostArrays.floats(outN);
-            ReductionKernels.reduce(kind, HostData.toFloats(t.borrowHostData(), dataType, t.size32()), outer, seg,
+            ReductionKernels.reduce(kind, HostArrays.borrowFloats(t), outer, seg,
                     inner, o);
             return HostArrays.wrap(outShape, dataType, HostArrays.fromFloats(o, dataType));
         }
@@ -229,7 +229,7 @@ public final class CpuReductions implements ReductionOps {
             int outer = (int) product(srcShape, 0, axis);
             int inner = (int) product(srcShape, axis + 1, rank);
             long[] out = new long[outer * inner];
-            ReductionKernels.argExtreme(HostData.toFloats(t.borrowHostData(), dataType, t.size32()), outer,
+            ReductionKernels.argExtreme(HostArrays.borrowFloats(t), outer,
                     (int) srcShape.get(axis), inner, max, out);
             return Tensor.host(new Shape(kept), DataType.INT64, out);
         }

@@ -153,6 +153,12 @@ public final class CpuShapeOps implements ShapeOps {
     public Tensor toType(Tensor a, DataType type) {
         DataType dataType = a.getDataType();
         int n = a.size32();
+        if (dataType != type && HalfConversions.handles(dataType) && HalfConversions.handles(type)) {
+            // between float32 and the 16-bit floats: widened (exact), then rounded once, threaded
+            float[] wide = HalfConversions.widen(a.borrowHostData(), dataType, n);
+            return HostArrays.wrap(a.getShape(), type,
+                    type == DataType.FLOAT32 ? wide : HalfConversions.narrow(wide, type, HostArrays.uninitialized(type, n)));
+        }
         Object out = HostArrays.uninitialized(type, n);
         Object src = a.borrowHostData();
         boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType);

@@ -267,8 +267,6 @@ public final class Elementwise {
             BinaryOp op, DataType compute, Shape outShape) {
         int n = (int) outShape.size();
         DataType outType = op.isBoolean() ? DataType.BOOLEAN : compute;
-        // every path below writes every element
-        Object out = HostArrays.uninitialized(outType, n);
         // a one-element array of another type beside a float32 array (an int or a double one, say):
         // its float value, which the per-element loop below would take for every element
         if (at == DataType.FLOAT32 && bt != DataType.FLOAT32 && bs.size() == 1) {
@@ -284,6 +282,16 @@ public final class Elementwise {
                 at = DataType.FLOAT32;
             }
         }
+        if (n > 0 && halfOperands(compute, at, bt)) {
+            // 16-bit floats: the float32 path on the widened values (each element the same float
+            // operation as the loop below, a comparison exact either way), then rounded once
+            Object r = binary(HalfConversions.widen(a, at, (int) as.size()), DataType.FLOAT32, as,
+                    HalfConversions.widen(b, bt, (int) bs.size()), DataType.FLOAT32, bs, op, DataType.FLOAT32,
+                    outShape);
+            return op.isBoolean() ? r : HostArrays.fromFloats((float[]) r, outType);
+        }
+        // every path below writes every element
+        Object out = HostArrays.uninitialized(outType, n);
         boolean floats = !op.isBoolean() && compute == DataType.FLOAT32 && at == DataType.FLOAT32
                 && bt == DataType.FLOAT32;
         if (floats && n > 0) {
@@ -319,6 +327,15 @@ public final class Elementwise {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether a binary op takes the 16-bit path: operands and arithmetic among float32, float16
+     * and bfloat16, at least one operand 16-bit.
+     */
+    private static boolean halfOperands(DataType compute, DataType at, DataType bt) {
+        return HalfConversions.handles(compute) && HalfConversions.handles(at) && HalfConversions.handles(bt)
+                && (at != DataType.FLOAT32 || bt != DataType.FLOAT32);
     }
 
     /**
@@ -376,22 +393,18 @@ public final class Elementwise {
         // PyTorch hands float32 and bfloat16 gelu of more than one element to oneDNN, whose kernel
         // gives NaN at +infinity (ATen's, used otherwise, gives +infinity)
         boolean geluInfNaN = op == UnaryOp.GELU && n > 1 && (type == DataType.FLOAT32 || type == DataType.BFLOAT16);
-        if (outType == DataType.FLOAT32) {
-            float[] x = HostData.toFloats(a, type, n);
-            float[] o = HostArrays.floats(n);
+        if (HalfConversions.handles(outType)) {
+            // 16-bit floats through float32 (widened exactly, each result rounded once)
+            float[] x = HalfConversions.widen(a, type, n);
+            float[] o = outType == DataType.FLOAT32 ? HostArrays.floats(n) : new float[n];
             if (ElementwiseKernels.handles(op)) {
                 ElementwiseKernels.unary(Simd.ENABLED, op, x, o, n);
             } else {
                 ElementwiseKernels.each(Simd.ENABLED, op, x, o, n, geluInfNaN);
             }
-            return new Result(outType, o);
+            return new Result(outType, HostArrays.fromFloats(o, outType));
         }
-        Object out = HostData.allocate(outType, n);
-        for (int i = 0; i < n; i++) {
-            float x = HostData.getFloat(a, type, i);
-            HostData.setFloat(out, outType, i, geluInfNaN && x == Float.POSITIVE_INFINITY ? Float.NaN : apply(op, x));
-        }
-        return new Result(outType, out);
+        throw new IllegalStateException("unary " + op + " of " + type);
     }
 
     /** A type and storage pair. */

@@ -80,7 +80,7 @@ public final class HostArrays {
     public static Object fromFloats(float[] values, DataType type) {
         return type == DataType.FLOAT32
                 ? values
-                : HostData.fromFloats(values, type, uninitialized(type, values.length));
+                : HalfConversions.narrow(values, type, uninitialized(type, values.length));
     }
 
     /**
@@ -91,7 +91,7 @@ public final class HostArrays {
      * @return the values, or null
      */
     static float[] borrowFloats(Tensor t) {
-        return t == null ? null : HostData.toFloats(t.borrowHostData(), t.getDataType(), t.size32());
+        return t == null ? null : HalfConversions.widen(t.borrowHostData(), t.getDataType(), t.size32());
     }
 
     /**
