@@ -3,7 +3,7 @@
  */
 package ai.djl.batchinvariant.model;
 
-import java.util.Arrays;
+import ai.djl.batchinvariant.tensor.SortKeys;
 
 /**
  * How one request generates: token budget, stop tokens and sampling (greedy at temperature 0,
@@ -124,12 +124,13 @@ public final class SamplingConfig {
             }
             return best;
         }
-        // order by logit (ties by id) so the kept set and the cumulative sums are well defined
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        // order by logit, descending (ties, -0.0 with 0.0, by id; NaN above every number) so the
+        // kept set and the cumulative sums are well defined
+        int[] keys = new int[logits.length];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = SortKeys.of(logits[i], true);
         }
-        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
+        int[] order = SortKeys.order(keys, false);
         int keep = topK > 0 ? Math.min(topK, order.length) : order.length;
         double max = logits[order[0]] / (double) temperature;
         double[] p = new double[keep];

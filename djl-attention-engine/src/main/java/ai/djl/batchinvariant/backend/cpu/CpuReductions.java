@@ -8,6 +8,7 @@ import ai.djl.batchinvariant.backend.OpChecks;
 import ai.djl.batchinvariant.backend.ReduceOp;
 import ai.djl.batchinvariant.backend.ReductionOps;
 import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.SortKeys;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -83,8 +84,9 @@ public final class CpuReductions implements ReductionOps {
             int outer = (int) product(shape, 0, axes[0]);
             int inner = (int) product(shape, axes[axes.length - 1] + 1, rank);
             float[] o = HostArrays.floats(outN);
-            ReductionKernels.reduce(kind, HostArrays.borrowFloats(t), outer, seg,
-                    inner, o);
+            float[] x = HostArrays.borrowFloats(t);
+            ReductionKernels.reduce(kind, x, outer, seg, inner, o);
+            HalfConversions.release(x, t.borrowHostData());
             return HostArrays.wrap(outShape, dataType, HostArrays.fromFloats(o, dataType));
         }
         int[] offs = reduceLayout(shape, axes, new long[kept.length], reduced);
@@ -229,8 +231,9 @@ public final class CpuReductions implements ReductionOps {
             int outer = (int) product(srcShape, 0, axis);
             int inner = (int) product(srcShape, axis + 1, rank);
             long[] out = new long[outer * inner];
-            ReductionKernels.argExtreme(HostArrays.borrowFloats(t), outer,
-                    (int) srcShape.get(axis), inner, max, out);
+            float[] x = HostArrays.borrowFloats(t);
+            ReductionKernels.argExtreme(x, outer, (int) srcShape.get(axis), inner, max, out);
+            HalfConversions.release(x, t.borrowHostData());
             return Tensor.host(new Shape(kept), DataType.INT64, out);
         }
         int[] offs = reduceLayout(srcShape, new int[] {axis}, kept, reduced);
@@ -284,26 +287,38 @@ public final class CpuReductions implements ReductionOps {
         Object d = t.hostData();
         Object vals = HostData.allocate(dataType, outer * k);
         long[] idx = new long[outer * k];
-        Integer[] order = new Integer[seg];
-        for (int o = 0; o < outer; o++) {
+        boolean packed = dataType != DataType.FLOAT64 && dataType != DataType.INT64;
+        // rows on the kernels' threads; ties keep the lower index first, so each row's result is
+        // a function of the row alone (Double.compare's order: -0.0 below 0.0, NaN above all)
+        Parallel.forEach(outer, 16L * seg, o -> {
             int base = o * seg;
-            for (int i = 0; i < seg; i++) {
-                order[i] = i;
-            }
             double[] v = new double[seg];
             for (int i = 0; i < seg; i++) {
                 v[i] = HostData.getDouble(d, dataType, offs[base + i]);
             }
-            // ties keep the lower index first, so the result is a function of the row alone
-            Arrays.sort(order, (x, y) -> {
-                int c = largest ? Double.compare(v[y], v[x]) : Double.compare(v[x], v[y]);
-                return c != 0 ? c : Integer.compare(x, y);
-            });
+            int[] order;
+            if (packed) {
+                int[] keys = new int[seg];
+                for (int i = 0; i < seg; i++) {
+                    keys[i] = HostData.isFloating(dataType) ? SortKeys.of((float) v[i], false) : (int) v[i];
+                }
+                order = SortKeys.order(keys, !largest);
+            } else {
+                Integer[] boxed = new Integer[seg];
+                for (int i = 0; i < seg; i++) {
+                    boxed[i] = i;
+                }
+                Arrays.sort(boxed, (x, y) -> {
+                    int c = largest ? Double.compare(v[y], v[x]) : Double.compare(v[x], v[y]);
+                    return c != 0 ? c : Integer.compare(x, y);
+                });
+                order = Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
+            }
             for (int j = 0; j < k; j++) {
                 idx[o * k + j] = order[j];
                 HostData.setDouble(vals, dataType, o * k + j, v[order[j]]);
             }
-        }
+        });
         long[] permDims = new long[rank];
         for (int i = 0; i < rank; i++) {
             permDims[i] = shape.get(perm[i]);
@@ -353,10 +368,24 @@ public final class CpuReductions implements ReductionOps {
         int rank = shape.dimension();
         int axis = Strided.axis(axisIn, rank);
         int[] perm = CpuShapes.moveLast(rank, axis);
-        Tensor moved = CpuShapes.transpose(a, perm);
+        Tensor moved = axis == rank - 1 ? a : CpuShapes.transpose(a, perm);
         int n = (int) shape.get(axis);
-        Object d = moved.hostData();
         DataType t = a.getDataType();
+        if (HalfConversions.handles(t) && n > 0) {
+            // float32 and the 16-bit floats: the same chains on widened values, each sum rounded
+            // to the type as it is stored
+            float[] o = HostArrays.floats(moved.size32());
+            float[] x = HostArrays.borrowFloats(moved);
+            ReductionKernels.cumSum(x, o.length / n, n, o);
+            HalfConversions.release(x, moved.borrowHostData());
+            Object stored = HostArrays.fromFloats(o, t);
+            if (stored != o) {
+                HostArrays.release(o);
+            }
+            Tensor res = HostArrays.wrap(moved.getShape(), t, stored);
+            return axis == rank - 1 ? res : CpuShapes.transpose(res, CpuShapes.inverse(perm));
+        }
+        Object d = moved.borrowHostData();
         // PyTorch accumulates booleans and integers in int64
         DataType outType = HostData.isFloating(t) || t == DataType.INT64 ? t : DataType.INT64;
         Object out = HostData.allocate(outType, moved.size32());
@@ -379,7 +408,7 @@ public final class CpuReductions implements ReductionOps {
             }
         }
         Tensor res = Tensor.host(moved.getShape(), outType, out);
-        return CpuShapes.transpose(res, CpuShapes.inverse(perm));
+        return axis == rank - 1 ? res : CpuShapes.transpose(res, CpuShapes.inverse(perm));
     }
 
     private static double[] doubles(Tensor t) {

@@ -34,16 +34,19 @@ public final class CpuSorting implements SortOps {
         DataType outType = indices ? DataType.INT64 : t;
         Object src = l.moved.hostData();
         Object out = HostData.allocate(outType, l.rows * l.n);
-        for (int r = 0; l.n > 0 && r < l.rows; r++) {
-            int base = r * l.n;
-            Integer[] idx = Lanes.order(src, t, base, l.n, ascending);
-            for (int i = 0; i < l.n; i++) {
-                if (indices) {
-                    ((long[]) out)[base + i] = idx[i];
-                } else {
-                    copy(src, t, base + idx[i], out, base + i);
+        if (l.n > 0) {
+            // lanes on the kernels' threads: each sorted alone, into its own part of the output
+            Parallel.forEach(l.rows, 16L * l.n, r -> {
+                int base = r * l.n;
+                int[] idx = Lanes.order(src, t, base, l.n, ascending);
+                for (int i = 0; i < l.n; i++) {
+                    if (indices) {
+                        ((long[]) out)[base + i] = idx[i];
+                    } else {
+                        copy(src, t, base + idx[i], out, base + i);
+                    }
                 }
-            }
+            });
         }
         return l.restore(outType, out);
     }
@@ -68,7 +71,7 @@ public final class CpuSorting implements SortOps {
         Object out = HostData.allocate(t, l.rows);
         for (int r = 0; r < l.rows; r++) {
             int base = r * l.n;
-            Integer[] idx = Lanes.order(src, t, base, l.n, true);
+            int[] idx = Lanes.order(src, t, base, l.n, true);
             int last = base + idx[l.n - 1];
             if (HostData.isFloating(t) && Double.isNaN(HostData.getDouble(src, t, last))) {
                 HostData.setDouble(out, t, r, Double.NaN);
@@ -98,7 +101,7 @@ public final class CpuSorting implements SortOps {
         Object out = HostData.allocate(outType, l.rows);
         for (int r = 0; r < l.rows; r++) {
             int base = r * l.n;
-            Integer[] idx = Lanes.order(src, t, base, l.n, true);
+            int[] idx = Lanes.order(src, t, base, l.n, true);
             double last = HostData.getDouble(src, t, base + idx[l.n - 1]);
             double v = Double.isNaN(last) ? Double.NaN : quantile(src, t, base, idx, q / 100);
             HostData.setDouble(out, outType, r, v);
@@ -111,7 +114,7 @@ public final class CpuSorting implements SortOps {
      * (lerp from the nearer end), in float64 for float64 and in float32 otherwise, so results
      * agree to the last bit.
      */
-    private static double quantile(Object src, DataType t, int base, Integer[] idx, double q) {
+    private static double quantile(Object src, DataType t, int base, int[] idx, double q) {
         int n = idx.length;
         if (t == DataType.FLOAT64) {
             double rank = q * (n - 1);

@@ -285,10 +285,17 @@ public final class Elementwise {
         if (n > 0 && halfOperands(compute, at, bt)) {
             // 16-bit floats: the float32 path on the widened values (each element the same float
             // operation as the loop below, a comparison exact either way), then rounded once
-            Object r = binary(HalfConversions.widen(a, at, (int) as.size()), DataType.FLOAT32, as,
-                    HalfConversions.widen(b, bt, (int) bs.size()), DataType.FLOAT32, bs, op, DataType.FLOAT32,
-                    outShape);
-            return op.isBoolean() ? r : HostArrays.fromFloats((float[]) r, outType);
+            float[] x = HalfConversions.widen(a, at, (int) as.size());
+            float[] y = HalfConversions.widen(b, bt, (int) bs.size());
+            Object r = binary(x, DataType.FLOAT32, as, y, DataType.FLOAT32, bs, op, DataType.FLOAT32, outShape);
+            HalfConversions.release(x, a);
+            HalfConversions.release(y, b);
+            if (op.isBoolean() || outType == DataType.FLOAT32) {
+                return r;
+            }
+            Object narrowed = HostArrays.fromFloats((float[]) r, outType);
+            HostArrays.release(r);
+            return narrowed;
         }
         // every path below writes every element
         Object out = HostArrays.uninitialized(outType, n);
@@ -396,13 +403,19 @@ public final class Elementwise {
         if (HalfConversions.handles(outType)) {
             // 16-bit floats through float32 (widened exactly, each result rounded once)
             float[] x = HalfConversions.widen(a, type, n);
-            float[] o = outType == DataType.FLOAT32 ? HostArrays.floats(n) : new float[n];
+            float[] o = HostArrays.floats(n);
             if (ElementwiseKernels.handles(op)) {
                 ElementwiseKernels.unary(Simd.ENABLED, op, x, o, n);
             } else {
                 ElementwiseKernels.each(Simd.ENABLED, op, x, o, n, geluInfNaN);
             }
-            return new Result(outType, HostArrays.fromFloats(o, outType));
+            HalfConversions.release(x, a);
+            if (outType == DataType.FLOAT32) {
+                return new Result(outType, o);
+            }
+            Object narrowed = HostArrays.fromFloats(o, outType);
+            HostArrays.release(o);
+            return new Result(outType, narrowed);
         }
         throw new IllegalStateException("unary " + op + " of " + type);
     }

@@ -31,8 +31,8 @@ final class HalfConversions {
     }
 
     /**
-     * The values as float32: the array itself for float32 (the caller must not write it), a new
-     * array otherwise.
+     * The values as float32: the array itself for float32 (the caller must not write it), else an
+     * array from {@link HostArrays#floats} (hand it back by {@link #release} when done).
      *
      * @param data the storage
      * @param type its data type
@@ -44,7 +44,7 @@ final class HalfConversions {
             return HostData.toFloats(data, type, n);
         }
         short[] s = (short[]) data;
-        float[] out = new float[n];
+        float[] out = HostArrays.floats(n);
         boolean bf16 = type == DataType.BFLOAT16;
         Parallel.forEach((n + BLOCK - 1) / BLOCK, BLOCK, b -> {
             int to = Math.min(n, (b + 1) * BLOCK);
@@ -59,6 +59,19 @@ final class HalfConversions {
             }
         });
         return out;
+    }
+
+    /**
+     * Hands a widened copy back for reuse once an op is done with it ({@link HostArrays#release});
+     * nothing where {@link #widen} returned the storage itself.
+     *
+     * @param widened what widen returned
+     * @param data the storage it was given
+     */
+    static void release(float[] widened, Object data) {
+        if (widened != data) {
+            HostArrays.release(widened);
+        }
     }
 
     /**

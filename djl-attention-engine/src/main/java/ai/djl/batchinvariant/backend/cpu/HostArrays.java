@@ -144,6 +144,18 @@ public final class HostArrays {
         return a;
     }
 
+    /**
+     * Hands back a scratch array an op took from {@link #uninitialized} and no tensor holds (a
+     * widened copy of a 16-bit input, say), so that the next op of its size reuses it.
+     *
+     * @param a the array, or null
+     */
+    static void release(Object a) {
+        if (a != null && cached(bytes(a))) {
+            recycle(a);
+        }
+    }
+
     private static void recycle(Object a) {
         long size = bytes(a);
         long limit = EngineOptions.cpuCacheLimitBytes();

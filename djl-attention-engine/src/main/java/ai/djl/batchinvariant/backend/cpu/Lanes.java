@@ -4,6 +4,7 @@
 package ai.djl.batchinvariant.backend.cpu;
 
 import ai.djl.batchinvariant.tensor.HostData;
+import ai.djl.batchinvariant.tensor.SortKeys;
 import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
@@ -152,7 +153,10 @@ final class Lanes {
     }
 
     /**
-     * The stable sorting permutation of one lane.
+     * The stable sorting permutation of one lane: for float32, the 16-bit floats and the integers
+     * of at most 32 bits by {@link SortKeys} ({@link #sortKey} keeps {@link #compare}'s order),
+     * for float64 and int64 a stable sort of boxed indices by {@link #compare}. Both give the one
+     * permutation that orders the values and equal values by index.
      *
      * @param d the storage
      * @param t its type
@@ -161,13 +165,28 @@ final class Lanes {
      * @param ascending the direction (descending keeps equal values in index order too)
      * @return lane-relative positions in sorted order
      */
-    static Integer[] order(Object d, DataType t, int base, int n, boolean ascending) {
-        Integer[] idx = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = i;
+    static int[] order(Object d, DataType t, int base, int n, boolean ascending) {
+        if (t == DataType.FLOAT64 || t == DataType.INT64) {
+            Integer[] idx = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                idx[i] = i;
+            }
+            // Arrays.sort on objects is a stable merge sort: equal values keep their index order.
+            Arrays.sort(idx, (p, q) -> ascending ? compare(d, t, base + p, base + q) : compare(d, t, base + q, base + p));
+            return Arrays.stream(idx).mapToInt(Integer::intValue).toArray();
         }
-        // Arrays.sort on objects is a stable merge sort: equal values keep their index order.
-        Arrays.sort(idx, (p, q) -> ascending ? compare(d, t, base + p, base + q) : compare(d, t, base + q, base + p));
-        return idx;
+        int[] keys = new int[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = sortKey(d, t, base + i);
+        }
+        return SortKeys.order(keys, ascending);
+    }
+
+    /** {@link #compare}'s order as an int for types of at most 32 bits: integers themselves, floats by {@link SortKeys#of}. */
+    private static int sortKey(Object d, DataType t, int i) {
+        if (!HostData.isFloating(t)) {
+            return (int) HostData.getLong(d, t, i);
+        }
+        return SortKeys.of(HostData.getFloat(d, t, i), true);
     }
 }

@@ -24,7 +24,8 @@ import java.util.Random;
  * CpuReductions#inIndexOrder}), bits equal: every reduction, float32, float16 and bfloat16, every
  * block of adjacent axes of shapes up to rank 4, row counts that are and are not multiples of the
  * eight interleaved chains, runs of outputs longer than a task's, sizes that go to the threads,
- * NaN, infinities and signed zeros; argMax and argMin over every axis likewise, ties included.
+ * NaN, infinities and signed zeros; argMax and argMin over every axis likewise, ties included;
+ * running sums over every axis against their loop.
  * Inverse case: the same row summed in another order (two
  * chains, even and odd elements) differs, so the comparison can fail.
  */
@@ -94,6 +95,36 @@ class ReductionKernelsTest {
                         assertArrayEquals(want, got,
                                 (max ? "argMax " : "argMin ") + type + " " + shape + " axis " + axis);
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void runningSumsOverEveryAxisMatchTheElementLoop() {
+        DataType[] types = {DataType.FLOAT32, DataType.FLOAT16, DataType.BFLOAT16};
+        for (Shape shape : SHAPES) {
+            float[] values = KernelReference.data(rnd, (int) shape.size(), shape.size() > 10_000 ? 0 : 0.03);
+            for (DataType type : types) {
+                Tensor t = Tensor.host(shape, type, HostData.fromFloats(values.clone(), type));
+                for (int axis = 0; axis < shape.dimension(); axis++) {
+                    Object got = CpuReductions.INSTANCE.cumSum(t, axis).hostData();
+                    // the loop: a float chain along the axis in index order, each sum stored rounded
+                    Object want = HostData.allocate(type, (int) shape.size());
+                    int len = (int) shape.get(axis);
+                    int inner = 1;
+                    for (int d = axis + 1; d < shape.dimension(); d++) {
+                        inner *= (int) shape.get(d);
+                    }
+                    for (int o = 0; o < shape.size() / len; o++) {
+                        int base = o / inner * len * inner + o % inner;
+                        float acc = 0f;
+                        for (int i = 0; i < len; i++) {
+                            acc += HostData.getFloat(t.hostData(), type, base + i * inner);
+                            HostData.setFloat(want, type, base + i * inner, acc);
+                        }
+                    }
+                    assertEquals(-1, difference(got, want, type), "cumSum " + type + " " + shape + " axis " + axis);
                 }
             }
         }
