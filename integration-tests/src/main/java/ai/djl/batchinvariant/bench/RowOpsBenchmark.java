@@ -8,6 +8,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -37,9 +38,12 @@ import java.util.concurrent.TimeUnit;
  * axis with a scale and a shift (DJL's {@code NDArrayEx.layerNorm} on both engines), {@code add}
  * of two arrays of the same shape, {@code addRow} (a row of {@code cols} broadcast over the rows)
  * {@code mulScalar} (times 2), {@code gt} (x > 0, a boolean result), {@code clip} (to [-1, 1]),
- * {@code where} (x where a boolean mask is set, else y), and the reductions {@code sum} and {@code
- * max} over the last axis and {@code sumColumns} over the first. Bytes moved per call: 8 per
- * element for the element-wise ops but add (read, write), 12 for add, about 4 for the reductions.
+ * {@code where} (x where a boolean mask is set, else y), the reductions {@code sum} and {@code
+ * max} over the last axis and {@code sumColumns} over the first, {@code relu}, {@code argMax},
+ * {@code cumSum} and {@code sort} over the last axis, {@code transpose} (materialised by {@code
+ * duplicate}: PyTorch's transpose is a view), {@code addF16} (x + x in float16) and {@code toF16}
+ * (a cast). Bytes moved per call: 8 per element for the element-wise ops but add (read, write),
+ * 12 for add, about 4 for the reductions.
  * {@code copy} and {@code copyLoop} are the machine's reference for 8 bytes an element: plain Java
  * copying the input's floats into a kept array on two threads, the same for either engine parameter. Outputs are
  * closed each call, as a DJL program's are; this engine then reuses their arrays ({@code
@@ -54,7 +58,8 @@ import java.util.concurrent.TimeUnit;
 public class RowOpsBenchmark {
 
     @Param({"rmsNorm", "layerNorm", "softmax", "logSoftmax", "sigmoid", "gelu", "tanh", "add", "addRow", "mulScalar",
-        "gt", "clip", "where", "sum", "sumColumns", "max", "copy", "copyLoop"})
+        "gt", "clip", "where", "sum", "sumColumns", "max", "relu", "argMax", "cumSum", "sort", "transpose", "addF16",
+        "toF16", "copy", "copyLoop"})
     public String op;
 
     @Param({"64", "4096"})
@@ -80,6 +85,7 @@ public class RowOpsBenchmark {
     private NDArray gamma;
     private NDArray beta;
     private NDArray mask;
+    private NDArray half;
     private float[] copySource;
     private float[] copyTarget;
 
@@ -104,6 +110,7 @@ public class RowOpsBenchmark {
         gamma = manager.randomNormal(new Shape(cols));
         beta = manager.randomNormal(new Shape(cols));
         mask = x.gt(y);
+        half = x.toType(DataType.FLOAT16, false);
     }
 
     /** Frees everything. */
@@ -166,6 +173,30 @@ public class RowOpsBenchmark {
             case "max":
                 out = x.max(new int[] {-1});
                 break;
+            case "relu":
+                out = Activation.relu(x);
+                break;
+            case "argMax":
+                out = x.argMax(-1);
+                break;
+            case "cumSum":
+                out = x.cumSum(-1);
+                break;
+            case "sort":
+                out = x.sort(-1);
+                break;
+            case "transpose":
+                // materialised: this engine copies at transpose, PyTorch makes a view
+                try (NDArray view = x.transpose()) {
+                    out = view.duplicate();
+                }
+                break;
+            case "addF16":
+                out = half.add(half);
+                break;
+            case "toF16":
+                out = x.toType(DataType.FLOAT16, false);
+                break;
             case "layerNorm":
                 out = x.getNDArrayInternal().layerNorm(x, new Shape(cols), gamma, beta, 1e-5f).singletonOrThrow();
                 break;
@@ -173,7 +204,15 @@ public class RowOpsBenchmark {
                 out = x.add(y);
         }
         long[] first = new long[out.getShape().dimension()];
-        float v = out.getDataType() == DataType.BOOLEAN ? (out.getBoolean(first) ? 1f : 0f) : out.getFloat(first);
+        float v;
+        if (out.getDataType() == DataType.BOOLEAN) {
+            v = out.getBoolean(first) ? 1f : 0f;
+        } else {
+            // one element as float32 (toType of a whole 16-bit output would be timed with it)
+            try (NDArray e = out.get(new NDIndex(first)); NDArray f = e.toType(DataType.FLOAT32, false)) {
+                v = f.getFloat();
+            }
+        }
         out.close();
         return v;
     }

@@ -64,18 +64,55 @@ final class CpuShapes {
         int inner = rank == 0 ? 1 : (int) dims[rank - 1];
         if (n > 0) {
             int step = rank == 0 ? 0 : strides[rank - 1];
-            Parallel.forEach(n / inner, inner, r -> {
-                int off = base;
-                int rest = r;
-                for (int d = rank - 2; d >= 0; d--) {
-                    int len = (int) dims[d];
-                    off += rest % len * strides[d];
-                    rest /= len;
-                }
-                copyRun(src, off, step, out, r * inner, inner);
-            });
+            if (src instanceof float[] && rank >= 2 && strides[rank - 2] == 1 && step != 1 && inner > 1) {
+                transposed((float[]) src, dims, strides, base, (float[]) out);
+            } else {
+                Parallel.forEach(n / inner, inner, r -> copyRun(src, rowStart(dims, strides, base, r), step, out,
+                        r * inner, inner));
+            }
         }
         return HostArrays.wrap(outShape, dataType, out);
+    }
+
+    /** The source offset of output row r (every dimension but the last). */
+    private static int rowStart(long[] dims, int[] strides, int base, int r) {
+        int off = base;
+        int rest = r;
+        for (int d = dims.length - 2; d >= 0; d--) {
+            int len = (int) dims[d];
+            off += rest % len * strides[d];
+            rest /= len;
+        }
+        return off;
+    }
+
+    /** Output rows a transposing copy takes together: 16 floats, one cache line of each source row. */
+    private static final int TILE = 16;
+
+    /**
+     * A float32 view whose second-to-last dimension is contiguous in the source and whose last
+     * is not — a transpose of the last two axes: 16 output rows at a time, each source line read
+     * once for all 16 (row by row, every element of an output row came from another cache line).
+     */
+    private static void transposed(float[] src, long[] dims, int[] strides, int base, float[] out) {
+        int rank = dims.length;
+        int inner = (int) dims[rank - 1];
+        int rows = (int) dims[rank - 2];
+        int step = strides[rank - 1];
+        int groups = (rows + TILE - 1) / TILE;
+        int outer = out.length / (rows * inner);
+        Parallel.forEach(outer * groups, (long) TILE * inner, item -> {
+            int first = item / groups * rows + item % groups * TILE;
+            int count = Math.min(TILE, rows - item % groups * TILE);
+            int off = rowStart(dims, strides, base, first);
+            int o = first * inner;
+            for (int j = 0; j < inner; j++) {
+                int s = off + j * step;
+                for (int k = 0; k < count; k++) {
+                    out[o + k * inner + j] = src[s + k];
+                }
+            }
+        });
     }
 
     /** dst[o + i] = src[off + i · step] for i in [0, len), arrays of one storage type. */

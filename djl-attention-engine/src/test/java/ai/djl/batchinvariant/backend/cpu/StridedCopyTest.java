@@ -22,7 +22,7 @@ import java.util.Random;
  * gather through one offset per element ({@link CpuShapes#gather} of {@link Strided#offsets}),
  * bytes equal, for every storage type: permutations of rank 2 to 4, broadcast strides of 0, a
  * flip's negative strides, stepped slices, rank 0, an empty dimension, rows long enough for the
- * threads. Inverse case: a transpose copied with its strides swapped differs.
+ * threads, float32 transposes of the last two axes (copied 16 rows at a time) with partial tiles. Inverse case: a transpose copied with its strides swapped differs.
  */
 class StridedCopyTest {
 
@@ -38,6 +38,9 @@ class StridedCopyTest {
             check(tensor(new Shape(7, 5), type), new long[] {5, 7}, new int[] {1, 5}, 0);
             check(tensor(new Shape(2, 3, 4, 5), type), new long[] {5, 2, 4, 3}, new int[] {1, 60, 5, 20}, 0);
             check(tensor(new Shape(300, 700), type), new long[] {700, 300}, new int[] {1, 700}, 0);
+            // the last two axes of a batch swapped, rows not a multiple of the 16-row tile
+            check(tensor(new Shape(2, 3, 40), type), new long[] {2, 40, 3}, new int[] {120, 1, 40}, 0);
+            check(tensor(new Shape(3, 37, 21), type), new long[] {3, 21, 37}, new int[] {777, 1, 21}, 0);
             // a broadcast row and column
             check(tensor(new Shape(1, 9), type), new long[] {6, 9}, new int[] {0, 1}, 0);
             check(tensor(new Shape(6, 1), type), new long[] {6, 9}, new int[] {1, 0}, 0);
