@@ -61,15 +61,7 @@ final class BroadcastKernels {
      * @param dims the output's dimensions
      */
     static void compare(BinaryOp op, float[] x, int[] xs, float[] y, int[] ys, byte[] o, long[] dims) {
-        inRuns(xs, ys, dims, (xo0, xStep, yo0, yStep, oo0, len0) -> {
-            int done = 0;
-            if (Simd.ENABLED && xStep == 1) {
-                done = VectorElementwiseKernels.compare(op, x, xo0, y, yo0, yStep, o, oo0, len0);
-            }
-            int xo = xo0 + done;
-            int yo = yo0 + done * yStep;
-            int oo = oo0 + done;
-            int len = len0 - done;
+        inRuns(xs, ys, dims, (xo, xStep, yo, yStep, oo, len) -> {
             switch (op) {
                 case EQ:
                     for (int i = 0; i < len; i++) {

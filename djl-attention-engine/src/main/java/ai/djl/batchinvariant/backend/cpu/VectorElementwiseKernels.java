@@ -8,9 +8,6 @@ import static ai.djl.batchinvariant.backend.cpu.VectorKernels.L;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.VT;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.load;
 
-import ai.djl.batchinvariant.backend.BinaryOp;
-
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -33,10 +30,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorElementwiseKernels {
 
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-    /** Bytes as many as a float vector's lanes: a comparison's results. */
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * Byte.SIZE));
-    @SuppressWarnings("unchecked")
-    private static final Class<ByteVector> VB = (Class<ByteVector>) (Class<?>) B.vectorType();
     @SuppressWarnings("unchecked")
     private static final Class<IntVector> VTI = (Class<IntVector>) (Class<?>) I.vectorType();
     private static final float ROUND = FastMath.ROUND;
@@ -334,62 +327,6 @@ final class VectorElementwiseKernels {
         for (; i < n; i++) {
             o[oOff + i] = FastMath.log(x[off + i]);
         }
-    }
-
-    /**
-     * A comparison of a run against one value or another run, 1 or 0 a byte, a vector's lanes at
-     * a time: the Vector API's comparisons follow Java's (false for NaN but in "not equal"). The
-     * scalar form is a branch or a conditional move an element, never vectorised by C2.
-     *
-     * @param op eq, neq, gt, gte, lt or lte
-     * @param x the left run
-     * @param xo its first element
-     * @param y the right run, or its one value where yStep is 0
-     * @param yo its first element
-     * @param yStep 1 for a run, 0 for one value
-     * @param o the output bytes
-     * @param oo the first output
-     * @param len the run's length
-     * @return the elements done (a multiple of the vector length; the caller does the rest)
-     */
-    static int compare(BinaryOp op, float[] x, int xo, float[] y, int yo, int yStep, byte[] o, int oo, int len) {
-        return compare(comparison(op), x, xo, y, yo, yStep, o, oo, len);
-    }
-
-    private static VectorOperators.Comparison comparison(BinaryOp op) {
-        switch (op) {
-            case EQ:
-                return VectorOperators.EQ;
-            case NEQ:
-                return VectorOperators.NE;
-            case GT:
-                return VectorOperators.GT;
-            case GTE:
-                return VectorOperators.GE;
-            case LT:
-                return VectorOperators.LT;
-            default:
-                return VectorOperators.LE;
-        }
-    }
-
-    private static int compare(VectorOperators.Comparison op, float[] x, int xo, float[] y, int yo, int yStep,
-            byte[] o, int oo, int len) {
-        ByteVector zero = VB.cast(ByteVector.zero(B));
-        int i = 0;
-        if (yStep == 0) {
-            FloatVector c = VT.cast(FloatVector.broadcast(F, y[yo]));
-            for (; i + L <= len; i += L) {
-                VectorMask<Byte> m = load(x, xo + i).compare(op, c).cast(B);
-                VB.cast(zero.blend((byte) 1, m)).intoArray(o, oo + i);
-            }
-        } else {
-            for (; i + L <= len; i += L) {
-                VectorMask<Byte> m = load(x, xo + i).compare(op, load(y, yo + i)).cast(B);
-                VB.cast(zero.blend((byte) 1, m)).intoArray(o, oo + i);
-            }
-        }
-        return i;
     }
 
     /**
