@@ -12,7 +12,7 @@ import ai.djl.ndarray.types.DataType;
  * CPU kernels compute in float32 and round each result to the storage type once, so an op on a
  * 16-bit array is the float32 op between a widening (exact) and a narrowing (round to nearest
  * even): per element {@link HostData#getFloat} and {@link HostData#setFloat}, without their
- * per-element switch.
+ * per-element switch, on the Vector API where {@link Simd} finds it ({@link VectorHalfKernels}).
  */
 final class HalfConversions {
 
@@ -48,9 +48,15 @@ final class HalfConversions {
         boolean bf16 = type == DataType.BFLOAT16;
         Parallel.forEach((n + BLOCK - 1) / BLOCK, BLOCK, b -> {
             int to = Math.min(n, (b + 1) * BLOCK);
-            if (bf16) {
+            if (Simd.ENABLED) {
+                if (bf16) {
+                    VectorHalfKernels.widenBf16(s, b * BLOCK, to, out);
+                } else {
+                    VectorHalfKernels.widenF16(s, b * BLOCK, to, out);
+                }
+            } else if (bf16) {
                 for (int i = b * BLOCK; i < to; i++) {
-                    out[i] = Float.intBitsToFloat(s[i] << 16);
+                    out[i] = Half.fromBFloat16(s[i]);
                 }
             } else {
                 for (int i = b * BLOCK; i < to; i++) {
@@ -92,7 +98,13 @@ final class HalfConversions {
         boolean bf16 = type == DataType.BFLOAT16;
         Parallel.forEach((n + BLOCK - 1) / BLOCK, BLOCK, b -> {
             int to = Math.min(n, (b + 1) * BLOCK);
-            if (bf16) {
+            if (Simd.ENABLED) {
+                if (bf16) {
+                    VectorHalfKernels.narrowBf16(values, b * BLOCK, to, s);
+                } else {
+                    VectorHalfKernels.narrowF16(values, b * BLOCK, to, s);
+                }
+            } else if (bf16) {
                 for (int i = b * BLOCK; i < to; i++) {
                     s[i] = Half.toBFloat16(values[i]);
                 }
