@@ -208,7 +208,21 @@ final class ReductionKernels {
     private static void columns(ReduceOp op, float[] x, int base, int len, int inner, int from, int to, float[] out,
             int ob) {
         Arrays.fill(out, ob + from, ob + to, identity(op));
-        for (int r = 0; r < len; r++) {
+        int r = 0;
+        if (op == ReduceOp.SUM || op == ReduceOp.MEAN) {
+            // four elements of each chain a pass, added in order: a load and a store of the
+            // partial sums per four elements instead of per element
+            for (; r + 4 <= len; r += 4) {
+                int x0 = base + r * inner - ob;
+                int x1 = x0 + inner;
+                int x2 = x1 + inner;
+                int x3 = x2 + inner;
+                for (int j = ob + from; j < ob + to; j++) {
+                    out[j] = out[j] + x[x0 + j] + x[x1 + j] + x[x2 + j] + x[x3 + j];
+                }
+            }
+        }
+        for (; r < len; r++) {
             int xb = base + r * inner - ob;
             switch (op) {
                 case MAX:
