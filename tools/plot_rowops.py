@@ -29,7 +29,8 @@ names = [n for n in series if n != "PyTorch"] + (["PyTorch"] if "PyTorch" in ser
 colors = ["#9ecae1", "#1f77b4", "#d62728", "#ff9896"]
 W, H, left, bottom, top = 960, 420, 70, 70, 40
 plot_w, plot_h = W - left - 20, H - bottom - top
-lo, hi = 0, math.ceil(math.log10(max(v for s in series.values() for v in s.values())))
+values = [v for s in series.values() for v in s.values()]
+lo, hi = min(0, math.floor(math.log10(min(values)))), math.ceil(math.log10(max(values)))
 svg = document(W, H, title)
 for e in range(lo, hi + 1):
     y = top + plot_h - (e - lo) / (hi - lo) * plot_h
