@@ -14,8 +14,8 @@ import java.util.Arrays;
  * order, which the GPU's reduction kernel keeps too). The speed comes from independent outputs
  * only: over the last axis (inner 1) eight rows' chains are interleaved so that their adds'
  * latencies overlap; over an axis with elements after it (inner &gt; 1) a run of outputs advances
- * together, one element of each chain per step, which C2 vectorises across the outputs. Threads
- * take disjoint outputs, never part of a chain.
+ * together, one element of each chain per step (a loop without a dependence between its
+ * iterations). Threads take disjoint outputs, never part of a chain.
  */
 final class ReductionKernels {
 
@@ -73,18 +73,10 @@ final class ReductionKernels {
     private static void lastAxis(ReduceOp op, float[] x, int from, int to, int len, float[] out) {
         int r = from;
         if (to - from == ROWS) {
-            switch (op) {
-                case MAX:
-                    maxRows(x, r * len, len, out, r);
-                    break;
-                case MIN:
-                    minRows(x, r * len, len, out, r);
-                    break;
-                case PROD:
-                    prodRows(x, r * len, len, out, r);
-                    break;
-                default:
-                    sumRows(x, r * len, len, out, r);
+            if (op == ReduceOp.SUM || op == ReduceOp.MEAN) {
+                sumRows(x, r * len, len, out, r);
+            } else {
+                stepRows(op, x, r * len, len, out, r);
             }
             r = to;
         }
@@ -117,10 +109,6 @@ final class ReductionKernels {
         }
     }
 
-    // The four interleaved loops below differ only in their step; written out because a step
-    // chosen per element (a switch or a call through an interface) is what kept C2 from
-    // overlapping the chains.
-
     private static void sumRows(float[] x, int b, int len, float[] out, int o) {
         float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, a4 = 0f, a5 = 0f, a6 = 0f, a7 = 0f;
         for (int i = 0; i < len; i++) {
@@ -136,57 +124,24 @@ final class ReductionKernels {
         store(out, o, a0, a1, a2, a3, a4, a5, a6, a7);
     }
 
-    private static void prodRows(float[] x, int b, int len, float[] out, int o) {
-        float a0 = 1f, a1 = 1f, a2 = 1f, a3 = 1f, a4 = 1f, a5 = 1f, a6 = 1f, a7 = 1f;
+    /**
+     * Eight chains of a max, min or product, each element by {@link #step}: the switch on the
+     * operation inside the loop measured as fast as a loop written out per operation (max over
+     * the last axis 1.16–1.28 against 1.23–1.90 ms at 1024 × 4096).
+     */
+    private static void stepRows(ReduceOp op, float[] x, int b, int len, float[] out, int o) {
+        float a0 = identity(op), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         for (int i = 0; i < len; i++) {
-            a0 *= x[b + i];
-            a1 *= x[b + len + i];
-            a2 *= x[b + 2 * len + i];
-            a3 *= x[b + 3 * len + i];
-            a4 *= x[b + 4 * len + i];
-            a5 *= x[b + 5 * len + i];
-            a6 *= x[b + 6 * len + i];
-            a7 *= x[b + 7 * len + i];
+            a0 = step(op, a0, x[b + i]);
+            a1 = step(op, a1, x[b + len + i]);
+            a2 = step(op, a2, x[b + 2 * len + i]);
+            a3 = step(op, a3, x[b + 3 * len + i]);
+            a4 = step(op, a4, x[b + 4 * len + i]);
+            a5 = step(op, a5, x[b + 5 * len + i]);
+            a6 = step(op, a6, x[b + 6 * len + i]);
+            a7 = step(op, a7, x[b + 7 * len + i]);
         }
         store(out, o, a0, a1, a2, a3, a4, a5, a6, a7);
-    }
-
-    private static void maxRows(float[] x, int b, int len, float[] out, int o) {
-        float a0 = Float.NEGATIVE_INFINITY, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int i = 0; i < len; i++) {
-            a0 = max(a0, x[b + i]);
-            a1 = max(a1, x[b + len + i]);
-            a2 = max(a2, x[b + 2 * len + i]);
-            a3 = max(a3, x[b + 3 * len + i]);
-            a4 = max(a4, x[b + 4 * len + i]);
-            a5 = max(a5, x[b + 5 * len + i]);
-            a6 = max(a6, x[b + 6 * len + i]);
-            a7 = max(a7, x[b + 7 * len + i]);
-        }
-        store(out, o, a0, a1, a2, a3, a4, a5, a6, a7);
-    }
-
-    private static void minRows(float[] x, int b, int len, float[] out, int o) {
-        float a0 = Float.POSITIVE_INFINITY, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int i = 0; i < len; i++) {
-            a0 = min(a0, x[b + i]);
-            a1 = min(a1, x[b + len + i]);
-            a2 = min(a2, x[b + 2 * len + i]);
-            a3 = min(a3, x[b + 3 * len + i]);
-            a4 = min(a4, x[b + 4 * len + i]);
-            a5 = min(a5, x[b + 5 * len + i]);
-            a6 = min(a6, x[b + 6 * len + i]);
-            a7 = min(a7, x[b + 7 * len + i]);
-        }
-        store(out, o, a0, a1, a2, a3, a4, a5, a6, a7);
-    }
-
-    private static float max(float acc, float v) {
-        return Float.isNaN(v) ? v : Math.max(acc, v);
-    }
-
-    private static float min(float acc, float v) {
-        return Float.isNaN(v) ? v : Math.min(acc, v);
     }
 
     private static void store(float[] out, int o, float a0, float a1, float a2, float a3, float a4, float a5,
@@ -227,12 +182,12 @@ final class ReductionKernels {
             switch (op) {
                 case MAX:
                     for (int j = ob + from; j < ob + to; j++) {
-                        out[j] = max(out[j], x[xb + j]);
+                        out[j] = step(ReduceOp.MAX, out[j], x[xb + j]);
                     }
                     break;
                 case MIN:
                     for (int j = ob + from; j < ob + to; j++) {
-                        out[j] = min(out[j], x[xb + j]);
+                        out[j] = step(ReduceOp.MIN, out[j], x[xb + j]);
                     }
                     break;
                 case PROD:
