@@ -92,7 +92,8 @@ final class CpuShapes {
     /**
      * A float32 view whose second-to-last dimension is contiguous in the source and whose last
      * is not — a transpose of the last two axes: 16 output rows at a time, each source line read
-     * once for all 16 (row by row, every element of an output row came from another cache line).
+     * once for all 16 (row by row, every element of an output row came from another cache line;
+     * {@code transpose().duplicate()} of 1024 × 4096 took 10.8–11.7 ms so, 8.0–8.3 tiled).
      */
     private static void transposed(float[] src, long[] dims, int[] strides, int base, float[] out) {
         int rank = dims.length;
