@@ -41,9 +41,9 @@ import java.util.concurrent.TimeUnit;
  * {@code where} (x where a boolean mask is set, else y), the reductions {@code sum} and {@code
  * max} over the last axis and {@code sumColumns} over the first, {@code relu}, {@code argMax},
  * {@code cumSum} and {@code sort} over the last axis, {@code transpose} (materialised by {@code
- * duplicate}: PyTorch's transpose is a view), {@code addF16} (x + x in float16) and {@code toF16}
- * (a cast). Bytes moved per call: 8 per element for the element-wise ops but add (read, write),
- * 12 for add, about 4 for the reductions.
+ * duplicate}: PyTorch's transpose is a view), {@code addF16} (x + x in float16), {@code toF16}
+ * (a cast) and {@code pow2} (x to the power 2). Bytes moved per call: 8 per element for the
+ * element-wise ops but add (read, write), 12 for add, about 4 for the reductions.
  * {@code copy} and {@code copyLoop} are the machine's reference for 8 bytes an element: plain Java
  * copying the input's floats into a kept array on two threads, the same for either engine parameter. Outputs are
  * closed each call, as a DJL program's are; this engine then reuses their arrays ({@code
@@ -59,7 +59,7 @@ public class RowOpsBenchmark {
 
     @Param({"rmsNorm", "layerNorm", "softmax", "logSoftmax", "sigmoid", "gelu", "tanh", "add", "addRow", "mulScalar",
         "gt", "clip", "where", "sum", "sumColumns", "max", "relu", "argMax", "cumSum", "sort", "transpose", "addF16",
-        "toF16", "copy", "copyLoop"})
+        "toF16", "pow2", "copy", "copyLoop"})
     public String op;
 
     @Param({"64", "4096"})
@@ -196,6 +196,9 @@ public class RowOpsBenchmark {
                 break;
             case "toF16":
                 out = x.toType(DataType.FLOAT16, false);
+                break;
+            case "pow2":
+                out = x.pow(2f);
                 break;
             case "layerNorm":
                 out = x.getNDArrayInternal().layerNorm(x, new Shape(cols), gamma, beta, 1e-5f).singletonOrThrow();

@@ -303,7 +303,11 @@ public final class Elementwise {
                 && bt == DataType.FLOAT32;
         if (floats && n > 0) {
             float[] o = (float[]) out;
-            if (ElementwiseKernels.handles(op) && as.equals(outShape) && bs.equals(outShape)) {
+            if (op == BinaryOp.POW && bs.size() == 1 && ((float[]) b)[0] == 2f && as.equals(outShape)) {
+                // x to the power 2 (Llama's x.pow(2).mean(-1)): StrictMath.pow returns x · x in
+                // double for y = 2, exact for a float x, so its float is the float product's
+                ElementwiseKernels.unary(false, UnaryOp.SQUARE, (float[]) a, o, n);
+            } else if (ElementwiseKernels.handles(op) && as.equals(outShape) && bs.equals(outShape)) {
                 ElementwiseKernels.binary(op, (float[]) a, false, (float[]) b, false, o, n);
             } else {
                 BroadcastKernels.broadcast(op, (float[]) a, Strided.broadcastStrides(as, outShape), (float[]) b,

@@ -95,6 +95,30 @@ class ElementwiseBroadcastTest {
     }
 
     @Test
+    void powerTwoAsASquareMatchesStrictMathPow() {
+        // every 4099th float bit pattern of both signs, and the specials
+        int count = (int) (0x100000000L / 4099) + 1;
+        float[] x = new float[count + 9];
+        for (int i = 0; i < count; i++) {
+            x[i] = Float.intBitsToFloat((int) (i * 4099L));
+        }
+        float[] specials = KernelReference.data(rnd, 9, 1.0);
+        System.arraycopy(specials, 0, x, count, 9);
+        Shape shape = new Shape(x.length);
+        float[] got = (float[]) Elementwise.binary(x, DataType.FLOAT32, shape, new float[] {2f}, DataType.FLOAT32,
+                new Shape(), BinaryOp.POW, DataType.FLOAT32, shape);
+        float[] want = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            want[i] = Elementwise.apply(BinaryOp.POW, x[i], 2f);
+        }
+        assertEquals(-1, KernelReference.firstDifference(want, got));
+        // another exponent takes the loop by apply: a square there would differ
+        float[] cube = (float[]) Elementwise.binary(x, DataType.FLOAT32, shape, new float[] {3f}, DataType.FLOAT32,
+                new Shape(), BinaryOp.POW, DataType.FLOAT32, shape);
+        assertNotEquals(-1, KernelReference.firstDifference(want, cube));
+    }
+
+    @Test
     void clipBoundsOfEveryKindMatchThePerElementLoop() {
         // Math.max / Math.min stand in for the comparison only for bounds that are neither NaN
         // nor zero: each kind of bound on either side, against zeros of both signs and NaN
