@@ -268,8 +268,9 @@ final class ReductionKernels {
     /**
      * Running sums along rows: o[r * n + i] = x[r * n] + … + x[r * n + i], each row's chain in
      * index order from +0 as {@link CpuReductions#cumSum}'s loop takes it; four rows' chains
-     * interleaved (eight rows' sixteen streams, rows a power of two apart, overflowed L1's ways:
-     * 40 ms against 3 for one row at a time at 1024 × 4096), rows on the kernels' threads.
+     * interleaved, rows on the kernels' threads. (Four, not the reductions' eight: a slow first
+     * measurement blamed on eight rows' sixteen streams turned out to be a fresh output array a
+     * call; the two counts were not compared again.)
      *
      * @param x the input, rows * n elements
      * @param rows the row count
