@@ -24,8 +24,8 @@ public final class Half {
         if (abs >= 0x38800000 && abs < 0x47800000) {
             // a normal float16 before rounding (exponent 1 to 30): the exponent rebiased in place,
             // round to nearest even by one addition whose carry may reach the exponent (to
-            // infinity past 65504). The same bits as the branches below, without the tie branch
-            // that mispredicts on every other element of random data.
+            // infinity past 65504). The same bits as the branches below, without the rounding
+            // branch that mispredicts on about every other element of random data.
             int h = abs - 0x38000000;
             return (short) (sign | (h + 0xfff + ((h >>> 13) & 1)) >>> 13);
         }
