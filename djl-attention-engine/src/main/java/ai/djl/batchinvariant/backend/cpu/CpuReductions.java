@@ -287,7 +287,7 @@ public final class CpuReductions implements ReductionOps {
         Object d = t.hostData();
         Object vals = HostData.allocate(dataType, outer * k);
         long[] idx = new long[outer * k];
-        boolean packed = dataType != DataType.FLOAT64 && dataType != DataType.INT64;
+        boolean packed = Lanes.packs(dataType);
         // rows on the kernels' threads; ties keep the lower index first, so each row's result is
         // a function of the row alone (Double.compare's order: -0.0 below 0.0, NaN above all)
         Parallel.forEach(outer, 16L * seg, o -> {
@@ -300,7 +300,7 @@ public final class CpuReductions implements ReductionOps {
             if (packed) {
                 int[] keys = new int[seg];
                 for (int i = 0; i < seg; i++) {
-                    keys[i] = HostData.isFloating(dataType) ? SortKeys.of((float) v[i], false) : (int) v[i];
+                    keys[i] = Lanes.sortKey(d, dataType, offs[base + i], false);
                 }
                 order = SortKeys.order(keys, !largest);
             } else {

@@ -166,7 +166,7 @@ final class Lanes {
      * @return lane-relative positions in sorted order
      */
     static int[] order(Object d, DataType t, int base, int n, boolean ascending) {
-        if (t == DataType.FLOAT64 || t == DataType.INT64) {
+        if (!packs(t)) {
             Integer[] idx = new Integer[n];
             for (int i = 0; i < n; i++) {
                 idx[i] = i;
@@ -177,16 +177,36 @@ final class Lanes {
         }
         int[] keys = new int[n];
         for (int i = 0; i < n; i++) {
-            keys[i] = sortKey(d, t, base + i);
+            keys[i] = sortKey(d, t, base + i, true);
         }
         return SortKeys.order(keys, ascending);
     }
 
-    /** {@link #compare}'s order as an int for types of at most 32 bits: integers themselves, floats by {@link SortKeys#of}. */
-    private static int sortKey(Object d, DataType t, int i) {
+    /**
+     * Whether {@link #sortKey} takes the type: every one of at most 32 bits.
+     *
+     * @param t the type
+     * @return false for float64 and int64
+     */
+    static boolean packs(DataType t) {
+        return t != DataType.FLOAT64 && t != DataType.INT64;
+    }
+
+    /**
+     * An element's order as an int for a type {@link #packs} takes: integers themselves, floats by
+     * {@link SortKeys#of}.
+     *
+     * @param d the storage
+     * @param t its type
+     * @param i the element
+     * @param zerosEqual whether -0.0 sorts with 0.0 ({@link #compare}) or just below it
+     *     ({@link Double#compare}, topK's order)
+     * @return the key
+     */
+    static int sortKey(Object d, DataType t, int i, boolean zerosEqual) {
         if (!HostData.isFloating(t)) {
             return (int) HostData.getLong(d, t, i);
         }
-        return SortKeys.of(HostData.getFloat(d, t, i), true);
+        return SortKeys.of(HostData.getFloat(d, t, i), zerosEqual);
     }
 }
