@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * Memory-bound row and element-wise ops on float32 (rows × 4096) on this engine and on DJL's
  * PyTorch engine: {@code rmsNorm} (the {@link RmsNorm} block: one fused op here, the composed
  * x / sqrt(mean(x²) + eps) · w on PyTorch, as Hugging Face Llama writes it), {@code softmax} and
- * {@code logSoftmax} over the last axis, {@code sigmoid} and {@code gelu} element-wise (DJL's {@code
+ * {@code logSoftmax} over the last axis ({@code softmaxColumns} and {@code logSoftmaxColumns} over the
+ * first), {@code sigmoid} and {@code gelu} element-wise (DJL's {@code
  * Activation.sigmoid}, {@code Activation.gelu}), {@code tanh}, {@code layerNorm} over the last
  * axis with a scale and a shift (DJL's {@code NDArrayEx.layerNorm} on both engines), {@code add}
  * of two arrays of the same shape, {@code addRow} (a row of {@code cols} broadcast over the rows)
@@ -57,9 +58,9 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgs = {"-Xmx8g", "-Dai.djl.offline=true", "--add-modules", "jdk.incubator.vector"})
 public class RowOpsBenchmark {
 
-    @Param({"rmsNorm", "layerNorm", "softmax", "logSoftmax", "sigmoid", "gelu", "tanh", "add", "addRow", "mulScalar",
-        "gt", "clip", "where", "sum", "sumColumns", "max", "relu", "argMax", "cumSum", "sort", "transpose", "addF16",
-        "toF16", "pow2", "copy", "copyLoop"})
+    @Param({"rmsNorm", "layerNorm", "softmax", "logSoftmax", "softmaxColumns", "logSoftmaxColumns", "sigmoid",
+        "gelu", "tanh", "add", "addRow", "mulScalar", "gt", "clip", "where", "sum", "sumColumns", "max", "relu",
+        "argMax", "cumSum", "sort", "transpose", "addF16", "toF16", "pow2", "copy", "copyLoop"})
     public String op;
 
     @Param({"64", "4096"})
@@ -139,6 +140,12 @@ public class RowOpsBenchmark {
                 break;
             case "logSoftmax":
                 out = x.logSoftmax(-1);
+                break;
+            case "softmaxColumns":
+                out = x.softmax(0);
+                break;
+            case "logSoftmaxColumns":
+                out = x.logSoftmax(0);
                 break;
             case "sigmoid":
                 out = Activation.sigmoid(x);

@@ -351,6 +351,17 @@ public final class CpuReductions implements ReductionOps {
             RowKernels.softmax(Simd.ENABLED, x, out, n == 0 ? 0 : x.length / n, n, log);
             return HostArrays.wrap(shape, outType, HostArrays.fromFloats(out, outType));
         }
+        long inner = 1;
+        for (int d = axis + 1; d < rank; d++) {
+            inner *= shape.get(d);
+        }
+        if (dataType != DataType.FLOAT64 && inner >= ColumnSoftmax.MIN_INNER && shape.size() > 0) {
+            float[] x = HostData.toFloats(t.borrowHostData(), dataType, t.size32());
+            float[] out = dataType == DataType.FLOAT32 ? HostArrays.floats(x.length) : x;
+            int outer = (int) (shape.size() / (n * inner));
+            ColumnSoftmax.softmax(Simd.ENABLED, x, out, outer, n, (int) inner, log);
+            return HostArrays.wrap(shape, outType, HostArrays.fromFloats(out, outType));
+        }
         int[] perm = CpuShapes.moveLast(rank, axis);
         Tensor moved = CpuShapes.transpose(t, perm);
         Tensor sm = softmax(moved, rank - 1, log);

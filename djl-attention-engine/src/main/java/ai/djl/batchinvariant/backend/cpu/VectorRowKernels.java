@@ -209,6 +209,54 @@ final class VectorRowKernels {
     }
 
     /**
+     * {@code m[i] = max(m[i], x[off + i])} for i in [0, n): the step of one {@link Math#max} chain
+     * a lane, for {@link ColumnSoftmax}. A NaN's payload may differ from the plain chain's (the
+     * caller redoes a NaN lane in order).
+     */
+    static void maxLanes(float[] x, int off, float[] m, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            VT.cast(load(m, i).max(load(x, off + i))).intoArray(m, i);
+        }
+        for (; i < n; i++) {
+            m[i] = Math.max(m[i], x[off + i]);
+        }
+    }
+
+    /** {@code o[oOff + i] = x[xOff + i] - c[i]} for i in [0, n). */
+    static void subLanes(float[] x, int xOff, float[] c, int n, float[] o, int oOff) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            VT.cast(load(x, xOff + i).sub(load(c, i))).intoArray(o, oOff + i);
+        }
+        for (; i < n; i++) {
+            o[oOff + i] = x[xOff + i] - c[i];
+        }
+    }
+
+    /** {@code s[sOff + i] += e[eOff + i]} for i in [0, n) (s and e may be one array, the runs apart). */
+    static void addLanes(float[] e, int eOff, int n, float[] s, int sOff) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            VT.cast(load(s, sOff + i).add(load(e, eOff + i))).intoArray(s, sOff + i);
+        }
+        for (; i < n; i++) {
+            s[sOff + i] += e[eOff + i];
+        }
+    }
+
+    /** {@code o[off + i] = o[off + i] * c[i]} for i in [0, n). */
+    static void mulLanes(float[] o, int off, float[] c, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            VT.cast(load(o, off + i).mul(load(c, i))).intoArray(o, off + i);
+        }
+        for (; i < n; i++) {
+            o[off + i] = o[off + i] * c[i];
+        }
+    }
+
+    /**
      * The vector form of {@link LaneSums#sum}: its 32 partial sums are four vectors of eight
      * lanes, lane l of vector v holding partial sum {@code 8v + l}, each lane adding its terms in
      * index order with the plain loop's roundings (difference, product, sum, never fused). Sums
