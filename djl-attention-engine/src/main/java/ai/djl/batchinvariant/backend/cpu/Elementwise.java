@@ -282,6 +282,17 @@ public final class Elementwise {
                 at = DataType.FLOAT32;
             }
         }
+        if (n > 0 && at == bt && at == compute && (at == DataType.FLOAT16 || at == DataType.BFLOAT16)
+                && ElementwiseKernels.handles(op)) {
+            // one 16-bit type throughout, same shapes or a single value: widened a chunk at a time
+            boolean sameA = as.equals(outShape);
+            boolean sameB = bs.equals(outShape);
+            if (sameA && (sameB || bs.size() == 1) || sameB && as.size() == 1) {
+                short[] out = (short[]) HostArrays.uninitialized(at, n);
+                HalfConversions.binary(op, (short[]) a, !sameA, (short[]) b, !sameB, at, out, n);
+                return out;
+            }
+        }
         if (n > 0 && halfOperands(compute, at, bt)) {
             // 16-bit floats: the float32 path on the widened values (each element the same float
             // operation as the loop below, a comparison exact either way), then rounded once

@@ -52,17 +52,29 @@ final class ElementwiseKernels {
      */
     static void binary(BinaryOp op, float[] x, boolean scalarX, float[] y, boolean scalarY, float[] o, int n) {
         int blocks = (n + BLOCK - 1) / BLOCK;
-        Parallel.forEach(blocks, BLOCK, b -> {
-            int from = b * BLOCK;
-            int to = Math.min(n, from + BLOCK);
-            if (!scalarX && !scalarY) {
-                same(op, x, y, o, from, to);
-            } else if (scalarY) {
-                right(op, x, y[0], o, from, to);
-            } else {
-                left(op, x[0], y, o, from, to);
-            }
-        });
+        Parallel.forEach(blocks, BLOCK, b -> run(op, x, scalarX, y, scalarY, o, b * BLOCK, Math.min(n, (b + 1) * BLOCK)));
+    }
+
+    /**
+     * {@link #binary}'s loop over [from, to) on the calling thread.
+     *
+     * @param op an operation {@link #handles} accepts
+     * @param x the left operand
+     * @param scalarX whether x is one value for every i
+     * @param y the right operand
+     * @param scalarY whether y is one value for every i (not both)
+     * @param o the output
+     * @param from the first element
+     * @param to the end
+     */
+    static void run(BinaryOp op, float[] x, boolean scalarX, float[] y, boolean scalarY, float[] o, int from, int to) {
+        if (!scalarX && !scalarY) {
+            same(op, x, y, o, from, to);
+        } else if (scalarY) {
+            right(op, x, y[0], o, from, to);
+        } else {
+            left(op, x[0], y, o, from, to);
+        }
     }
 
     private static void same(BinaryOp op, float[] x, float[] y, float[] o, int from, int to) {

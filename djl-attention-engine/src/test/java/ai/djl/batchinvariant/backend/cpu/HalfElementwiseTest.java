@@ -24,7 +24,9 @@ import java.util.Random;
  * result rounded once: {@link HalfConversions}) against the per-element loop they replace — each
  * element read by {@link HostData#getFloat}, one {@code apply}, written by {@link
  * HostData#setFloat} (comparisons in double) — bytes equal: every binary op over 16-bit pairs,
- * 16-bit beside float32 and broadcast layouts, every unary op. Inverse case: a result rounded
+ * 16-bit beside float32 and broadcast layouts, a single value on either side and arrays of several
+ * tasks (one 16-bit type is widened a chunk at a time: {@link HalfConversions#binary}), every unary
+ * op. Inverse case: a result rounded
  * twice (to float16 through bfloat16) is caught.
  */
 class HalfElementwiseTest {
@@ -39,6 +41,8 @@ class HalfElementwiseTest {
 
     private static final Shape[][] SHAPES = {
         {new Shape(300, 7), new Shape(300, 7)}, {new Shape(64, 33), new Shape(33)}, {new Shape(5, 1), new Shape()},
+        // one 16-bit type a chunk at a time: a single value on the left, and tasks past the first
+        {new Shape(), new Shape(5, 1)}, {new Shape(70_001), new Shape(70_001)},
     };
 
     @Test

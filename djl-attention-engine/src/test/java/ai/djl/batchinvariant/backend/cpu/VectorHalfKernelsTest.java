@@ -29,8 +29,8 @@ class VectorHalfKernelsTest {
         for (short[] order : new short[][] {s, shuffled(s)}) {
             float[] f16 = new float[order.length];
             float[] bf16 = new float[order.length];
-            VectorHalfKernels.widenF16(order, 0, order.length, f16);
-            VectorHalfKernels.widenBf16(order, 0, order.length, bf16);
+            VectorHalfKernels.widenF16(order, 0, f16, 0, order.length);
+            VectorHalfKernels.widenBf16(order, 0, bf16, 0, order.length);
             for (int i = 0; i < order.length; i++) {
                 assertEquals(Float.floatToRawIntBits(Half.fromFloat16(order[i])), Float.floatToRawIntBits(f16[i]),
                         "float16 " + Integer.toHexString(order[i] & 0xffff));
@@ -54,8 +54,8 @@ class VectorHalfKernelsTest {
             for (; n < chunk - 3 && bits <= 0xffffffffL; n++, bits += stride) {
                 v[n] = Float.intBitsToFloat((int) bits);
             }
-            VectorHalfKernels.narrowF16(v, 0, n, f16);
-            VectorHalfKernels.narrowBf16(v, 0, n, bf16);
+            VectorHalfKernels.narrowF16(v, 0, f16, 0, n);
+            VectorHalfKernels.narrowBf16(v, 0, bf16, 0, n);
             for (int i = 0; i < n; i++) {
                 if (f16[i] != Half.toFloat16(v[i]) || bf16[i] != Half.toBFloat16(v[i])) {
                     assertEquals(Half.toFloat16(v[i]), f16[i], "float16 of " + Integer.toHexString(Float.floatToRawIntBits(v[i])));
