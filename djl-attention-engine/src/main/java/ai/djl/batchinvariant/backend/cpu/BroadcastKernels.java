@@ -62,38 +62,61 @@ final class BroadcastKernels {
      */
     static void compare(BinaryOp op, float[] x, int[] xs, float[] y, int[] ys, byte[] o, long[] dims) {
         inRuns(xs, ys, dims, (xo, xStep, yo, yStep, oo, len) -> {
+            int i0 = 0;
+            if (Simd.ENABLED && xStep == 1 && yStep <= 1) {
+                i0 = VectorCompareKernels.compare(op, x, xo, y, yo, yStep, o, oo, len);
+            } else if (Simd.ENABLED && xStep == 0 && yStep == 1) {
+                // a value on the left: the mirrored comparison of the run against it
+                i0 = VectorCompareKernels.compare(mirrored(op), y, yo, x, xo, 0, o, oo, len);
+            }
             switch (op) {
                 case EQ:
-                    for (int i = 0; i < len; i++) {
+                    for (int i = i0; i < len; i++) {
                         o[oo + i] = x[xo + i * xStep] == y[yo + i * yStep] ? (byte) 1 : 0;
                     }
                     break;
                 case NEQ:
-                    for (int i = 0; i < len; i++) {
+                    for (int i = i0; i < len; i++) {
                         o[oo + i] = x[xo + i * xStep] != y[yo + i * yStep] ? (byte) 1 : 0;
                     }
                     break;
                 case GT:
-                    for (int i = 0; i < len; i++) {
+                    for (int i = i0; i < len; i++) {
                         o[oo + i] = x[xo + i * xStep] > y[yo + i * yStep] ? (byte) 1 : 0;
                     }
                     break;
                 case GTE:
-                    for (int i = 0; i < len; i++) {
+                    for (int i = i0; i < len; i++) {
                         o[oo + i] = x[xo + i * xStep] >= y[yo + i * yStep] ? (byte) 1 : 0;
                     }
                     break;
                 case LT:
-                    for (int i = 0; i < len; i++) {
+                    for (int i = i0; i < len; i++) {
                         o[oo + i] = x[xo + i * xStep] < y[yo + i * yStep] ? (byte) 1 : 0;
                     }
                     break;
                 default:
-                    for (int i = 0; i < len; i++) {
+                    for (int i = i0; i < len; i++) {
                         o[oo + i] = x[xo + i * xStep] <= y[yo + i * yStep] ? (byte) 1 : 0;
                     }
             }
         });
+    }
+
+    /** The comparison with its operands swapped: x op y is y mirrored(op) x, NaN included. */
+    private static BinaryOp mirrored(BinaryOp op) {
+        switch (op) {
+            case GT:
+                return BinaryOp.LT;
+            case GTE:
+                return BinaryOp.LTE;
+            case LT:
+                return BinaryOp.GT;
+            case LTE:
+                return BinaryOp.GTE;
+            default:
+                return op;
+        }
     }
 
     /**

@@ -20,7 +20,8 @@ import java.util.Random;
  * {@link Elementwise#binary}) against a per-element loop over the broadcast index of every output,
  * bits equal: a row, a column, a scalar on either side, a mask across batch and heads, operands
  * broadcast on both sides, dimensions of one inside the run, rank 6, runs longer than a work item,
- * NaN, infinities and signed zeros; the same for clip's bounds, mod, pow and the six comparisons.
+ * NaN, infinities and signed zeros; the same for clip's bounds, mod, pow and the six comparisons
+ * (on the Vector API where runs are contiguous or one value: {@link VectorCompareKernels}).
  * Inverse case: an output read with the other operand's layout
  * (a row taken for a column) is caught.
  */
@@ -42,6 +43,10 @@ class ElementwiseBroadcastTest {
         {new Shape(5, 1, 1, 8), new Shape(1, 3, 1, 8)},
         {new Shape(3, 70_000), new Shape(70_000)},
         {new Shape(70_000, 2), new Shape(70_000, 1)},
+        // runs of the comparisons' vector steps: same shapes, a value on either side, odd lengths
+        {new Shape(3, 7001), new Shape(3, 7001)},
+        {new Shape(2, 7001), new Shape()},
+        {new Shape(), new Shape(2, 7001)},
     };
 
     @Test
