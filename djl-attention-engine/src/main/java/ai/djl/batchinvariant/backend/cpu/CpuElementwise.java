@@ -148,12 +148,11 @@ public final class CpuElementwise implements ElementwiseOps {
             }
             return Tensor.host(a.getShape(), DataType.FLOAT64, o);
         }
-        float[] x = HostData.toFloats(a.hostData(), a.getDataType(), a.size32());
-        float[] o = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            o[i] = x[i] > 0 ? x[i] : alpha * x[i];
-        }
-        return Tensor.host(a.getShape(), DataType.FLOAT32, o);
+        float[] x = HostArrays.borrowFloats(a);
+        float[] o = HostArrays.floats(x.length);
+        ElementwiseKernels.leakyRelu(Simd.ENABLED, x, o, x.length, alpha);
+        HalfConversions.release(x, a.borrowHostData());
+        return HostArrays.wrap(a.getShape(), DataType.FLOAT32, o);
     }
 
     /** {@inheritDoc} */
@@ -167,12 +166,11 @@ public final class CpuElementwise implements ElementwiseOps {
             }
             return Tensor.host(a.getShape(), DataType.FLOAT64, o);
         }
-        float[] x = HostData.toFloats(a.hostData(), a.getDataType(), a.size32());
-        float[] o = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            o[i] = x[i] > 0 ? x[i] : alpha * (FastMath.exp(x[i]) - 1f);
-        }
-        return Tensor.host(a.getShape(), DataType.FLOAT32, o);
+        float[] x = HostArrays.borrowFloats(a);
+        float[] o = HostArrays.floats(x.length);
+        ElementwiseKernels.elu(Simd.ENABLED, x, o, x.length, alpha);
+        HalfConversions.release(x, a.borrowHostData());
+        return HostArrays.wrap(a.getShape(), DataType.FLOAT32, o);
     }
 
     /** {@inheritDoc} */

@@ -200,9 +200,9 @@ public final class Elementwise {
             case ROUND:
                 return (float) Math.rint(x);
             case TRUNC:
-                return x < 0 ? (float) Math.ceil(x) : (float) Math.floor(x);
+                return trunc(x);
             case SIGN:
-                return (float) Float64Math.sign(x);
+                return sign(x);
             case ERF:
                 return ErfFunctions.erf(x);
             case SOFTPLUS:
@@ -218,6 +218,17 @@ public final class Elementwise {
             default:
                 return Float.isInfinite(x) ? 1 : 0;
         }
+    }
+
+    /** x rounded toward zero. */
+    static float trunc(float x) {
+        return x < 0 ? (float) Math.ceil(x) : (float) Math.floor(x);
+    }
+
+    /** 1, -1 or 0 (for zeros of both signs and NaN), as {@link Float64Math#sign}. */
+    static float sign(float x) {
+        // two tests subtracted rather than a chain of branches, which random signs mispredict
+        return (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0);
     }
 
     static long apply(UnaryOp op, long x) {
@@ -328,6 +339,11 @@ public final class Elementwise {
         }
         if (BroadcastKernels.compares(op) && at == DataType.FLOAT32 && bt == DataType.FLOAT32 && n > 0) {
             BroadcastKernels.compare(op, (float[]) a, Strided.broadcastStrides(as, outShape), (float[]) b,
+                    Strided.broadcastStrides(bs, outShape), (byte[]) out, outShape.getShape());
+            return out;
+        }
+        if (BroadcastKernels.logical(op) && at == DataType.BOOLEAN && bt == DataType.BOOLEAN && n > 0) {
+            BroadcastKernels.logic(op, (byte[]) a, Strided.broadcastStrides(as, outShape), (byte[]) b,
                     Strided.broadcastStrides(bs, outShape), (byte[]) out, outShape.getShape());
             return out;
         }

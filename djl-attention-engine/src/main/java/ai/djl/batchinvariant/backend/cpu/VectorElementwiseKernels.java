@@ -354,6 +354,35 @@ final class VectorElementwiseKernels {
         }
     }
 
+    /** {@code o[oOff + i] = x > 0 ? x : alpha · x} for x = x[off + i], i in [0, n). */
+    static void leakyRelu(float[] x, int off, int n, float alpha, float[] o, int oOff) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = load(x, off + i);
+            VT.cast(VT.cast(v.mul(alpha)).blend(v, v.compare(VectorOperators.GT, 0f))).intoArray(o, oOff + i);
+        }
+        for (; i < n; i++) {
+            o[oOff + i] = x[off + i] > 0 ? x[off + i] : alpha * x[off + i];
+        }
+    }
+
+    /**
+     * {@code o[oOff + i] = x > 0 ? x : alpha · (e - 1)} for x = x[off + i] and e = o[oOff + i]
+     * (its exponential, written there first), i in [0, n).
+     */
+    static void eluFromExp(float[] x, int off, int n, float alpha, float[] o, int oOff) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = load(x, off + i);
+            FloatVector e = load(o, oOff + i);
+            VT.cast(VT.cast(VT.cast(e.sub(1f)).mul(alpha)).blend(v, v.compare(VectorOperators.GT, 0f)))
+                    .intoArray(o, oOff + i);
+        }
+        for (; i < n; i++) {
+            o[oOff + i] = x[off + i] > 0 ? x[off + i] : alpha * (o[oOff + i] - 1f);
+        }
+    }
+
     /**
      * {@code o[oOff + i] = ErfFunctions.gelu(x[off + i])} for i in [0, n) (NaN at +infinity where
      * {@code infNaN}), bits equal, a vector of doubles a step, without a division. Each lane

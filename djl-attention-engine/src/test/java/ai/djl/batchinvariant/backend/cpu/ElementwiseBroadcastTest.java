@@ -21,7 +21,8 @@ import java.util.Random;
  * bits equal: a row, a column, a scalar on either side, a mask across batch and heads, operands
  * broadcast on both sides, dimensions of one inside the run, rank 6, runs longer than a work item,
  * NaN, infinities and signed zeros; the same for clip's bounds, mod, pow and the six comparisons
- * (on the Vector API where runs are contiguous or one value: {@link VectorCompareKernels}).
+ * (on the Vector API where runs are contiguous or one value: {@link VectorCompareKernels}), and
+ * the logic of boolean arrays (any nonzero byte true).
  * Inverse case: an output read with the other operand's layout
  * (a row taken for a column) is caught.
  */
@@ -88,6 +89,37 @@ class ElementwiseBroadcastTest {
             for (BinaryOp op : comparisons) {
                 byte[] got = (byte[]) Elementwise.binary(a, DataType.FLOAT32, pair[0], b, DataType.FLOAT32, pair[1],
                         op, DataType.FLOAT32, out);
+                int differ = 0;
+                for (int i = 0; i < got.length; i++) {
+                    if (got[i] != (byte) Elementwise.apply(op, (double) a[ia[i]], (double) b[ib[i]])) {
+                        differ++;
+                    }
+                }
+                assertEquals(0, differ, op + " " + pair[0] + " " + pair[1]);
+            }
+        }
+    }
+
+    @Test
+    void logicOfBooleansMatchesThePerElementLoop() {
+        BinaryOp[] ops = {BinaryOp.AND, BinaryOp.OR, BinaryOp.XOR, BinaryOp.EQ, BinaryOp.NEQ};
+        // bytes other than 0 and 1 count as true, as the loop reads them
+        byte[] values = {0, 1, 0, 1, 2, -1, (byte) 0x80};
+        for (Shape[] pair : PAIRS) {
+            Shape out = Strided.broadcast(pair[0], pair[1]);
+            byte[] a = new byte[(int) pair[0].size()];
+            byte[] b = new byte[(int) pair[1].size()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = values[rnd.nextInt(values.length)];
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = values[rnd.nextInt(values.length)];
+            }
+            int[] ia = Strided.offsets(out, Strided.broadcastStrides(pair[0], out), 0);
+            int[] ib = Strided.offsets(out, Strided.broadcastStrides(pair[1], out), 0);
+            for (BinaryOp op : ops) {
+                byte[] got = (byte[]) Elementwise.binary(a, DataType.BOOLEAN, pair[0], b, DataType.BOOLEAN, pair[1],
+                        op, DataType.BOOLEAN, out);
                 int differ = 0;
                 for (int i = 0; i < got.length; i++) {
                     if (got[i] != (byte) Elementwise.apply(op, (double) a[ia[i]], (double) b[ib[i]])) {
