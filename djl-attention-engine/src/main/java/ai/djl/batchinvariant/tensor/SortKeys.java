@@ -44,7 +44,7 @@ public final class SortKeys {
         int n = keys.length;
         long[] packed = new long[n];
         for (int i = 0; i < n; i++) {
-            packed[i] = (long) (ascending ? keys[i] : ~keys[i]) << 32 | i;
+            packed[i] = pack(keys[i], i, ascending);
         }
         Arrays.sort(packed);
         int[] out = new int[n];
@@ -52,5 +52,65 @@ public final class SortKeys {
             out[i] = (int) packed[i];
         }
         return out;
+    }
+
+    /**
+     * The first k positions of {@link #order}, without sorting the rest: the k smallest packed
+     * pairs kept in a heap as the keys stream by, then sorted. The pairs are distinct (each holds
+     * its position), so the k smallest are one set whatever finds them, and sorted they are
+     * order's first k. topK(10) of rows of 4096 took 128 ms at 1024 rows through a full sort.
+     *
+     * @param keys the keys (fewer than 2^31)
+     * @param ascending the direction
+     * @param k how many positions, 0 to keys.length
+     * @return the first k positions in sorted order
+     */
+    public static int[] first(int[] keys, boolean ascending, int k) {
+        int n = keys.length;
+        if (k == 0) {
+            return new int[0];
+        }
+        if (k > n / 8) {
+            return Arrays.copyOf(order(keys, ascending), k);
+        }
+        // a max-heap of the k smallest pairs so far
+        long[] heap = new long[k];
+        for (int i = 0; i < n; i++) {
+            long p = pack(keys[i], i, ascending);
+            if (i < k) {
+                int c = i;
+                while (c > 0 && heap[(c - 1) / 2] < p) {
+                    heap[c] = heap[(c - 1) / 2];
+                    c = (c - 1) / 2;
+                }
+                heap[c] = p;
+            } else if (p < heap[0]) {
+                int c = 0;
+                while (true) {
+                    int l = 2 * c + 1;
+                    if (l >= k) {
+                        break;
+                    }
+                    int big = l + 1 < k && heap[l + 1] > heap[l] ? l + 1 : l;
+                    if (heap[big] <= p) {
+                        break;
+                    }
+                    heap[c] = heap[big];
+                    c = big;
+                }
+                heap[c] = p;
+            }
+        }
+        Arrays.sort(heap);
+        int[] out = new int[k];
+        for (int j = 0; j < k; j++) {
+            out[j] = (int) heap[j];
+        }
+        return out;
+    }
+
+    /** A key and its position in one long whose signed order is the sort's (a descending key inverted). */
+    private static long pack(int key, int position, boolean ascending) {
+        return (long) (ascending ? key : ~key) << 32 | position;
     }
 }

@@ -16,7 +16,8 @@ import java.util.Random;
  * Stable sorting permutations by packed keys ({@link SortKeys}) against stable sorts of boxed
  * indices by the comparators they replace: {@link Float#compare}'s order (top-k: -0.0 below 0.0,
  * NaN above all), numeric order with both zeros equal (sort, and the sampler's descending order of
- * logits, written as its comparator was), both directions, with ties, NaN, infinities and zeros.
+ * logits, written as its comparator was), both directions, with ties, NaN, infinities and zeros;
+ * the first k positions by the heap ({@link SortKeys#first}) against the full order's first k.
  * Inverse case: keys that tell -0.0 from 0.0 give another order where the zeros must tie.
  */
 class SortKeysTest {
@@ -36,6 +37,27 @@ class SortKeysTest {
             // the sampler's comparator as it was written
             Comparator<Integer> sampler = (a, b) -> x[a] != x[b] ? Float.compare(x[b], x[a]) : a - b;
             assertArrayEquals(stable(n, sampler), SortKeys.order(keys(x, true), false), "sampler n=" + n);
+        }
+    }
+
+    @Test
+    void theFirstKPositionsAreTheOrdersFirstK() {
+        Random rnd = new Random(37);
+        for (int n : new int[] {0, 1, 7, 100, 4096}) {
+            int[] keys = new int[n];
+            for (int i = 0; i < n; i++) {
+                // few distinct keys: many ties, which only the positions break
+                keys[i] = i % 3 == 0 ? rnd.nextInt(5) - 2 : rnd.nextInt();
+            }
+            for (boolean ascending : new boolean[] {true, false}) {
+                int[] full = SortKeys.order(keys, ascending);
+                for (int k : new int[] {0, 1, 2, 5, 10, n / 8, n / 8 + 1, n / 2, n}) {
+                    if (k <= n) {
+                        assertArrayEquals(Arrays.copyOf(full, k), SortKeys.first(keys, ascending, k),
+                                "n " + n + " k " + k + " ascending " + ascending);
+                    }
+                }
+            }
         }
     }
 

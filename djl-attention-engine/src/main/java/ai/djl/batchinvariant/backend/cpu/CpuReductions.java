@@ -282,8 +282,9 @@ public final class CpuReductions implements ReductionOps {
             throw new IllegalArgumentException("k " + k + " is outside [0, " + seg + "] for axis " + axisIn);
         }
         int[] perm = CpuShapes.moveLast(rank, axis);
-        int[] offs = Strided.permutation(shape, perm);
-        int outer = seg == 0 ? 0 : offs.length / seg;
+        // over the last axis a row is contiguous: no offset array (4 bytes an element, built first)
+        int[] offs = axis == rank - 1 ? null : Strided.permutation(shape, perm);
+        int outer = seg == 0 ? 0 : (int) (shape.size() / seg);
         Object d = t.hostData();
         Object vals = HostData.allocate(dataType, outer * k);
         long[] idx = new long[outer * k];
@@ -292,18 +293,18 @@ public final class CpuReductions implements ReductionOps {
         // a function of the row alone (Double.compare's order: -0.0 below 0.0, NaN above all)
         Parallel.forEach(outer, 16L * seg, o -> {
             int base = o * seg;
-            double[] v = new double[seg];
-            for (int i = 0; i < seg; i++) {
-                v[i] = HostData.getDouble(d, dataType, offs[base + i]);
-            }
             int[] order;
             if (packed) {
                 int[] keys = new int[seg];
                 for (int i = 0; i < seg; i++) {
-                    keys[i] = Lanes.sortKey(d, dataType, offs[base + i], false);
+                    keys[i] = Lanes.sortKey(d, dataType, offs == null ? base + i : offs[base + i], false);
                 }
-                order = SortKeys.order(keys, !largest);
+                order = SortKeys.first(keys, !largest, k);
             } else {
+                double[] v = new double[seg];
+                for (int i = 0; i < seg; i++) {
+                    v[i] = HostData.getDouble(d, dataType, offs == null ? base + i : offs[base + i]);
+                }
                 Integer[] boxed = new Integer[seg];
                 for (int i = 0; i < seg; i++) {
                     boxed[i] = i;
@@ -316,7 +317,8 @@ public final class CpuReductions implements ReductionOps {
             }
             for (int j = 0; j < k; j++) {
                 idx[o * k + j] = order[j];
-                HostData.setDouble(vals, dataType, o * k + j, v[order[j]]);
+                int at = offs == null ? base + order[j] : offs[base + order[j]];
+                HostData.setDouble(vals, dataType, o * k + j, HostData.getDouble(d, dataType, at));
             }
         });
         long[] permDims = new long[rank];

@@ -159,6 +159,10 @@ public final class CpuShapeOps implements ShapeOps {
             return HostArrays.wrap(a.getShape(), type,
                     type == DataType.FLOAT32 ? wide : HalfConversions.narrow(wide, type, HostArrays.uninitialized(type, n)));
         }
+        Object typed = TypedConversions.convert(a.borrowHostData(), dataType, type, n);
+        if (typed != null) {
+            return HostArrays.wrap(a.getShape(), type, typed);
+        }
         Object out = HostArrays.uninitialized(type, n);
         Object src = a.borrowHostData();
         boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType);
