@@ -105,7 +105,7 @@ public final class CpuElementwise implements ElementwiseOps {
             return Tensor.host(os, DataType.FLOAT64, o);
         }
         DataType t = x.getDataType();
-        float[] v = HostData.toFloats(x.borrowHostData(), t, x.size32());
+        float[] v = HostArrays.borrowFloats(x);
         float[] o = HostArrays.floats(n);
         // a row at a time: its gates gathered, their sigmoids on the element-wise kernel (the
         // bits of Elementwise.apply(SIGMOID, g)), then g * sigmoid(g) * up as before
@@ -126,7 +126,8 @@ public final class CpuElementwise implements ElementwiseOps {
                 }
             }
         });
-        return HostArrays.wrap(os, t, HostArrays.fromFloats(o, t));
+        HalfConversions.release(v, x.borrowHostData());
+        return HostArrays.wrap(os, t, HostArrays.store(o, t));
     }
 
     /** Where output i's gate value sits: row i / h, block (i % h) / block, offset i % block. */

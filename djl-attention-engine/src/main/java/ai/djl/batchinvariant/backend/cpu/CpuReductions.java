@@ -347,22 +347,22 @@ public final class CpuReductions implements ReductionOps {
             return Tensor.host(shape, outType, x);
         }
         if (axis == rank - 1) {
-            float[] x = HostData.toFloats(t.borrowHostData(), dataType, t.size32());
             // a converted copy is the op's own: the output goes there (no second array)
+            float[] x = HostArrays.borrowFloats(t);
             float[] out = dataType == DataType.FLOAT32 ? HostArrays.floats(x.length) : x;
             RowKernels.softmax(Simd.ENABLED, x, out, n == 0 ? 0 : x.length / n, n, log);
-            return HostArrays.wrap(shape, outType, HostArrays.fromFloats(out, outType));
+            return HostArrays.wrap(shape, outType, HostArrays.store(out, outType));
         }
         long inner = 1;
         for (int d = axis + 1; d < rank; d++) {
             inner *= shape.get(d);
         }
         if (dataType != DataType.FLOAT64 && inner >= ColumnSoftmax.MIN_INNER && shape.size() > 0) {
-            float[] x = HostData.toFloats(t.borrowHostData(), dataType, t.size32());
+            float[] x = HostArrays.borrowFloats(t);
             float[] out = dataType == DataType.FLOAT32 ? HostArrays.floats(x.length) : x;
             int outer = (int) (shape.size() / (n * inner));
             ColumnSoftmax.softmax(Simd.ENABLED, x, out, outer, n, (int) inner, log);
-            return HostArrays.wrap(shape, outType, HostArrays.fromFloats(out, outType));
+            return HostArrays.wrap(shape, outType, HostArrays.store(out, outType));
         }
         int[] perm = CpuShapes.moveLast(rank, axis);
         Tensor moved = CpuShapes.transpose(t, perm);
@@ -391,11 +391,7 @@ public final class CpuReductions implements ReductionOps {
             float[] x = HostArrays.borrowFloats(moved);
             ReductionKernels.cumSum(x, o.length / n, n, o);
             HalfConversions.release(x, moved.borrowHostData());
-            Object stored = HostArrays.fromFloats(o, t);
-            if (stored != o) {
-                HostArrays.release(o);
-            }
-            Tensor res = HostArrays.wrap(moved.getShape(), t, stored);
+            Tensor res = HostArrays.wrap(moved.getShape(), t, HostArrays.store(o, t));
             return axis == rank - 1 ? res : CpuShapes.transpose(res, CpuShapes.inverse(perm));
         }
         Object d = moved.borrowHostData();

@@ -315,9 +315,7 @@ public final class Elementwise {
             if (op.isBoolean() || outType == DataType.FLOAT32) {
                 return r;
             }
-            Object narrowed = HostArrays.fromFloats((float[]) r, outType);
-            HostArrays.release(r);
-            return narrowed;
+            return HostArrays.store((float[]) r, outType);
         }
         // every path below writes every element
         Object out = HostArrays.uninitialized(outType, n);
@@ -444,9 +442,7 @@ public final class Elementwise {
             if (outType == DataType.FLOAT32) {
                 return new Result(outType, o);
             }
-            Object narrowed = HostArrays.fromFloats(o, outType);
-            HostArrays.release(o);
-            return new Result(outType, narrowed);
+            return new Result(outType, HostArrays.store(o, outType));
         }
         throw new IllegalStateException("unary " + op + " of " + type);
     }

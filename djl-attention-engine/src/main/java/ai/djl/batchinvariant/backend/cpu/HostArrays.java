@@ -84,6 +84,22 @@ public final class HostArrays {
     }
 
     /**
+     * An op's float32 results as storage of its output type ({@link #fromFloats}); where that is
+     * a new array, the float one goes back to the cache.
+     *
+     * @param values the results, an array the op owns
+     * @param type the output's data type
+     * @return the storage
+     */
+    public static Object store(float[] values, DataType type) {
+        Object stored = fromFloats(values, type);
+        if (stored != values) {
+            release(values);
+        }
+        return stored;
+    }
+
+    /**
      * A tensor's values as float32 for the length of one op ({@link Tensor#borrowHostData}): its
      * own array for float32, else a converted copy; neither is kept.
      *

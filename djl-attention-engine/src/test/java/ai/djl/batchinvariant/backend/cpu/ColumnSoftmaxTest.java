@@ -21,7 +21,8 @@ import java.util.Random;
  * plain paths, output apart and in place, axis lengths below, at and past the 32 partial sums,
  * column counts with a partial vector and a partial block, several slabs before the axis, NaN,
  * infinities, signed zeros, overflowing values and columns of -infinity; and through the backend
- * ({@link CpuReductions#softmax}) for float32, float16 and bfloat16. Inverse case: the same
+ * ({@link CpuReductions#softmax}) for float32, float16 and bfloat16, over a middle axis and the
+ * last. Inverse case: the same
  * columns with their exps summed in one chain differ, so the comparison can fail.
  */
 class ColumnSoftmaxTest {
@@ -83,6 +84,12 @@ class ColumnSoftmaxTest {
                 float[] g = HostData.toFloats(got.hostData(), type, got.size32());
                 float[] w = HostData.toFloats(wantStored, type, got.size32());
                 assertEquals(-1, KernelReference.firstDifference(w, g), type + " log " + log);
+                // and the last axis, whose rows take the same widened copy
+                float[] rows = rounded.clone();
+                CpuMath.softmaxRows(rows, 3 * 45 * 2, 20, log);
+                float[] last = HostData.toFloats(CpuReductions.INSTANCE.softmax(t, 3, log).hostData(), type, rows.length);
+                float[] lastWant = HostData.toFloats(HostData.fromFloats(rows, type), type, rows.length);
+                assertEquals(-1, KernelReference.firstDifference(lastWant, last), type + " last axis, log " + log);
             }
         }
     }
