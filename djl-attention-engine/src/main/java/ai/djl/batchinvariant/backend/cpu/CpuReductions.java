@@ -89,6 +89,13 @@ public final class CpuReductions implements ReductionOps {
             HalfConversions.release(x, t.borrowHostData());
             return HostArrays.wrap(outShape, dataType, HostArrays.fromFloats(o, dataType));
         }
+        if (inBlock(axes) && outN > 0 && seg > 0 && IntegerReductions.handles(kind, dataType)) {
+            // exact in 64-bit integers, so in any order: chunks of the axis on the threads
+            int outer = (int) product(shape, 0, axes[0]);
+            int inner = (int) product(shape, axes[axes.length - 1] + 1, rank);
+            return Tensor.host(outShape, outType,
+                    IntegerReductions.reduce(kind, t.borrowHostData(), dataType, outer, seg, inner, outType));
+        }
         int[] offs = reduceLayout(shape, axes, new long[kept.length], reduced);
         return Tensor.host(outShape, outType, inIndexOrder(kind, t, offs, outN, seg, outType));
     }

@@ -25,7 +25,9 @@ import java.util.Random;
  * block of adjacent axes of shapes up to rank 4, row counts that are and are not multiples of the
  * eight interleaved chains, runs of outputs longer than a task's, sizes that go to the threads,
  * NaN, infinities and signed zeros; argMax and argMin over every axis likewise, ties included;
- * running sums over every axis against their loop.
+ * running sums over every axis against their loop; sums, products, maxima and minima of boolean and
+ * integer arrays (exact, in chunks on the threads: {@link IntegerReductions}) likewise, wrapping
+ * past int64's range included.
  * Inverse case: the same row summed in another order (two
  * chains, even and odd elements) differs, so the comparison can fail.
  */
@@ -65,6 +67,52 @@ class ReductionKernelsTest {
                             Object want = reference(op, t, axes);
                             assertEquals(-1, difference(got, want, type),
                                     op + " " + type + " " + shape + " axes " + Arrays.toString(axes));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void integerReductionsMatchTheElementLoop() {
+        DataType[] types = {DataType.BOOLEAN, DataType.INT8, DataType.UINT8, DataType.INT32, DataType.INT64};
+        Shape[] shapes = {new Shape(7), new Shape(16, 33), new Shape(3, 5, 2100), new Shape(2, 3, 4, 5),
+            new Shape(300_001)};
+        long[] extremes = {Long.MAX_VALUE, Long.MIN_VALUE, Integer.MAX_VALUE, Integer.MIN_VALUE, -1, 0, 1, 255, -128};
+        for (Shape shape : shapes) {
+            int rank = shape.dimension();
+            int n = (int) shape.size();
+            for (DataType type : types) {
+                Object data = HostData.allocate(type, n);
+                for (int i = 0; i < n; i++) {
+                    long v = type == DataType.BOOLEAN ? rnd.nextInt(2)
+                            : rnd.nextInt(9) == 0 ? extremes[rnd.nextInt(extremes.length)] : rnd.nextInt(7) - 3;
+                    HostData.setLong(data, type, i, v);
+                }
+                Tensor t = Tensor.host(shape, type, data);
+                for (int from = 0; from < rank; from++) {
+                    for (int to = from + 1; to <= rank; to++) {
+                        int[] axes = new int[to - from];
+                        for (int i = 0; i < axes.length; i++) {
+                            axes[i] = from + i;
+                        }
+                        for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.PROD, ReduceOp.MAX, ReduceOp.MIN}) {
+                            Tensor got = CpuReductions.INSTANCE.reduce(op, t, axes, false);
+                            boolean[] reduced = new boolean[rank];
+                            for (int a : axes) {
+                                reduced[a] = true;
+                            }
+                            long[] kept = new long[rank - axes.length];
+                            int[] offs = CpuReductions.reduceLayout(shape, axes, kept, reduced);
+                            int outN = (int) new Shape(kept).size();
+                            Object want = CpuReductions.inIndexOrder(op, t, offs, outN, offs.length / outN,
+                                    got.getDataType());
+                            for (int i = 0; i < outN; i++) {
+                                assertEquals(HostData.getLong(want, got.getDataType(), i),
+                                        HostData.getLong(got.hostData(), got.getDataType(), i),
+                                        op + " " + type + " " + shape + " axes " + Arrays.toString(axes) + " at " + i);
+                            }
                         }
                     }
                 }
