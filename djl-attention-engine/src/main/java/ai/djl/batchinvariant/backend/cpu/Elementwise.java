@@ -398,6 +398,21 @@ public final class Elementwise {
      * @return the output type and storage
      */
     public static Result unary(Object a, DataType type, int n, UnaryOp op) {
+        if (op.isBoolean() && type == DataType.FLOAT32) {
+            // the tests below on floats directly: a float's double has the same NaN, infinity and zero
+            float[] x = (float[]) a;
+            byte[] out = (byte[]) HostArrays.uninitialized(DataType.BOOLEAN, n);
+            Parallel.forEach((n + ElementwiseKernels.BLOCK - 1) / ElementwiseKernels.BLOCK, ElementwiseKernels.BLOCK,
+                    b -> {
+                        int to = Math.min(n, (b + 1) * ElementwiseKernels.BLOCK);
+                        for (int i = b * ElementwiseKernels.BLOCK; i < to; i++) {
+                            boolean r = op == UnaryOp.NOT ? x[i] == 0 : op == UnaryOp.ISNAN ? x[i] != x[i]
+                                    : Float.isInfinite(x[i]);
+                            out[i] = r ? (byte) 1 : 0;
+                        }
+                    });
+            return new Result(DataType.BOOLEAN, out);
+        }
         if (op.isBoolean()) {
             Object out = HostData.allocate(DataType.BOOLEAN, n);
             for (int i = 0; i < n; i++) {

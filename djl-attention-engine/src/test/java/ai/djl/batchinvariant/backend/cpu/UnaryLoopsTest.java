@@ -17,7 +17,8 @@ import java.util.Random;
  * The float32 loops of the roundings and sign ({@link ElementwiseKernels#each}) against formulas
  * in double written here ({@code StrictMath}'s floor, ceil and rint; sign as {@link
  * Float64Math#sign}), and leaky ReLU and ELU (vector and plain paths) against their plain float
- * formulas, bits equal, over halfway values, values past 2^23 (already integers), NaN,
+ * formulas, and isNaN, isInfinite and logical not of float32 against the tests in double, bits
+ * equal, over halfway values, values past 2^23 (already integers), NaN,
  * infinities, zeros of both signs, subnormals and random values of every magnitude, on arrays
  * long enough for several tasks. Inverse case: sign by {@code Math.signum} (NaN and -0 kept) is
  * caught.
@@ -60,6 +61,20 @@ class UnaryLoopsTest {
                 assertEquals(-1, d, () -> "leakyRelu " + alpha + " " + KernelReference.describe(wantLeaky, leaky, d));
                 int e = KernelReference.firstDifference(wantElu, elu);
                 assertEquals(-1, e, () -> "elu " + alpha + " " + KernelReference.describe(wantElu, elu, e));
+            }
+        }
+    }
+
+    @Test
+    void theBooleanTestsMatchTheirFormulasInDouble() {
+        float[] x = values();
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.ISNAN, UnaryOp.ISINF, UnaryOp.NOT}) {
+            byte[] got = (byte[]) Elementwise.unary(x, DataType.FLOAT32, x.length, op).data();
+            for (int i = 0; i < x.length; i++) {
+                double v = x[i];
+                boolean want = op == UnaryOp.ISNAN ? Double.isNaN(v) : op == UnaryOp.ISINF ? Double.isInfinite(v)
+                        : v == 0;
+                assertEquals(want ? 1 : 0, got[i], op + " of " + x[i]);
             }
         }
     }
