@@ -69,17 +69,23 @@ public final class CpuLinalg implements LinalgOps {
             float[] x = HostArrays.borrowFloats(a);
             float[] y = HostArrays.borrowFloats(b);
             float[] c = HostArrays.floats(nb * m * n);
-            // a right operand broadcast over the batch is packed once
+            // a right operand broadcast over the batch is packed once, before the products
             Map<Integer, PackedGemm.Panels> packs = new HashMap<>();
-            for (int i = 0; i < nb; i++) {
+            if (m >= PackedGemm.PACK_MIN_ROWS) {
+                for (int i = 0; i < nb; i++) {
+                    packs.computeIfAbsent(ob[i] * k * n, o -> PackedGemm.packRows(y, o, k, n));
+                }
+            }
+            // the batch's products side by side on the threads (each product splits its rows and
+            // columns further, never k): one at a time, products of 128 x 64 x 128 left most of
+            // the threads' time to the start and end of each
+            Parallel.forEach(nb, 2L * m * n * k, i -> {
                 if (m >= PackedGemm.PACK_MIN_ROWS) {
-                    int bOff = ob[i] * k * n;
-                    PackedGemm.Panels p = packs.computeIfAbsent(bOff, o -> PackedGemm.packRows(y, o, k, n));
-                    PackedGemm.multiply(x, oa[i] * m * k, p, c, i * m * n, m, null);
+                    PackedGemm.multiply(x, oa[i] * m * k, packs.get(ob[i] * k * n), c, i * m * n, m, null);
                 } else {
                     CpuMath.gemm(x, oa[i] * m * k, y, ob[i] * k * n, c, i * m * n, m, n, k);
                 }
-            }
+            });
             if (!HostData.isFloating(t)) {
                 t = DataType.FLOAT32;
             }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.djl.batchinvariant.tensor.Strided;
 import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -28,7 +29,8 @@ import java.util.Random;
  * summed in increasing k from +0, a rounded product then a rounded sum per step. Shapes cover
  * every remainder of the panel width, the six- and four-row kernels, the k block and the four-k unrolling;
  * data include negatives, overflowing and subnormal magnitudes, signed zeros, infinities and NaN.
- * Row i of an M-row product equals the same row computed alone. Inverse cases show that a
+ * Row i of an M-row product equals the same row computed alone, and each product of a batch (run
+ * side by side on the threads) the same product alone. Inverse cases show that a
  * pairwise sum or a fused multiply-add, each close in value, fail this bit comparison. A child
  * JVM started without the Vector API module loads the engine, uses the plain kernel and prints
  * the same bits.
@@ -418,6 +420,43 @@ class GemmBitsTest {
             h = h * 1_000_003L + (Float.isNaN(v) ? 0x7fc00000 : Float.floatToRawIntBits(v));
         }
         return Long.toHexString(h);
+    }
+
+    @Test
+    void aBatchOfProductsOnTheThreadsEqualsEachProductAlone() {
+        Random rnd = new Random(10);
+        // {a shape, b shape}: both batched, the right one broadcast, broadcast on both sides,
+        // products below and above the packing's row count
+        Shape[][] pairs = {
+            {new Shape(5, 40, 33), new Shape(5, 33, 70)},
+            {new Shape(6, 130, 64), new Shape(64, 90)},
+            {new Shape(4, 1, 70, 33), new Shape(3, 33, 50)},
+            {new Shape(64, 128, 64), new Shape(64, 64, 128)},
+        };
+        for (Shape[] p : pairs) {
+            float[] a = data(rnd, (int) p[0].size(), 0);
+            float[] b = data(rnd, (int) p[1].size(), 0);
+            float[] got = (float[]) CpuLinalg.INSTANCE.matMul(Tensor.host(p[0], DataType.FLOAT32, a),
+                    Tensor.host(p[1], DataType.FLOAT32, b)).hostData();
+            int ra = p[0].dimension();
+            int rb = p[1].dimension();
+            int m = (int) p[0].get(ra - 2);
+            int k = (int) p[0].get(ra - 1);
+            int n = (int) p[1].get(rb - 1);
+            Shape batch = Strided.broadcast(p[0].slice(0, ra - 2), p[1].slice(0, rb - 2));
+            int[] oa = Strided.offsets(batch,
+                    Strided.broadcastStrides(p[0].slice(0, ra - 2), batch), 0);
+            int[] ob = Strided.offsets(batch,
+                    Strided.broadcastStrides(p[1].slice(0, rb - 2), batch), 0);
+            for (int i = 0; i < oa.length; i++) {
+                float[] ai = Arrays.copyOfRange(a, oa[i] * m * k, (oa[i] + 1) * m * k);
+                float[] bi = Arrays.copyOfRange(b, ob[i] * k * n, (ob[i] + 1) * k * n);
+                float[] alone = (float[]) CpuLinalg.INSTANCE.matMul(Tensor.host(new Shape(m, k), DataType.FLOAT32, ai),
+                        Tensor.host(new Shape(k, n), DataType.FLOAT32, bi)).hostData();
+                float[] mine = Arrays.copyOfRange(got, i * m * n, (i + 1) * m * n);
+                assertEquals(-1, KernelReference.firstDifference(alone, mine), p[0] + " x " + p[1] + " item " + i);
+            }
+        }
     }
 
     @Test
