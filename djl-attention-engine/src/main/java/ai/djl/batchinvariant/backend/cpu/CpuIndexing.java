@@ -11,8 +11,7 @@ import ai.djl.batchinvariant.tensor.Tensor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /** Gathers, slices and slice assignment on host arrays: source offsets first, then one copy. */
 public final class CpuIndexing implements IndexingOps {
@@ -122,19 +121,43 @@ public final class CpuIndexing implements IndexingOps {
         int axis = Strided.axis(axisIn, shape.dimension());
         int mr = OpChecks.maskRank(shape, mask.getShape(), axis);
         int inner = (int) shape.slice(mr).size();
-        List<Integer> rows = new ArrayList<>();
-        for (int i = 0; i < mask.size32(); i++) {
-            if (index(mask, i) != 0) {
-                rows.add(i);
+        int[] rows = selected(mask);
+        int[] offs = rows;
+        if (inner != 1) {
+            offs = new int[rows.length * inner];
+            for (int r = 0; r < rows.length; r++) {
+                for (int j = 0; j < inner; j++) {
+                    offs[r * inner + j] = rows[r] * inner + j;
+                }
             }
         }
-        int[] offs = new int[rows.size() * inner];
-        for (int r = 0; r < rows.size(); r++) {
-            for (int j = 0; j < inner; j++) {
-                offs[r * inner + j] = rows.get(r) * inner + j;
+        return CpuShapes.gather(a, new Shape(rows.length).addAll(shape.slice(mr)), offs);
+    }
+
+    /**
+     * The positions of a mask's nonzero elements in order: a boolean mask's bytes read directly
+     * (through a boxed list and an accessor per element, a mask of 4 million took most of
+     * booleanMask's 136 ms).
+     */
+    private static int[] selected(Tensor mask) {
+        int n = mask.size32();
+        int[] rows = new int[n];
+        int count = 0;
+        if (mask.getDataType() == DataType.BOOLEAN) {
+            byte[] m = (byte[]) mask.borrowHostData();
+            for (int i = 0; i < n; i++) {
+                // branch-free: the position is written, the count moves on only where set
+                rows[count] = i;
+                count += (m[i] | -m[i]) >>> 31;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                if (index(mask, i) != 0) {
+                    rows[count++] = i;
+                }
             }
         }
-        return CpuShapes.gather(a, new Shape(rows.size()).addAll(shape.slice(mr)), offs);
+        return Arrays.copyOf(rows, count);
     }
 
     /** {@inheritDoc} */

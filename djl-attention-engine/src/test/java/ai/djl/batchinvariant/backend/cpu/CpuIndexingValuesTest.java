@@ -80,6 +80,27 @@ class CpuIndexingValuesTest extends EngineTestBase {
     }
 
     @Test
+    void aLongRandomMaskKeepsItsSetPositionsInOrder() {
+        java.util.Random rnd = new java.util.Random(41);
+        int n = 100_003;
+        boolean[] mask = new boolean[n];
+        float[] values = new float[n];
+        java.util.List<Float> want = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            mask[i] = rnd.nextBoolean();
+            values[i] = i;
+            if (mask[i]) {
+                want.add((float) i);
+            }
+        }
+        float[] got = manager.create(values).booleanMask(manager.create(mask)).toFloatArray();
+        assertEquals(want.size(), got.length);
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(want.get(i), got[i], "at " + i);
+        }
+    }
+
+    @Test
     void oneHotAndSequenceMask() {
         NDArray labels = manager.create(new int[] {2, 0, 3});
         NDArray oh = labels.oneHot(4);
