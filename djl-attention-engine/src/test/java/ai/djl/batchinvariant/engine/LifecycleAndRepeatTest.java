@@ -25,7 +25,8 @@ import java.nio.FloatBuffer;
 /**
  * Use after close is refused (every entry point of a closed array or manager throws
  * {@link IllegalStateException}), the engine provider hands out one engine, the write counter
- * moves on in-place writes, and repeat / tile in all their overloads against hand-written results.
+ * moves on in-place writes, and repeat / tile in all their overloads against hand-written results
+ * (repeat along every axis, zero to 17 times, against an index loop too).
  */
 class LifecycleAndRepeatTest extends EngineTestBase {
 
@@ -125,6 +126,34 @@ class LifecycleAndRepeatTest extends EngineTestBase {
         assertNotSame(a, none);
         assertArrayEquals(a.toIntArray(), none.toIntArray());
         assertThrows(IllegalArgumentException.class, () -> manager.create(5).repeat(2));
+    }
+
+    @Test
+    void repeatAlongEveryAxisMatchesAnIndexLoop() {
+        int[] dims = {3, 5, 7};
+        float[] src = new float[105];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = i * 0.5f - 7f;
+        }
+        NDArray a = manager.create(src, new Shape(3, 5, 7));
+        for (int axis = 0; axis < 3; axis++) {
+            for (int r : new int[] {0, 1, 3, 17}) {
+                float[] got = a.repeat(axis, r).toFloatArray();
+                int[] od = dims.clone();
+                od[axis] *= r;
+                assertEquals(od[0] * od[1] * od[2], got.length, "axis " + axis + " repeats " + r);
+                for (int i = 0; i < od[0]; i++) {
+                    for (int j = 0; j < od[1]; j++) {
+                        for (int k = 0; k < od[2]; k++) {
+                            int[] c = {i, j, k};
+                            c[axis] /= r;
+                            assertEquals(src[(c[0] * 5 + c[1]) * 7 + c[2]], got[(i * od[1] + j) * od[2] + k],
+                                    "axis " + axis + " repeats " + r);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test
