@@ -362,6 +362,11 @@ final class BroadcastKernels {
     }
 
     private static void spanRight(BinaryOp op, float[] x, int xo, float c, float[] o, int oo, int len) {
+        if (op == BinaryOp.DIV && ElementwiseKernels.exactReciprocal(c)) {
+            // see ElementwiseKernels.run: the same real quotient, a product instead of a division
+            spanRight(BinaryOp.MUL, x, xo, 1f / c, o, oo, len);
+            return;
+        }
         switch (op) {
             case ADD:
                 for (int i = 0; i < len; i++) {

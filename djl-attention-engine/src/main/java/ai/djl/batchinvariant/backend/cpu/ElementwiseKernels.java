@@ -70,11 +70,26 @@ final class ElementwiseKernels {
     static void run(BinaryOp op, float[] x, boolean scalarX, float[] y, boolean scalarY, float[] o, int from, int to) {
         if (!scalarX && !scalarY) {
             same(op, x, y, o, from, to);
+        } else if (scalarY && op == BinaryOp.DIV && exactReciprocal(y[0])) {
+            // x / 2^k and x · 2^-k are the same real number, so they round to the same float;
+            // a multiplication streams where a division is bound by the divider (x / 2: 1.57 ms
+            // at 1024 x 4096 against 0.39 for a product)
+            right(BinaryOp.MUL, x, 1f / y[0], o, from, to);
         } else if (scalarY) {
             right(op, x, y[0], o, from, to);
         } else {
             left(op, x[0], y, o, from, to);
         }
+    }
+
+    /**
+     * Whether c is a power of two whose reciprocal is a float too (2^k for k in [-126, 127]: the
+     * reciprocal 2^-k is normal, or 2^-127, subnormal but exact).
+     */
+    static boolean exactReciprocal(float c) {
+        int bits = Float.floatToRawIntBits(c);
+        int exponent = bits >>> 23 & 0xff;
+        return (bits & 0x7fffff) == 0 && exponent >= 1 && exponent <= 254;
     }
 
     private static void same(BinaryOp op, float[] x, float[] y, float[] o, int from, int to) {

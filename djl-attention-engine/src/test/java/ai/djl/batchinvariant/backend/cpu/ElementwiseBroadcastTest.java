@@ -22,7 +22,8 @@ import java.util.Random;
  * broadcast on both sides, dimensions of one inside the run, rank 6, runs longer than a work item,
  * NaN, infinities and signed zeros; the same for clip's bounds, mod, pow and the six comparisons
  * (on the Vector API where runs are contiguous or one value: {@link VectorCompareKernels}), and
- * the logic of boolean arrays (any nonzero byte true).
+ * the logic of boolean arrays (any nonzero byte true); division by every power of two (a
+ * multiplication by its reciprocal) against the division.
  * Inverse case: an output read with the other operand's layout
  * (a row taken for a column) is caught.
  */
@@ -129,6 +130,36 @@ class ElementwiseBroadcastTest {
                 assertEquals(0, differ, op + " " + pair[0] + " " + pair[1]);
             }
         }
+    }
+
+    @Test
+    void divisionByAPowerOfTwoMatchesTheDivision() {
+        // float bit patterns of every exponent, subnormals and the specials
+        float[] x = new float[70_000];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Float.intBitsToFloat(rnd.nextInt());
+        }
+        float[] specials = KernelReference.data(rnd, 9, 1.0);
+        System.arraycopy(specials, 0, x, 0, 9);
+        Shape shape = new Shape(x.length);
+        for (int k = -127; k <= 128; k++) {
+            for (float sign : new float[] {1f, -1f}) {
+                float c = sign * (float) Math.pow(2, k);
+                float[] want = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    want[i] = x[i] / c;
+                }
+                float[] got = (float[]) Elementwise.binary(x, DataType.FLOAT32, shape, new float[] {c}, DataType.FLOAT32,
+                        new Shape(), BinaryOp.DIV, DataType.FLOAT32, shape);
+                assertEquals(-1, KernelReference.firstDifference(want, got), "x / " + c + " broadcast");
+                float[] same = new float[x.length];
+                ElementwiseKernels.binary(BinaryOp.DIV, x, false, new float[] {c}, true, same, x.length);
+                assertEquals(-1, KernelReference.firstDifference(want, same), "x / " + c);
+            }
+        }
+        assertEquals(false, ElementwiseKernels.exactReciprocal(3f));
+        assertEquals(false, ElementwiseKernels.exactReciprocal(Float.MIN_VALUE));
+        assertEquals(true, ElementwiseKernels.exactReciprocal(0x1p127f));
     }
 
     @Test
