@@ -117,10 +117,6 @@ public final class HostData {
         if (type == DataType.INT64) {
             return ((long[]) data)[i];
         }
-        if (type == DataType.INT32) {
-            // not through getFloat: an int past 2^24 would be rounded to a float first
-            return ((int[]) data)[i];
-        }
         return getFloat(data, type, i);
     }
 

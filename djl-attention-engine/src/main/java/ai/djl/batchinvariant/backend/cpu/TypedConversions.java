@@ -96,9 +96,10 @@ final class TypedConversions {
             } else if (to == DataType.FLOAT64) {
                 double[] o = (double[]) HostArrays.uninitialized(to, n);
                 out = o;
+                // through float, as HostData.getDouble reads an int32 (and the CUDA kernels with it)
                 loop = (a, b) -> {
                     for (int i = a; i < b; i++) {
-                        o[i] = x[i];
+                        o[i] = (float) x[i];
                     }
                 };
             } else if (to == DataType.INT64) {
