@@ -1,7 +1,8 @@
-"""Draws a bar chart of RowOpsBenchmark results (JMH JSON): ms per call for each op, one bar per
-series, on a log scale. Each series is LABEL=FILE[,FILE...]; a file's results for other engines are
-kept under the engine's own name (so PyTorch's bars come from any file that has them). Plain SVG,
-no dependencies.
+"""Draws a bar chart of RowOpsBenchmark results (JMH JSON) or OpSurvey output (.txt: an op and
+this engine's ms, then PyTorch's where it ran): ms per call for each op, one bar per series, on a
+log scale. Each series is LABEL=FILE[,FILE...]; a file's results for other engines are kept under
+the engine's own name (so PyTorch's bars come from any file that has them). Plain SVG, no
+dependencies.
 
 Usage: python3 tools/plot_rowops.py OUT.svg TITLE ENGINE LABEL=FILE[,FILE] ...
   ENGINE: the engine whose results carry the series' label (the others keep their engine name)."""
@@ -17,7 +18,16 @@ ops = []
 for arg in sys.argv[4:]:
     label, files = arg.split("=", 1)
     for f in files.split(","):
-        for r in json.load(open(f)):
+        rows = []
+        if f.endswith(".txt"):
+            for line in open(f):
+                cols = line.split()
+                for eng, v in zip(["BatchInvariant", "PyTorch"], cols[1:]):
+                    if v != "-":
+                        rows.append({"params": {"op": cols[0], "engine": eng}, "primaryMetric": {"score": float(v)}})
+        else:
+            rows = json.load(open(f))
+        for r in rows:
             p = r["params"]
             if p["op"].startswith("copy"):
                 continue

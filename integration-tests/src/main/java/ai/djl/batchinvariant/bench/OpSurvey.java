@@ -110,6 +110,10 @@ public final class OpSurvey {
         ops.put("and", a -> a[3].logicalAnd(a[3]));
         ops.put("sumBool", a -> a[3].sum());
         ops.put("erf", a -> a[0].erf());
+        ops.put("sin", a -> a[0].sin());
+        ops.put("log2", a -> a[0].abs().log2());
+        ops.put("mish", a -> Activation.mish(a[0]));
+        ops.put("gelu", a -> Activation.gelu(a[0]));
         ops.put("sign", a -> a[0].sign());
         ops.put("floor", a -> a[0].floor());
         ops.put("round", a -> a[0].round());
