@@ -177,18 +177,33 @@ public final class CpuShapeOps implements ShapeOps {
         if (typed != null) {
             return HostArrays.wrap(a.getShape(), type, typed);
         }
-        Object out = HostArrays.uninitialized(type, n);
-        Object src = a.borrowHostData();
-        boolean exactLong = !HostData.isFloating(type) && !HostData.isFloating(dataType);
+        Object out = byAccessors(a.borrowHostData(), dataType, type, n, HostArrays.uninitialized(type, n));
+        return HostArrays.wrap(a.getShape(), type, out);
+    }
+
+    /**
+     * toType element by element through {@link HostData}'s accessors: longs between integer
+     * types, doubles into float64 and the integers, floats otherwise — every pair, and the
+     * reference {@link TypedConversions}' loops are tested against.
+     *
+     * @param src the storage
+     * @param from its type
+     * @param to the target type
+     * @param n the element count
+     * @param out storage of the target type, n elements
+     * @return out
+     */
+    static Object byAccessors(Object src, DataType from, DataType to, int n, Object out) {
+        boolean exactLong = !HostData.isFloating(to) && !HostData.isFloating(from);
         for (int i = 0; i < n; i++) {
             if (exactLong) {
-                HostData.setLong(out, type, i, HostData.getLong(src, dataType, i));
-            } else if (type == DataType.FLOAT64 || !HostData.isFloating(type)) {
-                HostData.setDouble(out, type, i, HostData.getDouble(src, dataType, i));
+                HostData.setLong(out, to, i, HostData.getLong(src, from, i));
+            } else if (to == DataType.FLOAT64 || !HostData.isFloating(to)) {
+                HostData.setDouble(out, to, i, HostData.getDouble(src, from, i));
             } else {
-                HostData.setFloat(out, type, i, HostData.getFloat(src, dataType, i));
+                HostData.setFloat(out, to, i, HostData.getFloat(src, from, i));
             }
         }
-        return HostArrays.wrap(a.getShape(), type, out);
+        return out;
     }
 }

@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * float32 binary operations with broadcasting ({@link BroadcastKernels#broadcast}, through
@@ -90,13 +91,7 @@ class ElementwiseBroadcastTest {
             for (BinaryOp op : comparisons) {
                 byte[] got = (byte[]) Elementwise.binary(a, DataType.FLOAT32, pair[0], b, DataType.FLOAT32, pair[1],
                         op, DataType.FLOAT32, out);
-                int differ = 0;
-                for (int i = 0; i < got.length; i++) {
-                    if (got[i] != (byte) Elementwise.apply(op, (double) a[ia[i]], (double) b[ib[i]])) {
-                        differ++;
-                    }
-                }
-                assertEquals(0, differ, op + " " + pair[0] + " " + pair[1]);
+                assertEquals(0, differences(op, got, i -> a[ia[i]], i -> b[ib[i]]), op + " " + pair[0] + " " + pair[1]);
             }
         }
     }
@@ -121,13 +116,7 @@ class ElementwiseBroadcastTest {
             for (BinaryOp op : ops) {
                 byte[] got = (byte[]) Elementwise.binary(a, DataType.BOOLEAN, pair[0], b, DataType.BOOLEAN, pair[1],
                         op, DataType.BOOLEAN, out);
-                int differ = 0;
-                for (int i = 0; i < got.length; i++) {
-                    if (got[i] != (byte) Elementwise.apply(op, (double) a[ia[i]], (double) b[ib[i]])) {
-                        differ++;
-                    }
-                }
-                assertEquals(0, differ, op + " " + pair[0] + " " + pair[1]);
+                assertEquals(0, differences(op, got, i -> a[ia[i]], i -> b[ib[i]]), op + " " + pair[0] + " " + pair[1]);
             }
         }
     }
@@ -228,5 +217,16 @@ class ElementwiseBroadcastTest {
             o[i] = Elementwise.apply(op, a[ia[i]], b[ib[i]]);
         }
         return o;
+    }
+
+    /** How many outputs of a boolean op differ from the per-element loop's {@code apply} on doubles. */
+    private static int differences(BinaryOp op, byte[] got, IntToDoubleFunction a, IntToDoubleFunction b) {
+        int differ = 0;
+        for (int i = 0; i < got.length; i++) {
+            if (got[i] != (byte) Elementwise.apply(op, a.applyAsDouble(i), b.applyAsDouble(i))) {
+                differ++;
+            }
+        }
+        return differ;
     }
 }

@@ -20,8 +20,8 @@ import java.util.Random;
 
 /**
  * {@code toType} by a loop per pair ({@link TypedConversions}, through {@link CpuShapeOps#toType})
- * against the per-element accessors' loop it replaces ({@link HostData}'s getters and setters, as
- * the generic path calls them), bytes equal, for every pair it takes: NaN, infinities, zeros of
+ * against the per-element accessors' loop it replaces ({@link CpuShapeOps#byAccessors}), bytes
+ * equal, for every pair it takes: NaN, infinities, zeros of
  * both signs, values past int32's and int64's range and at their edges, fractions of both signs,
  * integers past 2^24 and 2^53, on arrays of several tasks. Inverse case: float32 to int32 by
  * rounding instead of truncation differs.
@@ -44,7 +44,8 @@ class TypedConversionsTest {
             Object src = data(pair[0], n);
             Object got = TypedConversions.convert(src, pair[0], pair[1], n);
             assertNotNull(got, pair[0] + " to " + pair[1]);
-            assertArrayEquals(bytes(accessors(src, pair[0], pair[1], n), pair[1], n), bytes(got, pair[1], n),
+            Object want = CpuShapeOps.byAccessors(src, pair[0], pair[1], n, HostData.allocate(pair[1], n));
+            assertArrayEquals(bytes(want, pair[1], n), bytes(got, pair[1], n),
                     pair[0] + " to " + pair[1]);
             Tensor t = Tensor.host(new Shape(n), pair[0], src);
             assertArrayEquals(bytes(got, pair[1], n),
@@ -62,22 +63,6 @@ class TypedConversionsTest {
             rounded[i] = Math.round(x[i]);
         }
         assertFalse(Arrays.equals(got, rounded));
-    }
-
-    /** The generic loop of toType: longs between integer types, doubles to float64 or integers, floats else. */
-    private static Object accessors(Object src, DataType from, DataType to, int n) {
-        Object out = HostData.allocate(to, n);
-        boolean exactLong = !HostData.isFloating(to) && !HostData.isFloating(from);
-        for (int i = 0; i < n; i++) {
-            if (exactLong) {
-                HostData.setLong(out, to, i, HostData.getLong(src, from, i));
-            } else if (to == DataType.FLOAT64 || !HostData.isFloating(to)) {
-                HostData.setDouble(out, to, i, HostData.getDouble(src, from, i));
-            } else {
-                HostData.setFloat(out, to, i, HostData.getFloat(src, from, i));
-            }
-        }
-        return out;
     }
 
     private Object data(DataType type, int n) {
