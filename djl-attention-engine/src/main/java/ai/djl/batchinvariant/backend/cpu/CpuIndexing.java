@@ -101,17 +101,18 @@ public final class CpuIndexing implements IndexingOps {
         int ni = (int) inner.size();
         int nk = (int) idx.getShape().size();
         long len = s.get(axis);
-        int[] offs = new int[(int) out.size()];
-        int p = 0;
+        // every index checked before anything is copied
+        int[] rows = new int[nk];
+        for (int k = 0; k < nk; k++) {
+            rows[k] = CpuShapes.checkIndex(index(idx, k), len, "index");
+        }
+        int[] starts = new int[no * nk];
         for (int o = 0; o < no; o++) {
             for (int k = 0; k < nk; k++) {
-                int row = CpuShapes.checkIndex(index(idx, k), len, "index");
-                for (int i = 0; i < ni; i++) {
-                    offs[p++] = (int) ((o * len + row) * ni + i);
-                }
+                starts[o * nk + k] = (int) ((o * len + rows[k]) * ni);
             }
         }
-        return CpuShapes.gather(a, out, offs);
+        return CpuShapes.gatherBlocks(a, out, starts, ni);
     }
 
     /** {@inheritDoc} */
@@ -122,16 +123,10 @@ public final class CpuIndexing implements IndexingOps {
         int mr = OpChecks.maskRank(shape, mask.getShape(), axis);
         int inner = (int) shape.slice(mr).size();
         int[] rows = selected(mask);
-        int[] offs = rows;
-        if (inner != 1) {
-            offs = new int[rows.length * inner];
-            for (int r = 0; r < rows.length; r++) {
-                for (int j = 0; j < inner; j++) {
-                    offs[r * inner + j] = rows[r] * inner + j;
-                }
-            }
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] *= inner;
         }
-        return CpuShapes.gather(a, new Shape(rows.length).addAll(shape.slice(mr)), offs);
+        return CpuShapes.gatherBlocks(a, new Shape(rows.length).addAll(shape.slice(mr)), rows, inner);
     }
 
     /**

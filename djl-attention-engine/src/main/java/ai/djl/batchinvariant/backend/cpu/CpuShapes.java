@@ -42,6 +42,28 @@ final class CpuShapes {
     }
 
     /**
+     * Gathers whole blocks: output block r is the {@code block} elements from {@code starts[r]}
+     * (rows taken by index, or kept by a mask), one System.arraycopy each on the kernels' threads
+     * rather than an offset per element (512 rows of 4096 taken: 1.5 ms through offsets).
+     *
+     * @param t the source
+     * @param outShape the output's shape, starts.length * block elements
+     * @param starts each block's first source element, checked by the caller
+     * @param block the block length
+     * @return the gathered tensor
+     */
+    static Tensor gatherBlocks(Tensor t, Shape outShape, int[] starts, int block) {
+        if (block == 1) {
+            return gather(t, outShape, starts);
+        }
+        DataType dataType = t.getDataType();
+        Object src = t.borrowHostData();
+        Object out = HostArrays.uninitialized(dataType, starts.length * block);
+        Parallel.forEach(starts.length, block, r -> System.arraycopy(src, starts[r], out, r * block, block));
+        return HostArrays.wrap(outShape, dataType, out);
+    }
+
+    /**
      * Copies a strided view into new storage without an index array: output position (i0, …,
      * ik) reads the source at base + Σ id · strides[d]. Rows of the last dimension go to the
      * kernels' threads, each a System.arraycopy where its stride is 1, a fill where 0, a loop

@@ -80,6 +80,27 @@ class CpuIndexingValuesTest extends EngineTestBase {
     }
 
     @Test
+    void rowsTakenByAnIndexArrayAreWholeRowsInIndexOrder() {
+        float[] v = new float[6 * 50];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = i * 0.25f - 3f;
+        }
+        NDArray a = manager.create(v, new Shape(6, 50));
+        long[] idx = {5, 0, 3, 3, 1};
+        float[] got = a.get(manager.create(idx)).toFloatArray();
+        assertEquals(idx.length * 50, got.length);
+        for (int k = 0; k < idx.length; k++) {
+            for (int j = 0; j < 50; j++) {
+                assertEquals(v[(int) idx[k] * 50 + j], got[k * 50 + j], "row " + k + " column " + j);
+            }
+        }
+        // a single column: one element a block
+        float[] col = manager.create(v, new Shape(300, 1)).get(manager.create(new long[] {299, 7})).toFloatArray();
+        assertArrayEquals(new float[] {v[299], v[7]}, col);
+        assertThrows(RuntimeException.class, () -> a.get(manager.create(new long[] {2, 6})));
+    }
+
+    @Test
     void aLongRandomMaskKeepsItsSetPositionsInOrder() {
         java.util.Random rnd = new java.util.Random(41);
         int n = 100_003;
