@@ -18,8 +18,8 @@ package ai.djl.batchinvariant.backend.cpu;
 final class ColumnSoftmax {
 
     /**
-     * Columns a block: the block's 32 partial sums a column (16 KiB) stay in L1 beside a row of
-     * the block.
+     * Columns a block (their 32 partial sums take 16 KiB): 64, 128, 256, 512, 1024 and 2048 all
+     * measured within this machine's noise of each other at 1024 × 4096.
      */
     static final int WIDTH = 128;
     /**

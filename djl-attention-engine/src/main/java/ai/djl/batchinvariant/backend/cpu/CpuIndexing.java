@@ -131,8 +131,8 @@ public final class CpuIndexing implements IndexingOps {
 
     /**
      * The positions of a mask's nonzero elements in order: a boolean mask's bytes read directly
-     * (through a boxed list and an accessor per element, a mask of 4 million took most of
-     * booleanMask's 136 ms).
+     * (with a boxed list and an accessor per element, booleanMask by a mask of 4 million took
+     * 136 ms).
      */
     private static int[] selected(Tensor mask) {
         int n = mask.size32();

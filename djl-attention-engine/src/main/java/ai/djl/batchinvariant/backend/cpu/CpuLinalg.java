@@ -77,8 +77,8 @@ public final class CpuLinalg implements LinalgOps {
                 }
             }
             // the batch's products side by side on the threads (each product splits its rows and
-            // columns further, never k): one at a time, products of 128 x 64 x 128 left most of
-            // the threads' time to the start and end of each
+            // columns further, never k): 64 products of 128 x 64 x 128 took 1.4-2.0 ms one at a
+            // time, 0.8-1.0 side by side
             Parallel.forEach(nb, 2L * m * n * k, i -> {
                 if (m >= PackedGemm.PACK_MIN_ROWS) {
                     PackedGemm.multiply(x, oa[i] * m * k, packs.get(ob[i] * k * n), c, i * m * n, m, null);

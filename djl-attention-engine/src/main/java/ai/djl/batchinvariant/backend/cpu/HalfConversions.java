@@ -18,7 +18,7 @@ import ai.djl.ndarray.types.DataType;
 final class HalfConversions {
 
     private static final int BLOCK = ElementwiseKernels.BLOCK;
-    /** Elements of each operand a fused step widens: three such float arrays take 24 KiB of L1. */
+    /** Elements of each operand a fused step widens: three such float arrays take 24 KiB. */
     private static final int CHUNK = 2048;
 
     private HalfConversions() {}

@@ -21,9 +21,11 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API form of {@link BroadcastKernels#compare}'s runs: eight float comparisons a step,
  * each lane's mask bit turned into 1 or 0 by a blend of ints and narrowed to bytes. A comparison
  * has no rounding and a lane's result is its own operands' IEEE comparison (NaN unordered, -0 equal
- * to +0), so the bytes are the plain loop's. Every vector and mask an operation is called on is
- * cast to its exact class: in the engine's process, where other code uses other shapes, the
- * uncast form allocated about 100 MB a call (boxed vectors) and ran slower than the plain loop.
+ * to +0), so the bytes are the plain loop's. The operator is a constant in each loop: passed in
+ * as a variable, C2 did not intrinsify the comparison ({@code -XX:+PrintIntrinsics}: "failed to
+ * inline (intrinsic)"), and every vector was boxed (67 MB a call at 1024 × 4096, slower than the
+ * plain loop). Every vector and mask an operation is called on is cast to its exact class, as
+ * {@link VectorKernels#load} explains.
  */
 final class VectorCompareKernels {
 

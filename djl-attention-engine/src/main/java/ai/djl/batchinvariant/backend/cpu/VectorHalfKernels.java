@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * VectorHalfKernelsTest}): float16 to float32 by one exact multiplication, float32 to float16 by
  * the scalar code's integer rounding for normal results and one exact-rounding addition below
  * them, each lane's case picked by a blend (no branch); bfloat16 by its shift and its rounding
- * addition (a step with a NaN to narrow takes the scalar code). Loaded only when {@link Simd} finds the module; every vector an operation is called on
- * is cast to its exact class (see {@link VectorKernels#load}).
+ * addition (a step with a NaN to narrow takes the scalar code). Loaded only when {@link Simd}
+ * finds the module; every vector an operation is called on is cast to its exact class (see {@link
+ * VectorKernels#load}).
  */
 final class VectorHalfKernels {
 
