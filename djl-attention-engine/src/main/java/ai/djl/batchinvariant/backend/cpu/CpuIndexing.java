@@ -101,9 +101,10 @@ public final class CpuIndexing implements IndexingOps {
         int ni = (int) inner.size();
         int nk = (int) idx.getShape().size();
         long len = s.get(axis);
-        // every index checked before anything is copied
+        // every index checked before anything is copied; with no outer rows none is read, and
+        // none is checked (the CUDA plan does the same)
         int[] rows = new int[nk];
-        for (int k = 0; k < nk; k++) {
+        for (int k = 0; no > 0 && k < nk; k++) {
             rows[k] = CpuShapes.checkIndex(index(idx, k), len, "index");
         }
         int[] starts = new int[no * nk];
