@@ -69,6 +69,8 @@ final class ElementwiseKernels {
      * @param to the end
      */
     static void run(BinaryOp op, float[] x, boolean scalarX, float[] y, boolean scalarY, float[] o, int from, int to) {
+        // loops of their own rather than BroadcastKernels.span with steps of 0 and 1: through
+        // span, same-shape float32 add at 1024 x 4096 took 1.09-1.11 ms against 0.50-0.70
         if (!scalarX && !scalarY) {
             same(op, x, y, o, from, to);
         } else if (scalarY && op == BinaryOp.DIV && exactReciprocal(y[0])) {
