@@ -170,7 +170,7 @@ public final class Elementwise {
             case LOG:
                 return FastMath.log(x);
             case LOG2:
-                return (float) (StrictMath.log(x) / StrictMath.log(2));
+                return log2(x);
             case LOG10:
                 return (float) StrictMath.log10(x);
             case SQRT:
@@ -218,6 +218,17 @@ public final class Elementwise {
             default:
                 return Float.isInfinite(x) ? 1 : 0;
         }
+    }
+
+    /** ln 2 as {@link StrictMath#log} gives it, the divisor of the float32 log2. */
+    static final double LN2 = StrictMath.log(2.0);
+
+    /**
+     * log2(x) = log(x) / ln 2 in double, rounded once (ln 2 computed once, not per element: the
+     * same divisor).
+     */
+    static float log2(float x) {
+        return (float) (StrictMath.log(x) / LN2);
     }
 
     /** x rounded toward zero. */

@@ -323,8 +323,21 @@ final class ElementwiseKernels {
                     }
                     break;
                 case ERF:
+                    if (vector) {
+                        DoubleLaneKernels.erf(x, from, to - from, o, from);
+                        break;
+                    }
                     for (int i = from; i < to; i++) {
                         o[i] = ErfFunctions.erf(x[i]);
+                    }
+                    break;
+                case LOG2:
+                    if (vector) {
+                        DoubleLaneKernels.log2(x, from, to - from, o, from);
+                        break;
+                    }
+                    for (int i = from; i < to; i++) {
+                        o[i] = Elementwise.log2(x[i]);
                     }
                     break;
                 case SOFTPLUS:

@@ -22,19 +22,19 @@ final class ErfFunctions {
     private static final double SQRPI = 0.56418958354775628695;
     /** Past this, erfc(y) is below the smallest double. */
     private static final double BIG = 26.543;
-    private static final double[] A = {
+    static final double[] A = {
         3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03,
         1.85777706184603153e-1
     };
-    private static final double[] B = {
+    static final double[] B = {
         2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03
     };
-    private static final double[] C = {
+    static final double[] C = {
         5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02,
         8.81952221241769090e02, 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03,
         2.15311535474403846e-8
     };
-    private static final double[] D = {
+    static final double[] D = {
         1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03,
         3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03
     };
@@ -48,8 +48,8 @@ final class ErfFunctions {
     };
     static final double LOG2E = 1.4426950408889634;
     /** ln 2 in two parts, the first with trailing zeros so that k · LN2_HI is exact (fdlibm's). */
-    private static final double LN2_HI = 6.93147180369123816490e-01;
-    private static final double LN2_LO = 1.90821492927058770002e-10;
+    static final double LN2_HI = 6.93147180369123816490e-01;
+    static final double LN2_LO = 1.90821492927058770002e-10;
 
     /** 1/13!, 1/12!, …, 1/2!, 1, 1: e^r's Taylor polynomial, highest degree first. */
     static final double[] EXP_TAYLOR = {
@@ -72,7 +72,7 @@ final class ErfFunctions {
     };
 
     /** e^(-h²) for h = m / 16, m from 0 to 16 · {@link #BIG}, by {@link #expNeg}. */
-    private static final double[] EXP_NEG_H2 = new double[(int) (16 * BIG) + 1];
+    static final double[] EXP_NEG_H2 = new double[(int) (16 * BIG) + 1];
 
     static {
         for (int m = 0; m < EXP_NEG_H2.length; m++) {

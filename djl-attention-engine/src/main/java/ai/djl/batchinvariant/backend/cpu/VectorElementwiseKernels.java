@@ -3,6 +3,14 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.D;
+import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.DL;
+import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.FW;
+import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.RND;
+import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.RND_BITS;
+import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.VD;
+import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.VFW;
+import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.VL;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.F;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.L;
 import static ai.djl.batchinvariant.backend.cpu.VectorKernels.VT;
@@ -14,7 +22,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -37,25 +44,6 @@ final class VectorElementwiseKernels {
     private static final float LOG2E = FastMath.LOG2E;
     private static final float LN2_HI = FastMath.LN2_HI;
     private static final float LN2_LO = FastMath.LN2_LO;
-    /**
-     * gelu's lanes: doubles of the machine's widest vectors (eight with AVX-512: 25% faster than
-     * four, its arithmetic being long dependent chains), the floats they widen from, and longs for
-     * 2^k.
-     */
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> FW =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.length() * Float.SIZE));
-    private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, D.vectorShape());
-    private static final int DL = D.length();
-    @SuppressWarnings("unchecked")
-    private static final Class<FloatVector> VFW = (Class<FloatVector>) (Class<?>) FW.vectorType();
-    @SuppressWarnings("unchecked")
-    private static final Class<DoubleVector> VD = (Class<DoubleVector>) (Class<?>) D.vectorType();
-    @SuppressWarnings("unchecked")
-    private static final Class<LongVector> VL = (Class<LongVector>) (Class<?>) LS.vectorType();
-    /** 1.5 · 2^52: a double in [-2^51, 2^51] added to it is rounded to an integer, held in the low bits. */
-    private static final double RND = 0x1.8p52;
-    private static final long RND_BITS = Double.doubleToRawLongBits(RND);
     /** ln 2 as a double: k ln 2 for the |k| ≤ 24 of e^(-y²) with y ≤ 4 errs below 1e-15. */
     private static final double LN2 = 0x1.62e42fefa39efp-1;
     /**
