@@ -111,6 +111,7 @@ public final class OpSurvey {
         ops.put("sumBool", a -> a[3].sum());
         ops.put("erf", a -> a[0].erf());
         ops.put("sin", a -> a[0].sin());
+        ops.put("cos", a -> a[0].cos());
         ops.put("log2", a -> a[0].abs().log2());
         ops.put("mish", a -> Activation.mish(a[0]));
         ops.put("gelu", a -> Activation.gelu(a[0]));

@@ -58,7 +58,7 @@ final class DoubleLaneKernels {
     /** Where erf's small form ends. */
     private static final double SMALL = 0.46875;
     /** Elements a pass covers, through scratch of this many doubles. */
-    private static final int RUN = 1024;
+    static final int RUN = 1024;
     private static final double LG1 = 6.666666666666735130e-01;
     private static final double LG6 = 1.531383769920937332e-01;
     private static final double LG7 = 1.479819860511658591e-01;
@@ -366,12 +366,12 @@ final class DoubleLaneKernels {
      * Integers below 2^51 in magnitude as doubles, exactly: their bits added to 1.5 · 2^52's read
      * as that double plus the integer.
      */
-    private static DoubleVector exact(LongVector v) {
+    static DoubleVector exact(LongVector v) {
         return VD.cast(VD.cast(VL.cast(v.add(RND_BITS)).reinterpretAsDoubles()).sub(RND));
     }
 
     /** L floats of x from off, widened to doubles (exact). */
-    private static DoubleVector widen(float[] x, int off) {
+    static DoubleVector widen(float[] x, int off) {
         return VD.cast(VFW.cast(FloatVector.fromArray(FW, x, off)).convertShape(VectorOperators.F2D, D, 0));
     }
 

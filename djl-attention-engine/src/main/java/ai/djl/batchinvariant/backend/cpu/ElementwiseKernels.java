@@ -331,6 +331,20 @@ final class ElementwiseKernels {
                         o[i] = ErfFunctions.erf(x[i]);
                     }
                     break;
+                case SIN:
+                case COS:
+                    if (vector) {
+                        if (op == UnaryOp.SIN) {
+                            TrigLaneKernels.sin(x, from, to - from, o, from);
+                        } else {
+                            TrigLaneKernels.cos(x, from, to - from, o, from);
+                        }
+                        break;
+                    }
+                    for (int i = from; i < to; i++) {
+                        o[i] = Elementwise.apply(op, x[i]);
+                    }
+                    break;
                 case LOG2:
                     if (vector) {
                         DoubleLaneKernels.log2(x, from, to - from, o, from);

@@ -11,8 +11,9 @@ import java.util.stream.IntStream;
  * Every float32 argument the double-lane kernels compute in lanes, through {@link DoubleLaneKernels}
  * and the scalar code, counting results whose bits differ: log2 of every positive float (below
  * zero, NaN and infinity every step takes the scalar code) and erf of every float with |x| ≤ 4
- * (beyond, the scalar code). Not a test (minutes on two cores): run by hand on the test classpath
- * with the Vector API module, {@code DoubleLanesAgreement [log2|erf]}.
+ * (beyond, the scalar code); with {@code trig}, sin and cos of every float with |x| up to 2^19
+ * π/2 (beyond, {@code StrictMath}). Not a test (minutes on two cores): run by hand on the test
+ * classpath with the Vector API module, {@code DoubleLanesAgreement [log2|erf|trig]}.
  */
 public final class DoubleLanesAgreement {
 
@@ -21,15 +22,21 @@ public final class DoubleLanesAgreement {
     /**
      * Entry point.
      *
-     * @param args {@code log2}, {@code erf} or nothing for both
+     * @param args {@code log2}, {@code erf}, {@code trig} or nothing for log2 and erf
      */
     public static void main(String[] args) {
         String which = args.length > 0 ? args[0] : "both";
-        if (!"erf".equals(which)) {
+        if ("both".equals(which) || "log2".equals(which)) {
             run("log2", Float.floatToRawIntBits(Float.POSITIVE_INFINITY), false);
         }
-        if (!"log2".equals(which)) {
+        if ("both".equals(which) || "erf".equals(which)) {
             run("erf", Float.floatToRawIntBits(4f) + 1, true);
+        }
+        if ("trig".equals(which)) {
+            // |x| up to 2^19 π/2, the vector form's range (fdlibm's medium arguments)
+            int top = Float.floatToRawIntBits(823549.6f) + 1;
+            run("sin", top, true);
+            run("cos", top, true);
         }
     }
 
@@ -48,14 +55,22 @@ public final class DoubleLanesAgreement {
                 x[i] = Float.intBitsToFloat((from + i) | sign);
             }
             float[] got = new float[len];
-            if ("erf".equals(name)) {
-                DoubleLaneKernels.erf(x, 0, len, got, 0);
-            } else {
-                DoubleLaneKernels.log2(x, 0, len, got, 0);
+            switch (name) {
+                case "erf":
+                    DoubleLaneKernels.erf(x, 0, len, got, 0);
+                    break;
+                case "sin":
+                    TrigLaneKernels.sin(x, 0, len, got, 0);
+                    break;
+                case "cos":
+                    TrigLaneKernels.cos(x, 0, len, got, 0);
+                    break;
+                default:
+                    DoubleLaneKernels.log2(x, 0, len, got, 0);
             }
             long d = 0;
             for (int i = 0; i < len; i++) {
-                float want = "erf".equals(name) ? ErfFunctions.erf(x[i]) : Elementwise.log2(x[i]);
+                float want = scalar(name, x[i]);
                 if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want)) {
                     d++;
                 }
@@ -65,5 +80,18 @@ public final class DoubleLanesAgreement {
         });
         System.out.printf(Locale.ROOT, "%s: %d arguments, results differing in bits %d (%.0f s)%n", name, n.get(),
                 differ.get(), (System.nanoTime() - start) / 1e9);
+    }
+
+    private static float scalar(String name, float x) {
+        switch (name) {
+            case "erf":
+                return ErfFunctions.erf(x);
+            case "sin":
+                return (float) StrictMath.sin(x);
+            case "cos":
+                return (float) StrictMath.cos(x);
+            default:
+                return Elementwise.log2(x);
+        }
     }
 }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 
 /**
- * {@link DoubleLaneKernels} against the scalar code it replaces, bits equal: log2 and erf of every
- * 509th float32 bit pattern in order (neighbours share a vector step, so most steps run in lanes;
+ * {@link DoubleLaneKernels} and {@link TrigLaneKernels} against the scalar code they replace, bits
+ * equal: log2, erf, sin and cos of every 509th float32 bit pattern in order (neighbours share a vector step, so most steps run in lanes;
  * {@code -Dlanes.stride=1} checks every float, as {@code DoubleLanesAgreement} does faster), the
  * double log against {@link StrictMath#log} over doubles of every exponent, subnormals, values
  * near powers of two, around 1 and at the edges of fdlibm's middle range (the float32 log2 hides
@@ -52,6 +52,21 @@ class DoubleLanesTest {
             float[] got = new float[x.length];
             DoubleLaneKernels.erf(x, 0, x.length, got, 0);
             assertSame("erf", x, got, ErfFunctions::erf);
+        }
+    }
+
+    @Test
+    void sinAndCosOfFloatPatternsHaveStrictMathsBits() {
+        // past 2^19 π/2 every step takes StrictMath; a few patterns beyond are included
+        int top = Float.floatToRawIntBits(1e6f);
+        for (int sign : new int[] {0, 0x80000000}) {
+            float[] x = patterns(sign, top);
+            float[] sin = new float[x.length];
+            float[] cos = new float[x.length];
+            TrigLaneKernels.sin(x, 0, x.length, sin, 0);
+            TrigLaneKernels.cos(x, 0, x.length, cos, 0);
+            assertSame("sin", x, sin, v -> (float) StrictMath.sin(v));
+            assertSame("cos", x, cos, v -> (float) StrictMath.cos(v));
         }
     }
 
@@ -101,7 +116,9 @@ class DoubleLanesTest {
     void mixedArraysMatchOnBothPathsInPlaceAndAtOffsets() {
         float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, -1f, 1f, 2f, 0.5f,
             Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, 4f, -4f, Math.nextUp(4f), 0.46875f,
-            Math.nextUp(0.46875f), -0.46875f, Math.nextDown(1f), Math.nextUp(1f), Math.nextDown(2f), 3.99f};
+            Math.nextUp(0.46875f), -0.46875f, Math.nextDown(1f), Math.nextUp(1f), Math.nextDown(2f), 3.99f,
+            (float) (Math.PI / 2), (float) -Math.PI, (float) (Math.PI / 4), Math.nextUp((float) (Math.PI / 4)),
+            (float) (3 * Math.PI / 4), 823549.6f, 823550f, 1e30f, 1e-30f, 0.3f, 0.78125f};
         for (int n : new int[] {1, 7, 8, 9, 1023, 1024, 1025, 5000, 70_001}) {
             float[] x = new float[n + 3];
             for (int i = 0; i < x.length; i++) {
@@ -109,7 +126,7 @@ class DoubleLanesTest {
                 x[i] = kind == 0 ? special[rnd.nextInt(special.length)]
                         : kind < 5 ? (float) rnd.nextGaussian() : (float) (rnd.nextGaussian() * Math.exp(rnd.nextInt(40) - 20));
             }
-            for (UnaryOp op : new UnaryOp[] {UnaryOp.LOG2, UnaryOp.ERF}) {
+            for (UnaryOp op : new UnaryOp[] {UnaryOp.LOG2, UnaryOp.ERF, UnaryOp.SIN, UnaryOp.COS}) {
                 float[] plain = new float[n];
                 float[] lanes = new float[n];
                 ElementwiseKernels.each(false, op, slice(x, 3, n), plain, n, false);
@@ -117,12 +134,16 @@ class DoubleLanesTest {
                 float[] inPlace = x.clone();
                 if (op == UnaryOp.LOG2) {
                     DoubleLaneKernels.log2(inPlace, 3, n, inPlace, 3);
-                } else {
+                } else if (op == UnaryOp.ERF) {
                     DoubleLaneKernels.erf(inPlace, 3, n, inPlace, 3);
+                } else if (op == UnaryOp.SIN) {
+                    TrigLaneKernels.sin(inPlace, 3, n, inPlace, 3);
+                } else {
+                    TrigLaneKernels.cos(inPlace, 3, n, inPlace, 3);
                 }
                 float[] want = new float[n];
                 for (int i = 0; i < n; i++) {
-                    want[i] = op == UnaryOp.LOG2 ? Elementwise.log2(x[i + 3]) : ErfFunctions.erf(x[i + 3]);
+                    want[i] = Elementwise.apply(op, x[i + 3]);
                 }
                 for (float[] got : new float[][] {plain, lanes, slice(inPlace, 3, n)}) {
                     int d = KernelReference.firstDifference(want, got);
