@@ -41,6 +41,12 @@ final class DoubleLaneKernels {
             VectorSpecies.of(float.class, VectorShape.forBitSize(D.length() * Float.SIZE));
     static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, D.vectorShape());
     static final int DL = D.length();
+    /**
+     * Whether the machine's vectors hold four doubles or more. With two (no AVX) the floats widen
+     * from a 64-bit species this JDK's compiler does not intrinsify: erf over every float did not
+     * finish in five minutes there, so {@link ElementwiseKernels#each} keeps the scalar code.
+     */
+    static final boolean WIDE = DL >= 4;
     /** The exact vector classes: see {@link VectorKernels#load}. */
     @SuppressWarnings("unchecked")
     static final Class<FloatVector> VFW = (Class<FloatVector>) (Class<?>) FW.vectorType();

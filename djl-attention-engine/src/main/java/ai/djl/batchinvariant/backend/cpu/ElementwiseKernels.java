@@ -298,7 +298,7 @@ final class ElementwiseKernels {
      * {@code apply}, a switch an element, floor took 4–6 ms at 1024 × 4096 and sign about 16, and a loop
      * calling apply with the op a constant was no faster); the rest loop over {@code apply}.
      *
-     * @param vector whether gelu may use the vector path
+     * @param vector whether the Vector API paths may run
      * @param op the operation
      * @param x the input
      * @param o the output
@@ -308,13 +308,16 @@ final class ElementwiseKernels {
      */
     static void each(boolean vector, UnaryOp op, float[] x, float[] o, int n, boolean geluInfNaN) {
         int blocks = (n + BLOCK - 1) / BLOCK;
+        // the double-lane kernels only where doubles come four or more a vector (read only when
+        // vector is true: the class needs the module)
+        boolean lanes = vector && DoubleLaneKernels.WIDE;
         // tens of operations an element (gelu's double rational functions and exponentials)
         Parallel.forEach(blocks, 32L * BLOCK, b -> {
             int from = b * BLOCK;
             int to = Math.min(n, from + BLOCK);
             switch (op) {
                 case GELU:
-                    if (vector) {
+                    if (lanes) {
                         VectorElementwiseKernels.gelu(x, from, to - from, o, from, geluInfNaN);
                         break;
                     }
@@ -323,7 +326,7 @@ final class ElementwiseKernels {
                     }
                     break;
                 case ERF:
-                    if (vector) {
+                    if (lanes) {
                         DoubleLaneKernels.erf(x, from, to - from, o, from);
                         break;
                     }
@@ -333,7 +336,7 @@ final class ElementwiseKernels {
                     break;
                 case SIN:
                 case COS:
-                    if (vector) {
+                    if (lanes) {
                         if (op == UnaryOp.SIN) {
                             TrigLaneKernels.sin(x, from, to - from, o, from);
                         } else {
@@ -346,7 +349,7 @@ final class ElementwiseKernels {
                     }
                     break;
                 case LOG2:
-                    if (vector) {
+                    if (lanes) {
                         DoubleLaneKernels.log2(x, from, to - from, o, from);
                         break;
                     }
