@@ -68,6 +68,7 @@ public final class OpSurvey {
                 m.randomNormal(new Shape(64, 128, 64)), m.randomNormal(new Shape(64, 64, 128)),
                 m.randomInteger(0, 1000, new Shape(4096), DataType.INT64),
                 m.randomInteger(0, 1024, new Shape(512), DataType.INT64),
+                m.randomNormal(new Shape(1024, 1)),
             };
             double best = Double.MAX_VALUE;
             long end = System.nanoTime() + 2_500_000_000L;
@@ -84,7 +85,10 @@ public final class OpSurvey {
         }
     }
 
-    /** The ops by name; inputs: x, y, a row, the mask x > y, x in bfloat16, two batches, labels, rows. */
+    /**
+     * The ops by name; inputs: x, y, a row, the mask x &gt; y, x in bfloat16, two batches, labels,
+     * rows, a column.
+     */
     private static Map<String, Function<NDArray[], NDArray>> ops() {
         Map<String, Function<NDArray[], NDArray>> ops = new LinkedHashMap<>();
         ops.put("exp", a -> a[0].exp());
@@ -93,6 +97,8 @@ public final class OpSurvey {
         ops.put("mul", a -> a[0].mul(a[1]));
         ops.put("div2", a -> a[0].div(2f));
         ops.put("subRow", a -> a[0].sub(a[2]));
+        ops.put("mulCol", a -> a[0].mul(a[9]));
+        ops.put("rowDiv", a -> a[2].div(a[0]));
         ops.put("eq", a -> a[0].eq(a[1]));
         ops.put("gt0", a -> a[0].gt(0f));
         ops.put("meanLast", a -> a[0].mean(new int[] {-1}));

@@ -336,7 +336,9 @@ final class BroadcastKernels {
 
     /**
      * o[oo + i] = x[xo + i xs] op y[yo + i ys] for i in [0, len), each stride 0 (one value) or 1: a
-     * loop for each case, with no multiplication in the index, so that C2 vectorises it.
+     * loop for each case, with no multiplication in the index; +, -, × and ÷ on the Vector API where
+     * it is loaded ({@link VectorSpanKernels}: C2 does not vectorise these loops, whose operands
+     * start at different offsets).
      */
     private static void span(BinaryOp op, float[] x, int xo, int xs, float[] y, int yo, int ys, float[] o, int oo,
             int len) {
@@ -352,6 +354,10 @@ final class BroadcastKernels {
     }
 
     private static void spanBoth(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int len) {
+        if (Simd.ENABLED && VectorSpanKernels.handles(op)) {
+            VectorSpanKernels.both(op, x, xo, y, yo, o, oo, len);
+            return;
+        }
         switch (op) {
             case ADD:
                 for (int i = 0; i < len; i++) {
@@ -399,6 +405,10 @@ final class BroadcastKernels {
         if (op == BinaryOp.DIV && ElementwiseKernels.exactReciprocal(c)) {
             // see ElementwiseKernels.run: the same real quotient, a product instead of a division
             spanRight(BinaryOp.MUL, x, xo, 1f / c, o, oo, len);
+            return;
+        }
+        if (Simd.ENABLED && VectorSpanKernels.handles(op)) {
+            VectorSpanKernels.right(op, x, xo, c, o, oo, len);
             return;
         }
         switch (op) {
@@ -468,6 +478,10 @@ final class BroadcastKernels {
     }
 
     private static void spanLeft(BinaryOp op, float c, float[] y, int yo, float[] o, int oo, int len) {
+        if (Simd.ENABLED && VectorSpanKernels.handles(op)) {
+            VectorSpanKernels.left(op, c, y, yo, o, oo, len);
+            return;
+        }
         switch (op) {
             case ADD:
                 for (int i = 0; i < len; i++) {
