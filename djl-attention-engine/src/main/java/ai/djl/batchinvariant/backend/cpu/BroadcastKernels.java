@@ -301,6 +301,13 @@ final class BroadcastKernels {
      * without, 0.8-1.2).
      */
     private static void logicSpan(BinaryOp op, byte[] x, int xo, byte[] y, int yo, byte[] o, int oo, int len) {
+        if (Simd.ENABLED) {
+            int done = VectorSpanKernels.logic(op, x, xo, y, yo, o, oo, len);
+            xo += done;
+            yo += done;
+            oo += done;
+            len -= done;
+        }
         switch (op) {
             case AND:
                 for (int i = 0; i < len; i++) {

@@ -381,6 +381,10 @@ final class ElementwiseKernels {
                     }
                     break;
                 case SIGN:
+                    if (vector) {
+                        VectorElementwiseKernels.sign(x, from, to - from, o, from);
+                        break;
+                    }
                     for (int i = from; i < to; i++) {
                         o[i] = Elementwise.sign(x[i]);
                     }

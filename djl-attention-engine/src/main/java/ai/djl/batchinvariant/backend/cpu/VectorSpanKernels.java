@@ -10,7 +10,11 @@ import static ai.djl.batchinvariant.backend.cpu.VectorKernels.load;
 
 import ai.djl.batchinvariant.backend.BinaryOp;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The broadcast runs of {@link BroadcastKernels} for +, -, × and ÷ on the Vector API: o[oo + i] = x[xo
@@ -18,9 +22,15 @@ import jdk.incubator.vector.FloatVector;
  * offsets, which C2 does not vectorise (x minus a row, 1024 × 4096: 2.6–3.0 ms a thread against
  * 1.1 here); each lane is the same single IEEE operation, so the bits are the plain loops'. A loop
  * per operator: the Vector API intrinsifies an operation only where its operator is a constant.
- * Loaded only when {@link Simd} finds the module.
+ * The same for the logic of two contiguous boolean runs ({@link #logic}). Loaded only when {@link
+ * Simd} finds the module.
  */
 final class VectorSpanKernels {
+
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
+    private static final int BL = B.length();
+    @SuppressWarnings("unchecked")
+    private static final Class<ByteVector> VB = (Class<ByteVector>) (Class<?>) B.vectorType();
 
     private VectorSpanKernels() {}
 
@@ -179,5 +189,41 @@ final class VectorSpanKernels {
                     o[oo + i] = c / y[yo + i];
                 }
         }
+    }
+
+    /**
+     * o[oo + i] = x[xo + i] op y[yo + i] for boolean bytes (any nonzero byte true), 1 or 0: the
+     * truths as masks, combined, the result 1 where set.
+     *
+     * @param op and, or or xor
+     * @param x the left operand
+     * @param xo its first element
+     * @param y the right operand
+     * @param yo its first element
+     * @param o the output
+     * @param oo its first element
+     * @param len the count
+     * @return the count done, a multiple of the vector length (the caller does the rest)
+     */
+    static int logic(BinaryOp op, byte[] x, int xo, byte[] y, int yo, byte[] o, int oo, int len) {
+        int n = len - len % BL;
+        ByteVector zero = VB.cast(ByteVector.zero(B));
+        for (int i = 0; i < n; i += BL) {
+            VectorMask<Byte> a = VB.cast(ByteVector.fromArray(B, x, xo + i)).compare(VectorOperators.NE, (byte) 0);
+            VectorMask<Byte> b = VB.cast(ByteVector.fromArray(B, y, yo + i)).compare(VectorOperators.NE, (byte) 0);
+            VectorMask<Byte> r;
+            switch (op) {
+                case AND:
+                    r = a.and(b);
+                    break;
+                case OR:
+                    r = a.or(b);
+                    break;
+                default:
+                    r = a.eq(b).not();
+            }
+            VB.cast(zero.blend((byte) 1, r)).intoArray(o, oo + i);
+        }
+        return n;
     }
 }

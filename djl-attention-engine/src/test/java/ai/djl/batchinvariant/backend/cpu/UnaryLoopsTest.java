@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 
 /**
- * The float32 loops of the roundings and sign ({@link ElementwiseKernels#each}) against formulas
+ * The float32 loops of the roundings and sign ({@link ElementwiseKernels#each}, sign on both
+ * paths) against formulas
  * in double written here ({@code StrictMath}'s floor, ceil and rint; sign as {@link
  * Float64Math#sign}), and leaky ReLU and ELU (vector and plain paths) against their plain float
  * formulas, softPlus in passes against {@code apply}, and isNaN, isInfinite and logical not of float32 against the tests in double, bits
@@ -39,6 +40,13 @@ class UnaryLoopsTest {
             }
             int d = KernelReference.firstDifference(want, got);
             assertEquals(-1, d, () -> op + ": " + KernelReference.describe(want, got, d));
+            for (boolean vector : Simd.ENABLED ? new boolean[] {false, true} : new boolean[] {false}) {
+                float[] path = new float[x.length];
+                ElementwiseKernels.each(vector, op, x, path, x.length, false);
+                int e = KernelReference.firstDifference(want, path);
+                assertEquals(-1, e, () -> op + (vector ? " (vector)" : " (plain)") + ": "
+                        + KernelReference.describe(want, path, e));
+            }
         }
     }
 
