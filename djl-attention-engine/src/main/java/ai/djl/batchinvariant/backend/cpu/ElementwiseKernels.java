@@ -361,24 +361,14 @@ final class ElementwiseKernels {
                     softPlus(vector, x, o, from, to);
                     break;
                 case FLOOR:
-                    for (int i = from; i < to; i++) {
-                        o[i] = (float) Math.floor(x[i]);
-                    }
-                    break;
                 case CEIL:
-                    for (int i = from; i < to; i++) {
-                        o[i] = (float) Math.ceil(x[i]);
-                    }
-                    break;
                 case ROUND:
-                    for (int i = from; i < to; i++) {
-                        o[i] = (float) Math.rint(x[i]);
-                    }
-                    break;
                 case TRUNC:
-                    for (int i = from; i < to; i++) {
-                        o[i] = Elementwise.trunc(x[i]);
+                    if (vector) {
+                        VectorElementwiseKernels.rounding(op, x, from, to - from, o, from);
+                        break;
                     }
+                    rounding(op, x, o, from, to);
                     break;
                 case SIGN:
                     if (vector) {
@@ -395,6 +385,31 @@ final class ElementwiseKernels {
                     }
             }
         });
+    }
+
+    /** floor, ceil, round or trunc over [from, to), a loop each (the op a constant in it). */
+    private static void rounding(UnaryOp op, float[] x, float[] o, int from, int to) {
+        switch (op) {
+            case FLOOR:
+                for (int i = from; i < to; i++) {
+                    o[i] = (float) Math.floor(x[i]);
+                }
+                break;
+            case CEIL:
+                for (int i = from; i < to; i++) {
+                    o[i] = (float) Math.ceil(x[i]);
+                }
+                break;
+            case ROUND:
+                for (int i = from; i < to; i++) {
+                    o[i] = (float) Math.rint(x[i]);
+                }
+                break;
+            default:
+                for (int i = from; i < to; i++) {
+                    o[i] = Elementwise.trunc(x[i]);
+                }
+        }
     }
 
     /**

@@ -12,8 +12,10 @@ import java.util.stream.IntStream;
  * and the scalar code, counting results whose bits differ: log2 of every positive float (below
  * zero, NaN and infinity every step takes the scalar code) and erf of every float with |x| ≤ 4
  * (beyond, the scalar code); with {@code trig}, sin and cos of every float with |x| up to 2^19
- * π/2 (beyond, {@code StrictMath}). Not a test (minutes on two cores): run by hand on the test
- * classpath with the Vector API module, {@code DoubleLanesAgreement [log2|erf|trig]}.
+ * π/2 (beyond, {@code StrictMath}); with {@code round}, the float32 floor, ceil, round and trunc
+ * of every float ({@link VectorElementwiseKernels#rounding}). Not a test (minutes on two cores):
+ * run by hand on the test classpath with the Vector API module, {@code DoubleLanesAgreement
+ * [log2|erf|trig|round]}.
  */
 public final class DoubleLanesAgreement {
 
@@ -22,7 +24,7 @@ public final class DoubleLanesAgreement {
     /**
      * Entry point.
      *
-     * @param args {@code log2}, {@code erf}, {@code trig} or nothing for log2 and erf
+     * @param args {@code log2}, {@code erf}, {@code trig}, {@code round} or nothing for log2 and erf
      */
     public static void main(String[] args) {
         String which = args.length > 0 ? args[0] : "both";
@@ -31,6 +33,12 @@ public final class DoubleLanesAgreement {
         }
         if ("both".equals(which) || "erf".equals(which)) {
             run("erf", Float.floatToRawIntBits(4f) + 1, true);
+        }
+        if ("round".equals(which)) {
+            // every float, NaN and infinities included, both signs
+            for (String op : new String[] {"floor", "ceil", "rint", "trunc"}) {
+                run(op, Integer.MAX_VALUE, true);
+            }
         }
         if ("trig".equals(which)) {
             // |x| up to 2^19 π/2, the vector form's range (fdlibm's medium arguments)
@@ -42,7 +50,7 @@ public final class DoubleLanesAgreement {
 
     private static void run(String name, int top, boolean bothSigns) {
         int chunk = 1 << 20;
-        int chunks = (top + chunk - 1) / chunk;
+        int chunks = (int) ((top + (long) chunk - 1) / chunk);
         AtomicLong differ = new AtomicLong();
         AtomicLong n = new AtomicLong();
         long start = System.nanoTime();
@@ -64,6 +72,12 @@ public final class DoubleLanesAgreement {
                     break;
                 case "cos":
                     TrigLaneKernels.cos(x, 0, len, got, 0);
+                    break;
+                case "floor":
+                case "ceil":
+                case "rint":
+                case "trunc":
+                    VectorElementwiseKernels.rounding(rounding(name), x, 0, len, got, 0);
                     break;
                 default:
                     DoubleLaneKernels.log2(x, 0, len, got, 0);
@@ -90,8 +104,26 @@ public final class DoubleLanesAgreement {
                 return (float) StrictMath.sin(x);
             case "cos":
                 return (float) StrictMath.cos(x);
+            case "floor":
+            case "ceil":
+            case "rint":
+            case "trunc":
+                return Elementwise.apply(rounding(name), x);
             default:
                 return Elementwise.log2(x);
+        }
+    }
+
+    private static ai.djl.batchinvariant.backend.UnaryOp rounding(String name) {
+        switch (name) {
+            case "floor":
+                return ai.djl.batchinvariant.backend.UnaryOp.FLOOR;
+            case "ceil":
+                return ai.djl.batchinvariant.backend.UnaryOp.CEIL;
+            case "rint":
+                return ai.djl.batchinvariant.backend.UnaryOp.ROUND;
+            default:
+                return ai.djl.batchinvariant.backend.UnaryOp.TRUNC;
         }
     }
 }
