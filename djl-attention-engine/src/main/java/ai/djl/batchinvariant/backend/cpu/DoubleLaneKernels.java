@@ -186,7 +186,7 @@ final class DoubleLaneKernels {
     private static void logFinish(int n, double[] out, int oOff, double[] fIn, double[] kIn, double[] mIn) {
         for (int i = 0; i < n; i += DL) {
             DoubleVector dk = VD.cast(DoubleVector.fromArray(D, kIn, i));
-            if (dk.compare(VectorOperators.NE, dk).anyTrue()) {
+            if (done(dk)) {
                 continue;
             }
             DoubleVector f = VD.cast(DoubleVector.fromArray(D, fIn, i));
@@ -269,8 +269,8 @@ final class DoubleLaneKernels {
         }
     }
 
-    /** True where the first pass finished the step (a NaN in y). */
-    private static boolean done(DoubleVector y) {
+    /** True where a first pass finished the step (its NaN marker in the scratch read). */
+    static boolean done(DoubleVector y) {
         return y.compare(VectorOperators.NE, y).anyTrue();
     }
 

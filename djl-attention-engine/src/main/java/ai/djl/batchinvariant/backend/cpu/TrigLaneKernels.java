@@ -12,6 +12,7 @@ import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.RUN;
 import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.VD;
 import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.VFW;
 import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.VL;
+import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.done;
 import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.exact;
 import static ai.djl.batchinvariant.backend.cpu.DoubleLaneKernels.widen;
 
@@ -163,7 +164,7 @@ final class TrigLaneKernels {
     private static void sineKernel(int n, double[] y0In, double[] y1In, double[] qIn, double[] out) {
         for (int i = 0; i < n; i += DL) {
             DoubleVector q = VD.cast(DoubleVector.fromArray(D, qIn, i));
-            if (q.compare(VectorOperators.NE, q).anyTrue()) {
+            if (done(q)) {
                 continue;
             }
             DoubleVector x = VD.cast(DoubleVector.fromArray(D, y0In, i));
@@ -190,7 +191,7 @@ final class TrigLaneKernels {
     private static void cosineKernel(int n, double[] y0In, double[] y1InOut, double[] qIn) {
         for (int i = 0; i < n; i += DL) {
             DoubleVector nq = VD.cast(DoubleVector.fromArray(D, qIn, i));
-            if (nq.compare(VectorOperators.NE, nq).anyTrue()) {
+            if (done(nq)) {
                 continue;
             }
             DoubleVector x = VD.cast(DoubleVector.fromArray(D, y0In, i));
@@ -219,7 +220,7 @@ final class TrigLaneKernels {
     private static void choose(boolean cos, int n, double[] qIn, double[] ksIn, double[] kcIn, float[] o, int oOff) {
         for (int i = 0; i < n; i += DL) {
             DoubleVector nq = VD.cast(DoubleVector.fromArray(D, qIn, i));
-            if (nq.compare(VectorOperators.NE, nq).anyTrue()) {
+            if (done(nq)) {
                 continue;
             }
             DoubleVector kc = VD.cast(DoubleVector.fromArray(D, kcIn, i));
