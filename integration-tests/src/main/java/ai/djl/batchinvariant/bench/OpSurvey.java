@@ -69,6 +69,7 @@ public final class OpSurvey {
                 m.randomInteger(0, 1000, new Shape(4096), DataType.INT64),
                 m.randomInteger(0, 1024, new Shape(512), DataType.INT64),
                 m.randomNormal(new Shape(1024, 1)),
+                x.abs().toType(DataType.FLOAT64, false),
             };
             double best = Double.MAX_VALUE;
             long end = System.nanoTime() + 2_500_000_000L;
@@ -87,7 +88,7 @@ public final class OpSurvey {
 
     /**
      * The ops by name; inputs: x, y, a row, the mask x &gt; y, x in bfloat16, two batches, labels,
-     * rows, a column.
+     * rows, a column, |x| in float64.
      */
     private static Map<String, Function<NDArray[], NDArray>> ops() {
         Map<String, Function<NDArray[], NDArray>> ops = new LinkedHashMap<>();
@@ -105,6 +106,8 @@ public final class OpSurvey {
         ops.put("maxFirst", a -> a[0].max(new int[] {0}));
         ops.put("toInt32", a -> a[0].toType(DataType.INT32, false));
         ops.put("toF64", a -> a[0].toType(DataType.FLOAT64, false));
+        ops.put("logF64", a -> a[10].log());
+        ops.put("expF64", a -> a[10].exp());
         ops.put("toBF16", a -> a[0].toType(DataType.BFLOAT16, false));
         ops.put("concat0", a -> a[0].concat(a[1], 0));
         ops.put("stack", a -> NDArrays.stack(new NDList(a[0], a[1])));

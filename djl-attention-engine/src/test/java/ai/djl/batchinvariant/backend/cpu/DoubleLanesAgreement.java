@@ -13,9 +13,10 @@ import java.util.stream.IntStream;
  * zero, NaN and infinity every step takes the scalar code) and erf of every float with |x| ≤ 4
  * (beyond, the scalar code); with {@code trig}, sin and cos of every float with |x| up to 2^19
  * π/2 (beyond, {@code StrictMath}); with {@code round}, the float32 floor, ceil, round and trunc
- * of every float ({@link VectorElementwiseKernels#rounding}). Not a test (minutes on two cores):
+ * of every float ({@link VectorElementwiseKernels#rounding}); with {@code log64}, the double log
+ * against {@code StrictMath.log} over 2^30 random doubles. Not a test (minutes on two cores):
  * run by hand on the test classpath with the Vector API module, {@code DoubleLanesAgreement
- * [log2|erf|trig|round]}.
+ * [log2|erf|trig|round|log64]}.
  */
 public final class DoubleLanesAgreement {
 
@@ -24,7 +25,8 @@ public final class DoubleLanesAgreement {
     /**
      * Entry point.
      *
-     * @param args {@code log2}, {@code erf}, {@code trig}, {@code round} or nothing for log2 and erf
+     * @param args {@code log2}, {@code erf}, {@code trig}, {@code round}, {@code log64} or nothing
+     *     for log2 and erf
      */
     public static void main(String[] args) {
         String which = args.length > 0 ? args[0] : "both";
@@ -39,6 +41,9 @@ public final class DoubleLanesAgreement {
             for (String op : new String[] {"floor", "ceil", "rint", "trunc"}) {
                 run(op, Integer.MAX_VALUE, true);
             }
+        }
+        if ("log64".equals(which)) {
+            doubleLog(1 << 30);
         }
         if ("trig".equals(which)) {
             // |x| up to 2^19 π/2, the vector form's range (fdlibm's medium arguments)
@@ -93,6 +98,44 @@ public final class DoubleLanesAgreement {
             n.addAndGet(len);
         });
         System.out.printf(Locale.ROOT, "%s: %d arguments, results differing in bits %d (%.0f s)%n", name, n.get(),
+                differ.get(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The double log against {@code StrictMath.log} over n random doubles: a third with random
+     * positive bit patterns (every exponent, subnormals), a third in [0, 8), a third within 2^-10
+     * of 1 (k = 0 and fdlibm's small-f branch).
+     */
+    private static void doubleLog(int n) {
+        int chunk = 1 << 20;
+        AtomicLong differ = new AtomicLong();
+        long start = System.nanoTime();
+        IntStream.range(0, n / chunk).parallel().forEach(c -> {
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(c);
+            double[] x = new double[chunk];
+            for (int i = 0; i < chunk; i++) {
+                switch (i % 3) {
+                    case 0:
+                        x[i] = Double.longBitsToDouble(rnd.nextLong() & Long.MAX_VALUE);
+                        break;
+                    case 1:
+                        x[i] = rnd.nextDouble() * 8;
+                        break;
+                    default:
+                        x[i] = 1 + (rnd.nextDouble() - 0.5) * 0x1p-9;
+                }
+            }
+            double[] got = new double[chunk];
+            DoubleLaneKernels.log(x, 0, chunk, got, 0);
+            long d = 0;
+            for (int i = 0; i < chunk; i++) {
+                if (Double.doubleToRawLongBits(got[i]) != Double.doubleToRawLongBits(StrictMath.log(x[i]))) {
+                    d++;
+                }
+            }
+            differ.addAndGet(d);
+        });
+        System.out.printf(Locale.ROOT, "double log: %d arguments, results differing in bits %d (%.0f s)%n", n,
                 differ.get(), (System.nanoTime() - start) / 1e9);
     }
 

@@ -22,7 +22,8 @@ import java.util.Random;
  * near powers of two, around 1 and at the edges of fdlibm's middle range (the float32 log2 hides
  * a changed branch edge: the double results differ, the floats do not, on all 2^31 of them), and arrays mixing NaN, infinities, zeros, negatives and the branches'
  * edges at random places, at offsets, with tails, in place, and through {@link
- * ElementwiseKernels#each} on both paths. Inverse case: the same comparison sees a log2 whose
+ * ElementwiseKernels#each} on both paths; float64 arrays' log (in lanes) and other functions on
+ * the threads against {@link Float64Math}. Inverse case: the same comparison sees a log2 whose
  * logarithm is rounded to float before the division (a double route that multiplied by 1 / ln 2
  * instead gave the same floats on every pattern here: the float rounding hides it).
  */
@@ -109,6 +110,26 @@ class DoubleLanesTest {
             long want = Double.doubleToRawLongBits(StrictMath.log(x[i]));
             int at = i;
             assertEquals(want, Double.doubleToRawLongBits(got[i + 2]), () -> "log(" + x[at] + ")");
+        }
+    }
+
+    @Test
+    void float64ArraysMatchTheScalarFunctions() {
+        // several blocks, so the threads share the array; log by the lanes, the others element-wise
+        double[] x = new double[3 * ElementwiseKernels.BLOCK + 77];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i % 50 == 0 ? Double.longBitsToDouble(rnd.nextLong()) : rnd.nextGaussian() * Math.exp(rnd.nextInt(20) - 10);
+        }
+        x[5] = Double.NaN;
+        x[6] = 0.0;
+        x[7] = Double.POSITIVE_INFINITY;
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.LOG, UnaryOp.EXP, UnaryOp.SIN, UnaryOp.LOG2}) {
+            double[] got = (double[]) Elementwise.unary(x, ai.djl.ndarray.types.DataType.FLOAT64, x.length, op).data();
+            for (int i = 0; i < x.length; i++) {
+                long want = Double.doubleToRawLongBits(Float64Math.apply(op, x[i]));
+                int at = i;
+                assertEquals(want, Double.doubleToRawLongBits(got[i]), () -> op + "(" + x[at] + ")");
+            }
         }
     }
 
