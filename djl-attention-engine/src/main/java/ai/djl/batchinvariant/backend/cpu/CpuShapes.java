@@ -142,6 +142,9 @@ final class CpuShapes {
     private static void copyRun(Object src, int off, int step, Object dst, int o, int len) {
         if (step == 1) {
             System.arraycopy(src, off, dst, o, len);
+        } else if (step == -1 && dst instanceof float[] && Simd.ENABLED) {
+            // a flip of the last axis: the loop below is left scalar by C2 (1.37 ms for 1024 × 4096)
+            VectorSpanKernels.reversed((float[]) src, off, (float[]) dst, o, len);
         } else if (dst instanceof float[]) {
             float[] a = (float[]) src;
             float[] b = (float[]) dst;

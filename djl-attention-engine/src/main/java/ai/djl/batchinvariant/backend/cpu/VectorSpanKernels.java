@@ -14,6 +14,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -32,7 +33,30 @@ final class VectorSpanKernels {
     @SuppressWarnings("unchecked")
     private static final Class<ByteVector> VB = (Class<ByteVector>) (Class<?>) B.vectorType();
 
+    /** Lane i takes lane L - 1 - i: a vector reversed. */
+    private static final VectorShuffle<Float> REVERSE = VectorShuffle.iota(F, L - 1, -1, false);
+
     private VectorSpanKernels() {}
+
+    /**
+     * o[oo + i] = x[xo - i] for i in [0, len): a run copied backwards (flip), L elements at a time
+     * reversed in a register.
+     *
+     * @param x the source
+     * @param xo the source's element for the first output (the run's last in memory)
+     * @param o the output
+     * @param oo its first element
+     * @param len the count
+     */
+    static void reversed(float[] x, int xo, float[] o, int oo, int len) {
+        int n = len - len % L;
+        for (int i = 0; i < n; i += L) {
+            VT.cast(load(x, xo - i - L + 1).rearrange(REVERSE)).intoArray(o, oo + i);
+        }
+        for (int i = n; i < len; i++) {
+            o[oo + i] = x[xo - i];
+        }
+    }
 
     /**
      * Whether these loops cover an operation.

@@ -21,7 +21,7 @@ import java.util.Random;
  * Strided copies ({@link CpuShapes#strided}: transpose, broadcast, slices, flips) against the
  * gather through one offset per element ({@link CpuShapes#gather} of {@link Strided#offsets}),
  * bytes equal, for every storage type: permutations of rank 2 to 4, broadcast strides of 0, a
- * flip's negative strides, stepped slices, rank 0, an empty dimension, rows long enough for the
+ * flip's negative strides (rows of 10, 16 and 37, one axis and both), stepped slices, rank 0, an empty dimension, rows long enough for the
  * threads, float32 transposes of the last two axes (copied 16 rows at a time) with partial tiles. Inverse case: a transpose copied with its strides swapped differs.
  */
 class StridedCopyTest {
@@ -46,6 +46,10 @@ class StridedCopyTest {
             check(tensor(new Shape(6, 1), type), new long[] {6, 9}, new int[] {1, 0}, 0);
             // a flip of the last axis, a stepped slice, rank 0, an empty dimension
             check(tensor(new Shape(4, 10), type), new long[] {4, 10}, new int[] {10, -1}, 9);
+            // longer flips (float32 reverses 8 at a time in a register): tails, exact multiples, both axes
+            check(tensor(new Shape(5, 37), type), new long[] {5, 37}, new int[] {37, -1}, 36);
+            check(tensor(new Shape(3, 16), type), new long[] {3, 16}, new int[] {16, -1}, 15);
+            check(tensor(new Shape(5, 37), type), new long[] {5, 37}, new int[] {-37, -1}, 184);
             check(tensor(new Shape(8, 10), type), new long[] {3, 4}, new int[] {30, 2}, 11);
             check(tensor(new Shape(), type), new long[0], new int[0], 0);
             check(tensor(new Shape(3, 4), type), new long[] {0, 4}, new int[] {4, 1}, 0);
