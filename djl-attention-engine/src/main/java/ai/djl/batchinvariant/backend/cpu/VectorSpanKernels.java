@@ -23,8 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  * offsets, which C2 does not vectorise (x minus a row, 1024 × 4096: 2.6–3.0 ms a thread against
  * 1.1 here); each lane is the same single IEEE operation, so the bits are the plain loops'. A loop
  * per operator: the Vector API intrinsifies an operation only where its operator is a constant.
- * The same for the logic of two contiguous boolean runs ({@link #logic}). Loaded only when {@link
- * Simd} finds the module.
+ * The same for the logic of two contiguous boolean runs ({@link #logic}) and a float32 run copied
+ * backwards ({@link #reversed}, a flip). Loaded only when {@link Simd} finds the module.
  */
 final class VectorSpanKernels {
 
