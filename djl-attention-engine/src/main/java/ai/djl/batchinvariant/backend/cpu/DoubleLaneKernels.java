@@ -3,6 +3,8 @@
  */
 package ai.djl.batchinvariant.backend.cpu;
 
+import ai.djl.batchinvariant.backend.UnaryOp;
+
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
@@ -44,7 +46,7 @@ final class DoubleLaneKernels {
     /**
      * Whether the machine's vectors hold four doubles or more. With two (no AVX) the floats widen
      * from a 64-bit species this JDK's compiler does not intrinsify: erf over every float did not
-     * finish in five minutes there, so {@link ElementwiseKernels#each} keeps the scalar code.
+     * finish in five minutes there, so the callers keep the scalar code ({@link Simd#DOUBLE_LANES}).
      */
     static final boolean WIDE = DL >= 4;
     /** The exact vector classes: see {@link VectorKernels#load}. */
@@ -73,6 +75,36 @@ final class DoubleLaneKernels {
     private static final double[] LG_ODD = {1.818357216161805012e-01, 2.857142874366239149e-01};
 
     private DoubleLaneKernels() {}
+
+    /**
+     * {@code o[oOff + i] = Elementwise.apply(op, x[off + i])} for i in [0, n), for the functions
+     * computed in double lanes.
+     *
+     * @param op erf, log2, sin or cos
+     * @param x the input
+     * @param off the first input
+     * @param n the count
+     * @param o the output (may be x)
+     * @param oOff the first output
+     */
+    static void run(UnaryOp op, float[] x, int off, int n, float[] o, int oOff) {
+        switch (op) {
+            case ERF:
+                erf(x, off, n, o, oOff);
+                break;
+            case LOG2:
+                log2(x, off, n, o, oOff);
+                break;
+            case SIN:
+                TrigLaneKernels.sin(x, off, n, o, oOff);
+                break;
+            case COS:
+                TrigLaneKernels.cos(x, off, n, o, oOff);
+                break;
+            default:
+                throw new IllegalArgumentException("not a double-lane function: " + op);
+        }
+    }
 
     /**
      * {@code o[oOff + i] = Elementwise.log2(x[off + i])}, the float32 log2 of {@link

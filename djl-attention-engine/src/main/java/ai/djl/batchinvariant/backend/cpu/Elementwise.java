@@ -162,7 +162,7 @@ public final class Elementwise {
     /** A float64 unary op over n elements: log in double lanes on the threads, the rest by {@link Float64Math}. */
     private static double[] unary64(UnaryOp op, double[] x, int n) {
         double[] o = new double[n];
-        if (op == UnaryOp.LOG && Simd.ENABLED && DoubleLaneKernels.WIDE) {
+        if (op == UnaryOp.LOG && Simd.DOUBLE_LANES) {
             // fdlibm's operations in double lanes, StrictMath's bits
             int block = ElementwiseKernels.BLOCK;
             Parallel.forEach((n + block - 1) / block, 32L * block, b -> DoubleLaneKernels.log(x, b * block,

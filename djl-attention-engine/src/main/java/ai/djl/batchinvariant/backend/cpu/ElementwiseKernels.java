@@ -308,9 +308,7 @@ final class ElementwiseKernels {
      */
     static void each(boolean vector, UnaryOp op, float[] x, float[] o, int n, boolean geluInfNaN) {
         int blocks = (n + BLOCK - 1) / BLOCK;
-        // the double-lane kernels only where doubles come four or more a vector (read only when
-        // vector is true: the class needs the module)
-        boolean lanes = vector && DoubleLaneKernels.WIDE;
+        boolean lanes = vector && Simd.DOUBLE_LANES;
         // tens of operations an element (gelu's double rational functions and exponentials)
         Parallel.forEach(blocks, 32L * BLOCK, b -> {
             int from = b * BLOCK;
@@ -326,35 +324,13 @@ final class ElementwiseKernels {
                     }
                     break;
                 case ERF:
-                    if (lanes) {
-                        DoubleLaneKernels.erf(x, from, to - from, o, from);
-                        break;
-                    }
-                    for (int i = from; i < to; i++) {
-                        o[i] = ErfFunctions.erf(x[i]);
-                    }
-                    break;
+                case LOG2:
                 case SIN:
                 case COS:
                     if (lanes) {
-                        if (op == UnaryOp.SIN) {
-                            TrigLaneKernels.sin(x, from, to - from, o, from);
-                        } else {
-                            TrigLaneKernels.cos(x, from, to - from, o, from);
-                        }
-                        break;
-                    }
-                    for (int i = from; i < to; i++) {
-                        o[i] = Elementwise.apply(op, x[i]);
-                    }
-                    break;
-                case LOG2:
-                    if (lanes) {
-                        DoubleLaneKernels.log2(x, from, to - from, o, from);
-                        break;
-                    }
-                    for (int i = from; i < to; i++) {
-                        o[i] = Elementwise.log2(x[i]);
+                        DoubleLaneKernels.run(op, x, from, to - from, o, from);
+                    } else {
+                        applyEach(op, x, o, from, to);
                     }
                     break;
                 case SOFTPLUS:
@@ -380,11 +356,16 @@ final class ElementwiseKernels {
                     }
                     break;
                 default:
-                    for (int i = from; i < to; i++) {
-                        o[i] = Elementwise.apply(op, x[i]);
-                    }
+                    applyEach(op, x, o, from, to);
             }
         });
+    }
+
+    /** o[i] = {@link Elementwise#apply}(op, x[i]) over [from, to). */
+    private static void applyEach(UnaryOp op, float[] x, float[] o, int from, int to) {
+        for (int i = from; i < to; i++) {
+            o[i] = Elementwise.apply(op, x[i]);
+        }
     }
 
     /** floor, ceil, round or trunc over [from, to), a loop each (the op a constant in it). */

@@ -20,6 +20,13 @@ final class Simd {
     /** True when the vector kernels are loaded and checked. */
     static final boolean ENABLED = detect();
 
+    /**
+     * True when the double-lane kernels run too: the module is there and the machine's vectors
+     * hold four doubles or more ({@link DoubleLaneKernels#WIDE}; read only when enabled, the class
+     * needing the module).
+     */
+    static final boolean DOUBLE_LANES = ENABLED && DoubleLaneKernels.WIDE;
+
     private Simd() {}
 
     private static boolean detect() {

@@ -21,7 +21,6 @@ import ai.djl.batchinvariant.backend.UnaryOp;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -473,8 +472,7 @@ final class VectorElementwiseKernels {
         DoubleVector nln2 = VD.cast(DoubleVector.broadcast(D, -LN2));
         int i = 0;
         for (; i + DL <= n; i += DL) {
-            DoubleVector v = VD.cast(VFW.cast(FloatVector.fromArray(FW, x, off + i))
-                    .convertShape(VectorOperators.F2D, D, 0));
+            DoubleVector v = DoubleLaneKernels.widen(x, off + i);
             DoubleVector y = VD.cast(VD.cast(v.abs()).mul(ErfFunctions.SQRT1_2));
             // false for NaN too
             if (!y.compare(VectorOperators.LE, 4.0).allTrue()) {
